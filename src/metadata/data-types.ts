@@ -1,0 +1,229 @@
+/**
+ * Fluss logical data types.
+ *
+ * A data type is a plain, immutable object tagged by `root`, whose values are the
+ * Java `DataTypeRoot` names (so the JSON form in table descriptors is a direct
+ * mapping). Build them with {@link DataTypes}.
+ */
+
+/** Every type root Fluss knows, named exactly as Java's `DataTypeRoot`. */
+export type DataTypeRoot =
+  | "BOOLEAN"
+  | "TINYINT"
+  | "SMALLINT"
+  | "INTEGER"
+  | "BIGINT"
+  | "FLOAT"
+  | "DOUBLE"
+  | "DECIMAL"
+  | "CHAR"
+  | "STRING"
+  | "BINARY"
+  | "BYTES"
+  | "DATE"
+  | "TIME_WITHOUT_TIME_ZONE"
+  | "TIMESTAMP_WITHOUT_TIME_ZONE"
+  | "TIMESTAMP_WITH_LOCAL_TIME_ZONE"
+  | "ARRAY"
+  | "MAP"
+  | "ROW";
+
+interface TypeBase<R extends DataTypeRoot> {
+  readonly root: R;
+  readonly nullable: boolean;
+}
+
+export type BooleanType = TypeBase<"BOOLEAN">;
+export type TinyIntType = TypeBase<"TINYINT">;
+export type SmallIntType = TypeBase<"SMALLINT">;
+export type IntType = TypeBase<"INTEGER">;
+export type BigIntType = TypeBase<"BIGINT">;
+export type FloatType = TypeBase<"FLOAT">;
+export type DoubleType = TypeBase<"DOUBLE">;
+export interface DecimalType extends TypeBase<"DECIMAL"> {
+  readonly precision: number;
+  readonly scale: number;
+}
+export interface CharType extends TypeBase<"CHAR"> {
+  readonly length: number;
+}
+export type StringType = TypeBase<"STRING">;
+export interface BinaryType extends TypeBase<"BINARY"> {
+  readonly length: number;
+}
+export type BytesType = TypeBase<"BYTES">;
+export type DateType = TypeBase<"DATE">;
+export interface TimeType extends TypeBase<"TIME_WITHOUT_TIME_ZONE"> {
+  readonly precision: number;
+}
+export interface TimestampType extends TypeBase<"TIMESTAMP_WITHOUT_TIME_ZONE"> {
+  readonly precision: number;
+}
+export interface TimestampLtzType extends TypeBase<"TIMESTAMP_WITH_LOCAL_TIME_ZONE"> {
+  readonly precision: number;
+}
+export interface ArrayType extends TypeBase<"ARRAY"> {
+  readonly elementType: DataType;
+}
+export interface MapType extends TypeBase<"MAP"> {
+  readonly keyType: DataType;
+  readonly valueType: DataType;
+}
+/** A field of a ROW type. `fieldId` is -1 until a schema assigns ids. */
+export interface DataField {
+  readonly name: string;
+  readonly type: DataType;
+  readonly description?: string;
+  readonly fieldId: number;
+}
+export interface RowType extends TypeBase<"ROW"> {
+  readonly fields: readonly DataField[];
+}
+
+export type DataType =
+  | BooleanType
+  | TinyIntType
+  | SmallIntType
+  | IntType
+  | BigIntType
+  | FloatType
+  | DoubleType
+  | DecimalType
+  | CharType
+  | StringType
+  | BinaryType
+  | BytesType
+  | DateType
+  | TimeType
+  | TimestampType
+  | TimestampLtzType
+  | ArrayType
+  | MapType
+  | RowType;
+
+/** Largest precision a DECIMAL may have (Java `DecimalType.MAX_PRECISION`). */
+export const DECIMAL_MAX_PRECISION = 38;
+/** DECIMALs up to this precision are "compact": the unscaled value fits an int64. */
+export const DECIMAL_MAX_COMPACT_PRECISION = 18;
+/** TIMESTAMPs up to this precision are "compact": millis only, no nanos. */
+export const TIMESTAMP_MAX_COMPACT_PRECISION = 3;
+
+function checkRange(what: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${what} must be an integer between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** Factories for every Fluss type; all types are nullable unless `notNull()` is applied. */
+export const DataTypes = {
+  BOOLEAN: (): BooleanType => ({ root: "BOOLEAN", nullable: true }),
+  TINYINT: (): TinyIntType => ({ root: "TINYINT", nullable: true }),
+  SMALLINT: (): SmallIntType => ({ root: "SMALLINT", nullable: true }),
+  INT: (): IntType => ({ root: "INTEGER", nullable: true }),
+  BIGINT: (): BigIntType => ({ root: "BIGINT", nullable: true }),
+  FLOAT: (): FloatType => ({ root: "FLOAT", nullable: true }),
+  DOUBLE: (): DoubleType => ({ root: "DOUBLE", nullable: true }),
+  DECIMAL: (precision = 10, scale = 0): DecimalType => {
+    checkRange("DECIMAL precision", precision, 1, DECIMAL_MAX_PRECISION);
+    checkRange("DECIMAL scale", scale, 0, precision);
+    return { root: "DECIMAL", nullable: true, precision, scale };
+  },
+  CHAR: (length = 1): CharType => ({
+    root: "CHAR",
+    nullable: true,
+    length: checkRange("CHAR length", length, 1, 2147483647),
+  }),
+  STRING: (): StringType => ({ root: "STRING", nullable: true }),
+  BINARY: (length = 1): BinaryType => ({
+    root: "BINARY",
+    nullable: true,
+    length: checkRange("BINARY length", length, 1, 2147483647),
+  }),
+  BYTES: (): BytesType => ({ root: "BYTES", nullable: true }),
+  DATE: (): DateType => ({ root: "DATE", nullable: true }),
+  TIME: (precision = 0): TimeType => ({
+    root: "TIME_WITHOUT_TIME_ZONE",
+    nullable: true,
+    precision: checkRange("TIME precision", precision, 0, 9),
+  }),
+  TIMESTAMP: (precision = 6): TimestampType => ({
+    root: "TIMESTAMP_WITHOUT_TIME_ZONE",
+    nullable: true,
+    precision: checkRange("TIMESTAMP precision", precision, 0, 9),
+  }),
+  TIMESTAMP_LTZ: (precision = 6): TimestampLtzType => ({
+    root: "TIMESTAMP_WITH_LOCAL_TIME_ZONE",
+    nullable: true,
+    precision: checkRange("TIMESTAMP_LTZ precision", precision, 0, 9),
+  }),
+  ARRAY: (elementType: DataType): ArrayType => ({ root: "ARRAY", nullable: true, elementType }),
+  /** Map keys are always NOT NULL, as in Java's `MapType`. */
+  MAP: (keyType: DataType, valueType: DataType): MapType => ({
+    root: "MAP",
+    nullable: true,
+    keyType: withNullability(keyType, false),
+    valueType,
+  }),
+  ROW: (fields: readonly (DataField | { name: string; type: DataType; description?: string })[]): RowType => ({
+    root: "ROW",
+    nullable: true,
+    fields: fields.map((f) => ({ fieldId: -1, ...f })),
+  }),
+  FIELD: (name: string, type: DataType, description?: string): DataField =>
+    description === undefined ? { name, type, fieldId: -1 } : { name, type, description, fieldId: -1 },
+} as const;
+
+/** Returns a copy of `type` with the given nullability (the same object if unchanged). */
+export function withNullability<T extends DataType>(type: T, nullable: boolean): T {
+  return type.nullable === nullable ? type : { ...type, nullable };
+}
+
+/** Shorthand for `withNullability(type, false)`. */
+export function notNull<T extends DataType>(type: T): T {
+  return withNullability(type, false);
+}
+
+/** True for DECIMALs whose unscaled value fits an int64 (precision <= 18). */
+export function isCompactDecimal(type: DecimalType): boolean {
+  return type.precision <= DECIMAL_MAX_COMPACT_PRECISION;
+}
+
+/** True for TIMESTAMP/TIMESTAMP_LTZ types stored as millis only (precision <= 3). */
+export function isCompactTimestamp(type: TimestampType | TimestampLtzType): boolean {
+  return type.precision <= TIMESTAMP_MAX_COMPACT_PRECISION;
+}
+
+/** SQL-like rendering, e.g. `DECIMAL(10, 2) NOT NULL`, used in error messages and the CLI. */
+export function typeToString(type: DataType): string {
+  const nn = type.nullable ? "" : " NOT NULL";
+  switch (type.root) {
+    case "DECIMAL":
+      return `DECIMAL(${type.precision}, ${type.scale})${nn}`;
+    case "CHAR":
+      return `CHAR(${type.length})${nn}`;
+    case "BINARY":
+      return `BINARY(${type.length})${nn}`;
+    case "INTEGER":
+      return `INT${nn}`;
+    case "TIME_WITHOUT_TIME_ZONE":
+      return `TIME(${type.precision})${nn}`;
+    case "TIMESTAMP_WITHOUT_TIME_ZONE":
+      return `TIMESTAMP(${type.precision})${nn}`;
+    case "TIMESTAMP_WITH_LOCAL_TIME_ZONE":
+      return `TIMESTAMP_LTZ(${type.precision})${nn}`;
+    case "ARRAY":
+      return `ARRAY<${typeToString(type.elementType)}>${nn}`;
+    case "MAP":
+      return `MAP<${typeToString(type.keyType)}, ${typeToString(type.valueType)}>${nn}`;
+    case "ROW":
+      return `ROW<${type.fields.map((f) => `${f.name} ${typeToString(f.type)}`).join(", ")}>${nn}`;
+    default:
+      return `${type.root}${nn}`;
+  }
+}
+
+/** Structural equality of two types, ignoring ROW field ids and descriptions. */
+export function typesEqual(a: DataType, b: DataType): boolean {
+  return typeToString(a) === typeToString(b);
+}
