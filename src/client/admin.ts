@@ -1,0 +1,323 @@
+import { ApiKey } from "../rpc/api-keys.js";
+import { ErrorCode, FlussError } from "../rpc/errors.js";
+import type { PbPartitionSpec, PbTablePath } from "../rpc/messages.js";
+import { utf8Decode, utf8Encode } from "../util/bytes.js";
+import { TablePath } from "../metadata/table-path.js";
+import { TableInfo } from "../metadata/table-info.js";
+import type { TableDescriptor } from "../metadata/table-descriptor.js";
+import { DatabaseDescriptor, DatabaseInfo } from "../metadata/database.js";
+import { PartitionInfo } from "../metadata/partition-info.js";
+import { ServerNode } from "../metadata/server-node.js";
+import { databaseDescriptorFromJson, databaseDescriptorToJson, tableDescriptorToJson } from "../metadata/json.js";
+import type { MetadataUpdater, NodeAddress } from "./metadata.js";
+import type { RpcClient } from "./rpc-client.js";
+import { OffsetSpec } from "./offsets.js";
+
+/** A table path or its `"database.table"` text. */
+export type TablePathLike = TablePath | string;
+
+/** Accepts `TablePath` or `"db.table"`. */
+export function toTablePath(path: TablePathLike): TablePath {
+  if (path instanceof TablePath) return path;
+  const dot = path.indexOf(".");
+  if (dot <= 0 || dot === path.length - 1) {
+    throw FlussError.client(`"${path}" is not a table path: expected "database.table"`);
+  }
+  return new TablePath(path.slice(0, dot), path.slice(dot + 1));
+}
+
+function pbPath(p: TablePath): PbTablePath {
+  return { databaseName: p.databaseName, tableName: p.tableName };
+}
+
+function pbSpec(spec: Record<string, string>): PbPartitionSpec {
+  return { partitionKeyValues: Object.entries(spec).map(([key, value]) => ({ key, value: String(value) })) };
+}
+
+/**
+ * Cluster administration: databases, tables, partitions, offsets and servers.
+ * Obtain it with `conn.getAdmin()`.
+ */
+export class FlussAdmin {
+  /** @internal */
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly metadata: MetadataUpdater,
+  ) {}
+
+  private async coordinator() {
+    return this.rpc.connection(this.metadata.coordinator());
+  }
+
+  // ---- databases -------------------------------------------------------------------
+
+  /** Creates a database; fails with DATABASE_ALREADY_EXIST unless `ignoreIfExists`. */
+  async createDatabase(
+    name: string,
+    options: { descriptor?: DatabaseDescriptor; ignoreIfExists?: boolean } = {},
+  ): Promise<void> {
+    const conn = await this.coordinator();
+    const req = {
+      databaseName: name,
+      ignoreIfExists: options.ignoreIfExists ?? false,
+      ...(options.descriptor ? { databaseJson: utf8Encode(databaseDescriptorToJson(options.descriptor)) } : {}),
+    };
+    await conn.request(ApiKey.CREATE_DATABASE, req);
+  }
+
+  /** Drops a database; `cascade` also drops its tables (else DATABASE_NOT_EMPTY). */
+  async dropDatabase(name: string, options: { ignoreIfNotExists?: boolean; cascade?: boolean } = {}): Promise<void> {
+    const conn = await this.coordinator();
+    await conn.request(ApiKey.DROP_DATABASE, {
+      databaseName: name,
+      ignoreIfNotExists: options.ignoreIfNotExists ?? false,
+      cascade: options.cascade ?? false,
+    });
+  }
+
+  /** Names of all databases. */
+  async listDatabases(): Promise<string[]> {
+    const conn = await this.coordinator();
+    const resp = await conn.request(ApiKey.LIST_DATABASES, {});
+    return resp.databaseName.length > 0 ? resp.databaseName : resp.databaseSummary.map((s) => s.databaseName);
+  }
+
+  /** Whether a database exists. */
+  async databaseExists(name: string): Promise<boolean> {
+    const conn = await this.coordinator();
+    return (await conn.request(ApiKey.DATABASE_EXISTS, { databaseName: name })).exists;
+  }
+
+  /** A database's descriptor and timestamps. */
+  async getDatabaseInfo(name: string): Promise<DatabaseInfo> {
+    const conn = await this.coordinator();
+    const resp = await conn.request(ApiKey.GET_DATABASE_INFO, { databaseName: name });
+    return new DatabaseInfo(
+      name,
+      databaseDescriptorFromJson(utf8Decode(resp.databaseJson)),
+      resp.createdTime,
+      resp.modifiedTime,
+    );
+  }
+
+  // ---- tables ------------------------------------------------------------------------
+
+  /** Creates a table; fails with TABLE_ALREADY_EXIST unless `ignoreIfExists`. */
+  async createTable(
+    path: TablePathLike,
+    descriptor: TableDescriptor,
+    options: { ignoreIfExists?: boolean } = {},
+  ): Promise<void> {
+    const p = toTablePath(path);
+    const conn = await this.coordinator();
+    await conn.request(ApiKey.CREATE_TABLE, {
+      tablePath: pbPath(p),
+      tableJson: utf8Encode(tableDescriptorToJson(descriptor)),
+      ignoreIfExists: options.ignoreIfExists ?? false,
+    });
+  }
+
+  /** Drops a table; fails with TABLE_NOT_EXIST unless `ignoreIfNotExists`. */
+  async dropTable(path: TablePathLike, options: { ignoreIfNotExists?: boolean } = {}): Promise<void> {
+    const p = toTablePath(path);
+    const conn = await this.coordinator();
+    await conn.request(ApiKey.DROP_TABLE, { tablePath: pbPath(p), ignoreIfNotExists: options.ignoreIfNotExists ?? false });
+  }
+
+  /** The table's id, schema, distribution and properties. */
+  async getTableInfo(path: TablePathLike): Promise<TableInfo> {
+    const p = toTablePath(path);
+    const conn = await this.coordinator();
+    const resp = await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: pbPath(p) });
+    return TableInfo.fromJson(p, resp.tableId, resp.schemaId, utf8Decode(resp.tableJson), resp.createdTime, resp.modifiedTime);
+  }
+
+  /** Names of the tables of a database. */
+  async listTables(database: string): Promise<string[]> {
+    const conn = await this.coordinator();
+    return (await conn.request(ApiKey.LIST_TABLES, { databaseName: database })).tableName;
+  }
+
+  /** Whether a table exists. */
+  async tableExists(path: TablePathLike): Promise<boolean> {
+    const p = toTablePath(path);
+    const conn = await this.coordinator();
+    return (await conn.request(ApiKey.TABLE_EXISTS, { tablePath: pbPath(p) })).exists;
+  }
+
+  // ---- partitions --------------------------------------------------------------------
+
+  /** Creates a partition of a partitioned table, e.g. `{ region: "US" }`. */
+  async createPartition(
+    path: TablePathLike,
+    spec: Record<string, string>,
+    options: { ignoreIfExists?: boolean } = {},
+  ): Promise<void> {
+    const conn = await this.coordinator();
+    await conn.request(ApiKey.CREATE_PARTITION, {
+      tablePath: pbPath(toTablePath(path)),
+      partitionSpec: pbSpec(spec),
+      // field 3 is named ignore_if_not_exists in the .proto but means "ignore if it exists"
+      ignoreIfNotExists: options.ignoreIfExists ?? false,
+    });
+  }
+
+  /** Drops a partition. */
+  async dropPartition(
+    path: TablePathLike,
+    spec: Record<string, string>,
+    options: { ignoreIfNotExists?: boolean } = {},
+  ): Promise<void> {
+    const conn = await this.coordinator();
+    await conn.request(ApiKey.DROP_PARTITION, {
+      tablePath: pbPath(toTablePath(path)),
+      partitionSpec: pbSpec(spec),
+      ignoreIfNotExists: options.ignoreIfNotExists ?? false,
+    });
+  }
+
+  /** Partitions of a table, optionally only those matching a partial spec. */
+  async listPartitionInfos(path: TablePathLike, partialSpec?: Record<string, string>): Promise<PartitionInfo[]> {
+    const conn = await this.coordinator();
+    const resp = await conn.request(ApiKey.LIST_PARTITION_INFOS, {
+      tablePath: pbPath(toTablePath(path)),
+      ...(partialSpec ? { partialPartitionSpec: pbSpec(partialSpec) } : {}),
+    });
+    return resp.partitionsInfo.map(
+      (p) =>
+        new PartitionInfo(
+          p.partitionId,
+          Object.fromEntries(p.partitionSpec.partitionKeyValues.map((kv) => [kv.key, kv.value])),
+        ),
+    );
+  }
+
+  // ---- offsets -----------------------------------------------------------------------
+
+  /**
+   * Offsets of buckets: `OffsetSpec.earliest()`, `latest()` (the high watermark) or
+   * `timestamp(ms)`. Returns bucket id → offset. For partitioned tables pass `partitionName`.
+   */
+  async listOffsets(
+    path: TablePathLike,
+    bucketIds: readonly number[],
+    spec: OffsetSpec,
+    options: { partitionName?: string } = {},
+  ): Promise<Record<number, number>> {
+    const p = toTablePath(path);
+    const info = await this.getTableInfo(p);
+    let partitionId: number | undefined;
+    if (info.isPartitioned) {
+      if (options.partitionName === undefined) {
+        throw FlussError.client(`table ${p.toString()} is partitioned: pass { partitionName } to listOffsets`);
+      }
+      partitionId = await this.resolvePartitionId(p, info.tableId, options.partitionName);
+    } else if (options.partitionName !== undefined) {
+      throw new FlussError(ErrorCode.TABLE_NOT_PARTITIONED_EXCEPTION, `table ${p.toString()} is not partitioned`);
+    }
+    for (const b of bucketIds) {
+      if (!Number.isInteger(b) || b < 0 || b >= info.numBuckets) {
+        throw FlussError.client(`bucket ${b} does not exist: table ${p.toString()} has ${info.numBuckets} bucket(s)`);
+      }
+    }
+    return this.listOffsetsById(p, info.tableId, partitionId, bucketIds, spec);
+  }
+
+  /** Same as {@link listOffsets} for a partition given by name. */
+  async listPartitionOffsets(
+    path: TablePathLike,
+    partitionName: string,
+    bucketIds: readonly number[],
+    spec: OffsetSpec,
+  ): Promise<Record<number, number>> {
+    return this.listOffsets(path, bucketIds, spec, { partitionName });
+  }
+
+  /** @internal ListOffsets by ids, grouped per bucket leader. */
+  async listOffsetsById(
+    path: TablePath,
+    tableId: number,
+    partitionId: number | undefined,
+    bucketIds: readonly number[],
+    spec: OffsetSpec,
+  ): Promise<Record<number, number>> {
+    const leaders = await this.leadersOf(path, tableId, partitionId, bucketIds);
+    const result: Record<number, number> = {};
+    await Promise.all(
+      [...leaders].map(async ([node, buckets]) => {
+        const conn = await this.rpc.connection(node);
+        const resp = await conn.request(ApiKey.LIST_OFFSETS, {
+          followerServerId: -1,
+          offsetType: spec.type,
+          tableId,
+          ...(partitionId !== undefined ? { partitionId } : {}),
+          bucketId: buckets,
+          ...(spec.timestamp !== undefined ? { startTimestamp: spec.timestamp } : {}),
+        });
+        for (const b of resp.bucketsResp) {
+          if (b.errorCode !== undefined && b.errorCode !== ErrorCode.NONE) {
+            throw new FlussError(b.errorCode, `listOffsets of ${path.toString()} bucket ${b.bucketId}: ${b.errorMessage ?? ""}`);
+          }
+          if (b.offset === undefined) {
+            throw new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, `no offset returned for bucket ${b.bucketId}`);
+          }
+          result[b.bucketId] = b.offset;
+        }
+      }),
+    );
+    return result;
+  }
+
+  /** @internal Partition id by name (refreshing metadata). */
+  async resolvePartitionId(path: TablePath, tableId: number, partitionName: string): Promise<number> {
+    let id = this.metadata.partitionId(tableId, partitionName);
+    if (id === undefined) {
+      await this.metadata.updatePartitions(path, { names: [partitionName] });
+      id = this.metadata.partitionId(tableId, partitionName);
+    }
+    if (id === undefined) {
+      throw new FlussError(ErrorCode.PARTITION_NOT_EXISTS, `partition "${partitionName}" of ${path.toString()} does not exist`);
+    }
+    return id;
+  }
+
+  private async leadersOf(
+    path: TablePath,
+    tableId: number,
+    partitionId: number | undefined,
+    bucketIds: readonly number[],
+  ): Promise<Map<NodeAddress, number[]>> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const groups = new Map<NodeAddress, number[]>();
+      let missing = false;
+      for (const b of bucketIds) {
+        const leader = this.metadata.leaderFor(tableId, partitionId, b);
+        if (!leader) {
+          missing = true;
+          break;
+        }
+        const list = groups.get(leader);
+        if (list) list.push(b);
+        else groups.set(leader, [b]);
+      }
+      if (!missing) return groups;
+      if (partitionId === undefined) await this.metadata.updateTables([path]);
+      else await this.metadata.updatePartitions(path, { ids: [partitionId] });
+    }
+    throw new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `no leader known for some buckets of ${path.toString()}`);
+  }
+
+  // ---- cluster -----------------------------------------------------------------------
+
+  /** The coordinator and every alive tablet server. */
+  async getServerNodes(): Promise<ServerNode[]> {
+    await this.metadata.bootstrap();
+    const snap = this.metadata.snapshot();
+    const nodes: ServerNode[] = [];
+    if (snap.coordinator) nodes.push(new ServerNode(snap.coordinator.id, snap.coordinator.host, snap.coordinator.port, "COORDINATOR", snap.coordinator.rack));
+    for (const t of snap.tabletServers) nodes.push(new ServerNode(t.id, t.host, t.port, "TABLET_SERVER", t.rack));
+    return nodes;
+  }
+}
+
+export { OffsetSpec };

@@ -1,0 +1,192 @@
+import { FlussError } from "../rpc/errors.js";
+
+/**
+ * Client configuration keys, their types and defaults.
+ *
+ * Names follow the Python client's guide (`bootstrap.servers`, `writer.acks`, ...); the
+ * Rust/Java spellings of the same options (`writer.batch-size`, `writer.request-max-size`)
+ * are accepted as aliases so configs can be carried over from the other clients.
+ */
+interface OptionSpec {
+  readonly kind: "string" | "int" | "bool" | "enum";
+  readonly default: string | number | boolean;
+  readonly min?: number;
+  readonly values?: readonly string[];
+  readonly doc: string;
+}
+
+const MiB = 1024 * 1024;
+
+const OPTIONS = {
+  "bootstrap.servers": { kind: "string", default: "127.0.0.1:9123", doc: "Comma-separated host:port list of servers to bootstrap from." },
+  "request.max.size": { kind: "int", default: 10 * MiB, min: 1024, doc: "Maximum size in bytes of one write request." },
+  "request.timeout.ms": { kind: "int", default: 30_000, min: 1, doc: "How long to wait for the answer to one request." },
+  "connect.timeout.ms": { kind: "int", default: 30_000, min: 1, doc: "How long to wait for a TCP connection and handshake." },
+  "writer.acks": { kind: "enum", default: "all", values: ["all", "-1", "0", "1"], doc: "Acknowledgment setting (`all` waits for all replicas)." },
+  "writer.retries": { kind: "int", default: 2147483647, min: 0, doc: "Number of retries of a failed write batch." },
+  "writer.batch.size": { kind: "int", default: 2 * MiB, min: 1024, doc: "Target size in bytes of one write batch per bucket." },
+  "writer.batch.timeout.ms": { kind: "int", default: 100, min: 0, doc: "Linger: how long a non-full batch waits for more rows." },
+  "writer.buffer.memory.size": { kind: "int", default: 64 * MiB, min: 64 * 1024, doc: "Bytes of unsent rows the writer may hold before appends wait." },
+  "writer.max.inflight.requests.per.bucket": { kind: "int", default: 5, min: 1, doc: "Write requests in flight per bucket." },
+  "writer.enable.idempotence": { kind: "bool", default: true, doc: "Writer ids and batch sequences so a retried batch is never written twice." },
+  "writer.bucket.no-key-assigner": { kind: "enum", default: "sticky", values: ["sticky", "round_robin"], doc: "Bucket choice for tables without bucket keys." },
+  "scanner.log.fetch.max-bytes": { kind: "int", default: 16 * MiB, min: 1, doc: "Maximum bytes of one fetch response." },
+  "scanner.log.fetch.max-bytes-for-bucket": { kind: "int", default: 1 * MiB, min: 1, doc: "Maximum bytes per bucket in one fetch." },
+  "scanner.log.fetch.min-bytes": { kind: "int", default: 1, min: 0, doc: "Bytes the server waits for before answering a fetch." },
+  "scanner.log.fetch.wait-max-time-ms": { kind: "int", default: 500, min: 0, doc: "Longest time the server holds a fetch waiting for min-bytes." },
+  "scanner.log.max-buffered-bytes": { kind: "int", default: 64 * MiB, min: 1, doc: "Fetched bytes the scanner may buffer ahead of `poll`." },
+  "scanner.log.check-crc": { kind: "bool", default: true, doc: "Verify record batch checksums (skipped automatically for projected fetches)." },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Every configuration key. */
+export type ConfigKey = keyof typeof OPTIONS;
+
+type ValueOf<S extends OptionSpec> = S["kind"] extends "int" ? number : S["kind"] extends "bool" ? boolean : string;
+
+/** Typed values of all options. */
+export type ConfigValues = { -readonly [K in ConfigKey]: ValueOf<(typeof OPTIONS)[K]> };
+
+/** What `new Config(...)` accepts: any subset of keys, values as strings or their natural type. */
+export type ConfigInput = { [K in ConfigKey]?: ConfigValues[K] | string } & Record<string, unknown>;
+
+/** Other clients' spellings of the same options. */
+const ALIASES: Record<string, ConfigKey> = {
+  "writer.request-max-size": "request.max.size",
+  "client.writer.request-max-size": "request.max.size",
+  "writer.batch-size": "writer.batch.size",
+  "client.writer.batch-size": "writer.batch.size",
+  "writer.batch-timeout-ms": "writer.batch.timeout.ms",
+  "writer.buffer.memory-size": "writer.buffer.memory.size",
+  "writer.enable-idempotence": "writer.enable.idempotence",
+  "client.writer.acks": "writer.acks",
+  "client.writer.retries": "writer.retries",
+  "client.request-timeout-ms": "request.timeout.ms",
+  "client.connect-timeout-ms": "connect.timeout.ms",
+  "client.writer.bucket.no-key-assigner": "writer.bucket.no-key-assigner",
+};
+
+function levenshtein(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
+  const spec: OptionSpec = OPTIONS[key];
+  const bad = (why: string): never => {
+    throw FlussError.client(`config "${key}": ${why}, got ${typeof raw === "string" ? `"${raw}"` : String(raw)}`);
+  };
+  switch (spec.kind) {
+    case "string":
+      if (typeof raw !== "string" || raw.trim() === "") bad("expected a non-empty string");
+      return (raw as string).trim();
+    case "int": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) bad("expected an integer");
+      if (spec.min !== undefined && n < spec.min) bad(`must be at least ${spec.min}`);
+      return n;
+    }
+    case "bool":
+      if (typeof raw === "boolean") return raw;
+      if (raw === "true" || raw === "false") return raw === "true";
+      return bad("expected true or false");
+    case "enum": {
+      const s = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw.trim().toLowerCase() : undefined;
+      if (s === undefined || !spec.values!.includes(s)) bad(`expected one of ${spec.values!.join(", ")}`);
+      return s!;
+    }
+  }
+}
+
+/** A parsed `host:port` pair. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Parses `bootstrap.servers` ("h1:p1,h2:p2"; IPv6 as "[::1]:9123"). */
+export function parseBootstrapServers(value: string): HostPort[] {
+  const out: HostPort[] = [];
+  for (const part of value.split(",")) {
+    const s = part.trim();
+    if (s === "") continue;
+    const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:\s]+):(\d+)$/.exec(s);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || !(port > 0 && port < 65536)) {
+      throw FlussError.client(`config "bootstrap.servers": "${s}" is not a host:port address`);
+    }
+    out.push({ host: m[1]!, port });
+  }
+  if (out.length === 0) throw FlussError.client(`config "bootstrap.servers" is empty`);
+  return out;
+}
+
+/**
+ * Client configuration.
+ *
+ * ```ts
+ * const config = new Config({ "bootstrap.servers": "127.0.0.1:9123", "writer.acks": "all" });
+ * ```
+ * Unknown keys and ill-typed values throw a {@link FlussError} naming the key.
+ */
+export class Config {
+  private readonly values: ConfigValues;
+
+  constructor(input: ConfigInput = {}) {
+    const values: Record<string, string | number | boolean> = {};
+    for (const [k, spec] of Object.entries(OPTIONS)) values[k] = spec.default;
+    for (const [rawKey, raw] of Object.entries(input)) {
+      if (raw === undefined) continue;
+      const key = (rawKey in OPTIONS ? rawKey : ALIASES[rawKey]) as ConfigKey | undefined;
+      if (key === undefined) {
+        const known = [...Object.keys(OPTIONS), ...Object.keys(ALIASES)];
+        const close = known.filter((k) => levenshtein(k, rawKey) <= 3);
+        throw FlussError.client(
+          `unknown config key "${rawKey}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : ""}`,
+        );
+      }
+      values[key] = parseValue(key, raw);
+    }
+    if (values["bootstrap.servers"] !== undefined) parseBootstrapServers(values["bootstrap.servers"] as string);
+    this.values = values as ConfigValues;
+  }
+
+  /** The value of one option (the default when not set). */
+  get<K extends ConfigKey>(key: K): ConfigValues[K] {
+    return this.values[key];
+  }
+
+  /** The bootstrap addresses. */
+  get bootstrapServers(): HostPort[] {
+    return parseBootstrapServers(this.values["bootstrap.servers"]);
+  }
+
+  /** `writer.acks` as the protocol's integer: all → -1. */
+  get acks(): number {
+    const a = this.values["writer.acks"];
+    return a === "all" ? -1 : Number(a);
+  }
+
+  /** A copy with some options changed. */
+  with(changes: ConfigInput): Config {
+    return new Config({ ...this.values, ...changes });
+  }
+
+  /** All options with their effective values. */
+  toObject(): ConfigValues {
+    return { ...this.values };
+  }
+
+  /** Documentation of every key, for the CLI and README. */
+  static describe(): { key: ConfigKey; default: string | number | boolean; doc: string }[] {
+    return Object.entries(OPTIONS).map(([key, s]) => ({ key: key as ConfigKey, default: s.default, doc: s.doc }));
+  }
+}

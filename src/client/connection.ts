@@ -1,0 +1,121 @@
+import { FlussError } from "../rpc/errors.js";
+import { Config, type ConfigInput } from "./config.js";
+import { FlussAdmin, toTablePath, type TablePathLike } from "./admin.js";
+import { MetadataUpdater } from "./metadata.js";
+import { RpcClient } from "./rpc-client.js";
+import { FlussTable } from "./table.js";
+
+/** Something the connection must flush or close when it closes (writers, scanners). */
+export interface ConnectionResource {
+  close(): Promise<void>;
+}
+
+/** @internal What tables, writers and scanners share: one per connection. */
+export interface ClientContext {
+  readonly config: Config;
+  readonly rpc: RpcClient;
+  readonly metadata: MetadataUpdater;
+  readonly admin: FlussAdmin;
+  /** Registers a resource closed with the connection; returns the unregister function. */
+  track(resource: ConnectionResource): () => void;
+}
+
+/**
+ * A connection to a Fluss cluster: the entry point of the client.
+ *
+ * ```ts
+ * await using conn = await FlussConnection.connect(new Config({ "bootstrap.servers": "127.0.0.1:9123" }));
+ * const admin = conn.getAdmin();
+ * const table = await conn.getTable("fluss.orders");
+ * ```
+ * Closing it (explicitly or through `await using`) flushes open writers first.
+ */
+export class FlussConnection implements AsyncDisposable {
+  private readonly resources = new Set<ConnectionResource>();
+  private closing: Promise<void> | undefined;
+  private readonly ctx: ClientContext;
+
+  private constructor(config: Config) {
+    const rpc = new RpcClient(config);
+    const metadata = new MetadataUpdater(rpc, config);
+    const admin = new FlussAdmin(rpc, metadata);
+    this.ctx = {
+      config,
+      rpc,
+      metadata,
+      admin,
+      track: (r) => {
+        this.resources.add(r);
+        return () => this.resources.delete(r);
+      },
+    };
+  }
+
+  /**
+   * Connects to the cluster named by `bootstrap.servers`: fetches the cluster's servers
+   * from the first bootstrap server that answers. Fails with a FlussError naming the
+   * addresses when none does within `connect.timeout.ms`.
+   */
+  static async connect(config: Config | ConfigInput = new Config()): Promise<FlussConnection> {
+    const conn = new FlussConnection(config instanceof Config ? config : new Config(config));
+    try {
+      await conn.ctx.metadata.bootstrap();
+    } catch (err) {
+      conn.ctx.rpc.close();
+      throw err;
+    }
+    return conn;
+  }
+
+  /** The configuration in use. */
+  get config(): Config {
+    return this.ctx.config;
+  }
+
+  /** Administration of databases, tables, partitions and offsets. */
+  getAdmin(): FlussAdmin {
+    this.ensureOpen();
+    return this.ctx.admin;
+  }
+
+  /** A table handle for writing and reading; fails with TABLE_NOT_EXIST for unknown tables. */
+  async getTable(path: TablePathLike): Promise<FlussTable> {
+    this.ensureOpen();
+    const p = toTablePath(path);
+    const info = await this.ctx.admin.getTableInfo(p);
+    return new FlussTable(this.ctx, info);
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Flushes and closes open writers and scanners, then closes every socket. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        const errors: unknown[] = [];
+        for (const r of [...this.resources]) {
+          try {
+            await r.close();
+          } catch (err) {
+            errors.push(err);
+          }
+        }
+        this.resources.clear();
+        this.ctx.rpc.close();
+        if (errors.length > 0) throw errors[0];
+      })();
+    }
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private ensureOpen(): void {
+    if (this.closing) throw FlussError.client("this FlussConnection is closed");
+  }
+}

@@ -1,0 +1,73 @@
+import { FlussError, ErrorCode } from "../rpc/errors.js";
+import { ServerConnection } from "../rpc/server-connection.js";
+import type { Config, HostPort } from "./config.js";
+
+/**
+ * The client's connections: one socket per server address, opened lazily, shared by
+ * every request to that server (requests are pipelined on it), and replaced when it dies.
+ */
+export class RpcClient {
+  private readonly connections = new Map<string, Promise<ServerConnection>>();
+  private closed = false;
+
+  constructor(private readonly config: Config) {}
+
+  /** The live connection to `node`, connecting (and handshaking) if needed. */
+  async connection(node: HostPort): Promise<ServerConnection> {
+    if (this.closed) throw FlussError.client("the connection has been closed");
+    const key = `${node.host}:${node.port}`;
+    const existing = this.connections.get(key);
+    if (existing) {
+      try {
+        const conn = await existing;
+        if (!conn.closed) return conn;
+      } catch {
+        // a failed connect is retried below
+      }
+      if (this.connections.get(key) === existing) this.connections.delete(key);
+    }
+    const pending = ServerConnection.connect({
+      host: node.host,
+      port: node.port,
+      connectTimeoutMs: this.config.get("connect.timeout.ms"),
+      requestTimeoutMs: this.config.get("request.timeout.ms"),
+    });
+    this.connections.set(key, pending);
+    pending.then(
+      (conn) =>
+        conn.onClose(() => {
+          if (this.connections.get(key) === pending) this.connections.delete(key);
+        }),
+      () => {
+        if (this.connections.get(key) === pending) this.connections.delete(key);
+      },
+    );
+    return pending;
+  }
+
+  /** Closes every connection; pending requests fail with a clear error. */
+  close(): void {
+    this.closed = true;
+    for (const p of this.connections.values()) {
+      p.then(
+        (c) => c.close(),
+        () => undefined,
+      );
+    }
+    this.connections.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+/** Sleeps `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** True when the error is worth retrying after a metadata refresh or reconnect. */
+export function isRetriableError(err: unknown): boolean {
+  return err instanceof FlussError && (err.retriable || err.code === ErrorCode.NETWORK_EXCEPTION);
+}

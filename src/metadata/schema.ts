@@ -1,0 +1,442 @@
+/**
+ * Table schemas: `Column` and `Schema`, with Java's field-id assignment
+ * (`Schema.Builder.column` + `ReassignFieldId`) and normalization (`Schema.normalizeColumns`).
+ */
+
+import * as arrow from "apache-arrow";
+import { FlussError } from "../rpc/errors.js";
+import { type DataField, type DataType, type RowType, typeToString, withNullability } from "./data-types.js";
+import { fromArrowType, toArrowSchema } from "./arrow-types.js";
+
+/** Column id of a column that has not been assigned one yet (Java `Column.UNKNOWN_COLUMN_ID`). */
+export const UNKNOWN_COLUMN_ID = -1;
+
+/**
+ * A column aggregation function (for the `aggregation` merge engine): Java `AggFunction`,
+ * `type` being the lowercase name (`sum`, `max`, `last_value`, ...).
+ */
+export interface AggFunction {
+  readonly type: string;
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+/** A table column. Immutable. */
+export class Column {
+  constructor(
+    readonly name: string,
+    readonly type: DataType,
+    readonly comment?: string,
+    /** The column's field id; {@link UNKNOWN_COLUMN_ID} until a schema assigns one. */
+    readonly id: number = UNKNOWN_COLUMN_ID,
+    readonly aggFunction?: AggFunction,
+  ) {}
+
+  /** A copy with another type. */
+  withType(type: DataType): Column {
+    return new Column(this.name, type, this.comment, this.id, this.aggFunction);
+  }
+
+  /** `name TYPE [COMMENT '...']`, like Java. */
+  toString(): string {
+    const c = this.comment === undefined ? "" : ` COMMENT '${this.comment.replace(/'/g, "''")}'`;
+    return `${this.name} ${typeToString(this.type)}${c}`;
+  }
+}
+
+/** A column as given to {@link Schema.fromColumns}: a `Column` or a plain object. */
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: DataType;
+  readonly comment?: string;
+  /** Either every column has an id or none does (then ids are assigned). */
+  readonly id?: number;
+  readonly aggFunction?: AggFunction;
+}
+
+/** Everything a schema is made of; the non-Arrow argument of the {@link Schema} constructor. */
+export interface SchemaInit {
+  readonly columns: readonly ColumnSpec[];
+  readonly primaryKeys?: readonly string[];
+  readonly autoIncrementColumns?: readonly string[];
+  /** Defaults to the highest id assigned (or the highest id present when all columns have ids). */
+  readonly highestFieldId?: number;
+  /**
+   * How to assign ids when the columns have none: `"builder"` (default, Java
+   * `Schema.Builder.column`: nested ROW fields get ids too) or `"position"` (Java
+   * `Schema.Builder.fromColumns` for old JSON: top-level columns only).
+   */
+  readonly idAssignment?: "builder" | "position";
+}
+
+/** Options of `new Schema(arrowSchema, options)`. */
+export interface SchemaOptions {
+  /** Primary key column names; these columns become NOT NULL. */
+  readonly primaryKeys?: readonly string[];
+}
+
+function javaList(items: readonly unknown[]): string {
+  return `[${items.join(", ")}]`;
+}
+
+function duplicates(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) dup.add(n);
+    seen.add(n);
+  }
+  return [...dup];
+}
+
+/**
+ * Assigns fresh ids to the fields of every ROW nested in `type`, depth-first, taking each
+ * from `counter` (Java `ReassignFieldId`): a ROW field takes its id before its own children.
+ */
+export function reassignFieldIds(type: DataType, counter: { value: number }): DataType {
+  switch (type.root) {
+    case "ARRAY":
+      return { ...type, elementType: reassignFieldIds(type.elementType, counter) };
+    case "MAP":
+      return {
+        ...type,
+        keyType: reassignFieldIds(type.keyType, counter),
+        valueType: reassignFieldIds(type.valueType, counter),
+      };
+    case "ROW": {
+      const fields: DataField[] = type.fields.map((f) => {
+        const fieldId = ++counter.value;
+        const inner = reassignFieldIds(f.type, counter);
+        return f.description === undefined
+          ? { name: f.name, type: inner, fieldId }
+          : { name: f.name, type: inner, description: f.description, fieldId };
+      });
+      return { ...type, fields };
+    }
+    default:
+      return type;
+  }
+}
+
+/** All field ids of the columns, top-level and nested, in order. */
+function collectFieldIds(columns: readonly Column[]): number[] {
+  const out: number[] = [];
+  const visit = (t: DataType): void => {
+    if (t.root === "ROW") {
+      for (const f of t.fields) {
+        out.push(f.fieldId);
+        visit(f.type);
+      }
+    } else if (t.root === "ARRAY") visit(t.elementType);
+    else if (t.root === "MAP") {
+      visit(t.keyType);
+      visit(t.valueType);
+    }
+  };
+  for (const c of columns) {
+    out.push(c.id);
+    visit(c.type);
+  }
+  return out;
+}
+
+function isArrowSchema(x: unknown): x is arrow.Schema {
+  return x instanceof arrow.Schema || (typeof x === "object" && x !== null && Array.isArray((x as { fields?: unknown }).fields));
+}
+
+/**
+ * A table schema: columns with field ids, an optional primary key, and the highest field
+ * id handed out so far. Immutable.
+ *
+ * ```ts
+ * new Schema(new arrow.Schema([new arrow.Field("id", new arrow.Int32()), ...]), { primaryKeys: ["id"] });
+ * Schema.builder().column("id", DataTypes.INT()).column("name", DataTypes.STRING()).primaryKey(["id"]).build();
+ * ```
+ *
+ * Invalid schemas (duplicate column names, unknown primary-key columns, ...) throw a
+ * `FlussError` with code CLIENT_ERROR naming the columns.
+ */
+export class Schema {
+  /** The columns, in order; primary-key columns are NOT NULL. */
+  readonly columns: readonly Column[];
+  /** Primary key column names (empty for log tables). */
+  readonly primaryKeys: readonly string[];
+  /** Auto-increment column names (at most one). */
+  readonly autoIncrementColumns: readonly string[];
+  /** The highest field id used (nested ROW fields included). */
+  readonly highestFieldId: number;
+  /** The columns as a ROW type (field ids = column ids). */
+  readonly rowType: RowType;
+
+  /**
+   * Builds a schema from an Arrow schema (nullability is kept from the Arrow fields; an
+   * Arrow field's `comment` metadata becomes the column comment) or from {@link SchemaInit}.
+   */
+  constructor(source: arrow.Schema | SchemaInit, options: SchemaOptions = {}) {
+    let init: SchemaInit;
+    if (isArrowSchema(source)) {
+      init = {
+        columns: source.fields.map((f) => {
+          const comment = f.metadata?.get("comment");
+          return { name: f.name, type: fromArrowType(f.type, f.nullable, f.name), ...(comment ? { comment } : {}) };
+        }),
+        ...(options.primaryKeys ? { primaryKeys: options.primaryKeys } : {}),
+      };
+    } else {
+      init = options.primaryKeys && !source.primaryKeys ? { ...source, primaryKeys: options.primaryKeys } : source;
+    }
+    const { columns, highestFieldId } = assignIds(init);
+    const primaryKeys = [...(init.primaryKeys ?? [])];
+    const autoIncrementColumns = [...(init.autoIncrementColumns ?? [])];
+    this.columns = normalizeColumns(columns, primaryKeys, autoIncrementColumns, highestFieldId);
+    this.primaryKeys = primaryKeys;
+    this.autoIncrementColumns = autoIncrementColumns;
+    this.highestFieldId = highestFieldId;
+    this.rowType = {
+      root: "ROW",
+      nullable: true,
+      fields: this.columns.map((c) =>
+        c.comment === undefined
+          ? { name: c.name, type: c.type, fieldId: c.id }
+          : { name: c.name, type: c.type, description: c.comment, fieldId: c.id },
+      ),
+    };
+    Object.freeze(this.columns);
+    Object.freeze(this.primaryKeys);
+  }
+
+  /** A schema from Fluss-typed columns (ids assigned as Java's builder does when absent). */
+  static fromColumns(columns: readonly ColumnSpec[], primaryKeys?: readonly string[]): Schema {
+    return new Schema(primaryKeys ? { columns, primaryKeys } : { columns });
+  }
+
+  /** A schema whose columns are the fields of `rowType`. */
+  static fromRowType(rowType: RowType, primaryKeys?: readonly string[]): Schema {
+    const columns = rowType.fields.map((f) => ({ name: f.name, type: f.type }));
+    return Schema.fromColumns(columns, primaryKeys);
+  }
+
+  /** A fluent builder (Java `Schema.newBuilder()`). */
+  static builder(): SchemaBuilder {
+    return new SchemaBuilder();
+  }
+
+  /** Column names in order. */
+  get columnNames(): string[] {
+    return this.columns.map((c) => c.name);
+  }
+
+  /** Column ids in order. */
+  get columnIds(): number[] {
+    return this.columns.map((c) => c.id);
+  }
+
+  get hasPrimaryKey(): boolean {
+    return this.primaryKeys.length > 0;
+  }
+
+  /** Positions of the primary key columns. */
+  get primaryKeyIndexes(): number[] {
+    return this.primaryKeys.map((n) => this.indexOf(n));
+  }
+
+  /** Position of a column, or -1. */
+  indexOf(name: string): number {
+    return this.columns.findIndex((c) => c.name === name);
+  }
+
+  /** The named column; throws CLIENT_ERROR if there is none. */
+  column(name: string): Column {
+    const c = this.columns.find((col) => col.name === name);
+    if (!c) throw FlussError.client(`Column ${name} does not exist in schema ${javaList(this.columnNames)}.`);
+    return c;
+  }
+
+  /** Positions of the named columns; throws CLIENT_ERROR naming the unknown ones. */
+  indexesOf(names: readonly string[]): number[] {
+    const missing = names.filter((n) => this.indexOf(n) < 0);
+    if (missing.length) {
+      throw FlussError.client(`Columns ${javaList(missing)} do not exist in schema ${javaList(this.columnNames)}.`);
+    }
+    return names.map((n) => this.indexOf(n));
+  }
+
+  /**
+   * The Arrow schema of this table (formats.md §3.3: list child "element", map "entries";
+   * TIMESTAMP_LTZ carries time zone "UTC").
+   */
+  toArrow(): arrow.Schema {
+    return toArrowSchema(this.rowType);
+  }
+
+  /** Structural equality: columns (name, type, comment, id), keys and highest field id. */
+  equals(other: Schema | null | undefined): boolean {
+    if (!other) return false;
+    if (other === this) return true;
+    return (
+      this.highestFieldId === other.highestFieldId &&
+      this.columns.length === other.columns.length &&
+      this.columns.every((c, i) => {
+        const o = other.columns[i]!;
+        return c.name === o.name && c.id === o.id && c.comment === o.comment && typeToString(c.type) === typeToString(o.type);
+      }) &&
+      javaList(this.primaryKeys) === javaList(other.primaryKeys) &&
+      javaList(this.autoIncrementColumns) === javaList(other.autoIncrementColumns)
+    );
+  }
+
+  toString(): string {
+    const pk = this.primaryKeys.length ? `, primaryKey=${javaList(this.primaryKeys)}` : "";
+    return `Schema{columns=${javaList(this.columns.map(String))}${pk}, highestFieldId=${this.highestFieldId}}`;
+  }
+}
+
+function assignIds(init: SchemaInit): { columns: Column[]; highestFieldId: number } {
+  const specs = init.columns;
+  const withId = specs.filter((c) => c.id !== undefined && c.id !== UNKNOWN_COLUMN_ID).length;
+  if (withId !== 0 && withId !== specs.length) {
+    throw FlussError.client("All columns must have columnId or none of them must have columnId.");
+  }
+  let columns: Column[];
+  let highest: number;
+  if (specs.length > 0 && withId === specs.length) {
+    columns = specs.map((c) => new Column(c.name, c.type, c.comment, c.id, c.aggFunction));
+    highest = Math.max(-1, ...collectFieldIds(columns));
+  } else {
+    const counter = { value: -1 };
+    columns = specs.map((c) => {
+      const id = ++counter.value;
+      const type = init.idAssignment === "position" ? c.type : reassignFieldIds(c.type, counter);
+      return new Column(c.name, type, c.comment, id, c.aggFunction);
+    });
+    highest = counter.value;
+  }
+  return { columns, highestFieldId: init.highestFieldId ?? highest };
+}
+
+function normalizeColumns(
+  columns: Column[],
+  primaryKeys: readonly string[],
+  autoIncrement: readonly string[],
+  highestFieldId: number,
+): Column[] {
+  const ids = collectFieldIds(columns);
+  if (new Set(ids).size !== ids.length) {
+    throw FlussError.client(
+      `All field IDs (including nested fields) must be unique. Found ${new Set(ids).size} unique IDs but expected ${ids.length}.`,
+    );
+  }
+  const maxId = Math.max(-1, ...ids);
+  if (columns.length > 0 && highestFieldId < maxId) {
+    throw FlussError.client(
+      `Highest field ID (${highestFieldId}) must be greater than or equal to the maximum field ID (${maxId}) including nested fields.`,
+    );
+  }
+  const names = columns.map((c) => c.name);
+  const dupCols = duplicates(names);
+  if (dupCols.length) {
+    throw FlussError.client(`Table column ${javaList(names)} must not contain duplicate fields. Found: ${javaList(dupCols)}`);
+  }
+  for (const c of columns) {
+    if (typeof c.name !== "string" || c.name.length === 0) throw FlussError.client("Column names must be non-empty strings.");
+  }
+  if (primaryKeys.length === 0) {
+    if (autoIncrement.length) throw FlussError.client("Auto increment column can only be used in primary-key table.");
+    return columns;
+  }
+  const dupPk = duplicates(primaryKeys);
+  if (dupPk.length) {
+    throw FlussError.client(`Primary key ${javaList(primaryKeys)} must not contain duplicate columns. Found: ${javaList(dupPk)}`);
+  }
+  const all = new Set(names);
+  const unknownPk = primaryKeys.filter((k) => !all.has(k));
+  if (unknownPk.length) {
+    throw FlussError.client(
+      `Primary key column(s) ${javaList(unknownPk)} not found: table columns ${javaList(names)} should include all primary key columns ${javaList(primaryKeys)}`,
+    );
+  }
+  if (autoIncrement.length > 1) throw FlussError.client("Multiple auto increment columns are not supported yet.");
+  const pkSet = new Set(primaryKeys);
+  for (const a of autoIncrement) {
+    if (!all.has(a)) throw FlussError.client(`Auto increment column ${a} does not exist in table columns ${javaList(names)}.`);
+    if (pkSet.has(a)) throw FlussError.client("Auto increment column can not be used as the primary key.");
+  }
+  return columns.map((c) => {
+    if (autoIncrement.includes(c.name) && c.type.root !== "INTEGER" && c.type.root !== "BIGINT") {
+      throw FlussError.client("The data type of auto increment column must be INT or BIGINT.");
+    }
+    if (pkSet.has(c.name)) {
+      if (c.aggFunction) {
+        throw FlussError.client(
+          `Cannot set aggregation function for primary key column '${c.name}'. Primary key columns automatically use 'primary-key' aggregation.`,
+        );
+      }
+      if (c.type.nullable) return c.withType(withNullability(c.type, false));
+    }
+    return c;
+  });
+}
+
+/** Fluent schema builder (Java `Schema.Builder`): ids are assigned as columns are added. */
+export class SchemaBuilder {
+  private readonly cols: Column[] = [];
+  private pk: string[] | undefined;
+  private readonly autoInc: string[] = [];
+  private readonly counter = { value: -1 };
+  private explicitHighest: number | undefined;
+
+  /** Adds a column; it and its nested ROW fields get the next field ids. */
+  column(name: string, type: DataType, comment?: string, aggFunction?: AggFunction): this {
+    const id = ++this.counter.value;
+    this.cols.push(new Column(name, reassignFieldIds(type, this.counter), comment, id, aggFunction));
+    return this;
+  }
+
+  /** Sets the comment of the last column added. */
+  withComment(comment: string): this {
+    const last = this.cols.pop();
+    if (!last) {
+      throw FlussError.client(
+        "Method 'withComment(...)' must be called after a column definition, but there is no preceding column defined.",
+      );
+    }
+    this.cols.push(new Column(last.name, last.type, comment, last.id, last.aggFunction));
+    return this;
+  }
+
+  /** Adds all fields of a ROW type as columns. */
+  fromRowType(rowType: RowType): this {
+    for (const f of rowType.fields) this.column(f.name, f.type, f.description);
+    return this;
+  }
+
+  /** Sets the primary key (once). */
+  primaryKey(columns: readonly string[] | string, ...more: string[]): this {
+    if (this.pk) throw FlussError.client("Multiple primary keys are not supported.");
+    const list = typeof columns === "string" ? [columns, ...more] : [...columns];
+    if (list.length === 0) throw FlussError.client("Primary key constraint must be defined for at least a single column.");
+    this.pk = list;
+    return this;
+  }
+
+  /** Marks a column as auto-increment (primary-key tables only; at most one). */
+  enableAutoIncrement(column: string): this {
+    if (this.autoInc.length) throw FlussError.client("Multiple auto increment columns are not supported yet.");
+    this.autoInc.push(column);
+    return this;
+  }
+
+  /** Overrides the highest field id recorded in the schema. */
+  highestFieldId(id: number): this {
+    this.explicitHighest = id;
+    return this;
+  }
+
+  build(): Schema {
+    return new Schema({
+      columns: this.cols,
+      ...(this.pk ? { primaryKeys: this.pk } : {}),
+      autoIncrementColumns: this.autoInc,
+      highestFieldId: this.explicitHighest ?? this.counter.value,
+    });
+  }
+}

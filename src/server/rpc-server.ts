@@ -1,0 +1,166 @@
+import net from "node:net";
+import { ErrorCode, FlussError } from "../rpc/errors.js";
+import {
+  FrameDecoder,
+  encodeErrorResponseFrame,
+  encodeResponseFrame,
+  encodeServerFailureFrame,
+  parseRequestHeader,
+} from "../rpc/frame.js";
+
+/** What a handler learns about the request besides its body. */
+export interface RequestContext {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly requestId: number;
+  /** Resolves... never; rejects never: aborted when the client's connection goes away. */
+  readonly signal: AbortSignal;
+  /** "host:port" of the listener the request arrived on (advertised in metadata). */
+  readonly localAddress: { host: string; port: number };
+}
+
+/** Serves one api key: decodes the body, does the work, returns the encoded response body. */
+export type RawHandler = (body: Uint8Array, ctx: RequestContext) => Promise<Uint8Array> | Uint8Array;
+
+/** Server-side limits. */
+export interface RpcServerOptions {
+  host: string;
+  port: number;
+  /** Largest request frame accepted (Java: netty.server.max-request-size, 100 MiB). */
+  maxFrameBytes?: number;
+  /** Called for unexpected handler failures (logged by the cluster). */
+  onError?: (err: unknown, ctx?: RequestContext) => void;
+}
+
+const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
+
+/**
+ * The server side of the Fluss RPC protocol over TCP.
+ *
+ * Every connection gets its own frame decoder; requests are dispatched as they arrive and
+ * answered when their handler finishes, so responses may go out of order (as in Java).
+ * Bad input never takes the process down: a malformed frame gets a SERVER_FAILURE frame
+ * and that connection is closed; an unknown api key or an undecodable body gets an
+ * ERROR_RESPONSE (the Java server stays silent there, which leaves clients waiting for
+ * their timeout); a handler failure becomes an ERROR_RESPONSE with its error code.
+ */
+export class RpcServer {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private boundPort = 0;
+
+  constructor(
+    private readonly handlers: ReadonlyMap<number, RawHandler>,
+    private readonly options: RpcServerOptions,
+  ) {}
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  async listen(): Promise<number> {
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    server.on("error", (err) => this.options.onError?.(err));
+    const addr = server.address();
+    this.boundPort = typeof addr === "object" && addr ? addr.port : this.options.port;
+    return this.boundPort;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Number of open client connections. */
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  /** Stops accepting, closes every connection and waits for the listener to shut. */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    const abort = new AbortController();
+    const decoder = new FrameDecoder(this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME);
+    const localAddress = { host: this.options.host, port: this.boundPort };
+    let open = true;
+    const finish = () => {
+      if (!open) return;
+      open = false;
+      this.sockets.delete(socket);
+      abort.abort();
+    };
+    socket.on("close", finish);
+    socket.on("error", finish); // a client vanishing mid-request is normal
+    socket.on("data", (chunk: Buffer) => {
+      let frames: Uint8Array[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        // oversized or negative length: answer like Netty's exceptionCaught, then hang up
+        const msg = err instanceof Error ? err.message : String(err);
+        if (open) socket.end(encodeServerFailureFrame(ErrorCode.CORRUPT_MESSAGE, msg));
+        finish();
+        return;
+      }
+      for (const frame of frames) this.dispatch(frame, socket, abort.signal, localAddress, () => open);
+    });
+  }
+
+  private dispatch(
+    frame: Uint8Array,
+    socket: net.Socket,
+    signal: AbortSignal,
+    localAddress: { host: string; port: number },
+    isOpen: () => boolean,
+  ): void {
+    let header: ReturnType<typeof parseRequestHeader>;
+    try {
+      header = parseRequestHeader(frame);
+    } catch (err) {
+      if (isOpen()) socket.end(encodeServerFailureFrame(ErrorCode.CORRUPT_MESSAGE, (err as Error).message));
+      socket.destroySoon?.();
+      return;
+    }
+    const { apiKey, apiVersion, requestId, body } = header;
+    const send = (bytes: Uint8Array) => {
+      if (isOpen() && !socket.destroyed) socket.write(bytes);
+    };
+    const handler = this.handlers.get(apiKey);
+    if (!handler) {
+      send(encodeErrorResponseFrame(requestId, ErrorCode.UNSUPPORTED_VERSION, `api key ${apiKey} is not supported by this server`));
+      return;
+    }
+    const ctx: RequestContext = { apiKey, apiVersion, requestId, signal, localAddress };
+    let result: Promise<Uint8Array>;
+    try {
+      result = Promise.resolve(handler(body, ctx));
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(
+      (resp) => send(encodeResponseFrame(requestId, resp)),
+      (err: unknown) => {
+        if (err instanceof FlussError) {
+          send(encodeErrorResponseFrame(requestId, err.code, err.message));
+        } else {
+          this.options.onError?.(err, ctx);
+          const msg = err instanceof Error ? err.stack ?? err.message : String(err);
+          send(encodeErrorResponseFrame(requestId, ErrorCode.UNKNOWN_SERVER_ERROR, msg.slice(0, 2048)));
+        }
+      },
+    );
+  }
+}
