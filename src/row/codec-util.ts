@@ -2,8 +2,7 @@
  * Small helpers shared by the row codecs: fast varints with Java semantics, DECIMAL
  * unscaled bytes (`BigInteger.toByteArray()` form), and reading canonical values.
  */
-import type { DataType, RowType } from "../metadata/data-types.js";
-import { FlussError } from "../rpc/errors.js";
+import type { RowType } from "../metadata/data-types.js";
 import type { ByteReader, ByteWriter } from "../util/bytes.js";
 import { Decimal, MILLIS_PER_DAY, Timestamp } from "./values.js";
 
@@ -168,11 +167,6 @@ export function rowObject(names: readonly string[], values: readonly unknown[]):
   const o: Record<string, unknown> = {};
   for (let i = 0; i < names.length; i++) o[names[i]!] = values[i];
   return o;
-}
-
-/** Error for a null in a NOT NULL position that coercion should have caught. */
-export function nullError(what: string, type: DataType): FlussError {
-  return FlussError.client(`${what}: null value for NOT NULL type ${type.root}`);
 }
 
 /** Entries of a MAP value (a `Map`, or a plain object with string keys). */

@@ -306,7 +306,12 @@ export class IndexedRowEncoder {
   /** Appends one row at `writer.pos`; returns the number of bytes written. */
   encodeInto(writer: ByteWriter, values: readonly unknown[]): number {
     const start = writer.pos;
-    this.write(writer, values);
+    try {
+      this.write(writer, values);
+    } catch (e) {
+      writer.pos = start; // drop the partial row
+      throw e;
+    }
     return writer.pos - start;
   }
 }

@@ -1,0 +1,162 @@
+/**
+ * What a record scanner's `poll` returns: records grouped per bucket.
+ */
+import { TableBucket } from "../../metadata/cluster.js";
+import {
+  type ChangeType,
+  type ChangeTypeName,
+  changeTypeFromByte,
+  changeTypeName,
+  changeTypeShortString,
+} from "../../record/change-type.js";
+
+/** A bucket given as an object (`TableBucket` or a plain `{ tableId, partitionId?, bucket }`). */
+export interface TableBucketLike {
+  readonly tableId: number;
+  readonly partitionId?: number | undefined;
+  readonly bucket: number;
+}
+
+/** The map key of a bucket: `"<partitionId or ->:<bucket>"` (the table is implied). */
+export function bucketKey(partitionId: number | undefined, bucket: number): string {
+  return `${partitionId ?? "-"}:${bucket}`;
+}
+
+/**
+ * The change type of a record, with Java's renderings: `shortString()` gives `+A`,
+ * `+I`, `-U`, `+U` or `-D`; `name` the enum name; `value` the byte.
+ * One shared instance per change type.
+ */
+export class RecordChangeType {
+  private static readonly all: readonly RecordChangeType[] = [0, 1, 2, 3, 4].map(
+    (v) => new RecordChangeType(v as ChangeType),
+  );
+
+  /** `+A`: a record of an append-only (log) table. */
+  static readonly APPEND_ONLY = RecordChangeType.all[0]!;
+  /** `+I`: a new primary key. */
+  static readonly INSERT = RecordChangeType.all[1]!;
+  /** `-U`: the old image of an updated row. */
+  static readonly UPDATE_BEFORE = RecordChangeType.all[2]!;
+  /** `+U`: the new image of an updated row. */
+  static readonly UPDATE_AFTER = RecordChangeType.all[3]!;
+  /** `-D`: a deleted row. */
+  static readonly DELETE = RecordChangeType.all[4]!;
+
+  /** The enum name, e.g. `APPEND_ONLY`. */
+  readonly name: ChangeTypeName;
+
+  private constructor(
+    /** The byte value (0..4). */
+    readonly value: ChangeType,
+  ) {
+    this.name = changeTypeName(value);
+  }
+
+  /** The instance for a change-type byte (throws CORRUPT_RECORD_EXCEPTION for unknown bytes). */
+  static of(value: number): RecordChangeType {
+    return RecordChangeType.all[value] ?? RecordChangeType.all[changeTypeFromByte(value)]!;
+  }
+
+  /** `+A`, `+I`, `-U`, `+U` or `-D`. */
+  shortString(): string {
+    return changeTypeShortString(this.value);
+  }
+
+  toString(): string {
+    return this.shortString();
+  }
+
+  toJSON(): string {
+    return this.shortString();
+  }
+}
+
+/** One record read from a log. */
+export class ScanRecord {
+  constructor(
+    /** The record's offset in its bucket. */
+    readonly offset: number,
+    /** The commit timestamp of its batch (epoch millis, stamped by the server). */
+    readonly timestamp: number,
+    /** `+A` for log tables; the changelog kind for primary-key tables. */
+    readonly changeType: RecordChangeType,
+    /** The (projected) row, keyed by column name; values follow `src/row/values.ts`. */
+    readonly row: Record<string, unknown>,
+  ) {}
+
+  toString(): string {
+    return `${this.changeType.shortString()}@${this.offset}`;
+  }
+}
+
+const EMPTY: readonly ScanRecord[] = Object.freeze([]);
+
+/**
+ * The records of one `poll`, per bucket in fetch order. Iterating yields every record,
+ * bucket by bucket.
+ */
+export class ScanRecords implements Iterable<ScanRecord> {
+  private readonly byBucket: Map<string, { bucket: TableBucket; records: ScanRecord[] }>;
+  /** Total number of records. */
+  readonly count: number;
+
+  /** @internal */
+  constructor(
+    private readonly tableId: number,
+    groups: Iterable<{ bucket: TableBucket; records: ScanRecord[] }> = [],
+  ) {
+    this.byBucket = new Map();
+    let n = 0;
+    for (const g of groups) {
+      if (g.records.length === 0) continue;
+      const key = bucketKey(g.bucket.partitionId, g.bucket.bucket);
+      const prev = this.byBucket.get(key);
+      if (prev) prev.records.push(...g.records);
+      else this.byBucket.set(key, { bucket: g.bucket, records: g.records });
+      n += g.records.length;
+    }
+    this.count = n;
+  }
+
+  /** An empty result. */
+  static empty(tableId = -1): ScanRecords {
+    return new ScanRecords(tableId);
+  }
+
+  /** Whether no record was returned. */
+  isEmpty(): boolean {
+    return this.count === 0;
+  }
+
+  /** The buckets that have records in this result. */
+  buckets(): TableBucket[] {
+    return [...this.byBucket.values()].map((g) => g.bucket);
+  }
+
+  /**
+   * The records of one bucket (empty when it has none). A number means a bucket of a
+   * non-partitioned table.
+   */
+  records(bucket: TableBucketLike | number): readonly ScanRecord[] {
+    const key = typeof bucket === "number" ? bucketKey(undefined, bucket) : bucketKey(bucket.partitionId, bucket.bucket);
+    if (typeof bucket !== "number" && bucket.tableId !== this.tableId && this.tableId >= 0) return EMPTY;
+    return this.byBucket.get(key)?.records ?? EMPTY;
+  }
+
+  /** All records as one array. */
+  toArray(): ScanRecord[] {
+    const out: ScanRecord[] = [];
+    for (const g of this.byBucket.values()) for (const r of g.records) out.push(r);
+    return out;
+  }
+
+  *[Symbol.iterator](): Iterator<ScanRecord> {
+    for (const g of this.byBucket.values()) yield* g.records;
+  }
+}
+
+/** @internal A TableBucket for a table id, partition and bucket. */
+export function tableBucket(tableId: number, partitionId: number | undefined, bucket: number): TableBucket {
+  return new TableBucket(tableId, partitionId, bucket);
+}

@@ -1,0 +1,42 @@
+/**
+ * flussjs: the Node.js/TypeScript client for Apache Fluss, and an embedded local cluster.
+ *
+ * @packageDocumentation
+ */
+
+// connection, configuration, admin
+export { FlussConnection } from "./client/connection.js";
+export { Config, type ConfigInput, type ConfigKey, type ConfigValues } from "./client/config.js";
+export { FlussAdmin, type TablePathLike } from "./client/admin.js";
+export { EARLIEST_OFFSET, LATEST_OFFSET, OffsetSpec } from "./client/offsets.js";
+export { FlussTable } from "./client/table.js";
+
+// errors
+export { ErrorCode, FlussError, errorName, type ErrorCodeName } from "./rpc/errors.js";
+
+// metadata
+export {
+  DataTypes,
+  notNull,
+  withNullability,
+  typeToString,
+  type DataType,
+  type DataTypeRoot,
+  type DataField,
+  type RowType,
+} from "./metadata/data-types.js";
+export { Schema, Column, SchemaBuilder, type ColumnSpec, type SchemaOptions } from "./metadata/schema.js";
+export { TableDescriptor, type TableDescriptorOptions } from "./metadata/table-descriptor.js";
+export { TableInfo } from "./metadata/table-info.js";
+export { TablePath, PhysicalTablePath } from "./metadata/table-path.js";
+export { DatabaseDescriptor, DatabaseInfo } from "./metadata/database.js";
+export { PartitionInfo } from "./metadata/partition.js";
+export { ServerNode, TableBucket, type ServerType } from "./metadata/cluster.js";
+export type { LogFormat, KvFormat, ArrowCompressionType } from "./metadata/table-options.js";
+
+// values and records
+export { Decimal, Timestamp, type RowObject } from "./row/values.js";
+export { ChangeType, changeTypeShortString } from "./record/change-type.js";
+
+// embedded cluster
+export { LocalCluster, type LocalClusterOptions } from "./server/local-cluster.js";

@@ -1,0 +1,255 @@
+/**
+ * Fluss RPC framing (protocol.md §1.1, Java `MessageCodec`). All header integers are
+ * big-endian; every frame starts with an int32 length that excludes itself.
+ *
+ * - request:        len, int16 apiKey, int16 apiVersion, int32 requestId, body
+ * - success:        len, int8 0, int32 requestId, body
+ * - error response: len, int8 1, int32 requestId, ErrorResponse
+ * - server failure: len, int8 2, ErrorResponse (no request id)
+ *
+ * The `encode*` functions return whole frames including the length prefix. {@link FrameDecoder}
+ * yields frames WITHOUT the length prefix, and the `parse*` functions take such frames.
+ */
+
+import { ErrorCode, FlussError, defaultErrorMessage } from "./errors.js";
+import { ErrorResponse } from "./messages.js";
+import type { MessageCodec } from "./protobuf.js";
+import { ProtocolError } from "./protobuf.js";
+
+/** Bytes after the length prefix before a request body. */
+export const REQUEST_HEADER_LENGTH = 8;
+/** Bytes after the length prefix before a success/error response body. */
+export const RESPONSE_HEADER_LENGTH = 5;
+/** Bytes after the length prefix before a server-failure body. */
+export const SERVER_FAILURE_HEADER_LENGTH = 1;
+/** Size of the length prefix. */
+export const LENGTH_PREFIX = 4;
+/** Largest request frame a Java server accepts (`netty.server.max-request-size`, 100 MiB). */
+export const DEFAULT_MAX_REQUEST_FRAME_BYTES = 100 * 1024 * 1024;
+
+/** Response frame type byte (Java `ResponseType`). */
+export const ResponseType = {
+  SUCCESS_RESPONSE: 0,
+  ERROR_RESPONSE: 1,
+  SERVER_FAILURE: 2,
+} as const;
+export type ResponseType = (typeof ResponseType)[keyof typeof ResponseType];
+
+/** Malformed framing: negative length, frame over the limit, header too short, unknown type. */
+export class FrameError extends ProtocolError {}
+
+function header(total: number): { buf: Uint8Array; view: DataView } {
+  const buf = new Uint8Array(total);
+  return { buf, view: new DataView(buf.buffer) };
+}
+
+function frameWithBody(headerLen: number, body: Uint8Array): { buf: Uint8Array; view: DataView } {
+  const h = header(LENGTH_PREFIX + headerLen + body.length);
+  h.view.setInt32(0, headerLen + body.length);
+  h.buf.set(body, LENGTH_PREFIX + headerLen);
+  return h;
+}
+
+/** A request frame around an already encoded body. */
+export function encodeRequestFrame(apiKey: number, apiVersion: number, requestId: number, body: Uint8Array): Uint8Array {
+  const { buf, view } = frameWithBody(REQUEST_HEADER_LENGTH, body);
+  writeRequestHeader(view, apiKey, apiVersion, requestId, REQUEST_HEADER_LENGTH + body.length);
+  return buf;
+}
+
+/** A request frame, encoding `msg` straight into the frame buffer (no body copy). */
+export function encodeRequestMessage<T>(apiKey: number, apiVersion: number, requestId: number, codec: MessageCodec<T>, msg: T): Uint8Array {
+  const buf = codec.encodeWithHeader(msg, LENGTH_PREFIX + REQUEST_HEADER_LENGTH);
+  writeRequestHeader(new DataView(buf.buffer, buf.byteOffset, buf.byteLength), apiKey, apiVersion, requestId, buf.length - LENGTH_PREFIX);
+  return buf;
+}
+
+function writeRequestHeader(view: DataView, apiKey: number, apiVersion: number, requestId: number, length: number): void {
+  view.setInt32(0, length);
+  view.setInt16(4, apiKey);
+  view.setInt16(6, apiVersion);
+  view.setInt32(8, requestId);
+}
+
+/** A SUCCESS_RESPONSE frame around an already encoded response body. */
+export function encodeResponseFrame(requestId: number, body: Uint8Array): Uint8Array {
+  const { buf, view } = frameWithBody(RESPONSE_HEADER_LENGTH, body);
+  view.setInt8(4, ResponseType.SUCCESS_RESPONSE);
+  view.setInt32(5, requestId);
+  return buf;
+}
+
+/** A SUCCESS_RESPONSE frame, encoding `msg` straight into the frame buffer. */
+export function encodeResponseMessage<T>(requestId: number, codec: MessageCodec<T>, msg: T): Uint8Array {
+  const buf = codec.encodeWithHeader(msg, LENGTH_PREFIX + RESPONSE_HEADER_LENGTH);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  view.setInt32(0, buf.length - LENGTH_PREFIX);
+  view.setInt8(4, ResponseType.SUCCESS_RESPONSE);
+  view.setInt32(5, requestId);
+  return buf;
+}
+
+/**
+ * The ErrorResponse message for a code and message, as Java's `ApiError` builds it: the
+ * message is omitted when empty or equal to the code's default message.
+ */
+export function makeErrorResponse(code: number, message?: string): ErrorResponse {
+  const resp: ErrorResponse = { errorCode: code };
+  if (message !== undefined && message !== "" && message !== defaultErrorMessage(code)) resp.errorMessage = message;
+  return resp;
+}
+
+/**
+ * The ErrorResponse for any thrown value: a {@link FlussError} keeps its code and message
+ * (client-only codes become UNKNOWN_SERVER_ERROR); anything else is UNKNOWN_SERVER_ERROR with
+ * its stack trace truncated to 2048 characters, like Java.
+ */
+export function errorResponseFromError(err: unknown): ErrorResponse {
+  if (err instanceof FlussError) {
+    // CLIENT_ERROR (-2) has no meaning on the wire; keep the message under the generic code.
+    return makeErrorResponse(err.code >= ErrorCode.UNKNOWN_SERVER_ERROR ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR, err.message);
+  }
+  const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  return makeErrorResponse(ErrorCode.UNKNOWN_SERVER_ERROR, text.slice(0, 2048));
+}
+
+/** The FlussError an ErrorResponse stands for (the default message fills in an omitted one). */
+export function errorFromErrorResponse(resp: ErrorResponse): FlussError {
+  return new FlussError(resp.errorCode, resp.errorMessage);
+}
+
+/** An ERROR_RESPONSE frame for request `requestId`. */
+export function encodeErrorResponseFrame(requestId: number, code: number, message?: string): Uint8Array {
+  const buf = ErrorResponse.encodeWithHeader(makeErrorResponse(code, message), LENGTH_PREFIX + RESPONSE_HEADER_LENGTH);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  view.setInt32(0, buf.length - LENGTH_PREFIX);
+  view.setInt8(4, ResponseType.ERROR_RESPONSE);
+  view.setInt32(5, requestId);
+  return buf;
+}
+
+/** A SERVER_FAILURE frame (no request id; the receiver closes the connection). */
+export function encodeServerFailureFrame(code: number, message?: string): Uint8Array {
+  const buf = ErrorResponse.encodeWithHeader(makeErrorResponse(code, message), LENGTH_PREFIX + SERVER_FAILURE_HEADER_LENGTH);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  view.setInt32(0, buf.length - LENGTH_PREFIX);
+  view.setInt8(4, ResponseType.SERVER_FAILURE);
+  return buf;
+}
+
+/** A parsed request header; `body` is a view into the frame. */
+export interface RequestHeader {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly requestId: number;
+  readonly body: Uint8Array;
+}
+
+/** Parses a request frame (without its length prefix). */
+export function parseRequestHeader(frame: Uint8Array): RequestHeader {
+  if (frame.length < REQUEST_HEADER_LENGTH) {
+    throw new FrameError(`request frame of ${frame.length} bytes is shorter than the ${REQUEST_HEADER_LENGTH}-byte header`);
+  }
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  return {
+    apiKey: view.getInt16(0),
+    apiVersion: view.getInt16(2),
+    requestId: view.getInt32(4),
+    body: frame.subarray(REQUEST_HEADER_LENGTH),
+  };
+}
+
+/** A parsed response frame; `body` is a view into the frame (an ErrorResponse for types 1 and 2). */
+export type ResponseFrame =
+  | { readonly type: typeof ResponseType.SUCCESS_RESPONSE; readonly requestId: number; readonly body: Uint8Array }
+  | { readonly type: typeof ResponseType.ERROR_RESPONSE; readonly requestId: number; readonly body: Uint8Array }
+  | { readonly type: typeof ResponseType.SERVER_FAILURE; readonly body: Uint8Array };
+
+/** Parses a response frame (without its length prefix). */
+export function parseResponseFrame(frame: Uint8Array): ResponseFrame {
+  if (frame.length < 1) throw new FrameError("empty response frame");
+  const type = frame[0]!;
+  if (type === ResponseType.SERVER_FAILURE) return { type, body: frame.subarray(SERVER_FAILURE_HEADER_LENGTH) };
+  if (type !== ResponseType.SUCCESS_RESPONSE && type !== ResponseType.ERROR_RESPONSE) {
+    throw new FrameError(`unknown response type ${type}`);
+  }
+  if (frame.length < RESPONSE_HEADER_LENGTH) {
+    throw new FrameError(`response frame of ${frame.length} bytes is shorter than the ${RESPONSE_HEADER_LENGTH}-byte header`);
+  }
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  return { type, requestId: view.getInt32(1), body: frame.subarray(RESPONSE_HEADER_LENGTH) };
+}
+
+/**
+ * Splits a byte stream into frames. `push` returns every frame completed by the chunk,
+ * without length prefixes; frames that arrive whole are views into the chunk (no copy).
+ * A negative length or a frame larger than `maxFrameBytes` (counting the 4-byte prefix,
+ * as Netty does) throws {@link FrameError}; the decoder is unusable afterwards, so the
+ * caller should answer SERVER_FAILURE (server) or close the connection.
+ */
+export class FrameDecoder {
+  private readonly lenBuf = new Uint8Array(LENGTH_PREFIX);
+  private lenPos = 0;
+  private partial: Uint8Array | undefined;
+  private partialPos = 0;
+  private failure: FrameError | undefined;
+
+  constructor(readonly maxFrameBytes: number = 0x7fffffff) {}
+
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (this.failure) throw this.failure;
+    const frames: Uint8Array[] = [];
+    const n = chunk.length;
+    let off = 0;
+    while (off < n) {
+      const partial = this.partial;
+      if (partial) {
+        const take = Math.min(partial.length - this.partialPos, n - off);
+        partial.set(chunk.subarray(off, off + take), this.partialPos);
+        this.partialPos += take;
+        off += take;
+        if (this.partialPos === partial.length) {
+          frames.push(partial);
+          this.partial = undefined;
+        }
+        continue;
+      }
+      let len: number;
+      if (this.lenPos === 0 && n - off >= LENGTH_PREFIX) {
+        len = ((chunk[off]! << 24) | (chunk[off + 1]! << 16) | (chunk[off + 2]! << 8) | chunk[off + 3]!) | 0;
+        off += LENGTH_PREFIX;
+      } else {
+        while (this.lenPos < LENGTH_PREFIX && off < n) this.lenBuf[this.lenPos++] = chunk[off++]!;
+        if (this.lenPos < LENGTH_PREFIX) break;
+        const b = this.lenBuf;
+        len = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) | 0;
+        this.lenPos = 0;
+      }
+      this.checkLength(len);
+      if (n - off >= len) {
+        frames.push(chunk.subarray(off, off + len));
+        off += len;
+      } else {
+        this.partial = new Uint8Array(len);
+        this.partialPos = 0;
+      }
+    }
+    return frames;
+  }
+
+  /** Whether bytes of an incomplete frame are buffered. */
+  get hasPartialFrame(): boolean {
+    return this.partial !== undefined || this.lenPos > 0;
+  }
+
+  private checkLength(len: number): void {
+    if (len < 0) {
+      this.failure = new FrameError(`negative frame length ${len}`);
+      throw this.failure;
+    }
+    if (len + LENGTH_PREFIX > this.maxFrameBytes) {
+      this.failure = new FrameError(`frame of ${len + LENGTH_PREFIX} bytes exceeds the maximum of ${this.maxFrameBytes} bytes`);
+      throw this.failure;
+    }
+  }
+}

@@ -1,0 +1,406 @@
+/**
+ * The client side of one TCP connection to one Fluss server: connect, ApiVersions
+ * handshake with per-key version negotiation, then pipelined requests correlated by id.
+ * Failures never leave a promise hanging: a dead socket, a SERVER_FAILURE frame or an
+ * unparseable response fails every pending request at once.
+ */
+
+import net from "node:net";
+import { readFileSync } from "node:fs";
+import { ErrorCode, FlussError } from "./errors.js";
+import {
+  API_MESSAGES,
+  ApiKey,
+  ServerType,
+  apiKeyName,
+  clientVersionRange,
+  type MessageApiKey,
+  type RequestOf,
+  type ResponseOf,
+  type VersionRange,
+} from "./api-keys.js";
+import { ErrorResponse } from "./messages.js";
+import { FrameDecoder, encodeRequestFrame, encodeRequestMessage, errorFromErrorResponse, parseResponseFrame } from "./frame.js";
+import type { MessageCodec } from "./protobuf.js";
+
+/** Options of {@link ServerConnection.connect}. */
+export interface ServerConnectionOptions {
+  host: string;
+  port: number;
+  /** Time allowed for the TCP connect. */
+  connectTimeoutMs: number;
+  /** Default time allowed for each request, including the handshake. */
+  requestTimeoutMs: number;
+  /** Largest response frame accepted, counting the 4-byte length (default: 2^31-1, like Java). */
+  maxFrameBytes?: number;
+  /** Sent in the ApiVersions request (default "flussjs"). */
+  clientSoftwareName?: string;
+  /** Sent in the ApiVersions request (default: this package's version). */
+  clientSoftwareVersion?: string;
+  /** When set, a server announcing a different `server_type` is rejected. */
+  expectedServerType?: "COORDINATOR" | "TABLET_SERVER";
+}
+
+/** Per-request options. */
+export interface RequestOptions {
+  /** Overrides the connection's request timeout for this request. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  readonly apiKey: number;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: FlussError) => void;
+  /** Decodes the success body; a throw here kills the connection (Java semantics). */
+  readonly decode: ((body: Uint8Array) => unknown) | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface QueuedFrame {
+  readonly requestId: number;
+  readonly frame: Uint8Array;
+}
+
+const PACKAGE_VERSION = readPackageVersion();
+
+function readPackageVersion(): string {
+  try {
+    // src/rpc and dist/rpc both sit two levels below the package root.
+    const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+    const version = (JSON.parse(text) as { version?: unknown }).version;
+    return typeof version === "string" ? version : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+function describeCause(err: unknown): string {
+  if (err && typeof err === "object") {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    const message = (err as { message?: unknown }).message;
+    if (typeof message === "string" && message.length > 0) return message;
+  }
+  return String(err);
+}
+
+/** One socket to one server with pipelined, id-correlated requests. */
+export class ServerConnection {
+  private readonly socket: net.Socket;
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, Pending>();
+  private readonly queue: QueuedFrame[] = [];
+  private readonly closeListeners: ((err: FlussError) => void)[] = [];
+  private readonly versions = new Map<number, VersionRange>();
+  private nextRequestId = 0;
+  private blocked = false;
+  private closeError: FlussError | undefined;
+  private announcedServerType: number | undefined;
+
+  private constructor(
+    socket: net.Socket,
+    private readonly options: ServerConnectionOptions,
+  ) {
+    this.socket = socket;
+    this.decoder = new FrameDecoder(options.maxFrameBytes ?? 0x7fffffff);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => this.flush());
+    socket.on("error", (err) => this.fail(this.networkError(`connection to ${this.address} closed (${describeCause(err)})`, err)));
+    socket.on("end", () => this.fail(this.networkError(`connection to ${this.address} closed by the server`)));
+    socket.on("close", () => this.fail(this.networkError(`connection to ${this.address} closed`)));
+  }
+
+  /**
+   * Opens a connection and performs the ApiVersions handshake. Fails with NETWORK_EXCEPTION
+   * when the server cannot be reached within `connectTimeoutMs`.
+   */
+  static async connect(options: ServerConnectionOptions): Promise<ServerConnection> {
+    const socket = await openSocket(options);
+    const conn = new ServerConnection(socket, options);
+    try {
+      await conn.handshake();
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+    return conn;
+  }
+
+  /** `host:port` of the server. */
+  get address(): string {
+    return `${this.options.host}:${this.options.port}`;
+  }
+
+  /** Whether the connection is closed (no request can succeed any more). */
+  get closed(): boolean {
+    return this.closeError !== undefined;
+  }
+
+  /** `server_type` from the handshake (1 coordinator, 2 tablet server), if the server sent one. */
+  get serverType(): number | undefined {
+    return this.announcedServerType;
+  }
+
+  /** Number of requests awaiting a response. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Registers a callback run once when the connection closes (at once if already closed). */
+  onClose(callback: (err: FlussError) => void): void {
+    if (this.closeError) callback(this.closeError);
+    else this.closeListeners.push(callback);
+  }
+
+  /** The server's version range for `apiKey`, if it serves the key. */
+  serverVersions(apiKey: number): VersionRange | undefined {
+    return this.versions.get(apiKey);
+  }
+
+  /** Whether the server serves `apiKey` in a version this client can speak. */
+  supports(apiKey: number): boolean {
+    try {
+      this.negotiatedVersion(apiKey);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The version used for `apiKey` on this connection: min(client max, server max), provided
+   * it is not below either minimum. Throws UNSUPPORTED_VERSION otherwise.
+   */
+  negotiatedVersion(apiKey: number): number {
+    const server = this.versions.get(apiKey);
+    if (!server) {
+      throw new FlussError(
+        ErrorCode.UNSUPPORTED_VERSION,
+        `server ${this.address} does not support API ${apiKeyName(apiKey)} (${apiKey})`,
+      );
+    }
+    const client = clientVersionRange(apiKey);
+    const version = Math.min(client.max, server.max);
+    if (Math.max(client.min, server.min) > version) {
+      throw new FlussError(
+        ErrorCode.UNSUPPORTED_VERSION,
+        `API ${apiKeyName(apiKey)} (${apiKey}): server ${this.address} supports versions ${server.min}..${server.max}, ` +
+          `this client ${client.min}..${client.max}`,
+      );
+    }
+    return version;
+  }
+
+  /** Sends a typed request with the negotiated version and decodes the response. */
+  request<K extends MessageApiKey>(apiKey: K, message: RequestOf<K>, options?: RequestOptions): Promise<ResponseOf<K>> {
+    const codecs = API_MESSAGES[apiKey] as unknown as { request: MessageCodec<RequestOf<K>>; response: MessageCodec<ResponseOf<K>> };
+    let version: number;
+    try {
+      if (this.closeError) throw this.closeError;
+      version = this.negotiatedVersion(apiKey);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.send(
+      apiKey,
+      (id) => encodeRequestMessage(apiKey, version, id, codecs.request, message),
+      (body) => codecs.response.decode(body),
+      options,
+    ) as Promise<ResponseOf<K>>;
+  }
+
+  /**
+   * Sends an already encoded request body and resolves with the raw response body (a view
+   * into the received frame). `version` defaults to the negotiated one.
+   */
+  requestRaw(apiKey: number, body: Uint8Array, version?: number, options?: RequestOptions): Promise<Uint8Array> {
+    let v: number;
+    try {
+      if (this.closeError) throw this.closeError;
+      v = version ?? this.negotiatedVersion(apiKey);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.send(apiKey, (id) => encodeRequestFrame(apiKey, v, id, body), undefined, options) as Promise<Uint8Array>;
+  }
+
+  /** Closes the connection; every pending request fails with NETWORK_EXCEPTION. */
+  close(): void {
+    this.fail(this.networkError(`connection to ${this.address} closed by client`));
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private async handshake(): Promise<void> {
+    // Java's first request: API_VERSIONS at its own version 0 with request id 0.
+    const codecs = API_MESSAGES[ApiKey.API_VERSIONS];
+    const request = {
+      clientSoftwareName: this.options.clientSoftwareName ?? "flussjs",
+      clientSoftwareVersion: this.options.clientSoftwareVersion ?? PACKAGE_VERSION,
+    };
+    const resp = (await this.send(
+      ApiKey.API_VERSIONS,
+      (id) => encodeRequestMessage(ApiKey.API_VERSIONS, 0, id, codecs.request, request),
+      (body) => codecs.response.decode(body),
+      undefined,
+    )) as ResponseOf<typeof ApiKey.API_VERSIONS>;
+    for (const v of resp.apiVersions) this.versions.set(v.apiKey, { min: v.minVersion, max: v.maxVersion });
+    this.announcedServerType = resp.serverType;
+    const expected = this.options.expectedServerType;
+    if (expected !== undefined && resp.serverType !== undefined && resp.serverType !== ServerType[expected]) {
+      const actual =
+        resp.serverType === ServerType.COORDINATOR ? "COORDINATOR" : resp.serverType === ServerType.TABLET_SERVER ? "TABLET_SERVER" : `UNKNOWN (${resp.serverType})`;
+      throw FlussError.client(`server ${this.address} is a ${actual}, expected a ${expected}`);
+    }
+  }
+
+  private send(
+    apiKey: number,
+    build: (requestId: number) => Uint8Array,
+    decode: ((body: Uint8Array) => unknown) | undefined,
+    options: RequestOptions | undefined,
+  ): Promise<unknown> {
+    if (this.closeError) return Promise.reject(this.closeError);
+    const requestId = this.nextRequestId;
+    let frame: Uint8Array;
+    try {
+      frame = build(requestId);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Java counts up from 0; keep ids non-negative by wrapping at 2^31 (as Rust does).
+    this.nextRequestId = (requestId + 1) & 0x7fffffff;
+    return new Promise<unknown>((resolve, reject) => {
+      const entry: Pending = { apiKey, resolve, reject, decode, timer: undefined };
+      const timeoutMs = options?.timeoutMs ?? this.options.requestTimeoutMs;
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        entry.timer = setTimeout(() => this.timeOut(requestId, timeoutMs), timeoutMs);
+      }
+      this.pending.set(requestId, entry);
+      if (this.blocked) this.queue.push({ requestId, frame });
+      else this.blocked = !this.socket.write(frame);
+    });
+  }
+
+  private flush(): void {
+    this.blocked = false;
+    while (this.queue.length > 0 && !this.blocked && !this.closeError) {
+      const next = this.queue.shift()!;
+      this.blocked = !this.socket.write(next.frame);
+    }
+  }
+
+  private timeOut(requestId: number, timeoutMs: number): void {
+    const entry = this.pending.get(requestId);
+    if (!entry) return;
+    this.pending.delete(requestId);
+    // Not sent yet: no point sending it now.
+    const queued = this.queue.findIndex((q) => q.requestId === requestId);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    entry.reject(
+      new FlussError(
+        ErrorCode.REQUEST_TIME_OUT,
+        `request ${apiKeyName(entry.apiKey)} (id ${requestId}) to ${this.address} timed out after ${timeoutMs} ms`,
+      ),
+    );
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.closeError) return;
+    let frames: Uint8Array[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.fail(asFlussError(err, `bad frame from ${this.address}`));
+      return;
+    }
+    for (const frame of frames) {
+      if (this.closeError) return;
+      try {
+        this.handleFrame(frame);
+      } catch (err) {
+        // Unparseable response: like Java, the whole connection is unusable.
+        this.fail(asFlussError(err, `unparseable response from ${this.address}`));
+        return;
+      }
+    }
+  }
+
+  private handleFrame(frame: Uint8Array): void {
+    const resp = parseResponseFrame(frame);
+    if (resp.type === 2) {
+      const error = errorFromErrorResponse(ErrorResponse.decode(resp.body));
+      this.fail(error);
+      return;
+    }
+    const entry = this.pending.get(resp.requestId);
+    if (resp.type === 1) {
+      const error = errorFromErrorResponse(ErrorResponse.decode(resp.body));
+      if (!entry) return; // timed out earlier
+      this.complete(resp.requestId, entry);
+      entry.reject(error);
+      return;
+    }
+    if (!entry) return; // timed out earlier
+    const value = entry.decode ? entry.decode(resp.body) : resp.body;
+    this.complete(resp.requestId, entry);
+    entry.resolve(value);
+  }
+
+  private complete(requestId: number, entry: Pending): void {
+    this.pending.delete(requestId);
+    if (entry.timer) clearTimeout(entry.timer);
+  }
+
+  private networkError(message: string, cause?: unknown): FlussError {
+    return new FlussError(ErrorCode.NETWORK_EXCEPTION, message, cause === undefined ? undefined : { cause });
+  }
+
+  /** Closes the socket and fails everything pending with `error` (first call wins). */
+  private fail(error: FlussError): void {
+    if (this.closeError) return;
+    this.closeError = error;
+    this.socket.destroy();
+    this.queue.length = 0;
+    const entries = [...this.pending.values()];
+    this.pending.clear();
+    for (const entry of entries) {
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.reject(error);
+    }
+    const listeners = this.closeListeners.splice(0);
+    for (const listener of listeners) {
+      try {
+        listener(error);
+      } catch {
+        // a listener's failure must not stop the others
+      }
+    }
+  }
+}
+
+function asFlussError(err: unknown, context: string): FlussError {
+  if (err instanceof FlussError) return err;
+  return new FlussError(ErrorCode.CORRUPT_MESSAGE, `${context}: ${describeCause(err)}`, { cause: err, retriable: false });
+}
+
+function openSocket(options: ServerConnectionOptions): Promise<net.Socket> {
+  const address = `${options.host}:${options.port}`;
+  return new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect({ host: options.host, port: options.port });
+    const fail = (reason: string, cause?: unknown) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new FlussError(ErrorCode.NETWORK_EXCEPTION, `cannot connect to ${address} (${reason})`, cause === undefined ? undefined : { cause }));
+    };
+    const onError = (err: Error) => fail(describeCause(err), err);
+    const timer = setTimeout(() => fail(`timed out after ${options.connectTimeoutMs} ms`), options.connectTimeoutMs);
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.off("error", onError);
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+  });
+}

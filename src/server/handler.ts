@@ -1,0 +1,37 @@
+/**
+ * Adapts typed request handlers (`(req, ctx) => Promise<Resp>`) to the raw byte handlers
+ * the {@link RpcServer} dispatches to.
+ */
+import { ErrorCode, FlussError } from "../rpc/errors.js";
+import type { MessageCodec } from "../rpc/protobuf.js";
+import type { RawHandler, RequestContext } from "./rpc-server.js";
+
+/** A handler working on decoded messages. */
+export type TypedHandler<Req, Resp> = (req: Req, ctx: RequestContext) => Promise<Resp> | Resp;
+
+/**
+ * Wraps `fn` so it receives the decoded request and its result is encoded. A body that
+ * does not decode (bad bytes, missing required field) fails with CORRUPT_MESSAGE naming
+ * the message type: the Java server drops such requests silently, which leaves the client
+ * waiting for its timeout, so we answer instead (protocol.md §12).
+ */
+export function typedHandler<Req, Resp>(
+  reqCodec: MessageCodec<Req>,
+  respCodec: MessageCodec<Resp>,
+  fn: TypedHandler<Req, Resp>,
+): RawHandler {
+  return async (body, ctx) => {
+    let req: Req;
+    try {
+      req = reqCodec.decode(body);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `Failed to parse ${reqCodec.name}: ${why}`, {
+        cause: err,
+        retriable: false,
+      });
+    }
+    const resp = await fn(req, ctx);
+    return respCodec.encode(resp);
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * State shared by the coordinator and tablet-server handlers of the single-process
+ * cluster: the catalog, the bucket logs, append notifications and the node identity.
+ */
+import type { AppendNotifier } from "./append-notifier.js";
+import type { CatalogStore } from "./storage/catalog-store.js";
+import type { LogManager } from "./storage/log-manager.js";
+
+/**
+ * Node id of the coordinator and of the one tablet server. Both roles share one listener;
+ * Java clients key connections by "cs-<id>" / "ts-<id>", so equal ids do not collide.
+ */
+export const COORDINATOR_ID = 0;
+/** See {@link COORDINATOR_ID}. */
+export const TABLET_SERVER_ID = 0;
+/** Number of live tablet servers (bounds the replication factor). */
+export const TABLET_SERVER_COUNT = 1;
+
+/** Where the cluster reports problems and lifecycle events. */
+export interface ClusterLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string, err?: unknown): void;
+}
+
+/** A logger that drops everything. */
+export const SILENT_LOGGER: ClusterLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** Everything the handlers share. */
+export interface ServerState {
+  readonly catalog: CatalogStore;
+  readonly logs: LogManager;
+  readonly notifier: AppendNotifier;
+  /** Wall clock, epoch ms. */
+  readonly clock: () => number;
+  readonly logger: ClusterLogger;
+}

@@ -1,0 +1,122 @@
+/**
+ * All bucket logs of the tablet server, under `<dataDir>/log/`:
+ * `<tableId>/<bucket>/` for plain tables and `<tableId>/p<partitionId>/<bucket>/` for
+ * partitions, so dropping a table or partition removes one directory tree.
+ * Logs are opened lazily on first use and kept open until dropped or closed.
+ */
+import * as fsp from "node:fs/promises";
+import * as path from "node:path";
+import { ErrorCode, FlussError } from "../../rpc/errors.js";
+import { fsyncDirSync } from "./atomic-file.js";
+import { LogTablet, type LogTabletOptions } from "./log-tablet.js";
+import { storageError } from "./log-segment.js";
+
+/** Java's `TableBucket.toString()`, used in messages. */
+export function tableBucketName(tableId: number, partitionId: number | undefined, bucket: number): string {
+  return partitionId === undefined
+    ? `TableBucket{tableId=${tableId}, bucket=${bucket}}`
+    : `TableBucket{tableId=${tableId}, partitionId=${partitionId}, bucket=${bucket}}`;
+}
+
+/** Options shared by every log the manager opens (the name is set per bucket). */
+export type LogManagerOptions = Omit<LogTabletOptions, "name">;
+
+/** Opens, creates, drops and closes the bucket logs of one data directory. */
+export class LogManager {
+  /** Root of all logs: `<dataDir>/log`. */
+  readonly root: string;
+  private readonly tablets = new Map<string, Promise<LogTablet>>();
+  private closed = false;
+
+  constructor(
+    dataDir: string,
+    private readonly options: LogManagerOptions = {},
+  ) {
+    this.root = path.join(dataDir, "log");
+  }
+
+  /** Directory of a table's logs (all partitions and buckets). */
+  tableDir(tableId: number): string {
+    return path.join(this.root, String(tableId));
+  }
+
+  /** Directory of one bucket's log. */
+  bucketDir(tableId: number, partitionId: number | undefined, bucket: number): string {
+    const table = this.tableDir(tableId);
+    return partitionId === undefined
+      ? path.join(table, String(bucket))
+      : path.join(table, `p${partitionId}`, String(bucket));
+  }
+
+  /** The bucket's log, opened (or created empty) on first use. */
+  getOrCreate(tableId: number, partitionId: number | undefined, bucket: number): Promise<LogTablet> {
+    if (this.closed) {
+      return Promise.reject(new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, "The log manager is closed"));
+    }
+    const key = this.key(tableId, partitionId, bucket);
+    let p = this.tablets.get(key);
+    if (!p) {
+      p = LogTablet.open(this.bucketDir(tableId, partitionId, bucket), {
+        ...this.options,
+        name: tableBucketName(tableId, partitionId, bucket),
+      });
+      this.tablets.set(key, p);
+      // a failed open is not cached: the next call retries
+      p.catch(() => {
+        if (this.tablets.get(key) === p) this.tablets.delete(key);
+      });
+    }
+    return p;
+  }
+
+  /** The bucket's log if it is already open (or opening). */
+  getIfOpen(tableId: number, partitionId: number | undefined, bucket: number): Promise<LogTablet> | undefined {
+    return this.tablets.get(this.key(tableId, partitionId, bucket));
+  }
+
+  /** Closes and deletes every log of a table, partitions included. */
+  async dropTable(tableId: number): Promise<void> {
+    await this.closeMatching(`${tableId}/`);
+    await this.removeDir(this.tableDir(tableId));
+  }
+
+  /** Closes and deletes every bucket log of one partition. */
+  async dropPartition(tableId: number, partitionId: number): Promise<void> {
+    await this.closeMatching(`${tableId}/p${partitionId}/`);
+    await this.removeDir(path.join(this.tableDir(tableId), `p${partitionId}`));
+  }
+
+  /** Closes every open log; later calls to getOrCreate fail. */
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    const all = [...this.tablets.values()];
+    this.tablets.clear();
+    await Promise.all(all.map((p) => p.then((t) => t.close()).catch(() => undefined)));
+  }
+
+  private key(tableId: number, partitionId: number | undefined, bucket: number): string {
+    return partitionId === undefined ? `${tableId}/${bucket}` : `${tableId}/p${partitionId}/${bucket}`;
+  }
+
+  private async closeMatching(prefix: string): Promise<void> {
+    const victims: Promise<LogTablet>[] = [];
+    for (const [k, p] of this.tablets) {
+      if (k.startsWith(prefix)) {
+        victims.push(p);
+        this.tablets.delete(k);
+      }
+    }
+    await Promise.all(victims.map((p) => p.then((t) => t.close()).catch(() => undefined)));
+  }
+
+  private async removeDir(dir: string): Promise<void> {
+    try {
+      await fsp.rm(dir, { recursive: true, force: true });
+      fsyncDirSync(path.dirname(dir));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      throw storageError("Deleting log directory", dir, e);
+    }
+  }
+}

@@ -1,0 +1,379 @@
+/**
+ * One log segment file (`<20-digit base offset>.log`) of a bucket's log: raw log record
+ * batches back to back, exactly as they go over the wire, plus an in-memory sparse index
+ * (batch base offset → file position, with the batch's commit timestamp) rebuilt when the
+ * file is opened.
+ */
+import * as fsp from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import * as path from "node:path";
+import { ErrorCode, FlussError } from "../../rpc/errors.js";
+import {
+  HEADER_SIZE_UP_TO_MAGIC,
+  LENGTH_OFFSET,
+  LOG_MAGIC_VALUE_V2,
+  LOG_OVERHEAD,
+  LogBatchView,
+  MAGIC_OFFSET,
+  V2_RECORD_BATCH_HEADER_SIZE,
+  logBatchHeaderSize,
+} from "../../record/log-batch.js";
+
+/** Suffix of segment files. */
+export const SEGMENT_SUFFIX = ".log";
+
+/** Header fields of one stored batch, as seen while scanning a segment. */
+export interface StoredBatchInfo {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly position: number;
+  readonly sizeInBytes: number;
+  readonly commitTimestamp: number;
+  readonly writerId: number;
+  readonly batchSequence: number;
+}
+
+/** Why a segment scan stopped before the end of the file. */
+export interface ScanProblem {
+  /** File position of the offending batch. */
+  readonly position: number;
+  readonly reason: string;
+  /** Whether the bad bytes run exactly up to the end of the file (a torn final write). */
+  readonly atTail: boolean;
+}
+
+/** File name of the segment starting at `baseOffset`. */
+export function segmentFileName(baseOffset: number): string {
+  return String(baseOffset).padStart(20, "0") + SEGMENT_SUFFIX;
+}
+
+/** Base offset encoded in a segment file name, or undefined for other files. */
+export function parseSegmentFileName(name: string): number | undefined {
+  const m = /^(\d{20})\.log$/.exec(name);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** LOG_STORAGE_EXCEPTION for an I/O failure on `file`. */
+export function storageError(what: string, file: string, cause: unknown): FlussError {
+  if (cause instanceof FlussError) return cause;
+  const msg = cause instanceof Error ? cause.message : String(cause);
+  return new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `${what} ${file} failed: ${msg}`, { cause });
+}
+
+/** Reads up to `length` bytes at `position` (fewer only at end of file). */
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await handle.read(out, got, length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === length ? out : out.subarray(0, got);
+}
+
+/** A sliding read window over a file, so header scans do one read per chunk, not per batch. */
+class FileWindow {
+  private buf: Uint8Array = new Uint8Array(0);
+  private start = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly file: string,
+    private readonly end: number,
+    private readonly chunk: number,
+  ) {}
+
+  /** Bytes [pos, pos + n) (n ≤ end − pos): the buffer and the index of `pos` in it. */
+  async at(pos: number, n: number): Promise<{ buf: Uint8Array; at: number }> {
+    if (pos >= this.start && pos + n <= this.start + this.buf.length) return { buf: this.buf, at: pos - this.start };
+    const len = Math.min(Math.max(n, this.chunk), this.end - pos);
+    this.buf = await readAt(this.handle, pos, len);
+    this.start = pos;
+    if (this.buf.length < n) {
+      throw new FlussError(
+        ErrorCode.LOG_STORAGE_EXCEPTION,
+        `Short read of ${this.file} at position ${pos}: wanted ${n} bytes, got ${this.buf.length}`,
+      );
+    }
+    return { buf: this.buf, at: 0 };
+  }
+}
+
+function readInt32LE(buf: Uint8Array, at: number): number {
+  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) | 0;
+}
+
+const HEADER_CHUNK = 64 * 1024;
+const CRC_CHUNK = 1024 * 1024;
+
+/** One segment file with its sparse index. All sizes/positions are within this file. */
+export class LogSegment {
+  /** Bytes of valid data (the next append goes here). */
+  size = 0;
+  /** The offset after the last batch (== baseOffset while empty). */
+  nextOffset: number;
+  /** Largest commit timestamp in the segment, -1 while empty. */
+  maxTimestamp = -1;
+  // sparse index, parallel arrays sorted by offset
+  private readonly idxOffsets: number[] = [];
+  private readonly idxPositions: number[] = [];
+  private readonly idxTimestamps: number[] = [];
+  private bytesSinceIndex = 0;
+
+  private constructor(
+    readonly baseOffset: number,
+    readonly file: string,
+    private readonly handle: FileHandle,
+    private readonly indexIntervalBytes: number,
+  ) {
+    this.nextOffset = baseOffset;
+  }
+
+  /** Creates an empty segment file (replacing a stray file of the same name). */
+  static async create(dir: string, baseOffset: number, indexIntervalBytes: number): Promise<LogSegment> {
+    const file = path.join(dir, segmentFileName(baseOffset));
+    let handle: FileHandle;
+    try {
+      handle = await fsp.open(file, "w+", 0o644);
+    } catch (e) {
+      throw storageError("Creating segment", file, e);
+    }
+    return new LogSegment(baseOffset, file, handle, indexIntervalBytes);
+  }
+
+  /**
+   * Opens an existing segment and scans it: every batch header is checked (size, magic,
+   * contiguous offsets from the file's base offset) and, with `checkCrc`, its CRC. The scan
+   * stops at the first problem, which is returned; the segment then holds the valid prefix
+   * only (its `size`), while the file still has the bad bytes until {@link truncateTo}.
+   */
+  static async open(
+    file: string,
+    baseOffset: number,
+    indexIntervalBytes: number,
+    checkCrc: boolean,
+    onBatch: (b: StoredBatchInfo) => void,
+  ): Promise<{ segment: LogSegment; problem?: ScanProblem }> {
+    let handle: FileHandle;
+    try {
+      handle = await fsp.open(file, "r+");
+    } catch (e) {
+      throw storageError("Opening segment", file, e);
+    }
+    const seg = new LogSegment(baseOffset, file, handle, indexIntervalBytes);
+    try {
+      const fileSize = (await handle.stat()).size;
+      const problem = await seg.scan(fileSize, checkCrc, onBatch);
+      return problem ? { segment: seg, problem } : { segment: seg };
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      throw storageError("Scanning segment", file, e);
+    }
+  }
+
+  private async scan(
+    fileSize: number,
+    checkCrc: boolean,
+    onBatch: (b: StoredBatchInfo) => void,
+  ): Promise<ScanProblem | undefined> {
+    const win = new FileWindow(this.handle, this.file, fileSize, checkCrc ? CRC_CHUNK : HEADER_CHUNK);
+    let pos = 0;
+    const problem = (reason: string, atTail: boolean): ScanProblem => ({ position: pos, reason, atTail });
+    while (pos < fileSize) {
+      const remaining = fileSize - pos;
+      if (remaining < HEADER_SIZE_UP_TO_MAGIC) return problem(`partial batch header (${remaining} bytes)`, true);
+      let { buf, at } = await win.at(pos, Math.min(remaining, V2_RECORD_BATCH_HEADER_SIZE));
+      const length = readInt32LE(buf, at + LENGTH_OFFSET);
+      const magic = buf[at + MAGIC_OFFSET]!;
+      const size = LOG_OVERHEAD + length;
+      if (magic > LOG_MAGIC_VALUE_V2) return problem(`unknown magic ${magic}`, size === remaining);
+      const headerSize = logBatchHeaderSize(magic);
+      if (remaining < headerSize) return problem(`partial batch header (${remaining} bytes)`, true);
+      if (length < 0 || size < headerSize) return problem(`invalid batch size ${size}`, size === remaining);
+      if (size > remaining) return problem(`batch of ${size} bytes extends past the end of the file`, true);
+      if (checkCrc) ({ buf, at } = await win.at(pos, size));
+      const view = new LogBatchView(buf, at);
+      if (view.baseOffset !== this.nextOffset) {
+        return problem(`batch base offset ${view.baseOffset}, expected ${this.nextOffset}`, size === remaining);
+      }
+      if (view.lastOffsetDelta < 0) return problem(`negative last offset delta ${view.lastOffsetDelta}`, size === remaining);
+      if (checkCrc && !view.isValid()) {
+        return problem(`CRC mismatch (stored ${view.crc}, computed ${view.computeCrc()})`, size === remaining);
+      }
+      const info: StoredBatchInfo = {
+        baseOffset: view.baseOffset,
+        lastOffset: view.lastOffset,
+        position: pos,
+        sizeInBytes: size,
+        commitTimestamp: view.commitTimestamp,
+        writerId: view.writerId,
+        batchSequence: view.batchSequence,
+      };
+      this.track(info.baseOffset, info.lastOffset, pos, size, info.commitTimestamp);
+      onBatch(info);
+      pos += size;
+    }
+    return undefined;
+  }
+
+  /** Whether every byte from `position` to the end of the file is zero (unwritten pages). */
+  async isZeroFrom(position: number): Promise<boolean> {
+    const end = (await this.handle.stat()).size;
+    for (let pos = position; pos < end; pos += CRC_CHUNK) {
+      const buf = await readAt(this.handle, pos, Math.min(CRC_CHUNK, end - pos));
+      for (const b of buf) if (b !== 0) return false;
+    }
+    return true;
+  }
+
+  /** Records a batch that now lives at `position` in the index and counters. */
+  private track(baseOffset: number, lastOffset: number, position: number, size: number, ts: number): void {
+    if (this.idxOffsets.length === 0 || this.bytesSinceIndex >= this.indexIntervalBytes) {
+      this.idxOffsets.push(baseOffset);
+      this.idxPositions.push(position);
+      this.idxTimestamps.push(ts);
+      this.bytesSinceIndex = 0;
+    }
+    this.bytesSinceIndex += size;
+    this.size = position + size;
+    this.nextOffset = lastOffset + 1;
+    if (ts > this.maxTimestamp) this.maxTimestamp = ts;
+  }
+
+  /**
+   * Appends already-validated batches (offsets assigned) at the end and makes them durable
+   * (fdatasync) before they become visible to readers.
+   */
+  async append(bytes: Uint8Array, batches: readonly Omit<StoredBatchInfo, "position">[]): Promise<void> {
+    const start = this.size;
+    try {
+      let off = 0;
+      while (off < bytes.length) {
+        const { bytesWritten } = await this.handle.write(bytes, off, bytes.length - off, start + off);
+        off += bytesWritten;
+      }
+      await this.handle.datasync();
+    } catch (e) {
+      throw storageError("Appending to segment", this.file, e);
+    }
+    let pos = start;
+    for (const b of batches) {
+      this.track(b.baseOffset, b.lastOffset, pos, b.sizeInBytes, b.commitTimestamp);
+      pos += b.sizeInBytes;
+    }
+  }
+
+  /** Cuts the file back to `size` bytes (durably); used for torn tails and failed writes. */
+  async truncateTo(size: number): Promise<void> {
+    try {
+      await this.handle.truncate(size);
+      await this.handle.sync();
+    } catch (e) {
+      throw storageError("Truncating segment", this.file, e);
+    }
+  }
+
+  /** Index of the last sparse-index entry whose base offset is ≤ `offset` (0 if none). */
+  private floorEntry(offset: number): number {
+    let lo = 0;
+    let hi = this.idxOffsets.length - 1;
+    let ans = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.idxOffsets[mid]! <= offset) {
+        ans = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return ans;
+  }
+
+  /**
+   * Walks batch headers from `position` until `stop` says so; returns the position and base
+   * offset of the batch it stopped at, or undefined at the end of the segment.
+   */
+  private async walk(
+    position: number,
+    stop: (v: LogBatchView) => boolean,
+  ): Promise<{ position: number; baseOffset: number } | undefined> {
+    const end = this.size;
+    const win = new FileWindow(this.handle, this.file, end, Math.max(2 * this.indexIntervalBytes, 8192));
+    let pos = position;
+    try {
+      while (pos < end) {
+        const { buf, at } = await win.at(pos, Math.min(end - pos, V2_RECORD_BATCH_HEADER_SIZE));
+        const view = new LogBatchView(buf, at);
+        if (stop(view)) return { position: pos, baseOffset: view.baseOffset };
+        pos += view.sizeInBytes;
+      }
+    } catch (e) {
+      throw storageError("Reading segment", this.file, e);
+    }
+    return undefined;
+  }
+
+  /** File position of the batch containing `offset`, or undefined if it is past this segment. */
+  async positionOf(offset: number): Promise<number | undefined> {
+    if (this.idxOffsets.length === 0 || offset >= this.nextOffset) return undefined;
+    const i = this.floorEntry(offset);
+    const found = await this.walk(this.idxPositions[i]!, (v) => v.lastOffset >= offset);
+    return found?.position;
+  }
+
+  /**
+   * Base offset of the first batch whose commit timestamp is ≥ `ts`, or undefined. Commit
+   * timestamps never decrease along the log (the server stamps max(previous, now)), so the
+   * sparse index can be binary-searched.
+   */
+  async offsetForTimestamp(ts: number): Promise<number | undefined> {
+    if (this.maxTimestamp < ts) return undefined;
+    let lo = 0;
+    let hi = this.idxTimestamps.length - 1;
+    let first = this.idxTimestamps.length; // first entry with ts ≥ target
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.idxTimestamps[mid]! >= ts) {
+        first = mid;
+        hi = mid - 1;
+      } else lo = mid + 1;
+    }
+    const from = first === 0 ? 0 : this.idxPositions[first - 1]!;
+    const found = await this.walk(from, (v) => v.commitTimestamp >= ts);
+    return found?.baseOffset;
+  }
+
+  /**
+   * Whole batches starting at `position`: as many as fit in `maxBytes` (at least one when
+   * `minOneBatch`), none whose base offset is ≥ `upTo`.
+   */
+  async read(position: number, maxBytes: number, upTo: number, minOneBatch: boolean): Promise<Uint8Array> {
+    const end = this.size;
+    if (position >= end) return new Uint8Array(0);
+    try {
+      const want = Math.min(Math.max(maxBytes, 0), end - position);
+      const buf = want >= LOG_OVERHEAD ? await readAt(this.handle, position, want) : new Uint8Array(0);
+      let pos = 0;
+      while (buf.length - pos >= LOG_OVERHEAD) {
+        const size = LOG_OVERHEAD + readInt32LE(buf, pos + LENGTH_OFFSET);
+        if (pos + size > buf.length) break;
+        if (new LogBatchView(buf, pos).baseOffset >= upTo) break;
+        pos += size;
+      }
+      if (pos > 0 || !minOneBatch) return buf.subarray(0, pos);
+      // the first batch alone exceeds maxBytes: return it whole
+      const header = await readAt(this.handle, position, Math.min(end - position, V2_RECORD_BATCH_HEADER_SIZE));
+      const first = new LogBatchView(header, 0);
+      if (first.baseOffset >= upTo) return new Uint8Array(0);
+      return await readAt(this.handle, position, first.sizeInBytes);
+    } catch (e) {
+      throw storageError("Reading segment", this.file, e);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,454 @@
+/**
+ * One bucket's log on local disk (Java `LogTablet` + `LocalLog`, single replica): segment
+ * files named by base offset, offsets and commit timestamps assigned at append, every
+ * append made durable before it is acknowledged, idempotent-writer dedup, and recovery of
+ * a torn tail after a crash.
+ *
+ * With one replica the high watermark is the log end offset after each durable append.
+ */
+import * as fsp from "node:fs/promises";
+import * as path from "node:path";
+import { ErrorCode, FlussError } from "../../rpc/errors.js";
+import {
+  HEADER_SIZE_UP_TO_MAGIC,
+  LENGTH_OFFSET,
+  LOG_OVERHEAD,
+  LogBatchView,
+  MAGIC_OFFSET,
+  NO_WRITER_ID,
+  logBatchHeaderSize,
+  setBaseOffsetAndCommitTimestamp,
+} from "../../record/log-batch.js";
+import { fsyncDirSync } from "./atomic-file.js";
+import { LogSegment, parseSegmentFileName, storageError, type StoredBatchInfo } from "./log-segment.js";
+import { DEFAULT_WRITER_EXPIRATION_MS, WriterStateTable, type IncomingWriterBatch } from "./writer-state.js";
+
+/** Default segment size before rolling: 64 MiB. */
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** Default bytes between two sparse-index entries. */
+export const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
+
+/** Where warnings (torn-tail truncation) go. */
+export interface StorageLogger {
+  warn(message: string): void;
+}
+
+/** Options of {@link LogTablet.open}. */
+export interface LogTabletOptions {
+  /** Roll to a new segment when an append would grow the active one past this (64 MiB). */
+  readonly segmentBytes?: number;
+  /** Bytes between sparse-index entries (4096). */
+  readonly indexIntervalBytes?: number;
+  /** Idle time after which a writer's state is forgotten (7 days). */
+  readonly writerExpirationMs?: number;
+  /** Name used in messages, e.g. `TableBucket{tableId=1, bucket=0}`. */
+  readonly name?: string;
+  /** Wall clock (Date.now). */
+  readonly clock?: () => number;
+  /** Defaults to console.warn. */
+  readonly logger?: StorageLogger;
+}
+
+/** Outcome of {@link LogTablet.append}. */
+export interface AppendResult {
+  /** Offset of the first record (-1 when `records` was empty). */
+  readonly baseOffset: number;
+  /** Offset of the last record (-1 when `records` was empty). */
+  readonly lastOffset: number;
+  /** Commit timestamp stamped on the batches (-1 when `records` was empty). */
+  readonly commitTimestamp: number;
+  /** True when the batches were a re-send already in the log; the original offsets are returned. */
+  readonly duplicate: boolean;
+}
+
+/** Options of {@link LogTablet.read}. */
+export interface ReadOptions {
+  /** Return the first batch even if it is larger than maxBytes (default true). */
+  readonly minOneBatch?: boolean;
+  /** Exclusive upper offset bound (default and at most: the high watermark). */
+  readonly upTo?: number;
+}
+
+/** Outcome of {@link LogTablet.read}. */
+export interface ReadResult {
+  /** Whole batches, concatenated raw; empty at the high watermark. */
+  readonly records: Uint8Array;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+}
+
+function corrupt(message: string): FlussError {
+  return new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, message);
+}
+
+function readInt32LE(buf: Uint8Array, at: number): number {
+  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) | 0;
+}
+
+/** The log of one table bucket. */
+export class LogTablet {
+  private readonly segments: LogSegment[];
+  private readonly writers: WriterStateTable;
+  private leo: number;
+  private hw: number;
+  private maxTs: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private failure: FlussError | undefined;
+  private readonly segmentBytes: number;
+  private readonly indexIntervalBytes: number;
+  private readonly clock: () => number;
+
+  private constructor(
+    readonly dir: string,
+    readonly name: string,
+    segments: LogSegment[],
+    writers: WriterStateTable,
+    maxTs: number,
+    options: LogTabletOptions,
+  ) {
+    this.segments = segments;
+    this.writers = writers;
+    this.leo = segments.at(-1)!.nextOffset;
+    this.hw = this.leo;
+    this.maxTs = maxTs;
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.indexIntervalBytes = options.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * Opens the log in `dir` (created if missing), rebuilding the sparse indexes and the
+   * writer states from the batch headers. The last segment is fully checked (CRCs): a torn
+   * batch at its very end (partial header, length beyond the end of the file, bad CRC on the
+   * final batch, or zeroed unwritten pages) is cut off with a warning. Corruption anywhere
+   * else fails with LOG_STORAGE_EXCEPTION instead of silently losing acknowledged data.
+   */
+  static async open(dir: string, options: LogTabletOptions = {}): Promise<LogTablet> {
+    const name = options.name ?? dir;
+    const indexInterval = options.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES;
+    const clock = options.clock ?? Date.now;
+    const logger = options.logger ?? { warn: (m: string) => console.warn(m) };
+    const writers = new WriterStateTable(options.writerExpirationMs ?? DEFAULT_WRITER_EXPIRATION_MS, name);
+    let maxTs = -1;
+    let names: string[];
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+      names = await fsp.readdir(dir);
+    } catch (e) {
+      throw storageError("Opening log directory", dir, e);
+    }
+    const bases = names
+      .map((n) => parseSegmentFileName(n))
+      .filter((b): b is number => b !== undefined)
+      .sort((a, b) => a - b);
+    const segments: LogSegment[] = [];
+    const onBatch = (b: StoredBatchInfo): void => {
+      if (b.commitTimestamp > maxTs) maxTs = b.commitTimestamp;
+      if (b.writerId !== NO_WRITER_ID) {
+        writers.record(b.writerId, {
+          batchSequence: b.batchSequence,
+          firstOffset: b.baseOffset,
+          lastOffset: b.lastOffset,
+          commitTimestamp: b.commitTimestamp,
+        });
+      }
+    };
+    try {
+      for (let i = 0; i < bases.length; i++) {
+        const base = bases[i]!;
+        const isLast = i === bases.length - 1;
+        const prev = segments.at(-1);
+        if (prev && prev.nextOffset !== base) {
+          throw new FlussError(
+            ErrorCode.LOG_STORAGE_EXCEPTION,
+            `Log ${name}: segment ${prev.file} ends at offset ${prev.nextOffset} but the next segment starts at ${base}`,
+          );
+        }
+        const file = path.join(dir, names.find((n) => parseSegmentFileName(n) === base)!);
+        const { segment, problem } = await LogSegment.open(file, base, indexInterval, isLast, onBatch);
+        segments.push(segment);
+        if (!problem) continue;
+        const torn = isLast && (problem.atTail || (await segment.isZeroFrom(problem.position)));
+        if (!torn) {
+          throw new FlussError(
+            ErrorCode.LOG_STORAGE_EXCEPTION,
+            `Log ${name}: corrupt data in ${file} at position ${problem.position}: ${problem.reason}`,
+          );
+        }
+        logger.warn(
+          `Log ${name}: truncating torn tail of ${file} at position ${problem.position} ` +
+            `(${problem.reason}); log end offset is ${segment.nextOffset}`,
+        );
+        await segment.truncateTo(problem.position);
+      }
+      if (segments.length === 0) {
+        segments.push(await LogSegment.create(dir, 0, indexInterval));
+        fsyncDirSync(dir);
+      }
+    } catch (e) {
+      await Promise.all(segments.map((s) => s.close()));
+      throw storageError("Opening log", dir, e);
+    }
+    writers.removeExpired(clock());
+    return new LogTablet(dir, name, segments, writers, maxTs, options);
+  }
+
+  /** First offset still in the log (0 unless old segments were removed). */
+  get logStartOffset(): number {
+    return this.segments[0]!.baseOffset;
+  }
+
+  /** Offset the next appended record gets (LEO). */
+  get logEndOffset(): number {
+    return this.leo;
+  }
+
+  /** Offset up to which records are durable and readable by clients; equals LEO here. */
+  get highWatermark(): number {
+    return this.hw;
+  }
+
+  /** Largest commit timestamp in the log, -1 when empty. */
+  get localMaxTimestamp(): number {
+    return this.maxTs;
+  }
+
+  /** Number of segment files. */
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /**
+   * Validates, stamps (base offset from LEO, commit timestamp max(last, now)) and durably
+   * appends the log record batches in `records`, rewriting their headers in place.
+   * Errors: CORRUPT_RECORD_EXCEPTION (14) for malformed batches,
+   * OUT_OF_ORDER_SEQUENCE_EXCEPTION (31) for an idempotent writer's sequence gap,
+   * LOG_STORAGE_EXCEPTION (10) for I/O failures. A re-sent batch among a writer's last 5
+   * is not appended again: its original offsets come back with `duplicate: true`.
+   */
+  append(records: Uint8Array, options: { nowMs?: number } = {}): Promise<AppendResult> {
+    const run = this.queue.then(() => this.doAppend(records, options.nowMs ?? this.clock()));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doAppend(records: Uint8Array, nowMs: number): Promise<AppendResult> {
+    this.ensureUsable();
+    const views = this.validate(records);
+    if (views.length === 0) return { baseOffset: -1, lastOffset: -1, commitTimestamp: -1, duplicate: false };
+
+    // offsets this append would get
+    let next = this.leo;
+    const planned = views.map((v) => {
+      const baseOffset = next;
+      const lastOffset = baseOffset + v.lastOffsetDelta;
+      next = lastOffset + 1;
+      return { view: v, baseOffset, lastOffset };
+    });
+    const idempotent: IncomingWriterBatch[] = planned
+      .filter((p) => p.view.writerId !== NO_WRITER_ID)
+      .map((p) => ({
+        writerId: p.view.writerId,
+        batchSequence: p.view.batchSequence,
+        firstOffset: p.baseOffset,
+        lastOffset: p.lastOffset,
+      }));
+    if (idempotent.length > 0) {
+      const dup = this.writers.check(idempotent, nowMs);
+      if (dup) {
+        return {
+          baseOffset: dup.firstOffset,
+          lastOffset: dup.lastOffset,
+          commitTimestamp: dup.commitTimestamp,
+          duplicate: true,
+        };
+      }
+    }
+
+    const commitTimestamp = Math.max(this.maxTs, nowMs);
+    for (const p of planned) {
+      setBaseOffsetAndCommitTimestamp(records, p.view.position, p.baseOffset, commitTimestamp);
+    }
+    const infos = planned.map((p) => ({
+      baseOffset: p.baseOffset,
+      lastOffset: p.lastOffset,
+      sizeInBytes: p.view.sizeInBytes,
+      commitTimestamp,
+      writerId: p.view.writerId,
+      batchSequence: p.view.batchSequence,
+    }));
+
+    let active = this.segments.at(-1)!;
+    if (active.size > 0 && active.size + records.length > this.segmentBytes) active = await this.roll();
+    const sizeBefore = active.size;
+    try {
+      await active.append(records, infos);
+    } catch (e) {
+      // drop whatever part of the write reached the file so the next append starts clean
+      try {
+        await active.truncateTo(sizeBefore);
+      } catch (t) {
+        this.failure = storageError("Recovering from a failed append to", active.file, t);
+      }
+      throw storageError("Appending to log", this.name, e);
+    }
+
+    this.leo = next;
+    this.hw = this.leo;
+    this.maxTs = commitTimestamp;
+    for (const b of infos) {
+      if (b.writerId === NO_WRITER_ID) continue;
+      this.writers.record(b.writerId, {
+        batchSequence: b.batchSequence,
+        firstOffset: b.baseOffset,
+        lastOffset: b.lastOffset,
+        commitTimestamp,
+      });
+    }
+    return { baseOffset: planned[0]!.baseOffset, lastOffset: planned.at(-1)!.lastOffset, commitTimestamp, duplicate: false };
+  }
+
+  /** Splits `records` into batches, checking structure and CRC of each. */
+  private validate(records: Uint8Array): LogBatchView[] {
+    const views: LogBatchView[] = [];
+    let pos = 0;
+    while (pos < records.length) {
+      const remaining = records.length - pos;
+      if (remaining < HEADER_SIZE_UP_TO_MAGIC) {
+        throw corrupt(`Record batch at position ${pos} in ${this.name} is truncated: ${remaining} bytes left, a header needs more`);
+      }
+      const magic = records[pos + MAGIC_OFFSET]!;
+      if (magic > 2) throw corrupt(`Record batch at position ${pos} in ${this.name} has unsupported magic ${magic}`);
+      const headerSize = logBatchHeaderSize(magic);
+      const size = LOG_OVERHEAD + readInt32LE(records, pos + LENGTH_OFFSET);
+      if (size < headerSize) {
+        throw corrupt(`Record batch at position ${pos} in ${this.name} has invalid size ${size} (header alone is ${headerSize})`);
+      }
+      if (size > remaining) {
+        throw corrupt(`Record batch at position ${pos} in ${this.name} declares ${size} bytes but only ${remaining} remain`);
+      }
+      const v = new LogBatchView(records, pos);
+      const count = v.recordCount;
+      if (count < 0) throw corrupt(`Record batch at position ${pos} in ${this.name} has negative record count ${count}`);
+      const expectedDelta = count > 0 ? count - 1 : 0;
+      if (v.lastOffsetDelta !== expectedDelta) {
+        throw corrupt(
+          `Record batch at position ${pos} in ${this.name} has last offset delta ${v.lastOffsetDelta} ` +
+            `but ${count} records (expected ${expectedDelta})`,
+        );
+      }
+      if (v.recordsOffset > pos + size || v.statisticsLength < 0) {
+        throw corrupt(`Record batch at position ${pos} in ${this.name} has invalid statistics length ${v.statisticsLength}`);
+      }
+      const computed = v.computeCrc();
+      if (computed !== v.crc) {
+        throw corrupt(`Record is corrupt (stored crc = ${v.crc}, computed crc = ${computed}) in table bucket ${this.name}`);
+      }
+      views.push(v);
+      pos += size;
+    }
+    return views;
+  }
+
+  private async roll(): Promise<LogSegment> {
+    const seg = await LogSegment.create(this.dir, this.leo, this.indexIntervalBytes);
+    try {
+      fsyncDirSync(this.dir);
+    } catch (e) {
+      await seg.close();
+      throw storageError("Rolling segment in", this.dir, e);
+    }
+    this.segments.push(seg);
+    return seg;
+  }
+
+  /**
+   * Whole batches from the one containing `fetchOffset`, up to `maxBytes` (at least one
+   * batch with `minOneBatch`), never reaching the high watermark; empty at the high
+   * watermark. Reads stay within one segment, as Java's do. Offsets below the log start or
+   * above the log end fail with LOG_OFFSET_OUT_OF_RANGE_EXCEPTION (19).
+   */
+  async read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): Promise<ReadResult> {
+    this.ensureOpen();
+    const hw = this.hw;
+    const start = this.logStartOffset;
+    const leo = this.leo;
+    if (fetchOffset < start || fetchOffset > leo) {
+      throw new FlussError(
+        ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION,
+        `Received request for offset ${fetchOffset} for table bucket ${this.name}, ` +
+          `but we only have log segments from offset ${start} up to ${leo}.`,
+      );
+    }
+    const upTo = Math.min(options.upTo ?? hw, hw);
+    const empty = { records: new Uint8Array(0), highWatermark: hw, logStartOffset: start };
+    if (fetchOffset >= upTo) return empty;
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      const position = await seg.positionOf(fetchOffset);
+      if (position === undefined) continue;
+      const records = await seg.read(position, maxBytes, upTo, options.minOneBatch ?? true);
+      return { records, highWatermark: hw, logStartOffset: start };
+    }
+    return empty;
+  }
+
+  /** Index of the last segment whose base offset is ≤ `offset` (0 if none). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let ans = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        ans = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return ans;
+  }
+
+  /**
+   * Base offset of the first batch whose commit timestamp is ≥ `ts`; the high watermark
+   * when there is none. (Rejecting timestamps in the future is the caller's job.)
+   */
+  async lookupOffsetForTimestamp(ts: number): Promise<number> {
+    this.ensureOpen();
+    const hw = this.hw;
+    if (ts > this.maxTs) return hw;
+    for (const seg of this.segments) {
+      if (seg.maxTimestamp < ts) continue;
+      const off = await seg.offsetForTimestamp(ts);
+      if (off !== undefined) return Math.min(off, hw);
+    }
+    return hw;
+  }
+
+  /** Closes the segment files once pending appends have finished. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    await Promise.all(this.segments.map((s) => s.close()));
+  }
+
+  /** Closes the log and removes its directory (drop table / partition). */
+  async delete(): Promise<void> {
+    await this.close();
+    try {
+      await fsp.rm(this.dir, { recursive: true, force: true });
+    } catch (e) {
+      throw storageError("Deleting log directory", this.dir, e);
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `Log ${this.name} is closed`);
+  }
+
+  private ensureUsable(): void {
+    this.ensureOpen();
+    if (this.failure) throw this.failure;
+  }
+}

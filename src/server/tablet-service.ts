@@ -1,0 +1,264 @@
+/**
+ * The tablet server's log RPCs: ProduceLog, FetchLog (with column projection and long
+ * polling) and ListOffsets, following Java's `TabletService` / `ReplicaManager` /
+ * `Replica`. Per-bucket failures travel inside the bucket entries; only an invalid acks
+ * value fails a whole request.
+ */
+import { ApiKey } from "../rpc/api-keys.js";
+import { ErrorCode, FlussError, defaultErrorMessage } from "../rpc/errors.js";
+import * as M from "../rpc/messages.js";
+import type { RowType } from "../metadata/data-types.js";
+import { schemaFromJson } from "../metadata/json.js";
+import { projectArrowLogRecords } from "../record/arrow/arrow-projection.js";
+import { bucketKey } from "./append-notifier.js";
+import { typedHandler } from "./handler.js";
+import type { RawHandler, RequestContext } from "./rpc-server.js";
+import type { ServerState } from "./server-state.js";
+import { tableBucketName } from "./storage/log-manager.js";
+import type { LogTablet } from "./storage/log-tablet.js";
+import { tableView, type TableView } from "./table-view.js";
+
+/** Java `FetchParams.FETCH_FROM_EARLIEST_OFFSET`: start at the log start offset. */
+export const FETCH_FROM_EARLIEST_OFFSET = -2;
+/** Java `DEFAULT_MAX_WAIT_MS_WHEN_MIN_BYTES_ENABLE`. */
+export const DEFAULT_MAX_WAIT_MS = 100;
+
+/** ListOffsets offset types (Java `ListOffsetsParam`). */
+export const OffsetType = { EARLIEST: 0, LATEST: 1, TIMESTAMP: 2, LEADER_END_OFFSET_SNAPSHOT: 3 } as const;
+
+/** Error fields of a bucket entry, as Java's `ErrorMessage.setError` writes them. */
+function errorFields(state: ServerState, err: unknown, what: string): { errorCode: number; errorMessage?: string } {
+  let code: number;
+  let message: string;
+  if (err instanceof FlussError && err.code >= ErrorCode.UNKNOWN_SERVER_ERROR) {
+    code = err.code;
+    message = err.message;
+  } else {
+    state.logger.error(`Unexpected error while ${what}`, err);
+    code = ErrorCode.UNKNOWN_SERVER_ERROR;
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    message = text.slice(0, 2048);
+  }
+  return message && message !== defaultErrorMessage(code) ? { errorCode: code, errorMessage: message } : { errorCode: code };
+}
+
+/**
+ * Resolves a bucket to its table; UNKNOWN_TABLE_OR_BUCKET_EXCEPTION when the table,
+ * partition or bucket is not hosted here (Java `ReplicaManager.getReplicaOrException`).
+ */
+function resolveBucket(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): TableView {
+  const unknown = (): FlussError =>
+    new FlussError(
+      ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION,
+      `Unknown table or bucket: ${tableBucketName(tableId, partitionId, bucket)}`,
+    );
+  const entry = state.catalog.getTableById(tableId);
+  if (!entry) throw unknown();
+  const t = tableView(entry);
+  if (t.isPartitioned !== (partitionId !== undefined)) throw unknown();
+  if (partitionId !== undefined) {
+    const p = state.catalog.getPartitionById(partitionId);
+    if (!p || p.tableId !== tableId) throw unknown();
+  }
+  if (!Number.isInteger(bucket) || bucket < 0 || bucket >= t.bucketCount) throw unknown();
+  return t;
+}
+
+async function openTablet(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): Promise<LogTablet> {
+  resolveBucket(state, tableId, partitionId, bucket);
+  return state.logs.getOrCreate(tableId, partitionId, bucket);
+}
+
+// ------------------------------------------------------------------ produce
+
+async function produceLog(state: ServerState, req: M.ProduceLogRequest): Promise<M.ProduceLogResponse> {
+  if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
+    throw new FlussError(ErrorCode.INVALID_REQUIRED_ACKS, `Invalid required acks: ${req.acks}`);
+  }
+  // one replica: the high watermark moves with every durable append, so acks -1 needs no wait
+  const bucketsResp = await Promise.all(
+    req.bucketsReq.map(async (b): Promise<M.PbProduceLogRespForBucket> => {
+      const id = { bucketId: b.bucketId, ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}) };
+      try {
+        const tablet = await openTablet(state, req.tableId, b.partitionId, b.bucketId);
+        const result = await tablet.append(b.records);
+        if (!result.duplicate && result.baseOffset >= 0) {
+          state.notifier.notify(bucketKey(req.tableId, b.partitionId, b.bucketId));
+        }
+        return { ...id, baseOffset: result.baseOffset };
+      } catch (err) {
+        return { ...id, ...errorFields(state, err, `appending to ${tableBucketName(req.tableId, b.partitionId, b.bucketId)}`) };
+      }
+    }),
+  );
+  return { bucketsResp };
+}
+
+// ------------------------------------------------------------------ fetch
+
+interface BucketRead {
+  readonly table: M.PbFetchLogReqForTable;
+  readonly bucket: M.PbFetchLogReqForBucket;
+  readonly key: string;
+}
+
+/** The result of reading every requested bucket once. */
+interface FetchRound {
+  readonly response: M.FetchLogResponse;
+  readonly bytes: number;
+  /** A bucket failed with an error that should end a long poll at once. */
+  readonly critical: boolean;
+}
+
+/** Errors that do not cut a long poll short (Java `isNonCriticalFetchError`). */
+function isNonCritical(code: number): boolean {
+  return code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
+}
+
+/** Row types per (table, schema id), parsed from the catalog's schema JSON. */
+function rowTypeResolver(t: TableView): (schemaId: number) => RowType {
+  const cache = new Map<number, RowType>();
+  return (schemaId) => {
+    let rt = cache.get(schemaId);
+    if (rt) return rt;
+    const stored = t.entry.schemas.find((s) => s.schemaId === schemaId)?.schemaJson ??
+      (schemaId === t.entry.schemaId ? t.schemaJson : undefined);
+    if (stored === undefined) {
+      throw new FlussError(
+        ErrorCode.SCHEMA_NOT_EXIST,
+        `Schema for table ${t.databaseName}.${t.tableName} with schema id ${schemaId} does not exist.`,
+      );
+    }
+    rt = schemaFromJson(stored).rowType;
+    cache.set(schemaId, rt);
+    return rt;
+  };
+}
+
+async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: readonly BucketRead[]): Promise<FetchRound> {
+  let limit = Math.max(0, req.maxBytes);
+  let readOne = false;
+  let bytes = 0;
+  let critical = false;
+  const byTable = new Map<M.PbFetchLogReqForTable, M.PbFetchLogRespForBucket[]>();
+  // sequential: each bucket's limit depends on what the previous ones returned
+  for (const r of reads) {
+    const { table, bucket } = r;
+    const id = { bucketId: bucket.bucketId, ...(bucket.partitionId !== undefined ? { partitionId: bucket.partitionId } : {}) };
+    let entry: M.PbFetchLogRespForBucket;
+    try {
+      const t = resolveBucket(state, table.tableId, bucket.partitionId, bucket.bucketId);
+      const projected = table.projectionPushdownEnabled ? table.projectedFields : undefined;
+      if (projected !== undefined && t.logFormat !== "ARROW") {
+        throw new FlussError(
+          ErrorCode.INVALID_COLUMN_PROJECTION,
+          `Column projection is only supported for ARROW format, but the table ${t.databaseName}.${t.tableName} is ${t.logFormat} format.`,
+        );
+      }
+      const tablet = await state.logs.getOrCreate(table.tableId, bucket.partitionId, bucket.bucketId);
+      const offset = bucket.fetchOffset === FETCH_FROM_EARLIEST_OFFSET ? tablet.logStartOffset : bucket.fetchOffset;
+      const maxBytes = Math.max(0, Math.min(limit, bucket.maxFetchBytes));
+      const res = await tablet.read(offset, maxBytes, { minOneBatch: !readOne });
+      const size = res.records.length;
+      if (size > 0) readOne = true;
+      limit = Math.max(0, limit - size);
+      bytes += size;
+      const records = projected !== undefined && size > 0
+        ? projectArrowLogRecords(res.records, rowTypeResolver(t), projected)
+        : res.records;
+      entry = { ...id, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records };
+    } catch (err) {
+      const fields = errorFields(state, err, `fetching ${tableBucketName(table.tableId, bucket.partitionId, bucket.bucketId)}`);
+      if (!isNonCritical(fields.errorCode)) critical = true;
+      entry = { ...id, ...fields };
+    }
+    let list = byTable.get(table);
+    if (!list) byTable.set(table, (list = []));
+    list.push(entry);
+  }
+  const tablesResp = [...byTable].map(([table, bucketsResp]) => ({ tableId: table.tableId, bucketsResp }));
+  return { response: { tablesResp }, bytes, critical };
+}
+
+async function fetchLog(state: ServerState, req: M.FetchLogRequest, ctx: RequestContext): Promise<M.FetchLogResponse> {
+  const reads: BucketRead[] = [];
+  for (const table of req.tablesReq) {
+    for (const bucket of table.bucketsReq) {
+      reads.push({ table, bucket, key: bucketKey(table.tableId, bucket.partitionId, bucket.bucketId) });
+    }
+  }
+  const keys = reads.map((r) => r.key);
+  const minBytes = req.minBytes;
+  const maxWait = req.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  const deadline = Date.now() + maxWait;
+  for (;;) {
+    // take the append counters before reading, so an append during the read is not missed
+    const before = state.notifier.version(keys);
+    const round = await readOnce(state, req, reads);
+    if (minBytes === undefined || maxWait <= 0 || round.bytes >= minBytes || round.critical || reads.length === 0) {
+      return round.response;
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || ctx.signal.aborted) return round.response;
+    if (state.notifier.version(keys) !== before) continue;
+    await state.notifier.waitForAny(keys, remaining, ctx.signal);
+    if (ctx.signal.aborted) return round.response;
+  }
+}
+
+// ------------------------------------------------------------------ list offsets
+
+async function listOffsets(state: ServerState, req: M.ListOffsetsRequest): Promise<M.ListOffsetsResponse> {
+  const buckets = [...new Set(req.bucketId)];
+  const bucketsResp = await Promise.all(
+    buckets.map(async (bucketId): Promise<M.PbListOffsetsRespForBucket> => {
+      try {
+        const tablet = await openTablet(state, req.tableId, req.partitionId, bucketId);
+        return { bucketId, offset: await offsetOf(state, tablet, req) };
+      } catch (err) {
+        return { bucketId, ...errorFields(state, err, `listing offsets of ${tableBucketName(req.tableId, req.partitionId, bucketId)}`) };
+      }
+    }),
+  );
+  return { bucketsResp };
+}
+
+/** Java `Replica.getOffset` for a single-replica log. */
+async function offsetOf(state: ServerState, tablet: LogTablet, req: M.ListOffsetsRequest): Promise<number> {
+  switch (req.offsetType) {
+    case OffsetType.EARLIEST:
+      return tablet.logStartOffset;
+    case OffsetType.LATEST:
+      // followers would get the log end offset; with one replica both are the same
+      return req.followerServerId < 0 ? tablet.highWatermark : tablet.logEndOffset;
+    case OffsetType.LEADER_END_OFFSET_SNAPSHOT:
+      return tablet.logEndOffset;
+    case OffsetType.TIMESTAMP: {
+      const ts = req.startTimestamp;
+      if (ts === undefined) {
+        // Java: IllegalArgumentException → UNKNOWN_SERVER_ERROR
+        throw new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, "startTimestamp is not present while list offset by timestamp.");
+      }
+      const now = state.clock();
+      if (ts > now) {
+        throw new FlussError(
+          ErrorCode.INVALID_TIMESTAMP_EXCEPTION,
+          `Get offset error for table bucket ${tablet.name}, the fetch timestamp ${ts} is larger than the current timestamp ${now}`,
+        );
+      }
+      if (ts > tablet.localMaxTimestamp) return tablet.highWatermark;
+      return tablet.lookupOffsetForTimestamp(ts);
+    }
+    default:
+      throw new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, `Invalid list offset type: ${req.offsetType}`);
+  }
+}
+
+/** The tablet-server handlers (produce, fetch, list offsets), by api key. */
+export function tabletHandlers(state: ServerState): Map<number, RawHandler> {
+  const h = new Map<number, RawHandler>();
+  h.set(ApiKey.PRODUCE_LOG, typedHandler(M.ProduceLogRequest, M.ProduceLogResponse, (req) => produceLog(state, req)));
+  h.set(ApiKey.FETCH_LOG, typedHandler(M.FetchLogRequest, M.FetchLogResponse, (req, ctx) => fetchLog(state, req, ctx)));
+  h.set(ApiKey.LIST_OFFSETS, typedHandler(M.ListOffsetsRequest, M.ListOffsetsResponse, (req) => listOffsets(state, req)));
+  return h;
+}

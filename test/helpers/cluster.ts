@@ -1,0 +1,37 @@
+/**
+ * The cluster integration tests run against: an embedded LocalCluster by default, or the
+ * Apache Fluss cluster named by FLUSS_BOOTSTRAP_SERVERS (same tests, no edits).
+ */
+import { randomBytes } from "node:crypto";
+import { Config, FlussConnection, LocalCluster } from "../../src/index.js";
+
+export interface TestCluster {
+  readonly bootstrapServers: string;
+  /** True when running against an external cluster (restart tests are skipped). */
+  readonly external: boolean;
+  /** The embedded cluster, when there is one. */
+  readonly local: LocalCluster | undefined;
+  connect(extra?: Record<string, unknown>): Promise<FlussConnection>;
+  close(): Promise<void>;
+}
+
+export const EXTERNAL_SERVERS = process.env.FLUSS_BOOTSTRAP_SERVERS;
+
+export async function startTestCluster(options: { dataDir?: string } = {}): Promise<TestCluster> {
+  const local = EXTERNAL_SERVERS ? undefined : await LocalCluster.start(options.dataDir ? { dataDir: options.dataDir } : {});
+  const bootstrapServers = EXTERNAL_SERVERS ?? local!.bootstrapServers;
+  return {
+    bootstrapServers,
+    external: local === undefined,
+    local,
+    connect: (extra = {}) => FlussConnection.connect(new Config({ "bootstrap.servers": bootstrapServers, ...extra })),
+    close: async () => {
+      await local?.close();
+    },
+  };
+}
+
+/** A database name unique to this run, so tests never collide on a shared cluster. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString("hex")}`;
+}
