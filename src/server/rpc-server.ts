@@ -94,7 +94,10 @@ export class RpcServer {
     socket.setNoDelay(true);
     const abort = new AbortController();
     const decoder = new FrameDecoder(this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME);
-    const localAddress = { host: this.options.host, port: this.boundPort };
+    // a wildcard listener advertises the address this client actually reached
+    const wildcard = ["", "0.0.0.0", "::", "[::]"].includes(this.options.host);
+    const reached = (socket.localAddress ?? "").replace(/^::ffff:/, "");
+    const localAddress = { host: wildcard && reached ? reached : this.options.host, port: this.boundPort };
     let open = true;
     const finish = () => {
       if (!open) return;
@@ -153,7 +156,8 @@ export class RpcServer {
     result.then(
       (resp) => send(encodeResponseFrame(requestId, resp)),
       (err: unknown) => {
-        if (err instanceof FlussError) {
+        // CLIENT_ERROR (-2) has no meaning on the wire: such an error is a server bug
+        if (err instanceof FlussError && err.code >= ErrorCode.UNKNOWN_SERVER_ERROR) {
           send(encodeErrorResponseFrame(requestId, err.code, err.message));
         } else {
           this.options.onError?.(err, ctx);

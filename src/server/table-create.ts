@@ -1,6 +1,7 @@
 /**
  * CreateTable preparation, in the order Java's `CoordinatorService.createTable` does it:
- * parse the table JSON, apply the cluster's system defaults, validate, check the
+ * parse the table JSON, apply the cluster's system defaults (default bucket count and
+ * replication factor 1, no data lake), validate, check the
  * replication factor, and render the normalized JSON the catalog stores and GetTableInfo
  * returns (it always carries `bucket_key` and `bucket_count`).
  */
@@ -9,11 +10,8 @@ import { javaHashMapOrder } from "../metadata/java-json.js";
 import { schemaToJson, tableDescriptorFromJson, tableDescriptorToJson } from "../metadata/json.js";
 import type { TableDescriptor } from "../metadata/table-descriptor.js";
 import { TableOptions, TABLE_DEFAULTS, parseJavaInt } from "../metadata/table-options.js";
-import { validateTableDescriptor } from "../metadata/validation.js";
+import { applyTableDefaults, validateTableDescriptor } from "../metadata/validation.js";
 import { TABLET_SERVER_COUNT } from "./server-state.js";
-
-/** Java `CURRENT_KV_FORMAT_VERSION`. */
-export const CURRENT_KV_FORMAT_VERSION = 2;
 
 /** A table ready to be stored. */
 export interface PreparedTable {
@@ -33,66 +31,6 @@ export function parseTableJson(bytes: Uint8Array): TableDescriptor {
     const msg = err instanceof Error ? err.message : String(err);
     throw new FlussError(ErrorCode.INVALID_TABLE_EXCEPTION, msg, { cause: err });
   }
-}
-
-function isTrue(v: string | undefined): boolean {
-  return v !== undefined && v.trim().toLowerCase() === "true";
-}
-
-/** Java `CoordinatorService.applySystemDefaults` for a cluster without a data lake. */
-export function applySystemDefaults(desc: TableDescriptor): TableDescriptor {
-  let next = desc;
-  if (next.bucketCount === undefined) next = next.withBucketCount(TABLE_DEFAULTS.bucketCount);
-  const props: Record<string, string> = { ...next.properties };
-  if (!(TableOptions.REPLICATION_FACTOR in props)) {
-    props[TableOptions.REPLICATION_FACTOR] = String(TABLE_DEFAULTS.replicationFactor);
-  }
-  if (
-    next.partitionKeys.length > 1 &&
-    props[TableOptions.AUTO_PARTITION_ENABLED] === "true" &&
-    !(TableOptions.AUTO_PARTITION_NUM_PRECREATE in props)
-  ) {
-    // multi-level partitions are never pre-created
-    props[TableOptions.AUTO_PARTITION_NUM_PRECREATE] = "0";
-  }
-  if (isTrue(desc.properties[TableOptions.DATALAKE_ENABLED])) {
-    throw new FlussError(
-      ErrorCode.INVALID_TABLE_EXCEPTION,
-      `'${TableOptions.DATALAKE_ENABLED}' is enabled for the table, but the Fluss cluster doesn't enable datalake tables.`,
-    );
-  }
-  const mergeEngine = desc.properties[TableOptions.MERGE_ENGINE]?.trim().toUpperCase();
-  if (
-    (mergeEngine === "FIRST_ROW" || mergeEngine === "VERSIONED" || mergeEngine === "AGGREGATION") &&
-    desc.hasPrimaryKey &&
-    desc.properties[TableOptions.DELETE_BEHAVIOR] === undefined
-  ) {
-    props[TableOptions.DELETE_BEHAVIOR] = "IGNORE";
-  }
-  if (next.hasPrimaryKey) {
-    const raw = props[TableOptions.KV_FORMAT_VERSION];
-    if (raw === undefined) {
-      props[TableOptions.KV_FORMAT_VERSION] = String(CURRENT_KV_FORMAT_VERSION);
-    } else {
-      let version: number;
-      try {
-        version = parseJavaInt(raw);
-      } catch (e) {
-        throw new FlussError(
-          ErrorCode.INVALID_CONFIG_EXCEPTION,
-          `Could not parse value '${raw}' for key '${TableOptions.KV_FORMAT_VERSION}'. ${(e as Error).message}`,
-        );
-      }
-      if (version > CURRENT_KV_FORMAT_VERSION) {
-        throw new FlussError(
-          ErrorCode.INVALID_CONFIG_EXCEPTION,
-          `Unsupported kv format version ${version}. The maximum supported version is ${CURRENT_KV_FORMAT_VERSION}.`,
-        );
-      }
-    }
-    if (!(TableOptions.KV_STANDBY_REPLICA_ENABLED in props)) props[TableOptions.KV_STANDBY_REPLICA_ENABLED] = "true";
-  }
-  return next.with({ properties: props });
 }
 
 /**
@@ -129,7 +67,7 @@ export function checkReplicationFactor(desc: TableDescriptor | Readonly<Record<s
  */
 export function prepareTable(tableJson: Uint8Array): PreparedTable {
   const parsed = parseTableJson(tableJson);
-  const withDefaults = applySystemDefaults(parsed);
+  const withDefaults = applyTableDefaults(parsed);
   validateTableDescriptor(withDefaults);
   // partitioned tables get their assignment (and this check) per partition
   if (!withDefaults.isPartitioned) checkReplicationFactor(withDefaults);

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
+import { compressFrameSync } from "lz4-napi";
 import { DataTypes, notNull, type DataType, type RowType } from "../../src/metadata/data-types.js";
 import { toArrowSchema } from "../../src/metadata/arrow-types.js";
 import { Decimal, Timestamp } from "../../src/row/values.js";
@@ -199,11 +200,16 @@ test("LZ4 frame: Fluss header (FLG 0x60, BD 0x40, HC 0x82), 64 KiB blocks, store
   const f = lz4FrameCompress(big);
   assert.deepEqual(Array.from(f.subarray(0, 7)), [0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82]);
   assert.deepEqual(Array.from(f.subarray(f.length - 4)), [0, 0, 0, 0]);
-  assert.deepEqual(lz4FrameDecompress(f), Buffer.from(big));
+  assert.deepEqual(Buffer.from(lz4FrameDecompress(f)), Buffer.from(big));
   const random = new Uint8Array(5000).map(() => Math.floor(Math.random() * 256));
   const fr = lz4FrameCompress(random);
   assert.equal(new DataView(fr.buffer, fr.byteOffset).getUint32(7, true), (0x80000000 | 5000) >>> 0);
-  assert.deepEqual(lz4FrameDecompress(fr), Buffer.from(random));
+  assert.deepEqual(Buffer.from(lz4FrameDecompress(fr)), Buffer.from(random));
+  // frames from other encoders (256 KiB blocks, block + content checksums)
+  for (const opts of [{}, { contentChecksum: true, blockChecksums: true }]) {
+    const other = compressFrameSync(Buffer.from(big), opts);
+    assert.deepEqual(Buffer.from(lz4FrameDecompress(other)), Buffer.from(big));
+  }
 });
 
 test("per-buffer codec rules: empty → int64 0, incompressible → -1 + raw, else uncompressed length", () => {
@@ -297,11 +303,11 @@ for (const compression of COMPRESSIONS) {
       { name: "s", type: DataTypes.STRING() },
       { name: "empty", type: DataTypes.STRING() },
     ]);
-    const batch = new arrow.RecordBatch({
+    const batch = new arrow.Table({
       id: arrow.vectorFromArray([1, 2, 3], new arrow.Int32()),
       s: arrow.vectorFromArray(["a", "bb", "ccc"], new arrow.Utf8()),
       empty: arrow.vectorFromArray(["", "", ""], new arrow.Utf8()),
-    });
+    }).batches[0]!;
     // dictionary-encoded strings (tableFromArrays' default) do not match STRING
     const dict = arrow.tableFromArrays({ id: Int32Array.from([1]), s: ["a"], empty: [""] }).batches[0]!;
     assert.throws(() => encodeArrowRecordBatch(dict, rt, compression), /Arrow column 's'/);

@@ -1,0 +1,122 @@
+/**
+ * The `flussjs` command line: `flussjs local` runs a single-node cluster in the foreground.
+ */
+import { parseArgs } from "node:util";
+import { LocalCluster } from "../server/local-cluster.js";
+import type { ClusterLogger } from "../server/server-state.js";
+
+/** Default port of `flussjs local` (Fluss's usual coordinator port). */
+export const DEFAULT_CLI_PORT = 9123;
+
+const USAGE = `Usage:
+  flussjs local [--port ${DEFAULT_CLI_PORT}] [--host 127.0.0.1] [--data-dir DIR]
+      Run a single-node Fluss cluster in the foreground (Ctrl-C to stop).
+      Without --data-dir the data lives in a temporary directory deleted on exit.
+  flussjs --help
+      Show this help.
+`;
+
+/** Output streams, replaceable for tests. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM by default). */
+  waitForStop?: () => Promise<string>;
+}
+
+const STD_IO: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (sig: NodeJS.Signals): void => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolve(sig);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+/** Runs the CLI; resolves with the process exit code. */
+export async function main(argv: string[], io: CliIo = STD_IO): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    (command === undefined ? io.err : io.out)(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== "local") {
+    io.err(`flussjs: unknown command '${command}'\n\n${USAGE}`);
+    return 2;
+  }
+  return runLocal(rest, io);
+}
+
+async function runLocal(args: string[], io: CliIo): Promise<number> {
+  let values: { port?: string; host?: string; "data-dir"?: string; help?: boolean };
+  try {
+    values = parseArgs({
+      args,
+      options: {
+        port: { type: "string", short: "p" },
+        host: { type: "string" },
+        "data-dir": { type: "string", short: "d" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: false,
+      strict: true,
+    }).values;
+  } catch (e) {
+    io.err(`flussjs local: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const port = values.port === undefined ? DEFAULT_CLI_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.err(`flussjs local: --port must be an integer between 0 and 65535, got '${values.port}'\n`);
+    return 2;
+  }
+  const logger: ClusterLogger = {
+    info: () => {},
+    warn: (m) => io.err(`[warn] ${m}\n`),
+    error: (m, e) => io.err(`[error] ${m}${e instanceof Error ? `: ${e.stack ?? e.message}` : ""}\n`),
+  };
+  let cluster: LocalCluster;
+  try {
+    cluster = await LocalCluster.start({
+      port,
+      host: values.host ?? "127.0.0.1",
+      ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+      logger,
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === "EADDRINUSE" ? `port ${port} is already in use (try --port 0 or another port)` : err.message;
+    io.err(`flussjs local: cannot start the cluster: ${why}\n`);
+    return 1;
+  }
+  io.out(
+    [
+      "",
+      "  Fluss local cluster is running",
+      "",
+      `  bootstrap.servers  ${cluster.bootstrapServers}`,
+      `  data directory     ${cluster.dataDir}${values["data-dir"] === undefined ? " (temporary, deleted on exit)" : ""}`,
+      "",
+      "  Press Ctrl-C to stop.",
+      "",
+      "",
+    ].join("\n"),
+  );
+  const signal = await (io.waitForStop ?? waitForSignal)();
+  io.out(`\n  ${signal} received, stopping...\n`);
+  await cluster.close();
+  io.out("  Stopped.\n");
+  return 0;
+}

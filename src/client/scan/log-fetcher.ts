@@ -1,0 +1,601 @@
+/**
+ * The fetch engine shared by the record and batch scanners (Java `LogFetcher`).
+ *
+ * - Subscriptions map each bucket to the next offset to fetch and the consumer's
+ *   position (the next offset `poll` returns).
+ * - At most one FetchLog request per leader tablet server is in flight; it groups every
+ *   fetchable bucket of this table led by that server.
+ * - The next request is sent as soon as the previous response is handled, so data is
+ *   prefetched while the caller works, until `scanner.log.max-buffered-bytes` of
+ *   completed fetches wait undrained.
+ * - LATEST (-1) start offsets are resolved with ListOffsets(latest) first; EARLIEST (-2)
+ *   is sent as is (the server reads from the log start).
+ * - Per-bucket errors follow protocol.md §7: stale-metadata/storage errors refresh
+ *   metadata and retry; LOG_OFFSET_OUT_OF_RANGE and unknown codes fail the bucket, and
+ *   the next `poll` throws.
+ */
+import type { TableBucket } from "../../metadata/cluster.js";
+import type { TablePath } from "../../metadata/table-path.js";
+import { iterateBatches, type LogBatchView } from "../../record/log-batch.js";
+import { ApiKey } from "../../rpc/api-keys.js";
+import { ErrorCode, FlussError, errorName } from "../../rpc/errors.js";
+import type { FetchLogRequest, FetchLogResponse, PbFetchLogRespForBucket } from "../../rpc/messages.js";
+import type { ClientContext } from "../connection.js";
+import { EARLIEST_OFFSET, LATEST_OFFSET, OffsetSpec } from "../offsets.js";
+import { isRetriableError } from "../rpc-client.js";
+import { CompletedFetch, FetchBuffer } from "./fetch-buffer.js";
+import { bucketKey, tableBucket } from "./scan-records.js";
+
+/** What the fetcher needs to know about the table (a subset of `TableInfo`). */
+export interface FetchTableInfo {
+  readonly tablePath: TablePath;
+  readonly tableId: number;
+  readonly numBuckets: number;
+  readonly isPartitioned: boolean;
+}
+
+/** Fetch settings derived from the scan. */
+export interface FetcherOptions {
+  /** Ascending column indexes pushed down to the server; undefined = all columns. */
+  readonly projectedFields?: readonly number[];
+}
+
+/** One batch handed to a scanner by {@link LogFetcher.drain}. */
+export interface DrainedBatch {
+  readonly bucket: TableBucket;
+  readonly view: LogBatchView;
+  /** Skip records with offsets below this. */
+  readonly skipBelow: number;
+  /** Skip records at or above this offset (`Infinity`: none). */
+  readonly stopAt: number;
+}
+
+/** Errors after which the fetcher refreshes metadata and keeps going (protocol.md §7). */
+const REFRESH_AND_RETRY = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.LOG_STORAGE_EXCEPTION,
+  ErrorCode.KV_STORAGE_EXCEPTION,
+  ErrorCode.STORAGE_EXCEPTION,
+  ErrorCode.FENCED_LEADER_EPOCH_EXCEPTION,
+  ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION,
+  ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION,
+  ErrorCode.NETWORK_EXCEPTION,
+  ErrorCode.REQUEST_TIME_OUT,
+]);
+
+const MAX_BACKOFF_MS = 2_000;
+const backoff = (attempt: number): number => Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(attempt, 10));
+
+class BucketState {
+  /** Next offset to request (LATEST while unresolved, EARLIEST until data arrives). */
+  fetchOffset: number;
+  /** The consumer's position: the offset after the last record handed out. */
+  position: number;
+  highWatermark = -1;
+  /** HW of the last fetch that returned nothing while nothing was buffered. */
+  idleHighWatermark: number | undefined;
+  inFlight = false;
+  resolving = false;
+  /** Earliest time of the next fetch or resolution attempt (retry backoff). */
+  retryAt = 0;
+  attempts = 0;
+  error: FlussError | undefined;
+  private settleReady: ((err?: FlussError) => void) | undefined;
+  /** Resolves once the start offset is known. */
+  readonly ready: Promise<void>;
+
+  constructor(
+    readonly bucket: TableBucket,
+    readonly key: string,
+    startOffset: number,
+  ) {
+    this.fetchOffset = startOffset;
+    this.position = startOffset;
+    if (startOffset === LATEST_OFFSET) {
+      this.ready = new Promise<void>((resolve, reject) => {
+        this.settleReady = (err) => (err ? reject(err) : resolve());
+      });
+      this.ready.catch(() => undefined); // surfaced through poll too; never unhandled
+    } else {
+      this.ready = Promise.resolve();
+    }
+  }
+
+  settle(err?: FlussError): void {
+    this.settleReady?.(err);
+    this.settleReady = undefined;
+  }
+}
+
+function describe(b: TableBucket): string {
+  return b.partitionId === undefined ? `bucket ${b.bucket}` : `partition ${b.partitionId} bucket ${b.bucket}`;
+}
+
+/** @internal The fetch engine of one scanner. */
+export class LogFetcher {
+  private readonly buckets = new Map<string, BucketState>();
+  private readonly buffer = new FetchBuffer();
+  private readonly nodesInFlight = new Set<number>();
+  private readonly nodeRetryAt = new Map<number, { at: number; attempts: number }>();
+  private readonly maxBytes: number;
+  private readonly maxBucketBytes: number;
+  private readonly minBytes: number;
+  private readonly maxWaitMs: number;
+  private readonly maxBuffered: number;
+  private readonly checkCrc: boolean;
+  private scheduled = false;
+  private refreshing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: ClientContext,
+    readonly table: FetchTableInfo,
+    private readonly options: FetcherOptions = {},
+  ) {
+    const c = ctx.config;
+    this.maxBytes = c.get("scanner.log.fetch.max-bytes");
+    this.maxBucketBytes = c.get("scanner.log.fetch.max-bytes-for-bucket");
+    this.minBytes = c.get("scanner.log.fetch.min-bytes");
+    this.maxWaitMs = c.get("scanner.log.fetch.wait-max-time-ms");
+    this.maxBuffered = c.get("scanner.log.max-buffered-bytes");
+    // Server-side projection rewrites batches without recomputing the CRC (formats.md §1.5).
+    this.checkCrc = c.get("scanner.log.check-crc") && options.projectedFields === undefined;
+  }
+
+  // ---- subscriptions -----------------------------------------------------------------
+
+  /** Starts (or restarts) reading a bucket at `offset` (EARLIEST, LATEST or an offset). */
+  subscribe(partitionId: number | undefined, bucket: number, offset: number): Promise<void> {
+    this.ensureOpen();
+    const key = bucketKey(partitionId, bucket);
+    const state = new BucketState(tableBucket(this.table.tableId, partitionId, bucket), key, offset);
+    this.buckets.get(key)?.settle(FlussError.client(`${describe(state.bucket)} was re-subscribed`));
+    this.buckets.set(key, state);
+    this.buffer.removeBucket(key);
+    this.schedule();
+    return state.ready;
+  }
+
+  /** Stops reading a bucket and drops its buffered data. */
+  unsubscribe(partitionId: number | undefined, bucket: number): void {
+    const key = bucketKey(partitionId, bucket);
+    const state = this.buckets.get(key);
+    if (!state) return;
+    state.settle(FlussError.client(`${describe(state.bucket)} was unsubscribed`));
+    this.buckets.delete(key);
+    this.buffer.removeBucket(key);
+  }
+
+  /** The subscribed buckets. */
+  subscribed(): TableBucket[] {
+    return [...this.buckets.values()].map((s) => s.bucket);
+  }
+
+  /** The consumer position of a bucket (undefined when not subscribed). */
+  position(partitionId: number | undefined, bucket: number): number | undefined {
+    return this.buckets.get(bucketKey(partitionId, bucket))?.position;
+  }
+
+  /** Waits until every LATEST subscription has been resolved (or failed). */
+  async whenResolved(): Promise<void> {
+    await Promise.all([...this.buckets.values()].map((s) => s.ready.catch(() => undefined)));
+  }
+
+  /**
+   * Whether a bucket has returned everything below `stopOffset`: its position reached
+   * it, or it started at EARLIEST and the log holds nothing below it.
+   */
+  reached(partitionId: number | undefined, bucket: number, stopOffset: number): boolean {
+    const s = this.buckets.get(bucketKey(partitionId, bucket));
+    if (!s || stopOffset <= 0) return true;
+    if (s.position >= stopOffset) return true;
+    return (
+      s.position === EARLIEST_OFFSET &&
+      s.fetchOffset === EARLIEST_OFFSET &&
+      s.idleHighWatermark !== undefined &&
+      s.idleHighWatermark >= stopOffset &&
+      !this.buffer.has(s.key)
+    );
+  }
+
+  // ---- consuming ---------------------------------------------------------------------
+
+  /** Whether completed fetches are waiting. */
+  hasData(): boolean {
+    return !this.buffer.isEmpty();
+  }
+
+  /** The first failure not yet cleared by re-subscribing, if no data precedes it. */
+  pendingError(): FlussError | undefined {
+    for (const s of this.buckets.values()) {
+      if (s.error && !this.buffer.has(s.key)) return s.error;
+    }
+    return undefined;
+  }
+
+  /**
+   * Hands out buffered batches, oldest first, until about `maxBytes` were taken.
+   * `stopOffsets` (by bucket key) caps what is taken per bucket; the rest stays buffered.
+   * Positions advance as batches are handed out.
+   */
+  drain(maxBytes: number, stopOffsets?: ReadonlyMap<string, number>): DrainedBatch[] {
+    const out: DrainedBatch[] = [];
+    let taken = 0;
+    for (const f of this.buffer.fetches()) {
+      if (taken >= maxBytes) break;
+      const state = this.buckets.get(f.key);
+      if (!state) {
+        f.index = f.batches.length;
+        continue;
+      }
+      const stop = stopOffsets?.get(f.key) ?? Infinity;
+      while (!f.drained && taken < maxBytes) {
+        const view = f.batches[f.index]!;
+        const start = Math.max(view.baseOffset, f.skipBelow);
+        if (start >= stop) break;
+        const next = view.nextOffset;
+        if (next <= stop) {
+          out.push({ bucket: f.bucket, view, skipBelow: f.skipBelow, stopAt: Infinity });
+          f.index++;
+          state.position = Math.max(state.position, next);
+        } else {
+          // the batch straddles the stop offset: hand out its head, keep the rest
+          out.push({ bucket: f.bucket, view, skipBelow: f.skipBelow, stopAt: stop });
+          f.skipBelow = stop;
+          state.position = Math.max(state.position, stop);
+        }
+        taken += view.sizeInBytes;
+      }
+    }
+    if (this.buffer.prune() > 0) this.schedule();
+    return out;
+  }
+
+  /** Resolves when data or an error arrives, after `timeoutMs`, on wake-up or abort. */
+  waitForData(timeoutMs: number, signal?: AbortSignal, ignoreBuffered = false): Promise<void> {
+    if (this.pendingError() || this.closed) return Promise.resolve();
+    return this.buffer.waitForData(timeoutMs, signal, ignoreBuffered);
+  }
+
+  /** Wakes every pending wait. */
+  wakeup(): void {
+    this.buffer.notify();
+  }
+
+  /** Stops fetching; buffered data is dropped and waiters are woken. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const s of this.buckets.values()) s.settle(FlussError.client("the scanner was closed"));
+    this.buckets.clear();
+    this.buffer.clear();
+    this.buffer.notify();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---- the fetch loop ----------------------------------------------------------------
+
+  private ensureOpen(): void {
+    if (this.closed) throw FlussError.client("the scanner is closed");
+  }
+
+  /** Runs {@link sendFetches} once in a microtask, coalescing triggers. */
+  private schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.sendFetches();
+    });
+  }
+
+  /** Re-runs the loop at `at` (epoch ms) unless an earlier run is already planned. */
+  private scheduleAt(at: number): void {
+    if (this.closed || at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.sendFetches();
+    }, Math.max(0, at - Date.now()));
+    this.timer.unref?.();
+  }
+
+  private sendFetches(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const toResolve: BucketState[] = [];
+    const leaderless: BucketState[] = [];
+    const byNode = new Map<number, BucketState[]>();
+    let wakeAt = Infinity;
+    const full = this.buffer.bufferedBytes >= this.maxBuffered;
+    for (const s of this.buckets.values()) {
+      if (s.error || s.inFlight || s.resolving) continue;
+      if (s.retryAt > now) {
+        wakeAt = Math.min(wakeAt, s.retryAt);
+        continue;
+      }
+      if (s.fetchOffset === LATEST_OFFSET) {
+        toResolve.push(s);
+        continue;
+      }
+      if (full) continue;
+      const leader = this.ctx.metadata.leaderFor(this.table.tableId, s.bucket.partitionId, s.bucket.bucket);
+      if (!leader) {
+        leaderless.push(s);
+        continue;
+      }
+      if (this.nodesInFlight.has(leader.id)) continue;
+      const nodeRetry = this.nodeRetryAt.get(leader.id);
+      if (nodeRetry && nodeRetry.at > now) {
+        wakeAt = Math.min(wakeAt, nodeRetry.at);
+        continue;
+      }
+      let list = byNode.get(leader.id);
+      if (!list) byNode.set(leader.id, (list = []));
+      list.push(s);
+    }
+    if (wakeAt < Infinity) this.scheduleAt(wakeAt);
+    if (toResolve.length > 0) this.resolveLatest(toResolve);
+    if (leaderless.length > 0) this.refreshMetadata(leaderless);
+    for (const [nodeId, states] of byNode) this.fetchFrom(nodeId, states);
+  }
+
+  private buildRequest(states: readonly BucketState[]): FetchLogRequest {
+    const projected = this.options.projectedFields;
+    return {
+      followerServerId: -1,
+      maxBytes: this.maxBytes,
+      minBytes: this.minBytes,
+      maxWaitMs: this.maxWaitMs,
+      tablesReq: [
+        {
+          tableId: this.table.tableId,
+          projectionPushdownEnabled: projected !== undefined,
+          projectedFields: projected ? [...projected] : [],
+          bucketsReq: states.map((s) => ({
+            ...(s.bucket.partitionId !== undefined ? { partitionId: s.bucket.partitionId } : {}),
+            bucketId: s.bucket.bucket,
+            fetchOffset: s.fetchOffset,
+            maxFetchBytes: this.maxBucketBytes,
+          })),
+        },
+      ],
+    };
+  }
+
+  private fetchFrom(nodeId: number, states: BucketState[]): void {
+    const node = this.ctx.metadata.tabletServer(nodeId);
+    if (!node) {
+      for (const s of states) this.ctx.metadata.invalidate(this.table.tableId, s.bucket.partitionId);
+      this.schedule();
+      return;
+    }
+    const request = this.buildRequest(states);
+    const sent = states.map((s) => ({ state: s, offset: s.fetchOffset }));
+    for (const s of states) s.inFlight = true;
+    this.nodesInFlight.add(nodeId);
+    const done = (): void => {
+      this.nodesInFlight.delete(nodeId);
+      for (const { state } of sent) state.inFlight = false;
+    };
+    this.ctx.rpc
+      .connection(node)
+      .then((conn) => conn.request(ApiKey.FETCH_LOG, request))
+      .then(
+        (resp) => {
+          done();
+          if (this.closed) return;
+          this.nodeRetryAt.delete(nodeId);
+          this.handleResponse(resp, sent);
+          this.schedule();
+        },
+        (err: unknown) => {
+          done();
+          if (this.closed) return;
+          this.handleRequestError(nodeId, err, sent);
+          this.schedule();
+        },
+      );
+  }
+
+  private handleRequestError(nodeId: number, err: unknown, sent: readonly { state: BucketState }[]): void {
+    const live = sent.filter(({ state }) => this.buckets.get(state.key) === state);
+    if (isRetriableError(err) || !(err instanceof FlussError)) {
+      // lost connection, timeout, leader moved: back off this server and re-learn leaders
+      const prev = this.nodeRetryAt.get(nodeId)?.attempts ?? 0;
+      this.nodeRetryAt.set(nodeId, { at: Date.now() + backoff(prev), attempts: prev + 1 });
+      for (const { state } of live) this.ctx.metadata.invalidate(this.table.tableId, state.bucket.partitionId);
+      return;
+    }
+    for (const { state } of live) {
+      this.failBucket(state, new FlussError(err.code, `fetching ${this.where(state, state.fetchOffset)} failed: ${err.message}`, { cause: err }));
+    }
+  }
+
+  private where(s: BucketState, offset: number): string {
+    return `table ${this.table.tablePath.toString()} ${describe(s.bucket)} at offset ${offset}`;
+  }
+
+  private failBucket(s: BucketState, err: FlussError): void {
+    s.error = err;
+    s.settle(err);
+    this.buffer.notify();
+  }
+
+  private handleResponse(resp: FetchLogResponse, sent: readonly { state: BucketState; offset: number }[]): void {
+    const byKey = new Map<string, { state: BucketState; offset: number }>();
+    for (const e of sent) byKey.set(e.state.key, e);
+    for (const t of resp.tablesResp) {
+      if (t.tableId !== this.table.tableId) continue;
+      for (const b of t.bucketsResp) {
+        const entry = byKey.get(bucketKey(b.partitionId, b.bucketId));
+        if (!entry) continue;
+        const { state, offset } = entry;
+        // ignore answers for buckets unsubscribed or re-subscribed meanwhile
+        if (this.buckets.get(state.key) !== state || state.fetchOffset !== offset) continue;
+        this.handleBucket(state, offset, b);
+      }
+    }
+  }
+
+  private handleBucket(s: BucketState, offset: number, b: PbFetchLogRespForBucket): void {
+    const code = b.errorCode ?? ErrorCode.NONE;
+    if (code !== ErrorCode.NONE) {
+      if (REFRESH_AND_RETRY.has(code) || code === ErrorCode.UNKNOWN_SERVER_ERROR) {
+        if (code !== ErrorCode.UNKNOWN_SERVER_ERROR) this.ctx.metadata.invalidate(this.table.tableId, s.bucket.partitionId);
+        s.retryAt = Date.now() + backoff(s.attempts++);
+        return;
+      }
+      const why = b.errorMessage ? `: ${b.errorMessage}` : "";
+      this.failBucket(s, new FlussError(code, `fetching ${this.where(s, offset)} failed with ${errorName(code)}${why}`));
+      return;
+    }
+    s.attempts = 0;
+    if (b.highWatermark !== undefined) s.highWatermark = b.highWatermark;
+    if (b.remoteLogFetchInfo) {
+      this.failBucket(
+        s,
+        FlussError.client(`${this.where(s, offset)} is only available in remote (tiered) storage, which this client cannot read`),
+      );
+      return;
+    }
+    const records = b.records;
+    const views: LogBatchView[] = [];
+    let next = offset;
+    let corrupt: FlussError | undefined;
+    if (records && records.length > 0) {
+      try {
+        for (const view of iterateBatches(records)) {
+          if (this.checkCrc && !view.isValid()) {
+            corrupt = new FlussError(
+              ErrorCode.CORRUPT_MESSAGE,
+              `${this.where(s, view.baseOffset)}: record batch failed its CRC check (stored ${view.crc}, computed ${view.computeCrc()})`,
+            );
+            break;
+          }
+          // a batch that contains the fetch offset may start before it
+          if (offset >= 0 && view.nextOffset <= offset) continue;
+          views.push(view);
+          next = view.nextOffset;
+        }
+      } catch (err) {
+        corrupt = err instanceof FlussError ? err : FlussError.client(String(err));
+      }
+      if (!corrupt && views.length === 0 && next === offset && records.length > 0) {
+        const first = iterateBatches(records).next();
+        if (first.done) {
+          corrupt = new FlussError(
+            ErrorCode.RECORD_TOO_LARGE_EXCEPTION,
+            `${this.where(s, offset)}: the response holds no complete record batch; raise scanner.log.fetch.max-bytes-for-bucket`,
+          );
+        }
+      }
+    }
+    if (b.filteredEndOffset !== undefined && b.filteredEndOffset > next) next = b.filteredEndOffset;
+    if (views.length > 0) {
+      s.idleHighWatermark = undefined;
+      this.buffer.add(new CompletedFetch(s.bucket, s.key, views, offset, records!.length));
+    } else if (!this.buffer.has(s.key)) {
+      s.idleHighWatermark = s.highWatermark;
+      this.buffer.notify(); // lets toArrow() notice an empty bucket
+    }
+    s.fetchOffset = next;
+    if (corrupt) this.failBucket(s, corrupt);
+  }
+
+  private resolveLatest(states: BucketState[]): void {
+    const groups = new Map<number | undefined, BucketState[]>();
+    for (const s of states) {
+      s.resolving = true;
+      const pid = s.bucket.partitionId;
+      let g = groups.get(pid);
+      if (!g) groups.set(pid, (g = []));
+      g.push(s);
+    }
+    for (const [partitionId, group] of groups) {
+      this.ctx.admin
+        .listOffsetsById(
+          this.table.tablePath,
+          this.table.tableId,
+          partitionId,
+          group.map((s) => s.bucket.bucket),
+          OffsetSpec.latest(),
+        )
+        .then(
+          (offsets) => {
+            for (const s of group) {
+              s.resolving = false;
+              if (this.closed || this.buckets.get(s.key) !== s) continue;
+              const o = offsets[s.bucket.bucket];
+              if (o === undefined) {
+                s.retryAt = Date.now() + backoff(s.attempts++);
+                continue;
+              }
+              s.attempts = 0;
+              s.fetchOffset = o;
+              s.position = o;
+              s.settle();
+            }
+            this.schedule();
+          },
+          (err: unknown) => {
+            for (const s of group) {
+              s.resolving = false;
+              if (this.closed || this.buckets.get(s.key) !== s) continue;
+              if (isRetriableError(err)) {
+                s.retryAt = Date.now() + backoff(s.attempts++);
+              } else {
+                const e = err instanceof FlussError ? err : FlussError.client(String(err), err);
+                this.failBucket(s, new FlussError(e.code, `resolving the latest offset of ${describe(s.bucket)} failed: ${e.message}`, { cause: e }));
+              }
+            }
+            this.schedule();
+          },
+        );
+    }
+  }
+
+  private refreshMetadata(states: BucketState[]): void {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    const path = this.table.tablePath;
+    const partitionIds = [...new Set(states.map((s) => s.bucket.partitionId).filter((p): p is number => p !== undefined))];
+    const refresh = this.table.isPartitioned
+      ? this.ctx.metadata.updatePartitions(path, { ids: partitionIds })
+      : this.ctx.metadata.updateTables([path]);
+    refresh
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (this.closed) return;
+          // a dropped or not yet visible partition: keep retrying (apache/fluss PR #3935)
+          if (err instanceof FlussError && !isRetriableError(err) && err.code !== ErrorCode.PARTITION_NOT_EXISTS) {
+            for (const s of states) if (this.buckets.get(s.key) === s) this.failBucket(s, err);
+          }
+        },
+      )
+      .finally(() => {
+        this.refreshing = false;
+        if (this.closed) return;
+        // buckets still without a leader wait before the next refresh
+        const at = Date.now();
+        for (const s of states) {
+          if (this.ctx.metadata.leaderFor(this.table.tableId, s.bucket.partitionId, s.bucket.bucket)) {
+            s.attempts = 0;
+          } else {
+            s.retryAt = at + backoff(s.attempts++);
+          }
+        }
+        this.schedule();
+      });
+  }
+}

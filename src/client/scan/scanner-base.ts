@@ -1,0 +1,205 @@
+/**
+ * Subscription methods and lifecycle shared by {@link LogScanner} and {@link BatchScanner}.
+ */
+import type { TableBucket } from "../../metadata/cluster.js";
+import type { TableInfo } from "../../metadata/table-info.js";
+import { FlussError } from "../../rpc/errors.js";
+import type { ClientContext } from "../connection.js";
+import { EARLIEST_OFFSET } from "../offsets.js";
+import { BatchDecoder } from "./batch-decoder.js";
+import { LogFetcher } from "./log-fetcher.js";
+import type { Projection } from "./projection.js";
+
+/** One partition bucket and where to start reading it. */
+export interface PartitionBucketOffset {
+  readonly partitionId: number;
+  readonly bucketId: number;
+  /** An offset, `EARLIEST_OFFSET` (-2) or `LATEST_OFFSET` (-1). */
+  readonly offset: number;
+}
+
+/**
+ * Buckets of a partitioned table with their start offsets: a list of
+ * `{ partitionId, bucketId, offset }`, or a Map keyed by `"<partitionId>:<bucketId>"`.
+ */
+export type PartitionBucketOffsets = Iterable<PartitionBucketOffset> | ReadonlyMap<string, number>;
+
+/** Bucket ids of a non-partitioned table with start offsets. */
+export type BucketOffsets = Readonly<Record<number, number>> | ReadonlyMap<number, number>;
+
+/** Options of blocking reads. */
+export interface ReadOptions {
+  /** Ends the wait early (the call then returns what it has, or nothing). */
+  readonly signal?: AbortSignal;
+}
+
+/** The promise for callers who await it, without an unhandled rejection for those who don't. */
+function quiet(p: Promise<unknown>): Promise<void> {
+  const done = p.then(() => undefined);
+  done.catch(() => undefined);
+  return done;
+}
+
+/** @internal Base of the scanners. */
+export abstract class ScannerBase {
+  /** @internal */
+  protected readonly fetcher: LogFetcher;
+  /** @internal */
+  protected readonly decoder: BatchDecoder;
+  private readonly untrack: () => void;
+  private closing: Promise<void> | undefined;
+
+  /** @internal */
+  constructor(
+    protected readonly ctx: ClientContext,
+    /** The scanned table. */
+    readonly info: TableInfo,
+    projection: Projection | undefined,
+  ) {
+    this.decoder = new BatchDecoder(info, projection);
+    this.fetcher = new LogFetcher(ctx, info, this.decoder.pushedDown ? { projectedFields: this.decoder.pushedDown } : {});
+    this.untrack = ctx.track(this);
+  }
+
+  /** Names of the columns returned (after projection), in order. */
+  get columnNames(): string[] {
+    return this.decoder.rowType.fields.map((f) => f.name);
+  }
+
+  /**
+   * Starts reading a bucket of a non-partitioned table at `startOffset`: an offset,
+   * `EARLIEST_OFFSET` or `LATEST_OFFSET`. Subscribing again moves the bucket to the new
+   * offset. The promise resolves once the start offset is known (LATEST is looked up);
+   * awaiting it is optional.
+   */
+  subscribe(bucketId: number, startOffset: number = EARLIEST_OFFSET): Promise<void> {
+    this.checkNotPartitioned("subscribe");
+    this.checkBucket(bucketId);
+    this.checkOffset(startOffset, bucketId);
+    return this.fetcher.subscribe(undefined, bucketId, startOffset);
+  }
+
+  /** {@link subscribe} for several buckets: `{ [bucketId]: startOffset }` or a Map. */
+  subscribeBuckets(offsets: BucketOffsets): Promise<void> {
+    this.checkNotPartitioned("subscribeBuckets");
+    const entries: [number, number][] =
+      offsets instanceof Map ? [...offsets] : Object.entries(offsets).map(([k, v]) => [Number(k), v as number]);
+    for (const [b, o] of entries) {
+      this.checkBucket(b);
+      this.checkOffset(o, b);
+    }
+    return quiet(Promise.all(entries.map(([b, o]) => this.fetcher.subscribe(undefined, b, o))));
+  }
+
+  /** Stops reading a bucket of a non-partitioned table; its buffered records are dropped. */
+  unsubscribe(bucketId: number): void {
+    this.checkNotPartitioned("unsubscribe");
+    this.fetcher.unsubscribe(undefined, bucketId);
+  }
+
+  /** Starts reading one bucket of one partition (partitioned tables). */
+  subscribePartition(partitionId: number, bucketId: number, startOffset: number = EARLIEST_OFFSET): Promise<void> {
+    this.checkPartitioned("subscribePartition");
+    this.checkPartition(partitionId);
+    this.checkBucket(bucketId);
+    this.checkOffset(startOffset, bucketId);
+    return this.fetcher.subscribe(partitionId, bucketId, startOffset);
+  }
+
+  /** {@link subscribePartition} for several partition buckets. */
+  subscribePartitionBuckets(offsets: PartitionBucketOffsets): Promise<void> {
+    this.checkPartitioned("subscribePartitionBuckets");
+    const list: PartitionBucketOffset[] = [];
+    if (offsets instanceof Map) {
+      for (const [key, offset] of offsets as ReadonlyMap<string, number>) {
+        const m = /^(\d+):(\d+)$/.exec(String(key));
+        if (!m) throw FlussError.client(`"${String(key)}" is not a "<partitionId>:<bucketId>" key`);
+        list.push({ partitionId: Number(m[1]), bucketId: Number(m[2]), offset });
+      }
+    } else {
+      for (const e of offsets as Iterable<PartitionBucketOffset>) list.push(e);
+    }
+    for (const e of list) {
+      this.checkPartition(e.partitionId);
+      this.checkBucket(e.bucketId);
+      this.checkOffset(e.offset, e.bucketId);
+    }
+    return quiet(Promise.all(list.map((e) => this.fetcher.subscribe(e.partitionId, e.bucketId, e.offset))));
+  }
+
+  /** Stops reading one bucket of one partition. */
+  unsubscribePartition(partitionId: number, bucketId: number): void {
+    this.checkPartitioned("unsubscribePartition");
+    this.fetcher.unsubscribe(partitionId, bucketId);
+  }
+
+  /** The subscribed buckets. */
+  subscriptions(): TableBucket[] {
+    return this.fetcher.subscribed();
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Stops fetching and ends pending polls and iterations. Idempotent. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.fetcher.close();
+      this.untrack();
+      this.closing = Promise.resolve();
+    }
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** @internal */
+  protected ensureOpen(): void {
+    if (this.closing) throw FlussError.client("the scanner is closed");
+  }
+
+  private where(): string {
+    return `table ${this.info.tablePath.toString()}`;
+  }
+
+  private checkNotPartitioned(method: string): void {
+    this.ensureOpen();
+    if (this.info.isPartitioned) {
+      throw FlussError.client(
+        `${this.where()} is partitioned: use ${method.replace(/^(un)?subscribe/, (m) => `${m}Partition`)}() with a partition id`,
+      );
+    }
+  }
+
+  private checkPartitioned(method: string): void {
+    this.ensureOpen();
+    if (!this.info.isPartitioned) {
+      throw FlussError.client(`${this.where()} is not partitioned: use ${method.replace("Partition", "")}() instead`);
+    }
+  }
+
+  private checkBucket(bucketId: number): void {
+    const n = this.info.numBuckets;
+    if (!Number.isInteger(bucketId) || bucketId < 0 || bucketId >= n) {
+      throw FlussError.client(`bucket ${String(bucketId)} does not exist: ${this.where()} has ${n} bucket(s) (0..${n - 1})`);
+    }
+  }
+
+  private checkPartition(partitionId: number): void {
+    if (!Number.isSafeInteger(partitionId) || partitionId < 0) {
+      throw FlussError.client(`invalid partition id ${String(partitionId)}`);
+    }
+  }
+
+  private checkOffset(offset: number, bucketId: number): void {
+    if (!Number.isSafeInteger(offset) || offset < EARLIEST_OFFSET) {
+      throw FlussError.client(
+        `invalid start offset ${String(offset)} for bucket ${bucketId}: use an offset >= 0, EARLIEST_OFFSET (-2) or LATEST_OFFSET (-1)`,
+      );
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * ARROW log-format batches: rows appended column-wise into a pooled {@link ArrowBatchBuilder},
+ * and pre-built Arrow messages from `writeArrowBatch`.
+ */
+import type { RowType } from "../../metadata/data-types.js";
+import { buildArrowLogBatch } from "../../record/arrow/arrow-log.js";
+import { ArrowBatchBuilder } from "../../record/arrow/arrow-writer.js";
+import type { ArrowCompression } from "../../record/arrow/compression.js";
+import { V0_RECORD_BATCH_HEADER_SIZE } from "../../record/log-batch.js";
+import { type BatchTarget, RowWriteBatch, WriteBatch } from "./write-batch.js";
+
+/**
+ * Tracks compressed/uncompressed body size (formats.md §3.4, Java
+ * `ArrowCompressionRatioEstimator`): degrades fast, improves slowly.
+ */
+export class CompressionRatioEstimator {
+  ratio = 1.0;
+
+  update(observed: number): void {
+    if (!Number.isFinite(observed) || observed <= 0) return;
+    if (observed > this.ratio) this.ratio = Math.max(this.ratio + 0.05, observed);
+    else if (observed < this.ratio) this.ratio = Math.max(this.ratio - 0.005, observed);
+  }
+}
+
+/** Shared per table and schema: builder pool, ratio estimator, size limit. */
+export class ArrowBatchContext {
+  private readonly pool: ArrowBatchBuilder[] = [];
+  readonly estimator = new CompressionRatioEstimator();
+  /** Java's `writeLimit = batchSize * 0.95`. */
+  readonly writeLimit: number;
+
+  constructor(
+    readonly rowType: RowType,
+    readonly compression: ArrowCompression,
+    readonly schemaId: number,
+    batchSize: number,
+  ) {
+    this.writeLimit = Math.max(1, Math.floor(batchSize * 0.95));
+  }
+
+  acquire(): ArrowBatchBuilder {
+    return this.pool.pop() ?? new ArrowBatchBuilder(this.rowType, this.compression);
+  }
+
+  recycle(builder: ArrowBatchBuilder): void {
+    builder.reset();
+    // A few idle builders are enough: one per bucket being filled at a time.
+    if (this.pool.length < 8) this.pool.push(builder);
+  }
+}
+
+/** Reads the body length of an encapsulated Arrow message (`FFFFFFFF`, int32 metadata length). */
+function messageBodyLength(message: Uint8Array): number {
+  if (message.length < 8) return 0;
+  const metaLen = new DataView(message.buffer, message.byteOffset, 8).getInt32(4, true);
+  return message.length - 8 - metaLen;
+}
+
+/** Rows of an ARROW table, appended one by one. */
+export class ArrowWriteBatch extends RowWriteBatch {
+  private builder: ArrowBatchBuilder | undefined;
+  private rows = 0;
+  /** Re-estimate the size only once this many rows are in (Java `ArrowWriter.isFull`). */
+  private nextCheck = 1;
+
+  constructor(
+    target: BatchTarget,
+    createdMs: number,
+    private readonly ctx: ArrowBatchContext,
+  ) {
+    super(target, createdMs);
+    this.builder = ctx.acquire();
+  }
+
+  get recordCount(): number {
+    return this.rows;
+  }
+
+  estimatedSizeInBytes(): number {
+    const b = this.builder;
+    if (!b) return V0_RECORD_BATCH_HEADER_SIZE;
+    return V0_RECORD_BATCH_HEADER_SIZE + Math.ceil(b.estimatedSizeInBytes() * this.ctx.estimator.ratio);
+  }
+
+  tryAppend(values: readonly unknown[]): boolean {
+    const b = this.builder;
+    if (this.closed || !b) return false;
+    const rows = this.rows;
+    if (rows >= this.nextCheck) {
+      const size = this.estimatedSizeInBytes();
+      const limit = this.ctx.writeLimit;
+      if (size >= limit) {
+        this.closed = true;
+        return false;
+      }
+      const perRow = size / rows;
+      this.nextCheck = rows + Math.max(1, Math.floor((limit - size) / perRow));
+    }
+    b.append(values);
+    this.rows = rows + 1;
+    return true;
+  }
+
+  protected buildBytes(writerId: number, batchSequence: number): Uint8Array {
+    const b = this.builder!;
+    const body = b.build();
+    if (this.ctx.compression.type !== "NONE" && b.lastUncompressedBodyLength > 0) {
+      this.ctx.estimator.update(messageBodyLength(body) / b.lastUncompressedBodyLength);
+    }
+    return buildArrowLogBatch({
+      body,
+      recordCount: this.rows,
+      schemaId: this.ctx.schemaId,
+      writerId,
+      batchSequence,
+      appendOnly: true,
+    });
+  }
+
+  protected override release(): void {
+    if (this.builder) {
+      this.ctx.recycle(this.builder);
+      this.builder = undefined;
+    }
+  }
+}
+
+/** A batch made from an Arrow message the caller built (`writeArrow` / `writeArrowBatch`). */
+export class PrebuiltArrowWriteBatch extends WriteBatch {
+  constructor(
+    target: BatchTarget,
+    createdMs: number,
+    private readonly message: Uint8Array,
+    private readonly rows: number,
+    private readonly schemaId: number,
+  ) {
+    super(target, createdMs);
+    this.closed = true;
+  }
+
+  get recordCount(): number {
+    return this.rows;
+  }
+
+  estimatedSizeInBytes(): number {
+    return V0_RECORD_BATCH_HEADER_SIZE + this.message.length;
+  }
+
+  protected buildBytes(writerId: number, batchSequence: number): Uint8Array {
+    return buildArrowLogBatch({
+      body: this.message,
+      recordCount: this.rows,
+      schemaId: this.schemaId,
+      writerId,
+      batchSequence,
+      appendOnly: true,
+    });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The unit the writer sends: one log record batch for one (table, partition, bucket).
+ * Rows are added until the batch is full or drained; the bytes are built when the sender
+ * first drains it, and the writer id / batch sequence (idempotence) are stamped into the
+ * header at send time (re-stamped, with a fresh CRC, if they change before a retry).
+ */
+import { FlussError } from "../../rpc/errors.js";
+import { MAGIC_OFFSET, NO_BATCH_SEQUENCE, NO_WRITER_ID, logBatchLayout, updateLogBatchCrc } from "../../record/log-batch.js";
+import { BatchResult } from "./write-handle.js";
+
+/** Where a batch goes, and the per-bucket send state the accumulator and sender keep. */
+export interface BatchTarget {
+  readonly tableId: number;
+  /** Undefined for non-partitioned tables. */
+  readonly partitionId: number | undefined;
+  readonly bucketId: number;
+  /** `db.table` (plus `/partition`) for error messages. */
+  readonly displayName: string;
+}
+
+/** Someone whose rows are in a batch: told about a final failure (reported by its `flush()`). */
+export interface BatchOwner {
+  recordFailure(error: FlussError): void;
+}
+
+let nextBatchId = 0;
+
+/** A log record batch under construction or in flight. */
+export abstract class WriteBatch {
+  /** Creation order; within a bucket, sequences are assigned in this order. */
+  readonly id = nextBatchId++;
+  /** Completed once with the server's answer; shared by all rows of the batch. */
+  readonly result = new BatchResult();
+  /** No more rows may be added (drained, or declared full). */
+  closed = false;
+  /** Writer id the batch was last stamped for (idempotence; -1 when off). */
+  writerId = NO_WRITER_ID;
+  /** Batch sequence within its bucket (idempotence; -1 when off or not assigned yet). */
+  batchSequence = NO_BATCH_SEQUENCE;
+  /** The sequence the batch carried when last sent (-1 before the first send). */
+  sentSequence = NO_BATCH_SEQUENCE;
+  /** Sends so far. */
+  attempts = 0;
+  /** Do not resend before this time (retry backoff). */
+  retryAtMs = 0;
+  /** Bytes of the writer's buffer memory this batch holds. */
+  reservedBytes = 0;
+  private owners: BatchOwner[] | undefined;
+  private lastOwner: BatchOwner | undefined;
+  private bytes: Uint8Array | undefined;
+
+  constructor(
+    readonly target: BatchTarget,
+    readonly createdMs: number,
+  ) {}
+
+  /** Rows in the batch. */
+  abstract get recordCount(): number;
+
+  /** Estimated serialized size in bytes. */
+  abstract estimatedSizeInBytes(): number;
+
+  /** Serializes the whole log batch (header with the given writer id and sequence, CRC). */
+  protected abstract buildBytes(writerId: number, batchSequence: number): Uint8Array;
+
+  /** Releases builders (called once the batch is built or abandoned). */
+  protected release(): void {}
+
+  /** Notes that `owner` has rows in this batch. Cheap when the same owner appends repeatedly. */
+  addOwner(owner: BatchOwner): void {
+    if (owner === this.lastOwner) return;
+    this.lastOwner = owner;
+    const list = (this.owners ??= []);
+    if (!list.includes(owner)) list.push(owner);
+  }
+
+  /** Whether `owner` has rows in this batch. */
+  hasOwner(owner: BatchOwner): boolean {
+    return this.owners !== undefined && this.owners.includes(owner);
+  }
+
+  /** Whether the bytes were built already (the batch is closed for appends). */
+  get isBuilt(): boolean {
+    return this.bytes !== undefined;
+  }
+
+  /**
+   * The batch bytes with the current {@link writerId} and {@link batchSequence} in the
+   * header. Builds (and closes) the batch on first call.
+   */
+  serialize(): Uint8Array {
+    let b = this.bytes;
+    if (!b) {
+      this.closed = true;
+      b = this.bytes = this.buildBytes(this.writerId, this.batchSequence);
+      this.release();
+      return b;
+    }
+    const layout = logBatchLayout(b[MAGIC_OFFSET]!);
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const writerId = Number(view.getBigInt64(layout.writerId, true));
+    const seq = view.getInt32(layout.batchSequence, true);
+    if (writerId !== this.writerId || seq !== this.batchSequence) {
+      view.setBigInt64(layout.writerId, BigInt(this.writerId), true);
+      view.setInt32(layout.batchSequence, this.batchSequence, true);
+      updateLogBatchCrc(b, 0);
+    }
+    return b;
+  }
+
+  /** Size of the built bytes (or the estimate before building). */
+  get sizeInBytes(): number {
+    return this.bytes ? this.bytes.length : this.estimatedSizeInBytes();
+  }
+
+  /** Completes every row as acknowledged. */
+  succeed(baseOffset: number): void {
+    this.closed = true;
+    this.release();
+    this.result.succeed(baseOffset);
+  }
+
+  /** Fails every row and tells the owners (their `flush()` reports it). */
+  fail(error: FlussError): void {
+    this.closed = true;
+    this.release();
+    if (this.result.done) return;
+    this.result.fail(error);
+    if (this.owners) for (const o of this.owners) o.recordFailure(error);
+  }
+
+  /** Describes where the batch goes, for error messages. */
+  describe(): string {
+    return `table ${this.target.displayName} bucket ${this.target.bucketId}`;
+  }
+}
+
+/** A batch rows are appended to one at a time. */
+export abstract class RowWriteBatch extends WriteBatch {
+  /**
+   * Appends one row of canonical values unless the batch is closed or already full
+   * (the first row is always accepted). Returns false when the row did not go in.
+   */
+  abstract tryAppend(values: readonly unknown[]): boolean;
+}
+
+/** The error a batch fails with: names the table, bucket and the server's message. */
+export function batchError(batch: WriteBatch, code: number, message: string | undefined, cause?: unknown): FlussError {
+  const why = message && message.length > 0 ? message : undefined;
+  const base = new FlussError(code, why);
+  return new FlussError(code, `failed to write to ${batch.describe()}: ${base.message}`, cause === undefined ? undefined : { cause });
+}

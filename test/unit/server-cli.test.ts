@@ -1,0 +1,49 @@
+/** The `flussjs` command line. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { main, type CliIo } from "../../src/cli/main.js";
+import { ApiKey } from "../../src/rpc/api-keys.js";
+import { ServerConnection } from "../../src/rpc/server-connection.js";
+
+function captureIo(waitForStop?: (out: () => string) => Promise<string>): CliIo & { stdout: () => string; stderr: () => string } {
+  let out = "";
+  let err = "";
+  return {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    stdout: () => out,
+    stderr: () => err,
+    ...(waitForStop ? { waitForStop: () => waitForStop(() => out) } : {}),
+  };
+}
+
+test("help and unknown commands", async () => {
+  const help = captureIo();
+  assert.equal(await main(["--help"], help), 0);
+  assert.match(help.stdout(), /flussjs local/);
+  const bad = captureIo();
+  assert.equal(await main(["frobnicate"], bad), 2);
+  assert.match(bad.stderr(), /unknown command 'frobnicate'/);
+  assert.match(bad.stderr(), /Usage/);
+  const badPort = captureIo();
+  assert.equal(await main(["local", "--port", "x"], badPort), 2);
+  const badFlag = captureIo();
+  assert.equal(await main(["local", "--nope"], badFlag), 2);
+});
+
+test("flussjs local serves until asked to stop", async () => {
+  const io = captureIo(async (out) => {
+    const m = /bootstrap\.servers\s+127\.0\.0\.1:(\d+)/.exec(out());
+    assert.ok(m, out());
+    const conn = await ServerConnection.connect({ host: "127.0.0.1", port: Number(m[1]), connectTimeoutMs: 5000, requestTimeoutMs: 5000 });
+    try {
+      assert.equal((await conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "fluss" })).exists, true);
+    } finally {
+      conn.close();
+    }
+    return "SIGINT";
+  });
+  assert.equal(await main(["local", "--port", "0"], io), 0);
+  assert.match(io.stdout(), /Press Ctrl-C to stop/);
+  assert.match(io.stdout(), /Stopped/);
+});
