@@ -10,6 +10,7 @@ import * as M from "../rpc/messages.js";
 import type { RowType } from "../metadata/data-types.js";
 import { schemaFromJson } from "../metadata/json.js";
 import { projectArrowLogRecords } from "../record/arrow/arrow-projection.js";
+import { iterateBatches } from "../record/log-batch.js";
 import { bucketKey } from "./append-notifier.js";
 import { typedHandler } from "./handler.js";
 import type { RawHandler, RequestContext } from "./rpc-server.js";
@@ -71,6 +72,36 @@ async function openTablet(state: ServerState, tableId: number, partitionId: numb
 
 // ------------------------------------------------------------------ produce
 
+/** The 4-byte continuation marker every encapsulated Arrow IPC message starts with. */
+const ARROW_CONTINUATION = 0xffffffff;
+
+/**
+ * Checks what Java leaves to the client: every batch names a schema the table has and is
+ * in the table's log format (an ARROW batch's body is an Arrow IPC message, a row batch's
+ * is length-prefixed records). Non-retriable codes, so a writer never retries them forever.
+ */
+function checkBatchesFitTable(t: TableView, records: Uint8Array): void {
+  const dv = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  for (const batch of iterateBatches(records)) {
+    const schemaId = batch.schemaId;
+    if (schemaId !== t.entry.schemaId && !t.entry.schemas.some((s) => s.schemaId === schemaId)) {
+      throw new FlussError(
+        ErrorCode.SCHEMA_NOT_EXIST,
+        `Schema id ${schemaId} of the record batch does not exist for table ${t.databaseName}.${t.tableName} (latest is ${t.entry.schemaId}).`,
+      );
+    }
+    if (batch.recordCount === 0) continue;
+    const bodyStart = batch.recordsOffset + (batch.isAppendOnly ? 0 : batch.recordCount);
+    const isArrow = bodyStart + 4 <= batch.endOffset && dv.getUint32(bodyStart, true) === ARROW_CONTINUATION;
+    if (isArrow !== (t.logFormat === "ARROW")) {
+      throw new FlussError(
+        ErrorCode.INVALID_TABLE_EXCEPTION,
+        `The record batch is in ${isArrow ? "ARROW" : "a row"} log format, but table ${t.databaseName}.${t.tableName} uses the ${t.logFormat} log format.`,
+      );
+    }
+  }
+}
+
 async function produceLog(state: ServerState, req: M.ProduceLogRequest): Promise<M.ProduceLogResponse> {
   if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
     throw new FlussError(ErrorCode.INVALID_REQUIRED_ACKS, `Invalid required acks: ${req.acks}`);
@@ -80,7 +111,9 @@ async function produceLog(state: ServerState, req: M.ProduceLogRequest): Promise
     req.bucketsReq.map(async (b): Promise<M.PbProduceLogRespForBucket> => {
       const id = { bucketId: b.bucketId, ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}) };
       try {
-        const tablet = await openTablet(state, req.tableId, b.partitionId, b.bucketId);
+        const t = resolveBucket(state, req.tableId, b.partitionId, b.bucketId);
+        checkBatchesFitTable(t, b.records);
+        const tablet = await state.logs.getOrCreate(req.tableId, b.partitionId, b.bucketId);
         const result = await tablet.append(b.records);
         if (!result.duplicate && result.baseOffset >= 0) {
           state.notifier.notify(bucketKey(req.tableId, b.partitionId, b.bucketId));
@@ -115,10 +148,14 @@ function isNonCritical(code: number): boolean {
   return code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
 }
 
-/** Row types per (table, schema id), parsed from the catalog's schema JSON. */
+const resolvers = new WeakMap<TableView, (schemaId: number) => RowType>();
+
+/** Row types per (table, schema id), parsed once from the catalog's schema JSON. */
 function rowTypeResolver(t: TableView): (schemaId: number) => RowType {
+  const known = resolvers.get(t);
+  if (known) return known;
   const cache = new Map<number, RowType>();
-  return (schemaId) => {
+  const resolve = (schemaId: number): RowType => {
     let rt = cache.get(schemaId);
     if (rt) return rt;
     const stored = t.entry.schemas.find((s) => s.schemaId === schemaId)?.schemaJson ??
@@ -133,6 +170,24 @@ function rowTypeResolver(t: TableView): (schemaId: number) => RowType {
     cache.set(schemaId, rt);
     return rt;
   };
+  resolvers.set(t, resolve);
+  return resolve;
+}
+
+/** Java `FileLogProjection` rules: a non-empty, strictly ascending list of existing columns. */
+function checkProjection(projected: readonly number[], fieldCount: number): void {
+  const shown = `[${projected.join(", ")}]`;
+  const fail = (msg: string): never => {
+    throw new FlussError(ErrorCode.INVALID_COLUMN_PROJECTION, msg);
+  };
+  if (projected.length === 0) fail("Empty projection is not supported. Please project at least one column.");
+  let prev = -1;
+  for (const i of projected) {
+    if (i < prev) fail(`The projection indexes should be in field order, but is ${shown}`);
+    if (i === prev) fail(`The projection indexes should not contain duplicated fields, but is ${shown}`);
+    if (i >= fieldCount) fail(`Projected fields ${shown} is out of bound for schema with ${fieldCount} fields.`);
+    prev = i;
+  }
 }
 
 async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: readonly BucketRead[]): Promise<FetchRound> {
@@ -155,6 +210,7 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
           `Column projection is only supported for ARROW format, but the table ${t.databaseName}.${t.tableName} is ${t.logFormat} format.`,
         );
       }
+      if (projected !== undefined) checkProjection(projected, rowTypeResolver(t)(t.entry.schemaId).fields.length);
       const tablet = await state.logs.getOrCreate(table.tableId, bucket.partitionId, bucket.bucketId);
       const offset = bucket.fetchOffset === FETCH_FROM_EARLIEST_OFFSET ? tablet.logStartOffset : bucket.fetchOffset;
       const maxBytes = Math.max(0, Math.min(limit, bucket.maxFetchBytes));

@@ -10,7 +10,7 @@ import { ErrorCode } from "../../src/rpc/errors.js";
 import { encodeRequestFrame, FrameDecoder, parseResponseFrame, ResponseType } from "../../src/rpc/frame.js";
 import { ErrorResponse, type FetchLogRequest } from "../../src/rpc/messages.js";
 import type { ServerConnection } from "../../src/rpc/server-connection.js";
-import { iterateBatches } from "../../src/record/log-batch.js";
+import { iterateBatches, updateLogBatchCrc } from "../../src/record/log-batch.js";
 import { LocalCluster } from "../../src/server/local-cluster.js";
 import { LOG_SCHEMA, arrowBatch, connect, indexedBatch, rejectsWith, tableJson, withCluster } from "./server-test-util.js";
 
@@ -262,4 +262,53 @@ test("a temporary data dir is removed on close", async () => {
   await cluster.close();
   await cluster.close();
   assert.equal(fs.existsSync(dir), false);
+});
+
+test("produce rejects batches whose schema id or log format don't fit the table", async () => {
+  await withCluster(async (_c, conn) => {
+    const arrowTableId = await createLogTable(conn, "fmt_arrow");
+    const indexedTableId = await createLogTable(conn, "fmt_indexed", { logFormat: "INDEXED" });
+    const rt = LOG_SCHEMA.rowType;
+    const produce = (tableId: number, records: Uint8Array) =>
+      conn.request(ApiKey.PRODUCE_LOG, { acks: -1, tableId, timeoutMs: 1000, bucketsReq: [{ bucketId: 0, records }] });
+
+    const wrongFormat = await produce(arrowTableId, indexedBatch(rt, [[1, "a"]]));
+    assert.equal(wrongFormat.bucketsResp[0]!.errorCode, ErrorCode.INVALID_TABLE_EXCEPTION);
+    assert.match(wrongFormat.bucketsResp[0]!.errorMessage!, /ARROW log format/);
+    const wrongFormat2 = await produce(indexedTableId, arrowBatch(rt, [[1, "a"]]));
+    assert.equal(wrongFormat2.bucketsResp[0]!.errorCode, ErrorCode.INVALID_TABLE_EXCEPTION);
+
+    const badSchema = indexedBatch(rt, [[1, "a"]]);
+    // schema id lives at byte 25 of a V0 header; the CRC covers it, so fix the CRC too
+    new DataView(badSchema.buffer, badSchema.byteOffset).setInt16(25, 7, true);
+    updateLogBatchCrc(badSchema, 0);
+    const r = await produce(indexedTableId, badSchema);
+    assert.equal(r.bucketsResp[0]!.errorCode, ErrorCode.SCHEMA_NOT_EXIST);
+
+    const ok = await produce(indexedTableId, indexedBatch(rt, [[1, "a"]]));
+    assert.deepEqual(ok.bucketsResp, [{ bucketId: 0, baseOffset: 0 }], "nothing was appended by the rejected batches");
+  });
+});
+
+test("fetch projection follows Java's rules: ascending, unique, in range", async () => {
+  await withCluster(async (_c, conn) => {
+    const tableId = await createLogTable(conn, "proj_rules");
+    await conn.request(ApiKey.PRODUCE_LOG, {
+      acks: -1,
+      tableId,
+      timeoutMs: 1000,
+      bucketsReq: [{ bucketId: 0, records: arrowBatch(LOG_SCHEMA.rowType, [[1, "a"]]) }],
+    });
+    for (const [fields, pattern] of [
+      [[1, 0], /field order/],
+      [[0, 0], /duplicated/],
+      [[0, 5], /out of bound/],
+      [[], /Empty projection/],
+    ] as const) {
+      const resp = await conn.request(ApiKey.FETCH_LOG, fetchReq(tableId, 0, {}, [...fields]));
+      const b = resp.tablesResp[0]!.bucketsResp[0]!;
+      assert.equal(b.errorCode, ErrorCode.INVALID_COLUMN_PROJECTION, `projection ${fields.join(",")}`);
+      assert.match(b.errorMessage!, pattern);
+    }
+  });
 });

@@ -1,0 +1,94 @@
+/**
+ * The record scanner: reads a table's log as {@link ScanRecord}s (offset, timestamp,
+ * change type, row object). For bulk analytics prefer the {@link BatchScanner}, which
+ * hands out Arrow data without building row objects.
+ */
+import type { TableBucket } from "../../metadata/cluster.js";
+import { FlussError } from "../../rpc/errors.js";
+import type { DrainedBatch } from "./log-fetcher.js";
+import { ScannerBase, type ReadOptions } from "./scanner-base.js";
+import { ScanRecord, ScanRecords, bucketKey } from "./scan-records.js";
+
+/** @internal Validates a poll timeout. */
+export function checkTimeout(timeoutMs: number): void {
+  if (!(timeoutMs >= 0)) throw FlussError.client(`poll timeout must be a number of milliseconds >= 0, got ${String(timeoutMs)}`);
+}
+
+/**
+ * Reads records of subscribed buckets. Create it with
+ * `table.newScan().createLogScanner()`.
+ *
+ * ```ts
+ * const scanner = await table.newScan().createLogScanner();
+ * scanner.subscribeBuckets({ 0: EARLIEST_OFFSET, 1: EARLIEST_OFFSET });
+ * for (const r of await scanner.poll(1000)) console.log(r.offset, r.changeType.shortString(), r.row);
+ * // or stream until close() / abort:
+ * for await (const r of scanner.records({ signal })) handle(r);
+ * ```
+ * Fetching runs in the background (prefetching while you process); `poll` never
+ * blocks the event loop.
+ */
+export class LogScanner extends ScannerBase {
+  private polling = false;
+
+  /**
+   * Returns the records fetched so far, waiting up to `timeoutMs` for some to arrive (it
+   * returns as soon as any do). Returns an empty result on timeout, abort or close.
+   * Throws a FlussError when a subscribed bucket failed (e.g. LOG_OFFSET_OUT_OF_RANGE),
+   * naming the bucket and offset; re-subscribe or unsubscribe the bucket to go on.
+   */
+  async poll(timeoutMs: number, options: ReadOptions = {}): Promise<ScanRecords> {
+    this.ensureOpen();
+    checkTimeout(timeoutMs);
+    if (this.polling) throw FlussError.client("poll() is already running on this scanner (concurrent polls are not supported)");
+    this.polling = true;
+    try {
+      const deadline = Date.now() + timeoutMs;
+      const signal = options.signal;
+      const maxBytes = this.ctx.config.get("scanner.log.fetch.max-bytes");
+      for (;;) {
+        const drained = this.fetcher.drain(maxBytes);
+        if (drained.length > 0) {
+          const records = this.decode(drained);
+          if (!records.isEmpty()) return records;
+          continue;
+        }
+        const err = this.fetcher.pendingError();
+        if (err) throw err;
+        if (this.fetcher.isClosed || signal?.aborted) return ScanRecords.empty(this.info.tableId);
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) return ScanRecords.empty(this.info.tableId);
+        await this.fetcher.waitForData(remaining, signal);
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /**
+   * Streams records until {@link close} is called or `signal` aborts (then the loop
+   * ends normally). Bucket failures end it with the error.
+   */
+  async *records(options: ReadOptions = {}): AsyncGenerator<ScanRecord, void, undefined> {
+    const signal = options.signal;
+    while (!this.closed && !signal?.aborted) {
+      const batch = await this.poll(Infinity, options);
+      for (const r of batch) yield r;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<ScanRecord, void, undefined> {
+    return this.records();
+  }
+
+  private decode(drained: readonly DrainedBatch[]): ScanRecords {
+    const groups = new Map<string, { bucket: TableBucket; records: ScanRecord[] }>();
+    for (const d of drained) {
+      const key = bucketKey(d.bucket.partitionId, d.bucket.bucket);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { bucket: d.bucket, records: [] }));
+      this.decoder.toRecords(d, g.records);
+    }
+    return new ScanRecords(this.info.tableId, groups.values());
+  }
+}

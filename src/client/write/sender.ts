@@ -1,0 +1,395 @@
+/**
+ * The send loop (Java `Sender`): drains ready batches, groups them by leader and table into
+ * ProduceLog requests and handles the answers. Event-driven: it runs on `setImmediate` when
+ * something became ready and on one timer for the next linger / backoff deadline, so it
+ * never spins and never blocks the event loop for longer than one drain.
+ */
+import { ApiKey } from "../../rpc/api-keys.js";
+import { ErrorCode, FlussError, isInvalidMetadata, isRetriable } from "../../rpc/errors.js";
+import type { PbProduceLogReqForBucket, ProduceLogRequest, ProduceLogResponse } from "../../rpc/messages.js";
+import type { ServerConnection } from "../../rpc/server-connection.js";
+import type { Config } from "../config.js";
+import type { MetadataUpdater, NodeAddress } from "../metadata.js";
+import type { RpcClient } from "../rpc-client.js";
+import { ErrorVerdict, type IdempotenceManager, SendDecision } from "./idempotence.js";
+import type { RecordAccumulator } from "./record-accumulator.js";
+import { batchError, type WriteBatch } from "./write-batch.js";
+import type { BucketQueue } from "./write-target.js";
+
+/** Retry backoff: 100 ms doubling per attempt, at most 1 s (Java `client.writer.retry-backoff`). */
+const RETRY_BACKOFF_MS = 100;
+const MAX_RETRY_BACKOFF_MS = 1000;
+/** Minimum time between two metadata refreshes of the same table or partition. */
+const METADATA_REFRESH_INTERVAL_MS = 100;
+/** Bytes a bucket entry adds to a ProduceLog request besides its records. */
+const BUCKET_ENTRY_OVERHEAD = 32;
+const REQUEST_OVERHEAD = 64;
+
+interface InFlightEntry {
+  readonly q: BucketQueue;
+  readonly batch: WriteBatch;
+  readonly records: Uint8Array;
+}
+
+/**
+ * Requests to one server, in order: while the connection is (re)opening, requests queue
+ * here and go out in the order they were made, so batch sequences arrive in order.
+ */
+class NodeChannel {
+  private conn: ServerConnection | undefined;
+  private connecting = false;
+  private readonly queue: { req: ProduceLogRequest; resolve: (r: ProduceLogResponse) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly node: NodeAddress,
+  ) {}
+
+  produce(req: ProduceLogRequest): Promise<ProduceLogResponse> {
+    const c = this.conn;
+    if (c && !c.closed && this.queue.length === 0) return c.request(ApiKey.PRODUCE_LOG, req);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, resolve, reject });
+      this.connect();
+    });
+  }
+
+  private connect(): void {
+    if (this.connecting) return;
+    this.connecting = true;
+    this.rpc.connection(this.node).then(
+      (c) => {
+        this.connecting = false;
+        this.conn = c;
+        for (const e of this.queue.splice(0)) c.request(ApiKey.PRODUCE_LOG, e.req).then(e.resolve, e.reject);
+      },
+      (err: unknown) => {
+        this.connecting = false;
+        for (const e of this.queue.splice(0)) e.reject(err);
+      },
+    );
+  }
+}
+
+/** Sends batches of a writer client. */
+export class Sender {
+  private immediate: NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private closed = false;
+  private readonly channels = new Map<string, NodeChannel>();
+  private readonly refreshing = new Set<string>();
+  private readonly nextRefreshAt = new Map<string, number>();
+  private initializingWriter = false;
+  private readonly acks: number;
+  private readonly timeoutMs: number;
+  private readonly maxRequestSize: number;
+  private readonly retries: number;
+
+  constructor(
+    private readonly accumulator: RecordAccumulator,
+    private readonly idempotence: IdempotenceManager,
+    private readonly metadata: MetadataUpdater,
+    private readonly rpc: RpcClient,
+    config: Config,
+  ) {
+    this.acks = config.acks;
+    this.timeoutMs = config.get("request.timeout.ms");
+    this.maxRequestSize = config.get("request.max.size");
+    this.retries = config.get("writer.retries");
+    accumulator.onReady = () => this.wakeup();
+    accumulator.onLinger = (at) => this.wakeAt(at);
+  }
+
+  /** Runs the loop soon (coalesced). */
+  wakeup(): void {
+    if (this.immediate || this.closed) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      this.run();
+    });
+  }
+
+  /** Runs the loop at `atMs` at the latest. */
+  private wakeAt(atMs: number): void {
+    if (this.closed || atMs >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = atMs;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.run();
+      },
+      Math.max(0, atMs - Date.now()),
+    );
+  }
+
+  /** Stops the loop; in-flight requests still complete their batches. */
+  close(): void {
+    this.closed = true;
+    if (this.immediate) clearImmediate(this.immediate);
+    if (this.timer) clearTimeout(this.timer);
+    this.immediate = this.timer = undefined;
+  }
+
+  /** One drain: send whatever is ready, and schedule the next run. */
+  private run(): void {
+    if (this.closed) return;
+    const acc = this.accumulator;
+    if (acc.active.size === 0) return;
+    const idem = this.idempotence;
+    if (!idem.ready) {
+      this.initWriter();
+      return;
+    }
+    const now = Date.now();
+    const readyAll = acc.flushing || acc.closing || acc.exhausted;
+    const linger = acc.lingerMs;
+    let nextWake = Infinity;
+    // leader id → table id → rounds of entries (round k holds each bucket's k-th batch)
+    const groups = new Map<number, { node: NodeAddress; tables: Map<number, InFlightEntry[][]> }>();
+
+    for (const q of acc.active) {
+      const batches = q.batches;
+      if (batches.length === 0) {
+        acc.active.delete(q);
+        continue;
+      }
+      const leader = this.metadata.leaderFor(q.tableId, q.partitionId, q.bucketId);
+      if (!leader) {
+        const at = this.refreshMetadata(q, now);
+        if (at > now) nextWake = Math.min(nextWake, at);
+        continue;
+      }
+      let round = 0;
+      while (batches.length > 0) {
+        const b = batches[0]!;
+        if (b.retryAtMs > now) {
+          nextWake = Math.min(nextWake, b.retryAtMs);
+          break;
+        }
+        if (!(readyAll || b.closed || batches.length > 1 || now - b.createdMs >= linger)) {
+          nextWake = Math.min(nextWake, b.createdMs + linger);
+          break;
+        }
+        const decision = idem.prepare(q.sequences, b);
+        if (decision === SendDecision.WAIT) break;
+        batches.shift();
+        if (decision === SendDecision.ALREADY_COMMITTED) {
+          this.complete(q, b, -1);
+          continue;
+        }
+        let records: Uint8Array;
+        try {
+          records = b.serialize();
+        } catch (err) {
+          this.fail(q, b, err instanceof FlussError ? err : FlussError.client(`cannot encode ${b.describe()}: ${String(err)}`, err), true);
+          continue;
+        }
+        idem.onSent(q.sequences, b);
+        b.attempts++;
+        let g = groups.get(leader.id);
+        if (!g) groups.set(leader.id, (g = { node: leader, tables: new Map() }));
+        let rounds = g.tables.get(q.tableId);
+        if (!rounds) g.tables.set(q.tableId, (rounds = []));
+        (rounds[round] ??= []).push({ q, batch: b, records });
+        round++;
+      }
+      if (batches.length === 0) acc.active.delete(q);
+    }
+
+    for (const g of groups.values()) {
+      for (const [tableId, rounds] of g.tables) {
+        for (const entries of rounds) this.sendRound(g.node, tableId, entries);
+      }
+    }
+    if (nextWake !== Infinity) this.wakeAt(nextWake);
+  }
+
+  /** Sends one round (≤ one batch per bucket) as requests of at most `request.max.size`. */
+  private sendRound(node: NodeAddress, tableId: number, entries: InFlightEntry[]): void {
+    let chunk: InFlightEntry[] = [];
+    let size = REQUEST_OVERHEAD;
+    for (const e of entries) {
+      const n = e.records.length + BUCKET_ENTRY_OVERHEAD;
+      if (chunk.length > 0 && size + n > this.maxRequestSize) {
+        this.sendRequest(node, tableId, chunk);
+        chunk = [];
+        size = REQUEST_OVERHEAD;
+      }
+      chunk.push(e);
+      size += n;
+    }
+    if (chunk.length > 0) this.sendRequest(node, tableId, chunk);
+  }
+
+  private sendRequest(node: NodeAddress, tableId: number, entries: InFlightEntry[]): void {
+    const bucketsReq: PbProduceLogReqForBucket[] = entries.map((e) =>
+      e.q.partitionId === undefined
+        ? { bucketId: e.q.bucketId, records: e.records }
+        : { partitionId: e.q.partitionId, bucketId: e.q.bucketId, records: e.records },
+    );
+    const req: ProduceLogRequest = { acks: this.acks, tableId, timeoutMs: this.timeoutMs, bucketsReq };
+    this.channel(node)
+      .produce(req)
+      .then(
+        (resp) => this.handleResponse(entries, resp),
+        (err: unknown) => this.handleRequestError(entries, err),
+      );
+  }
+
+  private channel(node: NodeAddress): NodeChannel {
+    const key = `${node.id}@${node.host}:${node.port}`;
+    let c = this.channels.get(key);
+    if (!c) this.channels.set(key, (c = new NodeChannel(this.rpc, node)));
+    return c;
+  }
+
+  private handleResponse(entries: InFlightEntry[], resp: ProduceLogResponse): void {
+    const byBucket = new Map<string, (typeof resp.bucketsResp)[number]>();
+    for (const r of resp.bucketsResp) byBucket.set(`${r.partitionId ?? -1}:${r.bucketId}`, r);
+    for (const e of entries) {
+      const { q, batch } = e;
+      this.idempotence.onReturned(q.sequences, batch);
+      const r = byBucket.get(`${q.partitionId ?? -1}:${q.bucketId}`);
+      if (!r) {
+        this.handleError(q, batch, ErrorCode.UNKNOWN_SERVER_ERROR, "the response has no entry for this bucket", undefined, true);
+        continue;
+      }
+      const code = r.errorCode ?? ErrorCode.NONE;
+      if (code === ErrorCode.NONE) this.complete(q, batch, r.baseOffset ?? -1);
+      else this.handleError(q, batch, code, r.errorMessage, undefined, false);
+    }
+    this.wakeup();
+  }
+
+  private handleRequestError(entries: InFlightEntry[], err: unknown): void {
+    const fe = err instanceof FlussError ? err : undefined;
+    const code = fe ? fe.code : ErrorCode.NETWORK_EXCEPTION;
+    const message = fe ? fe.message : String(err);
+    for (const { q, batch } of entries) {
+      this.idempotence.onReturned(q.sequences, batch);
+      this.handleError(q, batch, code, message, err, false);
+    }
+    this.wakeup();
+  }
+
+  /**
+   * One failed attempt of a batch: success after all (idempotence), retry (retriable, with
+   * backoff, within `writer.retries`), or final failure naming table, bucket and cause.
+   */
+  private handleError(
+    q: BucketQueue,
+    batch: WriteBatch,
+    code: number,
+    message: string | undefined,
+    cause: unknown,
+    forceRetriable: boolean,
+  ): void {
+    const verdict = this.idempotence.verdict(q.sequences, batch, code);
+    if (verdict === ErrorVerdict.SUCCESS) {
+      this.complete(q, batch, -1);
+      return;
+    }
+    const retriable =
+      verdict === ErrorVerdict.RETRY || forceRetriable || isRetriable(code) || code === ErrorCode.NETWORK_EXCEPTION;
+    if (!retriable) {
+      // rejected by the server (per bucket or the whole request): the batch is not in the log
+      this.fail(q, batch, batchError(batch, code, message, cause), true);
+      return;
+    }
+    if (isInvalidMetadata(code)) this.metadata.invalidate(q.tableId, q.partitionId);
+    if (batch.attempts > this.retries) {
+      this.fail(q, batch, batchError(batch, code, `${message ?? ""} (gave up after ${batch.attempts} attempts)`, cause), false);
+      return;
+    }
+    const backoff = Math.min(MAX_RETRY_BACKOFF_MS, RETRY_BACKOFF_MS * 2 ** Math.min(10, batch.attempts - 1));
+    batch.retryAtMs = Date.now() + backoff;
+    this.accumulator.reenqueue(q, batch);
+    this.wakeAt(batch.retryAtMs);
+  }
+
+  private complete(q: BucketQueue, batch: WriteBatch, baseOffset: number): void {
+    this.idempotence.onSuccess(q.sequences, batch);
+    batch.succeed(baseOffset);
+    this.accumulator.batchDone(batch);
+  }
+
+  /** Final failure; `definite` when the server certainly did not append the batch. */
+  private fail(q: BucketQueue, batch: WriteBatch, error: FlussError, definite: boolean): void {
+    this.idempotence.onFinalFailure(q.sequences, batch, q.batches, definite);
+    batch.fail(error);
+    this.accumulator.batchDone(batch);
+  }
+
+  /** Fails the unsent batches of a queue (its table or partition is gone). */
+  private failQueue(q: BucketQueue, error: FlussError): void {
+    for (const b of q.batches.splice(0)) this.fail(q, b, new FlussError(error.code, `failed to write to ${b.describe()}: ${error.message}`, { cause: error }), true);
+    this.accumulator.active.delete(q);
+  }
+
+  /**
+   * Refreshes the bucket leaders of the queue's table or partition (at most every
+   * {@link METADATA_REFRESH_INTERVAL_MS}). Returns when the next attempt may happen.
+   */
+  private refreshMetadata(q: BucketQueue, now: number): number {
+    const key = q.partitionId === undefined ? `t${q.tableId}` : `p${q.partitionId}`;
+    if (this.refreshing.has(key)) return 0;
+    const at = this.nextRefreshAt.get(key) ?? 0;
+    if (at > now) return at;
+    this.refreshing.add(key);
+    this.nextRefreshAt.set(key, now + METADATA_REFRESH_INTERVAL_MS);
+    const path = q.table.info.tablePath;
+    const refresh =
+      q.partitionId === undefined
+        ? this.metadata.updateTables([path])
+        : this.metadata.updatePartitions(path, { ids: [q.partitionId] });
+    refresh.then(
+      () => {
+        this.refreshing.delete(key);
+        this.wakeup();
+      },
+      (err: unknown) => {
+        this.refreshing.delete(key);
+        const fe = err instanceof FlussError ? err : undefined;
+        if (fe && !fe.retriable && fe.code !== ErrorCode.NETWORK_EXCEPTION) {
+          // the table or partition is gone (or we may not see it): fail what waits for it
+          for (const other of [...this.accumulator.active]) {
+            if (other.tableId === q.tableId && other.partitionId === q.partitionId) this.failQueue(other, fe);
+          }
+        } else this.wakeAt(Date.now() + METADATA_REFRESH_INTERVAL_MS);
+        this.wakeup();
+      },
+    );
+    return 0;
+  }
+
+  /** Gets a writer id, then resumes; after repeated failures fails the unsent batches. */
+  private initWriter(): void {
+    if (this.initializingWriter) return;
+    this.initializingWriter = true;
+    this.idempotence.ensureWriterId().then(
+      () => {
+        this.initializingWriter = false;
+        this.wakeup();
+      },
+      (err: unknown) => {
+        this.initializingWriter = false;
+        const fe = err instanceof FlussError ? err : new FlussError(ErrorCode.NETWORK_EXCEPTION, String(err), { cause: err });
+        const error = new FlussError(fe.code, `cannot obtain a writer id (InitWriter): ${fe.message}`, { cause: fe });
+        for (const q of [...this.accumulator.active]) {
+          // only never-sent batches can be failed safely here
+          for (const b of [...q.batches]) {
+            if (b.attempts === 0) {
+              q.batches.splice(q.batches.indexOf(b), 1);
+              this.fail(q, b, new FlussError(error.code, `failed to write to ${b.describe()}: ${error.message}`, { cause: error }), true);
+            }
+          }
+          if (q.batches.length === 0) this.accumulator.active.delete(q);
+        }
+        this.wakeAt(Date.now() + METADATA_REFRESH_INTERVAL_MS);
+      },
+    );
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * A table the writer client writes to, and its per-bucket queues. Each table knows how to
+ * start a batch in its log format (ARROW with its compression, INDEXED or COMPACTED).
+ */
+import type { TableInfo } from "../../metadata/table-info.js";
+import type { ArrowCompression } from "../../record/arrow/compression.js";
+import { ArrowBatchContext } from "./arrow-write-batch.js";
+import { BucketSequenceState } from "./idempotence.js";
+import { IndexedWriteBatch, RowLogBatchContext } from "./indexed-write-batch.js";
+import { ArrowWriteBatch } from "./arrow-write-batch.js";
+import type { BatchTarget, RowWriteBatch, WriteBatch } from "./write-batch.js";
+
+/** Partition id key of non-partitioned tables in per-partition maps. */
+export const NO_PARTITION = -1;
+
+/** The batches of one (table, partition, bucket) waiting to be sent, oldest first. */
+export class BucketQueue implements BatchTarget {
+  /** Unsent batches; retries are re-inserted in creation order at the head. */
+  readonly batches: WriteBatch[] = [];
+  /** Idempotence sequences and in-flight batches of this bucket. */
+  readonly sequences = new BucketSequenceState();
+  readonly displayName: string;
+
+  constructor(
+    readonly table: TableWriteTarget,
+    readonly partitionId: number | undefined,
+    readonly bucketId: number,
+    partitionName: string | undefined,
+  ) {
+    const path = table.info.tablePath.toString();
+    this.displayName = partitionName === undefined ? path : `${path} partition ${partitionName}`;
+  }
+
+  get tableId(): number {
+    return this.table.info.tableId;
+  }
+}
+
+/** The table's Arrow compression as the record layer wants it. */
+export function arrowCompressionOf(info: Pick<TableInfo, "arrowCompression">): ArrowCompression {
+  const c = info.arrowCompression;
+  return c.type === "ZSTD" ? { type: "ZSTD", level: c.level > 0 ? c.level : 3 } : { type: c.type };
+}
+
+/** Per-table state shared by all writers of the table on one connection. */
+export class TableWriteTarget {
+  private readonly queues = new Map<number, BucketQueue[]>();
+  private readonly arrow: ArrowBatchContext | undefined;
+  private readonly rows: RowLogBatchContext | undefined;
+  readonly compression: ArrowCompression;
+
+  constructor(
+    readonly info: TableInfo,
+    batchSize: number,
+  ) {
+    this.compression = arrowCompressionOf(info);
+    const format = info.logFormat;
+    if (format === "ARROW") this.arrow = new ArrowBatchContext(info.rowType, this.compression, info.schemaId, batchSize);
+    else this.rows = new RowLogBatchContext(info.rowType.fields.map((f) => f.type), format, info.schemaId, batchSize);
+  }
+
+  /** The queue of a bucket (`partitionId` = {@link NO_PARTITION} for non-partitioned tables). */
+  queue(partitionId: number, bucketId: number, partitionName?: string): BucketQueue {
+    let list = this.queues.get(partitionId);
+    if (!list) this.queues.set(partitionId, (list = []));
+    let q = list[bucketId];
+    if (!q) {
+      q = list[bucketId] = new BucketQueue(this, partitionId === NO_PARTITION ? undefined : partitionId, bucketId, partitionName);
+    }
+    return q;
+  }
+
+  /** All queues of this table that exist. */
+  *allQueues(): IterableIterator<BucketQueue> {
+    for (const list of this.queues.values()) for (const q of list) if (q) yield q;
+  }
+
+  /** A new, empty row batch in the table's log format. */
+  newRowBatch(target: BucketQueue, nowMs: number): RowWriteBatch {
+    if (this.arrow) return new ArrowWriteBatch(target, nowMs, this.arrow);
+    return new IndexedWriteBatch(target, nowMs, this.rows!);
+  }
+}
