@@ -11,6 +11,22 @@ export { FlussAdmin, type TablePathLike } from "./client/admin.js";
 export { EARLIEST_OFFSET, LATEST_OFFSET, OffsetSpec } from "./client/offsets.js";
 export { FlussTable } from "./client/table.js";
 
+// writing
+export { AppendWriter, type AppendWriterOptions } from "./client/write/append-writer.js";
+export { WriteResultHandle, type AcceptedWrite } from "./client/write/write-handle.js";
+
+// reading
+export { TableScan } from "./client/scan/table-scan.js";
+export { LogScanner } from "./client/scan/log-scanner.js";
+export { BatchScanner, type BucketBatch } from "./client/scan/batch-scanner.js";
+export { ScanRecord, ScanRecords, RecordChangeType as ChangeType, type TableBucketLike } from "./client/scan/scan-records.js";
+export type {
+  BucketOffsets,
+  PartitionBucketOffset,
+  PartitionBucketOffsets,
+  ReadOptions,
+} from "./client/scan/scanner-base.js";
+
 // errors
 export { ErrorCode, FlussError, errorName, type ErrorCodeName } from "./rpc/errors.js";
 
@@ -34,9 +50,8 @@ export { PartitionInfo } from "./metadata/partition.js";
 export { ServerNode, TableBucket, type ServerType } from "./metadata/cluster.js";
 export type { LogFormat, KvFormat, ArrowCompressionType } from "./metadata/table-options.js";
 
-// values and records
+// values
 export { Decimal, Timestamp, type RowObject } from "./row/values.js";
-export { ChangeType, changeTypeShortString } from "./record/change-type.js";
 
 // embedded cluster
 export { LocalCluster, type LocalClusterOptions } from "./server/local-cluster.js";

@@ -311,7 +311,7 @@ export class FlussAdmin {
 
   /** The coordinator and every alive tablet server. */
   async getServerNodes(): Promise<ServerNode[]> {
-    await this.metadata.bootstrap();
+    await this.metadata.refreshServers();
     const snap = this.metadata.snapshot();
     const nodes: ServerNode[] = [];
     if (snap.coordinator) nodes.push(new ServerNode(snap.coordinator.id, snap.coordinator.host, snap.coordinator.port, "COORDINATOR", snap.coordinator.rack));

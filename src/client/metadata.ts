@@ -156,6 +156,11 @@ export class MetadataUpdater {
     return loc?.leaderId === undefined ? undefined : this.state.tabletServers.get(loc.leaderId);
   }
 
+  /** Refreshes the list of servers from a live server. */
+  async refreshServers(): Promise<void> {
+    await this.refreshWith(emptyRequest());
+  }
+
   /** Refreshes the bucket metadata of tables (and servers) from the cluster. */
   async updateTables(paths: readonly TablePath[]): Promise<void> {
     const req = emptyRequest();

@@ -86,8 +86,9 @@ describe("admin", () => {
     const schema = new Schema(
       new arrow.Schema([
         new arrow.Field("id", new arrow.Int64(), false),
-        new arrow.Field("region", new arrow.Utf8()),
-        new arrow.Field("amount", new arrow.Decimal(2, 10, 128)),
+        // arrow-js fields are NOT NULL unless told otherwise; nullability is kept
+        new arrow.Field("region", new arrow.Utf8(), true),
+        new arrow.Field("amount", new arrow.Decimal(2, 10, 128), true),
       ]),
       { primaryKeys: ["id"] },
     );

@@ -6,7 +6,7 @@ import { toArrowSchema } from "../../src/metadata/arrow-types.js";
 import { ArrowBatchBuilder } from "../../src/record/arrow/arrow-writer.js";
 import { decodeArrowRecordBatch } from "../../src/record/arrow/arrow-reader.js";
 import { Decimal, Timestamp } from "../../src/row/values.js";
-import { ArrowRowConverter, compileColumnReader } from "../../src/client/scan/arrow-rows.js";
+import { ArrowRowConverter, columnBinder } from "../../src/client/scan/arrow-rows.js";
 
 function roundTrip(rowType: RowType, rows: unknown[][]): arrow.RecordBatch {
   const b = new ArrowBatchBuilder(rowType);
@@ -134,8 +134,8 @@ describe("client scan: Arrow → row values", () => {
       assert.equal(got[i]!.id, batch.getChildAt(0)!.get(i));
       assert.equal(got[i]!.flag, batch.getChildAt(1)!.get(i));
     }
-    const read = compileColumnReader(DataTypes.INT());
-    assert.equal(read(batch.data.children[0]!, 2), null, "row 7 is null");
-    assert.equal(read(batch.data.children[0]!, 3), 8);
+    const read = columnBinder(DataTypes.INT())(batch.data.children[0]!);
+    assert.equal(read(2), null, "row 7 is null");
+    assert.equal(read(3), 8);
   });
 });

@@ -1,30 +1,23 @@
 /**
  * Arrow columns → the JS value model of `src/row/values.ts`, for the record scanner.
  *
- * Readers are compiled once per Fluss type and read the arrow-js `Data` buffers
- * directly (no `Vector.get` visitor dispatch per value). Index conventions follow
- * arrow-js: primitive values and value offsets are indexed by the row index, validity
- * and boolean bits by `data.offset + index`.
+ * Per Fluss type a "binder" is compiled once; binding it to a column's arrow-js `Data`
+ * captures the buffers, giving a reader `(index) => value` that reads them directly (no
+ * `Vector.get` visitor dispatch per value). Index conventions follow arrow-js: primitive
+ * values and value offsets are indexed by the row index, validity and boolean bits by
+ * `data.offset + index`.
  */
 import type { Data, RecordBatch } from "apache-arrow";
 import type { DataType, RowType } from "../../metadata/data-types.js";
 import { Decimal, MILLIS_PER_DAY, Timestamp } from "../../row/values.js";
 
-/** Reads the non-null value at `index` of a column. */
-type ValueReader = (data: Data, index: number) => unknown;
+/** Reads the value at `index` of the column it was bound to (null-aware). */
+export type ColumnReader = (index: number) => unknown;
+/** Binds a reader to one column's data. */
+export type ColumnBinder = (data: Data) => ColumnReader;
 
 const textDecoder = new TextDecoder();
-
-function isNull(data: Data, index: number): boolean {
-  const bitmap = data.nullBitmap;
-  if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return false;
-  const i = data.offset + index;
-  return (bitmap[i >> 3]! & (1 << (i & 7))) === 0;
-}
-
-function nullable(read: ValueReader): ValueReader {
-  return (data, index) => (isNull(data, index) ? null : read(data, index));
-}
+const hasBuffer = typeof Buffer !== "undefined";
 
 function values<T>(data: Data): T {
   return data.values as unknown as T;
@@ -46,104 +39,170 @@ function int128(words: Uint32Array, at: number): bigint {
   return words[at + 3]! & 0x80000000 ? v - (1n << 128n) : v;
 }
 
-// Strings: Node's Buffer#toString is much faster than TextDecoder on short values.
-const hasBuffer = typeof Buffer !== "undefined";
-function utf8(bytes: Uint8Array, start: number, end: number): string {
-  if (end === start) return "";
-  if (hasBuffer) return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8");
-  return textDecoder.decode(bytes.subarray(start, end));
+/** A plain Uint8Array copy: a row may outlive the fetch buffer (and the source may be a Buffer). */
+function copyBytes(src: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(src.subarray(start, end));
 }
 
-function compileValue(type: DataType): ValueReader {
+/** Wraps a value reader with the column's validity bitmap. */
+function withNulls(data: Data, read: ColumnReader): ColumnReader {
+  const bitmap = data.nullBitmap;
+  if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return read;
+  const off = data.offset;
+  return (i) => {
+    const j = off + i;
+    return (bitmap[j >> 3]! & (1 << (j & 7))) === 0 ? null : read(i);
+  };
+}
+
+function valueBinder(type: DataType): ColumnBinder {
   switch (type.root) {
     case "BOOLEAN":
-      return (d, i) => {
-        const j = d.offset + i;
-        return (values<Uint8Array>(d)[j >> 3]! & (1 << (j & 7))) !== 0;
+      return (d) => {
+        const v = values<Uint8Array>(d);
+        const off = d.offset;
+        return (i) => (v[(off + i) >> 3]! & (1 << ((off + i) & 7))) !== 0;
       };
     case "TINYINT":
     case "SMALLINT":
     case "INTEGER":
     case "FLOAT":
     case "DOUBLE":
-      return (d, i) => values<ArrayLike<number>>(d)[i];
     case "BIGINT":
-      return (d, i) => values<BigInt64Array>(d)[i];
+      return (d) => {
+        const v = values<ArrayLike<number | bigint>>(d);
+        return (i) => v[i];
+      };
     case "DECIMAL": {
       const scale = type.scale;
-      return (d, i) => new Decimal(int128(values<Uint32Array>(d), i * 4), scale);
+      return (d) => {
+        const v = values<Uint32Array>(d);
+        return (i) => new Decimal(int128(v, i * 4), scale);
+      };
     }
     case "CHAR":
     case "STRING":
-      return (d, i) => {
+      return (d) => {
+        const v = values<Uint8Array>(d);
         const o = offsets(d);
-        return utf8(values<Uint8Array>(d), o[i]!, o[i + 1]!);
+        // Buffer#toString on one shared view is much faster than TextDecoder for short strings
+        if (hasBuffer) {
+          const buf = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+          return (i) => buf.toString("utf8", o[i]!, o[i + 1]!);
+        }
+        return (i) => textDecoder.decode(v.subarray(o[i]!, o[i + 1]!));
       };
     case "BYTES":
-      return (d, i) => {
+      return (d) => {
+        const v = values<Uint8Array>(d);
         const o = offsets(d);
-        // copy: a row may outlive the fetch buffer it was decoded from
-        return values<Uint8Array>(d).slice(o[i]!, o[i + 1]!);
+        return (i) => copyBytes(v, o[i]!, o[i + 1]!);
       };
     case "BINARY": {
       const n = type.length;
-      return (d, i) => values<Uint8Array>(d).slice(i * n, (i + 1) * n);
+      return (d) => {
+        const v = values<Uint8Array>(d);
+        return (i) => copyBytes(v, i * n, (i + 1) * n);
+      };
     }
     case "DATE":
-      return (d, i) => new Date(values<Int32Array>(d)[i]! * MILLIS_PER_DAY);
+      return (d) => {
+        const v = values<Int32Array>(d);
+        return (i) => new Date(v[i]! * MILLIS_PER_DAY);
+      };
     case "TIME_WITHOUT_TIME_ZONE": {
       const p = type.precision;
-      if (p === 0) return (d, i) => values<Int32Array>(d)[i]! * 1000;
-      if (p <= 3) return (d, i) => values<Int32Array>(d)[i];
-      if (p <= 6) return (d, i) => Number(floorDiv(values<BigInt64Array>(d)[i]!, 1000n));
-      return (d, i) => Number(floorDiv(values<BigInt64Array>(d)[i]!, 1_000_000n));
+      return (d) => {
+        if (p === 0) {
+          const v = values<Int32Array>(d);
+          return (i) => v[i]! * 1000;
+        }
+        if (p <= 3) {
+          const v = values<Int32Array>(d);
+          return (i) => v[i];
+        }
+        const v = values<BigInt64Array>(d);
+        const div = p <= 6 ? 1000n : 1_000_000n;
+        return (i) => Number(floorDiv(v[i]!, div));
+      };
     }
     case "TIMESTAMP_WITHOUT_TIME_ZONE":
     case "TIMESTAMP_WITH_LOCAL_TIME_ZONE": {
       const p = type.precision;
-      if (p === 0) return (d, i) => new Timestamp(Number(values<BigInt64Array>(d)[i]!) * 1000);
-      if (p <= 3) return (d, i) => new Timestamp(Number(values<BigInt64Array>(d)[i]!));
-      if (p <= 6) return (d, i) => Timestamp.fromEpochMicros(values<BigInt64Array>(d)[i]!);
-      return (d, i) => Timestamp.fromEpochNanos(values<BigInt64Array>(d)[i]!);
+      return (d) => {
+        const v = values<BigInt64Array>(d);
+        if (p === 0) return (i) => new Timestamp(Number(v[i]!) * 1000);
+        if (p <= 3) return (i) => new Timestamp(Number(v[i]!));
+        if (p <= 6) return (i) => Timestamp.fromEpochMicros(v[i]!);
+        return (i) => Timestamp.fromEpochNanos(v[i]!);
+      };
     }
     case "ARRAY": {
-      const element = compileColumnReader(type.elementType);
-      return (d, i) => {
+      const element = columnBinder(type.elementType);
+      return (d) => {
         const o = offsets(d);
-        const child = d.children[0]!;
-        const out: unknown[] = new Array(o[i + 1]! - o[i]!);
-        for (let k = o[i]!, j = 0; k < o[i + 1]!; k++, j++) out[j] = element(child, k);
-        return out;
+        const read = element(d.children[0]!);
+        return (i) => {
+          const start = o[i]!;
+          const out: unknown[] = new Array(o[i + 1]! - start);
+          for (let j = 0; j < out.length; j++) out[j] = read(start + j);
+          return out;
+        };
       };
     }
     case "MAP": {
-      const key = compileColumnReader(type.keyType);
-      const value = compileColumnReader(type.valueType);
-      return (d, i) => {
+      const keyBinder = columnBinder(type.keyType);
+      const valueBinderFn = columnBinder(type.valueType);
+      return (d) => {
         const o = offsets(d);
         const entries = d.children[0]!;
-        const keys = entries.children[0]!;
-        const vals = entries.children[1]!;
-        const out = new Map<unknown, unknown>();
-        for (let k = o[i]!; k < o[i + 1]!; k++) out.set(key(keys, k), value(vals, k));
-        return out;
+        const key = keyBinder(entries.children[0]!);
+        const value = valueBinderFn(entries.children[1]!);
+        return (i) => {
+          const out = new Map<unknown, unknown>();
+          for (let k = o[i]!; k < o[i + 1]!; k++) out.set(key(k), value(k));
+          return out;
+        };
       };
     }
     case "ROW": {
-      const names = type.fields.map((f) => f.name);
-      const readers = type.fields.map((f) => compileColumnReader(f.type));
-      return (d, i) => {
-        const out: Record<string, unknown> = {};
-        for (let k = 0; k < names.length; k++) out[names[k]!] = readers[k]!(d.children[k]!, i);
-        return out;
+      const factory = rowFactory(type.fields.map((f) => f.name));
+      const binders = type.fields.map((f) => columnBinder(f.type));
+      return (d) => {
+        const readers = binders.map((b, k) => b(d.children[k]!));
+        return (i) => factory(readers, i);
       };
     }
   }
 }
 
-/** A reader of one column's values (null-aware) for a Fluss type. */
-export function compileColumnReader(type: DataType): ValueReader {
-  return nullable(compileValue(type));
+/** The null-aware binder of a Fluss type. */
+export function columnBinder(type: DataType): ColumnBinder {
+  const bindValue = valueBinder(type);
+  return (data) => withNulls(data, bindValue(data));
+}
+
+/** Builds `{ name0: readers[0](i), ... }` for fixed names. */
+type RowFactory = (readers: readonly ColumnReader[], index: number) => Record<string, unknown>;
+
+/**
+ * A row-object factory: an object literal with the column names as keys, so every row
+ * gets the same hidden class at once (much faster than adding keys one by one).
+ */
+function rowFactory(names: readonly string[]): RowFactory {
+  if (names.length <= 64 && !names.includes("__proto__")) {
+    const props = names.map((n, k) => `${JSON.stringify(n)}: r[${k}](i)`).join(", ");
+    try {
+      return new Function("r", "i", `return { ${props} };`) as RowFactory;
+    } catch {
+      // no runtime code generation (e.g. --disallow-code-generation-from-strings)
+    }
+  }
+  return (readers, i) => {
+    const out: Record<string, unknown> = {};
+    for (let k = 0; k < names.length; k++) Object.defineProperty(out, names[k]!, { value: readers[k]!(i), enumerable: true, writable: true, configurable: true });
+    return out;
+  };
 }
 
 /**
@@ -151,33 +210,29 @@ export function compileColumnReader(type: DataType): ValueReader {
  * objects keyed by field name.
  */
 export class ArrowRowConverter {
-  private readonly names: string[];
-  private readonly readers: ValueReader[];
+  private readonly binders: ColumnBinder[];
+  private readonly factory: RowFactory;
 
   constructor(readonly rowType: RowType) {
-    this.names = rowType.fields.map((f) => f.name);
-    this.readers = rowType.fields.map((f) => compileColumnReader(f.type));
+    this.binders = rowType.fields.map((f) => columnBinder(f.type));
+    this.factory = rowFactory(rowType.fields.map((f) => f.name));
   }
 
-  /** The row at `index` of `batch`. */
-  row(columns: readonly Data[], index: number): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const names = this.names;
-    const readers = this.readers;
-    for (let k = 0; k < names.length; k++) out[names[k]!] = readers[k]!(columns[k]!, index);
-    return out;
+  /** Readers over the given columns (field order), to pass to {@link row}. */
+  bind(columns: readonly Data[]): ColumnReader[] {
+    return this.binders.map((b, k) => b(columns[k]!));
   }
 
-  /** The column data of a single-chunk batch, in field order. */
-  columns(batch: RecordBatch): Data[] {
-    return batch.data.children as Data[];
+  /** The row at `index`. */
+  row(readers: readonly ColumnReader[], index: number): Record<string, unknown> {
+    return this.factory(readers, index);
   }
 
-  /** Every row of `batch` from `start`. */
+  /** Every row of a single-chunk batch from `start`. */
   rows(batch: RecordBatch, start = 0): Record<string, unknown>[] {
-    const cols = this.columns(batch);
+    const readers = this.bind(batch.data.children as Data[]);
     const out: Record<string, unknown>[] = new Array(Math.max(0, batch.numRows - start));
-    for (let i = start; i < batch.numRows; i++) out[i - start] = this.row(cols, i);
+    for (let i = start; i < batch.numRows; i++) out[i - start] = this.factory(readers, i);
     return out;
   }
 }

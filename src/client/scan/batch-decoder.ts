@@ -37,6 +37,16 @@ export interface DecodedArrowBatch {
   readonly changeTypes?: Uint8Array;
 }
 
+/**
+ * The schema as arrow-js itself reads it back from IPC (base type classes such as `Int_`
+ * rather than `Int32`): arrow-js compares schemas with `instanceof`, so tables mixing
+ * decoded batches and schemas built with subclass types would be rejected.
+ */
+function canonicalSchema(schema: arrow.Schema): arrow.Schema {
+  const msg = arrow.Message.decode(arrow.Message.encode(arrow.Message.from(schema)));
+  return msg.header() as arrow.Schema;
+}
+
 /** @internal Per-scan decoding state. */
 export class BatchDecoder {
   /** The projected row type, in the user's column order. */
@@ -59,16 +69,16 @@ export class BatchDecoder {
     this.fullRowType = info.rowType;
     const fields: DataField[] = projection ? projection.fields(info.rowType) : [...info.rowType.fields];
     this.rowType = rowTypeOf(fields, false);
-    this.schema = toArrowSchema(this.rowType);
+    this.schema = canonicalSchema(toArrowSchema(this.rowType));
     this.structType = new arrow.Struct(this.schema.fields);
     if (this.format === "ARROW" && projection) {
       this.pushedDown = projection.inOrder;
       this.select = projection.reorderingNeeded ? projection.reordering : undefined;
-      this.wireSchema = this.select ? toArrowSchema(rowTypeOf(projection.fieldsInOrder(info.rowType))) : this.schema;
+      this.wireSchema = this.select ? canonicalSchema(toArrowSchema(rowTypeOf(projection.fieldsInOrder(info.rowType)))) : this.schema;
     } else {
       this.pushedDown = undefined;
       this.select = projection ? projection.indexes : undefined;
-      this.wireSchema = this.select ? toArrowSchema(info.rowType) : this.schema;
+      this.wireSchema = this.select ? canonicalSchema(toArrowSchema(info.rowType)) : this.schema;
     }
     this.converter = new ArrowRowConverter(this.rowType);
   }
@@ -105,13 +115,15 @@ export class BatchDecoder {
     if (this.format === "ARROW") {
       const content = readArrowLogBatch(view, this.wireSchema);
       if (!content.batch) return;
-      const cols = this.columnsOf(content.batch);
+      const readers = this.converter.bind(this.columnsOf(content.batch));
       const ct = content.changeTypes;
       const conv = this.converter;
-      for (let i = from; i < to; i++) {
-        const kind = ct ? RecordChangeType.of(ct[i]!) : RecordChangeType.APPEND_ONLY;
-        out.push(new ScanRecord(base + i, ts, kind, conv.row(cols, i)));
+      if (!ct) {
+        const kind = RecordChangeType.APPEND_ONLY;
+        for (let i = from; i < to; i++) out.push(new ScanRecord(base + i, ts, kind, conv.row(readers, i)));
+        return;
       }
+      for (let i = from; i < to; i++) out.push(new ScanRecord(base + i, ts, RecordChangeType.of(ct[i]!), conv.row(readers, i)));
       return;
     }
     const names = this.rowType.fields.map((f) => f.name);

@@ -94,8 +94,8 @@ export class BatchScanner extends ScannerBase {
     const conv = new ArrowRowConverter(this.decoder.rowType);
     const out: Record<string, unknown>[] = [];
     for (const b of batches) {
-      const cols = conv.columns(b);
-      for (let i = 0; i < b.numRows; i++) out.push(conv.row(cols, i));
+      const readers = conv.bind(b.data.children as arrow.Data[]);
+      for (let i = 0; i < b.numRows; i++) out.push(conv.row(readers, i));
     }
     return out;
   }

@@ -468,7 +468,9 @@ export class LogFetcher {
       );
       return;
     }
-    const records = b.records;
+    // A plain Uint8Array view (no copy): the network hands out Node Buffers, whose
+    // `slice` would leak Buffer instances into decoded BYTES values.
+    const records = b.records && new Uint8Array(b.records.buffer, b.records.byteOffset, b.records.byteLength);
     const views: LogBatchView[] = [];
     let next = offset;
     let corrupt: FlussError | undefined;

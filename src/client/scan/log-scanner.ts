@@ -9,6 +9,9 @@ import type { DrainedBatch } from "./log-fetcher.js";
 import { ScannerBase, type ReadOptions } from "./scanner-base.js";
 import { ScanRecord, ScanRecords, bucketKey } from "./scan-records.js";
 
+/** Batch bytes decoded into records per `poll`. */
+const POLL_MAX_BATCH_BYTES = 1024 * 1024;
+
 /** @internal Validates a poll timeout. */
 export function checkTimeout(timeoutMs: number): void {
   if (!(timeoutMs >= 0)) throw FlussError.client(`poll timeout must be a number of milliseconds >= 0, got ${String(timeoutMs)}`);
@@ -45,7 +48,9 @@ export class LogScanner extends ScannerBase {
     try {
       const deadline = Date.now() + timeoutMs;
       const signal = options.signal;
-      const maxBytes = this.ctx.config.get("scanner.log.fetch.max-bytes");
+      // Row objects are costly to hold: decoding a few batches per poll keeps them young
+      // (cheap to collect) and the event loop responsive. At least one batch is taken.
+      const maxBytes = Math.min(this.ctx.config.get("scanner.log.fetch.max-bytes"), POLL_MAX_BATCH_BYTES);
       for (;;) {
         const drained = this.fetcher.drain(maxBytes);
         if (drained.length > 0) {

@@ -44,7 +44,7 @@ export class KeyBucketAssigner implements BucketAssigner {
     this.key = new Array<unknown>(this.indexes.length);
   }
 
-  assign(values: readonly unknown[]): number {
+  assign(values: readonly unknown[], _partitionId?: number): number {
     const idx = this.indexes;
     const key = this.key;
     for (let i = 0; i < idx.length; i++) key[i] = values[idx[i]!];

@@ -163,6 +163,11 @@ export class WriteResultHandle implements PromiseLike<AcceptedWrite> {
     return this.result !== undefined || this.admitError !== undefined;
   }
 
+  /** @internal The result once accepted (undefined while waiting for buffer memory). */
+  get acceptedResult(): WriteResult | undefined {
+    return this.result;
+  }
+
   /** Resolves when the server acknowledged this write; rejects with its FlussError. */
   wait(): Promise<void> {
     if (this.result) return this.result.wait();
