@@ -28,7 +28,7 @@ test("examples/log-table.ts", async () => {
   const r = await logTable();
   assert.deepEqual(
     r.all.map((x) => x.id),
-    [1, 2, 3, 4, 5, 4],
+    [1, 2, 3, 4, 5, 4, 5],
   );
   assert.deepEqual(
     r.polled.map((x) => [x.offset, x.change]),

@@ -10,7 +10,7 @@ import { V0_RECORD_BATCH_HEADER_SIZE } from "../../record/log-batch.js";
 import { makeRowCoercer, type RowCoercer } from "../../row/coerce.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { ClientContext } from "../connection.js";
-import { arrowRowValues, checkNotNullColumns, validateArrowSchema } from "./arrow-input.js";
+import { arrowRowValues, checkNotNullColumns, decodeDictionaries, validateArrowSchema } from "./arrow-input.js";
 import { PrebuiltArrowWriteBatch } from "./arrow-write-batch.js";
 import { type AvailableBuckets, type BucketAssigner, createBucketAssigner } from "./bucket-assigner.js";
 import { AppendMode, NEEDS_NEW_BATCH, NO_MEMORY, type RecordAccumulator } from "./record-accumulator.js";
@@ -123,17 +123,23 @@ export class AppendWriter implements BatchOwner {
    */
   writeArrow(table: arrow.Table): WriteResultHandle {
     this.ensureOpen();
-    validateArrowSchema(table.schema, this.info.rowType, this.tableName);
-    for (const b of table.batches) checkNotNullColumns(b, this.info.rowType, this.tableName);
-    return this.writeBatches(table.batches);
+    return this.writeBatches(this.checkedBatches(table.batches));
   }
 
   /** Writes one Arrow record batch (as {@link writeArrow}). */
   writeArrowBatch(batch: arrow.RecordBatch): WriteResultHandle {
     this.ensureOpen();
-    validateArrowSchema(batch.schema, this.info.rowType, this.tableName);
-    checkNotNullColumns(batch, this.info.rowType, this.tableName);
-    return this.writeBatches([batch]);
+    return this.writeBatches(this.checkedBatches([batch]));
+  }
+
+  /** Dictionary columns decoded, then every batch checked against the table's columns. */
+  private checkedBatches(input: readonly arrow.RecordBatch[]): arrow.RecordBatch[] {
+    const batches = input.flatMap(decodeDictionaries);
+    for (const b of batches) {
+      validateArrowSchema(b.schema, this.info.rowType, this.tableName);
+      checkNotNullColumns(b, this.info.rowType, this.tableName);
+    }
+    return batches;
   }
 
   /**

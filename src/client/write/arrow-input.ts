@@ -58,6 +58,28 @@ export function validateArrowSchema(schema: arrow.Schema, rowType: RowType, tabl
   }
 }
 
+/**
+ * Replaces dictionary-encoded top-level columns (what `arrow.tableFromArrays` makes of JS
+ * strings) by plain vectors of their value type: the log format has no dictionaries.
+ * Returns the batch itself when there is nothing to decode.
+ */
+export function decodeDictionaries(batch: arrow.RecordBatch): arrow.RecordBatch[] {
+  const fields = batch.schema.fields;
+  if (!fields.some((f) => arrow.DataType.isDictionary(f.type))) return [batch];
+  const columns: Record<string, arrow.Vector> = {};
+  const plainFields = fields.map((f, i) => {
+    const col = batch.getChildAt(i)!;
+    if (!arrow.DataType.isDictionary(f.type)) {
+      columns[f.name] = col;
+      return f;
+    }
+    const valueType = (f.type as arrow.Dictionary).dictionary;
+    columns[f.name] = arrow.vectorFromArray(Array.from(col as Iterable<unknown>), valueType);
+    return new arrow.Field(f.name, valueType, f.nullable, f.metadata);
+  });
+  return new arrow.Table(new arrow.Schema(plainFields, batch.schema.metadata), columns).batches;
+}
+
 /** Fails when a column the table declares NOT NULL holds nulls (a nullable Arrow field without nulls is fine). */
 export function checkNotNullColumns(batch: arrow.RecordBatch, rowType: RowType, tableName: string): void {
   const fields = rowType.fields;
