@@ -6,15 +6,17 @@
  * - object-row append (rows/s)  vs apache-arrow building the same rows into columns
  * - Arrow scan (rows/s)         vs apache-arrow IPC decode of the same data
  *
- * Writes the figures and the machine to bench/RESULTS.md (`--no-write` to skip).
+ * The cluster runs as `flussjs local` in a child process (its own event loop, as in any
+ * deployment). Writes the figures and the machine to bench/RESULTS.md (`--no-write` to skip).
  */
 import net from "node:net";
 import os from "node:os";
 import fs from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import * as arrow from "apache-arrow";
-import { Config, EARLIEST_OFFSET, FlussConnection, LocalCluster, Schema, TableDescriptor, TablePath } from "../src/index.js";
+import { Config, EARLIEST_OFFSET, FlussConnection, Schema, TableDescriptor, TablePath } from "../src/index.js";
 import { formatTable } from "../src/cli/format.js";
+import { startClusterProcess } from "./cluster-process.js";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const BATCH_ROWS = 65_536;
@@ -113,7 +115,7 @@ function fmt(n: number, unit: string): string {
 
 async function main(): Promise<void> {
   const writeResults = !process.argv.includes("--no-write");
-  const cluster = await LocalCluster.start();
+  const cluster = await startClusterProcess();
   const results: Result[] = [];
   try {
     await using conn = await FlussConnection.connect(new Config({ "bootstrap.servers": cluster.bootstrapServers }));

@@ -9,9 +9,11 @@ import type { ClusterLogger } from "../server/server-state.js";
 export const DEFAULT_CLI_PORT = 9123;
 
 const USAGE = `Usage:
-  flussjs local [--port ${DEFAULT_CLI_PORT}] [--host 127.0.0.1] [--data-dir DIR]
+  flussjs local [--port ${DEFAULT_CLI_PORT}] [--host 127.0.0.1] [--data-dir DIR] [--sync-every-write]
       Run a single-node Fluss cluster in the foreground (Ctrl-C to stop).
       Without --data-dir the data lives in a temporary directory deleted on exit.
+      Writes are acknowledged once in the OS page cache (safe from process crashes) and
+      forced to disk every second; --sync-every-write fsyncs each write before its ack.
   flussjs --help
       Show this help.
 `;
@@ -56,7 +58,7 @@ export async function main(argv: string[], io: CliIo = STD_IO): Promise<number> 
 }
 
 async function runLocal(args: string[], io: CliIo): Promise<number> {
-  let values: { port?: string; host?: string; "data-dir"?: string; help?: boolean };
+  let values: { port?: string; host?: string; "data-dir"?: string; "sync-every-write"?: boolean; help?: boolean };
   try {
     values = parseArgs({
       args,
@@ -64,6 +66,7 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
         port: { type: "string", short: "p" },
         host: { type: "string" },
         "data-dir": { type: "string", short: "d" },
+        "sync-every-write": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -93,6 +96,7 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
       port,
       host: values.host ?? "127.0.0.1",
       ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+      syncEveryWrite: values["sync-every-write"] ?? false,
       logger,
     });
   } catch (e) {

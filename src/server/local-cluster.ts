@@ -27,6 +27,13 @@ export interface LocalClusterOptions {
   dataDir?: string;
   /** Lifecycle and error messages (default: silent). */
   logger?: ClusterLogger;
+  /**
+   * fdatasync each write before acknowledging it, so acknowledged data survives an OS crash
+   * or power loss too. Default false: acknowledged writes are in the OS page cache, which
+   * survives any crash or restart of the process, and are forced to disk every second (as
+   * Fluss and Kafka do by default).
+   */
+  syncEveryWrite?: boolean;
 }
 
 /** A running single-node cluster. */
@@ -55,7 +62,10 @@ export class LocalCluster {
     try {
       fs.mkdirSync(dataDir, { recursive: true });
       const catalog = CatalogStore.open(dataDir);
-      logs = new LogManager(dataDir, { logger: { warn: (m) => logger.warn(m) } });
+      logs = new LogManager(dataDir, {
+        logger: { warn: (m) => logger.warn(m) },
+        syncEveryAppend: options.syncEveryWrite ?? false,
+      });
       const state: ServerState = { catalog, logs, notifier: new AppendNotifier(), clock: Date.now, logger };
       const handlers = new Map<number, RawHandler>([...coordinatorHandlers(state), ...tabletHandlers(state)]);
       handlers.set(ApiKey.GET_METADATA, metadataHandler(state));

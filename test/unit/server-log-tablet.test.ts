@@ -388,3 +388,18 @@ test("log manager: lazy open, layout, drop table/partition, close", () =>
     assert.equal((await mgr2.getOrCreate(1, undefined, 0)).logEndOffset, 2);
     await mgr2.closeAll();
   }));
+
+test("syncEveryAppend and the default (page cache + flush) both keep appended data across reopen", async () => {
+  for (const syncEveryAppend of [true, false]) {
+    await withDir(async (dir) => {
+      const log = await open(dir, { syncEveryAppend });
+      await log.append(batch(1));
+      await log.flush();
+      await log.append(batch(2));
+      await log.close();
+      const again = await open(dir, { syncEveryAppend });
+      assert.equal(again.logEndOffset, 3, `syncEveryAppend=${syncEveryAppend}`);
+      await again.close();
+    });
+  }
+});

@@ -19,7 +19,10 @@ export function tableBucketName(tableId: number, partitionId: number | undefined
 }
 
 /** Options shared by every log the manager opens (the name is set per bucket). */
-export type LogManagerOptions = Omit<LogTabletOptions, "name">;
+export interface LogManagerOptions extends Omit<LogTabletOptions, "name"> {
+  /** How often appended data is forced to disk when appends don't sync themselves (1000 ms). */
+  readonly flushIntervalMs?: number;
+}
 
 /** Opens, creates, drops and closes the bucket logs of one data directory. */
 export class LogManager {
@@ -27,12 +30,28 @@ export class LogManager {
   readonly root: string;
   private readonly tablets = new Map<string, Promise<LogTablet>>();
   private closed = false;
+  private readonly flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     dataDir: string,
     private readonly options: LogManagerOptions = {},
   ) {
     this.root = path.join(dataDir, "log");
+    if (!options.syncEveryAppend) {
+      // like Kafka and Fluss: acknowledged data is in the page cache (safe from process
+      // crashes); a background flush bounds what an OS crash could lose
+      this.flushTimer = setInterval(() => void this.flushAll(), options.flushIntervalMs ?? 1000);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Forces every open log's appended bytes to disk; failures are logged, never thrown. */
+  async flushAll(): Promise<void> {
+    await Promise.all(
+      [...this.tablets.values()].map((p) =>
+        p.then((t) => t.flush()).catch((e: unknown) => this.options.logger?.warn(`Flushing a log failed: ${String(e)}`)),
+      ),
+    );
   }
 
   /** Directory of a table's logs (all partitions and buckets). */
@@ -89,6 +108,7 @@ export class LogManager {
   /** Closes every open log; later calls to getOrCreate fail. */
   async closeAll(): Promise<void> {
     this.closed = true;
+    if (this.flushTimer) clearInterval(this.flushTimer);
     const all = [...this.tablets.values()];
     this.tablets.clear();
     await Promise.all(all.map((p) => p.then((t) => t.close()).catch(() => undefined)));

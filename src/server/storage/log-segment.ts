@@ -122,6 +122,9 @@ export class LogSegment {
   private readonly idxPositions: number[] = [];
   private readonly idxTimestamps: number[] = [];
   private bytesSinceIndex = 0;
+  /** fdatasync every append before it is acknowledged (else {@link flush} does it later). */
+  syncOnAppend = false;
+  private dirty = false;
 
   private constructor(
     readonly baseOffset: number,
@@ -244,8 +247,9 @@ export class LogSegment {
   }
 
   /**
-   * Appends already-validated batches (offsets assigned) at the end and makes them durable
-   * (fdatasync) before they become visible to readers.
+   * Appends already-validated batches (offsets assigned) at the end. The bytes are in the
+   * OS page cache when this resolves, so they survive a crash or restart of the process;
+   * with {@link syncOnAppend} they are also on disk (fdatasync) before they are visible.
    */
   async append(bytes: Uint8Array, batches: readonly Omit<StoredBatchInfo, "position">[]): Promise<void> {
     const start = this.size;
@@ -255,7 +259,8 @@ export class LogSegment {
         const { bytesWritten } = await this.handle.write(bytes, off, bytes.length - off, start + off);
         off += bytesWritten;
       }
-      await this.handle.datasync();
+      if (this.syncOnAppend) await this.handle.datasync();
+      else this.dirty = true;
     } catch (e) {
       throw storageError("Appending to segment", this.file, e);
     }
@@ -373,7 +378,20 @@ export class LogSegment {
     }
   }
 
+  /** Forces appended bytes to disk (fdatasync) if any were written since the last sync. */
+  async flush(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    try {
+      await this.handle.datasync();
+    } catch (e) {
+      this.dirty = true;
+      throw storageError("Syncing segment", this.file, e);
+    }
+  }
+
   async close(): Promise<void> {
+    await this.flush().catch(() => undefined);
     await this.handle.close().catch(() => undefined);
   }
 }

@@ -39,6 +39,12 @@ export interface LogTabletOptions {
   readonly segmentBytes?: number;
   /** Bytes between sparse-index entries (4096). */
   readonly indexIntervalBytes?: number;
+  /**
+   * fdatasync every append before acknowledging it (default false: appends reach the OS
+   * page cache, which survives process crashes and restarts, and {@link LogTablet.flush}
+   * — called periodically by the log manager — forces them to disk).
+   */
+  readonly syncEveryAppend?: boolean;
   /** Idle time after which a writer's state is forgotten (7 days). */
   readonly writerExpirationMs?: number;
   /** Name used in messages, e.g. `TableBucket{tableId=1, bucket=0}`. */
@@ -98,6 +104,7 @@ export class LogTablet {
   private readonly segmentBytes: number;
   private readonly indexIntervalBytes: number;
   private readonly clock: () => number;
+  private readonly syncEveryAppend: boolean;
 
   private constructor(
     readonly dir: string,
@@ -115,6 +122,8 @@ export class LogTablet {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.indexIntervalBytes = options.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES;
     this.clock = options.clock ?? Date.now;
+    this.syncEveryAppend = options.syncEveryAppend ?? false;
+    for (const seg of segments) seg.syncOnAppend = this.syncEveryAppend;
   }
 
   /**
@@ -353,7 +362,9 @@ export class LogTablet {
 
   private async roll(): Promise<LogSegment> {
     const seg = await LogSegment.create(this.dir, this.leo, this.indexIntervalBytes);
+    seg.syncOnAppend = this.syncEveryAppend;
     try {
+      await this.segments.at(-1)?.flush();
       fsyncDirSync(this.dir);
     } catch (e) {
       await seg.close();
@@ -423,6 +434,13 @@ export class LogTablet {
       if (off !== undefined) return Math.min(off, hw);
     }
     return hw;
+  }
+
+  /** Forces every appended byte to disk (after pending appends). */
+  async flush(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    await this.segments.at(-1)!.flush();
   }
 
   /** Closes the segment files once pending appends have finished. */
