@@ -3,54 +3,45 @@
  * Runs against FLUSS_BOOTSTRAP_SERVERS or an embedded local cluster.
  */
 import * as arrow from "apache-arrow";
-import { Config, FlussConnection, LocalCluster, OffsetSpec, Schema, TableDescriptor, TablePath } from "../src/index.js";
+import { FlussConnection, OffsetSpec, Schema, TableDescriptor, TablePath } from "../src/index.js";
+import { exampleCluster, runIfMain } from "./cluster.js";
 
 export async function main(bootstrapServers?: string): Promise<{ databases: string[]; tables: string[]; offsets: Record<number, number> }> {
-  const servers = bootstrapServers ?? process.env.FLUSS_BOOTSTRAP_SERVERS;
-  const cluster = servers ? undefined : await LocalCluster.start();
-  try {
-    await using conn = await FlussConnection.connect(new Config({ "bootstrap.servers": servers ?? cluster!.bootstrapServers }));
-    const admin = conn.getAdmin();
+  await using cluster = await exampleCluster(bootstrapServers);
+  await using conn = await FlussConnection.connect(cluster.config);
+  const admin = conn.getAdmin();
 
-    // Databases
-    await admin.createDatabase("my_database", { ignoreIfExists: true });
-    const databases = await admin.listDatabases();
-    console.log("databases:", databases.join(", "), "| my_database exists:", await admin.databaseExists("my_database"));
+  // Databases
+  await admin.createDatabase("my_database", { ignoreIfExists: true });
+  const databases = await admin.listDatabases();
+  console.log("databases:", databases.join(", "), "| my_database exists:", await admin.databaseExists("my_database"));
 
-    // Tables
-    const schema = new Schema(
-      new arrow.Schema([
-        new arrow.Field("id", new arrow.Int32()),
-        new arrow.Field("name", new arrow.Utf8()),
-        new arrow.Field("amount", new arrow.Int64()),
-      ]),
-    );
-    const tablePath = new TablePath("my_database", "my_table");
-    await admin.createTable(tablePath, new TableDescriptor(schema, { bucketCount: 2, comment: "example" }), {
-      ignoreIfExists: true,
-    });
-    const info = await admin.getTableInfo(tablePath);
-    console.log(`table ${info.tablePath.toString()}: id ${info.tableId}, ${info.numBuckets} buckets, columns ${info.schema.columnNames.join(", ")}`);
-    const tables = await admin.listTables("my_database");
-
-    // Offsets
-    const offsets = await admin.listOffsets(tablePath, [0, 1], OffsetSpec.latest());
-    console.log("latest offsets:", offsets);
-
-    // Servers
-    for (const node of await admin.getServerNodes()) console.log(`${node.serverType} ${node.uid} at ${node.host}:${node.port}`);
-
-    await admin.dropTable(tablePath, { ignoreIfNotExists: true });
-    await admin.dropDatabase("my_database", { ignoreIfNotExists: true, cascade: true });
-    return { databases, tables, offsets };
-  } finally {
-    await cluster?.close();
-  }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
+  // Tables
+  const schema = new Schema(
+    new arrow.Schema([
+      new arrow.Field("id", new arrow.Int32()),
+      new arrow.Field("name", new arrow.Utf8()),
+      new arrow.Field("amount", new arrow.Int64()),
+    ]),
+  );
+  const tablePath = new TablePath("my_database", "my_table");
+  await admin.createTable(tablePath, new TableDescriptor(schema, { bucketCount: 2, comment: "example" }), {
+    ignoreIfExists: true,
   });
+  const info = await admin.getTableInfo(tablePath);
+  console.log(`table ${info.tablePath.toString()}: id ${info.tableId}, ${info.numBuckets} buckets, columns ${info.schema.columnNames.join(", ")}`);
+  const tables = await admin.listTables("my_database");
+
+  // Offsets
+  const offsets = await admin.listOffsets(tablePath, [0, 1], OffsetSpec.latest());
+  console.log("latest offsets:", offsets);
+
+  // Servers
+  for (const node of await admin.getServerNodes()) console.log(`${node.serverType} ${node.uid} at ${node.host}:${node.port}`);
+
+  await admin.dropTable(tablePath, { ignoreIfNotExists: true });
+  await admin.dropDatabase("my_database", { ignoreIfNotExists: true, cascade: true });
+  return { databases, tables, offsets };
 }
+
+runIfMain(import.meta.url, main);

@@ -5,7 +5,6 @@
  */
 import {
   type DataType,
-  type RowType,
   isCompactDecimal,
   isCompactTimestamp,
   typeToString,
@@ -32,6 +31,7 @@ import {
   writeUnscaledBytes,
   writeVarint64,
 } from "./codec-util.js";
+import { RowDecoder, RowEncoder, nestedRowFormat, type RowCodecCompiler, type RowReaderFn, type RowWriterFn } from "./row-codec.js";
 import { Decimal, Timestamp } from "./values.js";
 
 /** Reads one non-null field value, advancing the reader. */
@@ -188,8 +188,6 @@ export function compileCompactedFieldReader(t: DataType): CompactedFieldReader {
   }
 }
 
-type RowWriterFn = (w: ByteWriter, values: readonly unknown[]) => void;
-type RowReaderFn = (bytes: Uint8Array, offset: number, length: number) => unknown[];
 
 function compileRowWriter(types: readonly DataType[]): RowWriterFn {
   const n = types.length;
@@ -234,58 +232,25 @@ function compileRowReader(types: readonly DataType[]): RowReaderFn {
   };
 }
 
-/** Nested ROWs inside arrays/maps of a CompactedRow (or compacted key) are CompactedRows. */
-export const COMPACTED_ROW_FORMAT: NestedRowFormat = {
+const COMPACTED_COMPILER: RowCodecCompiler = {
   name: "COMPACTED",
-  rowWriter(type: RowType): ValueWriter {
-    const write = compileRowWriter(type.fields.map((f) => f.type));
-    return (w, v) => write(w, nestedRowValues(type, v));
-  },
-  rowReader(type: RowType): SpanReader {
-    const read = compileRowReader(type.fields.map((f) => f.type));
-    const names = type.fields.map((f) => f.name);
-    return (bytes, offset, length) => rowObject(names, read(bytes, offset, length));
-  },
+  compileWriter: compileRowWriter,
+  compileReader: compileRowReader,
 };
 
+/** Nested ROWs inside arrays/maps of a CompactedRow (or compacted key) are CompactedRows. */
+export const COMPACTED_ROW_FORMAT: NestedRowFormat = nestedRowFormat(COMPACTED_COMPILER);
+
 /** Encodes rows (canonical values in field order) as CompactedRow bytes. */
-export class CompactedRowEncoder {
-  private readonly write: RowWriterFn;
-  private readonly scratch = new ByteWriter(256);
-
-  constructor(readonly types: readonly DataType[]) {
-    this.write = compileRowWriter(types);
-  }
-
-  /** Encodes one row into fresh bytes. */
-  encode(values: readonly unknown[]): Uint8Array {
-    this.scratch.reset();
-    this.write(this.scratch, values);
-    return this.scratch.toBytes();
-  }
-
-  /** Appends one row at `writer.pos`; returns the number of bytes written. */
-  encodeInto(writer: ByteWriter, values: readonly unknown[]): number {
-    const start = writer.pos;
-    try {
-      this.write(writer, values);
-    } catch (e) {
-      writer.pos = start; // drop the partial row
-      throw e;
-    }
-    return writer.pos - start;
+export class CompactedRowEncoder extends RowEncoder {
+  constructor(types: readonly DataType[]) {
+    super(types, COMPACTED_COMPILER);
   }
 }
 
 /** Decodes CompactedRow bytes into canonical values in field order. */
-export class CompactedRowDecoder {
-  private readonly read: RowReaderFn;
-
-  constructor(readonly types: readonly DataType[]) {
-    this.read = compileRowReader(types);
-  }
-
-  decode(bytes: Uint8Array, offset = 0, length = bytes.length - offset): unknown[] {
-    return this.read(bytes, offset, length);
+export class CompactedRowDecoder extends RowDecoder {
+  constructor(types: readonly DataType[]) {
+    super(types, COMPACTED_COMPILER);
   }
 }

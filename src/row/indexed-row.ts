@@ -5,13 +5,12 @@
  */
 import {
   type DataType,
-  type RowType,
   isCompactDecimal,
   isCompactTimestamp,
   typeToString,
 } from "../metadata/data-types.js";
 import { FlussError } from "../rpc/errors.js";
-import { ByteWriter, utf8Decode } from "../util/bytes.js";
+import { utf8Decode } from "../util/bytes.js";
 import { compileArrayReader, compileArrayWriter } from "./binary-array.js";
 import { compileMapReader, compileMapWriter } from "./binary-map.js";
 import {
@@ -30,6 +29,7 @@ import {
   writeI64Number,
   writeUnscaledBytes,
 } from "./codec-util.js";
+import { RowDecoder, RowEncoder, nestedRowFormat, type RowCodecCompiler, type RowReaderFn, type RowWriterFn } from "./row-codec.js";
 import { Decimal, Timestamp } from "./values.js";
 
 /** Reads a field value at `bytes[pos, pos + len)`; `view` spans all of `bytes`. */
@@ -203,8 +203,6 @@ function compileReader(t: DataType): FieldReader {
   }
 }
 
-type RowWriterFn = (w: ByteWriter, values: readonly unknown[]) => void;
-type RowReaderFn = (bytes: Uint8Array, offset: number, length: number) => unknown[];
 
 function compileRowWriter(types: readonly DataType[]): RowWriterFn {
   const n = types.length;
@@ -273,58 +271,25 @@ function compileRowReader(types: readonly DataType[]): RowReaderFn {
   };
 }
 
-/** Nested ROWs inside arrays/maps of an IndexedRow are IndexedRows too. */
-export const INDEXED_ROW_FORMAT: NestedRowFormat = {
+const INDEXED_COMPILER: RowCodecCompiler = {
   name: "INDEXED",
-  rowWriter(type: RowType): ValueWriter {
-    const write = compileRowWriter(type.fields.map((f) => f.type));
-    return (w, v) => write(w, nestedRowValues(type, v));
-  },
-  rowReader(type: RowType): SpanReader {
-    const read = compileRowReader(type.fields.map((f) => f.type));
-    const names = type.fields.map((f) => f.name);
-    return (bytes, offset, length) => rowObject(names, read(bytes, offset, length));
-  },
+  compileWriter: compileRowWriter,
+  compileReader: compileRowReader,
 };
 
+/** Nested ROWs inside arrays/maps of an IndexedRow are IndexedRows too. */
+export const INDEXED_ROW_FORMAT: NestedRowFormat = nestedRowFormat(INDEXED_COMPILER);
+
 /** Encodes rows (canonical values in field order) as IndexedRow bytes. */
-export class IndexedRowEncoder {
-  private readonly write: RowWriterFn;
-  private readonly scratch = new ByteWriter(256);
-
-  constructor(readonly types: readonly DataType[]) {
-    this.write = compileRowWriter(types);
-  }
-
-  /** Encodes one row into fresh bytes. */
-  encode(values: readonly unknown[]): Uint8Array {
-    this.scratch.reset();
-    this.write(this.scratch, values);
-    return this.scratch.toBytes();
-  }
-
-  /** Appends one row at `writer.pos`; returns the number of bytes written. */
-  encodeInto(writer: ByteWriter, values: readonly unknown[]): number {
-    const start = writer.pos;
-    try {
-      this.write(writer, values);
-    } catch (e) {
-      writer.pos = start; // drop the partial row
-      throw e;
-    }
-    return writer.pos - start;
+export class IndexedRowEncoder extends RowEncoder {
+  constructor(types: readonly DataType[]) {
+    super(types, INDEXED_COMPILER);
   }
 }
 
 /** Decodes IndexedRow bytes into canonical values in field order. */
-export class IndexedRowDecoder {
-  private readonly read: RowReaderFn;
-
-  constructor(readonly types: readonly DataType[]) {
-    this.read = compileRowReader(types);
-  }
-
-  decode(bytes: Uint8Array, offset = 0, length = bytes.length - offset): unknown[] {
-    return this.read(bytes, offset, length);
+export class IndexedRowDecoder extends RowDecoder {
+  constructor(types: readonly DataType[]) {
+    super(types, INDEXED_COMPILER);
   }
 }

@@ -19,16 +19,8 @@ import {
   notNull,
   type FlussAdmin,
 } from "../../src/index.js";
+import { rejectsWith } from "../helpers/assert.js";
 import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
-
-async function rejectsWith(p: Promise<unknown>, code: number, pattern?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof FlussError, `expected FlussError, got ${String(err)}`);
-    assert.equal(err.code, code, `expected code ${code}, got ${err.code} (${err.name}: ${err.message})`);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  });
-}
 
 const simpleSchema = () =>
   new Schema(

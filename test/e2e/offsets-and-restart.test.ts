@@ -17,21 +17,13 @@ import {
   TablePath,
   type FlussAdmin,
 } from "../../src/index.js";
+import { rejectsWith } from "../helpers/assert.js";
 import { EXTERNAL_SERVERS, startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
 
 const schema = Schema.fromColumns([
   { name: "id", type: DataTypes.INT() },
   { name: "name", type: DataTypes.STRING() },
 ]);
-
-async function rejectsWith(p: Promise<unknown>, code: number, pattern?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof FlussError, `expected FlussError, got ${String(err)}`);
-    assert.equal(err.code, code, `expected code ${code}, got ${err.code} (${err.name}: ${err.message})`);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
