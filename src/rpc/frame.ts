@@ -64,6 +64,16 @@ export function encodeRequestMessage<T>(apiKey: number, apiVersion: number, requ
   return buf;
 }
 
+/**
+ * The 12 bytes in front of a request body of `bodyLength` bytes (length prefix and request
+ * header), for sending a frame as header + body chunks.
+ */
+export function encodeRequestHeader(apiKey: number, apiVersion: number, requestId: number, bodyLength: number): Uint8Array {
+  const buf = new Uint8Array(LENGTH_PREFIX + REQUEST_HEADER_LENGTH);
+  writeRequestHeader(new DataView(buf.buffer), apiKey, apiVersion, requestId, REQUEST_HEADER_LENGTH + bodyLength);
+  return buf;
+}
+
 function writeRequestHeader(view: DataView, apiKey: number, apiVersion: number, requestId: number, length: number): void {
   view.setInt32(0, length);
   view.setInt16(4, apiKey);
@@ -230,7 +240,8 @@ export class FrameDecoder {
         frames.push(chunk.subarray(off, off + len));
         off += len;
       } else {
-        this.partial = new Uint8Array(len);
+        // Filled completely before it is handed out: skip zero-filling (frames reach ~100 MiB).
+        this.partial = Buffer.allocUnsafe(len);
         this.partialPos = 0;
       }
     }

@@ -20,7 +20,14 @@ import {
   type VersionRange,
 } from "./api-keys.js";
 import { ErrorResponse } from "./messages.js";
-import { FrameDecoder, encodeRequestFrame, encodeRequestMessage, errorFromErrorResponse, parseResponseFrame } from "./frame.js";
+import {
+  FrameDecoder,
+  encodeRequestFrame,
+  encodeRequestHeader,
+  encodeRequestMessage,
+  errorFromErrorResponse,
+  parseResponseFrame,
+} from "./frame.js";
 import type { MessageCodec } from "./protobuf.js";
 
 /** Options of {@link ServerConnection.connect}. */
@@ -56,9 +63,12 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** A whole frame, or a frame as chunks (header first) written together. */
+type OutFrame = Uint8Array | readonly Uint8Array[];
+
 interface QueuedFrame {
   readonly requestId: number;
-  readonly frame: Uint8Array;
+  readonly frame: OutFrame;
 }
 
 const PACKAGE_VERSION = readPackageVersion();
@@ -224,6 +234,32 @@ export class ServerConnection {
     return this.send(apiKey, (id) => encodeRequestFrame(apiKey, v, id, body), undefined, options) as Promise<Uint8Array>;
   }
 
+  /**
+   * Sends a typed request whose body is already encoded as `body` chunks (e.g. by
+   * `encodeProduceLogRequestChunks`) and decodes the response. The chunks go out behind
+   * the frame header in one corked write (writev), without being copied; the caller keeps
+   * them unchanged until the promise settles. Same version negotiation, backpressure,
+   * timeout and failure handling as {@link request}.
+   */
+  requestParts<K extends MessageApiKey>(apiKey: K, body: readonly Uint8Array[], options?: RequestOptions): Promise<ResponseOf<K>> {
+    const codecs = API_MESSAGES[apiKey] as unknown as { response: MessageCodec<ResponseOf<K>> };
+    let version: number;
+    try {
+      if (this.closeError) throw this.closeError;
+      version = this.negotiatedVersion(apiKey);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let bodyLength = 0;
+    for (const c of body) bodyLength += c.length;
+    return this.send(
+      apiKey,
+      (id) => [encodeRequestHeader(apiKey, version, id, bodyLength), ...body],
+      (resp) => codecs.response.decode(resp),
+      options,
+    ) as Promise<ResponseOf<K>>;
+  }
+
   /** Closes the connection; every pending request fails with NETWORK_EXCEPTION. */
   close(): void {
     this.fail(this.networkError(`connection to ${this.address} closed by client`));
@@ -256,13 +292,13 @@ export class ServerConnection {
 
   private send(
     apiKey: number,
-    build: (requestId: number) => Uint8Array,
+    build: (requestId: number) => OutFrame,
     decode: ((body: Uint8Array) => unknown) | undefined,
     options: RequestOptions | undefined,
   ): Promise<unknown> {
     if (this.closeError) return Promise.reject(this.closeError);
     const requestId = this.nextRequestId;
-    let frame: Uint8Array;
+    let frame: OutFrame;
     try {
       frame = build(requestId);
     } catch (err) {
@@ -278,15 +314,28 @@ export class ServerConnection {
       }
       this.pending.set(requestId, entry);
       if (this.blocked) this.queue.push({ requestId, frame });
-      else this.blocked = !this.socket.write(frame);
+      else this.blocked = !this.write(frame);
     });
+  }
+
+  /** Writes one frame; false when the socket buffer is full (wait for "drain"). */
+  private write(frame: OutFrame): boolean {
+    const socket = this.socket;
+    if (frame instanceof Uint8Array) return socket.write(frame);
+    // Corked, the chunks leave in one writev when uncorked; the buffered length only
+    // grows meanwhile, so the last write's answer holds for the whole frame.
+    socket.cork();
+    let ok = true;
+    for (const chunk of frame) if (chunk.length > 0) ok = socket.write(chunk);
+    socket.uncork();
+    return ok;
   }
 
   private flush(): void {
     this.blocked = false;
     while (this.queue.length > 0 && !this.blocked && !this.closeError) {
       const next = this.queue.shift()!;
-      this.blocked = !this.socket.write(next.frame);
+      this.blocked = !this.write(next.frame);
     }
   }
 

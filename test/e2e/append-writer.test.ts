@@ -344,11 +344,12 @@ describe("append writer (e2e)", () => {
     // Some ProduceLog requests are written to the socket, then the connection dies before
     // the answer arrives: the server has the batch, the client retries it.
     const c2 = await cluster.connect({ "writer.batch.timeout.ms": 0, "writer.batch.size": 4096 });
-    const proto = ServerConnection.prototype as unknown as { request: (...args: unknown[]) => Promise<unknown> };
-    const original = proto.request;
+    // ProduceLog goes out through requestParts (batches sent as chunks, not copied)
+    const proto = ServerConnection.prototype as unknown as { requestParts: (...args: unknown[]) => Promise<unknown> };
+    const original = proto.requestParts;
     let produced = 0;
     let dropped = 0;
-    proto.request = function (this: ServerConnection, ...args: unknown[]) {
+    proto.requestParts = function (this: ServerConnection, ...args: unknown[]) {
       const p = original.apply(this, args);
       if (args[0] === ApiKey.PRODUCE_LOG && ++produced % 7 === 3 && dropped < 4) {
         dropped++;
@@ -372,7 +373,7 @@ describe("append writer (e2e)", () => {
       assert.deepEqual(ids(recs), range(0, n));
       await writer.close();
     } finally {
-      proto.request = original;
+      proto.requestParts = original;
       await c2.close();
     }
   });

@@ -19,7 +19,10 @@ import {
   ListTablesRequest,
   ListTablesResponse,
   type PbApiVersion,
+  ProduceLogRequest,
+  ProduceLogResponse,
 } from "../../src/rpc/messages.js";
+import { encodeProduceLogRequestChunks } from "../../src/rpc/produce-encoding.js";
 import { ApiKey, COORDINATOR_API_KEYS, TABLET_SERVER_API_KEYS, apiKeyName, clientVersionRange } from "../../src/rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
 
@@ -323,6 +326,99 @@ test("write backpressure: many large requests all get through", async () => {
     const all = await Promise.all(Array.from({ length: 64 }, () => conn.request(ApiKey.LIST_TABLES, { databaseName: name })));
     assert.equal(all.length, 64);
     for (const r of all) assert.equal(r.tableName[0], String(name.length + 4));
+  } finally {
+    conn.close();
+    await fake.close();
+  }
+});
+
+// --- requestParts: a body given as chunks, written with the frame header in one go ------------
+
+const PRODUCE_VERSIONS: PbApiVersion[] = [...DEFAULT_VERSIONS, { apiKey: ApiKey.PRODUCE_LOG, minVersion: 0, maxVersion: 0 }];
+
+/** Answers each ProduceLog with one bucket entry per request bucket, base offset = records length. */
+function answerProduce(req: RequestHeader, socket: net.Socket): void {
+  const msg = ProduceLogRequest.decode(req.body);
+  const bucketsResp = msg.bucketsReq.map((b) => ({ bucketId: b.bucketId, baseOffset: b.records.length }));
+  socket.write(encodeResponseMessage(req.requestId, ProduceLogResponse, { bucketsResp }));
+}
+
+test("requestParts: header + chunks arrive as one frame equal to the generated encoding", async () => {
+  const received: RequestHeader[] = [];
+  const fake = await startFake({
+    versions: PRODUCE_VERSIONS,
+    onRequest: (req, socket) => {
+      received.push({ ...req, body: Uint8Array.from(req.body) });
+      if (req.apiKey === ApiKey.PRODUCE_LOG) answerProduce(req, socket);
+      else socket.write(encodeResponseMessage(req.requestId, DatabaseExistsResponse, { exists: true }));
+    },
+  });
+  const conn = await connect(fake.port);
+  try {
+    const records = [new Uint8Array(48).fill(1), new Uint8Array(0), new Uint8Array(300_000).fill(2), new Uint8Array(5).fill(3)];
+    const body = encodeProduceLogRequestChunks({ acks: -1, tableId: 7, timeoutMs: 1000, bucketsReq: [{ bucketId: 2, records }] });
+    const resp = await conn.requestParts(ApiKey.PRODUCE_LOG, body);
+    assert.deepEqual(resp.bucketsResp, [{ bucketId: 2, baseOffset: 300_053 }]);
+    // a plain request in between keeps ids and framing in step
+    assert.equal((await conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "x" })).exists, true);
+    const again = await conn.requestParts(ApiKey.PRODUCE_LOG, body);
+    assert.equal(again.bucketsResp[0]!.baseOffset, 300_053);
+    const produced = received.filter((r) => r.apiKey === ApiKey.PRODUCE_LOG);
+    assert.deepEqual(produced.map((r) => [r.apiVersion, r.requestId]), [[0, 1], [0, 3]]);
+    const concat = Buffer.concat(records);
+    const expected = ProduceLogRequest.encode({ acks: -1, tableId: 7, timeoutMs: 1000, bucketsReq: [{ bucketId: 2, records: concat }] });
+    for (const r of produced) assert.ok(Buffer.from(r.body).equals(Buffer.from(expected)));
+  } finally {
+    conn.close();
+    await fake.close();
+  }
+});
+
+test("requestParts: backpressure with many multi-chunk requests, in order", async () => {
+  const order: number[] = [];
+  const fake = await startFake({
+    versions: PRODUCE_VERSIONS,
+    onRequest: (req, socket) => {
+      order.push(ProduceLogRequest.decode(req.body).bucketsReq[0]!.bucketId);
+      answerProduce(req, socket);
+    },
+  });
+  const conn = await connect(fake.port, { requestTimeoutMs: 20000 });
+  try {
+    const chunk = new Uint8Array(128 * 1024).fill(9);
+    const all = await Promise.all(
+      Array.from({ length: 48 }, (_, i) =>
+        conn.requestParts(
+          ApiKey.PRODUCE_LOG,
+          encodeProduceLogRequestChunks({ acks: 1, tableId: 1, timeoutMs: 1, bucketsReq: [{ bucketId: i, records: [chunk, chunk, chunk] }] }),
+        ),
+      ),
+    );
+    assert.deepEqual(all.map((r) => r.bucketsResp[0]!.baseOffset), Array.from({ length: 48 }, () => 3 * chunk.length));
+    assert.deepEqual(order, Array.from({ length: 48 }, (_, i) => i));
+    assert.equal(conn.inFlight, 0);
+  } finally {
+    conn.close();
+    await fake.close();
+  }
+});
+
+test("requestParts: timeout, unsupported key, closed connection and server death fail like request", async () => {
+  let die = false;
+  const fake = await startFake({
+    versions: PRODUCE_VERSIONS,
+    onRequest: (_req, socket) => {
+      if (die) socket.destroy(); // else: never answers
+    },
+  });
+  const conn = await connect(fake.port);
+  const body = encodeProduceLogRequestChunks({ acks: 1, tableId: 1, timeoutMs: 1, bucketsReq: [{ bucketId: 0, records: [new Uint8Array(64)] }] });
+  try {
+    await assert.rejects(conn.requestParts(ApiKey.PRODUCE_LOG, body, { timeoutMs: 50 }), isFluss(ErrorCode.REQUEST_TIME_OUT, /PRODUCE_LOG/));
+    await assert.rejects(conn.requestParts(ApiKey.FETCH_LOG, body), isFluss(ErrorCode.UNSUPPORTED_VERSION));
+    die = true;
+    await assert.rejects(conn.requestParts(ApiKey.PRODUCE_LOG, body), isFluss(ErrorCode.NETWORK_EXCEPTION));
+    await assert.rejects(conn.requestParts(ApiKey.PRODUCE_LOG, body), isFluss(ErrorCode.NETWORK_EXCEPTION));
   } finally {
     conn.close();
     await fake.close();

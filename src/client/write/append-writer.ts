@@ -5,7 +5,8 @@ import type * as arrow from "apache-arrow";
 import type { DataType } from "../../metadata/data-types.js";
 import { partitionValueToString } from "../../metadata/partition.js";
 import type { TableInfo } from "../../metadata/table-info.js";
-import { encodeArrowRecordBatch } from "../../record/arrow/arrow-writer.js";
+import { encodeArrowRecordBatchParts } from "../../record/arrow/arrow-writer.js";
+import type { IpcMessageParts } from "../../record/arrow/ipc-message.js";
 import { V0_RECORD_BATCH_HEADER_SIZE } from "../../record/log-batch.js";
 import { makeRowCoercer, type RowCoercer } from "../../row/coerce.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
@@ -34,7 +35,7 @@ interface PendingWrite {
   readonly partitionName: string | undefined;
   partitionId: number;
   readonly values?: unknown[];
-  readonly message?: Uint8Array;
+  readonly message?: IpcMessageParts;
   readonly rows?: number;
 }
 
@@ -98,6 +99,9 @@ export class AppendWriter implements BatchOwner {
       throw FlussError.client(`table ${info.tablePath.toString()} has a primary key: use an upsert writer instead`);
     }
     const client = WriterClient.of(ctx);
+    // Ask for the writer id now, as Java's sender does on start, instead of holding the
+    // first batch for that round trip; a failure here is retried by the sender.
+    client.idempotence.ensureWriterId().catch(() => undefined);
     if (!info.isPartitioned) {
       // learn the bucket leaders up front (the sticky assigner prefers buckets with a leader)
       await ctx.metadata.updateTables([info.tablePath]).catch(() => undefined);
@@ -119,7 +123,10 @@ export class AppendWriter implements BatchOwner {
 
   /**
    * Writes an Arrow table whose schema matches the table's columns (names, order, types);
-   * one handle covers all its rows.
+   * one handle covers all its rows. For uncompressed ARROW tables the writer sends the
+   * table's buffers as they are, without copying them: it holds references to them until
+   * the write is acknowledged, and they must not be changed meanwhile (arrow-js data is
+   * immutable by convention; do not reuse a typed array you built a vector from).
    */
   writeArrow(table: arrow.Table): WriteResultHandle {
     this.ensureOpen();
@@ -360,18 +367,22 @@ export class AppendWriter implements BatchOwner {
       for (const b of batches) for (let i = 0; i < b.numRows; i++) rows.push(this.coerce(arrowRowValues(b, i)));
       for (const values of rows) handles.push(this.enqueueRow(values));
     } else {
-      const messages: { message: Uint8Array; rows: number }[] = [];
+      const messages: { message: IpcMessageParts; rows: number }[] = [];
       for (const b of batches) this.encodeSplit(b, messages);
       for (const m of messages) handles.push(this.enqueuePrebuilt(m.message, m.rows));
     }
     return combineHandles(handles);
   }
 
-  /** Encodes a batch, halving it until each part fits one request. */
-  private encodeSplit(batch: arrow.RecordBatch, out: { message: Uint8Array; rows: number }[]): void {
+  /**
+   * Encodes a batch, halving it until each part fits one request. Uncompressed, the
+   * message references the batch's buffers (no copy): they must stay unchanged until the
+   * write is acknowledged (arrow-js data is immutable by convention).
+   */
+  private encodeSplit(batch: arrow.RecordBatch, out: { message: IpcMessageParts; rows: number }[]): void {
     if (batch.numRows === 0) return;
-    const message = encodeArrowRecordBatch(batch, this.info.rowType, this.target.compression);
-    if (message.length + V0_RECORD_BATCH_HEADER_SIZE + REQUEST_OVERHEAD > this.maxRequestSize && batch.numRows > 1) {
+    const message = encodeArrowRecordBatchParts(batch, this.info.rowType, this.target.compression);
+    if (message.byteLength + V0_RECORD_BATCH_HEADER_SIZE + REQUEST_OVERHEAD > this.maxRequestSize && batch.numRows > 1) {
       const mid = Math.floor(batch.numRows / 2);
       this.encodeSplit(batch.slice(0, mid), out);
       this.encodeSplit(batch.slice(mid), out);
@@ -380,7 +391,7 @@ export class AppendWriter implements BatchOwner {
     out.push({ message, rows: batch.numRows });
   }
 
-  private enqueuePrebuilt(message: Uint8Array, rows: number): WriteResultHandle {
+  private enqueuePrebuilt(message: IpcMessageParts, rows: number): WriteResultHandle {
     const e: PendingWrite = { handle: new WriteResultHandle(), partitionName: undefined, partitionId: NO_PARTITION, message, rows };
     if (this.pendingHead === this.pending.length) {
       const b = this.appendPrebuilt(e, false);

@@ -1,12 +1,14 @@
 /**
  * ARROW log-format batches: rows appended column-wise into a pooled {@link ArrowBatchBuilder},
- * and pre-built Arrow messages from `writeArrowBatch`.
+ * and pre-built Arrow messages from `writeArrowBatch`. Both are sent as a header of their
+ * own followed by the message parts, so the message is never copied behind a header.
  */
 import type { RowType } from "../../metadata/data-types.js";
-import { buildArrowLogBatch } from "../../record/arrow/arrow-log.js";
 import { ArrowBatchBuilder } from "../../record/arrow/arrow-writer.js";
 import type { ArrowCompression } from "../../record/arrow/compression.js";
-import { V0_RECORD_BATCH_HEADER_SIZE } from "../../record/log-batch.js";
+import type { IpcMessageParts } from "../../record/arrow/ipc-message.js";
+import { LOG_MAGIC_VALUE_V0, V0_RECORD_BATCH_HEADER_SIZE } from "../../record/log-batch.js";
+import { LogBatchParts } from "../../record/log-batch-parts.js";
 import { type BatchTarget, RowWriteBatch, WriteBatch } from "./write-batch.js";
 
 /**
@@ -102,20 +104,17 @@ export class ArrowWriteBatch extends RowWriteBatch {
     return true;
   }
 
-  protected buildBytes(writerId: number, batchSequence: number): Uint8Array {
+  protected buildParts(writerId: number, batchSequence: number): LogBatchParts {
     const b = this.builder!;
+    // a fresh array (the builder's buffers are reused), so the batch may reference it
     const body = b.build();
     if (this.ctx.compression.type !== "NONE" && b.lastUncompressedBodyLength > 0) {
       this.ctx.estimator.update(messageBodyLength(body) / b.lastUncompressedBodyLength);
     }
-    return buildArrowLogBatch({
-      body,
-      recordCount: this.rows,
-      schemaId: this.ctx.schemaId,
-      writerId,
-      batchSequence,
-      appendOnly: true,
-    });
+    return LogBatchParts.assemble(
+      { magic: LOG_MAGIC_VALUE_V0, schemaId: this.ctx.schemaId, appendOnly: true, writerId, batchSequence, recordCount: this.rows },
+      this.rows > 0 ? [body] : [],
+    );
   }
 
   protected override release(): void {
@@ -126,12 +125,15 @@ export class ArrowWriteBatch extends RowWriteBatch {
   }
 }
 
-/** A batch made from an Arrow message the caller built (`writeArrow` / `writeArrowBatch`). */
+/**
+ * A batch made from an Arrow message the caller built (`writeArrow` / `writeArrowBatch`).
+ * The message parts reference the caller's Arrow buffers until the batch completes.
+ */
 export class PrebuiltArrowWriteBatch extends WriteBatch {
   constructor(
     target: BatchTarget,
     createdMs: number,
-    private readonly message: Uint8Array,
+    private readonly message: IpcMessageParts,
     private readonly rows: number,
     private readonly schemaId: number,
   ) {
@@ -144,17 +146,13 @@ export class PrebuiltArrowWriteBatch extends WriteBatch {
   }
 
   estimatedSizeInBytes(): number {
-    return V0_RECORD_BATCH_HEADER_SIZE + this.message.length;
+    return V0_RECORD_BATCH_HEADER_SIZE + this.message.byteLength;
   }
 
-  protected buildBytes(writerId: number, batchSequence: number): Uint8Array {
-    return buildArrowLogBatch({
-      body: this.message,
-      recordCount: this.rows,
-      schemaId: this.schemaId,
-      writerId,
-      batchSequence,
-      appendOnly: true,
-    });
+  protected buildParts(writerId: number, batchSequence: number): LogBatchParts {
+    return LogBatchParts.assemble(
+      { magic: LOG_MAGIC_VALUE_V0, schemaId: this.schemaId, appendOnly: true, writerId, batchSequence, recordCount: this.rows },
+      this.rows > 0 ? this.message.parts : [],
+    );
   }
 }

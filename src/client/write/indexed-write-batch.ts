@@ -7,6 +7,7 @@
 import type { DataType } from "../../metadata/data-types.js";
 import { ChangeType } from "../../record/change-type.js";
 import { LOG_MAGIC_VALUE_V0, V0_RECORD_BATCH_HEADER_SIZE, writeLogBatchHeader } from "../../record/log-batch.js";
+import { LogBatchParts } from "../../record/log-batch-parts.js";
 import { CompactedRowEncoder } from "../../row/compacted-row.js";
 import { IndexedRowEncoder } from "../../row/indexed-row.js";
 import { ByteWriter } from "../../util/bytes.js";
@@ -75,7 +76,7 @@ export class IndexedWriteBatch extends RowWriteBatch {
     return true;
   }
 
-  protected buildBytes(writerId: number, batchSequence: number): Uint8Array {
+  protected buildParts(writerId: number, batchSequence: number): LogBatchParts {
     const out = this.writer!.toBytes();
     writeLogBatchHeader(out, 0, out.length, {
       magic: LOG_MAGIC_VALUE_V0,
@@ -85,7 +86,7 @@ export class IndexedWriteBatch extends RowWriteBatch {
       batchSequence,
       recordCount: this.rows,
     });
-    return out;
+    return LogBatchParts.ofBytes(out);
   }
 
   protected override release(): void {

@@ -6,8 +6,10 @@
  */
 import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError, isInvalidMetadata, isRetriable } from "../../rpc/errors.js";
-import type { PbProduceLogReqForBucket, ProduceLogRequest, ProduceLogResponse } from "../../rpc/messages.js";
+import type { ProduceLogResponse } from "../../rpc/messages.js";
+import { type ProduceLogBucketParts, encodeProduceLogRequestChunks } from "../../rpc/produce-encoding.js";
 import type { ServerConnection } from "../../rpc/server-connection.js";
+import type { LogBatchParts } from "../../record/log-batch-parts.js";
 import type { Config } from "../config.js";
 import type { MetadataUpdater, NodeAddress } from "../metadata.js";
 import type { RpcClient } from "../rpc-client.js";
@@ -28,28 +30,30 @@ const REQUEST_OVERHEAD = 64;
 interface InFlightEntry {
   readonly q: BucketQueue;
   readonly batch: WriteBatch;
-  readonly records: Uint8Array;
+  /** The batch as sent: header + body parts (views, written to the socket as they are). */
+  readonly records: LogBatchParts;
 }
 
 /**
  * Requests to one server, in order: while the connection is (re)opening, requests queue
  * here and go out in the order they were made, so batch sequences arrive in order.
+ * Requests are encoded ProduceLogRequest bodies as chunks (the batches are not copied).
  */
 class NodeChannel {
   private conn: ServerConnection | undefined;
   private connecting = false;
-  private readonly queue: { req: ProduceLogRequest; resolve: (r: ProduceLogResponse) => void; reject: (e: unknown) => void }[] = [];
+  private readonly queue: { body: Uint8Array[]; resolve: (r: ProduceLogResponse) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(
     private readonly rpc: RpcClient,
     private readonly node: NodeAddress,
   ) {}
 
-  produce(req: ProduceLogRequest): Promise<ProduceLogResponse> {
+  produce(body: Uint8Array[]): Promise<ProduceLogResponse> {
     const c = this.conn;
-    if (c && !c.closed && this.queue.length === 0) return c.request(ApiKey.PRODUCE_LOG, req);
+    if (c && !c.closed && this.queue.length === 0) return c.requestParts(ApiKey.PRODUCE_LOG, body);
     return new Promise((resolve, reject) => {
-      this.queue.push({ req, resolve, reject });
+      this.queue.push({ body, resolve, reject });
       this.connect();
     });
   }
@@ -61,7 +65,7 @@ class NodeChannel {
       (c) => {
         this.connecting = false;
         this.conn = c;
-        for (const e of this.queue.splice(0)) c.request(ApiKey.PRODUCE_LOG, e.req).then(e.resolve, e.reject);
+        for (const e of this.queue.splice(0)) c.requestParts(ApiKey.PRODUCE_LOG, e.body).then(e.resolve, e.reject);
       },
       (err: unknown) => {
         this.connecting = false;
@@ -180,9 +184,9 @@ export class Sender {
           this.complete(q, b, -1);
           continue;
         }
-        let records: Uint8Array;
+        let records: LogBatchParts;
         try {
-          records = b.serialize();
+          records = b.serializeParts();
         } catch (err) {
           this.fail(q, b, err instanceof FlussError ? err : FlussError.client(`cannot encode ${b.describe()}: ${String(err)}`, err), true);
           continue;
@@ -212,7 +216,7 @@ export class Sender {
     let chunk: InFlightEntry[] = [];
     let size = REQUEST_OVERHEAD;
     for (const e of entries) {
-      const n = e.records.length + BUCKET_ENTRY_OVERHEAD;
+      const n = e.records.sizeInBytes + BUCKET_ENTRY_OVERHEAD;
       if (chunk.length > 0 && size + n > this.maxRequestSize) {
         this.sendRequest(node, tableId, chunk);
         chunk = [];
@@ -225,18 +229,23 @@ export class Sender {
   }
 
   private sendRequest(node: NodeAddress, tableId: number, entries: InFlightEntry[]): void {
-    const bucketsReq: PbProduceLogReqForBucket[] = entries.map((e) =>
+    const bucketsReq: ProduceLogBucketParts[] = entries.map((e) =>
       e.q.partitionId === undefined
-        ? { bucketId: e.q.bucketId, records: e.records }
-        : { partitionId: e.q.partitionId, bucketId: e.q.bucketId, records: e.records },
+        ? { bucketId: e.q.bucketId, records: e.records.parts }
+        : { partitionId: e.q.partitionId, bucketId: e.q.bucketId, records: e.records.parts },
     );
-    const req: ProduceLogRequest = { acks: this.acks, tableId, timeoutMs: this.timeoutMs, bucketsReq };
-    this.channel(node)
-      .produce(req)
-      .then(
-        (resp) => this.handleResponse(entries, resp),
-        (err: unknown) => this.handleRequestError(entries, err),
-      );
+    let sent: Promise<ProduceLogResponse>;
+    try {
+      const body = encodeProduceLogRequestChunks({ acks: this.acks, tableId, timeoutMs: this.timeoutMs, bucketsReq });
+      sent = this.channel(node).produce(body);
+    } catch (err) {
+      // an unencodable request fails as a rejected send would (asynchronously)
+      sent = Promise.reject(err);
+    }
+    sent.then(
+      (resp) => this.handleResponse(entries, resp),
+      (err: unknown) => this.handleRequestError(entries, err),
+    );
   }
 
   private channel(node: NodeAddress): NodeChannel {

@@ -3,9 +3,14 @@
  * Rows are added until the batch is full or drained; the bytes are built when the sender
  * first drains it, and the writer id / batch sequence (idempotence) are stamped into the
  * header at send time (re-stamped, with a fresh CRC, if they change before a retry).
+ *
+ * A built batch is a {@link LogBatchParts}: its own header followed by body parts, which
+ * for pre-built Arrow batches are views of the caller's Arrow buffers (held, unchanged,
+ * until the batch completes), so big batches reach the socket without being copied.
  */
 import { FlussError } from "../../rpc/errors.js";
-import { MAGIC_OFFSET, NO_BATCH_SEQUENCE, NO_WRITER_ID, logBatchLayout, updateLogBatchCrc } from "../../record/log-batch.js";
+import { NO_BATCH_SEQUENCE, NO_WRITER_ID } from "../../record/log-batch.js";
+import type { LogBatchParts } from "../../record/log-batch-parts.js";
 import { BatchResult } from "./write-handle.js";
 
 /** Where a batch goes, and the per-bucket send state the accumulator and sender keep. */
@@ -47,7 +52,7 @@ export abstract class WriteBatch {
   reservedBytes = 0;
   private owners: BatchOwner[] | undefined;
   private lastOwner: BatchOwner | undefined;
-  private bytes: Uint8Array | undefined;
+  private built: LogBatchParts | undefined;
 
   constructor(
     readonly target: BatchTarget,
@@ -60,8 +65,8 @@ export abstract class WriteBatch {
   /** Estimated serialized size in bytes. */
   abstract estimatedSizeInBytes(): number;
 
-  /** Serializes the whole log batch (header with the given writer id and sequence, CRC). */
-  protected abstract buildBytes(writerId: number, batchSequence: number): Uint8Array;
+  /** Builds the whole log batch (header with the given writer id and sequence, CRC). */
+  protected abstract buildParts(writerId: number, batchSequence: number): LogBatchParts;
 
   /** Releases builders (called once the batch is built or abandoned). */
   protected release(): void {}
@@ -81,36 +86,33 @@ export abstract class WriteBatch {
 
   /** Whether the bytes were built already (the batch is closed for appends). */
   get isBuilt(): boolean {
-    return this.bytes !== undefined;
+    return this.built !== undefined;
   }
 
   /**
-   * The batch bytes with the current {@link writerId} and {@link batchSequence} in the
-   * header. Builds (and closes) the batch on first call.
+   * The batch with the current {@link writerId} and {@link batchSequence} in the header.
+   * Builds (and closes) the batch on first call; later calls re-stamp only the header.
    */
-  serialize(): Uint8Array {
-    let b = this.bytes;
+  serializeParts(): LogBatchParts {
+    let b = this.built;
     if (!b) {
       this.closed = true;
-      b = this.bytes = this.buildBytes(this.writerId, this.batchSequence);
+      b = this.built = this.buildParts(this.writerId, this.batchSequence);
       this.release();
       return b;
     }
-    const layout = logBatchLayout(b[MAGIC_OFFSET]!);
-    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    const writerId = Number(view.getBigInt64(layout.writerId, true));
-    const seq = view.getInt32(layout.batchSequence, true);
-    if (writerId !== this.writerId || seq !== this.batchSequence) {
-      view.setBigInt64(layout.writerId, BigInt(this.writerId), true);
-      view.setInt32(layout.batchSequence, this.batchSequence, true);
-      updateLogBatchCrc(b, 0);
-    }
+    b.stamp(this.writerId, this.batchSequence);
     return b;
+  }
+
+  /** As {@link serializeParts}, as one array (a copy when the batch has several parts). */
+  serialize(): Uint8Array {
+    return this.serializeParts().toBytes();
   }
 
   /** Size of the built bytes (or the estimate before building). */
   get sizeInBytes(): number {
-    return this.bytes ? this.bytes.length : this.estimatedSizeInBytes();
+    return this.built ? this.built.sizeInBytes : this.estimatedSizeInBytes();
   }
 
   /** Completes every row as acknowledged. */

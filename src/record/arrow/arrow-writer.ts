@@ -10,7 +10,13 @@ import { type RowType, typeToString } from "../../metadata/data-types.js";
 import { FlussError } from "../../rpc/errors.js";
 import { type ArrowColumn, createArrowColumn } from "./arrow-columns.js";
 import type { ArrowCompression } from "./compression.js";
-import { type IpcFieldNode, serializeRecordBatchMessage } from "./ipc-message.js";
+import {
+  type IpcFieldNode,
+  type IpcMessageParts,
+  concatMessageParts,
+  serializeRecordBatchMessage,
+  serializeRecordBatchMessageParts,
+} from "./ipc-message.js";
 
 /**
  * Appends rows of canonical values column by column into growable typed buffers and
@@ -82,6 +88,15 @@ export function estimatedMetadataLength(nodes: number, buffers: number): number 
  * Returns empty bytes for a batch without rows.
  */
 export function encodeArrowRecordBatch(batch: RecordBatch, rowType: RowType, compression: ArrowCompression): Uint8Array {
+  return concatMessageParts(encodeArrowRecordBatchParts(batch, rowType, compression));
+}
+
+/**
+ * As {@link encodeArrowRecordBatch}, but as parts that reference the batch's own buffers
+ * (uncompressed) instead of copying them: arrow-js data is immutable by convention, and
+ * the caller must keep it unchanged while the parts are in use. No parts for zero rows.
+ */
+export function encodeArrowRecordBatchParts(batch: RecordBatch, rowType: RowType, compression: ArrowCompression): IpcMessageParts {
   if (batch.numCols !== rowType.fields.length) {
     throw FlussError.client(
       `Arrow batch has ${batch.numCols} columns but the table has ${rowType.fields.length}`,
@@ -96,11 +111,11 @@ export function encodeArrowRecordBatch(batch: RecordBatch, rowType: RowType, com
       );
     }
   });
-  if (batch.numRows === 0) return new Uint8Array(0);
+  if (batch.numRows === 0) return { parts: [], byteLength: 0 };
   const assembler = VectorAssembler.assemble(batch);
   const nodes: IpcFieldNode[] = assembler.nodes.map((n) => ({ length: Number(n.length), nullCount: Number(n.nullCount) }));
   const buffers = assembler.buffers.map((b) =>
     b instanceof Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
   );
-  return serializeRecordBatchMessage(batch.numRows, nodes, buffers, compression);
+  return serializeRecordBatchMessageParts(batch.numRows, nodes, buffers, compression);
 }

@@ -100,16 +100,28 @@ export function encodeRecordBatchMetadata(
   return out;
 }
 
+/** An encapsulated Arrow message as parts: metadata, then body buffers and padding. */
+export interface IpcMessageParts {
+  /** Non-empty byte ranges whose concatenation is the message. */
+  readonly parts: Uint8Array[];
+  /** Total bytes of the message. */
+  readonly byteLength: number;
+}
+
+/** Zero bytes that pad body buffers to 8 (only ever read). */
+const PADDING = new Uint8Array(8);
+
 /**
- * Serializes a RecordBatch message from its field nodes and raw (uncompressed) body
- * buffers in Arrow pre-order, compressing every buffer when `compression` is not NONE.
+ * A RecordBatch message from its field nodes and raw (uncompressed) body buffers in Arrow
+ * pre-order, as parts: the body buffers are referenced, not copied (compressed ones are
+ * fresh arrays), so the caller must not change them while the parts are in use.
  */
-export function serializeRecordBatchMessage(
+export function serializeRecordBatchMessageParts(
   length: number,
   nodes: readonly IpcFieldNode[],
   rawBuffers: readonly Uint8Array[],
   compression: ArrowCompression,
-): Uint8Array {
+): IpcMessageParts {
   const codec = arrowCodecId(compression);
   const bodyParts = codec < 0 ? rawBuffers : rawBuffers.map((buf) => encodeCompressedBuffer(compression, buf));
   const regions: IpcBufferRegion[] = new Array(bodyParts.length);
@@ -120,10 +132,38 @@ export function serializeRecordBatchMessage(
     bodyLength += align8(len);
   }
   const meta = encodeRecordBatchMetadata(length, nodes, regions, codec, bodyLength);
-  const out = new Uint8Array(meta.length + bodyLength);
-  out.set(meta, 0);
-  for (let i = 0; i < bodyParts.length; i++) out.set(bodyParts[i]!, meta.length + regions[i]!.offset);
+  const parts: Uint8Array[] = [meta];
+  for (const b of bodyParts) {
+    if (b.length === 0) continue;
+    parts.push(b);
+    const pad = align8(b.length) - b.length;
+    if (pad > 0) parts.push(PADDING.subarray(0, pad));
+  }
+  return { parts, byteLength: meta.length + bodyLength };
+}
+
+/** Concatenates message parts into one new array. */
+export function concatMessageParts(message: IpcMessageParts): Uint8Array {
+  const out = new Uint8Array(message.byteLength);
+  let pos = 0;
+  for (const p of message.parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
   return out;
+}
+
+/**
+ * Serializes a RecordBatch message from its field nodes and raw (uncompressed) body
+ * buffers in Arrow pre-order, compressing every buffer when `compression` is not NONE.
+ */
+export function serializeRecordBatchMessage(
+  length: number,
+  nodes: readonly IpcFieldNode[],
+  rawBuffers: readonly Uint8Array[],
+  compression: ArrowCompression,
+): Uint8Array {
+  return concatMessageParts(serializeRecordBatchMessageParts(length, nodes, rawBuffers, compression));
 }
 
 /**
