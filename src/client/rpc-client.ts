@@ -8,9 +8,21 @@ import type { Config, HostPort } from "./config.js";
  */
 export class RpcClient {
   private readonly connections = new Map<string, Promise<ServerConnection>>();
+  /** Established connections, for callers that must not wait a microtask (fetch loop). */
+  private readonly established = new Map<string, ServerConnection>();
   private closed = false;
 
   constructor(private readonly config: Config) {}
+
+  /**
+   * The established, open connection to `node`, or undefined (then use {@link connection}).
+   * Synchronous, so a request can be written before queued promise callbacks run.
+   */
+  openConnection(node: HostPort): ServerConnection | undefined {
+    if (this.closed) return undefined;
+    const conn = this.established.get(`${node.host}:${node.port}`);
+    return conn && !conn.closed ? conn : undefined;
+  }
 
   /** The live connection to `node`, connecting (and handshaking) if needed. */
   async connection(node: HostPort): Promise<ServerConnection> {
@@ -34,10 +46,14 @@ export class RpcClient {
     });
     this.connections.set(key, pending);
     pending.then(
-      (conn) =>
+      (conn) => {
+        if (this.closed) return;
+        this.established.set(key, conn);
         conn.onClose(() => {
           if (this.connections.get(key) === pending) this.connections.delete(key);
-        }),
+          if (this.established.get(key) === conn) this.established.delete(key);
+        });
+      },
       () => {
         if (this.connections.get(key) === pending) this.connections.delete(key);
       },
@@ -55,6 +71,7 @@ export class RpcClient {
       );
     }
     this.connections.clear();
+    this.established.clear();
   }
 
   get isClosed(): boolean {

@@ -112,6 +112,11 @@ test("log: maxBytes limits whole batches, minOneBatch returns an oversized first
     assert.equal((await log.read(0, 2 * 148 + 10)).records.length, 2 * 148);
     assert.deepEqual(offsets((await log.read(1, 10)).records), [[1, 1]]);
     assert.equal((await log.read(1, 10, { minOneBatch: false })).records.length, 0);
+    // a partial first read (more than a header, less than the batch) is completed, not redone
+    const partial = (await log.read(2, 100)).records;
+    assert.deepEqual(offsets(partial), [[2, 2]]);
+    assert.deepEqual(partial, (await log.read(2, 148)).records);
+    assert.equal((await log.read(4, 100, { upTo: 4 })).records.length, 0);
     // upTo caps the read below the high watermark
     assert.deepEqual(offsets((await log.read(0, 1 << 20, { upTo: 2 })).records), [
       [0, 0],

@@ -387,24 +387,28 @@ export class LogFetcher {
       this.nodesInFlight.delete(nodeId);
       for (const { state } of sent) state.inFlight = false;
     };
-    this.ctx.rpc
-      .connection(node)
-      .then((conn) => conn.request(ApiKey.FETCH_LOG, request))
-      .then(
-        (resp) => {
-          done();
-          if (this.closed) return;
-          this.nodeRetryAt.delete(nodeId);
-          this.handleResponse(resp, sent);
-          this.schedule();
-        },
-        (err: unknown) => {
-          done();
-          if (this.closed) return;
-          this.handleRequestError(nodeId, err, sent);
-          this.schedule();
-        },
-      );
+    // Written synchronously when the connection is up: the response handler below calls
+    // this before the scanner's queued continuation decodes the previous response.
+    const open = this.ctx.rpc.openConnection(node);
+    const response = open
+      ? open.request(ApiKey.FETCH_LOG, request)
+      : this.ctx.rpc.connection(node).then((conn) => conn.request(ApiKey.FETCH_LOG, request));
+    response.then(
+      (resp) => {
+        done();
+        if (this.closed) return;
+        this.nodeRetryAt.delete(nodeId);
+        this.handleResponse(resp, sent);
+        // at once, not in a microtask: the pollers woken by handleResponse run first otherwise
+        this.sendFetches();
+      },
+      (err: unknown) => {
+        done();
+        if (this.closed) return;
+        this.handleRequestError(nodeId, err, sent);
+        this.schedule();
+      },
+    );
   }
 
   private handleRequestError(nodeId: number, err: unknown, sent: readonly { state: BucketState }[]): void {

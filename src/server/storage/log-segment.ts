@@ -64,8 +64,19 @@ export function storageError(what: string, file: string, cause: unknown): FlussE
 
 /** Reads up to `length` bytes at `position` (fewer only at end of file). */
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
-  let got = 0;
+  return readInto(handle, position, uninitialized(length), 0);
+}
+
+/** A plain Uint8Array of `length` bytes, not zero-filled (every byte returned gets read into). */
+function uninitialized(length: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(length);
+  return new Uint8Array(b.buffer, b.byteOffset, length);
+}
+
+/** Fills `out[from..]` from the file at `position + from`; shorter only at end of file. */
+async function readInto(handle: FileHandle, position: number, out: Uint8Array, from: number): Promise<Uint8Array> {
+  const length = out.length;
+  let got = from;
   while (got < length) {
     const { bytesRead } = await handle.read(out, got, length - got, position + got);
     if (bytesRead === 0) break;
@@ -368,7 +379,13 @@ export class LogSegment {
         pos += size;
       }
       if (pos > 0 || !minOneBatch) return buf.subarray(0, pos);
-      // the first batch alone exceeds maxBytes: return it whole
+      // the first batch alone exceeds maxBytes: return it whole, reading only what is missing
+      if (buf.length >= V2_RECORD_BATCH_HEADER_SIZE) {
+        if (new LogBatchView(buf, 0).baseOffset >= upTo) return new Uint8Array(0);
+        const whole = uninitialized(Math.min(LOG_OVERHEAD + readInt32LE(buf, LENGTH_OFFSET), end - position));
+        whole.set(buf.subarray(0, Math.min(buf.length, whole.length)));
+        return await readInto(this.handle, position, whole, Math.min(buf.length, whole.length));
+      }
       const header = await readAt(this.handle, position, Math.min(end - position, V2_RECORD_BATCH_HEADER_SIZE));
       const first = new LogBatchView(header, 0);
       if (first.baseOffset >= upTo) return new Uint8Array(0);
