@@ -5,8 +5,6 @@ import {
   EARLIEST_OFFSET,
   ErrorCode,
   FlussError,
-  Schema,
-  TableDescriptor,
   TablePath,
   type FlussAdmin,
   type FlussConnection,
@@ -15,25 +13,9 @@ import {
 import { ApiKey } from "../../src/rpc/api-keys.js";
 import { ServerConnection } from "../../src/rpc/server-connection.js";
 import type { ScanRecords } from "../../src/client/scan/scan-records.js";
+import { rejectsWith } from "../helpers/assert.js";
+import { createTestTable, type TestTableOptions } from "../helpers/tables.js";
 import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
-
-const schema = () =>
-  new Schema(
-    new arrow.Schema([
-      new arrow.Field("id", new arrow.Int32(), false),
-      new arrow.Field("name", new arrow.Utf8(), true),
-      new arrow.Field("amount", new arrow.Int64(), true),
-    ]),
-  );
-
-async function expectFlussError(p: Promise<unknown>, code: number, pattern?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof FlussError, `expected FlussError, got ${String(err)}`);
-    assert.equal(err.code, code, `expected code ${code}, got ${err.code} (${err.name}: ${err.message})`);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  });
-}
 
 /** Reads every record of the table (all buckets, or one partition's buckets) until `n` arrived. */
 /** An Arrow table from columns (typed arrays become vectors of their type). */
@@ -83,33 +65,9 @@ describe("append writer (e2e)", () => {
   let admin: FlussAdmin;
   const db = uniqueName("write_db");
 
-  async function createTable(
-    name: string,
-    options: { buckets?: number; format?: "ARROW" | "INDEXED"; compression?: string; partitioned?: boolean; bucketKey?: string[] } = {},
-  ): Promise<FlussTable> {
-    const path = new TablePath(db, name);
-    const s = options.partitioned
-      ? new Schema(
-          new arrow.Schema([
-            new arrow.Field("id", new arrow.Int32(), false),
-            new arrow.Field("name", new arrow.Utf8(), true),
-            new arrow.Field("amount", new arrow.Int64(), true),
-            new arrow.Field("region", new arrow.Utf8(), false),
-          ]),
-        )
-      : schema();
-    await admin.createTable(
-      path,
-      new TableDescriptor(s, {
-        bucketCount: options.buckets ?? 1,
-        ...(options.bucketKey ? { bucketKeys: options.bucketKey } : {}),
-        ...(options.format ? { logFormat: options.format } : {}),
-        ...(options.compression ? { properties: { "table.log.arrow.compression.type": options.compression } } : {}),
-        ...(options.partitioned ? { partitionKeys: ["region"] } : {}),
-      }),
-    );
-    return conn.getTable(path);
-  }
+
+  const createTable = (name: string, options: TestTableOptions = {}): Promise<FlussTable> =>
+    createTestTable(conn, db, name, options);
 
   before(async () => {
     cluster = await startTestCluster();
@@ -268,8 +226,8 @@ describe("append writer (e2e)", () => {
     const writer = await table.newAppendWriter();
     for (let i = 0; i < 50; i++) writer.append({ id: i, name: `n${i}`, amount: 1n, region: i % 2 ? "US" : "EU" });
     const missing = writer.append({ id: 99, region: "ASIA" });
-    await expectFlussError(missing.wait(), ErrorCode.PARTITION_NOT_EXISTS, /ASIA/);
-    await expectFlussError(writer.flush(), ErrorCode.PARTITION_NOT_EXISTS, /region=ASIA/);
+    await rejectsWith(missing.wait(), ErrorCode.PARTITION_NOT_EXISTS, /ASIA/);
+    await rejectsWith(writer.flush(), ErrorCode.PARTITION_NOT_EXISTS, /region=ASIA/);
     await writer.flush(); // the error was reported once
     const parts = await admin.listPartitionInfos(table.info.tablePath);
     const us = parts.find((p) => p.partitionName === "US")!;
@@ -318,7 +276,7 @@ describe("append writer (e2e)", () => {
       const writer = await table.newAppendWriter();
       writer.append({ id: 1, region: "NOPE" });
       void writer.append({ id: 2, region: "NOPE" }).wait();
-      await expectFlussError(writer.flush(), ErrorCode.PARTITION_NOT_EXISTS);
+      await rejectsWith(writer.flush(), ErrorCode.PARTITION_NOT_EXISTS);
       await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(unhandled, []);
       await writer.close();

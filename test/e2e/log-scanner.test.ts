@@ -11,6 +11,7 @@ import {
   TablePath,
   type FlussAdmin,
   type FlussConnection,
+  type FlussTable,
   type TableInfo,
   Decimal,
   Timestamp,
@@ -22,16 +23,8 @@ import { buildArrowLogBatch } from "../../src/record/arrow/arrow-log.js";
 import { buildIndexedLogBatch } from "../../src/record/indexed-log.js";
 import type { LogScanner } from "../../src/client/scan/log-scanner.js";
 import type { ScanRecord } from "../../src/client/scan/scan-records.js";
+import { createTestTable, type TestTableOptions } from "../helpers/tables.js";
 import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
-
-const schema = () =>
-  new Schema(
-    new arrow.Schema([
-      new arrow.Field("id", new arrow.Int32(), false),
-      new arrow.Field("name", new arrow.Utf8(), true),
-      new arrow.Field("amount", new arrow.Int64(), true),
-    ]),
-  );
 
 type Row = [number, string | null, bigint];
 const rowsFrom = (start: number, n: number): Row[] =>
@@ -93,28 +86,9 @@ describe("log scanner (e2e)", () => {
     return b.baseOffset!;
   }
 
-  async function createTable(name: string, options: { buckets?: number; format?: "ARROW" | "INDEXED"; partitioned?: boolean } = {}) {
-    const path = new TablePath(db, name);
-    const s = options.partitioned
-      ? new Schema(
-          new arrow.Schema([
-            new arrow.Field("id", new arrow.Int32(), false),
-            new arrow.Field("name", new arrow.Utf8(), true),
-            new arrow.Field("amount", new arrow.Int64(), true),
-            new arrow.Field("region", new arrow.Utf8(), false),
-          ]),
-        )
-      : schema();
-    await admin.createTable(
-      path,
-      new TableDescriptor(s, {
-        bucketCount: options.buckets ?? 1,
-        ...(options.format ? { logFormat: options.format } : {}),
-        ...(options.partitioned ? { partitionKeys: ["region"] } : {}),
-      }),
-    );
-    return conn.getTable(path);
-  }
+
+  const createTable = (name: string, options: TestTableOptions = {}): Promise<FlussTable> =>
+    createTestTable(conn, db, name, options);
 
   before(async () => {
     cluster = await startTestCluster();
