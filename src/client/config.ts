@@ -25,6 +25,7 @@ const OPTIONS = {
   "writer.acks": { kind: "enum", default: "all", values: ["all", "-1", "0", "1"], doc: "Acknowledgment setting (`all` waits for all replicas)." },
   "writer.retries": { kind: "int", default: 2147483647, min: 0, doc: "Number of retries of a failed write batch." },
   "writer.batch.size": { kind: "int", default: 2 * MiB, min: 1024, doc: "Target size in bytes of one write batch per bucket." },
+  "writer.delivery.timeout.ms": { kind: "int", default: 120_000, min: 1, doc: "How long a write may take, retries included, before its handle fails." },
   "writer.batch.timeout.ms": { kind: "int", default: 100, min: 0, doc: "Linger: how long a non-full batch waits for more rows." },
   "writer.buffer.memory.size": { kind: "int", default: 64 * MiB, min: 64 * 1024, doc: "Bytes of unsent rows the writer may hold before appends wait." },
   "writer.max.inflight.requests.per.bucket": { kind: "int", default: 5, min: 1, doc: "Write requests in flight per bucket." },

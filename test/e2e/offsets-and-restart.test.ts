@@ -177,3 +177,49 @@ describe("local cluster restart", { skip: EXTERNAL_SERVERS !== undefined }, () =
     await conn.close();
   });
 });
+
+describe("writer when the cluster goes away", { skip: EXTERNAL_SERVERS !== undefined }, () => {
+  test("acknowledged rows stay; pending ones fail within writer.delivery.timeout.ms, naming the table", async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "flussjs-gone-"));
+    try {
+      const cluster = await LocalCluster.start({ dataDir });
+      const conn = await FlussConnection.connect(
+        new Config({
+          "bootstrap.servers": cluster.bootstrapServers,
+          "writer.delivery.timeout.ms": 1500,
+          "connect.timeout.ms": 500,
+          "request.timeout.ms": 500,
+        }),
+      );
+      const tp = new TablePath("fluss", "gone");
+      await conn.getAdmin().createTable(tp, new TableDescriptor(schema, { bucketCount: 1 }));
+      const writer = await (await conn.getTable(tp)).newAppendWriter();
+      await writer.append({ id: 1, name: "kept" }).wait();
+      await cluster.close();
+      const started = Date.now();
+      const pending = writer.append({ id: 2, name: "lost" });
+      await assert.rejects(pending.wait(), (err: unknown) => {
+        assert.ok(err instanceof FlussError);
+        // no leader reachable, or the last send's network error, depending on timing
+        assert.ok([ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, ErrorCode.NETWORK_EXCEPTION].includes(err.code as 1), err.name);
+        assert.match(err.message, /fluss\.gone/);
+        assert.match(err.message, /writer\.delivery\.timeout\.ms/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 10_000, "failed within a bounded time");
+      await assert.rejects(writer.flush());
+      await conn.close().catch(() => undefined);
+
+      // the acknowledged row survived
+      const again = await LocalCluster.start({ dataDir });
+      const conn2 = await FlussConnection.connect(new Config({ "bootstrap.servers": again.bootstrapServers }));
+      const scanner = await (await conn2.getTable(tp)).newScan().createBatchScanner();
+      scanner.subscribe(0, EARLIEST_OFFSET);
+      assert.deepEqual((await scanner.toRows()).map((r) => r.id), [1]);
+      await conn2.close();
+      await again.close();
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

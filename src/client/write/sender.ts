@@ -89,6 +89,7 @@ export class Sender {
   private readonly timeoutMs: number;
   private readonly maxRequestSize: number;
   private readonly retries: number;
+  private readonly deliveryTimeoutMs: number;
 
   constructor(
     private readonly accumulator: RecordAccumulator,
@@ -101,6 +102,7 @@ export class Sender {
     this.timeoutMs = config.get("request.timeout.ms");
     this.maxRequestSize = config.get("request.max.size");
     this.retries = config.get("writer.retries");
+    this.deliveryTimeoutMs = config.get("writer.delivery.timeout.ms");
     accumulator.onReady = () => this.wakeup();
     accumulator.onLinger = (at) => this.wakeAt(at);
   }
@@ -162,6 +164,8 @@ export class Sender {
       }
       const leader = this.metadata.leaderFor(q.tableId, q.partitionId, q.bucketId);
       if (!leader) {
+        this.expireWaiting(q, now);
+        if (batches.length === 0) continue;
         const at = this.refreshMetadata(q, now);
         if (at > now) nextWake = Math.min(nextWake, at);
         continue;
@@ -313,6 +317,11 @@ export class Sender {
       this.fail(q, batch, batchError(batch, code, `${message ?? ""} (gave up after ${batch.attempts} attempts)`, cause), false);
       return;
     }
+    if (Date.now() - batch.createdMs >= this.deliveryTimeoutMs) {
+      const why = `${message ?? ""} (not acknowledged within writer.delivery.timeout.ms = ${this.deliveryTimeoutMs} ms, ${batch.attempts} attempts)`;
+      this.fail(q, batch, batchError(batch, code, why, cause), false);
+      return;
+    }
     const backoff = Math.min(MAX_RETRY_BACKOFF_MS, RETRY_BACKOFF_MS * 2 ** Math.min(10, batch.attempts - 1));
     batch.retryAtMs = Date.now() + backoff;
     this.accumulator.reenqueue(q, batch);
@@ -330,6 +339,20 @@ export class Sender {
     this.idempotence.onFinalFailure(q.sequences, batch, q.batches, definite);
     batch.fail(error);
     this.accumulator.batchDone(batch);
+  }
+
+  /**
+   * Fails the batches of a leaderless queue that waited longer than the delivery timeout
+   * (e.g. the cluster is gone), so `flush()` and handles never wait forever.
+   */
+  private expireWaiting(q: BucketQueue, now: number): void {
+    while (q.batches.length > 0 && now - q.batches[0]!.createdMs >= this.deliveryTimeoutMs) {
+      const b = q.batches.shift()!;
+      const why = `no leader reachable for ${this.deliveryTimeoutMs} ms (writer.delivery.timeout.ms)`;
+      this.fail(q, b, batchError(b, ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, why, undefined), b.attempts === 0);
+    }
+    if (q.batches.length === 0) this.accumulator.active.delete(q);
+    else this.wakeAt(q.batches[0]!.createdMs + this.deliveryTimeoutMs);
   }
 
   /** Fails the unsent batches of a queue (its table or partition is gone). */
