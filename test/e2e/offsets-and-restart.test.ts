@@ -223,3 +223,35 @@ describe("writer when the cluster goes away", { skip: EXTERNAL_SERVERS !== undef
     }
   });
 });
+
+describe("scanner when the cluster goes away", { skip: EXTERNAL_SERVERS !== undefined }, () => {
+  test("toArrow() fails within request.timeout.ms instead of waiting forever", async () => {
+    const cluster = await LocalCluster.start();
+    const conn = await FlussConnection.connect(
+      new Config({ "bootstrap.servers": cluster.bootstrapServers, "request.timeout.ms": 1000, "connect.timeout.ms": 500 }),
+    );
+    const tp = new TablePath("fluss", "vanishing");
+    await conn.getAdmin().createTable(tp, new TableDescriptor(schema, { bucketCount: 1 }));
+    const table = await conn.getTable(tp);
+    const writer = await table.newAppendWriter();
+    for (let i = 0; i < 20_000; i++) writer.append({ id: i, name: `row ${i}` });
+    await writer.flush();
+    const scanner = await table.newScan().createBatchScanner();
+    scanner.subscribe(0, EARLIEST_OFFSET);
+    await scanner.pollBatches(0); // offsets resolved while the cluster is up
+    const reading = scanner.toArrow().then(
+      () => assert.fail("toArrow() should have failed"),
+      (err: unknown) => err,
+    );
+    await cluster.close();
+    const started = Date.now();
+    await assert.rejects(reading.then((err) => Promise.reject(err)), (err: unknown) => {
+      // either the stop offsets could not be listed, or the read stalled: both name the problem
+      assert.ok(err instanceof FlussError, String(err));
+      assert.ok([ErrorCode.REQUEST_TIME_OUT, ErrorCode.NETWORK_EXCEPTION].includes(err.code as 1), `${err.name}: ${err.message}`);
+      return true;
+    });
+    assert.ok(Date.now() - started < 15_000);
+    await conn.close().catch(() => undefined);
+  });
+});

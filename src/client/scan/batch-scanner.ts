@@ -4,7 +4,7 @@
  */
 import * as arrow from "apache-arrow";
 import type { TableBucket } from "../../metadata/cluster.js";
-import { FlussError } from "../../rpc/errors.js";
+import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { OffsetSpec } from "../offsets.js";
 import { ArrowRowConverter } from "./arrow-rows.js";
 import type { DrainedBatch } from "./log-fetcher.js";
@@ -153,6 +153,10 @@ export class BatchScanner extends ScannerBase {
       if (buckets.length === 0) return [];
       const stops = await this.latestOffsets(buckets);
       const maxBytes = this.ctx.config.get("scanner.log.fetch.max-bytes");
+      // a one-shot read must end: without progress for a request timeout (e.g. the
+      // cluster is gone and the fetcher keeps retrying), give up with a clear error
+      const stallMs = this.ctx.config.get("request.timeout.ms");
+      let progressAt = Date.now();
       const out: arrow.RecordBatch[] = [];
       for (;;) {
         const pending = buckets.filter((b) => {
@@ -163,10 +167,18 @@ export class BatchScanner extends ScannerBase {
         const drained = this.fetcher.drain(maxBytes, stops);
         if (drained.length > 0) {
           for (const b of this.decode(drained)) out.push(b.batch);
+          progressAt = Date.now();
           continue;
         }
         const err = this.fetcher.pendingError();
         if (err) throw err;
+        if (Date.now() - progressAt > stallMs) {
+          const names = pending.map((b) => (b.partitionId === undefined ? `bucket ${b.bucket}` : `partition ${b.partitionId} bucket ${b.bucket}`));
+          throw new FlussError(
+            ErrorCode.REQUEST_TIME_OUT,
+            `reading ${this.info.tablePath.toString()} made no progress for ${stallMs} ms (request.timeout.ms) on ${names.join(", ")}`,
+          );
+        }
         if (this.fetcher.isClosed) throw FlussError.client("the scanner was closed while reading");
         if (signal?.aborted) throw FlussError.client("toArrow() was aborted", signal.reason);
         // what is buffered (if anything) lies beyond the stop offsets: wait for more
