@@ -335,3 +335,24 @@ test("zero-record ARROW batch is header only", () => {
   assert.equal(readArrowLogBatch(v, toArrowSchema(rt)).batch, null);
   assert.equal(projectArrowLogBatch(log, rt, [0]).length, 48);
 });
+
+test("TIMESTAMP(6) far from 1970 is written as Java's exact long micros (ms·1000 + nanos/1000)", () => {
+  // Java ArrowTimestampNtzWriter: epochMillis * 1000 + nanoOfMillis / 1000 in long arithmetic.
+  // 9999-12-31T23:59:59.999999 used to round to 10000-01-01T00:00:00 through a double.
+  const rt = DataTypes.ROW([
+    { name: "ts6", type: DataTypes.TIMESTAMP(6) },
+    { name: "ltz4", type: DataTypes.TIMESTAMP_LTZ(4) },
+  ]);
+  const cases: [Timestamp, bigint][] = [
+    [new Timestamp(253_402_300_799_999, 999_999), 253_402_300_799_999_999n],
+    [new Timestamp(-62_135_596_800_000, 123_999), -62_135_596_799_999_877n],
+    [new Timestamp(1_700_000_000_123, 456_789), 1_700_000_000_123_456n],
+  ];
+  const b = new ArrowBatchBuilder(rt);
+  for (const [t] of cases) b.append([t, t]);
+  const batch = decodeArrowRecordBatch(b.build(), toArrowSchema(rt));
+  for (let c = 0; c < 2; c++) {
+    const values = batch.getChildAt(c)!.data[0]!.values as BigInt64Array;
+    cases.forEach(([, micros], r) => assert.equal(values[r], micros, `column ${c} row ${r}`));
+  }
+});

@@ -428,7 +428,14 @@ export function createArrowColumn(type: DataType): ArrowColumn {
       if (p === 0) return new Int64Column((c, v, i) => c.setNumber(i, Math.trunc(epochMillis(v) / 1000)));
       if (p <= 3) return new Int64Column((c, v, i) => c.setNumber(i, epochMillis(v)));
       if (p <= 6) {
-        return new Int64Column((c, v, i) => c.setNumber(i, epochMillis(v) * 1000 + Math.floor(nanosOf(v) / 1000)));
+        return new Int64Column((c, v, i) => {
+          const ms = epochMillis(v);
+          const micros = ms * 1000 + Math.floor(nanosOf(v) / 1000);
+          // Beyond ~±285 years from 1970 (e.g. the 9999-12-31 sentinel) ms·1000 is no longer
+          // an exact double: fall back to bigint so the value is Java's exact long.
+          if (Number.isSafeInteger(micros)) c.setNumber(i, micros);
+          else c.setBig(i, BigInt(ms) * 1000n + BigInt(Math.floor(nanosOf(v) / 1000)));
+        });
       }
       // ms·10^6 leaves the safe-integer range: use bigint
       return new Int64Column((c, v, i) => c.setBig(i, BigInt(epochMillis(v)) * 1_000_000n + BigInt(nanosOf(v))));
