@@ -28,11 +28,17 @@ export interface RpcServerOptions {
   port: number;
   /** Largest request frame accepted (Java: netty.server.max-request-size, 100 MiB). */
   maxFrameBytes?: number;
+  /**
+   * Response bytes a connection may have queued unsent before the server stops reading its
+   * requests (until the client reads): a client that never reads cannot exhaust memory (16 MiB).
+   */
+  maxQueuedResponseBytes?: number;
   /** Called for unexpected handler failures (logged by the cluster). */
   onError?: (err: unknown, ctx?: RequestContext) => void;
 }
 
 const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
+const DEFAULT_MAX_QUEUED_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /**
  * The server side of the Fluss RPC protocol over TCP.
@@ -106,6 +112,8 @@ export class RpcServer {
       abort.abort();
     };
     socket.on("close", finish);
+    // backpressure: stop reading requests while too many response bytes wait for the client
+    socket.on("drain", () => socket.resume());
     socket.on("error", finish); // a client vanishing mid-request is normal
     socket.on("data", (chunk: Buffer) => {
       let frames: Uint8Array[];
@@ -139,7 +147,9 @@ export class RpcServer {
     }
     const { apiKey, apiVersion, requestId, body } = header;
     const send = (bytes: Uint8Array) => {
-      if (isOpen() && !socket.destroyed) socket.write(bytes);
+      if (!isOpen() || socket.destroyed) return;
+      socket.write(bytes);
+      if (socket.writableLength > (this.options.maxQueuedResponseBytes ?? DEFAULT_MAX_QUEUED_RESPONSE_BYTES)) socket.pause();
     };
     const handler = this.handlers.get(apiKey);
     if (!handler) {

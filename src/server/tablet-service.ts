@@ -65,6 +65,21 @@ function resolveBucket(state: ServerState, tableId: number, partitionId: number 
   return t;
 }
 
+/**
+ * A log closed under a request because its table or partition was dropped meanwhile is
+ * reported as the unknown bucket it now is (Java: the stopped replica), not as a storage
+ * failure; any other error is returned as is.
+ */
+function unlessDropped(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number, err: unknown): unknown {
+  if (!(err instanceof FlussError) || err.code !== ErrorCode.LOG_STORAGE_EXCEPTION) return err;
+  try {
+    resolveBucket(state, tableId, partitionId, bucket);
+  } catch (gone) {
+    return gone;
+  }
+  return err;
+}
+
 async function openTablet(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): Promise<LogTablet> {
   resolveBucket(state, tableId, partitionId, bucket);
   return state.logs.getOrCreate(tableId, partitionId, bucket);
@@ -90,8 +105,11 @@ function checkBatchesFitTable(t: TableView, records: Uint8Array): void {
         `Schema id ${schemaId} of the record batch does not exist for table ${t.databaseName}.${t.tableName} (latest is ${t.entry.schemaId}).`,
       );
     }
-    if (batch.recordCount === 0) continue;
-    const bodyStart = batch.recordsOffset + (batch.isAppendOnly ? 0 : batch.recordCount);
+    const count = batch.recordCount;
+    // a header with impossible counts or lengths is the log's to reject (CORRUPT_RECORD_EXCEPTION)
+    if (count <= 0 || batch.statisticsLength < 0) continue;
+    const bodyStart = batch.recordsOffset + (batch.isAppendOnly ? 0 : count);
+    if (bodyStart < batch.position || bodyStart > batch.endOffset) continue;
     const isArrow = bodyStart + 4 <= batch.endOffset && dv.getUint32(bodyStart, true) === ARROW_CONTINUATION;
     if (isArrow !== (t.logFormat === "ARROW")) {
       throw new FlussError(
@@ -120,7 +138,8 @@ async function produceLog(state: ServerState, req: M.ProduceLogRequest): Promise
         }
         return { ...id, baseOffset: result.baseOffset };
       } catch (err) {
-        return { ...id, ...errorFields(state, err, `appending to ${tableBucketName(req.tableId, b.partitionId, b.bucketId)}`) };
+        const why = unlessDropped(state, req.tableId, b.partitionId, b.bucketId, err);
+        return { ...id, ...errorFields(state, why, `appending to ${tableBucketName(req.tableId, b.partitionId, b.bucketId)}`) };
       }
     }),
   );
@@ -224,7 +243,8 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
         : res.records;
       entry = { ...id, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records };
     } catch (err) {
-      const fields = errorFields(state, err, `fetching ${tableBucketName(table.tableId, bucket.partitionId, bucket.bucketId)}`);
+      const why = unlessDropped(state, table.tableId, bucket.partitionId, bucket.bucketId, err);
+      const fields = errorFields(state, why, `fetching ${tableBucketName(table.tableId, bucket.partitionId, bucket.bucketId)}`);
       if (!isNonCritical(fields.errorCode)) critical = true;
       entry = { ...id, ...fields };
     }
@@ -272,7 +292,8 @@ async function listOffsets(state: ServerState, req: M.ListOffsetsRequest): Promi
         const tablet = await openTablet(state, req.tableId, req.partitionId, bucketId);
         return { bucketId, offset: await offsetOf(state, tablet, req) };
       } catch (err) {
-        return { bucketId, ...errorFields(state, err, `listing offsets of ${tableBucketName(req.tableId, req.partitionId, bucketId)}`) };
+        const why = unlessDropped(state, req.tableId, req.partitionId, bucketId, err);
+        return { bucketId, ...errorFields(state, why, `listing offsets of ${tableBucketName(req.tableId, req.partitionId, bucketId)}`) };
       }
     }),
   );

@@ -361,10 +361,16 @@ export class LogTablet {
   }
 
   private async roll(): Promise<LogSegment> {
+    // the old segment is made durable before the new file exists: recovery checks only the
+    // last segment for a torn tail, so no crash may leave an unsynced segment before another
+    try {
+      await this.segments.at(-1)?.flush();
+    } catch (e) {
+      throw storageError("Rolling segment in", this.dir, e);
+    }
     const seg = await LogSegment.create(this.dir, this.leo, this.indexIntervalBytes);
     seg.syncOnAppend = this.syncEveryAppend;
     try {
-      await this.segments.at(-1)?.flush();
       fsyncDirSync(this.dir);
     } catch (e) {
       await seg.close();
