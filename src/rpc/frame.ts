@@ -200,28 +200,32 @@ export function parseResponseFrame(frame: Uint8Array): ResponseFrame {
 export class FrameDecoder {
   private readonly lenBuf = new Uint8Array(LENGTH_PREFIX);
   private lenPos = 0;
-  private partial: Uint8Array | undefined;
-  private partialPos = 0;
+  /** Length of the frame being received (-1 when none). */
+  private frameLen = -1;
+  /** Received pieces of that frame: views of the pushed chunks, which callers never reuse. */
+  private pieces: Uint8Array[] = [];
+  private piecesLen = 0;
   private failure: FrameError | undefined;
 
   constructor(readonly maxFrameBytes: number = 0x7fffffff) {}
 
+  /**
+   * Feeds bytes from the socket; returns the frames completed by them. The chunks must not
+   * be modified afterwards (incomplete frames keep views of them until they complete, so a
+   * peer announcing a huge frame costs only what it has actually sent).
+   */
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.failure) throw this.failure;
     const frames: Uint8Array[] = [];
     const n = chunk.length;
     let off = 0;
     while (off < n) {
-      const partial = this.partial;
-      if (partial) {
-        const take = Math.min(partial.length - this.partialPos, n - off);
-        partial.set(chunk.subarray(off, off + take), this.partialPos);
-        this.partialPos += take;
+      if (this.frameLen >= 0) {
+        const take = Math.min(this.frameLen - this.piecesLen, n - off);
+        this.pieces.push(chunk.subarray(off, off + take));
+        this.piecesLen += take;
         off += take;
-        if (this.partialPos === partial.length) {
-          frames.push(partial);
-          this.partial = undefined;
-        }
+        if (this.piecesLen === this.frameLen) frames.push(this.assemble());
         continue;
       }
       let len: number;
@@ -240,17 +244,32 @@ export class FrameDecoder {
         frames.push(chunk.subarray(off, off + len));
         off += len;
       } else {
-        // Filled completely before it is handed out: skip zero-filling (frames reach ~100 MiB).
-        this.partial = Buffer.allocUnsafe(len);
-        this.partialPos = 0;
+        this.frameLen = len;
       }
     }
     return frames;
   }
 
+  /** Joins the pieces of the completed frame (one copy, into memory that needs no zero-fill). */
+  private assemble(): Uint8Array {
+    const pieces = this.pieces;
+    const frame = pieces.length === 1 ? pieces[0]! : Buffer.allocUnsafe(this.frameLen);
+    if (pieces.length > 1) {
+      let pos = 0;
+      for (const p of pieces) {
+        frame.set(p, pos);
+        pos += p.length;
+      }
+    }
+    this.pieces = [];
+    this.piecesLen = 0;
+    this.frameLen = -1;
+    return frame;
+  }
+
   /** Whether bytes of an incomplete frame are buffered. */
   get hasPartialFrame(): boolean {
-    return this.partial !== undefined || this.lenPos > 0;
+    return this.frameLen >= 0 || this.lenPos > 0;
   }
 
   private checkLength(len: number): void {
