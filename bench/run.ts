@@ -21,7 +21,7 @@ import { startClusterProcess } from "./cluster-process.js";
 const BATCH_ROWS = 65_536;
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 /** Each benchmark first runs once on a quarter of the data, so JIT and server are warm. */
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const WARMUP_ROWS = Math.max(BATCH_ROWS, Math.floor(ROWS / 4));
 
 interface Result {
