@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { goldenVectors } from "./helpers/golden.js";
 import { DataTypes, type RowType } from "../../src/metadata/data-types.js";
 import {
   KeyBucketAssigner,
@@ -13,16 +13,7 @@ import { bucketingFunction } from "../../src/row/bucketing.js";
 import { toHex } from "../../src/util/bytes.js";
 import { goldenValue, parseType } from "./helpers/type-parse.js";
 
-interface Vector {
-  id: string;
-  kind: string;
-  input: Record<string, unknown>;
-  expected: unknown;
-}
-
-const vectors = (
-  JSON.parse(readFileSync(new URL("../../../shared/spec/golden-vectors.json", import.meta.url), "utf8")) as Vector[]
-).filter((v) => v.kind === "row-to-bucket");
+const vectors = goldenVectors("row-to-bucket");
 
 describe("KeyBucketAssigner (golden row-to-bucket vectors)", () => {
   test("vectors exist", () => assert.ok(vectors.length > 10));

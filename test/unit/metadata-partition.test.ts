@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { goldenVectors } from "./helpers/golden.js";
 import { type DataType, DataTypes } from "../../src/metadata/data-types.js";
 import {
   PartitionInfo,
@@ -18,16 +18,6 @@ import { fromHex } from "../../src/util/bytes.js";
 import { Timestamp } from "../../src/row/values.js";
 import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
 
-interface Vector {
-  id: string;
-  kind: string;
-  input: Record<string, unknown>;
-  expected: unknown;
-}
-
-const vectors = JSON.parse(
-  readFileSync(new URL("../../../shared/spec/golden-vectors.json", import.meta.url), "utf8"),
-) as Vector[];
 
 const TYPES: Record<string, DataType> = {
   STRING: DataTypes.STRING(),
@@ -70,7 +60,7 @@ function canonical(type: string, v: unknown): unknown {
 }
 
 test("golden vectors: partition-value", () => {
-  const vs = vectors.filter((v) => v.kind === "partition-value");
+  const vs = goldenVectors("partition-value");
   assert.ok(vs.length >= 32);
   for (const v of vs) {
     const type = v.input.type as string;
@@ -80,7 +70,7 @@ test("golden vectors: partition-value", () => {
 });
 
 test("golden vectors: partition-name and qualified name", () => {
-  const vs = vectors.filter((v) => v.kind === "partition-name" || v.kind === "partition-qualified-name");
+  const vs = [...goldenVectors("partition-name"), ...goldenVectors("partition-qualified-name")];
   assert.equal(vs.length, 3);
   for (const v of vs) {
     const keys = v.input.partitionKeys as string[];
@@ -91,7 +81,7 @@ test("golden vectors: partition-name and qualified name", () => {
 });
 
 test("golden vectors: auto-partition-name", () => {
-  const vs = vectors.filter((v) => v.kind === "auto-partition-name");
+  const vs = goldenVectors("auto-partition-name");
   assert.equal(vs.length, 34);
   for (const v of vs) {
     assert.equal(v.input.now, "2024-11-11T11:11 in zone UTC-8");

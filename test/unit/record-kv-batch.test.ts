@@ -1,20 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { goldenVectors } from "./helpers/golden.js";
 import { DataTypes } from "../../src/metadata/data-types.js";
 import { CompactedRowEncoder } from "../../src/row/compacted-row.js";
 import { fromHex, toHex, utf8Encode } from "../../src/util/bytes.js";
 import { KvBatchView, KvRecordBatchBuilder, buildKvRecordBatch, iterateKvRecords } from "../../src/record/kv-batch.js";
 
-interface Vector {
-  id: string;
-  kind: string;
-  input: Record<string, unknown>;
-  expected: string;
-}
-const vectors: Vector[] = JSON.parse(
-  readFileSync(new URL("../../../shared/spec/golden-vectors.json", import.meta.url), "utf8"),
-) as Vector[];
+const vectors = [...goldenVectors("kv-records"), ...goldenVectors("kv-batch")];
 
 test("kv-records golden vector", () => {
   const v = vectors.find((x) => x.kind === "kv-records")!;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { goldenVectors } from "./helpers/golden.js";
 import { DataTypes, type DataType } from "../../src/metadata/data-types.js";
 import { fromHex, toHex, utf8Encode } from "../../src/util/bytes.js";
 import { crc32c } from "../../src/record/crc32c.js";
@@ -26,16 +26,7 @@ import {
 import { buildIndexedLogBatch, readIndexedLogRecords } from "../../src/record/indexed-log.js";
 import { FlussError } from "../../src/rpc/errors.js";
 
-interface Vector {
-  id: string;
-  kind: string;
-  input: Record<string, unknown>;
-  expected: unknown;
-}
-const vectors: Vector[] = JSON.parse(
-  readFileSync(new URL("../../../shared/spec/golden-vectors.json", import.meta.url), "utf8"),
-) as Vector[];
-const ofKind = (k: string): Vector[] => vectors.filter((v) => v.kind === k);
+const ofKind = goldenVectors;
 
 function typeOf(name: string): DataType {
   switch (name) {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { goldenVectors } from "./helpers/golden.js";
 import { fromHex, toHex } from "../../src/util/bytes.js";
 import { IndexedRowDecoder, IndexedRowEncoder } from "../../src/row/indexed-row.js";
 import { CompactedRowDecoder, CompactedRowEncoder } from "../../src/row/compacted-row.js";
@@ -11,22 +11,7 @@ import { HudiKeyEncoder, IcebergKeyEncoder, PaimonKeyEncoder } from "../../src/r
 import { DataTypes, type DataType } from "../../src/metadata/data-types.js";
 import { goldenValue, parseField, parseType } from "./helpers/type-parse.js";
 
-interface Vector {
-  id: string;
-  kind: string;
-  input: Record<string, unknown>;
-  expected: unknown;
-}
-
-const vectors = JSON.parse(
-  readFileSync(new URL("../../../shared/spec/golden-vectors.json", import.meta.url), "utf8"),
-) as Vector[];
-
-function ofKind(kind: string): Vector[] {
-  const vs = vectors.filter((v) => v.kind === kind);
-  assert.ok(vs.length > 0, `no vectors of kind ${kind}`);
-  return vs;
-}
+const ofKind = goldenVectors;
 
 /** Key types and key values of a key vector (keyTypes/values or rowType/row/keyFields). */
 function keyInput(input: Record<string, unknown>): { types: DataType[]; values: unknown[]; names: string[] } {
