@@ -115,16 +115,7 @@ export class TableInfo {
     modifiedTime: number,
     remoteDataDir?: string,
   ): TableInfo {
-    const descriptor = tableDescriptorFromJson(tableJson);
-    return new TableInfo({
-      tablePath,
-      tableId,
-      schemaId,
-      descriptor,
-      createdTime,
-      modifiedTime,
-      ...(remoteDataDir !== undefined ? { remoteDataDir } : {}),
-    });
+    return TableInfo.of(tablePath, tableId, schemaId, tableDescriptorFromJson(tableJson), createdTime, modifiedTime, remoteDataDir);
   }
 
   /** Java `TableInfo.of`: from a descriptor that has a bucket count. */

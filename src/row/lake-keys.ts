@@ -20,6 +20,7 @@ import {
   writeI64Number,
   writeUnscaledBytes,
 } from "./codec-util.js";
+import { javaDoubleToString, javaFloatToString } from "../metadata/java-float.js";
 import { Decimal } from "./values.js";
 
 /** Any key encoder: canonical key values (in key order) to key bytes. */
@@ -192,35 +193,6 @@ function javaTimestampString(v: unknown, instant: boolean): string {
   return instant ? `${s}Z` : s;
 }
 
-/** Java `Double.toString` / `Float.toString` (shortest round-trip digits, Java layout). */
-export function javaFloatingToString(v: number, isFloat: boolean): string {
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "Infinity";
-  if (v === -Infinity) return "-Infinity";
-  if (v === 0) return Object.is(v, -0) ? "-0.0" : "0.0";
-  let e: string = v.toExponential();
-  if (isFloat) {
-    for (let p = 0; p < 9; p++) {
-      e = v.toExponential(p);
-      if (Math.fround(Number(e)) === v) break;
-    }
-  }
-  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(e)!;
-  const sign = m[1]!;
-  const digits = m[2]! + (m[3] ?? "");
-  const exp = Number(m[4]);
-  const abs = Math.abs(v);
-  if (abs >= 1e-3 && abs < 1e7) {
-    if (exp >= 0) {
-      const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
-      const frac = digits.slice(exp + 1);
-      return `${sign}${intPart}.${frac === "" ? "0" : frac}`;
-    }
-    return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
-  }
-  return `${sign}${digits[0]}.${digits.length > 1 ? digits.slice(1) : "0"}E${exp}`;
-}
-
 /** Java `String.valueOf` of the internal value Fluss hands to Hudi. */
 function hudiString(t: DataType, v: unknown): string {
   switch (t.root) {
@@ -229,9 +201,9 @@ function hudiString(t: DataType, v: unknown): string {
     case "DECIMAL":
       return (v as Decimal).toString();
     case "FLOAT":
-      return javaFloatingToString(v as number, true);
+      return javaFloatToString(v as number);
     case "DOUBLE":
-      return javaFloatingToString(v as number, false);
+      return javaDoubleToString(v as number);
     case "TIMESTAMP_WITHOUT_TIME_ZONE":
       return javaTimestampString(v, false);
     case "TIMESTAMP_WITH_LOCAL_TIME_ZONE":

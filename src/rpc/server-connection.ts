@@ -201,16 +201,21 @@ export class ServerConnection {
     return version;
   }
 
+  /** The version to send `apiKey` with, or why no request can be sent (closed, unsupported). */
+  private versionOrError(apiKey: number): number | Error {
+    if (this.closeError) return this.closeError;
+    try {
+      return this.negotiatedVersion(apiKey);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
   /** Sends a typed request with the negotiated version and decodes the response. */
   request<K extends MessageApiKey>(apiKey: K, message: RequestOf<K>, options?: RequestOptions): Promise<ResponseOf<K>> {
     const codecs = API_MESSAGES[apiKey] as unknown as { request: MessageCodec<RequestOf<K>>; response: MessageCodec<ResponseOf<K>> };
-    let version: number;
-    try {
-      if (this.closeError) throw this.closeError;
-      version = this.negotiatedVersion(apiKey);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const version = this.versionOrError(apiKey);
+    if (version instanceof Error) return Promise.reject(version);
     return this.send(
       apiKey,
       (id) => encodeRequestMessage(apiKey, version, id, codecs.request, message),
@@ -224,13 +229,8 @@ export class ServerConnection {
    * into the received frame). `version` defaults to the negotiated one.
    */
   requestRaw(apiKey: number, body: Uint8Array, version?: number, options?: RequestOptions): Promise<Uint8Array> {
-    let v: number;
-    try {
-      if (this.closeError) throw this.closeError;
-      v = version ?? this.negotiatedVersion(apiKey);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const v = version ?? this.versionOrError(apiKey);
+    if (v instanceof Error) return Promise.reject(v);
     return this.send(apiKey, (id) => encodeRequestFrame(apiKey, v, id, body), undefined, options) as Promise<Uint8Array>;
   }
 
@@ -243,13 +243,8 @@ export class ServerConnection {
    */
   requestParts<K extends MessageApiKey>(apiKey: K, body: readonly Uint8Array[], options?: RequestOptions): Promise<ResponseOf<K>> {
     const codecs = API_MESSAGES[apiKey] as unknown as { response: MessageCodec<ResponseOf<K>> };
-    let version: number;
-    try {
-      if (this.closeError) throw this.closeError;
-      version = this.negotiatedVersion(apiKey);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const version = this.versionOrError(apiKey);
+    if (version instanceof Error) return Promise.reject(version);
     let bodyLength = 0;
     for (const c of body) bodyLength += c.length;
     return this.send(

@@ -8,6 +8,7 @@
 import type { DataType, RowType } from "../../metadata/data-types.js";
 import { FlussError, ErrorCode } from "../../rpc/errors.js";
 import { LENGTH_OFFSET, LOG_OVERHEAD, LogBatchView, logBatchLayout } from "../log-batch.js";
+import { concatBytes } from "../../util/bytes.js";
 import { arrowLayoutOf } from "./arrow-columns.js";
 import { arrowLogBatchRanges } from "./arrow-log.js";
 import { type IpcBufferRegion, type IpcFieldNode, encodeRecordBatchMetadata, parseRecordBatchMessage } from "./ipc-message.js";
@@ -129,11 +130,5 @@ export function projectArrowLogRecords(records: Uint8Array, rowTypeOf: (schemaId
     total += p.length;
     pos += size;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -18,6 +18,7 @@ import {
 } from "lz4-napi";
 import { compress as zstdCompress, decompress as zstdDecompress } from "zstd-napi";
 import { FlussError, ErrorCode } from "../../rpc/errors.js";
+import { concatBytes } from "../../util/bytes.js";
 
 /** The compression of Arrow log batches (`table.log.arrow.compression.type` / `.zstd.level`). */
 export interface ArrowCompression {
@@ -143,13 +144,7 @@ function lz4WalkFrame(data: Uint8Array): Uint8Array | null {
   }
   if (pos !== data.length) return null; // trailing data, e.g. a second frame
   if (parts.length === 1) return parts[0]!;
-  const result = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    result.set(p, at);
-    at += p.length;
-  }
-  return result;
+  return concatBytes(parts);
 }
 
 /** Zstandard frame at the given level (default 3). */
