@@ -190,86 +190,159 @@ export function parseResponseFrame(frame: Uint8Array): ResponseFrame {
   return { type, requestId: view.getInt32(1), body: frame.subarray(RESPONSE_HEADER_LENGTH) };
 }
 
+/** Bytes of the buffer that receives frame headers and small frames. */
+const STAGING_BYTES = 64 * 1024;
+/** An incomplete frame longer than this is received straight into a buffer of its own. */
+const DIRECT_MIN_BYTES = 16 * 1024;
+/** Bytes of a frame (after its length) shown to `acquire`: a request header. */
+const HEAD_BYTES = REQUEST_HEADER_LENGTH;
+
+/** Options of {@link FrameDecoder}. */
+export interface FrameDecoderOptions {
+  /** Largest frame accepted, counting the 4-byte length (as Netty counts it). */
+  readonly maxFrameBytes?: number;
+  /**
+   * Frames up to this length get their whole buffer as soon as their header arrives; a
+   * longer one starts with this much and grows as its bytes arrive, so a peer announcing a
+   * huge frame costs only what it actually sends (default 1 MiB).
+   */
+  readonly eagerFrameBytes?: number;
+  /**
+   * Offers a reusable buffer (at least `frameLength` bytes) for a large frame, given its first
+   * bytes; undefined lets the decoder allocate one.
+   */
+  readonly acquire?: (frameLength: number, head: Uint8Array) => Uint8Array | undefined;
+}
+
+function uninitialized(n: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+
 /**
- * Splits a byte stream into frames. `push` returns every frame completed by the chunk,
- * without length prefixes; frames that arrive whole are views into the chunk (no copy).
- * A negative length or a frame larger than `maxFrameBytes` (counting the 4-byte prefix,
- * as Netty does) throws {@link FrameError}; the decoder is unusable afterwards, so the
- * caller should answer SERVER_FAILURE (server) or close the connection.
+ * Splits a byte stream into frames (without their length prefixes). Built for socket reads
+ * into buffers it picks (net's `onread` with a buffer function): {@link nextBuffer} says where
+ * the next read goes, {@link received} takes the byte count and returns completed frames.
+ * Headers and small frames land in one reused staging buffer (small frames are copied out);
+ * a large frame is read straight into its own buffer, so its bytes are copied once, by the
+ * kernel. {@link push} feeds chunks from `data` events instead (one extra copy).
+ *
+ * A negative length or a frame over `maxFrameBytes` throws {@link FrameError}; the decoder is
+ * unusable afterwards, so the caller should answer SERVER_FAILURE (server) or close.
  */
 export class FrameDecoder {
-  private readonly lenBuf = new Uint8Array(LENGTH_PREFIX);
-  private lenPos = 0;
-  /** Length of the frame being received (-1 when none). */
-  private frameLen = -1;
-  /** Received pieces of that frame: views of the pushed chunks, which callers never reuse. */
-  private pieces: Uint8Array[] = [];
-  private piecesLen = 0;
+  readonly maxFrameBytes: number;
+  private readonly eagerFrameBytes: number;
+  private readonly acquire: FrameDecoderOptions["acquire"];
+  private readonly staging = uninitialized(STAGING_BYTES);
+  /** Unconsumed bytes of the staging buffer: [start, end). */
+  private start = 0;
+  private end = 0;
+  /** The large frame being received directly, its length and the bytes of it received. */
+  private direct: Uint8Array | undefined;
+  private directLength = 0;
+  private directReceived = 0;
   private failure: FrameError | undefined;
 
-  constructor(readonly maxFrameBytes: number = 0x7fffffff) {}
+  constructor(options: FrameDecoderOptions = {}) {
+    this.maxFrameBytes = options.maxFrameBytes ?? 0x7fffffff;
+    this.eagerFrameBytes = options.eagerFrameBytes ?? 1024 * 1024;
+    this.acquire = options.acquire;
+  }
 
-  /**
-   * Feeds bytes from the socket; returns the frames completed by them. The chunks must not
-   * be modified afterwards (incomplete frames keep views of them until they complete, so a
-   * peer announcing a huge frame costs only what it has actually sent).
-   */
-  push(chunk: Uint8Array): Uint8Array[] {
+  /** Where the next bytes of the stream should be written (never empty). */
+  nextBuffer(): Uint8Array {
+    const d = this.direct;
+    if (d) return d.subarray(this.directReceived, Math.min(d.length, this.directLength));
+    return this.staging.subarray(this.end);
+  }
+
+  /** `n` bytes were written at the start of the last {@link nextBuffer}; returns completed frames. */
+  received(n: number): Uint8Array[] {
     if (this.failure) throw this.failure;
     const frames: Uint8Array[] = [];
-    const n = chunk.length;
+    const d = this.direct;
+    if (d) {
+      this.directReceived += n;
+      if (this.directReceived < this.directLength) {
+        if (this.directReceived === d.length) this.growDirect(d);
+      } else {
+        frames.push(d.length === this.directLength ? d : d.subarray(0, this.directLength));
+        this.direct = undefined;
+      }
+      return frames;
+    }
+    this.end += n;
+    this.drainStaging(frames);
+    return frames;
+  }
+
+  /** Feeds a chunk received elsewhere (copied in); returns the frames it completes. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const frames: Uint8Array[] = [];
     let off = 0;
-    while (off < n) {
-      if (this.frameLen >= 0) {
-        const take = Math.min(this.frameLen - this.piecesLen, n - off);
-        this.pieces.push(chunk.subarray(off, off + take));
-        this.piecesLen += take;
-        off += take;
-        if (this.piecesLen === this.frameLen) frames.push(this.assemble());
-        continue;
-      }
-      let len: number;
-      if (this.lenPos === 0 && n - off >= LENGTH_PREFIX) {
-        len = ((chunk[off]! << 24) | (chunk[off + 1]! << 16) | (chunk[off + 2]! << 8) | chunk[off + 3]!) | 0;
-        off += LENGTH_PREFIX;
-      } else {
-        while (this.lenPos < LENGTH_PREFIX && off < n) this.lenBuf[this.lenPos++] = chunk[off++]!;
-        if (this.lenPos < LENGTH_PREFIX) break;
-        const b = this.lenBuf;
-        len = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) | 0;
-        this.lenPos = 0;
-      }
-      this.checkLength(len);
-      if (n - off >= len) {
-        frames.push(chunk.subarray(off, off + len));
-        off += len;
-      } else {
-        this.frameLen = len;
-      }
+    while (off < chunk.length) {
+      const into = this.nextBuffer();
+      const n = Math.min(into.length, chunk.length - off);
+      into.set(chunk.subarray(off, off + n));
+      off += n;
+      for (const f of this.received(n)) frames.push(f);
     }
     return frames;
   }
 
-  /** Joins the pieces of the completed frame (one copy, into memory that needs no zero-fill). */
-  private assemble(): Uint8Array {
-    const pieces = this.pieces;
-    const frame = pieces.length === 1 ? pieces[0]! : Buffer.allocUnsafe(this.frameLen);
-    if (pieces.length > 1) {
-      let pos = 0;
-      for (const p of pieces) {
-        frame.set(p, pos);
-        pos += p.length;
-      }
-    }
-    this.pieces = [];
-    this.piecesLen = 0;
-    this.frameLen = -1;
-    return frame;
-  }
-
   /** Whether bytes of an incomplete frame are buffered. */
   get hasPartialFrame(): boolean {
-    return this.frameLen >= 0 || this.lenPos > 0;
+    return this.direct !== undefined || this.end > this.start;
+  }
+
+  private drainStaging(frames: Uint8Array[]): void {
+    const s = this.staging;
+    while (this.end - this.start >= LENGTH_PREFIX) {
+      const at = this.start;
+      const len = ((s[at]! << 24) | (s[at + 1]! << 16) | (s[at + 2]! << 8) | s[at + 3]!) | 0;
+      this.checkLength(len);
+      const body = at + LENGTH_PREFIX;
+      const have = this.end - body;
+      if (have >= len) {
+        const frame = Buffer.allocUnsafe(len); // small: from Node's shared slab
+        frame.set(s.subarray(body, body + len));
+        frames.push(frame);
+        this.start = body + len;
+      } else {
+        if (len > DIRECT_MIN_BYTES && have >= HEAD_BYTES) {
+          this.startDirect(len, s.subarray(body, this.end));
+          this.start = this.end = 0;
+          return;
+        }
+        break;
+      }
+    }
+    // keep the incomplete rest (under DIRECT_MIN_BYTES + header) at the front: room for the next read
+    if (this.start > 0) {
+      s.copyWithin(0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    }
+  }
+
+  private startDirect(length: number, prefix: Uint8Array): void {
+    const offered = this.acquire?.(length, prefix.subarray(0, HEAD_BYTES));
+    const buf =
+      offered && offered.length >= length
+        ? offered
+        : uninitialized(Math.min(length, Math.max(this.eagerFrameBytes, 2 * prefix.length)));
+    buf.set(prefix);
+    this.direct = buf;
+    this.directLength = length;
+    this.directReceived = prefix.length;
+  }
+
+  /** The direct buffer is full but the frame is not: double it (up to the frame's length). */
+  private growDirect(full: Uint8Array): void {
+    const bigger = uninitialized(Math.min(this.directLength, full.length * 2));
+    bigger.set(full);
+    this.direct = bigger;
   }
 
   private checkLength(len: number): void {

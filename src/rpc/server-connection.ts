@@ -97,7 +97,6 @@ function describeCause(err: unknown): string {
 /** One socket to one server with pipelined, id-correlated requests. */
 export class ServerConnection {
   private readonly socket: net.Socket;
-  private readonly decoder: FrameDecoder;
   private readonly pending = new Map<number, Pending>();
   private readonly queue: QueuedFrame[] = [];
   private readonly closeListeners: ((err: FlussError) => void)[] = [];
@@ -109,11 +108,14 @@ export class ServerConnection {
 
   private constructor(
     socket: net.Socket,
+    inbox: Inbox,
     private readonly options: ServerConnectionOptions,
   ) {
     this.socket = socket;
-    this.decoder = new FrameDecoder(options.maxFrameBytes ?? 0x7fffffff);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    inbox.attach(
+      (frames) => this.onFrames(frames),
+      (err) => this.fail(asFlussError(err, `bad frame from ${this.address}`)),
+    );
     socket.on("drain", () => this.flush());
     socket.on("error", (err) => this.fail(this.networkError(`connection to ${this.address} closed (${describeCause(err)})`, err)));
     socket.on("end", () => this.fail(this.networkError(`connection to ${this.address} closed by the server`)));
@@ -125,8 +127,12 @@ export class ServerConnection {
    * when the server cannot be reached within `connectTimeoutMs`.
    */
   static async connect(options: ServerConnectionOptions): Promise<ServerConnection> {
-    const socket = await openSocket(options);
-    const conn = new ServerConnection(socket, options);
+    const inbox = new Inbox(
+      // the server is trusted with its announced lengths: a large response gets its whole buffer at once
+      new FrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? 0x7fffffff, eagerFrameBytes: CLIENT_EAGER_FRAME_BYTES }),
+    );
+    const socket = await openSocket(options, inbox);
+    const conn = new ServerConnection(socket, inbox, options);
     try {
       await conn.handshake();
     } catch (err) {
@@ -349,15 +355,8 @@ export class ServerConnection {
     );
   }
 
-  private onData(chunk: Uint8Array): void {
+  private onFrames(frames: Uint8Array[]): void {
     if (this.closeError) return;
-    let frames: Uint8Array[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      this.fail(asFlussError(err, `bad frame from ${this.address}`));
-      return;
-    }
     for (const frame of frames) {
       if (this.closeError) return;
       try {
@@ -428,10 +427,52 @@ function asFlussError(err: unknown, context: string): FlussError {
   return new FlussError(ErrorCode.CORRUPT_MESSAGE, `${context}: ${describeCause(err)}`, { cause: err, retriable: false });
 }
 
-function openSocket(options: ServerConnectionOptions): Promise<net.Socket> {
+/** Responses up to this size get their whole receive buffer as soon as their header arrives. */
+const CLIENT_EAGER_FRAME_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Where a connection's socket reads go: straight into the decoder's buffers (net's `onread`),
+ * so there is no allocation per read and a large response lands in its final buffer. Frames
+ * completed before the connection attaches (none are expected: the server speaks when spoken
+ * to) are held for it.
+ */
+class Inbox {
+  private held: Uint8Array[] = [];
+  private heldError: unknown;
+  private sink: ((frames: Uint8Array[]) => void) | undefined;
+  private errorSink: ((err: unknown) => void) | undefined;
+
+  constructor(readonly decoder: FrameDecoder) {}
+
+  readonly onread: net.OnReadOpts = {
+    buffer: () => this.decoder.nextBuffer(),
+    callback: (bytesRead: number) => {
+      let frames: Uint8Array[];
+      try {
+        frames = this.decoder.received(bytesRead);
+      } catch (err) {
+        if (this.errorSink) this.errorSink(err);
+        else this.heldError ??= err;
+        return true;
+      }
+      if (this.sink) this.sink(frames);
+      else this.held.push(...frames);
+      return true;
+    },
+  };
+
+  attach(sink: (frames: Uint8Array[]) => void, errorSink: (err: unknown) => void): void {
+    this.sink = sink;
+    this.errorSink = errorSink;
+    if (this.held.length > 0) sink(this.held.splice(0));
+    if (this.heldError !== undefined) errorSink(this.heldError);
+  }
+}
+
+function openSocket(options: ServerConnectionOptions, inbox: Inbox): Promise<net.Socket> {
   const address = `${options.host}:${options.port}`;
   return new Promise<net.Socket>((resolve, reject) => {
-    const socket = net.connect({ host: options.host, port: options.port });
+    const socket = net.connect({ host: options.host, port: options.port, onread: inbox.onread });
     const fail = (reason: string, cause?: unknown) => {
       clearTimeout(timer);
       socket.destroy();

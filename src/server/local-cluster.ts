@@ -12,7 +12,7 @@ import { RpcServer, type RawHandler } from "./rpc-server.js";
 import { SILENT_LOGGER, type ClusterLogger, type ServerState } from "./server-state.js";
 import { CatalogStore } from "./storage/catalog-store.js";
 import { LogManager } from "./storage/log-manager.js";
-import { tabletHandlers } from "./tablet-service.js";
+import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
 import { ApiKey } from "../rpc/api-keys.js";
 
 export type { ClusterLogger } from "./server-state.js";
@@ -74,6 +74,7 @@ export class LocalCluster {
         host,
         port: options.port ?? 0,
         onError: (err) => logger.error("Unexpected error while serving a request", err),
+        transientBodyApiKeys: TRANSIENT_BODY_API_KEYS,
       });
       await server.listen();
       const cluster = new LocalCluster(server, state, host, dataDir, ownsDataDir);

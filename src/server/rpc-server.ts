@@ -7,6 +7,8 @@ import {
   encodeServerFailureFrame,
   parseRequestHeader,
 } from "../rpc/frame.js";
+import { BufferPool } from "../util/buffer-pool.js";
+import { adoptWithOnRead } from "./direct-reads.js";
 
 /** What a handler learns about the request besides its body. */
 export interface RequestContext {
@@ -35,10 +37,23 @@ export interface RpcServerOptions {
   maxQueuedResponseBytes?: number;
   /** Called for unexpected handler failures (logged by the cluster). */
   onError?: (err: unknown, ctx?: RequestContext) => void;
+  /**
+   * Api keys whose handlers are done with the request body when their promise settles (they
+   * copy whatever they keep): large requests of these keys are received into recycled buffers.
+   */
+  transientBodyApiKeys?: ReadonlySet<number>;
+  /** Bytes of recycled receive buffers at most (128 MiB). */
+  receivePoolBytes?: number;
+  /**
+   * Read each request straight into its frame buffer (default true); false uses `data`
+   * events, which cost an allocation per read and a copy per large frame.
+   */
+  directReads?: boolean;
 }
 
 const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
 const DEFAULT_MAX_QUEUED_RESPONSE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_RECEIVE_POOL_BYTES = 128 * 1024 * 1024;
 
 /**
  * The server side of the Fluss RPC protocol over TCP.
@@ -54,15 +69,21 @@ export class RpcServer {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private boundPort = 0;
+  private readonly transient: ReadonlySet<number>;
+  private readonly pool: BufferPool;
 
   constructor(
     private readonly handlers: ReadonlyMap<number, RawHandler>,
     private readonly options: RpcServerOptions,
-  ) {}
+  ) {
+    this.transient = options.transientBodyApiKeys ?? new Set();
+    this.pool = new BufferPool(options.receivePoolBytes ?? DEFAULT_RECEIVE_POOL_BYTES);
+  }
 
   /** Starts listening; resolves with the bound port (useful with port 0). */
   async listen(): Promise<number> {
-    const server = net.createServer((socket) => this.accept(socket));
+    // paused: a connection's reads start once accept() has chosen how to receive them
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -95,16 +116,39 @@ export class RpcServer {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(accepted: net.Socket): void {
+    const decoder = new FrameDecoder({
+      maxFrameBytes: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME,
+      acquire: (length, head) => (this.transient.has(apiKeyOf(head)) ? this.pool.acquire(length) : undefined),
+    });
+    const abort = new AbortController();
+    let open = true;
+    const isOpen = () => open;
+    let localAddress = { host: this.options.host, port: this.boundPort };
+    const take = (frames: () => Uint8Array[]) => {
+      let completed: Uint8Array[];
+      try {
+        completed = frames();
+      } catch (err) {
+        // oversized or negative length: answer like Netty's exceptionCaught, then hang up
+        const msg = err instanceof Error ? err.message : String(err);
+        if (open) socket.end(encodeServerFailureFrame(ErrorCode.CORRUPT_MESSAGE, msg));
+        finish();
+        return;
+      }
+      for (const frame of completed) this.dispatch(frame, socket, abort.signal, localAddress, isOpen);
+    };
+    const adopted =
+      this.options.directReads === false
+        ? undefined
+        : adoptWithOnRead(accepted, { buffer: () => decoder.nextBuffer(), callback: (n) => take(() => decoder.received(n)) });
+    const socket = adopted ?? accepted;
     this.sockets.add(socket);
     socket.setNoDelay(true);
-    const abort = new AbortController();
-    const decoder = new FrameDecoder(this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME);
     // a wildcard listener advertises the address this client actually reached
     const wildcard = ["", "0.0.0.0", "::", "[::]"].includes(this.options.host);
     const reached = (socket.localAddress ?? "").replace(/^::ffff:/, "");
-    const localAddress = { host: wildcard && reached ? reached : this.options.host, port: this.boundPort };
-    let open = true;
+    localAddress = { host: wildcard && reached ? reached : this.options.host, port: this.boundPort };
     const finish = () => {
       if (!open) return;
       open = false;
@@ -115,19 +159,10 @@ export class RpcServer {
     // backpressure: stop reading requests while too many response bytes wait for the client
     socket.on("drain", () => socket.resume());
     socket.on("error", finish); // a client vanishing mid-request is normal
-    socket.on("data", (chunk: Buffer) => {
-      let frames: Uint8Array[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (err) {
-        // oversized or negative length: answer like Netty's exceptionCaught, then hang up
-        const msg = err instanceof Error ? err.message : String(err);
-        if (open) socket.end(encodeServerFailureFrame(ErrorCode.CORRUPT_MESSAGE, msg));
-        finish();
-        return;
-      }
-      for (const frame of frames) this.dispatch(frame, socket, abort.signal, localAddress, () => open);
-    });
+    if (!adopted) {
+      socket.on("data", (chunk: Buffer) => take(() => decoder.push(chunk)));
+      socket.resume();
+    }
   }
 
   private dispatch(
@@ -153,6 +188,7 @@ export class RpcServer {
     };
     const handler = this.handlers.get(apiKey);
     if (!handler) {
+      this.pool.release(frame);
       send(encodeErrorResponseFrame(requestId, ErrorCode.UNSUPPORTED_VERSION, `api key ${apiKey} is not supported by this server`));
       return;
     }
@@ -163,8 +199,15 @@ export class RpcServer {
     } catch (err) {
       result = Promise.reject(err);
     }
+    // the frame may be a recycled buffer (transient-body keys): it goes back once answered
+    const done = () => {
+      if (this.transient.has(apiKey)) this.pool.release(frame);
+    };
     result.then(
-      (resp) => send(encodeResponseFrame(requestId, resp)),
+      (resp) => {
+        send(encodeResponseFrame(requestId, resp));
+        done();
+      },
       (err: unknown) => {
         // CLIENT_ERROR (-2) has no meaning on the wire: such an error is a server bug
         if (err instanceof FlussError && err.code >= ErrorCode.UNKNOWN_SERVER_ERROR) {
@@ -174,7 +217,13 @@ export class RpcServer {
           const msg = err instanceof Error ? err.stack ?? err.message : String(err);
           send(encodeErrorResponseFrame(requestId, ErrorCode.UNKNOWN_SERVER_ERROR, msg.slice(0, 2048)));
         }
+        done();
       },
     );
   }
+}
+
+/** Api key of a request frame from its first bytes (-1 if too short). */
+function apiKeyOf(head: Uint8Array): number {
+  return head.length >= 2 ? ((head[0]! << 8) | head[1]!) << 16 >> 16 : -1;
 }
