@@ -328,6 +328,39 @@ test("log: segments roll at the configured size and reads cross them", () =>
     await again.close();
   }));
 
+test("log: a torn tail in the segment before the last drops the last one; older ones must be intact", () =>
+  withDir(async (dir) => {
+    // a roll syncs the old segment in the background: a machine crash can tear its tail
+    // while the next segment already exists
+    const log = await open(dir, { segmentBytes: 250 });
+    for (let i = 0; i < 6; i++) await log.append(batch(2, { bodySize: 52 }), { nowMs: i }); // 100 bytes each
+    await log.close();
+    const files = segFiles(dir);
+    assert.equal(files.length, 3);
+    const middle = path.join(dir, files[1]!);
+    const goodSize = fs.statSync(middle).size;
+    fs.appendFileSync(middle, batch(1).subarray(0, 30)); // a torn write at its end
+
+    const warnings: string[] = [];
+    const again = await open(dir, { segmentBytes: 250, logger: { warn: (m) => warnings.push(m) } });
+    assert.equal(fs.statSync(middle).size, goodSize);
+    assert.deepEqual(segFiles(dir), files.slice(0, 2));
+    assert.equal(again.logEndOffset, 8);
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[1]!, /removing .*00000000000000000008\.log/);
+    assert.equal((await again.append(batch(1), { nowMs: 9 })).baseOffset, 8);
+    await again.close();
+
+    // the same damage two segments before the end is corruption, not a torn write
+    const dir2 = path.join(dir, "older");
+    const log2 = await open(dir2, { segmentBytes: 250 });
+    for (let i = 0; i < 8; i++) await log2.append(batch(2, { bodySize: 52 }), { nowMs: i });
+    await log2.close();
+    assert.equal(segFiles(dir2).length, 4);
+    fs.appendFileSync(path.join(dir2, segFiles(dir2)[1]!), batch(1).subarray(0, 30));
+    await assert.rejects(open(dir2, { segmentBytes: 250 }), code(ErrorCode.LOG_STORAGE_EXCEPTION));
+  }));
+
 test("log: a batch larger than the segment size gets its own segment", () =>
   withDir(async (dir) => {
     const log = await open(dir, { segmentBytes: 200 });

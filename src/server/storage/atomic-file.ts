@@ -3,6 +3,7 @@
  * target and fsync the directory, so a crash leaves either the old or the new content.
  */
 import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 
 /** Suffix of the temp file written next to the target before the rename. */
@@ -24,6 +25,29 @@ export function writeFileAtomicSync(file: string, data: Uint8Array | string): vo
   fsyncDirSync(path.dirname(file));
 }
 
+/** Directory fsync errors that only mean "not supported here". */
+function fsyncUnsupported(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "EINVAL" || code === "EISDIR" || code === "EPERM";
+}
+
+/** {@link fsyncDirSync} on the thread pool, for paths that must not block the event loop. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(dir, "r");
+  } catch {
+    return;
+  }
+  try {
+    await handle.sync();
+  } catch (e) {
+    if (!fsyncUnsupported(e)) throw e;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Makes entries created/renamed/removed in `dir` durable. */
 export function fsyncDirSync(dir: string): void {
   let fd: number;
@@ -35,9 +59,7 @@ export function fsyncDirSync(dir: string): void {
   try {
     fs.fsyncSync(fd);
   } catch (e) {
-    // EINVAL/EISDIR: the file system does not support fsync on directories
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== "EINVAL" && code !== "EISDIR" && code !== "EPERM") throw e;
+    if (!fsyncUnsupported(e)) throw e;
   } finally {
     fs.closeSync(fd);
   }

@@ -7,7 +7,7 @@
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
-import { fsyncDirSync } from "./atomic-file.js";
+import { fsyncDir } from "./atomic-file.js";
 import { LogTablet, type LogTabletOptions } from "./log-tablet.js";
 import { storageError } from "./log-segment.js";
 
@@ -132,7 +132,7 @@ export class LogManager {
   private async removeDir(dir: string): Promise<void> {
     try {
       await fsp.rm(dir, { recursive: true, force: true });
-      fsyncDirSync(path.dirname(dir));
+      await fsyncDir(path.dirname(dir));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT") return;

@@ -1,10 +1,11 @@
 /**
  * One bucket's log on local disk (Java `LogTablet` + `LocalLog`, single replica): segment
  * files named by base offset, offsets and commit timestamps assigned at append, every
- * append made durable before it is acknowledged, idempotent-writer dedup, and recovery of
- * a torn tail after a crash.
+ * append in the OS page cache (safe from process crashes) before it is acknowledged and on
+ * disk within the flush interval (or before the ack with `syncEveryAppend`), idempotent-writer
+ * dedup, and recovery of a torn tail after a machine crash.
  *
- * With one replica the high watermark is the log end offset after each durable append.
+ * With one replica the high watermark is the log end offset after each append.
  */
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
@@ -19,8 +20,8 @@ import {
   logBatchHeaderSize,
   setBaseOffsetAndCommitTimestamp,
 } from "../../record/log-batch.js";
-import { fsyncDirSync } from "./atomic-file.js";
-import { LogSegment, parseSegmentFileName, storageError, type StoredBatchInfo } from "./log-segment.js";
+import { fsyncDir } from "./atomic-file.js";
+import { LogSegment, parseSegmentFileName, segmentFileName, storageError, type StoredBatchInfo } from "./log-segment.js";
 import { DEFAULT_WRITER_EXPIRATION_MS, WriterStateTable, type IncomingWriterBatch } from "./writer-state.js";
 
 /** Default segment size before rolling: 64 MiB. */
@@ -99,6 +100,8 @@ export class LogTablet {
   private hw: number;
   private maxTs: number;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The background sync of the segment rolled last. */
+  private rollSync: Promise<void> = Promise.resolve();
   private closed = false;
   private failure: FlussError | undefined;
   private readonly segmentBytes: number;
@@ -167,6 +170,8 @@ export class LogTablet {
       for (let i = 0; i < bases.length; i++) {
         const base = bases[i]!;
         const isLast = i === bases.length - 1;
+        // a roll syncs the old segment in the background: the last two may have unsynced bytes
+        const maybeUnsynced = i >= bases.length - 2;
         const prev = segments.at(-1);
         if (prev && prev.nextOffset !== base) {
           throw new FlussError(
@@ -174,11 +179,11 @@ export class LogTablet {
             `Log ${name}: segment ${prev.file} ends at offset ${prev.nextOffset} but the next segment starts at ${base}`,
           );
         }
-        const file = path.join(dir, names.find((n) => parseSegmentFileName(n) === base)!);
-        const { segment, problem } = await LogSegment.open(file, base, indexInterval, isLast, onBatch);
+        const file = path.join(dir, segmentFileName(base));
+        const { segment, problem } = await LogSegment.open(file, base, indexInterval, maybeUnsynced, onBatch);
         segments.push(segment);
         if (!problem) continue;
-        const torn = isLast && (problem.atTail || (await segment.isZeroFrom(problem.position)));
+        const torn = maybeUnsynced && (problem.atTail || (await segment.isZeroFrom(problem.position)));
         if (!torn) {
           throw new FlussError(
             ErrorCode.LOG_STORAGE_EXCEPTION,
@@ -190,10 +195,18 @@ export class LogTablet {
             `(${problem.reason}); log end offset is ${segment.nextOffset}`,
         );
         await segment.truncateTo(problem.position);
+        if (!isLast) {
+          // the next segment was written after the bytes that were lost: it goes too
+          const later = path.join(dir, segmentFileName(bases[i + 1]!));
+          logger.warn(`Log ${name}: removing ${later}, which followed the torn tail`);
+          await fsp.rm(later, { force: true });
+          await fsyncDir(dir);
+          break;
+        }
       }
       if (segments.length === 0) {
         segments.push(await LogSegment.create(dir, 0, indexInterval));
-        fsyncDirSync(dir);
+        await fsyncDir(dir);
       }
     } catch (e) {
       await Promise.all(segments.map((s) => s.close()));
@@ -237,14 +250,19 @@ export class LogTablet {
    * is not appended again: its original offsets come back with `duplicate: true`.
    */
   append(records: Uint8Array, options: { nowMs?: number } = {}): Promise<AppendResult> {
-    const run = this.queue.then(() => this.doAppend(records, options.nowMs ?? this.clock()));
+    let views: LogBatchView[];
+    try {
+      views = this.validate(records);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const run = this.queue.then(() => this.doAppend(records, views, options.nowMs ?? this.clock()));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async doAppend(records: Uint8Array, nowMs: number): Promise<AppendResult> {
+  private async doAppend(records: Uint8Array, views: LogBatchView[], nowMs: number): Promise<AppendResult> {
     this.ensureUsable();
-    const views = this.validate(records);
     if (views.length === 0) return { baseOffset: -1, lastOffset: -1, commitTimestamp: -1, duplicate: false };
 
     // offsets this append would get
@@ -361,22 +379,22 @@ export class LogTablet {
   }
 
   private async roll(): Promise<LogSegment> {
-    // the old segment is made durable before the new file exists: recovery checks only the
-    // last segment for a torn tail, so no crash may leave an unsynced segment before another
-    try {
-      await this.segments.at(-1)?.flush();
-    } catch (e) {
-      throw storageError("Rolling segment in", this.dir, e);
-    }
+    // One background sync at a time, so at most the last two segments hold unsynced bytes
+    // (what recovery checks). The next roll is 64 MiB of appends away, long after it ends.
+    await this.rollSync;
+    if (this.failure) throw this.failure;
+    const old = this.segments.at(-1)!;
     const seg = await LogSegment.create(this.dir, this.leo, this.indexIntervalBytes);
     seg.syncOnAppend = this.syncEveryAppend;
-    try {
-      fsyncDirSync(this.dir);
-    } catch (e) {
-      await seg.close();
-      throw storageError("Rolling segment in", this.dir, e);
-    }
     this.segments.push(seg);
+    // Like Java's roll, which schedules the flush: appends go on while the old segment and
+    // the new file's directory entry reach the disk. A failed sync stops the log.
+    this.rollSync = old
+      .flush()
+      .then(() => fsyncDir(this.dir))
+      .catch((e: unknown) => {
+        this.failure ??= storageError("Syncing rolled segment of", this.name, e);
+      });
     return seg;
   }
 
@@ -446,6 +464,7 @@ export class LogTablet {
   async flush(): Promise<void> {
     if (this.closed) return;
     await this.queue;
+    await this.rollSync;
     await this.segments.at(-1)!.flush();
   }
 
@@ -454,6 +473,7 @@ export class LogTablet {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
+    await this.rollSync;
     await Promise.all(this.segments.map((s) => s.close()));
   }
 
