@@ -89,6 +89,19 @@ export function encodeResponseFrame(requestId: number, body: Uint8Array): Uint8A
   return buf;
 }
 
+/**
+ * The 9 bytes in front of a SUCCESS_RESPONSE body of `bodyLength` bytes, for sending a large
+ * body as header + body chunks instead of copying it into a frame.
+ */
+export function encodeResponseHeader(requestId: number, bodyLength: number): Uint8Array {
+  const buf = new Uint8Array(LENGTH_PREFIX + RESPONSE_HEADER_LENGTH);
+  const view = new DataView(buf.buffer);
+  view.setInt32(0, RESPONSE_HEADER_LENGTH + bodyLength);
+  view.setInt8(4, ResponseType.SUCCESS_RESPONSE);
+  view.setInt32(5, requestId);
+  return buf;
+}
+
 /** A SUCCESS_RESPONSE frame, encoding `msg` straight into the frame buffer. */
 export function encodeResponseMessage<T>(requestId: number, codec: MessageCodec<T>, msg: T): Uint8Array {
   const buf = codec.encodeWithHeader(msg, LENGTH_PREFIX + RESPONSE_HEADER_LENGTH);

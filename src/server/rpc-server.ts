@@ -4,6 +4,7 @@ import {
   FrameDecoder,
   encodeErrorResponseFrame,
   encodeResponseFrame,
+  encodeResponseHeader,
   encodeServerFailureFrame,
   parseRequestHeader,
 } from "../rpc/frame.js";
@@ -54,6 +55,8 @@ export interface RpcServerOptions {
 const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
 const DEFAULT_MAX_QUEUED_RESPONSE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_RECEIVE_POOL_BYTES = 128 * 1024 * 1024;
+/** Response bodies from this size are written after their header instead of copied into a frame. */
+const LARGE_RESPONSE_BYTES = 16 * 1024;
 
 /**
  * The server side of the Fluss RPC protocol over TCP.
@@ -181,9 +184,11 @@ export class RpcServer {
       return;
     }
     const { apiKey, apiVersion, requestId, body } = header;
-    const send = (bytes: Uint8Array) => {
+    const send = (...chunks: Uint8Array[]) => {
       if (!isOpen() || socket.destroyed) return;
-      socket.write(bytes);
+      socket.cork();
+      for (const c of chunks) socket.write(c);
+      socket.uncork();
       if (socket.writableLength > (this.options.maxQueuedResponseBytes ?? DEFAULT_MAX_QUEUED_RESPONSE_BYTES)) socket.pause();
     };
     const handler = this.handlers.get(apiKey);
@@ -205,7 +210,9 @@ export class RpcServer {
     };
     result.then(
       (resp) => {
-        send(encodeResponseFrame(requestId, resp));
+        // a large body (fetched records) goes out after its header in one writev, uncopied
+        if (resp.length < LARGE_RESPONSE_BYTES) send(encodeResponseFrame(requestId, resp));
+        else send(encodeResponseHeader(requestId, resp.length), resp);
         done();
       },
       (err: unknown) => {
