@@ -81,11 +81,21 @@ function writeRequestHeader(view: DataView, apiKey: number, apiVersion: number, 
   view.setInt32(8, requestId);
 }
 
+/**
+ * Writes the length prefix and response header at the start of `buf`, a frame of
+ * `frameLength` bytes (prefix included) whose body follows the header.
+ */
+function writeResponseHeader(buf: Uint8Array, type: ResponseType, requestId: number, frameLength: number): void {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  view.setInt32(0, frameLength - LENGTH_PREFIX);
+  view.setInt8(4, type);
+  if (type !== ResponseType.SERVER_FAILURE) view.setInt32(5, requestId);
+}
+
 /** A SUCCESS_RESPONSE frame around an already encoded response body. */
 export function encodeResponseFrame(requestId: number, body: Uint8Array): Uint8Array {
-  const { buf, view } = frameWithBody(RESPONSE_HEADER_LENGTH, body);
-  view.setInt8(4, ResponseType.SUCCESS_RESPONSE);
-  view.setInt32(5, requestId);
+  const { buf } = frameWithBody(RESPONSE_HEADER_LENGTH, body);
+  writeResponseHeader(buf, ResponseType.SUCCESS_RESPONSE, requestId, buf.length);
   return buf;
 }
 
@@ -95,20 +105,14 @@ export function encodeResponseFrame(requestId: number, body: Uint8Array): Uint8A
  */
 export function encodeResponseHeader(requestId: number, bodyLength: number): Uint8Array {
   const buf = new Uint8Array(LENGTH_PREFIX + RESPONSE_HEADER_LENGTH);
-  const view = new DataView(buf.buffer);
-  view.setInt32(0, RESPONSE_HEADER_LENGTH + bodyLength);
-  view.setInt8(4, ResponseType.SUCCESS_RESPONSE);
-  view.setInt32(5, requestId);
+  writeResponseHeader(buf, ResponseType.SUCCESS_RESPONSE, requestId, buf.length + bodyLength);
   return buf;
 }
 
 /** A SUCCESS_RESPONSE frame, encoding `msg` straight into the frame buffer. */
 export function encodeResponseMessage<T>(requestId: number, codec: MessageCodec<T>, msg: T): Uint8Array {
   const buf = codec.encodeWithHeader(msg, LENGTH_PREFIX + RESPONSE_HEADER_LENGTH);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  view.setInt32(0, buf.length - LENGTH_PREFIX);
-  view.setInt8(4, ResponseType.SUCCESS_RESPONSE);
-  view.setInt32(5, requestId);
+  writeResponseHeader(buf, ResponseType.SUCCESS_RESPONSE, requestId, buf.length);
   return buf;
 }
 
@@ -144,19 +148,14 @@ export function errorFromErrorResponse(resp: ErrorResponse): FlussError {
 /** An ERROR_RESPONSE frame for request `requestId`. */
 export function encodeErrorResponseFrame(requestId: number, code: number, message?: string): Uint8Array {
   const buf = ErrorResponse.encodeWithHeader(makeErrorResponse(code, message), LENGTH_PREFIX + RESPONSE_HEADER_LENGTH);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  view.setInt32(0, buf.length - LENGTH_PREFIX);
-  view.setInt8(4, ResponseType.ERROR_RESPONSE);
-  view.setInt32(5, requestId);
+  writeResponseHeader(buf, ResponseType.ERROR_RESPONSE, requestId, buf.length);
   return buf;
 }
 
 /** A SERVER_FAILURE frame (no request id; the receiver closes the connection). */
 export function encodeServerFailureFrame(code: number, message?: string): Uint8Array {
   const buf = ErrorResponse.encodeWithHeader(makeErrorResponse(code, message), LENGTH_PREFIX + SERVER_FAILURE_HEADER_LENGTH);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  view.setInt32(0, buf.length - LENGTH_PREFIX);
-  view.setInt8(4, ResponseType.SERVER_FAILURE);
+  writeResponseHeader(buf, ResponseType.SERVER_FAILURE, 0, buf.length);
   return buf;
 }
 
