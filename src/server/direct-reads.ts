@@ -1,11 +1,5 @@
 import net from "node:net";
 
-/** net's `onread` option: reads go into the buffer `buffer()` returns, then `callback(n)` runs. */
-export interface OnRead {
-  buffer: () => Uint8Array;
-  callback: (bytesRead: number, buf: Uint8Array) => boolean | void;
-}
-
 interface SocketInternals {
   _handle?: object | null;
 }
@@ -18,7 +12,7 @@ interface SocketInternals {
  * The server must be created with `pauseOnConnect` so no read happens before. Returns
  * undefined, leaving `accepted` untouched, when this Node does not look as expected.
  */
-export function adoptWithOnRead(accepted: net.Socket, onread: OnRead): net.Socket | undefined {
+export function adoptWithOnRead(accepted: net.Socket, onread: net.OnReadOpts): net.Socket | undefined {
   const old = accepted as unknown as SocketInternals;
   const handle = old._handle;
   if (!handle || typeof handle !== "object") return undefined;

@@ -144,7 +144,7 @@ export class RpcServer {
     const adopted =
       this.options.directReads === false
         ? undefined
-        : adoptWithOnRead(accepted, { buffer: () => decoder.nextBuffer(), callback: (n) => take(() => decoder.received(n)) });
+        : adoptWithOnRead(accepted, { buffer: () => decoder.nextBuffer(), callback: (n) => (take(() => decoder.received(n)), true) });
     const socket = adopted ?? accepted;
     this.sockets.add(socket);
     socket.setNoDelay(true);

@@ -19,6 +19,7 @@ import {
   V2_RECORD_BATCH_HEADER_SIZE,
   logBatchHeaderSize,
 } from "../../record/log-batch.js";
+import { partitionPoint } from "../../util/search.js";
 
 /** Suffix of segment files. */
 export const SEGMENT_SUFFIX = ".log";
@@ -298,18 +299,9 @@ export class LogSegment {
 
   /** Index of the last sparse-index entry whose base offset is ≤ `offset` (0 if none). */
   private floorEntry(offset: number): number {
-    let lo = 0;
-    let hi = this.idxOffsets.length - 1;
-    let ans = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.idxOffsets[mid]! <= offset) {
-        ans = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return ans;
+    return Math.max(0, partitionPoint(this.idxOffsets.length, (i) => this.idxOffsets[i]! <= offset) - 1);
   }
+
 
   /**
    * Walks batch headers from `position` until `stop` says so; returns the position and base
@@ -350,16 +342,7 @@ export class LogSegment {
    */
   async offsetForTimestamp(ts: number): Promise<number | undefined> {
     if (this.maxTimestamp < ts) return undefined;
-    let lo = 0;
-    let hi = this.idxTimestamps.length - 1;
-    let first = this.idxTimestamps.length; // first entry with ts ≥ target
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.idxTimestamps[mid]! >= ts) {
-        first = mid;
-        hi = mid - 1;
-      } else lo = mid + 1;
-    }
+    const first = partitionPoint(this.idxTimestamps.length, (i) => this.idxTimestamps[i]! < ts); // first entry with ts ≥ target
     const from = first === 0 ? 0 : this.idxPositions[first - 1]!;
     const found = await this.walk(from, (v) => v.commitTimestamp >= ts);
     return found?.baseOffset;

@@ -20,6 +20,7 @@ import {
   logBatchHeaderSize,
   setBaseOffsetAndCommitTimestamp,
 } from "../../record/log-batch.js";
+import { partitionPoint } from "../../util/search.js";
 import { fsyncDir } from "./atomic-file.js";
 import { LogSegment, parseSegmentFileName, segmentFileName, storageError, type StoredBatchInfo } from "./log-segment.js";
 import { DEFAULT_WRITER_EXPIRATION_MS, WriterStateTable, type IncomingWriterBatch } from "./writer-state.js";
@@ -431,18 +432,9 @@ export class LogTablet {
 
   /** Index of the last segment whose base offset is ≤ `offset` (0 if none). */
   private segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    let ans = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.segments[mid]!.baseOffset <= offset) {
-        ans = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return ans;
+    return Math.max(0, partitionPoint(this.segments.length, (i) => this.segments[i]!.baseOffset <= offset) - 1);
   }
+
 
   /**
    * Base offset of the first batch whose commit timestamp is ≥ `ts`; the high watermark
