@@ -19,7 +19,7 @@ export { WriteResultHandle, type AcceptedWrite } from "./client/write/write-hand
 export { TableScan } from "./client/scan/table-scan.js";
 export { LogScanner } from "./client/scan/log-scanner.js";
 export { BatchScanner, type BucketBatch } from "./client/scan/batch-scanner.js";
-export { ScanRecord, ScanRecords, RecordChangeType as ChangeType, type TableBucketLike } from "./client/scan/scan-records.js";
+export { ScanRecord, ScanRecords, ChangeType, type TableBucketLike } from "./client/scan/scan-records.js";
 export type {
   BucketOffsets,
   PartitionBucketOffset,

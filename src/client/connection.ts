@@ -1,24 +1,10 @@
 import { FlussError } from "../rpc/errors.js";
 import { Config, type ConfigInput } from "./config.js";
+import type { ClientContext, ConnectionResource } from "./context.js";
 import { FlussAdmin, toTablePath, type TablePathLike } from "./admin.js";
 import { MetadataUpdater } from "./metadata.js";
 import { RpcClient } from "./rpc-client.js";
 import { FlussTable } from "./table.js";
-
-/** Something the connection must flush or close when it closes (writers, scanners). */
-export interface ConnectionResource {
-  close(): Promise<void>;
-}
-
-/** @internal What tables, writers and scanners share: one per connection. */
-export interface ClientContext {
-  readonly config: Config;
-  readonly rpc: RpcClient;
-  readonly metadata: MetadataUpdater;
-  readonly admin: FlussAdmin;
-  /** Registers a resource closed with the connection; returns the unregister function. */
-  track(resource: ConnectionResource): () => void;
-}
 
 /**
  * A connection to a Fluss cluster: the entry point of the client.

@@ -3,7 +3,8 @@ import { ErrorCode, FlussError } from "../rpc/errors.js";
 import type { MetadataRequest, MetadataResponse, PbBucketMetadata, PbServerNode } from "../rpc/messages.js";
 import { TablePath } from "../metadata/table-path.js";
 import { parseBootstrapServers, type Config, type HostPort } from "./config.js";
-import { isRetriableError, sleep, type RpcClient } from "./rpc-client.js";
+import { backoffMs, isRetriableError, sleep } from "./retry.js";
+import type { RpcClient } from "./rpc-client.js";
 
 /** A server as the cluster advertises it. */
 export interface NodeAddress extends HostPort {
@@ -93,7 +94,7 @@ export class MetadataUpdater {
           if (!isRetriableError(err)) break;
         }
       }
-      if (attempt + 1 < attempts && isRetriableError(lastError)) await sleep(100 * 2 ** attempt);
+      if (attempt + 1 < attempts && isRetriableError(lastError)) await sleep(backoffMs(attempt, 100, 1000));
       else break;
     }
     const list = addresses.map((a) => `${a.host}:${a.port}`).join(", ");
@@ -201,7 +202,7 @@ export class MetadataUpdater {
           // every known server failed: start over from the bootstrap list
           await this.bootstrap().catch(() => undefined);
         }
-        await sleep(50 * 2 ** attempt);
+        await sleep(backoffMs(attempt, 50, 1000));
       }
     }
     throw lastError;

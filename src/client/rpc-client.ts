@@ -1,4 +1,4 @@
-import { FlussError, ErrorCode } from "../rpc/errors.js";
+import { FlussError } from "../rpc/errors.js";
 import { ServerConnection } from "../rpc/server-connection.js";
 import type { Config, HostPort } from "./config.js";
 
@@ -80,11 +80,3 @@ export class RpcClient {
 }
 
 /** Sleeps `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** True when the error is worth retrying after a metadata refresh or reconnect. */
-export function isRetriableError(err: unknown): boolean {
-  return err instanceof FlussError && (err.retriable || err.code === ErrorCode.NETWORK_EXCEPTION);
-}

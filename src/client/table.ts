@@ -1,7 +1,7 @@
 import type { TableInfo } from "../metadata/table-info.js";
 import type { TablePath } from "../metadata/table-path.js";
 import { FlussError } from "../rpc/errors.js";
-import type { ClientContext } from "./connection.js";
+import type { ClientContext } from "./context.js";
 import { AppendWriter, type AppendWriterOptions } from "./write/append-writer.js";
 import { TableScan } from "./scan/table-scan.js";
 

@@ -1,6 +1,6 @@
 /**
  * Row-based log formats: INDEXED (IndexedRow) and COMPACTED (CompactedRow). Both frame
- * records as `[int32 Length][int8 ChangeType][row bytes]` with Length = 1 + row bytes
+ * records as `[int32 Length][int8 ChangeByte][row bytes]` with Length = 1 + row bytes
  * (Java `IndexedLogRecord` / `CompactedLogRecord`), packed after a V0 header.
  */
 import type { DataType, RowType } from "../metadata/data-types.js";
@@ -8,7 +8,7 @@ import { CompactedRowDecoder, CompactedRowEncoder } from "../row/compacted-row.j
 import { IndexedRowDecoder, IndexedRowEncoder } from "../row/indexed-row.js";
 import { FlussError, ErrorCode } from "../rpc/errors.js";
 import { ByteWriter } from "../util/bytes.js";
-import { ChangeType, changeTypeFromByte } from "./change-type.js";
+import { ChangeByte, changeTypeFromByte } from "./change-type.js";
 import {
   LOG_MAGIC_VALUE_V0,
   LogBatchView,
@@ -39,7 +39,7 @@ export interface RowLogBatchOptions {
 
 /** One decoded record of a row-based batch. */
 export interface RowLogRecord {
-  changeType: ChangeType;
+  changeType: ChangeByte;
   row: unknown[];
 }
 
@@ -97,7 +97,7 @@ export function buildIndexedLogBatch(options: RowLogBatchOptions): Uint8Array {
   for (let i = 0; i < rows.length; i++) {
     const start = w.pos;
     w.i32(0);
-    w.u8(changeTypes ? changeTypeFromByte(changeTypes[i]!) : ChangeType.APPEND_ONLY);
+    w.u8(changeTypes ? changeTypeFromByte(changeTypes[i]!) : ChangeByte.APPEND_ONLY);
     encoder.encodeInto(w, rows[i]!);
     w.view.setInt32(start, w.pos - start - 4, true);
   }
@@ -126,7 +126,7 @@ export function buildCompactedLogBatch(options: Omit<RowLogBatchOptions, "format
  */
 export function forEachRowLogRecord(
   batch: LogBatchView,
-  fn: (changeType: ChangeType, rowOffset: number, rowLength: number, index: number) => void,
+  fn: (changeType: ChangeByte, rowOffset: number, rowLength: number, index: number) => void,
 ): void {
   const buf = batch.buf;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);

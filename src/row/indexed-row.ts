@@ -11,8 +11,7 @@ import {
 } from "../metadata/data-types.js";
 import { FlussError } from "../rpc/errors.js";
 import { utf8Decode } from "../util/bytes.js";
-import { compileArrayReader, compileArrayWriter } from "./binary-array.js";
-import { compileMapReader, compileMapWriter } from "./binary-map.js";
+import { compileArrayReader, compileArrayWriter, compileMapReader, compileMapWriter } from "./binary-array.js";
 import {
   type NestedRowFormat,
   type SpanReader,

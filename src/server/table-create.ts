@@ -10,7 +10,7 @@ import { javaHashMapOrder } from "../metadata/java-json.js";
 import { schemaToJson, tableDescriptorFromJson, tableDescriptorToJson } from "../metadata/json.js";
 import type { TableDescriptor } from "../metadata/table-descriptor.js";
 import { TableOptions, TABLE_DEFAULTS, parseJavaInt } from "../metadata/table-options.js";
-import { applyTableDefaults, validateTableDescriptor } from "../metadata/validation.js";
+import { applyTableDefaults, validateTableDescriptor } from "./catalog/validation.js";
 import { TABLET_SERVER_COUNT } from "./server-state.js";
 
 /** A table ready to be stored. */

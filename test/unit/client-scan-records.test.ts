@@ -7,7 +7,7 @@ import { ArrowBatchBuilder } from "../../src/record/arrow/arrow-writer.js";
 import { buildArrowLogBatch } from "../../src/record/arrow/arrow-log.js";
 import { buildIndexedLogBatch } from "../../src/record/indexed-log.js";
 import { LogBatchView } from "../../src/record/log-batch.js";
-import { RecordChangeType, ScanRecord, ScanRecords } from "../../src/client/scan/scan-records.js";
+import { ChangeType, ScanRecord, ScanRecords } from "../../src/client/scan/scan-records.js";
 import { Projection } from "../../src/client/scan/projection.js";
 import { BatchDecoder } from "../../src/client/scan/batch-decoder.js";
 import { CompletedFetch, FetchBuffer } from "../../src/client/scan/fetch-buffer.js";
@@ -38,7 +38,7 @@ describe("client scan: ScanRecords", () => {
   test("groups per bucket, iterates, counts", () => {
     const b0 = TableBucket.of(7, 0);
     const b1 = TableBucket.of(7, 1);
-    const rec = (o: number) => new ScanRecord(o, 1000 + o, RecordChangeType.APPEND_ONLY, { id: o });
+    const rec = (o: number) => new ScanRecord(o, 1000 + o, ChangeType.APPEND_ONLY, { id: o });
     const recs = new ScanRecords(7, [
       { bucket: b0, records: [rec(0), rec(1)] },
       { bucket: b1, records: [rec(5)] },
@@ -74,13 +74,13 @@ describe("client scan: ScanRecords", () => {
 
   test("change types render like Java", () => {
     assert.deepEqual(
-      [0, 1, 2, 3, 4].map((v) => RecordChangeType.of(v).shortString()),
+      [0, 1, 2, 3, 4].map((v) => ChangeType.of(v).shortString()),
       ["+A", "+I", "-U", "+U", "-D"],
     );
-    assert.equal(RecordChangeType.of(3), RecordChangeType.UPDATE_AFTER);
-    assert.equal(RecordChangeType.DELETE.name, "DELETE");
-    assert.equal(String(RecordChangeType.INSERT), "+I");
-    assert.throws(() => RecordChangeType.of(9), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CORRUPT_RECORD_EXCEPTION);
+    assert.equal(ChangeType.of(3), ChangeType.UPDATE_AFTER);
+    assert.equal(ChangeType.DELETE.name, "DELETE");
+    assert.equal(String(ChangeType.INSERT), "+I");
+    assert.throws(() => ChangeType.of(9), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CORRUPT_RECORD_EXCEPTION);
   });
 });
 

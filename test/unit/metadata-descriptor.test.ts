@@ -6,7 +6,7 @@ import { TableDescriptor } from "../../src/metadata/table-descriptor.js";
 import { TableInfo } from "../../src/metadata/table-info.js";
 import { TablePath } from "../../src/metadata/table-path.js";
 import { isKnownTableOption } from "../../src/metadata/table-options.js";
-import { applyTableDefaults, validateTableDescriptor } from "../../src/metadata/validation.js";
+import { applyTableDefaults, validateTableDescriptor } from "../../src/server/catalog/validation.js";
 import { tableDescriptorToJson } from "../../src/metadata/json.js";
 import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
 

@@ -10,7 +10,7 @@ import {
   qualifiedPartitionName,
   validatePartitionSpec,
 } from "../../src/metadata/partition.js";
-import { autoPartitionTime, validateAutoPartitionTimeFormat } from "../../src/metadata/auto-partition.js";
+import { autoPartitionTime, validateAutoPartitionTimeFormat } from "../../src/server/catalog/auto-partition.js";
 import { javaDoubleToString, javaFloatToString } from "../../src/metadata/java-float.js";
 import type { AutoPartitionTimeUnit } from "../../src/metadata/table-options.js";
 import { TablePath } from "../../src/metadata/table-path.js";

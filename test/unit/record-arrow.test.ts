@@ -6,7 +6,7 @@ import { DataTypes, notNull, type DataType, type RowType } from "../../src/metad
 import { toArrowSchema } from "../../src/metadata/arrow-types.js";
 import { Decimal, Timestamp } from "../../src/row/values.js";
 import { LogBatchView } from "../../src/record/log-batch.js";
-import { ChangeType } from "../../src/record/change-type.js";
+import { ChangeByte } from "../../src/record/change-type.js";
 import { ArrowBatchBuilder, encodeArrowRecordBatch } from "../../src/record/arrow/arrow-writer.js";
 import { decodeArrowRecordBatch } from "../../src/record/arrow/arrow-reader.js";
 import { buildArrowLogBatch, readArrowLogBatch } from "../../src/record/arrow/arrow-log.js";
@@ -268,7 +268,7 @@ for (const compression of COMPRESSIONS) {
     ];
     const b = new ArrowBatchBuilder(rt, compression);
     for (const r of rows) b.append(r);
-    const changeTypes = new Uint8Array([ChangeType.INSERT, ChangeType.UPDATE_BEFORE, ChangeType.UPDATE_AFTER]);
+    const changeTypes = new Uint8Array([ChangeByte.INSERT, ChangeByte.UPDATE_BEFORE, ChangeByte.UPDATE_AFTER]);
     const log = buildArrowLogBatch({ body: b.build(), recordCount: 3, schemaId: 1, writerId: 9, batchSequence: 4, appendOnly: false, changeTypes });
     const view = new LogBatchView(log);
     assert.ok(view.isValid());

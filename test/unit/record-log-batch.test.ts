@@ -5,7 +5,7 @@ import { DataTypes, type DataType } from "../../src/metadata/data-types.js";
 import { fromHex, toHex, utf8Encode } from "../../src/util/bytes.js";
 import { crc32c } from "../../src/record/crc32c.js";
 import {
-  ChangeType,
+  ChangeByte,
   changeTypeFromByte,
   changeTypeName,
   changeTypeShortString,
@@ -51,12 +51,12 @@ test("crc32c golden vectors", () => {
 
 test("change-type golden vectors", () => {
   for (const v of ofKind("change-type")) {
-    const name = v.input.changeType as keyof typeof ChangeType;
-    assert.equal(ChangeType[name], v.expected, v.id);
-    assert.equal(changeTypeShortString(ChangeType[name]), v.input.shortString);
-    assert.equal(changeTypeName(ChangeType[name]), name);
-    assert.equal(changeTypeFromByte(v.expected as number), ChangeType[name]);
-    assert.equal(parseChangeType(v.input.shortString as string), ChangeType[name]);
+    const name = v.input.changeType as keyof typeof ChangeByte;
+    assert.equal(ChangeByte[name], v.expected, v.id);
+    assert.equal(changeTypeShortString(ChangeByte[name]), v.input.shortString);
+    assert.equal(changeTypeName(ChangeByte[name]), name);
+    assert.equal(changeTypeFromByte(v.expected as number), ChangeByte[name]);
+    assert.equal(parseChangeType(v.input.shortString as string), ChangeByte[name]);
   }
   assert.throws(() => changeTypeFromByte(5), FlussError);
   assert.throws(() => changeTypeFromByte(-1), FlussError);

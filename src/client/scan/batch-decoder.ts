@@ -18,7 +18,7 @@ import { readIndexedLogRecords } from "../../record/indexed-log.js";
 import { ArrowRowConverter } from "./arrow-rows.js";
 import type { DrainedBatch } from "./log-fetcher.js";
 import { Projection, rowTypeOf } from "./projection.js";
-import { RecordChangeType, ScanRecord } from "./scan-records.js";
+import { ChangeType, ScanRecord } from "./scan-records.js";
 
 /** What decoding needs to know about the table (a subset of `TableInfo`). */
 export interface DecodeTableInfo {
@@ -119,11 +119,11 @@ export class BatchDecoder {
       const ct = content.changeTypes;
       const conv = this.converter;
       if (!ct) {
-        const kind = RecordChangeType.APPEND_ONLY;
+        const kind = ChangeType.APPEND_ONLY;
         for (let i = from; i < to; i++) out.push(new ScanRecord(base + i, ts, kind, conv.row(readers, i)));
         return;
       }
-      for (let i = from; i < to; i++) out.push(new ScanRecord(base + i, ts, RecordChangeType.of(ct[i]!), conv.row(readers, i)));
+      for (let i = from; i < to; i++) out.push(new ScanRecord(base + i, ts, ChangeType.of(ct[i]!), conv.row(readers, i)));
       return;
     }
     const names = this.rowType.fields.map((f) => f.name);
@@ -133,7 +133,7 @@ export class BatchDecoder {
       const r = records[i]!;
       const row: Record<string, unknown> = {};
       for (let k = 0; k < names.length; k++) row[names[k]!] = r.row[pick ? pick[k]! : k];
-      out.push(new ScanRecord(base + i, ts, RecordChangeType.of(r.changeType), row));
+      out.push(new ScanRecord(base + i, ts, ChangeType.of(r.changeType), row));
     }
   }
 

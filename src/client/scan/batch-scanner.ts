@@ -22,7 +22,7 @@ export interface BucketBatch {
   readonly baseOffset: number;
   /** Offset of the last row. */
   readonly lastOffset: number;
-  /** One change-type byte per row (see `ChangeType`); absent when all rows are `+A`. */
+  /** One change-type byte per row (see `ChangeByte`); absent when all rows are `+A`. */
   readonly changeTypes?: Uint8Array;
 }
 

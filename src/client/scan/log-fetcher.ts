@@ -20,9 +20,9 @@ import { iterateBatches, type LogBatchView } from "../../record/log-batch.js";
 import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError, errorName } from "../../rpc/errors.js";
 import type { FetchLogRequest, FetchLogResponse, PbFetchLogRespForBucket } from "../../rpc/messages.js";
-import type { ClientContext } from "../connection.js";
+import type { ClientContext } from "../context.js";
 import { EARLIEST_OFFSET, LATEST_OFFSET, OffsetSpec } from "../offsets.js";
-import { isRetriableError } from "../rpc-client.js";
+import { backoffMs, isRetriableError } from "../retry.js";
 import { CompletedFetch, FetchBuffer } from "./fetch-buffer.js";
 import { bucketKey, tableBucket } from "./scan-records.js";
 
@@ -64,7 +64,7 @@ const REFRESH_AND_RETRY = new Set<number>([
 ]);
 
 const MAX_BACKOFF_MS = 2_000;
-const backoff = (attempt: number): number => Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(attempt, 10));
+const backoff = (attempt: number): number => backoffMs(attempt, 50, MAX_BACKOFF_MS);
 
 class BucketState {
   /** Next offset to request (LATEST while unresolved, EARLIEST until data arrives). */

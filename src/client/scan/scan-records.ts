@@ -3,8 +3,8 @@
  */
 import { TableBucket } from "../../metadata/cluster.js";
 import {
-  type ChangeType,
-  type ChangeTypeName,
+  type ChangeByte,
+  type ChangeByteName,
   changeTypeFromByte,
   changeTypeName,
   changeTypeShortString,
@@ -27,35 +27,35 @@ export function bucketKey(partitionId: number | undefined, bucket: number): stri
  * `+I`, `-U`, `+U` or `-D`; `name` the enum name; `value` the byte.
  * One shared instance per change type.
  */
-export class RecordChangeType {
-  private static readonly all: readonly RecordChangeType[] = [0, 1, 2, 3, 4].map(
-    (v) => new RecordChangeType(v as ChangeType),
+export class ChangeType {
+  private static readonly all: readonly ChangeType[] = [0, 1, 2, 3, 4].map(
+    (v) => new ChangeType(v as ChangeByte),
   );
 
   /** `+A`: a record of an append-only (log) table. */
-  static readonly APPEND_ONLY = RecordChangeType.all[0]!;
+  static readonly APPEND_ONLY = ChangeType.all[0]!;
   /** `+I`: a new primary key. */
-  static readonly INSERT = RecordChangeType.all[1]!;
+  static readonly INSERT = ChangeType.all[1]!;
   /** `-U`: the old image of an updated row. */
-  static readonly UPDATE_BEFORE = RecordChangeType.all[2]!;
+  static readonly UPDATE_BEFORE = ChangeType.all[2]!;
   /** `+U`: the new image of an updated row. */
-  static readonly UPDATE_AFTER = RecordChangeType.all[3]!;
+  static readonly UPDATE_AFTER = ChangeType.all[3]!;
   /** `-D`: a deleted row. */
-  static readonly DELETE = RecordChangeType.all[4]!;
+  static readonly DELETE = ChangeType.all[4]!;
 
   /** The enum name, e.g. `APPEND_ONLY`. */
-  readonly name: ChangeTypeName;
+  readonly name: ChangeByteName;
 
   private constructor(
     /** The byte value (0..4). */
-    readonly value: ChangeType,
+    readonly value: ChangeByte,
   ) {
     this.name = changeTypeName(value);
   }
 
   /** The instance for a change-type byte (throws CORRUPT_RECORD_EXCEPTION for unknown bytes). */
-  static of(value: number): RecordChangeType {
-    return RecordChangeType.all[value] ?? RecordChangeType.all[changeTypeFromByte(value)]!;
+  static of(value: number): ChangeType {
+    return ChangeType.all[value] ?? ChangeType.all[changeTypeFromByte(value)]!;
   }
 
   /** `+A`, `+I`, `-U`, `+U` or `-D`. */
@@ -80,7 +80,7 @@ export class ScanRecord {
     /** The commit timestamp of its batch (epoch millis, stamped by the server). */
     readonly timestamp: number,
     /** `+A` for log tables; the changelog kind for primary-key tables. */
-    readonly changeType: RecordChangeType,
+    readonly changeType: ChangeType,
     /** The (projected) row, keyed by column name; values follow `src/row/values.ts`. */
     readonly row: Record<string, unknown>,
   ) {}

@@ -4,7 +4,7 @@
 import type { TableBucket } from "../../metadata/cluster.js";
 import type { TableInfo } from "../../metadata/table-info.js";
 import { FlussError } from "../../rpc/errors.js";
-import type { ClientContext } from "../connection.js";
+import type { ClientContext } from "../context.js";
 import { EARLIEST_OFFSET } from "../offsets.js";
 import { BatchDecoder } from "./batch-decoder.js";
 import { LogFetcher } from "./log-fetcher.js";

@@ -2,7 +2,7 @@
  * Scan configuration (projection) and scanner creation: `table.newScan()`.
  */
 import type { TableInfo } from "../../metadata/table-info.js";
-import type { ClientContext } from "../connection.js";
+import type { ClientContext } from "../context.js";
 import { BatchScanner } from "./batch-scanner.js";
 import { LogScanner } from "./log-scanner.js";
 import { Projection } from "./projection.js";

@@ -10,7 +10,7 @@ import type { IpcMessageParts } from "../../record/arrow/ipc-message.js";
 import { V0_RECORD_BATCH_HEADER_SIZE } from "../../record/log-batch.js";
 import { makeRowCoercer, type RowCoercer } from "../../row/coerce.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
-import type { ClientContext } from "../connection.js";
+import type { ClientContext } from "../context.js";
 import { arrowRowValues, checkNotNullColumns, decodeDictionaries, validateArrowSchema } from "./arrow-input.js";
 import { PrebuiltArrowWriteBatch } from "./arrow-write-batch.js";
 import { type AvailableBuckets, type BucketAssigner, createBucketAssigner } from "./bucket-assigner.js";

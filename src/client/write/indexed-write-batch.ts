@@ -5,7 +5,7 @@
  * is exact and no row objects are kept.
  */
 import type { DataType } from "../../metadata/data-types.js";
-import { ChangeType } from "../../record/change-type.js";
+import { ChangeByte } from "../../record/change-type.js";
 import { LOG_MAGIC_VALUE_V0, V0_RECORD_BATCH_HEADER_SIZE, writeLogBatchHeader } from "../../record/log-batch.js";
 import { LogBatchParts } from "../../record/log-batch-parts.js";
 import { CompactedRowEncoder } from "../../row/compacted-row.js";
@@ -64,7 +64,7 @@ export class IndexedWriteBatch extends RowWriteBatch {
     }
     const start = w.pos;
     w.i32(0);
-    w.u8(ChangeType.APPEND_ONLY);
+    w.u8(ChangeByte.APPEND_ONLY);
     try {
       this.ctx.encoder.encodeInto(w, values);
     } catch (err) {

@@ -17,6 +17,7 @@ import { ErrorVerdict, type IdempotenceManager, SendDecision } from "./idempoten
 import type { RecordAccumulator } from "./record-accumulator.js";
 import { batchError, type WriteBatch } from "./write-batch.js";
 import type { BucketQueue } from "./write-target.js";
+import { backoffMs } from "../retry.js";
 
 /** Retry backoff: 100 ms doubling per attempt, at most 1 s (Java `client.writer.retry-backoff`). */
 const RETRY_BACKOFF_MS = 100;
@@ -322,7 +323,7 @@ export class Sender {
       this.fail(q, batch, batchError(batch, code, why, cause), false);
       return;
     }
-    const backoff = Math.min(MAX_RETRY_BACKOFF_MS, RETRY_BACKOFF_MS * 2 ** Math.min(10, batch.attempts - 1));
+    const backoff = backoffMs(batch.attempts - 1, RETRY_BACKOFF_MS, MAX_RETRY_BACKOFF_MS);
     batch.retryAtMs = Date.now() + backoff;
     this.accumulator.reenqueue(q, batch);
     this.wakeAt(batch.retryAtMs);

@@ -6,8 +6,8 @@
 import type { TableInfo } from "../../metadata/table-info.js";
 import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
-import type { ClientContext } from "../connection.js";
-import { sleep } from "../rpc-client.js";
+import type { ClientContext } from "../context.js";
+import { backoffMs, sleep } from "../retry.js";
 import { IdempotenceManager } from "./idempotence.js";
 import { RecordAccumulator } from "./record-accumulator.js";
 import { Sender } from "./sender.js";
@@ -137,7 +137,7 @@ export class WriterClient {
         const fe = err instanceof FlussError ? err : undefined;
         if (fe && (fe.code === ErrorCode.AUTHORIZATION_EXCEPTION || (!fe.retriable && fe.code !== ErrorCode.NETWORK_EXCEPTION))) break;
         if (fe?.invalidMetadata) await this.ctx.metadata.updateTables(paths).catch(() => undefined);
-        if (attempt < INIT_WRITER_RETRIES) await sleep(INIT_WRITER_BACKOFF_MS * 2 ** attempt);
+        if (attempt < INIT_WRITER_RETRIES) await sleep(backoffMs(attempt, INIT_WRITER_BACKOFF_MS, INIT_WRITER_BACKOFF_MS * 8));
       }
     }
     throw lastError;

@@ -1,4 +1,4 @@
-/** The golden vectors of ../shared/spec/golden-vectors.json (inputs and expected outputs from the Java and Rust suites). */
+/** The golden vectors of test/fixtures/golden-vectors.json (copied from the spec) (inputs and expected outputs from the Java and Rust suites). */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
@@ -11,7 +11,7 @@ export interface GoldenVector {
 }
 
 const all = JSON.parse(
-  readFileSync(new URL("../../../../shared/spec/golden-vectors.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../../fixtures/golden-vectors.json", import.meta.url), "utf8"),
 ) as GoldenVector[];
 
 /** Every vector of a kind; fails when there is none (a renamed kind must not silently test nothing). */

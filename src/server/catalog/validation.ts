@@ -4,11 +4,11 @@
  * and messages a Java coordinator answers with.
  */
 
-import { ErrorCode, FlussError } from "../rpc/errors.js";
-import { type DataType, type DataTypeRoot, typeToString } from "./data-types.js";
+import { ErrorCode, FlussError } from "../../rpc/errors.js";
+import { type DataType, type DataTypeRoot, typeToString } from "../../metadata/data-types.js";
 import { validateAutoPartitionTimeFormat } from "./auto-partition.js";
-import { PARTITION_KEY_SUPPORTED_TYPES } from "./partition.js";
-import type { TableDescriptor } from "./table-descriptor.js";
+import { PARTITION_KEY_SUPPORTED_TYPES } from "../../metadata/partition.js";
+import type { TableDescriptor } from "../../metadata/table-descriptor.js";
 import {
   AUTO_PARTITION_TIME_UNITS,
   CHANGELOG_IMAGES,
@@ -25,7 +25,7 @@ import {
   parseJavaDuration,
   parseJavaEnum,
   parseJavaInt,
-} from "./table-options.js";
+} from "../../metadata/table-options.js";
 
 /** Column names reserved for system columns (Java `TableDescriptor` constants). */
 export const RESERVED_COLUMN_NAMES: readonly string[] = [

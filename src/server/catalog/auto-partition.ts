@@ -6,9 +6,9 @@
  * (quarter), `M`/`L` (month), `d` (day), `H` (hour), plus quoted literals and punctuation.
  */
 
-import type { AutoPartitionTimeUnit } from "./table-options.js";
-import { defaultTimeZone } from "./table-options.js";
-import { invalidPartitionValueReason } from "./partition.js";
+import type { AutoPartitionTimeUnit } from "../../metadata/table-options.js";
+import { defaultTimeZone } from "../../metadata/table-options.js";
+import { invalidPartitionValueReason } from "../../metadata/partition.js";
 
 /** Default pattern per time unit. */
 export const AUTO_PARTITION_DEFAULT_FORMATS: Readonly<Record<AutoPartitionTimeUnit, string>> = {
