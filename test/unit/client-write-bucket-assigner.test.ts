@@ -6,10 +6,10 @@ import {
   KeyBucketAssigner,
   RoundRobinBucketAssigner,
   StickyBucketAssigner,
-  bucketKeyEncoder,
   createBucketAssigner,
 } from "../../src/client/write/bucket-assigner.js";
 import { bucketingFunction } from "../../src/row/bucketing.js";
+import { lakeOrCompactedKeyEncoder as bucketKeyEncoder } from "../../src/row/key-encoding.js";
 import { toHex } from "../../src/util/bytes.js";
 import { goldenValue, parseType } from "./helpers/type-parse.js";
 

@@ -6,8 +6,8 @@
 import type { RowType } from "../../metadata/data-types.js";
 import type { TableInfo } from "../../metadata/table-info.js";
 import { bucketingFunction, type BucketingFunction } from "../../row/bucketing.js";
-import { CompactedKeyEncoder } from "../../row/compacted-key.js";
-import { HudiKeyEncoder, IcebergKeyEncoder, type KeyEncoder, PaimonKeyEncoder } from "../../row/lake-keys.js";
+import { lakeOrCompactedKeyEncoder } from "../../row/key-encoding.js";
+import type { KeyEncoder } from "../../row/lake-keys.js";
 import { FlussError } from "../../rpc/errors.js";
 
 /** Buckets that currently have a leader, per partition (-1 = non-partitioned); undefined if unknown. */
@@ -126,23 +126,6 @@ export class RoundRobinBucketAssigner implements BucketAssigner {
   onNewBatch(): void {}
 }
 
-/**
- * The key encoder of bucket keys (Java `KeyEncoder.ofBucketKeyEncoder`): the lake format's
- * encoder for paimon / iceberg / hudi tables, CompactedKeyEncoder otherwise.
- */
-export function bucketKeyEncoder(rowType: RowType, bucketKeys: readonly string[], lakeFormat: string | undefined): KeyEncoder {
-  switch (lakeFormat?.toLowerCase()) {
-    case "paimon":
-      return PaimonKeyEncoder.forKeys(rowType, bucketKeys);
-    case "iceberg":
-      return IcebergKeyEncoder.forKeys(rowType, bucketKeys);
-    case "hudi":
-      return HudiKeyEncoder.forKeys(rowType, bucketKeys);
-    default:
-      return CompactedKeyEncoder.forKeys(rowType, bucketKeys);
-  }
-}
-
 /** The assigner for a table, as Java's `WriterClient#createBucketAssigner`. */
 export function createBucketAssigner(
   info: Pick<TableInfo, "rowType" | "bucketKeys" | "numBuckets" | "dataLakeFormat">,
@@ -152,7 +135,7 @@ export function createBucketAssigner(
   if (info.bucketKeys.length > 0) {
     const lake = info.dataLakeFormat;
     return new KeyBucketAssigner(
-      bucketKeyEncoder(info.rowType, info.bucketKeys, lake),
+      lakeOrCompactedKeyEncoder(info.rowType, info.bucketKeys, lake),
       bucketingFunction(lake),
       info.numBuckets,
       info.rowType,
