@@ -340,8 +340,7 @@ export function tableDescriptorFromJson(json: JsonInput): TableDescriptor {
   let bucketKeys: string[] | undefined;
   let bucketCount: number | undefined;
   if ("bucket_key" in o || "bucket_count" in o) {
-    if (o.bucket_key === undefined || o.bucket_key === null) r.fail("Field 'bucket_count' requires field 'bucket_key'.");
-    bucketKeys = r.strings(o.bucket_key, "bucket_key");
+    bucketKeys = r.strings(o.bucket_key ?? r.fail("Field 'bucket_count' requires field 'bucket_key'."), "bucket_key");
     if (o.bucket_count !== undefined && o.bucket_count !== null) bucketCount = asInt(o.bucket_count);
   }
   const properties = r.stringMap(r.required(o, "properties", "table descriptor"), "properties");

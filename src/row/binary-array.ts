@@ -261,7 +261,7 @@ export function compileArrayWriter(elementType: DataType, format: NestedRowForma
       const v = values[i];
       if (v === null || v === undefined) {
         if (!nullable) throw FlussError.client(`array element ${i}: null value for NOT NULL element type`);
-        w.buf[base + 4 + (i >>> 3)] |= 1 << (i & 7);
+        w.buf[base + 4 + (i >>> 3)]! |= 1 << (i & 7);
       } else {
         writeSlot(w, base, base + header + i * slotSize, v);
       }

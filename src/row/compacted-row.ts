@@ -204,7 +204,7 @@ function compileRowWriter(types: readonly DataType[]): RowWriterFn {
       if (v === null || v === undefined) {
         // Java reads NOT NULL fields unconditionally, so a set bit there would corrupt the row.
         if (!nullable[i]) throw FlussError.client(`field ${i}: null value for NOT NULL type ${typeToString(types[i]!)}`);
-        w.buf[start + (i >>> 3)] |= 1 << (i & 7);
+        w.buf[start + (i >>> 3)]! |= 1 << (i & 7);
       } else {
         writers[i]!(w, v);
       }

@@ -221,7 +221,7 @@ function compileRowWriter(types: readonly DataType[]): RowWriterFn {
       const v = values[i];
       if (v === null || v === undefined) {
         if (!nullable[i]) throw FlussError.client(`field ${i}: null value for NOT NULL type ${typeToString(types[i]!)}`);
-        w.buf[start + (i >>> 3)] |= 1 << (i & 7);
+        w.buf[start + (i >>> 3)]! |= 1 << (i & 7);
       } else if (isVar[i]) {
         const p = w.pos;
         writers[i]!(w, v);

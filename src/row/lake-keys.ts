@@ -85,7 +85,7 @@ export class PaimonKeyEncoder implements KeyEncoder {
     for (let i = 0; i < n; i++) {
       const v = values[i];
       const bit = i + 8;
-      if (v === null || v === undefined) w.buf[bit >>> 3] |= 1 << (bit & 7);
+      if (v === null || v === undefined) w.buf[bit >>> 3]! |= 1 << (bit & 7);
       else this.writers[i]!(w, 0, this.nullBytes + 8 * i, v);
     }
     return w.toBytes();

@@ -57,7 +57,7 @@ test("kv-batch-upsert-delete golden vector (compacted row written in place)", ()
   const view = new KvBatchView(bytes);
   assert.equal(view.writerId, -1);
   assert.equal(view.batchSequence, -1);
-  bytes[bytes.length - 1] ^= 1;
+  bytes[bytes.length - 1]! ^= 1;
   assert.equal(new KvBatchView(bytes).isValid(), false);
   assert.throws(() => [...iterateKvRecords(bytes.subarray(0, bytes.length - 1))]);
 });

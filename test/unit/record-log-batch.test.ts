@@ -173,7 +173,7 @@ test("server rewrite of base offset and timestamp keeps the CRC valid", () => {
   assert.equal(view.crc, crc);
   assert.ok(view.isValid());
   assert.equal(view.lastOffset, 2 ** 40 + 6);
-  b[b.length - 1] ^= 1;
+  b[b.length - 1]! ^= 1;
   assert.equal(new LogBatchView(b).isValid(), false);
   assert.throws(() => new LogBatchView(b).ensureValid(), (e: FlussError) => e.name === "CORRUPT_MESSAGE");
 });
@@ -199,7 +199,7 @@ test("iterateBatches stops at a torn tail; validBytesPrefix measures complete ba
   }
   assert.equal(validBytesPrefix(all), all.length);
   const bad = all.slice();
-  bad[bad.length - 1] ^= 0xff;
+  bad[bad.length - 1]! ^= 0xff;
   assert.equal(validBytesPrefix(bad), all.length);
   assert.equal(validBytesPrefix(bad, { checkCrc: true }), a.length);
   // garbage length
