@@ -4,7 +4,8 @@ import type { PbPartitionSpec, PbTablePath } from "../rpc/messages.js";
 import { utf8Decode, utf8Encode } from "../util/bytes.js";
 import { TablePath } from "../metadata/table-path.js";
 import { TableInfo } from "../metadata/table-info.js";
-import type { TableDescriptor } from "../metadata/table-descriptor.js";
+import { TableDescriptor } from "../metadata/table-descriptor.js";
+import { checkOptionNames, describeArg } from "../metadata/argument-checks.js";
 import { DatabaseDescriptor, DatabaseInfo } from "../metadata/database.js";
 import { PartitionInfo } from "../metadata/partition.js";
 import { ServerNode } from "../metadata/cluster.js";
@@ -108,6 +109,8 @@ export class FlussAdmin {
     descriptor: TableDescriptor,
     options: { ignoreIfExists?: boolean } = {},
   ): Promise<void> {
+    if (!(descriptor instanceof TableDescriptor)) throw FlussError.client(`createTable needs a TableDescriptor (new TableDescriptor(schema, { bucketCount, ... })), got ${describeArg(descriptor)}`);
+    checkOptionNames(options, ["ignoreIfExists"], "createTable");
     const p = toTablePath(path);
     const conn = await this.coordinator();
     await conn.request(ApiKey.CREATE_TABLE, {
