@@ -29,19 +29,36 @@ function mapFiles(dir: string): string[] {
   return out;
 }
 
+function newestMtime(p: string): number {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...fs.readdirSync(p).map((e) => newestMtime(path.join(p, e))));
+}
+
+function distIsFresh(): boolean {
+  const built = path.join(root, "dist", "index.js");
+  if (!fs.existsSync(built)) return false;
+  const inputs = ["src", "package.json", "tsconfig.json"].map((f) => newestMtime(path.join(root, f)));
+  return fs.statSync(built).mtimeMs > Math.max(...inputs);
+}
+
 test("npm pack + install into an app: import, require, LICENSE, source maps", { timeout: 180_000 }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-pkg-"));
   try {
-    // A copy of what `files` ships plus the build inputs, built there (the working tree's dist may be stale).
-    const stage = path.join(tmp, "stage");
-    fs.mkdirSync(stage);
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { files: string[] };
-    for (const f of [...pkg.files, "package.json", "tsconfig.json"]) {
-      if (f === "dist" || !fs.existsSync(path.join(root, f))) continue;
-      fs.cpSync(path.join(root, f), path.join(stage, f), { recursive: true, filter: (src) => !src.includes(`${path.sep}build${path.sep}`) });
+    // Packed from the working tree when its dist is newer than every source (CI builds
+    // first), else from a copy of the shipped files built in a temp folder.
+    let stage = root;
+    if (!distIsFresh()) {
+      stage = path.join(tmp, "stage");
+      fs.mkdirSync(stage);
+      const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { files: string[] };
+      for (const f of [...pkg.files, "package.json", "tsconfig.json"]) {
+        if (f === "dist" || !fs.existsSync(path.join(root, f))) continue;
+        fs.cpSync(path.join(root, f), path.join(stage, f), { recursive: true, filter: (src) => !src.includes(`${path.sep}build${path.sep}`) });
+      }
+      fs.symlinkSync(path.join(root, "node_modules"), path.join(stage, "node_modules"));
+      run(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], stage);
     }
-    fs.symlinkSync(path.join(root, "node_modules"), path.join(stage, "node_modules"));
-    run(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], stage);
     const packed = JSON.parse(run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tmp], stage)) as {
       filename: string;
       files: { path: string }[];
