@@ -57,6 +57,7 @@ export class FlussAdmin {
     name: string,
     options: { descriptor?: DatabaseDescriptor; ignoreIfExists?: boolean } = {},
   ): Promise<void> {
+    checkOptionNames(options, ["descriptor", "ignoreIfExists"], "createDatabase");
     const conn = await this.coordinator();
     const req = {
       databaseName: name,
@@ -68,6 +69,7 @@ export class FlussAdmin {
 
   /** Drops a database; `cascade` also drops its tables (else DATABASE_NOT_EMPTY). */
   async dropDatabase(name: string, options: { ignoreIfNotExists?: boolean; cascade?: boolean } = {}): Promise<void> {
+    checkOptionNames(options, ["ignoreIfNotExists", "cascade"], "dropDatabase");
     const conn = await this.coordinator();
     await conn.request(ApiKey.DROP_DATABASE, {
       databaseName: name,
@@ -122,6 +124,7 @@ export class FlussAdmin {
 
   /** Drops a table; fails with TABLE_NOT_EXIST unless `ignoreIfNotExists`. */
   async dropTable(path: TablePathLike, options: { ignoreIfNotExists?: boolean } = {}): Promise<void> {
+    checkOptionNames(options, ["ignoreIfNotExists"], "dropTable");
     const p = toTablePath(path);
     const conn = await this.coordinator();
     await conn.request(ApiKey.DROP_TABLE, { tablePath: pbPath(p), ignoreIfNotExists: options.ignoreIfNotExists ?? false });
@@ -156,6 +159,7 @@ export class FlussAdmin {
     spec: Record<string, string>,
     options: { ignoreIfExists?: boolean } = {},
   ): Promise<void> {
+    checkOptionNames(options, ["ignoreIfExists"], "createPartition");
     const conn = await this.coordinator();
     await conn.request(ApiKey.CREATE_PARTITION, {
       tablePath: pbPath(toTablePath(path)),
@@ -171,6 +175,7 @@ export class FlussAdmin {
     spec: Record<string, string>,
     options: { ignoreIfNotExists?: boolean } = {},
   ): Promise<void> {
+    checkOptionNames(options, ["ignoreIfNotExists"], "dropPartition");
     const conn = await this.coordinator();
     await conn.request(ApiKey.DROP_PARTITION, {
       tablePath: pbPath(toTablePath(path)),
@@ -207,6 +212,7 @@ export class FlussAdmin {
     spec: OffsetSpec,
     options: { partitionName?: string } = {},
   ): Promise<Record<number, number>> {
+    checkOptionNames(options, ["partitionName"], "listOffsets");
     const p = toTablePath(path);
     const info = await this.getTableInfo(p);
     let partitionId: number | undefined;

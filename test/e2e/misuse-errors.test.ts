@@ -90,6 +90,9 @@ describe("misuse errors", () => {
         clientError(/unknown createTable option "ignore_if_exists" \(did you mean "ignoreIfExists"\?\)/),
       );
       assert.equal(await admin.tableExists(path), false);
+      const dropSnake = { ignore_if_not_exists: true } as unknown as { ignoreIfNotExists?: boolean };
+      await assert.rejects(admin.dropDatabase("no_such_db", dropSnake), clientError(/unknown dropDatabase option "ignore_if_not_exists" \(did you mean "ignoreIfNotExists"\?\)/));
+      await assert.rejects(admin.dropTable(path, dropSnake), clientError(/did you mean "ignoreIfNotExists"/));
     });
   });
 });
