@@ -5,7 +5,7 @@
  */
 
 /** Edit distance between two strings. */
-export function levenshtein(a: string, b: string): number {
+function levenshtein(a: string, b: string): number {
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = dp[0]!;
@@ -20,7 +20,7 @@ export function levenshtein(a: string, b: string): number {
 }
 
 /** The known names `name` was probably meant to be (empty when none is close). */
-export function similarNames(name: string, known: Iterable<string>): string[] {
+function similarNames(name: string, known: Iterable<string>): string[] {
   const names = [...known];
   const camel = name.toLowerCase().replace(/[_-]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
   const exact = names.filter((k) => k === camel || k.toLowerCase() === name.toLowerCase());
