@@ -69,7 +69,7 @@ export function validateArrowSchema(schema: arrow.Schema, rowType: RowType, tabl
  * strings) by plain vectors of their value type: the log format has no dictionaries.
  * Returns the batch itself when there is nothing to decode.
  */
-export function decodeDictionaries(batch: arrow.RecordBatch): arrow.RecordBatch[] {
+function decodeDictionaries(batch: arrow.RecordBatch): arrow.RecordBatch[] {
   const fields = batch.schema.fields;
   if (!fields.some((f) => arrow.DataType.isDictionary(f.type))) return [batch];
   const columns: Record<string, arrow.Vector> = {};
