@@ -255,3 +255,25 @@ test("table.delete.behavior IGNORE drops deletes, DISABLE refuses them", async (
     assert.deepEqual(show((await readChangelog(conn, dis)).records), ["+I(1,a,1)"]);
   });
 });
+
+test("large PutKv requests (received into recycled buffers) keep their rows intact", async () => {
+  const schema = Schema.builder().column("id", DataTypes.INT()).column("b", DataTypes.BYTES()).column("s", DataTypes.STRING()).primaryKey(["id"]).build();
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "big", schema);
+    const rowOf = (i: number, round: number) => [i, new Uint8Array(40).fill((i + round) & 0xff), `r${round}-${i}-${"x".repeat(30)}`];
+    for (let round = 0; round < 3; round++) {
+      const ops = [...Array(1500).keys()].map((i) => ({ upsert: rowOf(i + round * 500, round) }));
+      const r = await putKv(conn, t, ops);
+      assert.equal(r.errorCode, undefined, r.errorMessage);
+    }
+    const ids = [...Array(2500).keys()];
+    const rows = await lookupRows(conn, t, ids.map((i) => [i]));
+    ids.forEach((i) => {
+      const round = Math.min(2, Math.floor(i / 500));
+      assert.deepEqual(rows[i], rowOf(i, round), `key ${i}`);
+    });
+    const { records } = await readChangelog(conn, t);
+    assert.equal(records.filter((r) => r.type === "+I").length, 2500);
+    assert.equal(records.filter((r) => r.type === "+U").length, 2000);
+  });
+});
