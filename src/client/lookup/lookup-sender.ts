@@ -265,10 +265,8 @@ export class LookupSender {
     q.retryAtMs = now + backoffMs(q.attempts - 1, RETRY_BACKOFF_MS, MAX_RETRY_BACKOFF_MS);
     q.queuedAtMs = q.retryAtMs;
     if (held) held.push(q);
-    else {
-      this.queue.retry(q);
-      this.armTimer(q.retryAtMs);
-    }
+    else this.queue.retry(q);
+    this.armTimer(q.retryAtMs);
   }
 
   private send(node: NodeAddress, kind: LookupKind, tableId: number, queries: LookupQuery[]): void {
