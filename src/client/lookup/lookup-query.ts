@@ -17,8 +17,8 @@ export type LookupAnswer = Uint8Array | null | readonly Uint8Array[];
 /** The table side of a lookup: the table, and what to forget when its partition is gone. */
 export interface LookupTarget {
   readonly info: TableInfo;
-  /** Called when the server or the metadata says a partition no longer exists. */
-  partitionGone(partitionId: number): void;
+  /** Called when the server or the metadata says the lookup's partition no longer exists. */
+  partitionGone(q: LookupQuery): void;
 }
 
 /** One lookup on its way through the queue and the sender. */
@@ -38,6 +38,8 @@ export class LookupQuery {
     readonly kind: LookupKind,
     readonly target: LookupTarget,
     readonly partitionId: number | undefined,
+    /** The partition's name (partitioned tables). */
+    readonly partitionName: string | undefined,
     readonly bucket: number,
     readonly key: Uint8Array,
     /** Completes the caller's promise with the answer (decoding it). */

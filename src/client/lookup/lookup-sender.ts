@@ -230,7 +230,7 @@ export class LookupSender {
           if (!(err instanceof FlussError)) return;
           if (err.code === ErrorCode.TABLE_NOT_EXIST) this.tableGone(tableId, err);
           else if (err.code === ErrorCode.PARTITION_NOT_EXISTS && pid !== undefined) {
-            q.target.partitionGone(pid);
+            q.target.partitionGone(q);
             for (const r of this.queue.removeWhere((x) => x.partitionId === pid && x.tableId === tableId)) r.settleEmpty();
           }
           // other failures: the lookups find no leader again and retry with backoff
@@ -352,8 +352,10 @@ export class LookupSender {
   private onBucketError(tableId: number, b: BucketBatch, error: FlussError): void {
     if (error.code === ErrorCode.PARTITION_NOT_EXISTS && b.partitionId !== undefined) {
       // the partition was dropped: nothing is found in it
-      b.queries[0]?.target.partitionGone(b.partitionId);
-      for (const q of b.queries) q.settleEmpty();
+      for (const q of b.queries) {
+        q.target.partitionGone(q);
+        q.settleEmpty();
+      }
       return;
     }
     if (error.invalidMetadata) this.ctx.metadata.invalidate(tableId, b.partitionId);

@@ -3,9 +3,7 @@
  * (Java `PrefixKeyLookuper`) of one primary-key table. Keys are validated and encoded at
  * once; the lookups of all lookupers of a connection share one queue and sender.
  */
-import { partitionValueToString } from "../../metadata/partition.js";
 import type { TableInfo } from "../../metadata/table-info.js";
-import type { DataType } from "../../metadata/data-types.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { rowObject } from "../../row/codec-util.js";
 import { CompactedRowDecoder } from "../../row/compacted-row.js";
@@ -19,16 +17,14 @@ import type { ClientContext } from "../context.js";
 import { LookupClient } from "./lookup-client.js";
 import { makeKeyRowBuilder, type KeyRowBuilder, type LookupKey } from "./lookup-key.js";
 import { type LookupAnswer, type LookupKind, LookupQuery, type LookupTarget } from "./lookup-query.js";
-import { PartitionIds } from "./partition-ids.js";
+import { PartitionResolver } from "../partition-resolver.js";
 
 export type { LookupKey } from "./lookup-key.js";
 
 /** What the lookupers of one table share: key codec, partition ids, value decoding. */
 class LookupTable implements LookupTarget {
   readonly codec: PrimaryKeyCodec;
-  readonly partitions: PartitionIds | undefined;
-  private readonly partitionIndexes: number[];
-  private readonly partitionTypes: DataType[];
+  readonly partitions: PartitionResolver | undefined;
   private readonly decoder: RowDecoder;
   private readonly names: string[];
 
@@ -41,21 +37,11 @@ class LookupTable implements LookupTarget {
     this.names = fields.map((f) => f.name);
     const types = fields.map((f) => f.type);
     this.decoder = info.kvFormat === "INDEXED" ? new IndexedRowDecoder(types) : new CompactedRowDecoder(types);
-    this.partitionIndexes = info.partitionKeys.map((k) => this.names.indexOf(k));
-    this.partitionTypes = this.partitionIndexes.map((i) => types[i]!);
-    this.partitions = info.isPartitioned ? new PartitionIds(ctx.metadata, info) : undefined;
+    this.partitions = info.isPartitioned ? new PartitionResolver(ctx.metadata, info) : undefined;
   }
 
-  partitionGone(partitionId: number): void {
-    this.partitions?.forget(partitionId);
-  }
-
-  /** The partition name of a key row (`v1$v2`, as the partition is named on the server). */
-  partitionName(row: readonly unknown[]): string {
-    const idx = this.partitionIndexes;
-    let name = partitionValueToString(this.partitionTypes[0]!, row[idx[0]!]);
-    for (let i = 1; i < idx.length; i++) name += "$" + partitionValueToString(this.partitionTypes[i]!, row[idx[i]!]);
-    return name;
+  partitionGone(q: LookupQuery): void {
+    if (q.partitionName !== undefined) this.partitions?.forget(q.partitionName);
   }
 
   /** A stored value (`int16 schemaId ‖ row` in the table's kv format) as a row object. */
@@ -124,17 +110,17 @@ abstract class LookuperBase implements AsyncDisposable {
   /** Sends one encoded key (after resolving its partition) and decodes the answer. */
   protected submit(kind: LookupKind, row: readonly unknown[], bucket: number, key: Uint8Array): Promise<LookupAnswer> {
     const t = this.table;
-    if (!t.partitions) return this.enqueue(kind, undefined, bucket, key);
-    const name = t.partitionName(row);
+    if (!t.partitions) return this.enqueue(kind, undefined, undefined, bucket, key);
+    const name = t.partitions.nameOf(row);
     const pid = t.partitions.cached(name);
-    if (pid !== undefined) return this.enqueue(kind, pid, bucket, key);
+    if (pid !== undefined) return this.enqueue(kind, pid, name, bucket, key);
     this.pending++;
-    return t.partitions.resolve(name).then(
+    return t.partitions.lookup(name).then(
       (id) => {
         this.done();
         // a lookup in a partition that does not exist finds nothing
         if (id === undefined) return kind === "lookup" ? null : [];
-        return this.enqueue(kind, id, bucket, key);
+        return this.enqueue(kind, id, name, bucket, key);
       },
       (err: unknown) => {
         this.done();
@@ -143,7 +129,13 @@ abstract class LookuperBase implements AsyncDisposable {
     );
   }
 
-  private enqueue(kind: LookupKind, pid: number | undefined, bucket: number, key: Uint8Array): Promise<LookupAnswer> {
+  private enqueue(
+    kind: LookupKind,
+    pid: number | undefined,
+    partitionName: string | undefined,
+    bucket: number,
+    key: Uint8Array,
+  ): Promise<LookupAnswer> {
     this.pending++;
     return new Promise<LookupAnswer>((resolve, reject) => {
       this.client.submit(
@@ -151,6 +143,7 @@ abstract class LookuperBase implements AsyncDisposable {
           kind,
           this.table,
           pid,
+          partitionName,
           bucket,
           key,
           (answer) => {
