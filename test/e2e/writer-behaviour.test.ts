@@ -9,7 +9,16 @@ import { EARLIEST_OFFSET, ErrorCode, FlussError, type FlussAdmin, type FlussConn
 import { rejectsWith } from "../helpers/assert.js";
 import { createTestTable, testSchema, type TestTableOptions } from "../helpers/tables.js";
 import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
-import { TableDescriptor } from "../../src/index.js";
+import { DataTypes, Schema, TableDescriptor, TablePath, notNull } from "../../src/index.js";
+
+const pkSchema = Schema.fromColumns(
+  [
+    { name: "id", type: notNull(DataTypes.INT()) },
+    { name: "name", type: DataTypes.STRING() },
+    { name: "amount", type: DataTypes.BIGINT() },
+  ],
+  ["id"],
+);
 
 /** Rows of every bucket of a (non-partitioned) table, read until `n` arrived. */
 async function readIds(table: FlussTable, n: number, ms = 10_000): Promise<number[]> {
@@ -158,6 +167,32 @@ describe("writer behaviour (e2e)", () => {
       async () => table.newAppendWriter(),
       (e: unknown) => e instanceof FlussError && /closed/.test(e.message),
     );
+    const pkPath = new TablePath(db, "after_close_pk");
+    await admin.createTable(pkPath, new TableDescriptor(pkSchema, { bucketCount: 1 }));
+    const c3 = await cluster.connect();
+    const pk = await c3.getTable(pkPath);
+    await c3.close();
+    assert.throws(
+      () => pk.newUpsert(),
+      (e: unknown) => e instanceof FlussError && /closed/.test(e.message),
+    );
+  });
+
+  test("upsert writer: 50 sequential upsert().wait() beat the linger too", async () => {
+    const c2 = await cluster.connect({ "writer.batch.timeout.ms": 100 });
+    try {
+      const path = new TablePath(db, "sequential_upsert");
+      await admin.createTable(path, new TableDescriptor(pkSchema, { bucketCount: 2 }));
+      const writer = (await c2.getTable(path)).newUpsert();
+      await writer.upsert([0, null, null]).wait();
+      const started = Date.now();
+      for (let i = 1; i <= 50; i++) await writer.upsert([i % 7, `v${i}`, BigInt(i)]).wait();
+      const took = Date.now() - started;
+      assert.ok(took < 1500, `50 sequential upserts took ${took} ms`);
+      await writer.close();
+    } finally {
+      await c2.close();
+    }
   });
 
   test("wait() sends the row's batch at once: 50 sequential append().wait() beat the linger", async () => {

@@ -217,9 +217,16 @@ export class Sender {
       if (batches.length === 0) acc.active.delete(q);
     }
 
+    // Round by round, so that a bucket's batches go out in order even when they are in
+    // different request groups (a full-row and a partial-update batch of one bucket).
     for (const g of groups.values()) {
-      for (const { table, rounds } of g.requests.values()) {
-        for (const entries of rounds) this.sendRound(g.node, table, entries);
+      let maxRounds = 0;
+      for (const r of g.requests.values()) maxRounds = Math.max(maxRounds, r.rounds.length);
+      for (let round = 0; round < maxRounds; round++) {
+        for (const { table, rounds } of g.requests.values()) {
+          const entries = rounds[round];
+          if (entries) this.sendRound(g.node, table, entries);
+        }
       }
     }
     if (nextWake !== Infinity) this.wakeAt(nextWake);
