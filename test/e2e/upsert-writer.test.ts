@@ -20,6 +20,8 @@ import {
   type FlussConnection,
   type FlussTable,
 } from "../../src/index.js";
+import { ApiKey } from "../../src/rpc/api-keys.js";
+import { ServerConnection } from "../../src/rpc/server-connection.js";
 import { rejectsWith } from "../helpers/assert.js";
 import { createTestTable } from "../helpers/tables.js";
 import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
@@ -423,6 +425,46 @@ describe("upsert writer (e2e)", () => {
     assert.throws(() => log.newUpsert(), clientError(/no primary key.*newAppendWriter/));
     const pk = await create("a_pk_table", users, { bucketCount: 1 });
     assert.throws(() => pk.newAppendWriter(), clientError(/primary key.*newUpsert/));
+  });
+
+  test("idempotent retries after connection drops: every upsert applied exactly once", async () => {
+    // Some PutKv requests are written to the socket, then the connection dies before the
+    // answer arrives: the server applied the batch, the client re-sends it (same writer id
+    // and sequence) and the server recognises it.
+    const c2 = await cluster.connect({ "writer.batch.timeout.ms": 0, "writer.batch.size": 4096 });
+    const proto = ServerConnection.prototype as unknown as { requestParts: (...args: unknown[]) => Promise<unknown> };
+    const original = proto.requestParts;
+    let sent = 0;
+    let dropped = 0;
+    proto.requestParts = function (this: ServerConnection, ...args: unknown[]) {
+      const p = original.apply(this, args);
+      if (args[0] === ApiKey.PUT_KV && ++sent % 7 === 3 && dropped < 4) {
+        dropped++;
+        this.close();
+      }
+      return p;
+    };
+    try {
+      const created = await create("idem", users, { bucketCount: 2 });
+      const writer = (await c2.getTable(created.info.tablePath)).newUpsert();
+      const n = 3000;
+      for (let i = 0; i < n; i++) {
+        writer.upsert({ id: i, name: `v${i}`, age: BigInt(i) });
+        if (i % 250 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+      await writer.close();
+      assert.ok(dropped > 0, "connections were dropped with requests in flight");
+      // a re-applied batch would show up as -U/+U pairs
+      const changes = await readChangelog(created, n);
+      assert.ok(changes.every((c) => c.op === "+I"));
+      assert.deepEqual(
+        changes.map((c) => c.row.id as number).sort((a, b) => a - b),
+        Array.from({ length: n }, (_, i) => i),
+      );
+    } finally {
+      proto.requestParts = original;
+      await c2.close();
+    }
   });
 
   test("a dropped primary-key table fails the upsert writer with TABLE_NOT_EXIST", async () => {
