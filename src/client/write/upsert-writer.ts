@@ -110,8 +110,9 @@ export class UpsertWriter extends WriterBase<UpsertRecord> {
   }
 
   /**
-   * Deletes the row with this primary key (for a partial update: sets this writer's
-   * non-key columns to null, as Fluss does). `key` is an object holding every
+   * Deletes the row with this primary key (for a partial update: nulls this writer's
+   * non-key columns of the stored row, or deletes the row when all its other columns are
+   * null already, as Fluss's `PartialUpdater` does). `key` is an object holding every
    * primary-key column (other columns are ignored) or an array of the key values in
    * primary-key order. Deleting an absent key is not an error.
    */
