@@ -199,6 +199,12 @@ describe("upsert writer (e2e)", () => {
     assert.deepEqual(await lookuper.lookup({ id: 2 }), { id: 2, name: "Bob", age: 31n, email: "b@x" });
     assert.deepEqual(await lookuper.lookup({ id: 3 }), { id: 3, name: null, age: 40n, email: null });
 
+    // a partial delete nulls the writer's columns, or deletes the row when the rest is null
+    await byName.delete({ id: 2 }).wait();
+    await byName.delete({ id: 3 }).wait();
+    assert.deepEqual(await lookuper.lookup({ id: 2 }), { id: 2, name: "Bob", age: null, email: "b@x" });
+    assert.equal(await lookuper.lookup({ id: 3 }), null);
+
     // full and partial writes to the same key interleave in order (separate batches per column set)
     const w = table.newUpsert();
     for (let i = 0; i < 20; i++) {
