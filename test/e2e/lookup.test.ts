@@ -267,6 +267,13 @@ describe("lookup", () => {
     // dropped: nothing found
     await admin.dropPartition(table.tablePath, { region: "EU" });
     assert.equal(await lookuper.lookup({ user_id: 1, region: "EU" }), null);
+    // re-created under the same name (a new partition id): found again
+    await admin.createPartition(table.tablePath, { region: "EU" });
+    {
+      await using fresh = await cluster.connect(); // a writer that never saw the old partition id
+      await (await fresh.getTable(table.tablePath)).newUpsert().upsert({ user_id: 1, region: "EU", score: 6n }).wait();
+    }
+    assert.deepEqual(await lookuper.lookup({ user_id: 1, region: "EU" }), { user_id: 1, region: "EU", score: 6n });
     await writer.close();
   });
 

@@ -89,6 +89,7 @@ class FakeCluster {
         this.invalidations++;
         this.leaderKnown = false;
       },
+      forgetPartition: () => undefined,
     };
     const conn = {
       request: async (apiKey: number, req: LookupRequest | PrefixLookupRequest) => {

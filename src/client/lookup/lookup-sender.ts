@@ -135,7 +135,10 @@ export class LookupSender {
     for (const w of waiters) w();
   }
 
-  /** One pass over the queue: sends every batch that is due, puts the rest back. */
+  /**
+   * One pass over the queue: sends every batch that is due, puts the rest back (Java
+   * `LookupQueue.java:92` drain + `LookupSender.java:166` groupByLeaderAndType, l.213 sendLookupRequest).
+   */
   private drain(): void {
     const now = Date.now();
     const held: LookupQuery[] = [];
@@ -247,7 +250,10 @@ export class LookupSender {
     for (const r of this.queue.removeWhere((x) => x.tableId === tableId)) r.fail(error);
   }
 
-  /** Another attempt after a backoff if the error is transient and limits allow, else the final failure. */
+  /**
+   * Another attempt after a backoff if the error is transient and limits allow, else the
+   * final failure (Java `LookupSender.java:521` canRetry, l.536 handleLookupError).
+   */
   private retryOrFail(q: LookupQuery, error: FlussError, held?: LookupQuery[]): void {
     const now = Date.now();
     q.attempts++;

@@ -40,7 +40,11 @@ class LookupTable {
   }
 
 
-  /** A stored value (`int16 schemaId ‖ row` in the table's kv format) as a row object. */
+  /**
+   * A stored value (`int16 schemaId ‖ row` in the table's kv format) as a row object. Java
+   * decodes other schema ids with their schemas (`AbstractLookuper.java:88`); schemas do not
+   * change here yet, so another id means a stale table handle.
+   */
   decode(value: Uint8Array): RowObject {
     // the layout of row/value-row.ts (decodeValueWithSchemaId), read without making a view
     if (value.length < 2) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `a looked-up value has ${value.length} bytes`);
@@ -77,6 +81,7 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
 
   /** @internal */
   partitionGone(q: LookupQuery): void {
+    if (q.partitionId !== undefined) this.table.ctx.metadata.forgetPartition(q.partitionId);
     if (q.partitionName !== undefined) this.table.partitions?.forget(q.partitionName);
   }
 
@@ -309,7 +314,7 @@ export class PrefixLookuper extends LookuperBase {
   }
 }
 
-/** Java `PrefixKeyLookuper.validatePrefixLookup`, with the offending columns named. */
+/** Java `PrefixKeyLookuper.java:104` validatePrefixLookup, with the offending columns named. */
 function validatePrefixColumns(info: TableInfo, columns: readonly string[]): void {
   const table = info.tablePath.toString();
   if (!Array.isArray(columns) || columns.length === 0) {
