@@ -407,7 +407,8 @@ describe("lookup", () => {
   test("lookupers close with the connection (and with await using)", async () => {
     const table = await create("closing", users, { bucketCount: 1 });
     const other = await cluster.connect();
-    const lookuper = (await other.getTable(table.tablePath)).newLookup();
+    const otherTable = await other.getTable(table.tablePath);
+    const lookuper = otherTable.newLookup();
     {
       await using scoped = (await other.getTable(table.tablePath)).newLookup();
       assert.equal(await scoped.lookup({ id: 1 }), null);
@@ -416,6 +417,7 @@ describe("lookup", () => {
     await other.close();
     assert.equal(await pending, null, "a lookup made before close completes");
     expectClientError(() => lookuper.lookup({ id: 1 }), /closed/);
+    expectClientError(() => otherTable.newLookup(), /connection .* is closed/);
   });
 
   test("Arrow schema tables work too (PK from the Schema options)", async () => {

@@ -209,6 +209,7 @@ export class Lookuper extends LookuperBase {
 
   /** @internal Use `table.newLookup()`. */
   static create(ctx: ClientContext, info: TableInfo): Lookuper {
+    if (ctx.rpc.isClosed) throw FlussError.client("the connection of this table is closed");
     if (!info.hasPrimaryKey) {
       throw FlussError.client(
         `table ${info.tablePath.toString()} has no primary key: lookups need a primary-key table (read log tables with newScan())`,
