@@ -340,10 +340,11 @@ async function offsetOf(state: ServerState, tablet: LogTablet, req: M.ListOffset
 
 /**
  * Api keys whose tablet handlers keep nothing of the request body once they have answered
- * (produce copies the records into the log before it resolves): the RPC server may receive
+ * (produce copies the records into the log before it resolves; PutKv keeps copies of keys and
+ * values and writes its own changelog batch before it resolves): the RPC server may receive
  * these requests into recycled buffers.
  */
-export const TRANSIENT_BODY_API_KEYS: ReadonlySet<number> = new Set([ApiKey.PRODUCE_LOG]);
+export const TRANSIENT_BODY_API_KEYS: ReadonlySet<number> = new Set([ApiKey.PRODUCE_LOG, ApiKey.PUT_KV]);
 
 /** The tablet-server handlers (produce, fetch, list offsets), by api key. */
 export function tabletHandlers(state: ServerState): Map<number, RawHandler> {

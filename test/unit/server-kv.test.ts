@@ -7,7 +7,8 @@ import { DataTypes, notNull } from "../../src/metadata/data-types.js";
 import { Schema } from "../../src/metadata/schema.js";
 import type { LogFormat, KvFormat } from "../../src/metadata/table-options.js";
 import { arrowBatch, tableJson, withCluster } from "./server-test-util.js";
-import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, show } from "./server-kv-helpers.js";
+import { CompactedKeyEncoder } from "../../src/row/compacted-key.js";
+import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, show, tp } from "./server-kv-helpers.js";
 
 const SCHEMA = Schema.builder()
   .column("id", DataTypes.INT())
@@ -154,5 +155,138 @@ test("produce to a PK table, PutKv to a log table and bad batches are refused", 
     assert.equal(bad.bucketsResp[0]!.errorCode, ErrorCode.CORRUPT_MESSAGE);
     const unknown = await putKv(conn, t, [{ upsert: [1, "a", 1] }], { bucketId: 3 });
     assert.equal(unknown.errorCode, ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION);
+  });
+});
+
+test("prefix lookup by the bucket key (a leading part of the primary key)", async () => {
+  const schema = Schema.builder()
+    .column("region", DataTypes.STRING())
+    .column("user_id", DataTypes.INT())
+    .column("score", DataTypes.BIGINT())
+    .primaryKey(["region", "user_id"])
+    .build();
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "scores", schema, { bucketKeys: ["region"] });
+    await putKv(conn, t, [
+      { upsert: ["US", 1, 10n] },
+      { upsert: ["US", 2, 20n] },
+      { upsert: ["EU", 1, 30n] },
+      { upsert: ["USA", 3, 40n] },
+    ]);
+    await putKv(conn, t, [{ delete: ["US", 2, null] }, { upsert: ["US", 1, 11n] }, { upsert: ["US", 5, 50n] }]);
+    const enc = new CompactedKeyEncoder([DataTypes.STRING()]);
+    const resp = await conn.request(ApiKey.PREFIX_LOOKUP, {
+      tableId: t.tableId,
+      bucketsReq: [{ bucketId: 0, keys: [enc.encode(["US"]), enc.encode(["EU"]), enc.encode(["JP"])] }],
+    });
+    const b = resp.bucketsResp[0]!;
+    assert.equal(b.errorCode, undefined);
+    const rows = b.valueLists.map((l) =>
+      l.values.map((v) => {
+        assert.equal(v[0]! | (v[1]! << 8), 1);
+        return t.decodeRow(v, 2);
+      }).sort((x, y) => Number(x[1]) - Number(y[1])),
+    );
+    assert.deepEqual(rows, [[["US", 1, 11n], ["US", 5, 50n]], [["EU", 1, 30n]], []]);
+    // the values are byte-exact stored values
+    assert.deepEqual([...b.valueLists[1]!.values[0]!], [1, 0, ...t.encodeRow(["EU", 1, 30n])]);
+  });
+});
+
+test("partitioned PK table: each partition has its own buckets and state", async () => {
+  const schema = Schema.builder()
+    .column("id", DataTypes.INT())
+    .column("dt", DataTypes.STRING())
+    .column("v", DataTypes.STRING())
+    .primaryKey(["id", "dt"])
+    .build();
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "parts", schema, { partitionKeys: ["dt"] });
+    for (const dt of ["2024", "2025"]) {
+      await conn.request(ApiKey.CREATE_PARTITION, { tablePath: tp("parts"), partitionSpec: { partitionKeyValues: [{ key: "dt", value: dt }] }, ignoreIfNotExists: false });
+    }
+    const infos = await conn.request(ApiKey.LIST_PARTITION_INFOS, { tablePath: tp("parts") });
+    const pid = new Map(infos.partitionsInfo.map((p) => [p.partitionSpec.partitionKeyValues[0]!.value, p.partitionId]));
+    const p24 = pid.get("2024")!;
+    const p25 = pid.get("2025")!;
+    assert.deepEqual(await putKv(conn, t, [{ upsert: [1, "2024", "a"] }], { partitionId: p24 }), { bucketId: 0, partitionId: p24, logEndOffset: 1 });
+    assert.deepEqual(await putKv(conn, t, [{ upsert: [1, "2025", "b"] }, { upsert: [1, "2025", "c"] }], { partitionId: p25 }), { bucketId: 0, partitionId: p25, logEndOffset: 3 });
+    // the record key is the physical primary key (id only): same key bytes, separate states
+    assert.deepEqual(await lookupRows(conn, t, [[1, "2024"]], 0, p24), [[1, "2024", "a"]]);
+    assert.deepEqual(await lookupRows(conn, t, [[1, "2025"]], 0, p25), [[1, "2025", "c"]]);
+    assert.deepEqual(show((await readChangelog(conn, t, 0, p25)).records), ["+I(1,2025,b)", "-U(1,2025,b)", "+U(1,2025,c)"]);
+    const missing = await putKv(conn, t, [{ upsert: [1, "2026", "x"] }], { partitionId: 999 });
+    assert.equal(missing.errorCode, ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION);
+    // dropping a partition drops its state
+    await conn.request(ApiKey.DROP_PARTITION, { tablePath: tp("parts"), partitionSpec: { partitionKeyValues: [{ key: "dt", value: "2024" }] }, ignoreIfNotExists: false });
+    const gone = await conn.request(ApiKey.LOOKUP, { tableId: t.tableId, bucketsReq: [{ bucketId: 0, partitionId: p24, keys: [t.keys.key([1, "2024"])] }] });
+    assert.equal(gone.bucketsResp[0]!.errorCode, ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION);
+    assert.deepEqual(await lookupRows(conn, t, [[1, "2025"]], 0, p25), [[1, "2025", "c"]]);
+  });
+});
+
+test("table.changelog.image WAL: inserts and updates are +U, deletes -D", async () => {
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "wal", SCHEMA, { properties: { "table.changelog.image": "WAL" } });
+    await putKv(conn, t, [{ upsert: [1, "a", 1] }, { upsert: [1, "b", 2] }, { delete: [1, null, null] }, { delete: [1, null, null] }]);
+    await putKv(conn, t, [{ upsert: [2, "x", 1] }]);
+    // a partial update reads the old row and writes only the after-image
+    await putKv(conn, t, [{ upsert: [2, null, 5] }, { upsert: [3, null, 7] }], { targetColumns: [0, 2] });
+    const { records } = await readChangelog(conn, t);
+    assert.deepEqual(show(records), ["+U(1,a,1)", "+U(1,b,2)", "-D(1,b,2)", "+U(2,x,1)", "+U(2,x,5)", "+I(3,null,7)"]);
+    assert.deepEqual(await lookupRows(conn, t, [[1], [2], [3]]), [null, [2, "x", 5], [3, null, 7]]);
+  });
+});
+
+test("table.delete.behavior IGNORE drops deletes, DISABLE refuses them", async () => {
+  await withCluster(async (_c, conn) => {
+    const ign = await createPkTable(conn, "ign", SCHEMA, { properties: { "table.delete.behavior": "IGNORE" } });
+    await putKv(conn, ign, [{ upsert: [1, "a", 1] }]);
+    const r = await putKv(conn, ign, [{ delete: [1, null, null] }]);
+    assert.deepEqual(r, { bucketId: 0, logEndOffset: 2 });
+    assert.deepEqual(await lookupRows(conn, ign, [[1]]), [[1, "a", 1]]);
+    const dis = await createPkTable(conn, "dis", SCHEMA, { properties: { "table.delete.behavior": "DISABLE" } });
+    await putKv(conn, dis, [{ upsert: [1, "a", 1] }]);
+    const d = await putKv(conn, dis, [{ upsert: [2, "b", 2] }, { delete: [1, null, null] }]);
+    assert.equal(d.errorCode, ErrorCode.DELETION_DISABLED_EXCEPTION);
+    assert.match(d.errorMessage!, /The table.delete.behavior is set to 'disable'/);
+    // the whole batch failed: nothing of it is visible
+    assert.deepEqual(await lookupRows(conn, dis, [[1], [2]]), [[1, "a", 1], null]);
+    assert.deepEqual(show((await readChangelog(conn, dis)).records), ["+I(1,a,1)"]);
+  });
+});
+
+test("large PutKv requests (received into recycled buffers) keep their rows intact", async () => {
+  const schema = Schema.builder().column("id", DataTypes.INT()).column("b", DataTypes.BYTES()).column("s", DataTypes.STRING()).primaryKey(["id"]).build();
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "big", schema);
+    const rowOf = (i: number, round: number) => [i, new Uint8Array(40).fill((i + round) & 0xff), `r${round}-${i}-${"x".repeat(30)}`];
+    for (let round = 0; round < 3; round++) {
+      const ops = [...Array(1500).keys()].map((i) => ({ upsert: rowOf(i + round * 500, round) }));
+      const r = await putKv(conn, t, ops);
+      assert.equal(r.errorCode, undefined, r.errorMessage);
+    }
+    const ids = [...Array(2500).keys()];
+    const rows = await lookupRows(conn, t, ids.map((i) => [i]));
+    ids.forEach((i) => {
+      const round = Math.min(2, Math.floor(i / 500));
+      assert.deepEqual(rows[i], rowOf(i, round), `key ${i}`);
+    });
+    const { records } = await readChangelog(conn, t);
+    assert.equal(records.filter((r) => r.type === "+I").length, 2500);
+    assert.equal(records.filter((r) => r.type === "+U").length, 2000);
+  });
+});
+
+test("agg_mode OVERWRITE bypasses the merge engine (plain upserts, deletes allowed)", async () => {
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "ow", SCHEMA, { properties: { "table.delete.behavior": "DISABLE" } });
+    await putKv(conn, t, [{ upsert: [1, "a", 1] }]);
+    const refused = await putKv(conn, t, [{ delete: [1, null, null] }]);
+    assert.equal(refused.errorCode, ErrorCode.DELETION_DISABLED_EXCEPTION);
+    const ok = await putKv(conn, t, [{ upsert: [1, "b", 2] }, { delete: [1, null, null] }], { aggMode: 1 });
+    assert.equal(ok.errorCode, undefined, ok.errorMessage);
+    assert.deepEqual(await lookupRows(conn, t, [[1]]), [null]);
+    assert.deepEqual(show((await readChangelog(conn, t)).records), ["+I(1,a,1)", "-U(1,a,1)", "+U(1,b,2)", "-D(1,b,2)"]);
   });
 });
