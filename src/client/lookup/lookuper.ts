@@ -39,7 +39,6 @@ class LookupTable {
     this.partitions = info.isPartitioned ? new PartitionResolver(ctx.metadata, info) : undefined;
   }
 
-
   /**
    * A stored value (`int16 schemaId ‖ row` in the table's kv format) as a row object. Java
    * decodes other schema ids with their schemas (`AbstractLookuper.java:88`); schemas do not
