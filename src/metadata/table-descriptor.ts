@@ -4,7 +4,8 @@
  */
 
 import { FlussError } from "../rpc/errors.js";
-import type { Schema } from "./schema.js";
+import { checkOptionNames, describeArg } from "./argument-checks.js";
+import { Schema } from "./schema.js";
 import {
   type KvFormat,
   KV_FORMATS,
@@ -64,6 +65,12 @@ export class TableDescriptor {
   readonly customProperties: Readonly<Record<string, string>>;
 
   constructor(schema: Schema, options: TableDescriptorOptions = {}) {
+    if (!(schema instanceof Schema)) {
+      throw FlussError.client(
+        `TableDescriptor needs a Schema as its first argument (Schema.fromColumns(...), new Schema(arrowSchema) or Schema.builder()), got ${describeArg(schema)}`,
+      );
+    }
+    checkOptionNames(options, TABLE_DESCRIPTOR_OPTIONS, "TableDescriptor");
     this.schema = schema;
     if (options.comment !== undefined && options.comment !== null) this.comment = options.comment;
     this.partitionKeys = Object.freeze([...(options.partitionKeys ?? [])]);
@@ -119,7 +126,8 @@ export class TableDescriptor {
 
   /** A copy with some options replaced (properties/customProperties replace, not merge). */
   with(options: TableDescriptorOptions & { schema?: Schema }): TableDescriptor {
-    return new TableDescriptor(options.schema ?? this.schema, { ...this.toOptions(), ...options });
+    const { schema, ...rest } = options;
+    return new TableDescriptor(schema ?? this.schema, { ...this.toOptions(), ...rest });
   }
 
   /** A copy with extra `table.*` properties added (existing keys keep their position). */
@@ -173,6 +181,18 @@ export class TableDescriptor {
     return v === undefined ? TABLE_DEFAULTS.kvFormat : parseOrClientError(v, KV_FORMATS, TableOptions.KV_FORMAT);
   }
 }
+
+/** The keys of {@link TableDescriptorOptions}. */
+const TABLE_DESCRIPTOR_OPTIONS = [
+  "partitionKeys",
+  "bucketCount",
+  "bucketKeys",
+  "comment",
+  "logFormat",
+  "kvFormat",
+  "properties",
+  "customProperties",
+] as const satisfies readonly (keyof TableDescriptorOptions)[];
 
 function checkString(key: string, value: unknown): string {
   if (typeof value !== "string") throw FlussError.client(`Property '${key}' must have a string value, got ${typeof value}.`);

@@ -161,7 +161,7 @@ describe("append writer (e2e)", () => {
       range(0, 100).flatMap((i) => [i, i]),
     );
 
-    const wrongType = arrowTable({ id: Float64Array.from([1]), name: arrow.vectorFromArray(["x"], new arrow.Utf8()), amount: BigInt64Array.from([1n]) });
+    const wrongType = arrowTable({ id: arrow.vectorFromArray(["1"], new arrow.Utf8()), name: arrow.vectorFromArray(["x"], new arrow.Utf8()), amount: BigInt64Array.from([1n]) });
     assert.throws(() => writer.writeArrow(wrongType), (e: unknown) => e instanceof FlussError && /"id"/.test(e.message));
     const wrongName = arrowTable({ idx: Int32Array.from([1]), name: arrow.vectorFromArray(["x"], new arrow.Utf8()), amount: BigInt64Array.from([1n]) });
     assert.throws(() => writer.writeArrow(wrongName), (e: unknown) => e instanceof FlussError && /idx/.test(e.message));

@@ -9,7 +9,7 @@ import { V0_RECORD_BATCH_HEADER_SIZE } from "../../record/log-batch.js";
 import { makeRowCoercer, type RowCoercer } from "../../row/coerce.js";
 import { FlussError } from "../../rpc/errors.js";
 import type { ClientContext } from "../context.js";
-import { arrowRowValues, checkNotNullColumns, decodeDictionaries, validateArrowSchema } from "./arrow-input.js";
+import { arrowRowValues, checkNotNullColumns, conformArrowBatch, validateArrowSchema } from "./arrow-input.js";
 import { PrebuiltArrowWriteBatch } from "./arrow-write-batch.js";
 import { type AvailableBuckets, type BucketAssigner, createBucketAssigner } from "./bucket-assigner.js";
 import { AppendMode, NEEDS_NEW_BATCH, NO_MEMORY } from "./record-accumulator.js";
@@ -109,7 +109,7 @@ export class AppendWriter extends WriterBase<AppendRecord> {
 
   /** Dictionary columns decoded, then every batch checked against the table's columns. */
   private checkedBatches(input: readonly arrow.RecordBatch[]): arrow.RecordBatch[] {
-    const batches = input.flatMap(decodeDictionaries);
+    const batches = input.flatMap((b) => conformArrowBatch(b, this.info.rowType, this.tableName));
     for (const b of batches) {
       validateArrowSchema(b.schema, this.info.rowType, this.tableName);
       checkNotNullColumns(b, this.info.rowType, this.tableName);
