@@ -187,6 +187,15 @@ export class MetadataUpdater {
     await this.refreshWith(req);
   }
 
+  /**
+   * Forgets a partition the cluster says does not exist (dropped): its buckets and its name,
+   * so a partition re-created under the same name is looked up afresh.
+   */
+  forgetPartition(partitionId: number): void {
+    this.state.partitions.delete(partitionId);
+    for (const [k, id] of this.state.partitionIds) if (id === partitionId) this.state.partitionIds.delete(k);
+  }
+
   /** Forgets bucket leaders of a table or partition so the next use refreshes them. */
   invalidate(tableId: number, partitionId?: number): void {
     if (partitionId === undefined) this.state.tables.delete(tableId);

@@ -267,6 +267,13 @@ describe("lookup", () => {
     // dropped: nothing found
     await admin.dropPartition(table.tablePath, { region: "EU" });
     assert.equal(await lookuper.lookup({ user_id: 1, region: "EU" }), null);
+    // re-created under the same name (a new partition id): found again
+    await admin.createPartition(table.tablePath, { region: "EU" });
+    {
+      await using fresh = await cluster.connect(); // a writer that never saw the old partition id
+      await (await fresh.getTable(table.tablePath)).newUpsert().upsert({ user_id: 1, region: "EU", score: 6n }).wait();
+    }
+    assert.deepEqual(await lookuper.lookup({ user_id: 1, region: "EU" }), { user_id: 1, region: "EU", score: 6n });
     await writer.close();
   });
 
@@ -400,7 +407,8 @@ describe("lookup", () => {
   test("lookupers close with the connection (and with await using)", async () => {
     const table = await create("closing", users, { bucketCount: 1 });
     const other = await cluster.connect();
-    const lookuper = (await other.getTable(table.tablePath)).newLookup();
+    const otherTable = await other.getTable(table.tablePath);
+    const lookuper = otherTable.newLookup();
     {
       await using scoped = (await other.getTable(table.tablePath)).newLookup();
       assert.equal(await scoped.lookup({ id: 1 }), null);
@@ -409,6 +417,7 @@ describe("lookup", () => {
     await other.close();
     assert.equal(await pending, null, "a lookup made before close completes");
     expectClientError(() => lookuper.lookup({ id: 1 }), /closed/);
+    expectClientError(() => otherTable.newLookup(), /connection .* is closed/);
   });
 
   test("Arrow schema tables work too (PK from the Schema options)", async () => {
