@@ -39,6 +39,11 @@ export interface BucketBatch {
  */
 export class BatchScanner extends ScannerBase {
   private busy = false;
+  /**
+   * Batches a loop ({@link batches}) took from a poll but has not yielded yet: a `break`
+   * leaves them here and the next poll, loop or `toArrow` hands them out first.
+   */
+  private carried: BucketBatch[] = [];
 
   /** The Arrow schema of what this scanner returns. */
   get schema(): arrow.Schema {
@@ -53,6 +58,7 @@ export class BatchScanner extends ScannerBase {
   async pollBatches(timeoutMs: number, options: ReadOptions = {}): Promise<BucketBatch[]> {
     checkTimeout(timeoutMs);
     return this.exclusive(async () => {
+      if (this.carried.length > 0) return this.carried.splice(0);
       const deadline = Date.now() + timeoutMs;
       const signal = options.signal;
       const maxBytes = this.ctx.config.get("scanner.log.fetch.max-bytes");
@@ -104,13 +110,23 @@ export class BatchScanner extends ScannerBase {
   async *batches(options: ReadOptions = {}): AsyncGenerator<BucketBatch, void, undefined> {
     const signal = options.signal;
     while (!this.closed && !signal?.aborted) {
-      const list = await this.pollBatches(Infinity, options);
-      for (const b of list) yield b;
+      // what is not yielded yet stays with the scanner (see `carried`)
+      this.carried = await this.pollBatches(Infinity, options);
+      for (;;) {
+        const b = this.carried.shift();
+        if (!b) break;
+        yield b;
+      }
     }
   }
 
   [Symbol.asyncIterator](): AsyncGenerator<BucketBatch, void, undefined> {
     return this.batches();
+  }
+
+  /** @internal */
+  protected dropCarried(key: string): void {
+    this.carried = this.carried.filter((b) => bucketKey(b.bucket.partitionId, b.bucket.bucket) !== key);
   }
 
   private table(batches: arrow.RecordBatch[]): arrow.Table {
@@ -150,14 +166,23 @@ export class BatchScanner extends ScannerBase {
       const err0 = this.fetcher.pendingError();
       if (err0) throw err0;
       const buckets = this.fetcher.subscribed();
-      if (buckets.length === 0) return [];
-      const stops = await this.latestOffsets(buckets);
+      if (buckets.length === 0) {
+        const how = this.info.isPartitioned ? "subscribePartition() or subscribePartitionBuckets()" : "subscribe() or subscribeBuckets()";
+        throw FlussError.client(`no bucket is subscribed: call ${how} on this scanner of table ${this.info.tablePath.toString()} first`);
+      }
+      let stops: Map<string, number>;
+      try {
+        stops = await this.latestOffsets(buckets);
+      } catch (err) {
+        throw await this.fetcher.explain(err);
+      }
       const maxBytes = this.ctx.config.get("scanner.log.fetch.max-bytes");
+      // batches a loop left undelivered come first (they lie below the positions)
+      const out: arrow.RecordBatch[] = this.carried.splice(0).map((b) => b.batch);
       // a one-shot read must end: without progress for a request timeout (e.g. the
       // cluster is gone and the fetcher keeps retrying), give up with a clear error
       const stallMs = this.ctx.config.get("request.timeout.ms");
       let progressAt = Date.now();
-      const out: arrow.RecordBatch[] = [];
       for (;;) {
         const pending = buckets.filter((b) => {
           const stop = stops.get(bucketKey(b.partitionId, b.bucket));

@@ -33,6 +33,11 @@ export function checkTimeout(timeoutMs: number): void {
  */
 export class LogScanner extends ScannerBase {
   private polling = false;
+  /**
+   * Records a loop ({@link records}) took from a poll but has not yielded yet: a `break`
+   * leaves them here and the next poll or loop hands them out first.
+   */
+  private carried: { bucket: TableBucket; records: ScanRecord[]; next: number }[] = [];
 
   /**
    * Returns the records fetched so far, waiting up to `timeoutMs` for some to arrive (it
@@ -46,6 +51,8 @@ export class LogScanner extends ScannerBase {
     if (this.polling) throw FlussError.client("poll() is already running on this scanner (concurrent polls are not supported)");
     this.polling = true;
     try {
+      const carried = this.takeCarried();
+      if (carried) return carried;
       const deadline = Date.now() + timeoutMs;
       const signal = options.signal;
       // Row objects are costly to hold: decoding a few batches per poll keeps them young
@@ -78,12 +85,39 @@ export class LogScanner extends ScannerBase {
     const signal = options.signal;
     while (!this.closed && !signal?.aborted) {
       const batch = await this.poll(Infinity, options);
-      for (const r of batch) yield r;
+      // what is not yielded yet stays with the scanner: leaving the loop (break, return,
+      // throw) loses nothing, and a poll() from the loop's body takes the rest
+      this.carried = batch.groups().map((g) => ({ bucket: g.bucket, records: g.records, next: 0 }));
+      for (;;) {
+        const g = this.carried[0];
+        if (!g) break;
+        if (g.next >= g.records.length) {
+          this.carried.shift();
+          continue;
+        }
+        yield g.records[g.next++]!;
+      }
     }
   }
 
   [Symbol.asyncIterator](): AsyncGenerator<ScanRecord, void, undefined> {
     return this.records();
+  }
+
+  /** @internal */
+  protected dropCarried(key: string): void {
+    this.carried = this.carried.filter((g) => bucketKey(g.bucket.partitionId, g.bucket.bucket) !== key);
+  }
+
+  /** The records a loop left undelivered, as one result, or undefined when none. */
+  private takeCarried(): ScanRecords | undefined {
+    const groups = this.carried.filter((g) => g.next < g.records.length);
+    this.carried = [];
+    if (groups.length === 0) return undefined;
+    return new ScanRecords(
+      this.info.tableId,
+      groups.map((g) => ({ bucket: g.bucket, records: g.records.slice(g.next) })),
+    );
   }
 
   private decode(drained: readonly DrainedBatch[]): ScanRecords {

@@ -9,6 +9,7 @@ import { EARLIEST_OFFSET } from "../offsets.js";
 import { BatchDecoder } from "./batch-decoder.js";
 import { LogFetcher } from "./log-fetcher.js";
 import type { Projection } from "./projection.js";
+import { bucketKey } from "./scan-records.js";
 
 /** One partition bucket and where to start reading it. */
 export interface PartitionBucketOffset {
@@ -76,6 +77,7 @@ export abstract class ScannerBase {
     this.checkNotPartitioned("subscribe");
     this.checkBucket(bucketId);
     this.checkOffset(startOffset, bucketId);
+    this.dropCarried(bucketKey(undefined, bucketId));
     return this.fetcher.subscribe(undefined, bucketId, startOffset);
   }
 
@@ -88,6 +90,7 @@ export abstract class ScannerBase {
       this.checkBucket(b);
       this.checkOffset(o, b);
     }
+    for (const [b] of entries) this.dropCarried(bucketKey(undefined, b));
     return quiet(Promise.all(entries.map(([b, o]) => this.fetcher.subscribe(undefined, b, o))));
   }
 
@@ -95,6 +98,7 @@ export abstract class ScannerBase {
   unsubscribe(bucketId: number): void {
     this.checkNotPartitioned("unsubscribe");
     this.fetcher.unsubscribe(undefined, bucketId);
+    this.dropCarried(bucketKey(undefined, bucketId));
   }
 
   /** Starts reading one bucket of one partition (partitioned tables). */
@@ -103,6 +107,7 @@ export abstract class ScannerBase {
     this.checkPartition(partitionId);
     this.checkBucket(bucketId);
     this.checkOffset(startOffset, bucketId);
+    this.dropCarried(bucketKey(partitionId, bucketId));
     return this.fetcher.subscribe(partitionId, bucketId, startOffset);
   }
 
@@ -124,6 +129,7 @@ export abstract class ScannerBase {
       this.checkBucket(e.bucketId);
       this.checkOffset(e.offset, e.bucketId);
     }
+    for (const e of list) this.dropCarried(bucketKey(e.partitionId, e.bucketId));
     return quiet(Promise.all(list.map((e) => this.fetcher.subscribe(e.partitionId, e.bucketId, e.offset))));
   }
 
@@ -131,6 +137,7 @@ export abstract class ScannerBase {
   unsubscribePartition(partitionId: number, bucketId: number): void {
     this.checkPartitioned("unsubscribePartition");
     this.fetcher.unsubscribe(partitionId, bucketId);
+    this.dropCarried(bucketKey(partitionId, bucketId));
   }
 
   /** The subscribed buckets. */
@@ -156,6 +163,12 @@ export abstract class ScannerBase {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+
+  /**
+   * @internal Drops what a loop left undelivered for a bucket (it was unsubscribed or
+   * moved to another offset).
+   */
+  protected abstract dropCarried(key: string): void;
 
   /** @internal */
   protected ensureOpen(): void {
