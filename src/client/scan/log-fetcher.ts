@@ -401,10 +401,12 @@ export class LogFetcher {
     };
     // Written synchronously when the connection is up: the response handler below calls
     // this before the scanner's queued continuation decodes the previous response.
+    // Prefetching does not keep the process alive (a waiting poll does, by its timer).
+    const options = { background: true };
     const open = this.ctx.rpc.openConnection(node);
     const response = open
-      ? open.request(ApiKey.FETCH_LOG, request)
-      : this.ctx.rpc.connection(node).then((conn) => conn.request(ApiKey.FETCH_LOG, request));
+      ? open.request(ApiKey.FETCH_LOG, request, options)
+      : this.ctx.rpc.connection(node).then((conn) => conn.request(ApiKey.FETCH_LOG, request, options));
     response.then(
       (resp) => {
         done();
