@@ -19,6 +19,8 @@ import { ServerConnection } from "../../src/rpc/server-connection.js";
 import { ArrowBatchBuilder } from "../../src/record/arrow/arrow-writer.js";
 import { buildArrowLogBatch } from "../../src/record/arrow/arrow-log.js";
 import { buildIndexedLogBatch } from "../../src/record/indexed-log.js";
+import { crc32c } from "../../src/record/crc32c.js";
+import { logBatchLayout } from "../../src/record/log-batch.js";
 import { createTestTable, type TestTableOptions } from "../helpers/tables.js";
 import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
 
@@ -43,6 +45,14 @@ function logBatch(info: TableInfo, rows: Row[]): Uint8Array {
     return buildArrowLogBatch({ body: b.build(), recordCount: rows.length, schemaId: info.schemaId, appendOnly: true });
   }
   return buildIndexedLogBatch({ rowType: info.rowType, rows, schemaId: info.schemaId, appendOnly: true, format: info.logFormat });
+}
+
+/** Overwrites bytes of a batch's records and fixes its CRC, so that only decoding can tell. */
+function corrupt(batch: Uint8Array, at: number, bytes: number[]): Uint8Array {
+  const layout = logBatchLayout(batch[12]!);
+  batch.set(bytes, layout.headerSize + at);
+  new DataView(batch.buffer, batch.byteOffset).setUint32(layout.crc, crc32c(batch, layout.schemaId, batch.length), true);
+  return batch;
 }
 
 describe("scanner lifecycle (e2e)", () => {
@@ -229,5 +239,58 @@ describe("scanner lifecycle (e2e)", () => {
     await c2.close();
     await assert.rejects(t2.newScan().createLogScanner(), isFlussError(ErrorCode.CLIENT_ERROR, /closed/));
     await assert.rejects(t2.newScan().createBatchScanner(), isFlussError(ErrorCode.CLIENT_ERROR, /closed/));
+  });
+
+  test("corrupt fetched data (valid CRC) is CORRUPT_RECORD_EXCEPTION naming table, bucket and offset", { timeout: 20_000 }, async () => {
+    const table = await createTable("corrupt_indexed", { format: "INDEXED" });
+    await produce(table.info, 0, rowsFrom(0, 2));
+    // the first record's STRING field points past its row: the row decoder throws a RangeError
+    await produceRaw(table.info, 0, corrupt(logBatch(table.info, rowsFrom(2, 2)), 6, [0x7f]));
+    await produce(table.info, 0, rowsFrom(4, 2));
+    const expected = (err: unknown): boolean => {
+      isFlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, /corrupt_indexed bucket 0 at offset 2\b/)(err);
+      assert.ok((err as FlussError).cause instanceof RangeError, `cause: ${String((err as FlussError).cause)}`);
+      return true;
+    };
+    const scanner = await table.newScan().createLogScanner();
+    await scanner.subscribe(0, EARLIEST_OFFSET);
+    // what precedes the corrupt batch is handed out, then the error, every poll until re-subscribed
+    const got: number[] = [];
+    const failure = await (async () => {
+      for (;;) {
+        try {
+          for (const r of await scanner.poll(5_000)) got.push(r.offset);
+        } catch (err) {
+          return err;
+        }
+      }
+    })();
+    assert.ok(expected(failure));
+    assert.deepEqual(got, [0, 1]);
+    await assert.rejects(scanner.poll(100), expected);
+    await scanner.subscribe(0, 4);
+    assert.deepEqual((await scanner.poll(5_000)).toArray().map((r) => r.offset), [4, 5]);
+    await scanner.close();
+
+    const batch = await table.newScan().createBatchScanner();
+    await batch.subscribe(0, EARLIEST_OFFSET);
+    await assert.rejects(batch.toArrow(), expected);
+    await batch.close();
+  });
+
+  test("corrupt Arrow data is CORRUPT_RECORD_EXCEPTION naming table, bucket and offset", { timeout: 20_000 }, async () => {
+    const table = await createTable("corrupt_arrow", { format: "ARROW" });
+    await produce(table.info, 0, rowsFrom(0, 3));
+    // the Arrow message's metadata length: the body cannot be parsed
+    await produceRaw(table.info, 0, corrupt(logBatch(table.info, rowsFrom(3, 2)), 4, [0x7f, 0x7f]));
+    const expected = isFlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, /corrupt_arrow bucket 0 at offset 3\b/);
+    const batch = await table.newScan().createBatchScanner();
+    await batch.subscribe(0, EARLIEST_OFFSET);
+    await assert.rejects(batch.toArrow(), expected);
+    const scanner = await table.newScan().createLogScanner();
+    await scanner.subscribe(0, 3);
+    await assert.rejects(scanner.poll(5_000), expected);
+    await scanner.close();
+    await batch.close();
   });
 });

@@ -65,8 +65,9 @@ export class BatchScanner extends ScannerBase {
       for (;;) {
         const drained = this.fetcher.drain(maxBytes);
         if (drained.length > 0) {
-          const out = this.decode(drained);
-          if (out.length > 0) return out;
+          const { batches, error } = this.decode(drained);
+          if (batches.length > 0) return batches; // an error comes with the next poll
+          if (error) throw error;
           continue;
         }
         const err = this.fetcher.pendingError();
@@ -144,18 +145,18 @@ export class BatchScanner extends ScannerBase {
     }
   }
 
-  private decode(drained: readonly DrainedBatch[]): BucketBatch[] {
+  private decode(drained: readonly DrainedBatch[]): { batches: BucketBatch[]; error: FlussError | undefined } {
     const out: BucketBatch[] = [];
-    for (const d of drained) {
+    const error = this.decodeEach(drained, (d) => {
       const a = this.decoder.toArrow(d);
-      if (!a) continue;
+      if (!a) return;
       out.push(
         a.changeTypes
           ? { batch: a.batch, bucket: d.bucket, baseOffset: a.baseOffset, lastOffset: a.lastOffset, changeTypes: a.changeTypes }
           : { batch: a.batch, bucket: d.bucket, baseOffset: a.baseOffset, lastOffset: a.lastOffset },
       );
-    }
-    return out;
+    });
+    return { batches: out, error };
   }
 
   /** Reads all subscribed buckets up to their latest offsets (ListOffsets latest, now). */
@@ -191,7 +192,9 @@ export class BatchScanner extends ScannerBase {
         if (pending.length === 0) return out;
         const drained = this.fetcher.drain(maxBytes, stops);
         if (drained.length > 0) {
-          for (const b of this.decode(drained)) out.push(b.batch);
+          const { batches, error } = this.decode(drained);
+          if (error) throw error; // a one-shot read does not return a part silently
+          for (const b of batches) out.push(b.batch);
           progressAt = Date.now();
           continue;
         }

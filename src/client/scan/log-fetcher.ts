@@ -265,6 +265,21 @@ export class LogFetcher {
     return out;
   }
 
+  /**
+   * Fails a bucket at `offset` with `err` (a batch there could not be decoded): its
+   * buffered data is dropped, fetching stops, and the position stays at `offset` until the
+   * bucket is subscribed again.
+   */
+  failAt(bucket: TableBucket, offset: number, err: FlussError): void {
+    const key = bucketKey(bucket.partitionId, bucket.bucket);
+    const s = this.buckets.get(key);
+    if (!s) return;
+    this.buffer.removeBucket(key);
+    s.position = offset;
+    s.fetchOffset = offset;
+    this.failBucket(s, err);
+  }
+
   /** Resolves when data or an error arrives, after `timeoutMs`, on wake-up or abort. */
   waitForData(timeoutMs: number, signal?: AbortSignal, ignoreBuffered = false): Promise<void> {
     if (this.pendingError() || this.closed) return Promise.resolve();
@@ -510,7 +525,12 @@ export class LogFetcher {
           next = view.nextOffset;
         }
       } catch (err) {
-        corrupt = err instanceof FlussError ? err : FlussError.client(String(err));
+        const at = views.length > 0 ? next : offset;
+        corrupt = new FlussError(
+          ErrorCode.CORRUPT_RECORD_EXCEPTION,
+          `${this.where(s, at)}: the fetched record batches cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
       }
       if (!corrupt && views.length === 0 && next === offset && records.length > 0) {
         const first = iterateBatches(records).next();

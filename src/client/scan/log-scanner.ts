@@ -61,8 +61,9 @@ export class LogScanner extends ScannerBase {
       for (;;) {
         const drained = this.fetcher.drain(maxBytes);
         if (drained.length > 0) {
-          const records = this.decode(drained);
-          if (!records.isEmpty()) return records;
+          const { records, error } = this.decode(drained);
+          if (!records.isEmpty()) return records; // an error comes with the next poll
+          if (error) throw error;
           continue;
         }
         const err = this.fetcher.pendingError();
@@ -120,14 +121,20 @@ export class LogScanner extends ScannerBase {
     );
   }
 
-  private decode(drained: readonly DrainedBatch[]): ScanRecords {
+  private decode(drained: readonly DrainedBatch[]): { records: ScanRecords; error: FlussError | undefined } {
     const groups = new Map<string, { bucket: TableBucket; records: ScanRecord[] }>();
-    for (const d of drained) {
+    const error = this.decodeEach(drained, (d) => {
       const key = bucketKey(d.bucket.partitionId, d.bucket.bucket);
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { bucket: d.bucket, records: [] }));
-      this.decoder.toRecords(d, g.records);
-    }
-    return new ScanRecords(this.info.tableId, groups.values());
+      const mark = g.records.length;
+      try {
+        this.decoder.toRecords(d, g.records);
+      } catch (err) {
+        g.records.length = mark; // nothing of a batch that fails
+        throw err;
+      }
+    });
+    return { records: new ScanRecords(this.info.tableId, groups.values()), error };
   }
 }

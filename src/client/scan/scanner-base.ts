@@ -3,11 +3,11 @@
  */
 import type { TableBucket } from "../../metadata/cluster.js";
 import type { TableInfo } from "../../metadata/table-info.js";
-import { FlussError } from "../../rpc/errors.js";
+import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { ClientContext } from "../context.js";
 import { EARLIEST_OFFSET } from "../offsets.js";
 import { BatchDecoder } from "./batch-decoder.js";
-import { LogFetcher } from "./log-fetcher.js";
+import { LogFetcher, type DrainedBatch } from "./log-fetcher.js";
 import type { Projection } from "./projection.js";
 import { bucketKey } from "./scan-records.js";
 
@@ -169,6 +169,40 @@ export abstract class ScannerBase {
    * moved to another offset).
    */
   protected abstract dropCarried(key: string): void;
+
+  /**
+   * @internal Runs `decode` on each drained batch. A batch that cannot be decoded (corrupt
+   * data: RangeError and the like from the row and record decoders) fails its bucket at
+   * the batch's offset with CORRUPT_RECORD_EXCEPTION naming the table, bucket and offset
+   * (Java `CompletedFetch`: what was decoded before is still handed out, the error comes
+   * next); later batches of that bucket are skipped. Returns that error, if any.
+   * `decode` must leave no partial output when it throws.
+   */
+  protected decodeEach(drained: readonly DrainedBatch[], decode: (d: DrainedBatch) => void): FlussError | undefined {
+    let first: FlussError | undefined;
+    let failed: Set<string> | undefined;
+    for (const d of drained) {
+      const key = bucketKey(d.bucket.partitionId, d.bucket.bucket);
+      if (failed?.has(key)) continue;
+      try {
+        decode(d);
+      } catch (err) {
+        const offset = Math.max(d.view.baseOffset, d.skipBelow);
+        const where = d.bucket.partitionId === undefined ? `bucket ${d.bucket.bucket}` : `partition ${d.bucket.partitionId} bucket ${d.bucket.bucket}`;
+        const why = err instanceof Error ? err.message : String(err);
+        const e = new FlussError(
+          ErrorCode.CORRUPT_RECORD_EXCEPTION,
+          `cannot decode the record batch of ${this.where()} ${where} at offset ${offset}: ${why}; ` +
+            "subscribe the bucket again past it, or unsubscribe it, to go on",
+          { cause: err },
+        );
+        this.fetcher.failAt(d.bucket, offset, e);
+        (failed ??= new Set()).add(key);
+        first ??= e;
+      }
+    }
+    return first;
+  }
 
   /** @internal */
   protected ensureOpen(): void {
