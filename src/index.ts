@@ -13,10 +13,12 @@ export { FlussTable } from "./client/table.js";
 
 // writing
 export { AppendWriter, type AppendWriterOptions } from "./client/write/append-writer.js";
+export { UpsertWriter, type UpsertOptions } from "./client/write/upsert-writer.js";
 export { WriteResultHandle, type AcceptedWrite } from "./client/write/write-handle.js";
 
 // reading
 export { TableScan } from "./client/scan/table-scan.js";
+export { Lookuper, PrefixLookuper, type LookupKey } from "./client/lookup/lookuper.js";
 export { LogScanner } from "./client/scan/log-scanner.js";
 export { BatchScanner, type BucketBatch } from "./client/scan/batch-scanner.js";
 export { ScanRecord, ScanRecords, ChangeType, type TableBucketLike } from "./client/scan/scan-records.js";
