@@ -162,11 +162,6 @@ export class MetadataUpdater {
     return loc?.leaderId === undefined ? undefined : this.state.tabletServers.get(loc.leaderId);
   }
 
-  /** The id of a table as last seen in metadata, if known. */
-  tableId(path: TablePath): number | undefined {
-    return this.state.tableIds.get(path.toString());
-  }
-
   /**
    * Checks with the cluster that `path` is still the table with id `tableId`: resolves when
    * it is; fails with TABLE_NOT_EXIST naming the table when it was dropped (and perhaps
@@ -176,7 +171,7 @@ export class MetadataUpdater {
     let current: number | undefined;
     try {
       await this.updateTables([path]);
-      current = this.tableId(path);
+      current = this.tableIdOf(path);
     } catch (err) {
       if (!(err instanceof FlussError) || err.code !== ErrorCode.TABLE_NOT_EXIST) throw err;
       current = undefined;

@@ -708,7 +708,7 @@ export class LogFetcher {
       .then(
         () => {
           // the name now belongs to another table: this one was dropped
-          const id = this.ctx.metadata.tableId(path);
+          const id = this.ctx.metadata.tableIdOf(path);
           if (id !== undefined && id !== this.table.tableId) this.checkTable();
         },
         (err: unknown) => {
