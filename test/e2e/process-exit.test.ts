@@ -86,17 +86,19 @@ describe("process lifetime (e2e)", () => {
       await createTestTable(conn, db, "t");
       const empty = await createTestTable(conn, db, "empty");
 
-      const done = await runScript([cluster.bootstrapServers, db, "t"]);
+      // both scripts at once (each pays tsx's start-up): the first reads and writes, the
+      // second waits in `for await` with nothing else to do and must not exit before the
+      // record it waits for is written
+      const writer = await empty.newAppendWriter();
+      const [done, waited] = await Promise.all([
+        runScript([cluster.bootstrapServers, db, "t"]),
+        runScript([cluster.bootstrapServers, db, "empty", "wait"], (line) => {
+          if (line === "waiting") setTimeout(() => void writer.append({ id: 7, name: "x", amount: 1n }).wait(), 1_500);
+        }),
+      ]);
       assert.equal(done.code, 0, `exit code ${String(done.code)}: ${done.out}`);
       assert.ok(done.lingered < 3_000, `the script lingered ${done.lingered} ms after its work was done`);
       assert.match(done.out, /record 1\nrest 1\nrows 2\ndone/);
-
-      // the script waits in `for await` with nothing else to do: it must not exit before
-      // the record it waits for is written
-      const writer = await empty.newAppendWriter();
-      const waited = await runScript([cluster.bootstrapServers, db, "empty", "wait"], (line) => {
-        if (line === "waiting") setTimeout(() => void writer.append({ id: 7, name: "x", amount: 1n }).wait(), 1_500);
-      });
       assert.equal(waited.code, 0, `exit code ${String(waited.code)}: ${waited.out}`);
       assert.match(waited.out, /waiting\ngot 7\ndone/);
       assert.ok(waited.lingered < 3_000, `the script lingered ${waited.lingered} ms after its work was done`);
