@@ -691,11 +691,6 @@ export class LogFetcher {
     return (suspicious && (await this.verifyTable())) || err;
   }
 
-  /** The TABLE_NOT_EXIST error once the table is known to be dropped. */
-  get droppedError(): FlussError | undefined {
-    return this.tableGone;
-  }
-
   private refreshMetadata(states: BucketState[]): void {
     if (this.refreshing) return;
     this.refreshing = true;
