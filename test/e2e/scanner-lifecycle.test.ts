@@ -118,6 +118,18 @@ describe("scanner lifecycle (e2e)", () => {
         Array.from({ length: 20 }, (_, i) => i + 10),
       );
       assert.deepEqual(rest.records(0).map((r) => r.row.id), Array.from({ length: 20 }, (_, i) => i + 10));
+
+      // subscribing the bucket again drops what a loop left: the new offset rules
+      await scanner.subscribe(0, EARLIEST_OFFSET);
+      for await (const r of scanner) {
+        assert.equal(r.offset, 0);
+        break;
+      }
+      await scanner.subscribe(0, 25);
+      assert.deepEqual(
+        (await scanner.poll(5_000)).toArray().map((r) => r.offset),
+        [25, 26, 27, 28, 29],
+      );
     }
   });
 
