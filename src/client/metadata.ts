@@ -162,6 +162,30 @@ export class MetadataUpdater {
     return loc?.leaderId === undefined ? undefined : this.state.tabletServers.get(loc.leaderId);
   }
 
+  /**
+   * Checks with the cluster that `path` is still the table with id `tableId`: resolves when
+   * it is; fails with TABLE_NOT_EXIST naming the table when it was dropped (and perhaps
+   * re-created under the same name with a new id); other failures (network) as they come.
+   */
+  async checkTableId(path: TablePath, tableId: number): Promise<void> {
+    let current: number | undefined;
+    try {
+      await this.updateTables([path]);
+      current = this.tableIdOf(path);
+    } catch (err) {
+      if (!(err instanceof FlussError) || err.code !== ErrorCode.TABLE_NOT_EXIST) throw err;
+      current = undefined;
+    }
+    if (current === tableId) return;
+    if (current === undefined) this.state.tableIds.delete(path.toString());
+    this.invalidate(tableId);
+    const now = current === undefined ? "it was dropped" : `it was dropped and re-created with table id ${current}`;
+    throw new FlussError(
+      ErrorCode.TABLE_NOT_EXIST,
+      `table ${path.toString()} (table id ${tableId}) no longer exists: ${now}; get the table again for a new writer or scanner`,
+    );
+  }
+
   /** Refreshes the list of servers from a live server. */
   async refreshServers(): Promise<void> {
     await this.refreshWith(emptyRequest());
