@@ -101,7 +101,7 @@ export class TableDescriptor {
       const notInPk = this.partitionKeys.filter((k) => !schema.primaryKeys.includes(k));
       if (notInPk.length) {
         throw FlussError.client(
-          `Partitioned Primary Key Table requires partition key ${javaList(this.partitionKeys)} is a subset of the primary key ${javaList(schema.primaryKeys)}; not in the primary key: ${javaList(notInPk)}.`,
+          `Partitioned Primary Key Table requires partition key ${javaList(this.partitionKeys)} is a subset of the primary key ${javaList(schema.primaryKeys)}.`,
         );
       }
     } else {
