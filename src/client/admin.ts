@@ -4,7 +4,7 @@ import type { PbPartitionSpec, PbTablePath } from "../rpc/messages.js";
 import { utf8Decode, utf8Encode } from "../util/bytes.js";
 import { TablePath } from "../metadata/table-path.js";
 import { TableInfo } from "../metadata/table-info.js";
-import type { TableDescriptor } from "../metadata/table-descriptor.js";
+import { TableDescriptor } from "../metadata/table-descriptor.js";
 import { DatabaseDescriptor, DatabaseInfo } from "../metadata/database.js";
 import { PartitionInfo } from "../metadata/partition.js";
 import { ServerNode } from "../metadata/cluster.js";
@@ -109,6 +109,11 @@ export class FlussAdmin {
     options: { ignoreIfExists?: boolean } = {},
   ): Promise<void> {
     const p = toTablePath(path);
+    if (!(descriptor instanceof TableDescriptor)) {
+      throw FlussError.client(
+        `createTable(${p.toString()}) expects a TableDescriptor (new TableDescriptor(schema, options)), got ${descriptor === null ? "null" : typeof descriptor}.`,
+      );
+    }
     const conn = await this.coordinator();
     await conn.request(ApiKey.CREATE_TABLE, {
       tablePath: pbPath(p),

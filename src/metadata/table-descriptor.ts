@@ -66,7 +66,8 @@ export class TableDescriptor {
   constructor(schema: Schema, options: TableDescriptorOptions = {}) {
     this.schema = schema;
     if (options.comment !== undefined && options.comment !== null) this.comment = options.comment;
-    this.partitionKeys = Object.freeze([...(options.partitionKeys ?? [])]);
+    this.partitionKeys = Object.freeze([...(checkNames("partitionKeys", options.partitionKeys) ?? [])]);
+    checkNames("bucketKeys", options.bucketKeys);
 
     const props: Record<string, string> = {};
     for (const [k, v] of Object.entries(options.properties ?? {})) props[k] = checkString(k, v);
@@ -172,6 +173,15 @@ export class TableDescriptor {
     const v = this.properties[TableOptions.KV_FORMAT];
     return v === undefined ? TABLE_DEFAULTS.kvFormat : parseOrClientError(v, KV_FORMATS, TableOptions.KV_FORMAT);
   }
+}
+
+/** A JavaScript caller may pass anything: key lists must be arrays of column names. */
+function checkNames(option: string, names: unknown): readonly string[] | undefined {
+  if (names === undefined || names === null) return undefined;
+  if (!Array.isArray(names) || names.some((n) => typeof n !== "string")) {
+    throw FlussError.client(`${option} must be an array of column names, got ${JSON.stringify(names)}.`);
+  }
+  return names as readonly string[];
 }
 
 function checkString(key: string, value: unknown): string {
