@@ -10,6 +10,8 @@ import { coordinatorHandlers } from "./coordinator-service.js";
 import { apiVersionsHandler, metadataHandler } from "./metadata-service.js";
 import { RpcServer, type RawHandler } from "./rpc-server.js";
 import { SILENT_LOGGER, type ClusterLogger, type ServerState } from "./server-state.js";
+import { KvManager, type KvManagerOptions } from "./kv/kv-manager.js";
+import { kvHandlers } from "./kv-service.js";
 import { CatalogStore } from "./storage/catalog-store.js";
 import { LogManager } from "./storage/log-manager.js";
 import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
@@ -34,6 +36,12 @@ export interface LocalClusterOptions {
    * Fluss and Kafka do by default).
    */
   syncEveryWrite?: boolean;
+  /**
+   * Primary-key state: snapshot thresholds (`snapshotBytes`, default 64 MiB of changelog;
+   * `snapshotIntervalMs`, default 60 s) and the per-bucket pending-apply budget behind
+   * STORAGE_BACKPRESSURE (`maxPendingBytes`, default 64 MiB).
+   */
+  kv?: Pick<KvManagerOptions, "snapshotBytes" | "snapshotIntervalMs" | "maxPendingBytes">;
 }
 
 /** A running single-node cluster. */
@@ -59,6 +67,7 @@ export class LocalCluster {
     const ownsDataDir = options.dataDir === undefined;
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-"));
     let logs: LogManager | undefined;
+    let kv: KvManager | undefined;
     try {
       fs.mkdirSync(dataDir, { recursive: true });
       const catalog = CatalogStore.open(dataDir);
@@ -66,8 +75,13 @@ export class LocalCluster {
         logger: { warn: (m) => logger.warn(m) },
         syncEveryAppend: options.syncEveryWrite ?? false,
       });
-      const state: ServerState = { catalog, logs, notifier: new AppendNotifier(), clock: Date.now, logger };
-      const handlers = new Map<number, RawHandler>([...coordinatorHandlers(state), ...tabletHandlers(state)]);
+      kv = new KvManager(logs, { ...options.kv, logger: { warn: (m) => logger.warn(m) } });
+      const state: ServerState = { catalog, logs, kv, notifier: new AppendNotifier(), clock: Date.now, logger };
+      const handlers = new Map<number, RawHandler>([
+        ...coordinatorHandlers(state),
+        ...tabletHandlers(state),
+        ...kvHandlers(state),
+      ]);
       handlers.set(ApiKey.GET_METADATA, metadataHandler(state));
       handlers.set(ApiKey.API_VERSIONS, apiVersionsHandler(() => handlers.keys()));
       const server = new RpcServer(handlers, {
@@ -81,6 +95,7 @@ export class LocalCluster {
       logger.info(`Fluss local cluster listening on ${cluster.bootstrapServers}, data in ${dataDir}`);
       return cluster;
     } catch (err) {
+      await kv?.closeAll().catch(() => undefined);
       await logs?.closeAll().catch(() => undefined);
       if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       throw err;
@@ -106,6 +121,8 @@ export class LocalCluster {
 
   private async doClose(): Promise<void> {
     await this.server.close();
+    // KV first: a clean close snapshots each bucket's state, which flushes its log
+    await this.state.kv.closeAll();
     await this.state.logs.closeAll();
     if (this.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
     this.state.logger.info("Fluss local cluster stopped");

@@ -4,6 +4,7 @@
  */
 import type { AppendNotifier } from "./append-notifier.js";
 import type { CatalogStore } from "./storage/catalog-store.js";
+import type { KvManager } from "./kv/kv-manager.js";
 import type { LogManager } from "./storage/log-manager.js";
 
 /**
@@ -30,6 +31,8 @@ export const SILENT_LOGGER: ClusterLogger = { info: () => {}, warn: () => {}, er
 export interface ServerState {
   readonly catalog: CatalogStore;
   readonly logs: LogManager;
+  /** The KV state of primary-key buckets. */
+  readonly kv: KvManager;
   readonly notifier: AppendNotifier;
   /** Wall clock, epoch ms. */
   readonly clock: () => number;

@@ -28,7 +28,7 @@ export const DEFAULT_MAX_WAIT_MS = 100;
 export const OffsetType = { EARLIEST: 0, LATEST: 1, TIMESTAMP: 2, LEADER_END_OFFSET_SNAPSHOT: 3 } as const;
 
 /** Error fields of a bucket entry, as Java's `ErrorMessage.setError` writes them. */
-function errorFields(state: ServerState, err: unknown, what: string): { errorCode: number; errorMessage?: string } {
+export function errorFields(state: ServerState, err: unknown, what: string): { errorCode: number; errorMessage?: string } {
   let code: number;
   let message: string;
   if (err instanceof FlussError && err.code >= ErrorCode.UNKNOWN_SERVER_ERROR) {
@@ -47,7 +47,7 @@ function errorFields(state: ServerState, err: unknown, what: string): { errorCod
  * Resolves a bucket to its table; UNKNOWN_TABLE_OR_BUCKET_EXCEPTION when the table,
  * partition or bucket is not hosted here (Java `ReplicaManager.getReplicaOrException`).
  */
-function resolveBucket(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): TableView {
+export function resolveBucket(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): TableView {
   const unknown = (): FlussError =>
     new FlussError(
       ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION,
@@ -70,7 +70,7 @@ function resolveBucket(state: ServerState, tableId: number, partitionId: number 
  * reported as the unknown bucket it now is (Java: the stopped replica), not as a storage
  * failure; any other error is returned as is.
  */
-function unlessDropped(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number, err: unknown): unknown {
+export function unlessDropped(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number, err: unknown): unknown {
   if (!(err instanceof FlussError) || err.code !== ErrorCode.LOG_STORAGE_EXCEPTION) return err;
   try {
     resolveBucket(state, tableId, partitionId, bucket);
@@ -130,6 +130,13 @@ async function produceLog(state: ServerState, req: M.ProduceLogRequest): Promise
       const id = { bucketId: b.bucketId, ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}) };
       try {
         const t = resolveBucket(state, req.tableId, b.partitionId, b.bucketId);
+        if (t.hasPrimaryKey) {
+          // only the KV tablet writes a primary-key table's changelog (PutKv)
+          throw new FlussError(
+            ErrorCode.INVALID_TABLE_EXCEPTION,
+            `Table ${t.databaseName}.${t.tableName} has a primary key: write it with PutKv (an upsert writer), not ProduceLog.`,
+          );
+        }
         checkBatchesFitTable(t, b.records);
         const tablet = await state.logs.getOrCreate(req.tableId, b.partitionId, b.bucketId);
         const result = await tablet.append(b.records);
@@ -333,10 +340,11 @@ async function offsetOf(state: ServerState, tablet: LogTablet, req: M.ListOffset
 
 /**
  * Api keys whose tablet handlers keep nothing of the request body once they have answered
- * (produce copies the records into the log before it resolves): the RPC server may receive
+ * (produce copies the records into the log before it resolves; PutKv keeps copies of keys and
+ * values and writes its own changelog batch before it resolves): the RPC server may receive
  * these requests into recycled buffers.
  */
-export const TRANSIENT_BODY_API_KEYS: ReadonlySet<number> = new Set([ApiKey.PRODUCE_LOG]);
+export const TRANSIENT_BODY_API_KEYS: ReadonlySet<number> = new Set([ApiKey.PRODUCE_LOG, ApiKey.PUT_KV]);
 
 /** The tablet-server handlers (produce, fetch, list offsets), by api key. */
 export function tabletHandlers(state: ServerState): Map<number, RawHandler> {

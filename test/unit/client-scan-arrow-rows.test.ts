@@ -6,7 +6,7 @@ import { toArrowSchema } from "../../src/metadata/arrow-types.js";
 import { ArrowBatchBuilder } from "../../src/record/arrow/arrow-writer.js";
 import { decodeArrowRecordBatch } from "../../src/record/arrow/arrow-reader.js";
 import { Decimal, Timestamp } from "../../src/row/values.js";
-import { ArrowRowConverter, columnBinder } from "../../src/client/scan/arrow-rows.js";
+import { ArrowRowConverter, columnBinder } from "../../src/record/arrow/arrow-rows.js";
 
 function roundTrip(rowType: RowType, rows: unknown[][]): arrow.RecordBatch {
   const b = new ArrowBatchBuilder(rowType);

@@ -16,7 +16,7 @@ test("api versions and metadata advertise one coordinator and one tablet server"
     for (const k of [ApiKey.CREATE_TABLE, ApiKey.PRODUCE_LOG, ApiKey.FETCH_LOG, ApiKey.LIST_OFFSETS, ApiKey.INIT_WRITER]) {
       assert.ok(conn.supports(k), `key ${k}`);
     }
-    assert.equal(conn.supports(ApiKey.PUT_KV), false);
+    for (const k of [ApiKey.PUT_KV, ApiKey.LOOKUP, ApiKey.PREFIX_LOOKUP]) assert.ok(conn.supports(k), `key ${k}`);
     const md = await conn.request(ApiKey.GET_METADATA, { tablePath: [], partitionsPath: [], partitionsId: [] });
     assert.deepEqual(md.coordinatorServer, { nodeId: 0, host: "127.0.0.1", port: cluster.port });
     assert.deepEqual(md.tabletServers, [{ nodeId: 0, host: "127.0.0.1", port: cluster.port }]);

@@ -15,7 +15,7 @@ import { readArrowLogBatch } from "../../record/arrow/arrow-log.js";
 import { decodeArrowRecordBatch } from "../../record/arrow/arrow-reader.js";
 import { ArrowBatchBuilder } from "../../record/arrow/arrow-writer.js";
 import { readIndexedLogRecords } from "../../record/indexed-log.js";
-import { ArrowRowConverter } from "./arrow-rows.js";
+import { ArrowRowConverter } from "../../record/arrow/arrow-rows.js";
 import type { DrainedBatch } from "./log-fetcher.js";
 import { Projection, rowTypeOf } from "./projection.js";
 import { ChangeType, ScanRecord } from "./scan-records.js";

@@ -6,7 +6,7 @@ import * as arrow from "apache-arrow";
 import type { TableBucket } from "../../metadata/cluster.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { OffsetSpec } from "../offsets.js";
-import { ArrowRowConverter } from "./arrow-rows.js";
+import { ArrowRowConverter } from "../../record/arrow/arrow-rows.js";
 import type { DrainedBatch } from "./log-fetcher.js";
 import { checkTimeout } from "./log-scanner.js";
 import { ScannerBase, type ReadOptions } from "./scanner-base.js";

@@ -64,3 +64,17 @@ export function fsyncDirSync(dir: string): void {
     fs.closeSync(fd);
   }
 }
+
+/** {@link writeFileAtomicSync} on the thread pool, for large files (KV snapshots). */
+export async function writeFileAtomic(file: string, data: Uint8Array): Promise<void> {
+  const tmp = file + TEMP_SUFFIX;
+  const handle = await fsp.open(tmp, "w", 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fsp.rename(tmp, file);
+  await fsyncDir(path.dirname(file));
+}

@@ -31,6 +31,7 @@ export class LogManager {
   private readonly tablets = new Map<string, Promise<LogTablet>>();
   private closed = false;
   private readonly flushTimer: NodeJS.Timeout | undefined;
+  private readonly dropHooks: ((bucketKeyPrefix: string) => Promise<void>)[] = [];
 
   constructor(
     dataDir: string,
@@ -43,6 +44,14 @@ export class LogManager {
       this.flushTimer = setInterval(() => void this.flushAll(), options.flushIntervalMs ?? 1000);
       this.flushTimer.unref();
     }
+  }
+
+  /**
+   * Registers what must stop before the logs of a dropped table or partition close (the KV
+   * state of its buckets); called with the bucket-key prefix (`"<tableId>/"`, `"<tableId>/p<id>/"`).
+   */
+  onDrop(hook: (bucketKeyPrefix: string) => Promise<void>): void {
+    this.dropHooks.push(hook);
   }
 
   /** Forces every open log's appended bytes to disk; failures are logged, never thrown. */
@@ -119,6 +128,7 @@ export class LogManager {
   }
 
   private async closeMatching(prefix: string): Promise<void> {
+    for (const hook of this.dropHooks) await hook(prefix).catch(() => undefined);
     const victims: Promise<LogTablet>[] = [];
     for (const [k, p] of this.tablets) {
       if (k.startsWith(prefix)) {

@@ -1,5 +1,6 @@
 /**
- * Arrow columns → the JS value model of `src/row/values.ts`, for the record scanner.
+ * Arrow columns → the JS value model of `src/row/values.ts`, for the record scanner and the
+ * server's replay of ARROW changelogs.
  *
  * Per Fluss type a "binder" is compiled once; binding it to a column's arrow-js `Data`
  * captures the buffers, giving a reader `(index) => value` that reads them directly (no

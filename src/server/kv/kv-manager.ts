@@ -1,0 +1,127 @@
+/**
+ * The KV tablets of the tablet server (Java `KvManager`): one per primary-key bucket,
+ * opened (recovered) on first use next to the bucket's log, snapshotted periodically and on
+ * close, discarded with their table or partition.
+ */
+import * as path from "node:path";
+import { bucketKey } from "../append-notifier.js";
+import type { LogManager } from "../storage/log-manager.js";
+import { tableBucketName } from "../storage/log-manager.js";
+import type { TableView } from "../table-view.js";
+import { ErrorCode, FlussError } from "../../rpc/errors.js";
+import { kvTableOf } from "./kv-table.js";
+import { KvTablet, type KvLogger } from "./kv-tablet.js";
+
+/** Options of the {@link KvManager}. */
+export interface KvManagerOptions {
+  /** Snapshot a bucket once this much changelog accumulated since its last snapshot (64 MiB). */
+  readonly snapshotBytes?: number;
+  /** Snapshot a changed bucket at least this often (60 s). */
+  readonly snapshotIntervalMs?: number;
+  /**
+   * Bytes of KV batches a bucket may have waiting to be applied before PutKv is refused with
+   * STORAGE_BACKPRESSURE (64 MiB); pressure is reported from half of it.
+   */
+  readonly maxPendingBytes?: number;
+  readonly logger?: KvLogger & { error?(message: string, err?: unknown): void };
+  readonly clock?: () => number;
+}
+
+export const DEFAULT_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
+export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
+
+/** Opens, snapshots, drops and closes KV tablets. */
+export class KvManager {
+  private readonly tablets = new Map<string, Promise<KvTablet>>();
+  private closed = false;
+  private readonly timer: NodeJS.Timeout;
+  readonly snapshotBytes: number;
+  readonly snapshotIntervalMs: number;
+  readonly maxPendingBytes: number;
+
+  constructor(
+    private readonly logs: LogManager,
+    private readonly options: KvManagerOptions = {},
+  ) {
+    this.snapshotBytes = options.snapshotBytes ?? DEFAULT_SNAPSHOT_BYTES;
+    this.snapshotIntervalMs = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
+    this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    logs.onDrop((prefix) => this.dropMatching(prefix));
+    this.timer = setInterval(() => void this.snapshotDue(), Math.min(this.snapshotIntervalMs, 1000));
+    this.timer.unref();
+  }
+
+  /** The bucket's KV tablet, recovered from its snapshot and changelog on first use. */
+  getOrCreate(t: TableView, partitionId: number | undefined, bucket: number): Promise<KvTablet> {
+    if (this.closed) return Promise.reject(new FlussError(ErrorCode.KV_STORAGE_EXCEPTION, "The KV manager is closed"));
+    const key = bucketKey(t.tableId, partitionId, bucket);
+    let p = this.tablets.get(key);
+    if (!p) {
+      p = (async () => {
+        const log = await this.logs.getOrCreate(t.tableId, partitionId, bucket);
+        const dir = path.join(this.logs.bucketDir(t.tableId, partitionId, bucket), "kv");
+        return KvTablet.open(tableBucketName(t.tableId, partitionId, bucket), log, kvTableOf(t), dir, {
+          ...(this.options.logger ? { logger: this.options.logger } : {}),
+          ...(this.options.clock ? { clock: this.options.clock } : {}),
+        });
+      })();
+      this.tablets.set(key, p);
+      p.catch(() => {
+        if (this.tablets.get(key) === p) this.tablets.delete(key);
+      });
+    }
+    return p;
+  }
+
+  /** Snapshots `tablet` in the background when enough changelog accumulated. */
+  afterPut(tablet: KvTablet): void {
+    if (tablet.unsnapshottedBytes >= this.snapshotBytes) this.background(tablet.snapshot(), tablet);
+  }
+
+  private background(p: Promise<void>, tablet: KvTablet): void {
+    p.catch((e: unknown) => this.options.logger?.warn(`KV ${tablet.name}: snapshot failed: ${String(e)}`));
+  }
+
+  private async snapshotDue(): Promise<void> {
+    for (const p of this.tablets.values()) {
+      const t = await p.catch(() => undefined);
+      if (t) this.background(t.maybeSnapshot(this.snapshotBytes, this.snapshotIntervalMs), t);
+    }
+  }
+
+  /** Snapshots every open tablet now (tests, benches). */
+  async snapshotAll(): Promise<void> {
+    for (const p of [...this.tablets.values()]) {
+      const t = await p.catch(() => undefined);
+      if (t) await t.snapshot();
+    }
+  }
+
+  /** Closes (without snapshot) the tablets whose bucket key starts with `prefix`. */
+  private async dropMatching(prefix: string): Promise<void> {
+    const victims: Promise<KvTablet>[] = [];
+    for (const [k, p] of this.tablets) {
+      if (k.startsWith(prefix)) {
+        victims.push(p);
+        this.tablets.delete(k);
+      }
+    }
+    await Promise.all(victims.map((p) => p.then((t) => t.close(false)).catch(() => undefined)));
+  }
+
+  /** Snapshots and closes every tablet (a clean shutdown); later calls to getOrCreate fail. */
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    const all = [...this.tablets.values()];
+    this.tablets.clear();
+    await Promise.all(
+      all.map((p) =>
+        p
+          .then((t) => t.close(true))
+          .catch((e: unknown) => this.options.logger?.warn(`Closing a KV tablet failed: ${String(e)}`)),
+      ),
+    );
+  }
+}

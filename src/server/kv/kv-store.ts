@@ -1,0 +1,89 @@
+/**
+ * The state of one primary-key bucket: record key → stored value (`int16 schemaId ‖ row`,
+ * formats.md §4.3), held in memory. Keys and values are kept as latin1 strings (one byte
+ * per char): V8 stores them as compact one-byte strings, hashes them for the Map, and they
+ * cost far less per entry than a Uint8Array object each (see `bench/kv-state.ts`).
+ *
+ * When the bucket key is a strict leading part of the primary key, its compacted bytes are
+ * a byte prefix of every record key (formats.md §4.4): a secondary index from that prefix
+ * to its keys answers prefix lookups without scanning. Otherwise a prefix lookup scans.
+ */
+
+/** Encodes bytes as a latin1 string (the store's key and value representation). */
+export function bytesToLatin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
+
+/** The bytes of a latin1 string (a fresh buffer). */
+export function latin1ToBytes(s: string): Buffer {
+  return Buffer.from(s, "latin1");
+}
+
+/** One bucket's key → value map with an optional bucket-key prefix index. */
+export class KvStore {
+  private readonly map = new Map<string, string>();
+  private readonly byPrefix: Map<string, Set<string>> | undefined;
+
+  /**
+   * @param prefixOf the bucket-key prefix of a record key, when prefix lookups can use an
+   *   index (the bucket key leads the primary key); undefined makes prefix lookups scan.
+   */
+  constructor(private readonly prefixOf?: (key: string) => string) {
+    this.byPrefix = prefixOf ? new Map() : undefined;
+  }
+
+  /** Number of keys. */
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string): string | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
+  put(key: string, value: string): void {
+    const idx = this.byPrefix;
+    if (idx && !this.map.has(key)) {
+      const p = this.prefixOf!(key);
+      let set = idx.get(p);
+      if (!set) idx.set(p, (set = new Set()));
+      set.add(key);
+    }
+    this.map.set(key, value);
+  }
+
+  delete(key: string): void {
+    if (!this.map.delete(key)) return;
+    const idx = this.byPrefix;
+    if (!idx) return;
+    const p = this.prefixOf!(key);
+    const set = idx.get(p);
+    if (set && set.delete(key) && set.size === 0) idx.delete(p);
+  }
+
+  /** Values of every key starting with `prefix` (RocksDB prefix scan order is not promised). */
+  prefix(prefix: string): string[] {
+    const out: string[] = [];
+    if (this.byPrefix) {
+      const set = this.byPrefix.get(prefix);
+      if (set) for (const k of set) out.push(this.map.get(k)!);
+      return out;
+    }
+    for (const [k, v] of this.map) if (k.startsWith(prefix)) out.push(v);
+    return out;
+  }
+
+  /** All entries, in insertion order. */
+  entries(): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.byPrefix?.clear();
+  }
+}

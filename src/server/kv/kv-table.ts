@@ -1,0 +1,127 @@
+/**
+ * What the KV side needs to know about a primary-key table, derived once per stored table
+ * entry: its `TableInfo`, record-key rules, kv row codecs, changelog format and mergers.
+ */
+import type { Schema as ArrowSchema } from "apache-arrow";
+import { toArrowSchema } from "../../metadata/arrow-types.js";
+import type { RowType } from "../../metadata/data-types.js";
+import { TableInfo } from "../../metadata/table-info.js";
+import type { ChangelogImage, KvFormat, LogFormat } from "../../metadata/table-options.js";
+import { TablePath } from "../../metadata/table-path.js";
+import type { ArrowCompression } from "../../record/arrow/compression.js";
+import { compileCompactedFieldReader } from "../../row/compacted-row.js";
+import { CompactedRowDecoder, CompactedRowEncoder } from "../../row/compacted-row.js";
+import { IndexedRowDecoder, IndexedRowEncoder } from "../../row/indexed-row.js";
+import { PrimaryKeyCodec, primaryKeyEncoder } from "../../row/key-encoding.js";
+import { CompactedKeyEncoder } from "../../row/compacted-key.js";
+import type { RowDecoder, RowEncoder } from "../../row/row-codec.js";
+import { ByteReader } from "../../util/bytes.js";
+import { ErrorCode, FlussError } from "../../rpc/errors.js";
+import { createRowMerger } from "./merge/create-merger.js";
+import { DefaultRowMerger } from "./merge/default-merger.js";
+import type { RowMerger } from "./merge/row-merger.js";
+import { latin1ToBytes } from "./kv-store.js";
+import type { TableView } from "../table-view.js";
+
+/** The KV view of one primary-key table. */
+export interface KvTable {
+  readonly info: TableInfo;
+  readonly rowType: RowType;
+  /** The latest schema id (changelog batches and merged rows use it). */
+  readonly schemaId: number;
+  readonly kvFormat: KvFormat;
+  readonly logFormat: LogFormat;
+  readonly changelogImage: ChangelogImage;
+  readonly arrowCompression: ArrowCompression;
+  readonly primaryKeyIndexes: readonly number[];
+  /** Record key of a full row (replay). */
+  readonly keys: PrimaryKeyCodec;
+  /** Decodes kv-format rows (values without their schema id). */
+  readonly rowDecoder: RowDecoder;
+  /** Encodes kv-format rows. */
+  readonly rowEncoder: RowEncoder;
+  /** The table's merge engine (DEFAULT merge mode). */
+  readonly merger: RowMerger;
+  /** Java's `overwriteRowMerger` for PutKv `agg_mode` OVERWRITE. */
+  readonly overwriteMerger: RowMerger;
+  /** The bucket-key prefix of a record key, when the bucket key leads the primary key. */
+  readonly prefixOf: ((key: string) => string) | undefined;
+  /** Arrow schema of ARROW changelog batches (replay). */
+  arrowSchema(): ArrowSchema;
+}
+
+const cache = new WeakMap<TableView, KvTable>();
+
+/** The KV view of a primary-key table (cached per catalog entry). */
+export function kvTableOf(t: TableView): KvTable {
+  const hit = cache.get(t);
+  if (hit) return hit;
+  const e = t.entry;
+  const info = TableInfo.fromJson(TablePath.of(e.databaseName, e.tableName), e.tableId, e.schemaId, e.tableJson, e.createdTime, e.modifiedTime);
+  const rowType = info.rowType;
+  const types = rowType.fields.map((f) => f.type);
+  const names = rowType.fields.map((f) => f.name);
+  const kvFormat = info.kvFormat;
+  const primaryKeyIndexes = info.primaryKeys.map((k) => names.indexOf(k));
+  const keys = new PrimaryKeyCodec(info);
+  const spec = {
+    rowType,
+    primaryKeyIndexes,
+    properties: info.properties,
+    schemaJson: (JSON.parse(e.tableJson) as Record<string, unknown>)["schema"],
+  };
+  const c = info.arrowCompression;
+  let arrow: ArrowSchema | undefined;
+  const kt: KvTable = {
+    info,
+    rowType,
+    schemaId: e.schemaId,
+    kvFormat,
+    logFormat: info.logFormat,
+    changelogImage: info.changelogImage,
+    arrowCompression: c.type === "ZSTD" ? { type: "ZSTD", level: c.level > 0 ? c.level : 3 } : { type: c.type },
+    primaryKeyIndexes,
+    keys,
+    rowDecoder: kvFormat === "INDEXED" ? new IndexedRowDecoder(types) : new CompactedRowDecoder(types),
+    rowEncoder: kvFormat === "INDEXED" ? new IndexedRowEncoder(types) : new CompactedRowEncoder(types),
+    merger: createRowMerger(spec),
+    overwriteMerger: new DefaultRowMerger(rowType, primaryKeyIndexes, "ALLOW"),
+    prefixOf: prefixFunction(info),
+    arrowSchema: () => (arrow ??= toArrowSchema(rowType)),
+  };
+  cache.set(t, kt);
+  return kt;
+}
+
+/**
+ * When the bucket key is a strict leading part of the physical primary key and record keys
+ * are compacted keys, the bucket-key bytes are the key's first fields: returns a function
+ * cutting them off a record key. Otherwise undefined (prefix lookups scan).
+ */
+function prefixFunction(info: TableInfo): ((key: string) => string) | undefined {
+  const pk = info.physicalPrimaryKeys;
+  const bk = info.bucketKeys;
+  if (bk.length === 0 || bk.length >= pk.length || !bk.every((k, i) => pk[i] === k)) return undefined;
+  if (!(primaryKeyEncoder(info) instanceof CompactedKeyEncoder)) return undefined;
+  const readers = bk.map((name) => compileCompactedFieldReader(info.rowType.fields.find((f) => f.name === name)!.type));
+  return (key) => {
+    const bytes = latin1ToBytes(key);
+    const r = new ByteReader(bytes, 0, bytes.length);
+    try {
+      for (const read of readers) read(r);
+    } catch {
+      return key; // not a well-formed key: it is its own prefix group
+    }
+    return key.slice(0, r.pos);
+  };
+}
+
+/** Java KvTablet.createWalBuilder: INDEXED changelogs need the INDEXED kv format. */
+export function checkChangelogFormat(kt: KvTable): void {
+  if (kt.logFormat === "INDEXED" && kt.kvFormat === "COMPACTED") {
+    throw new FlussError(
+      ErrorCode.UNKNOWN_SERVER_ERROR,
+      "Primary Key Table with COMPACTED kv format doesn't support INDEXED cdc log format.",
+    );
+  }
+}

@@ -1,0 +1,410 @@
+/**
+ * The KV half of one primary-key bucket (Java `KvTablet` + `KvPreWriteBuffer`): applies
+ * KvRecordBatches to the bucket's state through the table's merger, appends the changelog
+ * to the bucket's log (the write-ahead log of the state) and answers lookups.
+ *
+ * One PutKv at a time per bucket: each record is applied to a pre-write overlay, the
+ * changelog is appended with the KV batch's writer id and sequence, and only an append that
+ * was not a duplicate commits the overlay to the store. Lookups read the committed store, so
+ * an acknowledged write is visible and a rejected or duplicate one never is.
+ *
+ * Durability: the state is rebuilt on open from the newest snapshot plus the changelog
+ * after it (+I/+U put the after-image under the key of its primary-key columns, -D
+ * deletes); snapshots are taken when enough changelog accumulated or time passed, and on
+ * close, so restart time is bounded by the tail, not by the history.
+ */
+import type { RecordBatch } from "apache-arrow";
+import { readArrowLogBatch } from "../../record/arrow/arrow-log.js";
+import { columnBinder } from "../../record/arrow/arrow-rows.js";
+import { ChangeByte } from "../../record/change-type.js";
+import { readIndexedLogRecords } from "../../record/indexed-log.js";
+import { KvBatchView } from "../../record/kv-batch.js";
+import { iterateBatches, type LogBatchView } from "../../record/log-batch.js";
+import { ErrorCode, FlussError } from "../../rpc/errors.js";
+import type { LogTablet } from "../storage/log-tablet.js";
+import { ChangelogBuilder } from "./changelog-builder.js";
+import { KvStore, bytesToLatin1, latin1ToBytes } from "./kv-store.js";
+import { decodeSnapshot, encodeSnapshot, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
+import { checkChangelogFormat, type KvTable } from "./kv-table.js";
+import { DefaultRowMerger } from "./merge/default-merger.js";
+import type { MergeRow, RowMerger } from "./merge/row-merger.js";
+
+/** Where problems during recovery are reported. */
+export interface KvLogger {
+  warn(message: string): void;
+}
+
+/** Outcome of {@link KvTablet.put}. */
+export interface PutResult {
+  /** The changelog's end offset after the write (Java `appendInfo.lastOffset() + 1`). */
+  readonly logEndOffset: number;
+  /** The batch was a re-send already applied: nothing changed. */
+  readonly duplicate: boolean;
+}
+
+/** Options of a put. */
+export interface PutOptions {
+  /** Partial update: the column indexes the rows carry (undefined = whole rows). */
+  readonly targetColumns?: readonly number[];
+  /** PutKv `agg_mode` OVERWRITE: bypass the merge engine (Java `MergeMode.OVERWRITE`). */
+  readonly overwrite?: boolean;
+}
+
+/** Bytes read per step when replaying the changelog. */
+const REPLAY_READ_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A stored value `int16 schemaId ‖ row` as one flat latin1 string (concatenating strings
+ * would keep a rope of two pieces per entry).
+ */
+function storedValue(schemaId: number, row: Uint8Array): string {
+  const buf = Buffer.allocUnsafe(row.length + 2);
+  buf.writeInt16LE(schemaId, 0);
+  buf.set(row, 2);
+  return buf.toString("latin1");
+}
+
+/** The KV state of one bucket. */
+export class KvTablet {
+  private readonly store: KvStore;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** Offset covered by the newest snapshot on disk (-1: none). */
+  private snapshotOffset: number;
+  /** Changelog bytes appended since that snapshot. */
+  private bytesSinceSnapshot = 0;
+  private lastSnapshotAt: number;
+  private snapshotting: Promise<void> | undefined;
+  /** Bytes of KV batches waiting for or in the apply queue (backpressure). */
+  private pendingBytes = 0;
+
+  private constructor(
+    readonly name: string,
+    private readonly log: LogTablet,
+    /** Directory of the snapshot files. */
+    readonly snapshotDir: string,
+    store: KvStore,
+    snapshotOffset: number,
+    private readonly clock: () => number,
+  ) {
+    this.store = store;
+    this.snapshotOffset = snapshotOffset;
+    this.lastSnapshotAt = clock();
+  }
+
+  /**
+   * Rebuilds the bucket's state: the newest readable snapshot (damaged ones are skipped with
+   * a warning), then the changelog from its offset to the log end.
+   */
+  static async open(
+    name: string,
+    log: LogTablet,
+    kt: KvTable,
+    snapshotDir: string,
+    options: { logger?: KvLogger; clock?: () => number } = {},
+  ): Promise<KvTablet> {
+    const logger = options.logger ?? { warn: (m: string) => console.warn(m) };
+    const store = new KvStore(kt.prefixOf);
+    let from = log.logStartOffset;
+    let snapshotOffset = -1;
+    for (const offset of await listSnapshots(snapshotDir)) {
+      if (offset > log.logEndOffset || offset < log.logStartOffset) {
+        logger.warn(`KV ${name}: ignoring snapshot at offset ${offset} outside the log [${log.logStartOffset}, ${log.logEndOffset}]`);
+        continue;
+      }
+      try {
+        decodeSnapshot(await readSnapshotFile(snapshotDir, offset), store);
+        from = offset;
+        snapshotOffset = offset;
+        break;
+      } catch (e) {
+        logger.warn(`KV ${name}: ignoring damaged snapshot at offset ${offset}: ${(e as Error).message}`);
+        store.clear();
+      }
+    }
+    const tablet = new KvTablet(name, log, snapshotDir, store, snapshotOffset, options.clock ?? Date.now);
+    tablet.bytesSinceSnapshot = await tablet.replay(kt, from);
+    return tablet;
+  }
+
+  /** Number of keys in the state. */
+  get size(): number {
+    return this.store.size;
+  }
+
+  /** Changelog bytes not yet covered by a snapshot. */
+  get unsnapshottedBytes(): number {
+    return this.bytesSinceSnapshot;
+  }
+
+  /** Bytes of KV batches accepted but not yet applied. */
+  get pendingApplyBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** Applies the changelog in [from, log end) to the store; returns the bytes read. */
+  private async replay(kt: KvTable, from: number): Promise<number> {
+    let offset = from;
+    let bytes = 0;
+    const end = this.log.logEndOffset;
+    while (offset < end) {
+      const res = await this.log.read(offset, REPLAY_READ_BYTES, { upTo: end });
+      if (res.records.length === 0) break;
+      bytes += res.records.length;
+      for (const batch of iterateBatches(res.records)) {
+        const next = batch.lastOffset + 1;
+        if (batch.recordCount > 0 && next > offset) {
+          this.replayBatch(kt, batch, Math.max(0, offset - batch.baseOffset));
+        }
+        offset = Math.max(offset, next);
+      }
+    }
+    return bytes;
+  }
+
+  private replayBatch(kt: KvTable, batch: LogBatchView, skip: number): void {
+    const schemaId = batch.schemaId;
+    const apply = (type: number, row: readonly unknown[]): void => {
+      if (type === ChangeByte.UPDATE_BEFORE) return;
+      const key = bytesToLatin1(kt.keys.key(row));
+      if (type === ChangeByte.DELETE) this.store.delete(key);
+      else this.store.put(key, storedValue(schemaId, kt.rowEncoder.encode(row)));
+    };
+    if (kt.logFormat === "ARROW") {
+      const content = readArrowLogBatch(batch, kt.arrowSchema());
+      const rb: RecordBatch | null = content.batch;
+      if (!rb) return;
+      const readers = kt.rowType.fields.map((f, k) => columnBinder(f.type)(rb.data.children[k]!));
+      const ct = content.changeTypes;
+      const row = new Array<unknown>(readers.length);
+      for (let i = skip; i < rb.numRows; i++) {
+        for (let k = 0; k < readers.length; k++) row[k] = readers[k]!(i);
+        apply(ct ? ct[i]! : ChangeByte.INSERT, row);
+      }
+      return;
+    }
+    const records = readIndexedLogRecords(batch, kt.rowType, kt.logFormat === "COMPACTED" ? "COMPACTED" : "INDEXED");
+    for (let i = skip; i < records.length; i++) apply(records[i]!.changeType, records[i]!.row);
+  }
+
+  /**
+   * Applies a KV batch and appends its changelog (Java `KvTablet.putAsLeader`). Batches of
+   * one bucket are applied one at a time, in arrival order.
+   */
+  put(kt: KvTable, batch: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
+    const size = batch.length;
+    this.pendingBytes += size;
+    const run = this.queue.then(() => this.doPut(kt, batch, options));
+    this.queue = run.catch(() => undefined);
+    return run.finally(() => {
+      this.pendingBytes -= size;
+    });
+  }
+
+  private async doPut(kt: KvTable, bytes: Uint8Array, options: PutOptions): Promise<PutResult> {
+    this.ensureOpen();
+    const view = new KvBatchView(bytes);
+    view.ensureValid();
+    const schemaId = view.schemaId;
+    if (schemaId > kt.schemaId || schemaId < 0) {
+      throw new FlussError(ErrorCode.SCHEMA_NOT_EXIST, `Invalid schema id: ${schemaId}, latest schema id: ${kt.schemaId}`);
+    }
+    checkChangelogFormat(kt);
+    const base = options.overwrite ? kt.overwriteMerger : kt.merger;
+    const merger = base.withTargetColumns(options.targetColumns !== undefined && options.targetColumns.length > 0 ? options.targetColumns : undefined);
+    const wal = new ChangelogBuilder(kt);
+    const pending = new Map<string, string | null>();
+    const apply = new Applier(kt, merger, this.store, pending, wal, schemaId);
+    for (const rec of view.records()) {
+      const key = bytesToLatin1(rec.key);
+      if (rec.value === null) apply.deletion(key);
+      else apply.upsert(key, rec.value);
+    }
+    const changelog = wal.build(view.writerId, view.batchSequence);
+    const res = await this.log.append(changelog);
+    if (!res.duplicate) {
+      const store = this.store;
+      for (const [k, v] of pending) {
+        if (v === null) store.delete(k);
+        else store.put(k, v);
+      }
+      this.bytesSinceSnapshot += changelog.length;
+    }
+    return { logEndOffset: res.lastOffset + 1, duplicate: res.duplicate };
+  }
+
+  /** Stored values (`int16 schemaId ‖ row`) of `keys`; undefined where absent. */
+  lookup(keys: readonly Uint8Array[]): (Uint8Array | undefined)[] {
+    this.ensureOpen();
+    return keys.map((k) => {
+      const v = this.store.get(bytesToLatin1(k));
+      return v === undefined ? undefined : latin1ToBytes(v);
+    });
+  }
+
+  /** Stored values of every key starting with `prefix` (the bucket-key bytes). */
+  prefixLookup(prefix: Uint8Array): Uint8Array[] {
+    this.ensureOpen();
+    return this.store.prefix(bytesToLatin1(prefix)).map(latin1ToBytes);
+  }
+
+  /**
+   * Takes a snapshot when at least `maxBytes` of changelog or `maxAgeMs` with changes passed
+   * since the last one. Resolves once written (failures are thrown).
+   */
+  maybeSnapshot(maxBytes: number, maxAgeMs: number): Promise<void> {
+    const due =
+      this.bytesSinceSnapshot >= maxBytes || (this.bytesSinceSnapshot > 0 && this.clock() - this.lastSnapshotAt >= maxAgeMs);
+    return due ? this.snapshot() : Promise.resolve();
+  }
+
+  /**
+   * Writes a snapshot of the committed state at the current log end, after making the log
+   * durable up to there (so a snapshot never covers changelog an OS crash could lose).
+   * One at a time; a call during one waits for it.
+   */
+  snapshot(): Promise<void> {
+    if (this.snapshotting) return this.snapshotting;
+    const p = this.doSnapshot().finally(() => {
+      this.snapshotting = undefined;
+    });
+    this.snapshotting = p;
+    return p;
+  }
+
+  private async doSnapshot(): Promise<void> {
+    // serialize inside the apply queue: no put is half-way, the store matches the log end
+    let image: { bytes: Buffer; offset: number; covered: number } | undefined;
+    const step = this.queue.then(() => {
+      if (this.closed || this.bytesSinceSnapshot === 0) return;
+      const offset = this.log.logEndOffset;
+      image = { bytes: encodeSnapshot(this.store, offset), offset, covered: this.bytesSinceSnapshot };
+    });
+    this.queue = step.catch(() => undefined);
+    await step;
+    if (!image) return;
+    await this.log.flush();
+    await writeSnapshot(this.snapshotDir, image.offset, image.bytes);
+    this.snapshotOffset = image.offset;
+    this.bytesSinceSnapshot = Math.max(0, this.bytesSinceSnapshot - image.covered);
+    this.lastSnapshotAt = this.clock();
+  }
+
+  /** Offset covered by the newest snapshot written (-1 when none). */
+  get lastSnapshotOffset(): number {
+    return this.snapshotOffset;
+  }
+
+  /** Stops the tablet; with `snapshot` (a clean close) the state is snapshotted first. */
+  async close(snapshot: boolean): Promise<void> {
+    if (this.closed) return;
+    if (snapshot) {
+      try {
+        await this.snapshot();
+      } finally {
+        this.closed = true;
+      }
+    } else {
+      this.closed = true;
+      await this.snapshotting?.catch(() => undefined);
+    }
+    await this.queue;
+    this.store.clear();
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new FlussError(ErrorCode.KV_STORAGE_EXCEPTION, `KV tablet ${this.name} is closed`);
+  }
+}
+
+/** Java `KvTablet.processKvRecords` for one batch: applies records to the pre-write overlay. */
+class Applier {
+  /** WAL image with the plain default merger: no old-value read (KvTablet.java:723). */
+  private readonly walShortcut: boolean;
+  private readonly full: boolean;
+
+  constructor(
+    private readonly kt: KvTable,
+    private readonly merger: RowMerger,
+    private readonly store: KvStore,
+    private readonly pending: Map<string, string | null>,
+    private readonly wal: ChangelogBuilder,
+    /** Schema id of the rows as sent. */
+    private readonly newSchemaId: number,
+  ) {
+    this.full = kt.changelogImage !== "WAL";
+    this.walShortcut = !this.full && merger instanceof DefaultRowMerger;
+  }
+
+  private current(key: string): string | undefined {
+    const p = this.pending.get(key);
+    if (p === undefined) return this.store.get(key);
+    return p === null ? undefined : p;
+  }
+
+  private decodeStored(value: string): MergeRow {
+    const bytes = latin1ToBytes(value);
+    return this.kt.rowDecoder.decode(bytes, 2, bytes.length - 2);
+  }
+
+  private decodeIncoming(bytes: Uint8Array): MergeRow {
+    try {
+      return this.kt.rowDecoder.decode(bytes, 0, bytes.length);
+    } catch (e) {
+      throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `Invalid ${this.kt.kvFormat} row in the KV record batch: ${(e as Error).message}`);
+    }
+  }
+
+  /** The stored value of a merge result: the bytes as sent when the merger kept the new row. */
+  private valueOf(row: MergeRow, incoming: MergeRow, raw: Uint8Array): string {
+    if (row === incoming) return storedValue(this.newSchemaId, raw);
+    return storedValue(this.kt.schemaId, this.kt.rowEncoder.encode(row));
+  }
+
+  upsert(key: string, raw: Uint8Array): void {
+    const incoming = this.decodeIncoming(raw);
+    if (this.walShortcut) {
+      this.wal.append(ChangeByte.UPDATE_AFTER, incoming);
+      this.pending.set(key, storedValue(this.newSchemaId, raw));
+      return;
+    }
+    const oldValue = this.current(key);
+    if (oldValue === undefined) {
+      const row = this.merger.merge(null, incoming);
+      this.wal.append(ChangeByte.INSERT, row);
+      this.pending.set(key, this.valueOf(row, incoming, raw));
+      return;
+    }
+    const old = this.decodeStored(oldValue);
+    const row = this.merger.merge(old, incoming);
+    if (row === old) return; // no change (KvTablet.java:744)
+    this.update(key, old, row, this.valueOf(row, incoming, raw));
+  }
+
+  deletion(key: string): void {
+    const behavior = this.merger.deleteBehavior;
+    if (behavior === "IGNORE") return;
+    if (behavior === "DISABLE") {
+      throw new FlussError(
+        ErrorCode.DELETION_DISABLED_EXCEPTION,
+        "Delete operations are disabled for this table. The table.delete.behavior is set to 'disable'.",
+      );
+    }
+    const oldValue = this.current(key);
+    if (oldValue === undefined) return; // nothing to delete
+    const old = this.decodeStored(oldValue);
+    const row = this.merger.delete(old);
+    if (row === null) {
+      this.wal.append(ChangeByte.DELETE, old);
+      this.pending.set(key, null);
+    } else {
+      this.update(key, old, row, storedValue(this.kt.schemaId, this.kt.rowEncoder.encode(row)));
+    }
+  }
+
+  private update(key: string, old: MergeRow, row: MergeRow, value: string): void {
+    if (this.full) this.wal.append(ChangeByte.UPDATE_BEFORE, old);
+    this.wal.append(ChangeByte.UPDATE_AFTER, row);
+    this.pending.set(key, value);
+  }
+}
