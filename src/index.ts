@@ -13,6 +13,7 @@ export { FlussTable } from "./client/table.js";
 
 // writing
 export { AppendWriter, type AppendWriterOptions } from "./client/write/append-writer.js";
+export { UpsertWriter, type UpsertOptions } from "./client/write/upsert-writer.js";
 export { WriteResultHandle, type AcceptedWrite } from "./client/write/write-handle.js";
 
 // reading
