@@ -18,6 +18,7 @@ export { WriteResultHandle, type AcceptedWrite } from "./client/write/write-hand
 
 // reading
 export { TableScan } from "./client/scan/table-scan.js";
+export { Lookuper, PrefixLookuper, type LookupKey } from "./client/lookup/lookuper.js";
 export { LogScanner } from "./client/scan/log-scanner.js";
 export { BatchScanner, type BucketBatch } from "./client/scan/batch-scanner.js";
 export { ScanRecord, ScanRecords, ChangeType, type TableBucketLike } from "./client/scan/scan-records.js";

@@ -8,7 +8,7 @@ import { FlussError } from "../rpc/errors.js";
  * are accepted as aliases so configs can be carried over from the other clients.
  */
 interface OptionSpec {
-  readonly kind: "string" | "int" | "bool" | "enum";
+  readonly kind: "string" | "int" | "bool" | "enum" | "duration";
   readonly default: string | number | boolean;
   readonly min?: number;
   readonly values?: readonly string[];
@@ -37,12 +37,17 @@ const OPTIONS = {
   "scanner.log.fetch.wait-max-time-ms": { kind: "int", default: 500, min: 0, doc: "Longest time the server holds a fetch waiting for min-bytes." },
   "scanner.log.max-buffered-bytes": { kind: "int", default: 64 * MiB, min: 1, doc: "Fetched bytes the scanner may buffer ahead of `poll`." },
   "scanner.log.check-crc": { kind: "bool", default: true, doc: "Verify record batch checksums (skipped automatically for projected fetches)." },
+  "lookup.queue-size": { kind: "int", default: 25_600, min: 1, doc: "Lookups that may wait unsent; further `lookup` calls wait for room." },
+  "lookup.max-batch-size": { kind: "int", default: 128, min: 1, doc: "Most lookups merged into one request to a tablet server." },
+  "lookup.batch-timeout-ms": { kind: "duration", default: 100, min: 0, doc: "Longest a lookup waits for its batch to fill while a request to the same server is in flight." },
+  "lookup.max-inflight-requests": { kind: "int", default: 128, min: 1, doc: "Lookup requests awaiting their answer at once." },
+  "lookup.max-retries": { kind: "int", default: 2147483647, min: 0, doc: "Retries of a lookup failing with a transient error (bounded in time by request.timeout.ms)." },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Every configuration key. */
 export type ConfigKey = keyof typeof OPTIONS;
 
-type ValueOf<S extends OptionSpec> = S["kind"] extends "int" ? number : S["kind"] extends "bool" ? boolean : string;
+type ValueOf<S extends OptionSpec> = S["kind"] extends "int" | "duration" ? number : S["kind"] extends "bool" ? boolean : string;
 
 /** Typed values of all options. */
 export type ConfigValues = { -readonly [K in ConfigKey]: ValueOf<(typeof OPTIONS)[K]> };
@@ -64,6 +69,13 @@ const ALIASES: Record<string, ConfigKey> = {
   "client.request-timeout-ms": "request.timeout.ms",
   "client.connect-timeout-ms": "connect.timeout.ms",
   "client.writer.bucket.no-key-assigner": "writer.bucket.no-key-assigner",
+  "client.lookup.queue-size": "lookup.queue-size",
+  "client.lookup.max-batch-size": "lookup.max-batch-size",
+  "client.lookup.batch-timeout": "lookup.batch-timeout-ms",
+  "lookup.batch-timeout": "lookup.batch-timeout-ms",
+  "client.lookup.max-inflight-requests": "lookup.max-inflight-requests",
+  "lookup.max-inflight": "lookup.max-inflight-requests",
+  "client.lookup.max-retries": "lookup.max-retries",
 };
 
 function levenshtein(a: string, b: string): number {
@@ -80,6 +92,8 @@ function levenshtein(a: string, b: string): number {
   return dp[b.length]!;
 }
 
+const MS_PER_UNIT: Record<string, number> = { ms: 1, milli: 1, millis: 1, s: 1000, sec: 1000, secs: 1000, min: 60_000, mins: 60_000, h: 3_600_000, d: 86_400_000 };
+
 function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
   const spec: OptionSpec = OPTIONS[key];
   const bad = (why: string): never => {
@@ -92,6 +106,15 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
     case "int": {
       const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(n)) bad("expected an integer");
+      if (spec.min !== undefined && n < spec.min) bad(`must be at least ${spec.min}`);
+      return n;
+    }
+    case "duration": {
+      // milliseconds, or a Java duration string ("100ms", "100 ms", "1s", "2 min")
+      const m = typeof raw === "string" ? /^\s*(\d+)\s*(ms|milli|millis|s|sec|secs|min|mins|h|d)?\s*$/i.exec(raw) : undefined;
+      const unit = MS_PER_UNIT[(m?.[2] ?? "ms").toLowerCase()] ?? 1;
+      const n = typeof raw === "number" ? raw : m ? Number(m[1]) * unit : NaN;
+      if (!Number.isSafeInteger(n)) bad("expected milliseconds or a duration such as \"100ms\" or \"1s\"");
       if (spec.min !== undefined && n < spec.min) bad(`must be at least ${spec.min}`);
       return n;
     }

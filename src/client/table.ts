@@ -4,6 +4,7 @@ import type { ClientContext } from "./context.js";
 import { AppendWriter, type AppendWriterOptions } from "./write/append-writer.js";
 import { UpsertWriter, type UpsertOptions } from "./write/upsert-writer.js";
 import { TableScan } from "./scan/table-scan.js";
+import { Lookuper } from "./lookup/lookuper.js";
 
 /**
  * A handle on one table, from `conn.getTable(path)`: creates writers and scans.
@@ -37,6 +38,14 @@ export class FlussTable {
    */
   newUpsert(options: UpsertOptions = {}): UpsertWriter {
     return UpsertWriter.create(this.ctx, this.info, options);
+  }
+
+  /**
+   * A lookuper of this primary-key table: `lookup(key)` by primary key, `lookupBy(columns)`
+   * for prefix lookups. Closed with the connection. Throws a FlussError on a log table.
+   */
+  newLookup(): Lookuper {
+    return Lookuper.create(this.ctx, this.info);
   }
 
   /** Starts configuring a scan (projection), then create a log or batch scanner from it. */
