@@ -255,3 +255,36 @@ describe("merge engines (e2e)", () => {
     await scanner.close();
   });
 });
+
+describe("merge engines: errors the server reports while merging (e2e)", () => {
+  let cluster: TestCluster;
+  let conn: FlussConnection;
+  const db = uniqueName("merge_err_db");
+
+  before(async () => {
+    cluster = await startTestCluster();
+    conn = await cluster.connect();
+    await conn.getAdmin().createDatabase(db);
+  });
+  after(async () => {
+    await conn.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn.close();
+    await cluster.close();
+  });
+
+  test("listagg on CHAR passes the create check but fails the first merge, as in Java; the key keeps its first row", async () => {
+    const path = new TablePath(db, "listagg_char");
+    const schema = Schema.builder()
+      .column("id", DataTypes.INT())
+      .column("code", DataTypes.CHAR(2), { aggFunction: AggFunctions.LISTAGG() })
+      .primaryKey("id")
+      .build();
+    await conn.getAdmin().createTable(path, new TableDescriptor(schema, { bucketCount: 1, properties: { "table.merge-engine": "aggregation" } }));
+    const table = await conn.getTable(path);
+    const writer = table.newUpsert();
+    await writer.upsert({ id: 1, code: "ab" }).wait();
+    writer.upsert({ id: 1, code: "cd" });
+    await rejectsWith(writer.flush(), ErrorCode.UNKNOWN_SERVER_ERROR, /Data type for listagg column must be 'StringType' but was 'CHAR\(2\)'/);
+    assert.deepEqual(await table.newLookup().lookup({ id: 1 }), { id: 1, code: "ab" });
+  });
+});
