@@ -277,3 +277,16 @@ test("large PutKv requests (received into recycled buffers) keep their rows inta
     assert.equal(records.filter((r) => r.type === "+U").length, 2000);
   });
 });
+
+test("agg_mode OVERWRITE bypasses the merge engine (plain upserts, deletes allowed)", async () => {
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "ow", SCHEMA, { properties: { "table.delete.behavior": "DISABLE" } });
+    await putKv(conn, t, [{ upsert: [1, "a", 1] }]);
+    const refused = await putKv(conn, t, [{ delete: [1, null, null] }]);
+    assert.equal(refused.errorCode, ErrorCode.DELETION_DISABLED_EXCEPTION);
+    const ok = await putKv(conn, t, [{ upsert: [1, "b", 2] }, { delete: [1, null, null] }], { aggMode: 1 });
+    assert.equal(ok.errorCode, undefined, ok.errorMessage);
+    assert.deepEqual(await lookupRows(conn, t, [[1]]), [null]);
+    assert.deepEqual(show((await readChangelog(conn, t)).records), ["+I(1,a,1)", "-U(1,a,1)", "+U(1,b,2)", "-D(1,b,2)"]);
+  });
+});
