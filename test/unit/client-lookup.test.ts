@@ -414,3 +414,41 @@ describe("lookup keys (fake cluster)", () => {
     await c.close();
   });
 });
+
+describe("lookup config keys", () => {
+  test("Java's client.lookup.* keys and the Rust/Python spellings are aliases; Java's defaults", () => {
+    const d = new Config();
+    assert.equal(d.get("lookup.queue-size"), 25_600);
+    assert.equal(d.get("lookup.max-batch-size"), 128);
+    assert.equal(d.get("lookup.batch-timeout-ms"), 100);
+    assert.equal(d.get("lookup.max-inflight-requests"), 128);
+    assert.equal(d.get("lookup.max-retries"), 2147483647);
+    const c = new Config({
+      "client.lookup.queue-size": "10",
+      "client.lookup.max-batch-size": 64,
+      "client.lookup.batch-timeout": "2 s",
+      "client.lookup.max-inflight-requests": "3",
+      "client.lookup.max-retries": "5",
+    });
+    assert.deepEqual(
+      [c.get("lookup.queue-size"), c.get("lookup.max-batch-size"), c.get("lookup.batch-timeout-ms"), c.get("lookup.max-inflight-requests"), c.get("lookup.max-retries")],
+      [10, 64, 2000, 3, 5],
+    );
+    assert.equal(new Config({ "lookup.batch-timeout": "250ms" }).get("lookup.batch-timeout-ms"), 250);
+    assert.equal(new Config({ "lookup.batch-timeout-ms": 7 }).get("lookup.batch-timeout-ms"), 7);
+    assert.equal(new Config({ "lookup.max-inflight": 9 }).get("lookup.max-inflight-requests"), 9);
+    assert.throws(() => new Config({ "client.lookup.batch-timeout": "soon" }), /config "lookup\.batch-timeout-ms": expected milliseconds or a duration/);
+    assert.throws(() => new Config({ "lookup.max-batch-size": 0 }), /config "lookup\.max-batch-size": must be at least 1/);
+  });
+
+  test("lookup.queue-size: lookups beyond it wait for room, in order", async () => {
+    const c = new FakeCluster(pkTable(), { "lookup.queue-size": 5, "lookup.max-batch-size": 2, "lookup.max-inflight-requests": 1 });
+    c.delayMs = 1;
+    for (let i = 0; i < 40; i++) c.put([i, `n${i}`]);
+    const l = Lookuper.create(c.ctx, c.info);
+    const rows = await Promise.all(Array.from({ length: 40 }, (_, i) => l.lookup({ id: i })));
+    assert.deepEqual(rows.map((r) => r?.id), Array.from({ length: 40 }, (_, i) => i));
+    assert.equal(c.maxInflight, 1);
+    await c.close();
+  });
+});

@@ -14,11 +14,15 @@ export type LookupKind = "lookup" | "prefix";
  */
 export type LookupAnswer = Uint8Array | null | readonly Uint8Array[];
 
-/** The table side of a lookup: the table, and what to forget when its partition is gone. */
-export interface LookupTarget {
+/** Who made a lookup: its table, and how its answer reaches the caller. */
+export interface LookupOwner {
   readonly info: TableInfo;
   /** Called when the server or the metadata says the lookup's partition no longer exists. */
   partitionGone(q: LookupQuery): void;
+  /** Completes the caller's promise with the answer (decoded). */
+  complete(q: LookupQuery, answer: LookupAnswer): void;
+  /** Fails the caller's promise. */
+  failed(q: LookupQuery, error: FlussError): void;
 }
 
 /** One lookup on its way through the queue and the sender. */
@@ -36,22 +40,31 @@ export class LookupQuery {
 
   constructor(
     readonly kind: LookupKind,
-    readonly target: LookupTarget,
+    readonly owner: LookupOwner,
     readonly partitionId: number | undefined,
     /** The partition's name (partitioned tables). */
     readonly partitionName: string | undefined,
     readonly bucket: number,
     readonly key: Uint8Array,
-    /** Completes the caller's promise with the answer (decoding it). */
-    readonly settle: (answer: LookupAnswer) => void,
-    /** Fails the caller's promise. */
-    readonly fail: (error: FlussError) => void,
+    /** The caller's promise. */
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: unknown) => void,
   ) {
     this.createdMs = this.queuedAtMs = Date.now();
   }
 
   get tableId(): number {
-    return this.target.info.tableId;
+    return this.owner.info.tableId;
+  }
+
+  /** Completes the lookup with the server's answer. */
+  settle(answer: LookupAnswer): void {
+    this.owner.complete(this, answer);
+  }
+
+  /** Fails the lookup. */
+  fail(error: FlussError): void {
+    this.owner.failed(this, error);
   }
 
   /** The answer when the table's partition does not exist: nothing found. */

@@ -37,18 +37,19 @@ interface BucketBatch {
   readonly queries: LookupQuery[];
 }
 
-/** Lookups bound for one server, per request group (`kind:tableId`). */
+/** Lookups bound for one server, per request group (table id × 2 + 1 for prefix lookups). */
 interface ServerGroups {
   readonly node: NodeAddress;
-  readonly groups: Map<string, LookupQuery[]>;
+  readonly groups: Map<number, LookupQuery[]>;
 }
 
-function bucketKey(partitionId: number | undefined, bucket: number): string {
-  return partitionId === undefined ? `${bucket}` : `${partitionId}:${bucket}`;
+/** A number naming (partition, bucket) within one table (buckets stay below 2^20 in Fluss). */
+function bucketKey(partitionId: number | undefined, bucket: number): number {
+  return partitionId === undefined ? bucket : (partitionId + 1) * 0x100000 + bucket;
 }
 
 function where(q: LookupQuery): string {
-  const table = q.target.info.tablePath.toString();
+  const table = q.owner.info.tablePath.toString();
   return q.partitionId === undefined ? `table ${table} bucket ${q.bucket}` : `table ${table} partition ${q.partitionId} bucket ${q.bucket}`;
 }
 
@@ -154,7 +155,7 @@ export class LookupSender {
       }
       let s = byServer.get(node.id);
       if (!s) byServer.set(node.id, (s = { node, groups: new Map() }));
-      const g = `${q.kind}:${q.tableId}`;
+      const g = q.tableId * 2 + (q.kind === "lookup" ? 0 : 1);
       const list = s.groups.get(g);
       if (list) list.push(q);
       else s.groups.set(g, [q]);
@@ -209,7 +210,7 @@ export class LookupSender {
   private refresh(key: string, q: LookupQuery): void {
     this.refreshing.add(key);
     const meta = this.ctx.metadata;
-    const { info } = q.target;
+    const { info } = q.owner;
     const tableId = info.tableId;
     const pid = q.partitionId;
     const done =
@@ -230,7 +231,7 @@ export class LookupSender {
           if (!(err instanceof FlussError)) return;
           if (err.code === ErrorCode.TABLE_NOT_EXIST) this.tableGone(tableId, err);
           else if (err.code === ErrorCode.PARTITION_NOT_EXISTS && pid !== undefined) {
-            q.target.partitionGone(q);
+            q.owner.partitionGone(q);
             for (const r of this.queue.removeWhere((x) => x.partitionId === pid && x.tableId === tableId)) r.settleEmpty();
           }
           // other failures: the lookups find no leader again and retry with backoff
@@ -273,7 +274,7 @@ export class LookupSender {
     this.inflight++;
     this.inflightByServer.set(node.id, (this.inflightByServer.get(node.id) ?? 0) + 1);
     this.requestsSent[kind]++;
-    const batches = new Map<string, BucketBatch>();
+    const batches = new Map<number, BucketBatch>();
     for (const q of queries) {
       q.awaitingRefresh = false;
       const k = bucketKey(q.partitionId, q.bucket);
@@ -314,7 +315,7 @@ export class LookupSender {
   private onResponse(
     kind: LookupKind,
     tableId: number,
-    batches: Map<string, BucketBatch>,
+    batches: Map<number, BucketBatch>,
     resp: LookupResponse | PrefixLookupResponse,
   ): void {
     const buckets: readonly (PbLookupRespForBucket | PbPrefixLookupRespForBucket)[] = resp.bucketsResp;
@@ -327,20 +328,22 @@ export class LookupSender {
         this.onBucketError(tableId, b, new FlussError(r.errorCode, r.errorMessage));
         continue;
       }
-      const answers =
-        kind === "lookup"
-          ? (r as PbLookupRespForBucket).values.map((v) => v.values ?? null)
-          : (r as PbPrefixLookupRespForBucket).valueLists.map((l) => l.values);
-      if (answers.length !== b.queries.length) {
-        const error = new FlussError(
-          ErrorCode.UNKNOWN_SERVER_ERROR,
-          `the server answered ${answers.length} values for ${b.queries.length} keys`,
-        );
+      const n = kind === "lookup" ? (r as PbLookupRespForBucket).values.length : (r as PbPrefixLookupRespForBucket).valueLists.length;
+      if (n !== b.queries.length) {
+        const error = new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, `the server answered ${n} values for ${b.queries.length} keys`);
         for (const q of b.queries) this.retryOrFail(q, error);
         continue;
       }
-      for (let i = 0; i < answers.length; i++) b.queries[i]!.settle(answers[i]!);
+      const qs = b.queries;
+      if (kind === "lookup") {
+        const values = (r as PbLookupRespForBucket).values;
+        for (let i = 0; i < n; i++) qs[i]!.settle(values[i]!.values ?? null);
+      } else {
+        const lists = (r as PbPrefixLookupRespForBucket).valueLists;
+        for (let i = 0; i < n; i++) qs[i]!.settle(lists[i]!.values);
+      }
     }
+    if (batches.size === 0) return;
     // a bucket the server did not answer for must not wait forever (fluss#174)
     const missing = new FlussError(
       ErrorCode.UNKNOWN_SERVER_ERROR,
@@ -353,7 +356,7 @@ export class LookupSender {
     if (error.code === ErrorCode.PARTITION_NOT_EXISTS && b.partitionId !== undefined) {
       // the partition was dropped: nothing is found in it
       for (const q of b.queries) {
-        q.target.partitionGone(q);
+        q.owner.partitionGone(q);
         q.settleEmpty();
       }
       return;

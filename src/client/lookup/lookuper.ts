@@ -11,18 +11,17 @@ import { IndexedRowDecoder } from "../../row/indexed-row.js";
 import { PrimaryKeyCodec, prefixKeyEncoder } from "../../row/key-encoding.js";
 import type { KeyEncoder } from "../../row/lake-keys.js";
 import type { RowDecoder } from "../../row/row-codec.js";
-import { decodeValueWithSchemaId } from "../../row/value-row.js";
 import type { RowObject } from "../../row/values.js";
 import type { ClientContext } from "../context.js";
 import { LookupClient } from "./lookup-client.js";
 import { makeKeyRowBuilder, type KeyRowBuilder, type LookupKey } from "./lookup-key.js";
-import { type LookupAnswer, type LookupKind, LookupQuery, type LookupTarget } from "./lookup-query.js";
+import { type LookupAnswer, type LookupKind, type LookupOwner, LookupQuery } from "./lookup-query.js";
 import { PartitionResolver } from "../partition-resolver.js";
 
 export type { LookupKey } from "./lookup-key.js";
 
 /** What the lookupers of one table share: key codec, partition ids, value decoding. */
-class LookupTable implements LookupTarget {
+class LookupTable {
   readonly codec: PrimaryKeyCodec;
   readonly partitions: PartitionResolver | undefined;
   private readonly decoder: RowDecoder;
@@ -40,13 +39,12 @@ class LookupTable implements LookupTarget {
     this.partitions = info.isPartitioned ? new PartitionResolver(ctx.metadata, info) : undefined;
   }
 
-  partitionGone(q: LookupQuery): void {
-    if (q.partitionName !== undefined) this.partitions?.forget(q.partitionName);
-  }
 
   /** A stored value (`int16 schemaId ‖ row` in the table's kv format) as a row object. */
   decode(value: Uint8Array): RowObject {
-    const { schemaId, row } = decodeValueWithSchemaId(value);
+    // the layout of row/value-row.ts (decodeValueWithSchemaId), read without making a view
+    if (value.length < 2) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `a looked-up value has ${value.length} bytes`);
+    const schemaId = ((value[0]! | (value[1]! << 8)) << 16) >> 16;
     if (schemaId !== this.info.schemaId) {
       throw new FlussError(
         ErrorCode.SCHEMA_NOT_EXIST,
@@ -54,12 +52,12 @@ class LookupTable implements LookupTarget {
         { retriable: false },
       );
     }
-    return rowObject(this.names, this.decoder.decode(row));
+    return rowObject(this.names, this.decoder.decode(value, 2, value.length - 2));
   }
 }
 
 /** Lookup and close bookkeeping shared by both lookupers. */
-abstract class LookuperBase implements AsyncDisposable {
+abstract class LookuperBase implements AsyncDisposable, LookupOwner {
   private pending = 0;
   private idleWaiters: (() => void)[] = [];
   private closing: Promise<void> | undefined;
@@ -76,6 +74,33 @@ abstract class LookuperBase implements AsyncDisposable {
   get info(): TableInfo {
     return this.table.info;
   }
+
+  /** @internal */
+  partitionGone(q: LookupQuery): void {
+    if (q.partitionName !== undefined) this.table.partitions?.forget(q.partitionName);
+  }
+
+  /** @internal */
+  complete(q: LookupQuery, answer: LookupAnswer): void {
+    this.done();
+    let result: unknown;
+    try {
+      result = this.decodeAnswer(answer);
+    } catch (err) {
+      q.reject(err);
+      return;
+    }
+    q.resolve(result);
+  }
+
+  /** @internal */
+  failed(q: LookupQuery, error: FlussError): void {
+    this.done();
+    q.reject(error);
+  }
+
+  /** The caller's result for a server answer (rows decoded). */
+  protected abstract decodeAnswer(answer: LookupAnswer): unknown;
 
   /** Stops taking lookups and resolves once every lookup made so far has completed. */
   close(): Promise<void> {
@@ -108,7 +133,7 @@ abstract class LookuperBase implements AsyncDisposable {
   }
 
   /** Sends one encoded key (after resolving its partition) and decodes the answer. */
-  protected submit(kind: LookupKind, row: readonly unknown[], bucket: number, key: Uint8Array): Promise<LookupAnswer> {
+  protected submit(kind: LookupKind, row: readonly unknown[], bucket: number, key: Uint8Array): Promise<unknown> {
     const t = this.table;
     if (!t.partitions) return this.enqueue(kind, undefined, undefined, bucket, key);
     const name = t.partitions.nameOf(row);
@@ -119,7 +144,7 @@ abstract class LookuperBase implements AsyncDisposable {
       (id) => {
         this.done();
         // a lookup in a partition that does not exist finds nothing
-        if (id === undefined) return kind === "lookup" ? null : [];
+        if (id === undefined) return this.decodeAnswer(kind === "lookup" ? null : []);
         return this.enqueue(kind, id, name, bucket, key);
       },
       (err: unknown) => {
@@ -135,27 +160,10 @@ abstract class LookuperBase implements AsyncDisposable {
     partitionName: string | undefined,
     bucket: number,
     key: Uint8Array,
-  ): Promise<LookupAnswer> {
+  ): Promise<unknown> {
     this.pending++;
-    return new Promise<LookupAnswer>((resolve, reject) => {
-      this.client.submit(
-        new LookupQuery(
-          kind,
-          this.table,
-          pid,
-          partitionName,
-          bucket,
-          key,
-          (answer) => {
-            this.done();
-            resolve(answer);
-          },
-          (error) => {
-            this.done();
-            reject(error);
-          },
-        ),
-      );
+    return new Promise<unknown>((resolve, reject) => {
+      this.client.submit(new LookupQuery(kind, this, pid, partitionName, bucket, key, resolve, reject));
     });
   }
 
@@ -215,10 +223,11 @@ export class Lookuper extends LookuperBase {
     const codec = this.table.codec;
     const keyBytes = codec.key(row);
     const bucket = codec.bucket(row, keyBytes);
-    const table = this.table;
-    return this.submit("lookup", row, bucket, keyBytes).then((answer) =>
-      answer === null ? null : table.decode(answer as Uint8Array),
-    );
+    return this.submit("lookup", row, bucket, keyBytes) as Promise<RowObject | null>;
+  }
+
+  protected decodeAnswer(answer: LookupAnswer): RowObject | null {
+    return answer === null ? null : this.table.decode(answer as Uint8Array);
   }
 
   /**
@@ -285,10 +294,14 @@ export class PrefixLookuper extends LookuperBase {
     for (let i = 0; i < idx.length; i++) values[i] = row[idx[i]!];
     const keyBytes = this.prefixEncoder.encode(values);
     const bucket = this.table.codec.bucket(row, keyBytes);
-    const table = this.table;
-    return this.submit("prefix", row, bucket, keyBytes).then((answer) =>
-      (answer as readonly Uint8Array[]).map((v) => table.decode(v)),
-    );
+    return this.submit("prefix", row, bucket, keyBytes) as Promise<RowObject[]>;
+  }
+
+  protected decodeAnswer(answer: LookupAnswer): RowObject[] {
+    const values = answer as readonly Uint8Array[];
+    const rows = new Array<RowObject>(values.length);
+    for (let i = 0; i < values.length; i++) rows[i] = this.table.decode(values[i]!);
+    return rows;
   }
 
   protected override onClosed(): void {
