@@ -150,6 +150,11 @@ export class MetadataUpdater {
     return this.state.partitionIds.get(`${tableId}/${partitionName}`);
   }
 
+  /** The id a table path had in the last metadata seen (after {@link updateTables}). */
+  tableIdOf(path: TablePath): number | undefined {
+    return this.state.tableIds.get(path.toString());
+  }
+
   /** The leader of a bucket if known. */
   leaderFor(tableId: number, partitionId: number | undefined, bucket: number): NodeAddress | undefined {
     const meta = partitionId === undefined ? this.state.tables.get(tableId) : this.state.partitions.get(partitionId);

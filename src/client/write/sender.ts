@@ -166,6 +166,11 @@ export class Sender {
         acc.active.delete(q);
         continue;
       }
+      const gone = q.table.gone;
+      if (gone) {
+        this.failQueue(q, gone);
+        continue;
+      }
       const leader = this.metadata.leaderFor(q.tableId, q.partitionId, q.bucketId);
       if (!leader) {
         this.expireWaiting(q, now);
@@ -306,6 +311,11 @@ export class Sender {
       this.complete(q, batch, -1);
       return;
     }
+    const gone = q.table.gone;
+    if (gone) {
+      this.fail(q, batch, new FlussError(gone.code, `failed to write to ${batch.describe()}: ${gone.message}`, { cause: gone }), true);
+      return;
+    }
     const retriable =
       verdict === ErrorVerdict.RETRY || forceRetriable || isRetriable(code) || code === ErrorCode.NETWORK_EXCEPTION;
     if (!retriable) {
@@ -381,13 +391,27 @@ export class Sender {
     refresh.then(
       () => {
         this.refreshing.delete(key);
+        const id = this.metadata.tableIdOf(path);
+        if (id !== undefined && id !== q.tableId) {
+          // the path names another table now: ours was dropped (and re-created)
+          this.tableGone(
+            q.table,
+            new FlussError(
+              ErrorCode.TABLE_NOT_EXIST,
+              `table ${path.toString()} (id ${q.tableId}) no longer exists: it was dropped` +
+                ` (the path now names table id ${id}); create a new writer from conn.getTable()`,
+            ),
+          );
+        }
         this.wakeup();
       },
       (err: unknown) => {
         this.refreshing.delete(key);
         const fe = err instanceof FlussError ? err : undefined;
-        if (fe && !fe.retriable && fe.code !== ErrorCode.NETWORK_EXCEPTION) {
-          // the table or partition is gone (or we may not see it): fail what waits for it
+        if (fe && fe.code === ErrorCode.TABLE_NOT_EXIST) {
+          this.tableGone(q.table, new FlussError(fe.code, `table ${path.toString()} (id ${q.tableId}) no longer exists: ${fe.message}`, { cause: fe }));
+        } else if (fe && !fe.retriable && fe.code !== ErrorCode.NETWORK_EXCEPTION) {
+          // the partition is gone (or we may not see it): fail what waits for it
           for (const other of [...this.accumulator.active]) {
             if (other.tableId === q.tableId && other.partitionId === q.partitionId) this.failQueue(other, fe);
           }
@@ -396,6 +420,17 @@ export class Sender {
       },
     );
     return 0;
+  }
+
+  /**
+   * The table (this table id) does not exist any more: its writers fail further writes at
+   * once, and its unsent batches fail now; batches in flight fail when they come back.
+   */
+  private tableGone(table: TableWriteTarget, error: FlussError): void {
+    table.gone ??= error;
+    for (const other of [...this.accumulator.active]) {
+      if (other.table === table) this.failQueue(other, table.gone);
+    }
   }
 
   /** Gets a writer id, then resumes; after repeated failures fails the unsent batches. */
