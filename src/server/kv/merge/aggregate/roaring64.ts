@@ -52,6 +52,10 @@ export interface Roaring64 {
   secondLevelIdx: number;
 }
 
+/** `Containers.containerType`: the type byte of each container kind. */
+const TYPE_BYTE: Record<ContainerKind, number> = { run: 0, bitmap: 1, array: 2 };
+const KIND_OF_TYPE_BYTE: readonly (ContainerKind | undefined)[] = ["run", "bitmap", "array"];
+
 function newBranch(type: Branch["type"], prefix: Uint8Array): Branch {
   const keys = type === NODE4 ? new Uint8Array(4) : type === NODE16 ? new Uint8Array(16) : type === NODE48 ? new Uint8Array(256).fill(EMPTY_INDEX) : new Uint8Array(0);
   const slots = type === NODE4 ? 4 : type === NODE16 ? 16 : type === NODE48 ? 48 : 256;
@@ -161,7 +165,7 @@ export function deserializeRoaring64(bytes: Uint8Array): Roaring64 {
       }
       if (mark !== NOT_NULL_MARK) throw new Error(`the null tag byte value:${mark} is not right!`);
       const t = r.u8();
-      const kind: ContainerKind = t === 0 ? "run" : t === 1 ? "bitmap" : t === 2 ? "array" : (undefined as never);
+      const kind = KIND_OF_TYPE_BYTE[t];
       if (kind === undefined) throw new Error(`Unknown container type ${t}`);
       const card = r.i32();
       const [c, next] = readPayload(kind, card, r.view, r.off);
@@ -474,7 +478,7 @@ function writeTree(node: ArtNode, o: Out): void {
   for (const [, c] of childrenInOrder(node)) writeTree(c, o);
 }
 
-const TYPE_BYTE: Record<ContainerKind, number> = { run: 0, bitmap: 1, array: 2 };
+
 
 /** Java `Roaring64Bitmap.serialize(DataOutput)` bytes. */
 export function serializeRoaring64(b: Roaring64): Uint8Array {
