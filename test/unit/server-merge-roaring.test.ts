@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { DataTypes } from "../../src/metadata/data-types.js";
 import { AggFunctions } from "../../src/metadata/agg-function.js";
 import { createFieldAggregator } from "../../src/server/kv/merge/aggregate/factories.js";
@@ -86,4 +87,84 @@ test("rbm64: many high keys grow the radix tree (Node4 → Node16 → Node48 →
   assert.equal(toHex(serializeRoaring64(deserializeRoaring64(acc))), toHex(acc));
   assert.equal(toHex(serializeRoaring64(deserializeRoaring64(Uint8Array.of(0)))), "00", "empty bitmap");
   assert.throws(() => agg.agg(Uint8Array.of(1, 1), acc), /Unable to se\/deserialize roaring bitmap/);
+});
+
+/**
+ * The bitmaps of the Java reference run, from a fixed pseudo-random recipe: per case a list of
+ * sets (32-bit: values up to 2^32-1 over few 16-bit keys, with sparse, run-like and dense
+ * containers; 64-bit: up to 60 high keys spread to grow and split the radix tree), as value
+ * strings. test/fixtures/roaring-java-unions.json holds the hashes Java wrote for them.
+ */
+function javaCases(): { bits: 32 | 64; sets: string[][] }[] {
+  let seed = 777;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const ri = (n: number): number => Math.floor(rnd() * n);
+  const set32 = (dense: boolean): string[] => {
+    const out = new Set<number>();
+    for (let k = 0; k < 1 + ri(6); k++) {
+      const high = ri(5) === 0 ? 65535 : ri(12);
+      const mode = ri(dense ? 4 : 3);
+      if (mode === 0) for (let i = 0; i < 1 + ri(12); i++) out.add(high * 65536 + ri(65536));
+      else if (mode === 1) {
+        const s = ri(65000);
+        for (let v = s; v < s + 1 + ri(400); v++) out.add(high * 65536 + v);
+      } else if (mode === 2) for (let v = ri(8); v < 64; v += 2) out.add(high * 65536 + v);
+      else for (let i = 0; i < 4200; i++) out.add(high * 65536 + ri(65536));
+    }
+    return [...out].map(String);
+  };
+  const set64 = (): string[] => {
+    const out = new Set<bigint>();
+    const nkeys = [1, 3, 5, 14, 20, 60][ri(6)]!;
+    const base = BigInt(ri(1 << 20)) << BigInt(ri(3) * 8 + 16);
+    for (let k = 0; k < nkeys; k++) {
+      const spread = ri(4);
+      const high =
+        spread === 0
+          ? base + BigInt(k)
+          : spread === 1
+            ? BigInt(ri(2 ** 30)) << BigInt(ri(18))
+            : spread === 2
+              ? -(BigInt(ri(1000)) + 1n) >> 16n
+              : (base ^ (BigInt(ri(256)) << 24n)) + BigInt(ri(256));
+      const h = BigInt.asUintN(48, high);
+      if (ri(2) === 0) for (let i = 0; i < 1 + ri(4); i++) out.add(BigInt.asIntN(64, (h << 16n) | BigInt(ri(65536))));
+      else {
+        const s = ri(60000);
+        for (let v = s; v < s + 1 + ri(40); v++) out.add(BigInt.asIntN(64, (h << 16n) | BigInt(v)));
+      }
+    }
+    return [...out].map(String);
+  };
+  const cases: { bits: 32 | 64; sets: string[][] }[] = [];
+  for (let c = 0; c < 24; c++) cases.push({ bits: 32, sets: Array.from({ length: 2 + ri(3) }, () => set32(c < 2)) });
+  for (let c = 0; c < 24; c++) cases.push({ bits: 64, sets: Array.from({ length: 2 + ri(4) }, () => set64()) });
+  return cases;
+}
+
+test("rbm32 / rbm64 unions byte for byte as Java's RoaringBitmap writes them (48 folds, 32- and 64-bit)", () => {
+  const fixture = JSON.parse(readFileSync(new URL("../fixtures/roaring-java-unions.json", import.meta.url), "utf8")) as {
+    cases: { bits: number; inputs: string[]; unions: string[] }[];
+  };
+  const h = (b: Uint8Array): string => sha256(b).slice(0, 32);
+  const cases = javaCases();
+  assert.equal(cases.length, fixture.cases.length);
+  let folds = 0;
+  cases.forEach((c, i) => {
+    const want = fixture.cases[i]!;
+    assert.equal(c.bits, want.bits);
+    const agg = createFieldAggregator(DataTypes.BYTES(), c.bits === 32 ? AggFunctions.RBM32() : AggFunctions.RBM64());
+    const inputs = c.sets.map((set) =>
+      c.bits === 32
+        ? serializeRoaring32(runOptimizeRoaring32(roaring32Of(set.map(Number))))
+        : serializeRoaring64(roaring64Of(set.map((v) => BigInt(v)))),
+    );
+    assert.deepEqual(inputs.map(h), want.inputs, `case ${i}: inputs`);
+    let acc = inputs[0]!;
+    for (let j = 1; j < inputs.length; j++, folds++) {
+      acc = agg.agg(acc, inputs[j]!) as Uint8Array;
+      assert.equal(h(acc), want.unions[j - 1], `case ${i} (${c.bits}-bit), union ${j}`);
+    }
+  });
+  assert.ok(folds > 90, `${folds} unions checked`);
 });

@@ -58,10 +58,14 @@ const runSize = (runs: number): number => 2 + 4 * runs;
 const arraySize = (card: number): number => 2 * card;
 const BITMAP_SIZE = 8192;
 
-/** Java `RunContainer.toEfficientContainer`. */
+/**
+ * Java `RunContainer.toEfficientContainer`, which weighs an array by
+ * `ArrayContainer.serializedSizeInBytes` (2 bytes more than its payload), so a run container
+ * stays one on a tie with the array payload.
+ */
 function efficientFromRun(runs: [number, number][]): Container {
   const card = cardinalityOf(runs);
-  if (runSize(runs.length) <= Math.min(BITMAP_SIZE, arraySize(card))) return { kind: "run", runs, cardinality: card };
+  if (runSize(runs.length) <= Math.min(BITMAP_SIZE, arraySize(card) + 2)) return { kind: "run", runs, cardinality: card };
   return { kind: card <= ARRAY_MAX_SIZE ? "array" : "bitmap", runs, cardinality: card };
 }
 
