@@ -43,14 +43,22 @@ export {
   type DataField,
   type RowType,
 } from "./metadata/data-types.js";
-export { Schema, Column, SchemaBuilder, type ColumnSpec, type SchemaOptions } from "./metadata/schema.js";
+export { Schema, Column, SchemaBuilder, type ColumnSpec, type ColumnOptions, type SchemaOptions } from "./metadata/schema.js";
+export { AggFunctions, type AggFunction, type AggFunctionType } from "./metadata/agg-function.js";
 export { TableDescriptor, type TableDescriptorOptions } from "./metadata/table-descriptor.js";
 export { TableInfo } from "./metadata/table-info.js";
 export { TablePath, PhysicalTablePath } from "./metadata/table-path.js";
 export { DatabaseDescriptor, DatabaseInfo } from "./metadata/database.js";
 export { PartitionInfo } from "./metadata/partition.js";
 export { ServerNode, TableBucket, type ServerType } from "./metadata/cluster.js";
-export type { LogFormat, KvFormat, ArrowCompressionType } from "./metadata/table-options.js";
+export type {
+  LogFormat,
+  KvFormat,
+  ArrowCompressionType,
+  MergeEngineType,
+  DeleteBehavior,
+  ChangelogImage,
+} from "./metadata/table-options.js";
 
 // values
 export { Decimal, Timestamp, type RowObject } from "./row/values.js";

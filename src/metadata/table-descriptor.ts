@@ -73,7 +73,8 @@ export class TableDescriptor {
     checkOptionNames(options, TABLE_DESCRIPTOR_OPTIONS, "TableDescriptor");
     this.schema = schema;
     if (options.comment !== undefined && options.comment !== null) this.comment = options.comment;
-    this.partitionKeys = Object.freeze([...(options.partitionKeys ?? [])]);
+    this.partitionKeys = Object.freeze([...(checkNames("partitionKeys", options.partitionKeys) ?? [])]);
+    checkNames("bucketKeys", options.bucketKeys);
 
     const props: Record<string, string> = {};
     for (const [k, v] of Object.entries(options.properties ?? {})) props[k] = checkString(k, v);
@@ -108,7 +109,7 @@ export class TableDescriptor {
       const notInPk = this.partitionKeys.filter((k) => !schema.primaryKeys.includes(k));
       if (notInPk.length) {
         throw FlussError.client(
-          `Partitioned Primary Key Table requires partition key ${javaList(this.partitionKeys)} is a subset of the primary key ${javaList(schema.primaryKeys)}; not in the primary key: ${javaList(notInPk)}.`,
+          `Partitioned Primary Key Table requires partition key ${javaList(this.partitionKeys)} is a subset of the primary key ${javaList(schema.primaryKeys)}.`,
         );
       }
     } else {
@@ -193,6 +194,15 @@ const TABLE_DESCRIPTOR_OPTIONS = [
   "properties",
   "customProperties",
 ] as const satisfies readonly (keyof TableDescriptorOptions)[];
+
+/** A JavaScript caller may pass anything: key lists must be arrays of column names. */
+function checkNames(option: string, names: unknown): readonly string[] | undefined {
+  if (names === undefined || names === null) return undefined;
+  if (!Array.isArray(names) || names.some((n) => typeof n !== "string")) {
+    throw FlussError.client(`${option} must be an array of column names, got ${JSON.stringify(names)}.`);
+  }
+  return names as readonly string[];
+}
 
 function checkString(key: string, value: unknown): string {
   if (typeof value !== "string") throw FlussError.client(`Property '${key}' must have a string value, got ${typeof value}.`);
