@@ -18,7 +18,7 @@ import { readArrowLogBatch } from "../../record/arrow/arrow-log.js";
 import { columnBinder } from "../../record/arrow/arrow-rows.js";
 import { ChangeByte } from "../../record/change-type.js";
 import { readIndexedLogRecords } from "../../record/indexed-log.js";
-import { KvBatchView } from "../../record/kv-batch.js";
+import { KV_RECORD_BATCH_HEADER_SIZE, KvBatchView, forEachKvRecord } from "../../record/kv-batch.js";
 import { iterateBatches, type LogBatchView } from "../../record/log-batch.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { LogTablet } from "../storage/log-tablet.js";
@@ -57,11 +57,24 @@ const REPLAY_READ_BYTES = 8 * 1024 * 1024;
  * A stored value `int16 schemaId ‖ row` as one flat latin1 string (concatenating strings
  * would keep a rope of two pieces per entry).
  */
-function storedValue(schemaId: number, row: Uint8Array): string {
-  const buf = Buffer.allocUnsafe(row.length + 2);
+function storedValue(schemaId: number, row: Uint8Array, start = 0, end = row.length): string {
+  const buf = scratch(end - start + 2);
   buf.writeInt16LE(schemaId, 0);
-  buf.set(row, 2);
-  return buf.toString("latin1");
+  buf.set(row.subarray(start, end), 2);
+  return buf.toString("latin1", 0, end - start + 2);
+}
+
+let scratchBuf = Buffer.alloc(4096);
+/** The same memory as a plain Uint8Array: Buffer's subarray (used by the row decoders) is slower. */
+let scratchBytes = new Uint8Array(scratchBuf.buffer, scratchBuf.byteOffset, scratchBuf.length);
+
+/** A reused buffer of at least `n` bytes (single-threaded: valid until the next call). */
+function scratch(n: number): Buffer {
+  if (scratchBuf.length < n) {
+    scratchBuf = Buffer.alloc(Math.max(n, scratchBuf.length * 2));
+    scratchBytes = new Uint8Array(scratchBuf.buffer, scratchBuf.byteOffset, scratchBuf.length);
+  }
+  return scratchBuf;
 }
 
 /** The KV state of one bucket. */
@@ -215,11 +228,13 @@ export class KvTablet {
     const wal = new ChangelogBuilder(kt);
     const pending = new Map<string, string | null>();
     const apply = new Applier(kt, merger, this.store, pending, wal, schemaId);
-    for (const rec of view.records()) {
-      const key = bytesToLatin1(rec.key);
-      if (rec.value === null) apply.deletion(key);
-      else apply.upsert(key, rec.value);
-    }
+    const plain = bytes instanceof Buffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    forEachKvRecord(plain, KV_RECORD_BATCH_HEADER_SIZE, view.sizeInBytes, view.recordCount, (ks, ke, vs, ve) => {
+      const key = text.toString("latin1", ks, ke);
+      if (vs === ve) apply.deletion(key);
+      else apply.upsert(key, plain, vs, ve);
+    });
     const changelog = wal.build(view.writerId, view.batchSequence);
     const res = await this.log.append(changelog);
     if (!res.duplicate) {
@@ -343,42 +358,44 @@ class Applier {
   }
 
   private decodeStored(value: string): MergeRow {
-    const bytes = latin1ToBytes(value);
-    return this.kt.rowDecoder.decode(bytes, 2, bytes.length - 2);
+    // the row codecs copy bytes out, so a reused buffer is safe here
+    scratch(value.length).write(value, 0, "latin1");
+    return this.kt.rowDecoder.decode(scratchBytes, 2, value.length - 2);
   }
 
-  private decodeIncoming(bytes: Uint8Array): MergeRow {
+  private decodeIncoming(buf: Uint8Array, start: number, end: number): MergeRow {
     try {
-      return this.kt.rowDecoder.decode(bytes, 0, bytes.length);
+      return this.kt.rowDecoder.decode(buf, start, end - start);
     } catch (e) {
       throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `Invalid ${this.kt.kvFormat} row in the KV record batch: ${(e as Error).message}`);
     }
   }
 
   /** The stored value of a merge result: the bytes as sent when the merger kept the new row. */
-  private valueOf(row: MergeRow, incoming: MergeRow, raw: Uint8Array): string {
-    if (row === incoming) return storedValue(this.newSchemaId, raw);
+  private valueOf(row: MergeRow, incoming: MergeRow, buf: Uint8Array, start: number, end: number): string {
+    if (row === incoming) return storedValue(this.newSchemaId, buf, start, end);
     return storedValue(this.kt.schemaId, this.kt.rowEncoder.encode(row));
   }
 
-  upsert(key: string, raw: Uint8Array): void {
-    const incoming = this.decodeIncoming(raw);
+  /** An upsert whose row is `buf[start, end)`. */
+  upsert(key: string, buf: Uint8Array, start: number, end: number): void {
+    const incoming = this.decodeIncoming(buf, start, end);
     if (this.walShortcut) {
       this.wal.append(ChangeByte.UPDATE_AFTER, incoming);
-      this.pending.set(key, storedValue(this.newSchemaId, raw));
+      this.pending.set(key, storedValue(this.newSchemaId, buf, start, end));
       return;
     }
     const oldValue = this.current(key);
     if (oldValue === undefined) {
       const row = this.merger.merge(null, incoming);
       this.wal.append(ChangeByte.INSERT, row);
-      this.pending.set(key, this.valueOf(row, incoming, raw));
+      this.pending.set(key, this.valueOf(row, incoming, buf, start, end));
       return;
     }
     const old = this.decodeStored(oldValue);
     const row = this.merger.merge(old, incoming);
     if (row === old) return; // no change (KvTablet.java:744)
-    this.update(key, old, row, this.valueOf(row, incoming, raw));
+    this.update(key, old, row, this.valueOf(row, incoming, buf, start, end));
   }
 
   deletion(key: string): void {
