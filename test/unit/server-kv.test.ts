@@ -1,6 +1,9 @@
 /** PutKv / Lookup / PrefixLookup of the local cluster over real sockets. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { ApiKey } from "../../src/rpc/api-keys.js";
 import { ErrorCode } from "../../src/rpc/errors.js";
 import { DataTypes, notNull } from "../../src/metadata/data-types.js";
@@ -8,7 +11,7 @@ import { Schema } from "../../src/metadata/schema.js";
 import type { LogFormat, KvFormat } from "../../src/metadata/table-options.js";
 import { arrowBatch, tableJson, withCluster } from "./server-test-util.js";
 import { CompactedKeyEncoder } from "../../src/row/compacted-key.js";
-import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, show, tp } from "./server-kv-helpers.js";
+import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, reopen, show, tp } from "./server-kv-helpers.js";
 
 const SCHEMA = Schema.builder()
   .column("id", DataTypes.INT())
@@ -289,4 +292,59 @@ test("agg_mode OVERWRITE bypasses the merge engine (plain upserts, deletes allow
     assert.deepEqual(await lookupRows(conn, t, [[1]]), [null]);
     assert.deepEqual(show((await readChangelog(conn, t)).records), ["+I(1,a,1)", "-U(1,a,1)", "+U(1,b,2)", "-D(1,b,2)"]);
   });
+});
+
+test("auto-increment column: inserts get unique sequence values across buckets and restarts", async () => {
+  const schema = Schema.builder()
+    .column("name", DataTypes.STRING())
+    .column("uid", DataTypes.BIGINT())
+    .column("v", DataTypes.INT())
+    .primaryKey(["name"])
+    .enableAutoIncrement("uid")
+    .build();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-kvai-"));
+  try {
+    for (const round of [0, 1]) {
+      await withCluster(
+        async (_c, conn) => {
+          const t =
+            round === 0
+              ? await createPkTable(conn, "ai", schema, { bucketCount: 2, properties: { "table.auto-increment.cache-size": "10" } })
+              : await createPkTable(conn, "ai", schema).catch(() => reopen(conn, "ai"));
+          const names = [...Array(12).keys()].map((i) => `r${round}-${i}`);
+          for (const bucket of [0, 1]) {
+            const ops = names.filter((_n, i) => i % 2 === bucket).map((n) => ({ upsert: [n, null, 1] }));
+            const r = await putKv(conn, t, ops, { bucketId: bucket, targetColumns: [0, 2] });
+            assert.equal(r.errorCode, undefined, r.errorMessage);
+          }
+          // an update keeps the value
+          await putKv(conn, t, [{ upsert: [names[0], null, 2] }], { bucketId: 0, targetColumns: [0, 2] });
+          const noTargets = await putKv(conn, t, [{ upsert: ["x", 5n, 1] }]);
+          assert.equal(noTargets.errorCode, ErrorCode.INVALID_TARGET_COLUMN);
+          assert.match(noTargets.errorMessage!, /contains an auto-increment column \[uid\]/);
+          const withAuto = await putKv(conn, t, [{ upsert: ["x", 5n, 1] }], { targetColumns: [0, 1, 2] });
+          assert.equal(withAuto.errorCode, ErrorCode.INVALID_TARGET_COLUMN);
+          assert.match(withAuto.errorMessage!, /Auto-increment column \[uid\] at index 1 must not be included/);
+          const seen: bigint[] = [];
+          // every row written so far, this round and before the restart
+          for (let rr = 0; rr <= round; rr++) {
+            const all = [...Array(12).keys()].map((i) => `r${rr}-${i}`);
+            for (const bucket of [0, 1]) {
+              const mine = all.filter((_n, i) => i % 2 === bucket);
+              const rows = await lookupRows(conn, t, mine.map((n) => [n]), bucket);
+              for (const r of rows) seen.push(r![1] as bigint);
+            }
+          }
+          assert.equal(seen.length, 12 * (round + 1));
+          assert.equal(new Set(seen.map(String)).size, seen.length, `unique: ${seen.join(",")}`);
+          assert.ok(seen.every((v) => v > 0n));
+          const { records } = await readChangelog(conn, t, 0);
+          assert.ok(records.some((r) => r.type === "+I" && typeof r.row[1] === "bigint"));
+        },
+        { dataDir },
+      );
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 });

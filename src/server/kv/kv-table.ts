@@ -6,7 +6,7 @@ import type { Schema as ArrowSchema } from "apache-arrow";
 import { toArrowSchema } from "../../metadata/arrow-types.js";
 import type { RowType } from "../../metadata/data-types.js";
 import { TableInfo } from "../../metadata/table-info.js";
-import type { ChangelogImage, KvFormat, LogFormat } from "../../metadata/table-options.js";
+import { TableOptions, parseJavaInt, type ChangelogImage, type KvFormat, type LogFormat } from "../../metadata/table-options.js";
 import { TablePath } from "../../metadata/table-path.js";
 import type { ArrowCompression } from "../../record/arrow/compression.js";
 import { compileCompactedFieldReader } from "../../row/compacted-row.js";
@@ -46,8 +46,20 @@ export interface KvTable {
   readonly overwriteMerger: RowMerger;
   /** The bucket-key prefix of a record key, when the bucket key leads the primary key. */
   readonly prefixOf: ((key: string) => string) | undefined;
+  /** The auto-increment column, if the table has one (Java allows at most one). */
+  readonly autoIncrement: AutoIncrementColumn | undefined;
   /** Arrow schema of ARROW changelog batches (replay). */
   arrowSchema(): ArrowSchema;
+}
+
+/** An auto-increment column of a primary-key table. */
+export interface AutoIncrementColumn {
+  readonly index: number;
+  readonly name: string;
+  /** INT (else BIGINT). */
+  readonly isInt: boolean;
+  /** `table.auto-increment.cache-size` (100000). */
+  readonly cacheSize: number;
 }
 
 const cache = new WeakMap<TableView, KvTable>();
@@ -87,6 +99,7 @@ export function kvTableOf(t: TableView): KvTable {
     merger: createRowMerger(spec),
     overwriteMerger: new DefaultRowMerger(rowType, primaryKeyIndexes, "ALLOW"),
     prefixOf: prefixFunction(info),
+    autoIncrement: autoIncrementOf(info),
     arrowSchema: () => (arrow ??= toArrowSchema(rowType)),
   };
   cache.set(t, kt);
@@ -114,6 +127,15 @@ function prefixFunction(info: TableInfo): ((key: string) => string) | undefined 
     }
     return key.slice(0, r.pos);
   };
+}
+
+function autoIncrementOf(info: TableInfo): AutoIncrementColumn | undefined {
+  const name = info.schema.autoIncrementColumns[0];
+  if (name === undefined) return undefined;
+  const index = info.rowType.fields.findIndex((f) => f.name === name);
+  const raw = info.properties[TableOptions.AUTO_INCREMENT_CACHE_SIZE];
+  const cacheSize = raw === undefined ? 100_000 : parseJavaInt(raw, 64);
+  return { index, name, isInt: info.rowType.fields[index]!.type.root === "INTEGER", cacheSize: cacheSize > 0 ? cacheSize : 100_000 };
 }
 
 /** Java KvTablet.createWalBuilder: INDEXED changelogs need the INDEXED kv format. */

@@ -25,7 +25,8 @@ import type { LogTablet } from "../storage/log-tablet.js";
 import { ChangelogBuilder } from "./changelog-builder.js";
 import { KvStore, bytesToLatin1, latin1ToBytes } from "./kv-store.js";
 import { decodeSnapshot, encodeSnapshot, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
-import { checkChangelogFormat, type KvTable } from "./kv-table.js";
+import type { SequenceGenerator } from "./auto-increment.js";
+import { checkChangelogFormat, type AutoIncrementColumn, type KvTable } from "./kv-table.js";
 import { DefaultRowMerger } from "./merge/default-merger.js";
 import type { MergeRow, RowMerger } from "./merge/row-merger.js";
 
@@ -99,6 +100,8 @@ export class KvTablet {
     store: KvStore,
     snapshotOffset: number,
     private readonly clock: () => number,
+    /** Values of the auto-increment column, if the table has one. */
+    private readonly sequence: SequenceGenerator | undefined,
   ) {
     this.store = store;
     this.snapshotOffset = snapshotOffset;
@@ -114,7 +117,7 @@ export class KvTablet {
     log: LogTablet,
     kt: KvTable,
     snapshotDir: string,
-    options: { logger?: KvLogger; clock?: () => number } = {},
+    options: { logger?: KvLogger; clock?: () => number; sequence?: SequenceGenerator } = {},
   ): Promise<KvTablet> {
     const logger = options.logger ?? { warn: (m: string) => console.warn(m) };
     const store = new KvStore(kt.prefixOf);
@@ -135,7 +138,7 @@ export class KvTablet {
         store.clear();
       }
     }
-    const tablet = new KvTablet(name, log, snapshotDir, store, snapshotOffset, options.clock ?? Date.now);
+    const tablet = new KvTablet(name, log, snapshotDir, store, snapshotOffset, options.clock ?? Date.now, options.sequence);
     tablet.bytesSinceSnapshot = await tablet.replay(kt, from);
     return tablet;
   }
@@ -223,11 +226,13 @@ export class KvTablet {
       throw new FlussError(ErrorCode.SCHEMA_NOT_EXIST, `Invalid schema id: ${schemaId}, latest schema id: ${kt.schemaId}`);
     }
     checkChangelogFormat(kt);
+    const targetColumns = options.targetColumns !== undefined && options.targetColumns.length > 0 ? options.targetColumns : undefined;
+    if (kt.autoIncrement) checkAutoIncrementTargets(kt.autoIncrement, targetColumns);
     const base = options.overwrite ? kt.overwriteMerger : kt.merger;
-    const merger = base.withTargetColumns(options.targetColumns !== undefined && options.targetColumns.length > 0 ? options.targetColumns : undefined);
+    const merger = base.withTargetColumns(targetColumns);
     const wal = new ChangelogBuilder(kt);
     const pending = new Map<string, string | null>();
-    const apply = new Applier(kt, merger, this.store, pending, wal, schemaId);
+    const apply = new Applier(kt, merger, this.store, pending, wal, schemaId, this.sequence);
     const plain = bytes instanceof Buffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     forEachKvRecord(plain, KV_RECORD_BATCH_HEADER_SIZE, view.sizeInBytes, view.recordCount, (ks, ke, vs, ve) => {
@@ -332,6 +337,23 @@ export class KvTablet {
   }
 }
 
+/** Java `PerSchemaAutoIncrementUpdater.validateTargetColumns`. */
+function checkAutoIncrementTargets(auto: AutoIncrementColumn, targetColumns: readonly number[] | undefined): void {
+  if (targetColumns === undefined) {
+    throw new FlussError(
+      ErrorCode.INVALID_TARGET_COLUMN,
+      `The table contains an auto-increment column [${auto.name}], but update target columns are not explicitly specified. ` +
+        "Please specify the update target columns and exclude the auto-increment column from them.",
+    );
+  }
+  if (targetColumns.includes(auto.index)) {
+    throw new FlussError(
+      ErrorCode.INVALID_TARGET_COLUMN,
+      `Auto-increment column [${auto.name}] at index ${auto.index} must not be included in target columns.`,
+    );
+  }
+}
+
 /** Java `KvTablet.processKvRecords` for one batch: applies records to the pre-write overlay. */
 class Applier {
   /** WAL image with the plain default merger: no old-value read (KvTablet.java:723). */
@@ -346,9 +368,10 @@ class Applier {
     private readonly wal: ChangelogBuilder,
     /** Schema id of the rows as sent. */
     private readonly newSchemaId: number,
+    private readonly sequence: SequenceGenerator | undefined,
   ) {
     this.full = kt.changelogImage !== "WAL";
-    this.walShortcut = !this.full && merger instanceof DefaultRowMerger;
+    this.walShortcut = !this.full && merger instanceof DefaultRowMerger && kt.autoIncrement === undefined;
   }
 
   private current(key: string): string | undefined {
@@ -387,9 +410,19 @@ class Applier {
     }
     const oldValue = this.current(key);
     if (oldValue === undefined) {
-      const row = this.merger.merge(null, incoming);
-      this.wal.append(ChangeByte.INSERT, row);
-      this.pending.set(key, this.valueOf(row, incoming, buf, start, end));
+      const merged = this.merger.merge(null, incoming);
+      const auto = this.kt.autoIncrement;
+      if (auto && this.sequence) {
+        // Java PerSchemaAutoIncrementUpdater: the insert gets the next sequence value
+        const row = merged.slice();
+        const id = this.sequence.nextVal();
+        row[auto.index] = auto.isInt ? id : BigInt(id);
+        this.wal.append(ChangeByte.INSERT, row);
+        this.pending.set(key, storedValue(this.kt.schemaId, this.kt.rowEncoder.encode(row)));
+        return;
+      }
+      this.wal.append(ChangeByte.INSERT, merged);
+      this.pending.set(key, this.valueOf(merged, incoming, buf, start, end));
       return;
     }
     const old = this.decodeStored(oldValue);
