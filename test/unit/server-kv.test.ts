@@ -348,3 +348,37 @@ test("auto-increment column: inserts get unique sequence values across buckets a
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test("lookup with insert_if_not_exists inserts the missing keys (auto-increment values) and returns them", async () => {
+  const schema = Schema.builder()
+    .column("name", DataTypes.STRING())
+    .column("uid", DataTypes.INT())
+    .column("v", DataTypes.INT())
+    .primaryKey(["name"])
+    .enableAutoIncrement("uid")
+    .build();
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "dict", schema);
+    await putKv(conn, t, [{ upsert: ["a", null, 7] }], { targetColumns: [0, 2] });
+    const ask = async (names: string[]) => {
+      const resp = await conn.request(ApiKey.LOOKUP, {
+        tableId: t.tableId,
+        bucketsReq: [{ bucketId: 0, keys: names.map((n) => t.keys.key([n, null, null])) }],
+        insertIfNotExists: true,
+        acks: -1,
+        timeoutMs: 5000,
+      });
+      const b = resp.bucketsResp[0]!;
+      assert.equal(b.errorCode, undefined, b.errorMessage);
+      return b.values.map((v) => t.decodeRow(v.values!, 2));
+    };
+    const first = await ask(["a", "b", "c", "b"]);
+    assert.deepEqual(first[0], ["a", 1, 7]);
+    assert.equal(first[1]![2], null);
+    assert.deepEqual(first[3], first[1]);
+    assert.notEqual(first[1]![1], first[2]![1]);
+    assert.deepEqual(await ask(["c", "b", "a"]), [first[2], first[1], first[0]]);
+    const { records } = await readChangelog(conn, t);
+    assert.deepEqual(records.map((r) => r.type), ["+I", "+I", "+I"]);
+  });
+});

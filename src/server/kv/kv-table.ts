@@ -13,7 +13,7 @@ import { compileCompactedFieldReader } from "../../row/compacted-row.js";
 import { CompactedRowDecoder, CompactedRowEncoder } from "../../row/compacted-row.js";
 import { IndexedRowDecoder, IndexedRowEncoder } from "../../row/indexed-row.js";
 import { PrimaryKeyCodec, primaryKeyEncoder } from "../../row/key-encoding.js";
-import { CompactedKeyEncoder } from "../../row/compacted-key.js";
+import { CompactedKeyDecoder, CompactedKeyEncoder } from "../../row/compacted-key.js";
 import type { RowDecoder, RowEncoder } from "../../row/row-codec.js";
 import { ByteReader } from "../../util/bytes.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
@@ -46,6 +46,12 @@ export interface KvTable {
   readonly overwriteMerger: RowMerger;
   /** The bucket-key prefix of a record key, when the bucket key leads the primary key. */
   readonly prefixOf: ((key: string) => string) | undefined;
+  /**
+   * A full-width row holding the primary-key values of a record key (others null), for
+   * Lookup's insert_if_not_exists (Java `KeyRecordBatch`); undefined when keys cannot be
+   * decoded here (lake key encoders, partitioned tables).
+   */
+  readonly keyRow: ((key: Uint8Array) => unknown[]) | undefined;
   /** The auto-increment column, if the table has one (Java allows at most one). */
   readonly autoIncrement: AutoIncrementColumn | undefined;
   /** Arrow schema of ARROW changelog batches (replay). */
@@ -100,6 +106,7 @@ export function kvTableOf(t: TableView): KvTable {
     overwriteMerger: new DefaultRowMerger(rowType, primaryKeyIndexes, "ALLOW"),
     prefixOf: prefixFunction(info),
     autoIncrement: autoIncrementOf(info),
+    keyRow: keyRowFunction(info, primaryKeyIndexes),
     arrowSchema: () => (arrow ??= toArrowSchema(rowType)),
   };
   cache.set(t, kt);
@@ -126,6 +133,18 @@ function prefixFunction(info: TableInfo): ((key: string) => string) | undefined 
       return key; // not a well-formed key: it is its own prefix group
     }
     return key.slice(0, r.pos);
+  };
+}
+
+function keyRowFunction(info: TableInfo, primaryKeyIndexes: readonly number[]): ((key: Uint8Array) => unknown[]) | undefined {
+  if (info.isPartitioned || !(primaryKeyEncoder(info) instanceof CompactedKeyEncoder)) return undefined;
+  const decoder = new CompactedKeyDecoder(primaryKeyIndexes.map((i) => info.rowType.fields[i]!.type));
+  const n = info.rowType.fields.length;
+  return (key) => {
+    const values = decoder.decode(key);
+    const row = new Array<unknown>(n).fill(null);
+    primaryKeyIndexes.forEach((col, k) => (row[col] = values[k]));
+    return row;
   };
 }
 
