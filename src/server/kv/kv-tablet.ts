@@ -371,7 +371,41 @@ class Applier {
     private readonly sequence: SequenceGenerator | undefined,
   ) {
     this.full = kt.changelogImage !== "WAL";
-    this.walShortcut = !this.full && merger instanceof DefaultRowMerger && kt.autoIncrement === undefined;
+    const plain = merger instanceof DefaultRowMerger && kt.autoIncrement === undefined;
+    this.walShortcut = !this.full && plain;
+    // the plain default merger never looks at values: rows can go to the changelog as bytes
+    this.raw = plain && wal.acceptsRaw;
+    this.validateRaw = this.raw && kt.logFormat !== "ARROW";
+  }
+
+  /** Rows pass to the changelog as kv-format bytes, never decoded (see ChangelogBuilder.appendRaw). */
+  private readonly raw: boolean;
+  /** Raw row-format copies are checked by decoding the incoming row once (ARROW transcoding checks itself). */
+  private readonly validateRaw: boolean;
+
+  private appendRaw(type: ChangeByte, bytes: Uint8Array, start: number, end: number): void {
+    try {
+      this.wal.appendRaw(type, bytes, start, end);
+    } catch (e) {
+      throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `Invalid ${this.kt.kvFormat} row in the KV record batch: ${(e as Error).message}`);
+    }
+  }
+
+  /** Raw-path upsert (plain default merger). */
+  private upsertRaw(key: string, buf: Uint8Array, start: number, end: number): void {
+    if (this.validateRaw) this.decodeIncoming(buf, start, end);
+    const oldValue = this.walShortcut ? undefined : this.current(key);
+    if (this.walShortcut) {
+      this.appendRaw(ChangeByte.UPDATE_AFTER, buf, start, end);
+    } else if (oldValue === undefined) {
+      this.appendRaw(ChangeByte.INSERT, buf, start, end);
+    } else {
+      // the old image is consumed before storedValue reuses the scratch buffer
+      scratch(oldValue.length).write(oldValue, 0, "latin1");
+      this.appendRaw(ChangeByte.UPDATE_BEFORE, scratchBytes, 2, oldValue.length);
+      this.appendRaw(ChangeByte.UPDATE_AFTER, buf, start, end);
+    }
+    this.pending.set(key, storedValue(this.newSchemaId, buf, start, end));
   }
 
   private current(key: string): string | undefined {
@@ -402,6 +436,7 @@ class Applier {
 
   /** An upsert whose row is `buf[start, end)`. */
   upsert(key: string, buf: Uint8Array, start: number, end: number): void {
+    if (this.raw) return this.upsertRaw(key, buf, start, end);
     const incoming = this.decodeIncoming(buf, start, end);
     if (this.walShortcut) {
       this.wal.append(ChangeByte.UPDATE_AFTER, incoming);
@@ -442,6 +477,12 @@ class Applier {
     }
     const oldValue = this.current(key);
     if (oldValue === undefined) return; // nothing to delete
+    if (this.raw) {
+      scratch(oldValue.length).write(oldValue, 0, "latin1");
+      this.appendRaw(ChangeByte.DELETE, scratchBytes, 2, oldValue.length);
+      this.pending.set(key, null);
+      return;
+    }
     const old = this.decodeStored(oldValue);
     const row = this.merger.delete(old);
     if (row === null) {
