@@ -11,6 +11,7 @@ import { Schema } from "../../src/metadata/schema.js";
 import type { LogFormat, KvFormat } from "../../src/metadata/table-options.js";
 import { arrowBatch, tableJson, withCluster } from "./server-test-util.js";
 import { CompactedKeyEncoder } from "../../src/row/compacted-key.js";
+import { KvRecordBatchBuilder } from "../../src/record/kv-batch.js";
 import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, reopen, show, tp } from "./server-kv-helpers.js";
 
 const SCHEMA = Schema.builder()
@@ -380,5 +381,27 @@ test("lookup with insert_if_not_exists inserts the missing keys (auto-increment 
     assert.deepEqual(await ask(["c", "b", "a"]), [first[2], first[1], first[0]]);
     const { records } = await readChangelog(conn, t);
     assert.deepEqual(records.map((r) => r.type), ["+I", "+I", "+I"]);
+  });
+});
+
+test("a malformed row in a KV batch fails the batch with CORRUPT_MESSAGE (every changelog path)", async () => {
+  await withCluster(async (_c, conn) => {
+    for (const [kvFormat, logFormat] of COMBOS) {
+      const t = await createPkTable(conn, `bad_${kvFormat}_${logFormat}`.toLowerCase(), SCHEMA, { kvFormat, logFormat });
+      await putKv(conn, t, [{ upsert: [1, "a", 1] }]);
+      const b = new KvRecordBatchBuilder(1);
+      b.append(t.keys.key([2, null, null]), t.encodeRow([2, "b", 2]));
+      b.append(t.keys.key([3, null, null]), new Uint8Array([0, 0x80, 0x80]));
+      const resp = await conn.request(ApiKey.PUT_KV, {
+        acks: -1,
+        tableId: t.tableId,
+        timeoutMs: 5000,
+        targetColumns: [],
+        bucketsReq: [{ bucketId: 0, records: b.build() }],
+      });
+      assert.equal(resp.bucketsResp[0]!.errorCode, ErrorCode.CORRUPT_MESSAGE, `${kvFormat}/${logFormat}`);
+      assert.deepEqual(await lookupRows(conn, t, [[1], [2], [3]]), [[1, "a", 1], null, null]);
+      assert.deepEqual(show((await readChangelog(conn, t)).records), ["+I(1,a,1)"]);
+    }
   });
 });
