@@ -4,7 +4,8 @@ import type { PbPartitionSpec, PbTablePath } from "../rpc/messages.js";
 import { utf8Decode, utf8Encode } from "../util/bytes.js";
 import { TablePath } from "../metadata/table-path.js";
 import { TableInfo } from "../metadata/table-info.js";
-import type { TableDescriptor } from "../metadata/table-descriptor.js";
+import { TableDescriptor } from "../metadata/table-descriptor.js";
+import { checkOptionNames, describeArg } from "../metadata/argument-checks.js";
 import { DatabaseDescriptor, DatabaseInfo } from "../metadata/database.js";
 import { PartitionInfo } from "../metadata/partition.js";
 import { ServerNode } from "../metadata/cluster.js";
@@ -56,6 +57,7 @@ export class FlussAdmin {
     name: string,
     options: { descriptor?: DatabaseDescriptor; ignoreIfExists?: boolean } = {},
   ): Promise<void> {
+    checkOptionNames(options, ["descriptor", "ignoreIfExists"], "createDatabase");
     const conn = await this.coordinator();
     const req = {
       databaseName: name,
@@ -67,6 +69,7 @@ export class FlussAdmin {
 
   /** Drops a database; `cascade` also drops its tables (else DATABASE_NOT_EMPTY). */
   async dropDatabase(name: string, options: { ignoreIfNotExists?: boolean; cascade?: boolean } = {}): Promise<void> {
+    checkOptionNames(options, ["ignoreIfNotExists", "cascade"], "dropDatabase");
     const conn = await this.coordinator();
     await conn.request(ApiKey.DROP_DATABASE, {
       databaseName: name,
@@ -108,6 +111,8 @@ export class FlussAdmin {
     descriptor: TableDescriptor,
     options: { ignoreIfExists?: boolean } = {},
   ): Promise<void> {
+    if (!(descriptor instanceof TableDescriptor)) throw FlussError.client(`createTable needs a TableDescriptor (new TableDescriptor(schema, { bucketCount, ... })), got ${describeArg(descriptor)}`);
+    checkOptionNames(options, ["ignoreIfExists"], "createTable");
     const p = toTablePath(path);
     const conn = await this.coordinator();
     await conn.request(ApiKey.CREATE_TABLE, {
@@ -119,6 +124,7 @@ export class FlussAdmin {
 
   /** Drops a table; fails with TABLE_NOT_EXIST unless `ignoreIfNotExists`. */
   async dropTable(path: TablePathLike, options: { ignoreIfNotExists?: boolean } = {}): Promise<void> {
+    checkOptionNames(options, ["ignoreIfNotExists"], "dropTable");
     const p = toTablePath(path);
     const conn = await this.coordinator();
     await conn.request(ApiKey.DROP_TABLE, { tablePath: pbPath(p), ignoreIfNotExists: options.ignoreIfNotExists ?? false });
@@ -153,6 +159,7 @@ export class FlussAdmin {
     spec: Record<string, string>,
     options: { ignoreIfExists?: boolean } = {},
   ): Promise<void> {
+    checkOptionNames(options, ["ignoreIfExists"], "createPartition");
     const conn = await this.coordinator();
     await conn.request(ApiKey.CREATE_PARTITION, {
       tablePath: pbPath(toTablePath(path)),
@@ -168,6 +175,7 @@ export class FlussAdmin {
     spec: Record<string, string>,
     options: { ignoreIfNotExists?: boolean } = {},
   ): Promise<void> {
+    checkOptionNames(options, ["ignoreIfNotExists"], "dropPartition");
     const conn = await this.coordinator();
     await conn.request(ApiKey.DROP_PARTITION, {
       tablePath: pbPath(toTablePath(path)),
@@ -204,6 +212,7 @@ export class FlussAdmin {
     spec: OffsetSpec,
     options: { partitionName?: string } = {},
   ): Promise<Record<number, number>> {
+    checkOptionNames(options, ["partitionName"], "listOffsets");
     const p = toTablePath(path);
     const info = await this.getTableInfo(p);
     let partitionId: number | undefined;

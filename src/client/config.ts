@@ -1,4 +1,5 @@
 import { FlussError } from "../rpc/errors.js";
+import { didYouMean } from "../util/names.js";
 
 /**
  * Client configuration keys, their types and defaults.
@@ -8,7 +9,7 @@ import { FlussError } from "../rpc/errors.js";
  * are accepted as aliases so configs can be carried over from the other clients.
  */
 interface OptionSpec {
-  readonly kind: "string" | "int" | "bool" | "enum";
+  readonly kind: "string" | "int" | "bool" | "enum" | "duration";
   readonly default: string | number | boolean;
   readonly min?: number;
   readonly values?: readonly string[];
@@ -37,21 +38,48 @@ const OPTIONS = {
   "scanner.log.fetch.wait-max-time-ms": { kind: "int", default: 500, min: 0, doc: "Longest time the server holds a fetch waiting for min-bytes." },
   "scanner.log.max-buffered-bytes": { kind: "int", default: 64 * MiB, min: 1, doc: "Fetched bytes the scanner may buffer ahead of `poll`." },
   "scanner.log.check-crc": { kind: "bool", default: true, doc: "Verify record batch checksums (skipped automatically for projected fetches)." },
+  "lookup.queue-size": { kind: "int", default: 25_600, min: 1, doc: "Lookups that may wait unsent; further `lookup` calls wait for room." },
+  "lookup.max-batch-size": { kind: "int", default: 128, min: 1, doc: "Most lookups merged into one request to a tablet server." },
+  "lookup.batch-timeout-ms": { kind: "duration", default: 100, min: 0, doc: "Longest a lookup waits for its batch to fill while a request to the same server is in flight." },
+  "lookup.max-inflight-requests": { kind: "int", default: 128, min: 1, doc: "Lookup requests awaiting their answer at once." },
+  "lookup.max-retries": { kind: "int", default: 2147483647, min: 0, doc: "Retries of a lookup failing with a transient error (bounded in time by request.timeout.ms)." },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Every configuration key. */
 export type ConfigKey = keyof typeof OPTIONS;
 
-type ValueOf<S extends OptionSpec> = S["kind"] extends "int" ? number : S["kind"] extends "bool" ? boolean : string;
+type EnumValues<S> = S extends { readonly values: readonly (infer V)[] } ? V : string;
+type ValueOf<S extends OptionSpec> = S["kind"] extends "int" | "duration"
+  ? number
+  : S["kind"] extends "bool"
+    ? boolean
+    : S["kind"] extends "enum"
+      ? EnumValues<S>
+      : string;
+/** Enum values that are numbers (`"-1"`) may also be given as numbers (`-1`). */
+type NumericForms<V> = V extends `${infer N extends number}` ? N : never;
+type InputOf<S extends OptionSpec> = S["kind"] extends "int" | "duration"
+  ? number | string
+  : S["kind"] extends "bool"
+    ? boolean | "true" | "false"
+    : S["kind"] extends "enum"
+      ? EnumValues<S> | NumericForms<EnumValues<S>>
+      : string;
 
 /** Typed values of all options. */
 export type ConfigValues = { -readonly [K in ConfigKey]: ValueOf<(typeof OPTIONS)[K]> };
 
-/** What `new Config(...)` accepts: any subset of keys, values as strings or their natural type. */
-export type ConfigInput = { [K in ConfigKey]?: ConfigValues[K] | string } & Record<string, unknown>;
+/**
+ * What `new Config(...)` accepts: any subset of the keys (or their aliases), each value in
+ * its natural type or as a string. A misspelled key is a type error; for keys only known at
+ * run time (read from a file or the environment) use {@link Config.fromRecord}.
+ */
+export type ConfigInput = { [K in ConfigKey]?: InputOf<(typeof OPTIONS)[K]> } & {
+  [A in keyof typeof ALIASES]?: InputOf<(typeof OPTIONS)[(typeof ALIASES)[A]]>;
+};
 
 /** Other clients' spellings of the same options. */
-const ALIASES: Record<string, ConfigKey> = {
+const ALIASES = {
   "writer.request-max-size": "request.max.size",
   "client.writer.request-max-size": "request.max.size",
   "writer.batch-size": "writer.batch.size",
@@ -64,21 +92,16 @@ const ALIASES: Record<string, ConfigKey> = {
   "client.request-timeout-ms": "request.timeout.ms",
   "client.connect-timeout-ms": "connect.timeout.ms",
   "client.writer.bucket.no-key-assigner": "writer.bucket.no-key-assigner",
-};
+  "client.lookup.queue-size": "lookup.queue-size",
+  "client.lookup.max-batch-size": "lookup.max-batch-size",
+  "client.lookup.batch-timeout": "lookup.batch-timeout-ms",
+  "lookup.batch-timeout": "lookup.batch-timeout-ms",
+  "client.lookup.max-inflight-requests": "lookup.max-inflight-requests",
+  "lookup.max-inflight": "lookup.max-inflight-requests",
+  "client.lookup.max-retries": "lookup.max-retries",
+} as const satisfies Record<string, ConfigKey>;
 
-function levenshtein(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
-}
+const MS_PER_UNIT: Record<string, number> = { ms: 1, milli: 1, millis: 1, s: 1000, sec: 1000, secs: 1000, min: 60_000, mins: 60_000, h: 3_600_000, d: 86_400_000 };
 
 function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
   const spec: OptionSpec = OPTIONS[key];
@@ -92,6 +115,15 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
     case "int": {
       const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(n)) bad("expected an integer");
+      if (spec.min !== undefined && n < spec.min) bad(`must be at least ${spec.min}`);
+      return n;
+    }
+    case "duration": {
+      // milliseconds, or a Java duration string ("100ms", "100 ms", "1s", "2 min")
+      const m = typeof raw === "string" ? /^\s*(\d+)\s*(ms|milli|millis|s|sec|secs|min|mins|h|d)?\s*$/i.exec(raw) : undefined;
+      const unit = MS_PER_UNIT[(m?.[2] ?? "ms").toLowerCase()] ?? 1;
+      const n = typeof raw === "number" ? raw : m ? Number(m[1]) * unit : NaN;
+      if (!Number.isSafeInteger(n)) bad("expected milliseconds or a duration such as \"100ms\" or \"1s\"");
       if (spec.min !== undefined && n < spec.min) bad(`must be at least ${spec.min}`);
       return n;
     }
@@ -144,20 +176,28 @@ export class Config {
   constructor(input: ConfigInput = {}) {
     const values: Record<string, string | number | boolean> = {};
     for (const [k, spec] of Object.entries(OPTIONS)) values[k] = spec.default;
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      throw FlussError.client(`Config takes an object of options, e.g. { "bootstrap.servers": "host:9123" }, got ${String(input)}`);
+    }
+    const aliases: Readonly<Record<string, ConfigKey>> = ALIASES;
     for (const [rawKey, raw] of Object.entries(input)) {
       if (raw === undefined) continue;
-      const key = (rawKey in OPTIONS ? rawKey : ALIASES[rawKey]) as ConfigKey | undefined;
+      const key = (rawKey in OPTIONS ? rawKey : aliases[rawKey]) as ConfigKey | undefined;
       if (key === undefined) {
-        const known = [...Object.keys(OPTIONS), ...Object.keys(ALIASES)];
-        const close = known.filter((k) => levenshtein(k, rawKey) <= 3);
-        throw FlussError.client(
-          `unknown config key "${rawKey}"${close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(" or ")}?)` : ""}`,
-        );
+        throw FlussError.client(`unknown config key "${rawKey}"${didYouMean(rawKey, [...Object.keys(OPTIONS), ...Object.keys(ALIASES)])}`);
       }
       values[key] = parseValue(key, raw);
     }
     if (values["bootstrap.servers"] !== undefined) parseBootstrapServers(values["bootstrap.servers"] as string);
     this.values = values as ConfigValues;
+  }
+
+  /**
+   * A config from keys known only at run time (a parsed file, environment variables):
+   * checked exactly as by the constructor, at run time instead of by the type checker.
+   */
+  static fromRecord(record: Readonly<Record<string, unknown>>): Config {
+    return new Config(record as ConfigInput);
   }
 
   /** The value of one option (the default when not set). */

@@ -31,6 +31,8 @@ export class FlussConnection implements AsyncDisposable {
       metadata,
       admin,
       track: (r) => {
+        // every writer and scanner registers here: none can be created once closing began
+        this.ensureOpen();
         this.resources.add(r);
         return () => this.resources.delete(r);
       },

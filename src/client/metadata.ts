@@ -150,11 +150,40 @@ export class MetadataUpdater {
     return this.state.partitionIds.get(`${tableId}/${partitionName}`);
   }
 
+  /** The id a table path had in the last metadata seen (after {@link updateTables}). */
+  tableIdOf(path: TablePath): number | undefined {
+    return this.state.tableIds.get(path.toString());
+  }
+
   /** The leader of a bucket if known. */
   leaderFor(tableId: number, partitionId: number | undefined, bucket: number): NodeAddress | undefined {
     const meta = partitionId === undefined ? this.state.tables.get(tableId) : this.state.partitions.get(partitionId);
     const loc = meta?.buckets.find((b) => b.bucketId === bucket);
     return loc?.leaderId === undefined ? undefined : this.state.tabletServers.get(loc.leaderId);
+  }
+
+  /**
+   * Checks with the cluster that `path` is still the table with id `tableId`: resolves when
+   * it is; fails with TABLE_NOT_EXIST naming the table when it was dropped (and perhaps
+   * re-created under the same name with a new id); other failures (network) as they come.
+   */
+  async checkTableId(path: TablePath, tableId: number): Promise<void> {
+    let current: number | undefined;
+    try {
+      await this.updateTables([path]);
+      current = this.tableIdOf(path);
+    } catch (err) {
+      if (!(err instanceof FlussError) || err.code !== ErrorCode.TABLE_NOT_EXIST) throw err;
+      current = undefined;
+    }
+    if (current === tableId) return;
+    if (current === undefined) this.state.tableIds.delete(path.toString());
+    this.invalidate(tableId);
+    const now = current === undefined ? "it was dropped" : `it was dropped and re-created with table id ${current}`;
+    throw new FlussError(
+      ErrorCode.TABLE_NOT_EXIST,
+      `table ${path.toString()} (table id ${tableId}) no longer exists: ${now}; get the table again for a new writer or scanner`,
+    );
   }
 
   /** Refreshes the list of servers from a live server. */
@@ -180,6 +209,15 @@ export class MetadataUpdater {
       partitionName: n,
     }));
     await this.refreshWith(req);
+  }
+
+  /**
+   * Forgets a partition the cluster says does not exist (dropped): its buckets and its name,
+   * so a partition re-created under the same name is looked up afresh.
+   */
+  forgetPartition(partitionId: number): void {
+    this.state.partitions.delete(partitionId);
+    for (const [k, id] of this.state.partitionIds) if (id === partitionId) this.state.partitionIds.delete(k);
   }
 
   /** Forgets bucket leaders of a table or partition so the next use refreshes them. */

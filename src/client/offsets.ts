@@ -1,3 +1,5 @@
+import { FlussError } from "../rpc/errors.js";
+
 /** Start offset meaning "the earliest record still stored" (sent to the server as is). */
 export const EARLIEST_OFFSET = -2;
 
@@ -29,7 +31,9 @@ export class OffsetSpec {
   /** The first offset whose commit timestamp is at or after `epochMillis`. */
   static timestamp(epochMillis: number | Date): OffsetSpec {
     const ms = epochMillis instanceof Date ? epochMillis.getTime() : epochMillis;
-    if (!Number.isSafeInteger(ms)) throw new RangeError(`timestamp must be epoch milliseconds, got ${String(epochMillis)}`);
+    if (!Number.isSafeInteger(ms)) {
+      throw FlussError.client(`OffsetSpec.timestamp needs epoch milliseconds (an integer) or a valid Date, got ${String(epochMillis)}`);
+    }
     return new OffsetSpec(2, ms);
   }
 

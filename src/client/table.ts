@@ -1,9 +1,10 @@
 import type { TableInfo } from "../metadata/table-info.js";
 import type { TablePath } from "../metadata/table-path.js";
-import { FlussError } from "../rpc/errors.js";
 import type { ClientContext } from "./context.js";
 import { AppendWriter, type AppendWriterOptions } from "./write/append-writer.js";
+import { UpsertWriter, type UpsertOptions } from "./write/upsert-writer.js";
 import { TableScan } from "./scan/table-scan.js";
+import { Lookuper } from "./lookup/lookuper.js";
 
 /**
  * A handle on one table, from `conn.getTable(path)`: creates writers and scans.
@@ -20,14 +21,31 @@ export class FlussTable {
     return this.info.tablePath;
   }
 
-  /** A writer appending rows to this log table (tables without a primary key). */
-  async newAppendWriter(options: AppendWriterOptions = {}): Promise<AppendWriter> {
-    if (this.info.hasPrimaryKey) {
-      throw FlussError.client(
-        `table ${this.info.tablePath.toString()} has a primary key: use newUpsert() instead of newAppendWriter()`,
-      );
-    }
+  /**
+   * A writer appending rows to this log table (tables without a primary key). Returned
+   * synchronously (`await table.newAppendWriter()` works too). Throws a FlussError on a
+   * primary-key table or a closed connection.
+   */
+  newAppendWriter(options: AppendWriterOptions = {}): AppendWriter {
     return AppendWriter.create(this.ctx, this.info, options);
+  }
+
+  /**
+   * A writer upserting and deleting rows of this primary-key table, returned
+   * synchronously (`await table.newUpsert()` works too). `{ columns: ["id", "age"] }` (names
+   * or indexes, including the whole primary key) makes it a partial-update writer. Throws
+   * a FlussError on a log table, for bad columns, or on a closed connection.
+   */
+  newUpsert(options: UpsertOptions = {}): UpsertWriter {
+    return UpsertWriter.create(this.ctx, this.info, options);
+  }
+
+  /**
+   * A lookuper of this primary-key table: `lookup(key)` by primary key, `lookupBy(columns)`
+   * for prefix lookups. Closed with the connection. Throws a FlussError on a log table.
+   */
+  newLookup(): Lookuper {
+    return Lookuper.create(this.ctx, this.info);
   }
 
   /** Starts configuring a scan (projection), then create a log or batch scanner from it. */

@@ -13,8 +13,9 @@ import { ErrorCode, FlussError } from "../rpc/errors.js";
 import { utf8Decode } from "../util/bytes.js";
 import { type DataField, type DataType, type DataTypeRoot, DataTypes, withNullability } from "./data-types.js";
 import { DatabaseDescriptor } from "./database.js";
-import { jsonString, jsonStringArray, jsonStringMap } from "./java-json.js";
-import { type AggFunction, type Column, type ColumnSpec, Schema, UNKNOWN_COLUMN_ID } from "./schema.js";
+import { javaHashMapOrder, jsonString, jsonStringArray, jsonStringMap } from "./java-json.js";
+import { type AggFunction, AggFunctions, parseAggFunctionType } from "./agg-function.js";
+import { type Column, type ColumnSpec, Schema, UNKNOWN_COLUMN_ID } from "./schema.js";
 import { TableDescriptor } from "./table-descriptor.js";
 
 /** A parsed JSON value. */
@@ -71,7 +72,8 @@ export function columnToJson(c: Column): string {
   if (c.aggFunction) {
     s += `,"agg_function":{"type":${jsonString(c.aggFunction.type)}`;
     const params = c.aggFunction.parameters;
-    if (params && Object.keys(params).length > 0) s += `,"parameters":${jsonStringMap(params)}`;
+    // Java keeps the parameters in a HashMap and writes them in its iteration order
+    if (params && Object.keys(params).length > 0) s += `,"parameters":${jsonStringMap(javaHashMapOrder(params))}`;
     s += "}";
   }
   return s + `,"id":${c.id}}`;
@@ -291,12 +293,14 @@ function readColumn(r: Reader, v: JsonValue): ColumnSpec {
   let aggFunction: AggFunction | undefined;
   const agg = o.agg_function;
   if (agg !== undefined && agg !== null) {
+    // Java ColumnJsonSerde: the type is read with AggFunctionType.fromString; an unknown
+    // name leaves the column without a function
     const a = r.object(agg, "agg_function");
+    const aggType = parseAggFunctionType(asText(a.type));
     const params = a.parameters;
-    aggFunction = {
-      type: asText(a.type).toLowerCase(),
-      ...(params !== undefined && params !== null ? { parameters: r.stringMap(params, "parameters") } : {}),
-    };
+    if (aggType !== undefined) {
+      aggFunction = AggFunctions.of(aggType, params !== undefined && params !== null ? r.stringMap(params, "parameters") : undefined);
+    }
   }
   return {
     name,

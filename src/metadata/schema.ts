@@ -7,17 +7,21 @@ import * as arrow from "apache-arrow";
 import { FlussError } from "../rpc/errors.js";
 import { type DataField, type DataType, type RowType, typeToString, withNullability } from "./data-types.js";
 import { fromArrowType, toArrowSchema } from "./arrow-types.js";
+import { type AggFunction, AGG_FUNCTION_TYPES, aggFunctionToString } from "./agg-function.js";
 
 /** Column id of a column that has not been assigned one yet (Java `Column.UNKNOWN_COLUMN_ID`). */
 export const UNKNOWN_COLUMN_ID = -1;
 
-/**
- * A column aggregation function (for the `aggregation` merge engine): Java `AggFunction`,
- * `type` being the lowercase name (`sum`, `max`, `last_value`, ...).
- */
-export interface AggFunction {
-  readonly type: string;
-  readonly parameters?: Readonly<Record<string, string>>;
+export type { AggFunction } from "./agg-function.js";
+
+/** Per-column options of {@link SchemaBuilder.column}. */
+export interface ColumnOptions {
+  readonly comment?: string;
+  /**
+   * The column's aggregation function (tables with `table.merge-engine` = `aggregation`
+   * only; not on primary-key columns), e.g. `AggFunctions.SUM()`.
+   */
+  readonly aggFunction?: AggFunction;
 }
 
 /** A table column. Immutable. */
@@ -72,6 +76,11 @@ export interface SchemaInit {
 export interface SchemaOptions {
   /** Primary key column names; these columns become NOT NULL. */
   readonly primaryKeys?: readonly string[];
+  /**
+   * Aggregation functions by column name (for `table.merge-engine` = `aggregation`), e.g.
+   * `{ total: AggFunctions.SUM() }`; only with an Arrow schema.
+   */
+  readonly aggFunctions?: Readonly<Record<string, AggFunction>>;
 }
 
 function javaList(items: readonly unknown[]): string {
@@ -177,10 +186,21 @@ export class Schema {
       init = {
         columns: source.fields.map((f) => {
           const comment = f.metadata?.get("comment");
-          return { name: f.name, type: fromArrowType(f.type, f.nullable, f.name), ...(comment ? { comment } : {}) };
+          const aggFunction = options.aggFunctions?.[f.name];
+          return {
+            name: f.name,
+            type: fromArrowType(f.type, f.nullable, f.name),
+            ...(comment ? { comment } : {}),
+            ...(aggFunction ? { aggFunction } : {}),
+          };
         }),
         ...(options.primaryKeys ? { primaryKeys: options.primaryKeys } : {}),
       };
+      const names = new Set(source.fields.map((f) => f.name));
+      const unknown = Object.keys(options.aggFunctions ?? {}).filter((n) => !names.has(n));
+      if (unknown.length) {
+        throw FlussError.client(`Aggregation functions given for unknown columns ${javaList(unknown)}; the columns are ${javaList([...names])}.`);
+      }
     } else {
       init = options.primaryKeys && !source.primaryKeys ? { ...source, primaryKeys: options.primaryKeys } : source;
     }
@@ -268,7 +288,7 @@ export class Schema {
     return toArrowSchema(this.rowType);
   }
 
-  /** Structural equality: columns (name, type, comment, id), keys and highest field id. */
+  /** Structural equality: columns (name, type, comment, id, aggregation function), keys and highest field id. */
   equals(other: Schema | null | undefined): boolean {
     if (!other) return false;
     if (other === this) return true;
@@ -277,7 +297,13 @@ export class Schema {
       this.columns.length === other.columns.length &&
       this.columns.every((c, i) => {
         const o = other.columns[i]!;
-        return c.name === o.name && c.id === o.id && c.comment === o.comment && typeToString(c.type) === typeToString(o.type);
+        return (
+          c.name === o.name &&
+          c.id === o.id &&
+          c.comment === o.comment &&
+          typeToString(c.type) === typeToString(o.type) &&
+          (c.aggFunction ? aggFunctionToString(c.aggFunction) : "") === (o.aggFunction ? aggFunctionToString(o.aggFunction) : "")
+        );
       }) &&
       javaList(this.primaryKeys) === javaList(other.primaryKeys) &&
       javaList(this.autoIncrementColumns) === javaList(other.autoIncrementColumns)
@@ -338,6 +364,7 @@ function normalizeColumns(
   }
   for (const c of columns) {
     if (typeof c.name !== "string" || c.name.length === 0) throw FlussError.client("Column names must be non-empty strings.");
+    checkAggFunction(c);
   }
   if (primaryKeys.length === 0) {
     if (autoIncrement.length) throw FlussError.client("Auto increment column can only be used in primary-key table.");
@@ -376,6 +403,23 @@ function normalizeColumns(
   });
 }
 
+/** A JavaScript caller may pass anything: the function must be one Fluss knows, with string parameters. */
+function checkAggFunction(c: Column): void {
+  const f: unknown = c.aggFunction;
+  if (f === undefined) return;
+  const type = (f as { type?: unknown } | null)?.type;
+  if (typeof type !== "string" || !(AGG_FUNCTION_TYPES as readonly string[]).includes(type)) {
+    throw FlussError.client(
+      `Unknown aggregation function ${JSON.stringify(type)} for column '${c.name}'; expected one of ${javaList(AGG_FUNCTION_TYPES)}.`,
+    );
+  }
+  const params: unknown = (f as { parameters?: unknown }).parameters;
+  if (params === undefined) return;
+  if (params === null || typeof params !== "object" || Object.values(params).some((v) => typeof v !== "string")) {
+    throw FlussError.client(`The parameters of aggregation function '${type}' for column '${c.name}' must be an object of strings.`);
+  }
+}
+
 /** Fluent schema builder (Java `Schema.Builder`): ids are assigned as columns are added. */
 export class SchemaBuilder {
   private readonly cols: Column[] = [];
@@ -384,10 +428,23 @@ export class SchemaBuilder {
   private readonly counter = { value: -1 };
   private explicitHighest: number | undefined;
 
-  /** Adds a column; it and its nested ROW fields get the next field ids. */
-  column(name: string, type: DataType, comment?: string, aggFunction?: AggFunction): this {
+  /**
+   * Adds a column; it and its nested ROW fields get the next field ids. The third argument is
+   * the column comment, or {@link ColumnOptions} (comment and aggregation function):
+   *
+   * ```ts
+   * Schema.builder()
+   *   .column("id", DataTypes.BIGINT())
+   *   .column("total", DataTypes.BIGINT(), { aggFunction: AggFunctions.SUM() })
+   *   .column("tags", DataTypes.STRING(), { aggFunction: AggFunctions.LISTAGG(";"), comment: "all tags" })
+   *   .primaryKey("id")
+   *   .build();
+   * ```
+   */
+  column(name: string, type: DataType, options?: string | ColumnOptions): this {
+    const o: ColumnOptions = typeof options === "string" ? { comment: options } : (options ?? {});
     const id = ++this.counter.value;
-    this.cols.push(new Column(name, reassignFieldIds(type, this.counter), comment, id, aggFunction));
+    this.cols.push(new Column(name, reassignFieldIds(type, this.counter), o.comment, id, o.aggFunction));
     return this;
   }
 

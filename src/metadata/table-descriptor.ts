@@ -4,7 +4,8 @@
  */
 
 import { FlussError } from "../rpc/errors.js";
-import type { Schema } from "./schema.js";
+import { checkOptionNames, describeArg } from "./argument-checks.js";
+import { Schema } from "./schema.js";
 import {
   type KvFormat,
   KV_FORMATS,
@@ -64,9 +65,16 @@ export class TableDescriptor {
   readonly customProperties: Readonly<Record<string, string>>;
 
   constructor(schema: Schema, options: TableDescriptorOptions = {}) {
+    if (!(schema instanceof Schema)) {
+      throw FlussError.client(
+        `TableDescriptor needs a Schema as its first argument (Schema.fromColumns(...), new Schema(arrowSchema) or Schema.builder()), got ${describeArg(schema)}`,
+      );
+    }
+    checkOptionNames(options, TABLE_DESCRIPTOR_OPTIONS, "TableDescriptor");
     this.schema = schema;
     if (options.comment !== undefined && options.comment !== null) this.comment = options.comment;
-    this.partitionKeys = Object.freeze([...(options.partitionKeys ?? [])]);
+    this.partitionKeys = Object.freeze([...(checkNames("partitionKeys", options.partitionKeys) ?? [])]);
+    checkNames("bucketKeys", options.bucketKeys);
 
     const props: Record<string, string> = {};
     for (const [k, v] of Object.entries(options.properties ?? {})) props[k] = checkString(k, v);
@@ -101,7 +109,7 @@ export class TableDescriptor {
       const notInPk = this.partitionKeys.filter((k) => !schema.primaryKeys.includes(k));
       if (notInPk.length) {
         throw FlussError.client(
-          `Partitioned Primary Key Table requires partition key ${javaList(this.partitionKeys)} is a subset of the primary key ${javaList(schema.primaryKeys)}; not in the primary key: ${javaList(notInPk)}.`,
+          `Partitioned Primary Key Table requires partition key ${javaList(this.partitionKeys)} is a subset of the primary key ${javaList(schema.primaryKeys)}.`,
         );
       }
     } else {
@@ -119,7 +127,8 @@ export class TableDescriptor {
 
   /** A copy with some options replaced (properties/customProperties replace, not merge). */
   with(options: TableDescriptorOptions & { schema?: Schema }): TableDescriptor {
-    return new TableDescriptor(options.schema ?? this.schema, { ...this.toOptions(), ...options });
+    const { schema, ...rest } = options;
+    return new TableDescriptor(schema ?? this.schema, { ...this.toOptions(), ...rest });
   }
 
   /** A copy with extra `table.*` properties added (existing keys keep their position). */
@@ -172,6 +181,27 @@ export class TableDescriptor {
     const v = this.properties[TableOptions.KV_FORMAT];
     return v === undefined ? TABLE_DEFAULTS.kvFormat : parseOrClientError(v, KV_FORMATS, TableOptions.KV_FORMAT);
   }
+}
+
+/** The keys of {@link TableDescriptorOptions}. */
+const TABLE_DESCRIPTOR_OPTIONS = [
+  "partitionKeys",
+  "bucketCount",
+  "bucketKeys",
+  "comment",
+  "logFormat",
+  "kvFormat",
+  "properties",
+  "customProperties",
+] as const satisfies readonly (keyof TableDescriptorOptions)[];
+
+/** A JavaScript caller may pass anything: key lists must be arrays of column names. */
+function checkNames(option: string, names: unknown): readonly string[] | undefined {
+  if (names === undefined || names === null) return undefined;
+  if (!Array.isArray(names) || names.some((n) => typeof n !== "string")) {
+    throw FlussError.client(`${option} must be an array of column names, got ${JSON.stringify(names)}.`);
+  }
+  return names as readonly string[];
 }
 
 function checkString(key: string, value: unknown): string {

@@ -141,12 +141,40 @@ function fractionNanos(frac: string | undefined): number {
   return frac ? Number(frac.padEnd(9, "0")) : 0;
 }
 
+/**
+ * The DATE a `Date` stands for: its UTC calendar day when it is at UTC midnight (what
+ * `Date.UTC(...)`, `new Date("2024-02-29")` and DATE values read back give), else its local
+ * calendar day when it is at the start of a local day (what `new Date(2024, 1, 29)` gives in
+ * this process's time zone). Any other `Date` has a time of day that a DATE cannot hold and
+ * is refused. The two cases never overlap: only UTC itself has local midnight = UTC midnight.
+ */
+function dateOfDate(v: Date, path: string, t: DataType): number {
+  const ms = v.getTime();
+  if (Number.isNaN(ms)) throw fail(path, t, v);
+  if (ms % MILLIS_PER_DAY === 0) return ms / MILLIS_PER_DAY;
+  // setHours/setUTCFullYear, not the Date(y, m, d) constructors, which map years 0..99 to 19xx.
+  const localDayStart = new Date(ms);
+  localDayStart.setHours(0, 0, 0, 0);
+  if (localDayStart.getTime() === ms) {
+    const utc = new Date(0);
+    utc.setUTCFullYear(v.getFullYear(), v.getMonth(), v.getDate());
+    return utc.getTime() / MILLIS_PER_DAY;
+  }
+  throw fail(
+    path,
+    t,
+    v,
+    "a Date for DATE must be at UTC midnight or at local midnight, this one has a time of day; " +
+      'pass "YYYY-MM-DD" or new Date(Date.UTC(y, m, d))',
+  );
+}
+
 function dateCoercer(t: DataType): Coercer {
   return (v, path) => {
     let ms: number;
     if (v instanceof Date) {
-      ms = v.getTime();
-      if (Number.isNaN(ms)) throw fail(path, t, v);
+      // getFullYear etc. can leave Date's range only for an invalid Date (checked first).
+      ms = dateOfDate(v, path, t) * MILLIS_PER_DAY;
     } else if (typeof v === "string") {
       const m = DATE_RE.exec(v.trim());
       ms = m ? utcMillis(Number(m[1]), Number(m[2]), Number(m[3]), 0, 0, 0) : NaN;
@@ -155,7 +183,7 @@ function dateCoercer(t: DataType): Coercer {
       if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw fail(path, t, v, "days since epoch must be an int32");
       ms = v * MILLIS_PER_DAY;
     } else throw fail(path, t, v);
-    // A Date's UTC calendar day is the DATE value.
+    // ms is at a UTC midnight here; days since the epoch are the DATE value.
     const days = Math.floor(ms / MILLIS_PER_DAY);
     return new Date(days * MILLIS_PER_DAY);
   };
@@ -179,10 +207,21 @@ function timeCoercer(t: DataType): Coercer {
       }
       throw fail(path, t, v, "use HH:MM:SS[.fff]");
     }
+    if (v instanceof Date) {
+      throw fail(path, t, v, 'a Date\'s time of day depends on the time zone; pass "HH:MM:SS[.fff]" or milliseconds of the day');
+    }
     throw fail(path, t, v);
   };
 }
 
+/**
+ * TIMESTAMP(p) and TIMESTAMP_LTZ(p). A `Date` (or {@link Timestamp}) is an instant: for
+ * TIMESTAMP_LTZ that instant is stored; for TIMESTAMP (without time zone) its UTC wall-clock
+ * time is stored (`toISOString()` without the `Z`), which is what arrow-js does and what
+ * reading gives back, so a `Date` written and read returns the same `getTime()` in every time
+ * zone. A string without an offset is taken as that wall-clock time; with an offset it is
+ * first converted to UTC. Epoch-millisecond numbers are the UTC wall-clock time too.
+ */
 function timestampCoercer(t: DataType & { precision: number }): Coercer {
   // Precision p keeps 10^(9-p)-aligned nanos; Fluss stores only millis for p <= 3.
   const unit = 10 ** (9 - t.precision);

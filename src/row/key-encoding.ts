@@ -108,3 +108,16 @@ function pick(row: readonly unknown[], indexes: readonly number[]): unknown[] {
   for (let i = 0; i < indexes.length; i++) out[i] = row[indexes[i]!];
   return out;
 }
+
+/**
+ * The encoder of prefix-lookup keys: the bucket key (a strict prefix of the physical primary
+ * key) under the record-key rule, so that the bytes are a prefix of the record keys (Java
+ * `PrefixKeyLookuper` → `KeyEncoder.ofPrimaryKeyEncoder(..., isDefaultBucketKey = false)`).
+ */
+export function prefixKeyEncoder(t: KeyedTable): KeyEncoder {
+  const lake = t.dataLakeFormat?.toLowerCase();
+  const version = t.kvFormatVersion ?? 1;
+  if (lake === "hudi" || version === 2) return CompactedKeyEncoder.forKeys(t.rowType, t.bucketKeys);
+  if (version === 1) return lakeOrCompactedKeyEncoder(t.rowType, t.bucketKeys, lake);
+  throw FlussError.client(`unsupported table.kv.format-version ${version}`);
+}

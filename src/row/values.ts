@@ -10,9 +10,10 @@
  * | DECIMAL(p, s)              | {@link Decimal} (lossless)                 |
  * | CHAR, STRING               | `string`                                   |
  * | BINARY, BYTES              | `Uint8Array`                               |
- * | DATE                       | `Date` at UTC midnight                     |
+ * | DATE                       | `Date` at UTC midnight of that day         |
  * | TIME(p)                    | `number`: milliseconds of the day          |
- * | TIMESTAMP, TIMESTAMP_LTZ   | {@link Timestamp} (a `Date` with nanos)    |
+ * | TIMESTAMP, TIMESTAMP_LTZ   | {@link Timestamp} (a `Date` with nanos;    |
+ * |                            | for TIMESTAMP its UTC fields are the time) |
  * | ARRAY<T>                   | `Array`                                    |
  * | MAP<K, V>                  | `Map`                                      |
  * | ROW<...>                   | plain object keyed by field name           |
@@ -21,6 +22,13 @@
  * Writers accept more input forms (see `coerce.ts`): numbers for BIGINT, strings and
  * numbers for DECIMAL, `Date`/ISO strings/epoch millis for temporal types, plain
  * objects for MAP and arrays for ROW.
+ *
+ * Time zones: a `Date` written to DATE is its UTC calendar day when it is at UTC midnight
+ * (as every DATE read back is) and its local calendar day when it is at local midnight
+ * (`new Date(2024, 1, 29)`); a `Date` with a time of day is refused. TIME takes
+ * milliseconds of the day or `"HH:MM:SS[.fff]"`, never a `Date`. TIMESTAMP (without time
+ * zone) stores a `Date`'s UTC wall-clock time, TIMESTAMP_LTZ its instant: either way the
+ * `Date` read back has the same `getTime()` as the one written, whatever `TZ` is.
  */
 
 /** Milliseconds in one day. */

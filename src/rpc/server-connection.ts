@@ -52,6 +52,12 @@ export interface ServerConnectionOptions {
 export interface RequestOptions {
   /** Overrides the connection's request timeout for this request. */
   timeoutMs?: number;
+  /**
+   * Background work (a scanner's prefetch) that must not keep the process alive on its
+   * own: the socket is `unref`'d while only such requests are pending, and their timeout
+   * timers are too. Default false: a pending request keeps the process alive.
+   */
+  background?: boolean;
 }
 
 interface Pending {
@@ -60,6 +66,7 @@ interface Pending {
   readonly reject: (err: FlussError) => void;
   /** Decodes the success body; a throw here kills the connection (Java semantics). */
   readonly decode: ((body: Uint8Array) => unknown) | undefined;
+  readonly background: boolean;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -102,6 +109,8 @@ export class ServerConnection {
   private readonly closeListeners: ((err: FlussError) => void)[] = [];
   private readonly versions = new Map<number, VersionRange>();
   private nextRequestId = 0;
+  /** Pending requests that keep the process alive (not `background`). */
+  private foreground = 0;
   private blocked = false;
   private closeError: FlussError | undefined;
   private announcedServerType: number | undefined;
@@ -120,6 +129,9 @@ export class ServerConnection {
     socket.on("error", (err) => this.fail(this.networkError(`connection to ${this.address} closed (${describeCause(err)})`, err)));
     socket.on("end", () => this.fail(this.networkError(`connection to ${this.address} closed by the server`)));
     socket.on("close", () => this.fail(this.networkError(`connection to ${this.address} closed`)));
+    // an idle connection does not keep the process alive: a script that forgets close()
+    // still exits once its work is done (see `holdFor`)
+    socket.unref();
   }
 
   /**
@@ -308,12 +320,15 @@ export class ServerConnection {
     // Java counts up from 0; keep ids non-negative by wrapping at 2^31 (as Rust does).
     this.nextRequestId = (requestId + 1) & 0x7fffffff;
     return new Promise<unknown>((resolve, reject) => {
-      const entry: Pending = { apiKey, resolve, reject, decode, timer: undefined };
+      const background = options?.background === true;
+      const entry: Pending = { apiKey, resolve, reject, decode, background, timer: undefined };
       const timeoutMs = options?.timeoutMs ?? this.options.requestTimeoutMs;
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
         entry.timer = setTimeout(() => this.timeOut(requestId, timeoutMs), timeoutMs);
+        if (background) entry.timer.unref();
       }
       this.pending.set(requestId, entry);
+      this.holdFor(entry, 1);
       if (this.blocked) this.queue.push({ requestId, frame });
       else this.blocked = !this.write(frame);
     });
@@ -340,10 +355,22 @@ export class ServerConnection {
     }
   }
 
+  /**
+   * Counts a foreground request in (+1) or out (-1): the socket is ref'd (keeps the process
+   * alive) exactly while foreground requests are pending.
+   */
+  private holdFor(entry: Pending, delta: 1 | -1): void {
+    if (entry.background) return;
+    this.foreground += delta;
+    if (delta === 1 && this.foreground === 1) this.socket.ref();
+    else if (this.foreground === 0) this.socket.unref();
+  }
+
   private timeOut(requestId: number, timeoutMs: number): void {
     const entry = this.pending.get(requestId);
     if (!entry) return;
     this.pending.delete(requestId);
+    this.holdFor(entry, -1);
     // Not sent yet: no point sending it now.
     const queued = this.queue.findIndex((q) => q.requestId === requestId);
     if (queued >= 0) this.queue.splice(queued, 1);
@@ -392,6 +419,7 @@ export class ServerConnection {
 
   private complete(requestId: number, entry: Pending): void {
     this.pending.delete(requestId);
+    this.holdFor(entry, -1);
     if (entry.timer) clearTimeout(entry.timer);
   }
 
@@ -407,6 +435,7 @@ export class ServerConnection {
     this.queue.length = 0;
     const entries = [...this.pending.values()];
     this.pending.clear();
+    this.foreground = 0;
     for (const entry of entries) {
       if (entry.timer) clearTimeout(entry.timer);
       entry.reject(error);

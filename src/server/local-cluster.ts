@@ -44,8 +44,11 @@ export interface LocalClusterOptions {
   kv?: Pick<KvManagerOptions, "snapshotBytes" | "snapshotIntervalMs" | "maxPendingBytes">;
 }
 
-/** A running single-node cluster. */
-export class LocalCluster {
+/**
+ * A running single-node cluster. `await using cluster = await LocalCluster.start()` closes
+ * it at the end of the scope.
+ */
+export class LocalCluster implements AsyncDisposable {
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -117,6 +120,11 @@ export class LocalCluster {
   close(): Promise<void> {
     this.closing ??= this.doClose();
     return this.closing;
+  }
+
+  /** {@link close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   private async doClose(): Promise<void> {

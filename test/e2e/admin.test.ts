@@ -259,8 +259,10 @@ describe("connection", () => {
   });
 
   test("config: unknown and ill-typed keys are clear errors; comma-separated servers work", async () => {
+    // @ts-expect-error a misspelled key is a type error too
     assert.throws(() => new Config({ "bootstrap.server": "x:1" }), /unknown config key "bootstrap.server".*did you mean/);
     assert.throws(() => new Config({ "writer.retries": "many" }), /writer\.retries.*integer/);
+    // @ts-expect-error not one of the acks values
     assert.throws(() => new Config({ "writer.acks": "some" }), /writer\.acks/);
     assert.equal(new Config({ "writer.batch-size": "1024" }).get("writer.batch.size"), 1024);
     const cluster = await startTestCluster();

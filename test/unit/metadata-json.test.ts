@@ -14,6 +14,7 @@ import {
 } from "../../src/metadata/json.js";
 import { javaHashMapOrder, jsonString } from "../../src/metadata/java-json.js";
 import { Schema } from "../../src/metadata/schema.js";
+import { AggFunctions } from "../../src/metadata/agg-function.js";
 import { TableDescriptor } from "../../src/metadata/table-descriptor.js";
 import { TableInfo } from "../../src/metadata/table-info.js";
 import { TablePath } from "../../src/metadata/table-path.js";
@@ -187,8 +188,8 @@ test("readers: missing mandatory keys and invalid content are INVALID_TABLE_EXCE
 test("agg functions and auto-increment columns are written in Java's order", () => {
   const s = Schema.builder()
     .column("id", DataTypes.BIGINT())
-    .column("total", DataTypes.BIGINT(), undefined, { type: "sum" })
-    .column("names", DataTypes.STRING(), undefined, { type: "listagg", parameters: { delimiter: ";" } })
+    .column("total", DataTypes.BIGINT(), { aggFunction: AggFunctions.SUM() })
+    .column("names", DataTypes.STRING(), { aggFunction: AggFunctions.LISTAGG(";") })
     .primaryKey("id")
     .build();
   const json = schemaToJson(s);

@@ -102,7 +102,9 @@ test("temporal coercions", () => {
   const day = new Date(Date.UTC(2024, 1, 29));
   assert.deepEqual(coerceValue(T.DATE(), "2024-02-29", "d"), day);
   assert.deepEqual(coerceValue(T.DATE(), 19782, "d"), day);
-  assert.deepEqual(coerceValue(T.DATE(), new Date(Date.UTC(2024, 1, 29, 13)), "d"), day);
+  assert.deepEqual(coerceValue(T.DATE(), new Date(Date.UTC(2024, 1, 29)), "d"), day);
+  // A time of day would be lost: refused (row-temporal-time-zones.test.ts covers local midnight).
+  assert.throws(() => coerceValue(T.DATE(), new Date(Date.UTC(2024, 1, 29, 13)), "d"), clientError(/time of day/));
   assert.throws(() => coerceValue(T.DATE(), "2023-02-29", "d"), clientError(/YYYY-MM-DD/));
   assert.equal(coerceValue(T.TIME(), "01:02:03.004", "t"), 3723004);
   assert.equal(coerceValue(T.TIME(), 5, "t"), 5);

@@ -39,6 +39,11 @@ export interface BucketBatch {
  */
 export class BatchScanner extends ScannerBase {
   private busy = false;
+  /**
+   * Batches a loop ({@link batches}) took from a poll but has not yielded yet: a `break`
+   * leaves them here and the next poll, loop or `toArrow` hands them out first.
+   */
+  private carried: BucketBatch[] = [];
 
   /** The Arrow schema of what this scanner returns. */
   get schema(): arrow.Schema {
@@ -53,14 +58,16 @@ export class BatchScanner extends ScannerBase {
   async pollBatches(timeoutMs: number, options: ReadOptions = {}): Promise<BucketBatch[]> {
     checkTimeout(timeoutMs);
     return this.exclusive(async () => {
+      if (this.carried.length > 0) return this.carried.splice(0);
       const deadline = Date.now() + timeoutMs;
       const signal = options.signal;
       const maxBytes = this.ctx.config.get("scanner.log.fetch.max-bytes");
       for (;;) {
         const drained = this.fetcher.drain(maxBytes);
         if (drained.length > 0) {
-          const out = this.decode(drained);
-          if (out.length > 0) return out;
+          const { batches, error } = this.decode(drained);
+          if (batches.length > 0) return batches; // an error comes with the next poll
+          if (error) throw error;
           continue;
         }
         const err = this.fetcher.pendingError();
@@ -104,13 +111,23 @@ export class BatchScanner extends ScannerBase {
   async *batches(options: ReadOptions = {}): AsyncGenerator<BucketBatch, void, undefined> {
     const signal = options.signal;
     while (!this.closed && !signal?.aborted) {
-      const list = await this.pollBatches(Infinity, options);
-      for (const b of list) yield b;
+      // what is not yielded yet stays with the scanner (see `carried`)
+      this.carried = await this.pollBatches(Infinity, options);
+      for (;;) {
+        const b = this.carried.shift();
+        if (!b) break;
+        yield b;
+      }
     }
   }
 
   [Symbol.asyncIterator](): AsyncGenerator<BucketBatch, void, undefined> {
     return this.batches();
+  }
+
+  /** @internal */
+  protected dropCarried(key: string): void {
+    this.carried = this.carried.filter((b) => bucketKey(b.bucket.partitionId, b.bucket.bucket) !== key);
   }
 
   private table(batches: arrow.RecordBatch[]): arrow.Table {
@@ -128,18 +145,18 @@ export class BatchScanner extends ScannerBase {
     }
   }
 
-  private decode(drained: readonly DrainedBatch[]): BucketBatch[] {
+  private decode(drained: readonly DrainedBatch[]): { batches: BucketBatch[]; error: FlussError | undefined } {
     const out: BucketBatch[] = [];
-    for (const d of drained) {
+    const error = this.decodeEach(drained, (d) => {
       const a = this.decoder.toArrow(d);
-      if (!a) continue;
+      if (!a) return;
       out.push(
         a.changeTypes
           ? { batch: a.batch, bucket: d.bucket, baseOffset: a.baseOffset, lastOffset: a.lastOffset, changeTypes: a.changeTypes }
           : { batch: a.batch, bucket: d.bucket, baseOffset: a.baseOffset, lastOffset: a.lastOffset },
       );
-    }
-    return out;
+    });
+    return { batches: out, error };
   }
 
   /** Reads all subscribed buckets up to their latest offsets (ListOffsets latest, now). */
@@ -150,14 +167,23 @@ export class BatchScanner extends ScannerBase {
       const err0 = this.fetcher.pendingError();
       if (err0) throw err0;
       const buckets = this.fetcher.subscribed();
-      if (buckets.length === 0) return [];
-      const stops = await this.latestOffsets(buckets);
+      if (buckets.length === 0) {
+        const how = this.info.isPartitioned ? "subscribePartition() or subscribePartitionBuckets()" : "subscribe() or subscribeBuckets()";
+        throw FlussError.client(`no bucket is subscribed: call ${how} on this scanner of table ${this.info.tablePath.toString()} first`);
+      }
+      let stops: Map<string, number>;
+      try {
+        stops = await this.latestOffsets(buckets);
+      } catch (err) {
+        throw await this.fetcher.explain(err);
+      }
       const maxBytes = this.ctx.config.get("scanner.log.fetch.max-bytes");
+      // batches a loop left undelivered come first (they lie below the positions)
+      const out: arrow.RecordBatch[] = this.carried.splice(0).map((b) => b.batch);
       // a one-shot read must end: without progress for a request timeout (e.g. the
       // cluster is gone and the fetcher keeps retrying), give up with a clear error
       const stallMs = this.ctx.config.get("request.timeout.ms");
       let progressAt = Date.now();
-      const out: arrow.RecordBatch[] = [];
       for (;;) {
         const pending = buckets.filter((b) => {
           const stop = stops.get(bucketKey(b.partitionId, b.bucket));
@@ -166,7 +192,9 @@ export class BatchScanner extends ScannerBase {
         if (pending.length === 0) return out;
         const drained = this.fetcher.drain(maxBytes, stops);
         if (drained.length > 0) {
-          for (const b of this.decode(drained)) out.push(b.batch);
+          const { batches, error } = this.decode(drained);
+          if (error) throw error; // a one-shot read does not return a part silently
+          for (const b of batches) out.push(b.batch);
           progressAt = Date.now();
           continue;
         }

@@ -118,8 +118,10 @@ export class FetchBuffer {
         resolve();
       };
       this.waiters.add(done);
-      // setTimeout overflows past 2^31-1 ms: longer waits just re-check after ~24 days
-      if (Number.isFinite(timeoutMs)) timer = setTimeout(done, Math.min(timeoutMs, 2_147_483_647));
+      // Always a (ref'd) timer, even for endless waits: a waiting poll keeps the process
+      // alive, while the background fetches it waits for do not. setTimeout overflows past
+      // 2^31-1 ms: longer waits just re-check after ~24 days.
+      timer = setTimeout(done, Math.min(timeoutMs, 2_147_483_647));
       signal?.addEventListener("abort", done, { once: true });
     });
   }

@@ -76,6 +76,8 @@ class BucketState {
   idleHighWatermark: number | undefined;
   inFlight = false;
   resolving = false;
+  /** Whether the partition's existence is being checked (subscription to an unknown partition id). */
+  verifying = false;
   /** Earliest time of the next fetch or resolution attempt (retry backoff). */
   retryAt = 0;
   attempts = 0;
@@ -88,10 +90,12 @@ class BucketState {
     readonly bucket: TableBucket,
     readonly key: string,
     startOffset: number,
+    /** Whether the start is settled later (LATEST to look up, a partition to check). */
+    settleLater: boolean,
   ) {
     this.fetchOffset = startOffset;
     this.position = startOffset;
-    if (startOffset === LATEST_OFFSET) {
+    if (settleLater) {
       this.ready = new Promise<void>((resolve, reject) => {
         this.settleReady = (err) => (err ? reject(err) : resolve());
       });
@@ -125,6 +129,10 @@ export class LogFetcher {
   private readonly checkCrc: boolean;
   private scheduled = false;
   private refreshing = false;
+  /** Whether a check that the table id still exists is running. */
+  private checkingTable = false;
+  /** TABLE_NOT_EXIST once the table is known to be dropped: every bucket fails with it. */
+  private tableGone: FlussError | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private closed = false;
@@ -150,10 +158,14 @@ export class LogFetcher {
   subscribe(partitionId: number | undefined, bucket: number, offset: number): Promise<void> {
     this.ensureOpen();
     const key = bucketKey(partitionId, bucket);
-    const state = new BucketState(tableBucket(this.table.tableId, partitionId, bucket), key, offset);
+    // a partition id not in metadata yet is checked first (Java checks at subscribe too)
+    const verify = partitionId !== undefined && !this.ctx.metadata.partitionBuckets(partitionId) && !this.tableGone;
+    const state = new BucketState(tableBucket(this.table.tableId, partitionId, bucket), key, offset, verify || offset === LATEST_OFFSET);
     this.buckets.get(key)?.settle(FlussError.client(`${describe(state.bucket)} was re-subscribed`));
     this.buckets.set(key, state);
     this.buffer.removeBucket(key);
+    if (this.tableGone) this.failBucket(state, this.tableGone);
+    else if (verify) this.verifyPartition(state);
     this.schedule();
     return state.ready;
   }
@@ -253,6 +265,21 @@ export class LogFetcher {
     return out;
   }
 
+  /**
+   * Fails a bucket at `offset` with `err` (a batch there could not be decoded): its
+   * buffered data is dropped, fetching stops, and the position stays at `offset` until the
+   * bucket is subscribed again.
+   */
+  failAt(bucket: TableBucket, offset: number, err: FlussError): void {
+    const key = bucketKey(bucket.partitionId, bucket.bucket);
+    const s = this.buckets.get(key);
+    if (!s) return;
+    this.buffer.removeBucket(key);
+    s.position = offset;
+    s.fetchOffset = offset;
+    this.failBucket(s, err);
+  }
+
   /** Resolves when data or an error arrives, after `timeoutMs`, on wake-up or abort. */
   waitForData(timeoutMs: number, signal?: AbortSignal, ignoreBuffered = false): Promise<void> {
     if (this.pendingError() || this.closed) return Promise.resolve();
@@ -318,7 +345,7 @@ export class LogFetcher {
     let wakeAt = Infinity;
     const full = this.buffer.bufferedBytes >= this.maxBuffered;
     for (const s of this.buckets.values()) {
-      if (s.error || s.inFlight || s.resolving) continue;
+      if (s.error || s.inFlight || s.resolving || s.verifying) continue;
       if (s.retryAt > now) {
         wakeAt = Math.min(wakeAt, s.retryAt);
         continue;
@@ -389,10 +416,12 @@ export class LogFetcher {
     };
     // Written synchronously when the connection is up: the response handler below calls
     // this before the scanner's queued continuation decodes the previous response.
+    // Prefetching does not keep the process alive (a waiting poll does, by its timer).
+    const options = { background: true };
     const open = this.ctx.rpc.openConnection(node);
     const response = open
-      ? open.request(ApiKey.FETCH_LOG, request)
-      : this.ctx.rpc.connection(node).then((conn) => conn.request(ApiKey.FETCH_LOG, request));
+      ? open.request(ApiKey.FETCH_LOG, request, options)
+      : this.ctx.rpc.connection(node).then((conn) => conn.request(ApiKey.FETCH_LOG, request, options));
     response.then(
       (resp) => {
         done();
@@ -456,6 +485,8 @@ export class LogFetcher {
     if (code !== ErrorCode.NONE) {
       if (REFRESH_AND_RETRY.has(code) || code === ErrorCode.UNKNOWN_SERVER_ERROR) {
         if (code !== ErrorCode.UNKNOWN_SERVER_ERROR) this.ctx.metadata.invalidate(this.table.tableId, s.bucket.partitionId);
+        // the table may have been dropped (and re-created under a new id)
+        if (code === ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION) this.checkTable();
         s.retryAt = Date.now() + backoff(s.attempts++);
         return;
       }
@@ -494,7 +525,12 @@ export class LogFetcher {
           next = view.nextOffset;
         }
       } catch (err) {
-        corrupt = err instanceof FlussError ? err : FlussError.client(String(err));
+        const at = views.length > 0 ? next : offset;
+        corrupt = new FlussError(
+          ErrorCode.CORRUPT_RECORD_EXCEPTION,
+          `${this.where(s, at)}: the fetched record batches cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
       }
       if (!corrupt && views.length === 0 && next === offset && records.length > 0) {
         const first = iterateBatches(records).next();
@@ -559,6 +595,7 @@ export class LogFetcher {
               if (this.closed || this.buckets.get(s.key) !== s) continue;
               if (isRetriableError(err)) {
                 s.retryAt = Date.now() + backoff(s.attempts++);
+                if (err instanceof FlussError && err.code !== ErrorCode.NETWORK_EXCEPTION) this.checkTable();
               } else {
                 const e = err instanceof FlussError ? err : FlussError.client(String(err), err);
                 this.failBucket(s, new FlussError(e.code, `resolving the latest offset of ${describe(s.bucket)} failed: ${e.message}`, { cause: e }));
@@ -568,6 +605,90 @@ export class LogFetcher {
           },
         );
     }
+  }
+
+  /**
+   * Checks that the partition of a new subscription exists (Java
+   * `checkAndUpdatePartitionMetadata` at subscribe): PARTITION_NOT_EXISTS fails the bucket,
+   * naming the partition id and the table; other failures are left to the fetch loop.
+   */
+  private verifyPartition(s: BucketState): void {
+    const partitionId = s.bucket.partitionId!;
+    s.verifying = true;
+    const live = (): boolean => !this.closed && this.buckets.get(s.key) === s;
+    this.ctx.metadata.updatePartitions(this.table.tablePath, { ids: [partitionId] }).then(
+      () => {
+        s.verifying = false;
+        if (!live()) return;
+        if (s.fetchOffset !== LATEST_OFFSET) s.settle();
+        this.schedule();
+      },
+      async (err: unknown) => {
+        if (err instanceof FlussError && (err.code === ErrorCode.PARTITION_NOT_EXISTS || err.code === ErrorCode.TABLE_NOT_EXIST)) {
+          // the whole table may be gone: that is the error to report then
+          const gone = await this.verifyTable();
+          s.verifying = false;
+          if (!live() || s.error) return;
+          this.failBucket(
+            s,
+            gone ??
+              new FlussError(
+                ErrorCode.PARTITION_NOT_EXISTS,
+                `partition id ${partitionId} of table ${this.table.tablePath.toString()} does not exist (bucket ${s.bucket.bucket})`,
+                { cause: err },
+              ),
+          );
+          return;
+        }
+        s.verifying = false;
+        if (!live()) return;
+        if (s.fetchOffset !== LATEST_OFFSET) s.settle();
+        this.schedule();
+      },
+    );
+  }
+
+  /**
+   * Asks the cluster whether the table still exists under its id (one check at a time);
+   * if not, every bucket fails with TABLE_NOT_EXIST naming the table, and so do later
+   * subscriptions.
+   */
+  private checkTable(): void {
+    if (this.checkingTable || this.closed || this.tableGone) return;
+    this.checkingTable = true;
+    void this.verifyTable().finally(() => {
+      this.checkingTable = false;
+    });
+  }
+
+  /** The check of {@link checkTable}: the TABLE_NOT_EXIST error when the table is gone. */
+  private async verifyTable(): Promise<FlussError | undefined> {
+    if (this.tableGone) return this.tableGone;
+    try {
+      await this.ctx.metadata.checkTableId(this.table.tablePath, this.table.tableId);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof FlussError) || err.code !== ErrorCode.TABLE_NOT_EXIST) return undefined;
+      if (!this.closed && !this.tableGone) {
+        this.tableGone = err;
+        for (const s of this.buckets.values()) this.failBucket(s, err);
+      }
+      return this.tableGone ?? err;
+    }
+  }
+
+  /**
+   * The error to report for a failed request about this table: TABLE_NOT_EXIST naming
+   * the table when it is gone (the request's error said only "unknown table or bucket" or
+   * "no leader"), else `err` itself.
+   */
+  async explain(err: unknown): Promise<unknown> {
+    const suspicious =
+      err instanceof FlussError &&
+      (err.code === ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION ||
+        err.code === ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION ||
+        err.code === ErrorCode.TABLE_NOT_EXIST);
+    return (suspicious && (await this.verifyTable())) || err;
   }
 
   private refreshMetadata(states: BucketState[]): void {
@@ -580,11 +701,18 @@ export class LogFetcher {
       : this.ctx.metadata.updateTables([path]);
     refresh
       .then(
-        () => undefined,
+        () => {
+          // the name now belongs to another table: this one was dropped
+          const id = this.ctx.metadata.tableIdOf(path);
+          if (id !== undefined && id !== this.table.tableId) this.checkTable();
+        },
         (err: unknown) => {
           if (this.closed) return;
-          // a dropped or not yet visible partition: keep retrying (apache/fluss PR #3935)
-          if (err instanceof FlussError && !isRetriableError(err) && err.code !== ErrorCode.PARTITION_NOT_EXISTS) {
+          if (err instanceof FlussError && (err.code === ErrorCode.TABLE_NOT_EXIST || err.code === ErrorCode.PARTITION_NOT_EXISTS)) {
+            // the table itself may be gone; a dropped or not yet visible partition of a
+            // live table is retried (apache/fluss PR #3935)
+            this.checkTable();
+          } else if (err instanceof FlussError && !isRetriableError(err)) {
             for (const s of states) if (this.buckets.get(s.key) === s) this.failBucket(s, err);
           }
         },

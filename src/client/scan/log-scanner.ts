@@ -33,6 +33,11 @@ export function checkTimeout(timeoutMs: number): void {
  */
 export class LogScanner extends ScannerBase {
   private polling = false;
+  /**
+   * Records a loop ({@link records}) took from a poll but has not yielded yet: a `break`
+   * leaves them here and the next poll or loop hands them out first.
+   */
+  private carried: { bucket: TableBucket; records: ScanRecord[]; next: number }[] = [];
 
   /**
    * Returns the records fetched so far, waiting up to `timeoutMs` for some to arrive (it
@@ -46,6 +51,8 @@ export class LogScanner extends ScannerBase {
     if (this.polling) throw FlussError.client("poll() is already running on this scanner (concurrent polls are not supported)");
     this.polling = true;
     try {
+      const carried = this.takeCarried();
+      if (carried) return carried;
       const deadline = Date.now() + timeoutMs;
       const signal = options.signal;
       // Row objects are costly to hold: decoding a few batches per poll keeps them young
@@ -54,8 +61,9 @@ export class LogScanner extends ScannerBase {
       for (;;) {
         const drained = this.fetcher.drain(maxBytes);
         if (drained.length > 0) {
-          const records = this.decode(drained);
-          if (!records.isEmpty()) return records;
+          const { records, error } = this.decode(drained);
+          if (!records.isEmpty()) return records; // an error comes with the next poll
+          if (error) throw error;
           continue;
         }
         const err = this.fetcher.pendingError();
@@ -78,7 +86,18 @@ export class LogScanner extends ScannerBase {
     const signal = options.signal;
     while (!this.closed && !signal?.aborted) {
       const batch = await this.poll(Infinity, options);
-      for (const r of batch) yield r;
+      // what is not yielded yet stays with the scanner: leaving the loop (break, return,
+      // throw) loses nothing, and a poll() from the loop's body takes the rest
+      this.carried = batch.groups().map((g) => ({ bucket: g.bucket, records: g.records, next: 0 }));
+      for (;;) {
+        const g = this.carried[0];
+        if (!g) break;
+        if (g.next >= g.records.length) {
+          this.carried.shift();
+          continue;
+        }
+        yield g.records[g.next++]!;
+      }
     }
   }
 
@@ -86,14 +105,36 @@ export class LogScanner extends ScannerBase {
     return this.records();
   }
 
-  private decode(drained: readonly DrainedBatch[]): ScanRecords {
+  /** @internal */
+  protected dropCarried(key: string): void {
+    this.carried = this.carried.filter((g) => bucketKey(g.bucket.partitionId, g.bucket.bucket) !== key);
+  }
+
+  /** The records a loop left undelivered, as one result, or undefined when none. */
+  private takeCarried(): ScanRecords | undefined {
+    const groups = this.carried.filter((g) => g.next < g.records.length);
+    this.carried = [];
+    if (groups.length === 0) return undefined;
+    return new ScanRecords(
+      this.info.tableId,
+      groups.map((g) => ({ bucket: g.bucket, records: g.records.slice(g.next) })),
+    );
+  }
+
+  private decode(drained: readonly DrainedBatch[]): { records: ScanRecords; error: FlussError | undefined } {
     const groups = new Map<string, { bucket: TableBucket; records: ScanRecord[] }>();
-    for (const d of drained) {
+    const error = this.decodeEach(drained, (d) => {
       const key = bucketKey(d.bucket.partitionId, d.bucket.bucket);
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { bucket: d.bucket, records: [] }));
-      this.decoder.toRecords(d, g.records);
-    }
-    return new ScanRecords(this.info.tableId, groups.values());
+      const mark = g.records.length;
+      try {
+        this.decoder.toRecords(d, g.records);
+      } catch (err) {
+        g.records.length = mark; // nothing of a batch that fails
+        throw err;
+      }
+    });
+    return { records: new ScanRecords(this.info.tableId, groups.values()), error };
   }
 }

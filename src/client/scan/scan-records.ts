@@ -144,6 +144,11 @@ export class ScanRecords implements Iterable<ScanRecord> {
     return this.byBucket.get(key)?.records ?? EMPTY;
   }
 
+  /** @internal The per-bucket groups, in order (the arrays are this result's own). */
+  groups(): { bucket: TableBucket; records: ScanRecord[] }[] {
+    return [...this.byBucket.values()];
+  }
+
   /** All records as one array. */
   toArray(): ScanRecord[] {
     const out: ScanRecord[] = [];

@@ -3,12 +3,13 @@
  */
 import type { TableBucket } from "../../metadata/cluster.js";
 import type { TableInfo } from "../../metadata/table-info.js";
-import { FlussError } from "../../rpc/errors.js";
+import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { ClientContext } from "../context.js";
 import { EARLIEST_OFFSET } from "../offsets.js";
 import { BatchDecoder } from "./batch-decoder.js";
-import { LogFetcher } from "./log-fetcher.js";
+import { LogFetcher, type DrainedBatch } from "./log-fetcher.js";
 import type { Projection } from "./projection.js";
+import { bucketKey } from "./scan-records.js";
 
 /** One partition bucket and where to start reading it. */
 export interface PartitionBucketOffset {
@@ -76,6 +77,7 @@ export abstract class ScannerBase {
     this.checkNotPartitioned("subscribe");
     this.checkBucket(bucketId);
     this.checkOffset(startOffset, bucketId);
+    this.dropCarried(bucketKey(undefined, bucketId));
     return this.fetcher.subscribe(undefined, bucketId, startOffset);
   }
 
@@ -88,6 +90,7 @@ export abstract class ScannerBase {
       this.checkBucket(b);
       this.checkOffset(o, b);
     }
+    for (const [b] of entries) this.dropCarried(bucketKey(undefined, b));
     return quiet(Promise.all(entries.map(([b, o]) => this.fetcher.subscribe(undefined, b, o))));
   }
 
@@ -95,6 +98,7 @@ export abstract class ScannerBase {
   unsubscribe(bucketId: number): void {
     this.checkNotPartitioned("unsubscribe");
     this.fetcher.unsubscribe(undefined, bucketId);
+    this.dropCarried(bucketKey(undefined, bucketId));
   }
 
   /** Starts reading one bucket of one partition (partitioned tables). */
@@ -103,6 +107,7 @@ export abstract class ScannerBase {
     this.checkPartition(partitionId);
     this.checkBucket(bucketId);
     this.checkOffset(startOffset, bucketId);
+    this.dropCarried(bucketKey(partitionId, bucketId));
     return this.fetcher.subscribe(partitionId, bucketId, startOffset);
   }
 
@@ -124,6 +129,7 @@ export abstract class ScannerBase {
       this.checkBucket(e.bucketId);
       this.checkOffset(e.offset, e.bucketId);
     }
+    for (const e of list) this.dropCarried(bucketKey(e.partitionId, e.bucketId));
     return quiet(Promise.all(list.map((e) => this.fetcher.subscribe(e.partitionId, e.bucketId, e.offset))));
   }
 
@@ -131,6 +137,7 @@ export abstract class ScannerBase {
   unsubscribePartition(partitionId: number, bucketId: number): void {
     this.checkPartitioned("unsubscribePartition");
     this.fetcher.unsubscribe(partitionId, bucketId);
+    this.dropCarried(bucketKey(partitionId, bucketId));
   }
 
   /** The subscribed buckets. */
@@ -155,6 +162,46 @@ export abstract class ScannerBase {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * @internal Drops what a loop left undelivered for a bucket (it was unsubscribed or
+   * moved to another offset).
+   */
+  protected abstract dropCarried(key: string): void;
+
+  /**
+   * @internal Runs `decode` on each drained batch. A batch that cannot be decoded (corrupt
+   * data: RangeError and the like from the row and record decoders) fails its bucket at
+   * the batch's offset with CORRUPT_RECORD_EXCEPTION naming the table, bucket and offset
+   * (Java `CompletedFetch`: what was decoded before is still handed out, the error comes
+   * next); later batches of that bucket are skipped. Returns that error, if any.
+   * `decode` must leave no partial output when it throws.
+   */
+  protected decodeEach(drained: readonly DrainedBatch[], decode: (d: DrainedBatch) => void): FlussError | undefined {
+    let first: FlussError | undefined;
+    let failed: Set<string> | undefined;
+    for (const d of drained) {
+      const key = bucketKey(d.bucket.partitionId, d.bucket.bucket);
+      if (failed?.has(key)) continue;
+      try {
+        decode(d);
+      } catch (err) {
+        const offset = Math.max(d.view.baseOffset, d.skipBelow);
+        const where = d.bucket.partitionId === undefined ? `bucket ${d.bucket.bucket}` : `partition ${d.bucket.partitionId} bucket ${d.bucket.bucket}`;
+        const why = err instanceof Error ? err.message : String(err);
+        const e = new FlussError(
+          ErrorCode.CORRUPT_RECORD_EXCEPTION,
+          `cannot decode the record batch of ${this.where()} ${where} at offset ${offset}: ${why}; ` +
+            "subscribe the bucket again past it, or unsubscribe it, to go on",
+          { cause: err },
+        );
+        this.fetcher.failAt(d.bucket, offset, e);
+        (failed ??= new Set()).add(key);
+        first ??= e;
+      }
+    }
+    return first;
   }
 
   /** @internal */

@@ -2,6 +2,7 @@
  * Scan configuration (projection) and scanner creation: `table.newScan()`.
  */
 import type { TableInfo } from "../../metadata/table-info.js";
+import { FlussError } from "../../rpc/errors.js";
 import type { ClientContext } from "../context.js";
 import { BatchScanner } from "./batch-scanner.js";
 import { LogScanner } from "./log-scanner.js";
@@ -42,13 +43,28 @@ export class TableScan {
     return this.projection?.indexes;
   }
 
-  /** A scanner returning {@link ScanRecord}s. */
+  /**
+   * A scanner returning {@link ScanRecord}s. On a primary-key table it reads the table's
+   * changelog: each record's `changeType` is `+I` (insert), `-U` (the row before an
+   * update), `+U` (the row after it) or `-D` (the deleted row).
+   */
   async createLogScanner(): Promise<LogScanner> {
     return new LogScanner(this.ctx, this.info, this.projection);
   }
 
-  /** A scanner returning Arrow data. */
+  /**
+   * A scanner returning Arrow data, for log tables. Primary-key tables are refused with a
+   * CLIENT_ERROR: Arrow tables carry no change type per row, so read their changelog with
+   * {@link createLogScanner} (as the Rust and Python clients do).
+   */
   async createBatchScanner(): Promise<BatchScanner> {
+    if (this.info.hasPrimaryKey) {
+      // fluss-rust scanner.rs create_record_batch_log_scanner: "Log tables only"
+      throw FlussError.client(
+        `${this.what()} has a primary key: a batch scanner cannot carry the change type (+I, -U, +U, -D) of its changelog; ` +
+          "read it with createLogScanner() instead",
+      );
+    }
     return new BatchScanner(this.ctx, this.info, this.projection);
   }
 

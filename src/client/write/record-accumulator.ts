@@ -11,6 +11,7 @@
 import type { FlussError } from "../../rpc/errors.js";
 import { type BatchOwner, RowWriteBatch, type WriteBatch } from "./write-batch.js";
 import type { BucketQueue } from "./write-target.js";
+import type { WriteRecord } from "./write-record.js";
 
 /** {@link RecordAccumulator.append} could not take the row without starting a batch. */
 export const NEEDS_NEW_BATCH = 1;
@@ -77,14 +78,14 @@ export class RecordAccumulator {
   }
 
   /**
-   * Appends a row to the bucket's open batch, or starts one if `mode` allows it and memory
-   * permits. Returns the batch the row went into, {@link NEEDS_NEW_BATCH} or {@link NO_MEMORY}.
+   * Appends a record to the bucket's open batch, or starts one if `mode` allows it and memory
+   * permits. Returns the batch the record went into, {@link NEEDS_NEW_BATCH} or {@link NO_MEMORY}.
    */
-  append(q: BucketQueue, values: readonly unknown[], owner: BatchOwner, mode: number): WriteBatch | typeof NEEDS_NEW_BATCH | typeof NO_MEMORY {
+  append(q: BucketQueue, record: WriteRecord, owner: BatchOwner, mode: number): WriteBatch | typeof NEEDS_NEW_BATCH | typeof NO_MEMORY {
     const batches = q.batches;
     const last = batches.length > 0 ? batches[batches.length - 1] : undefined;
     if (last !== undefined && !last.closed) {
-      if ((last as RowWriteBatch).tryAppend(values)) {
+      if ((last as RowWriteBatch).tryAppend(record)) {
         last.addOwner(owner);
         return last;
       }
@@ -95,16 +96,17 @@ export class RecordAccumulator {
     const reserve = Math.min(this.batchSize, this.totalMemory);
     if (!this.reserve(reserve, (mode & AppendMode.AS_WAITER) !== 0)) return NO_MEMORY;
     const now = Date.now();
-    const batch = q.table.newRowBatch(q, now);
+    const batch = q.table.newRowBatch(q, now, record);
     batch.reservedBytes = reserve;
     // The first row always fits; an encoder failure must not leave an empty batch behind.
     try {
-      batch.tryAppend(values);
+      batch.tryAppend(record);
     } catch (err) {
       this.releaseMemory(reserve);
       throw err;
     }
     batch.addOwner(owner);
+    batch.result.onWait = () => this.expedite(batch);
     this.enqueue(q, batch);
     this.onLinger(now + this.lingerMs);
     return batch;
@@ -131,6 +133,16 @@ export class RecordAccumulator {
     q.batches.push(batch);
     this.incomplete.add(batch);
     this.active.add(q);
+  }
+
+  /**
+   * Someone waits for a row of `batch`: it is sent without waiting out the linger (rows
+   * appended until the sender runs still join it).
+   */
+  expedite(batch: WriteBatch): void {
+    if (batch.urgent || batch.result.done) return;
+    batch.urgent = true;
+    this.onReady();
   }
 
   /** Puts a batch back for a retry, at its place by creation order (ahead of newer batches). */

@@ -1,22 +1,20 @@
 /**
- * The send loop (Java `Sender`): drains ready batches, groups them by leader and table into
- * ProduceLog requests and handles the answers. Event-driven: it runs on `setImmediate` when
+ * The send loop (Java `Sender`): drains ready batches, groups them by leader, table and
+ * request group into ProduceLog or PutKv requests (`write-protocol.ts`) and handles the
+ * answers. Event-driven: it runs on `setImmediate` when
  * something became ready and on one timer for the next linger / backoff deadline, so it
  * never spins and never blocks the event loop for longer than one drain.
  */
-import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError, isInvalidMetadata, isRetriable } from "../../rpc/errors.js";
-import type { ProduceLogResponse } from "../../rpc/messages.js";
-import { type ProduceLogBucketParts, encodeProduceLogRequestChunks } from "../../rpc/produce-encoding.js";
 import type { ServerConnection } from "../../rpc/server-connection.js";
-import type { LogBatchParts } from "../../record/log-batch-parts.js";
 import type { Config } from "../config.js";
 import type { MetadataUpdater, NodeAddress } from "../metadata.js";
 import type { RpcClient } from "../rpc-client.js";
 import { ErrorVerdict, type IdempotenceManager, SendDecision } from "./idempotence.js";
 import type { RecordAccumulator } from "./record-accumulator.js";
-import { batchError, type WriteBatch } from "./write-batch.js";
-import type { BucketQueue } from "./write-target.js";
+import { type BatchBytes, batchError, type WriteBatch } from "./write-batch.js";
+import type { BucketOutcome, WriteProtocol } from "./write-protocol.js";
+import type { BucketQueue, TableWriteTarget } from "./write-target.js";
 import { backoffMs } from "../retry.js";
 
 /** Retry backoff: 100 ms doubling per attempt, at most 1 s (Java `client.writer.retry-backoff`). */
@@ -30,31 +28,35 @@ const REQUEST_OVERHEAD = 64;
 
 interface InFlightEntry {
   readonly q: BucketQueue;
+  readonly partitionId: number | undefined;
+  readonly bucketId: number;
   readonly batch: WriteBatch;
   /** The batch as sent: header + body parts (views, written to the socket as they are). */
-  readonly records: LogBatchParts;
+  readonly records: BatchBytes;
 }
+
+type WriteApiKey = WriteProtocol["apiKey"];
 
 /**
  * Requests to one server, in order: while the connection is (re)opening, requests queue
  * here and go out in the order they were made, so batch sequences arrive in order.
- * Requests are encoded ProduceLogRequest bodies as chunks (the batches are not copied).
+ * Requests are encoded request bodies as chunks (log batches are not copied).
  */
 class NodeChannel {
   private conn: ServerConnection | undefined;
   private connecting = false;
-  private readonly queue: { body: Uint8Array[]; resolve: (r: ProduceLogResponse) => void; reject: (e: unknown) => void }[] = [];
+  private readonly queue: { apiKey: WriteApiKey; body: Uint8Array[]; resolve: (r: unknown) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(
     private readonly rpc: RpcClient,
     private readonly node: NodeAddress,
   ) {}
 
-  produce(body: Uint8Array[]): Promise<ProduceLogResponse> {
+  send(apiKey: WriteApiKey, body: Uint8Array[]): Promise<unknown> {
     const c = this.conn;
-    if (c && !c.closed && this.queue.length === 0) return c.requestParts(ApiKey.PRODUCE_LOG, body);
+    if (c && !c.closed && this.queue.length === 0) return c.requestParts(apiKey, body);
     return new Promise((resolve, reject) => {
-      this.queue.push({ body, resolve, reject });
+      this.queue.push({ apiKey, body, resolve, reject });
       this.connect();
     });
   }
@@ -66,7 +68,7 @@ class NodeChannel {
       (c) => {
         this.connecting = false;
         this.conn = c;
-        for (const e of this.queue.splice(0)) c.requestParts(ApiKey.PRODUCE_LOG, e.body).then(e.resolve, e.reject);
+        for (const e of this.queue.splice(0)) c.requestParts(e.apiKey, e.body).then(e.resolve, e.reject);
       },
       (err: unknown) => {
         this.connecting = false;
@@ -154,13 +156,19 @@ export class Sender {
     const readyAll = acc.flushing || acc.closing || acc.exhausted;
     const linger = acc.lingerMs;
     let nextWake = Infinity;
-    // leader id → table id → rounds of entries (round k holds each bucket's k-th batch)
-    const groups = new Map<number, { node: NodeAddress; tables: Map<number, InFlightEntry[][]> }>();
+    // leader id → request group (table, request kind's group) → rounds of entries (round k
+    // holds each bucket's k-th batch)
+    const groups = new Map<number, { node: NodeAddress; requests: Map<string, { table: TableWriteTarget; rounds: InFlightEntry[][] }> }>();
 
     for (const q of acc.active) {
       const batches = q.batches;
       if (batches.length === 0) {
         acc.active.delete(q);
+        continue;
+      }
+      const gone = q.table.gone;
+      if (gone) {
+        this.failQueue(q, gone);
         continue;
       }
       const leader = this.metadata.leaderFor(q.tableId, q.partitionId, q.bucketId);
@@ -178,7 +186,7 @@ export class Sender {
           nextWake = Math.min(nextWake, b.retryAtMs);
           break;
         }
-        if (!(readyAll || b.closed || batches.length > 1 || now - b.createdMs >= linger)) {
+        if (!(readyAll || b.closed || b.urgent || batches.length > 1 || now - b.createdMs >= linger)) {
           nextWake = Math.min(nextWake, b.createdMs + linger);
           break;
         }
@@ -189,7 +197,7 @@ export class Sender {
           this.complete(q, b, -1);
           continue;
         }
-        let records: LogBatchParts;
+        let records: BatchBytes;
         try {
           records = b.serializeParts();
         } catch (err) {
@@ -199,56 +207,60 @@ export class Sender {
         idem.onSent(q.sequences, b);
         b.attempts++;
         let g = groups.get(leader.id);
-        if (!g) groups.set(leader.id, (g = { node: leader, tables: new Map() }));
-        let rounds = g.tables.get(q.tableId);
-        if (!rounds) g.tables.set(q.tableId, (rounds = []));
-        (rounds[round] ??= []).push({ q, batch: b, records });
+        if (!g) groups.set(leader.id, (g = { node: leader, requests: new Map() }));
+        const key = `${q.tableId}/${q.table.protocol.requestGroup(b)}`;
+        let r = g.requests.get(key);
+        if (!r) g.requests.set(key, (r = { table: q.table, rounds: [] }));
+        (r.rounds[round] ??= []).push({ q, partitionId: q.partitionId, bucketId: q.bucketId, batch: b, records });
         round++;
       }
       if (batches.length === 0) acc.active.delete(q);
     }
 
+    // Round by round, so that a bucket's batches go out in order even when they are in
+    // different request groups (a full-row and a partial-update batch of one bucket).
     for (const g of groups.values()) {
-      for (const [tableId, rounds] of g.tables) {
-        for (const entries of rounds) this.sendRound(g.node, tableId, entries);
+      let maxRounds = 0;
+      for (const r of g.requests.values()) maxRounds = Math.max(maxRounds, r.rounds.length);
+      for (let round = 0; round < maxRounds; round++) {
+        for (const { table, rounds } of g.requests.values()) {
+          const entries = rounds[round];
+          if (entries) this.sendRound(g.node, table, entries);
+        }
       }
     }
     if (nextWake !== Infinity) this.wakeAt(nextWake);
   }
 
   /** Sends one round (≤ one batch per bucket) as requests of at most `request.max.size`. */
-  private sendRound(node: NodeAddress, tableId: number, entries: InFlightEntry[]): void {
+  private sendRound(node: NodeAddress, table: TableWriteTarget, entries: InFlightEntry[]): void {
     let chunk: InFlightEntry[] = [];
     let size = REQUEST_OVERHEAD;
     for (const e of entries) {
       const n = e.records.sizeInBytes + BUCKET_ENTRY_OVERHEAD;
       if (chunk.length > 0 && size + n > this.maxRequestSize) {
-        this.sendRequest(node, tableId, chunk);
+        this.sendRequest(node, table, chunk);
         chunk = [];
         size = REQUEST_OVERHEAD;
       }
       chunk.push(e);
       size += n;
     }
-    if (chunk.length > 0) this.sendRequest(node, tableId, chunk);
+    if (chunk.length > 0) this.sendRequest(node, table, chunk);
   }
 
-  private sendRequest(node: NodeAddress, tableId: number, entries: InFlightEntry[]): void {
-    const bucketsReq: ProduceLogBucketParts[] = entries.map((e) =>
-      e.q.partitionId === undefined
-        ? { bucketId: e.q.bucketId, records: e.records.parts }
-        : { partitionId: e.q.partitionId, bucketId: e.q.bucketId, records: e.records.parts },
-    );
-    let sent: Promise<ProduceLogResponse>;
+  private sendRequest(node: NodeAddress, table: TableWriteTarget, entries: InFlightEntry[]): void {
+    const protocol = table.protocol;
+    let sent: Promise<unknown>;
     try {
-      const body = encodeProduceLogRequestChunks({ acks: this.acks, tableId, timeoutMs: this.timeoutMs, bucketsReq });
-      sent = this.channel(node).produce(body);
+      const body = protocol.encode(table.info.tableId, this.acks, this.timeoutMs, entries);
+      sent = this.channel(node).send(protocol.apiKey, body);
     } catch (err) {
       // an unencodable request fails as a rejected send would (asynchronously)
       sent = Promise.reject(err);
     }
     sent.then(
-      (resp) => this.handleResponse(entries, resp),
+      (resp) => this.handleResponse(protocol, entries, resp),
       (err: unknown) => this.handleRequestError(entries, err),
     );
   }
@@ -260,9 +272,9 @@ export class Sender {
     return c;
   }
 
-  private handleResponse(entries: InFlightEntry[], resp: ProduceLogResponse): void {
-    const byBucket = new Map<string, (typeof resp.bucketsResp)[number]>();
-    for (const r of resp.bucketsResp) byBucket.set(`${r.partitionId ?? -1}:${r.bucketId}`, r);
+  private handleResponse(protocol: WriteProtocol, entries: InFlightEntry[], resp: unknown): void {
+    const byBucket = new Map<string, BucketOutcome>();
+    for (const r of protocol.outcomes(resp)) byBucket.set(`${r.partitionId ?? -1}:${r.bucketId}`, r);
     for (const e of entries) {
       const { q, batch } = e;
       this.idempotence.onReturned(q.sequences, batch);
@@ -272,7 +284,7 @@ export class Sender {
         continue;
       }
       const code = r.errorCode ?? ErrorCode.NONE;
-      if (code === ErrorCode.NONE) this.complete(q, batch, r.baseOffset ?? -1);
+      if (code === ErrorCode.NONE) this.complete(q, batch, r.offset);
       else this.handleError(q, batch, code, r.errorMessage, undefined, false);
     }
     this.wakeup();
@@ -304,6 +316,11 @@ export class Sender {
     const verdict = this.idempotence.verdict(q.sequences, batch, code);
     if (verdict === ErrorVerdict.SUCCESS) {
       this.complete(q, batch, -1);
+      return;
+    }
+    const gone = q.table.gone;
+    if (gone) {
+      this.fail(q, batch, new FlussError(gone.code, `failed to write to ${batch.describe()}: ${gone.message}`, { cause: gone }), true);
       return;
     }
     const retriable =
@@ -381,13 +398,27 @@ export class Sender {
     refresh.then(
       () => {
         this.refreshing.delete(key);
+        const id = this.metadata.tableIdOf(path);
+        if (id !== undefined && id !== q.tableId) {
+          // the path names another table now: ours was dropped (and re-created)
+          this.tableGone(
+            q.table,
+            new FlussError(
+              ErrorCode.TABLE_NOT_EXIST,
+              `table ${path.toString()} (id ${q.tableId}) no longer exists: it was dropped` +
+                ` (the path now names table id ${id}); create a new writer from conn.getTable()`,
+            ),
+          );
+        }
         this.wakeup();
       },
       (err: unknown) => {
         this.refreshing.delete(key);
         const fe = err instanceof FlussError ? err : undefined;
-        if (fe && !fe.retriable && fe.code !== ErrorCode.NETWORK_EXCEPTION) {
-          // the table or partition is gone (or we may not see it): fail what waits for it
+        if (fe && fe.code === ErrorCode.TABLE_NOT_EXIST) {
+          this.tableGone(q.table, new FlussError(fe.code, `table ${path.toString()} (id ${q.tableId}) no longer exists: ${fe.message}`, { cause: fe }));
+        } else if (fe && !fe.retriable && fe.code !== ErrorCode.NETWORK_EXCEPTION) {
+          // the partition is gone (or we may not see it): fail what waits for it
           for (const other of [...this.accumulator.active]) {
             if (other.tableId === q.tableId && other.partitionId === q.partitionId) this.failQueue(other, fe);
           }
@@ -396,6 +427,17 @@ export class Sender {
       },
     );
     return 0;
+  }
+
+  /**
+   * The table (this table id) does not exist any more: its writers fail further writes at
+   * once, and its unsent batches fail now; batches in flight fail when they come back.
+   */
+  private tableGone(table: TableWriteTarget, error: FlussError): void {
+    table.gone ??= error;
+    for (const other of [...this.accumulator.active]) {
+      if (other.table === table) this.failQueue(other, table.gone);
+    }
   }
 
   /** Gets a writer id, then resumes; after repeated failures fails the unsent batches. */

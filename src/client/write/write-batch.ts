@@ -10,8 +10,24 @@
  */
 import { FlussError } from "../../rpc/errors.js";
 import { NO_BATCH_SEQUENCE, NO_WRITER_ID } from "../../record/log-batch.js";
-import type { LogBatchParts } from "../../record/log-batch-parts.js";
-import { BatchResult } from "./write-handle.js";
+import { BatchResult, type WriteResult } from "./write-handle.js";
+import type { WriteRecord } from "./write-record.js";
+
+/**
+ * A built batch as the sender writes it: one or more parts whose concatenation is the
+ * batch (a log batch, `LogBatchParts`, or a KV batch), and the re-stamping of writer id
+ * and batch sequence for a retry.
+ */
+export interface BatchBytes {
+  /** Total bytes (sum of the part lengths). */
+  readonly sizeInBytes: number;
+  /** The parts in order, CRC up to date. */
+  readonly parts: readonly Uint8Array[];
+  /** Puts another writer id / sequence into the header (fresh CRC); false if unchanged. */
+  stamp(writerId: number, batchSequence: number): boolean;
+  /** The batch as one array. */
+  toBytes(): Uint8Array;
+}
 
 /** Where a batch goes, and the per-bucket send state the accumulator and sender keep. */
 export interface BatchTarget {
@@ -25,7 +41,8 @@ export interface BatchTarget {
 
 /** Someone whose rows are in a batch: told about a final failure (reported by its `flush()`). */
 export interface BatchOwner {
-  recordFailure(error: FlussError): void;
+  /** `result` is the failed result (whether the user saw the failure is tracked on it). */
+  recordFailure(error: FlussError, result: WriteResult): void;
 }
 
 let nextBatchId = 0;
@@ -50,9 +67,11 @@ export abstract class WriteBatch {
   retryAtMs = 0;
   /** Bytes of the writer's buffer memory this batch holds. */
   reservedBytes = 0;
+  /** Someone waits on a row of this batch: send it without waiting out the linger. */
+  urgent = false;
   private owners: BatchOwner[] | undefined;
   private lastOwner: BatchOwner | undefined;
-  private built: LogBatchParts | undefined;
+  private built: BatchBytes | undefined;
 
   constructor(
     readonly target: BatchTarget,
@@ -66,7 +85,7 @@ export abstract class WriteBatch {
   abstract estimatedSizeInBytes(): number;
 
   /** Builds the whole log batch (header with the given writer id and sequence, CRC). */
-  protected abstract buildParts(writerId: number, batchSequence: number): LogBatchParts;
+  protected abstract buildParts(writerId: number, batchSequence: number): BatchBytes;
 
   /** Releases builders (called once the batch is built or abandoned). */
   protected release(): void {}
@@ -93,7 +112,7 @@ export abstract class WriteBatch {
    * The batch with the current {@link writerId} and {@link batchSequence} in the header.
    * Builds (and closes) the batch on first call; later calls re-stamp only the header.
    */
-  serializeParts(): LogBatchParts {
+  serializeParts(): BatchBytes {
     let b = this.built;
     if (!b) {
       this.closed = true;
@@ -128,7 +147,7 @@ export abstract class WriteBatch {
     this.release();
     if (this.result.done) return;
     this.result.fail(error);
-    if (this.owners) for (const o of this.owners) o.recordFailure(error);
+    if (this.owners) for (const o of this.owners) o.recordFailure(error, this.result);
   }
 
   /** Describes where the batch goes, for error messages. */
@@ -140,10 +159,12 @@ export abstract class WriteBatch {
 /** A batch rows are appended to one at a time. */
 export abstract class RowWriteBatch extends WriteBatch {
   /**
-   * Appends one row of canonical values unless the batch is closed or already full
-   * (the first row is always accepted). Returns false when the row did not go in.
+   * Appends one record (a log batch takes a row of canonical values, a KV batch a
+   * {@link KvWriteRecord}) unless the batch is closed, already full, or (KV) written with
+   * other target columns; the first record is always accepted. Returns false when the
+   * record did not go in.
    */
-  abstract tryAppend(values: readonly unknown[]): boolean;
+  abstract tryAppend(record: WriteRecord): boolean;
 }
 
 /** The error a batch fails with: names the table, bucket and the server's message. */

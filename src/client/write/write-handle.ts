@@ -18,6 +18,13 @@ export interface AcceptedWrite {
 export interface WriteResult extends AcceptedWrite {
   /** Calls `cb` once when the result completes (at once if it already has). */
   onDone(cb: (error: FlussError | undefined) => void): void;
+  /**
+   * Whether a failure of this result reached the user (through `wait()` or a rejected
+   * admission): `flush()` and `close()` do not report it a second time.
+   */
+  readonly observed: boolean;
+  /** Notes that the user was handed this result's outcome. */
+  markObserved(): void;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -48,6 +55,10 @@ export class BatchResult implements WriteResult {
   private listeners: ((error: FlussError | undefined) => void)[] | undefined;
   /** Offset the server assigned to the batch's first row (-1 until acknowledged). */
   baseOffset = -1;
+  /** See {@link WriteResult.observed}. */
+  observed = false;
+  /** Called on the first `wait()` while pending (the accumulator sends the batch at once). */
+  onWait: (() => void) | undefined;
 
   get done(): boolean {
     return this.state !== PENDING;
@@ -58,9 +69,19 @@ export class BatchResult implements WriteResult {
     return this.error;
   }
 
+  markObserved(): void {
+    this.observed = true;
+  }
+
   wait(): Promise<void> {
+    this.observed = true;
     if (this.state === SUCCEEDED) return RESOLVED;
     if (this.state === FAILED) return handledRejection(this.error);
+    if (this.onWait) {
+      const urge = this.onWait;
+      this.onWait = undefined;
+      urge();
+    }
     if (!this.promise) {
       this.promise = new Promise<void>((resolve, reject) => {
         this.resolveFn = resolve;
@@ -98,6 +119,7 @@ export class BatchResult implements WriteResult {
     const ls = this.listeners;
     this.listeners = undefined;
     this.resolveFn = this.rejectFn = undefined;
+    this.onWait = undefined;
     if (ls) for (const cb of ls) cb(error);
   }
 }
@@ -106,7 +128,7 @@ export class BatchResult implements WriteResult {
 export class CompositeResult implements WriteResult {
   private readonly inner = new BatchResult();
 
-  constructor(parts: readonly WriteResult[]) {
+  constructor(private readonly parts: readonly WriteResult[]) {
     let left = parts.length;
     if (left === 0) this.inner.succeed(-1);
     for (const p of parts) {
@@ -117,7 +139,19 @@ export class CompositeResult implements WriteResult {
     }
   }
 
+  get observed(): boolean {
+    return this.inner.observed;
+  }
+
+  markObserved(): void {
+    this.inner.markObserved();
+    for (const p of this.parts) p.markObserved();
+  }
+
   wait(): Promise<void> {
+    this.markObserved();
+    // each part is sent at once (its own wait), as a single row's batch would be
+    for (const p of this.parts) p.wait();
     return this.inner.wait();
   }
 
@@ -134,17 +168,24 @@ export function failedResult(error: FlussError): WriteResult {
 }
 
 /**
- * What `append`, `writeArrow` and `writeArrowBatch` return, at once.
+ * What `append`, `writeArrow`, `writeArrowBatch`, `upsert` and `delete` return, at once.
  *
- * - `await handle.wait()` waits until the server acknowledged the write (rejects with a
- *   {@link FlussError} naming table, bucket and cause if its batch finally failed).
- * - The handle itself is awaitable for **buffer admission** (backpressure):
- *   `await writer.append(row)` resolves, to an {@link AcceptedWrite}, as soon as the row
- *   has room in the writer's buffer (`writer.buffer.memory.size`). While the buffer is full
- *   it waits; otherwise it resolves immediately. It does NOT wait for the server; chain
- *   `(await writer.append(row)).wait()` or call `handle.wait()` for that.
+ * **`await handle` and `await handle.wait()` are different things:**
+ *
+ * - `await handle.wait()` waits until the **server acknowledged** the write (rejects with
+ *   a {@link FlussError} naming table, bucket and cause if its batch finally failed).
+ *   Calling `wait()` also sends the row's batch at once instead of letting it linger
+ *   (`writer.batch.timeout.ms`), so a loop of `await writer.append(row).wait()` is not
+ *   slowed down by the linger.
+ * - `await handle` (e.g. `await writer.append(row)`) waits **only for buffer room**
+ *   (backpressure): it resolves, to an {@link AcceptedWrite}, as soon as the row has room
+ *   in the writer's buffer (`writer.buffer.memory.size`), which is at once unless the
+ *   buffer is full. It does NOT wait for the server and does not mean the row is stored;
+ *   chain `(await writer.append(row)).wait()` or call `handle.wait()` for that.
  * - Ignoring the handle is fine (fire-and-forget): failures are then reported by
- *   `writer.flush()`, never as unhandled promise rejections.
+ *   `writer.flush()` / `writer.close()`, never as unhandled promise rejections. A failure
+ *   already delivered through `wait()` (or a rejected `await handle`) is not reported by
+ *   `flush()`/`close()` again.
  */
 export class WriteResultHandle implements PromiseLike<AcceptedWrite> {
   private result: WriteResult | undefined;
@@ -168,16 +209,22 @@ export class WriteResultHandle implements PromiseLike<AcceptedWrite> {
     return this.result;
   }
 
-  /** Resolves when the server acknowledged this write; rejects with its FlussError. */
+  /**
+   * Resolves when the **server acknowledged** this write; rejects with its FlussError.
+   * Sends the write's batch without waiting out the linger. (Awaiting the handle itself
+   * only waits for buffer room, see the class documentation.)
+   */
   wait(): Promise<void> {
     if (this.result) return this.result.wait();
-    if (this.admitError) return handledRejection(this.admitError);
     const p = this.admission().then((r) => r.wait());
     p.catch(noop);
     return p;
   }
 
-  /** Awaiting the handle waits for buffer admission, see the class documentation. */
+  /**
+   * Awaiting the handle waits for **buffer admission only**, not for the server; see the
+   * class documentation and {@link wait}.
+   */
   then<R1 = AcceptedWrite, R2 = never>(
     onfulfilled?: ((value: AcceptedWrite) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
@@ -197,13 +244,18 @@ export class WriteResultHandle implements PromiseLike<AcceptedWrite> {
   reject(error: FlussError): void {
     if (this.isAccepted) return;
     this.admitError = error;
-    this.result = failedResult(error);
+    const result = failedResult(error);
+    this.result = result;
+    if (this.admitReject) result.markObserved(); // someone awaits the handle: delivered
     this.admitReject?.(error);
     this.admitResolve = this.admitReject = undefined;
   }
 
   private admission(): Promise<AcceptedWrite> {
-    if (this.admitError) return handledRejection(this.admitError);
+    if (this.admitError) {
+      this.result?.markObserved();
+      return handledRejection(this.admitError);
+    }
     if (this.result) return Promise.resolve(this.result);
     if (!this.admitted) {
       this.admitted = new Promise<AcceptedWrite>((resolve, reject) => {

@@ -1,9 +1,15 @@
 /**
  * A table the writer client writes to, and its per-bucket queues. Each table knows how to
- * start a batch in its log format (ARROW with its compression, INDEXED or COMPACTED).
+ * start a batch: in its log format (ARROW with its compression, INDEXED or COMPACTED) for
+ * log tables, a KV batch in its kv format for primary-key tables; and which request
+ * carries its batches (ProduceLog or PutKv, `write-protocol.ts`).
  */
 import type { TableInfo } from "../../metadata/table-info.js";
 import type { ArrowCompression } from "../../record/arrow/compression.js";
+import type { FlussError } from "../../rpc/errors.js";
+import { KvBatchContext, KvWriteBatch } from "./kv-write-batch.js";
+import { produceLogProtocol, putKvProtocol, type WriteProtocol } from "./write-protocol.js";
+import type { KvWriteRecord, WriteRecord } from "./write-record.js";
 import { ArrowBatchContext } from "./arrow-write-batch.js";
 import { BucketSequenceState } from "./idempotence.js";
 import { IndexedWriteBatch, RowLogBatchContext } from "./indexed-write-batch.js";
@@ -47,16 +53,31 @@ export class TableWriteTarget {
   private readonly queues = new Map<number, BucketQueue[]>();
   private readonly arrow: ArrowBatchContext | undefined;
   private readonly rows: RowLogBatchContext | undefined;
+  private readonly kv: KvBatchContext | undefined;
   readonly compression: ArrowCompression;
+  /** ProduceLog for log tables, PutKv for primary-key tables. */
+  readonly protocol: WriteProtocol;
+  /**
+   * Set once the table (this table id) is known to be gone, e.g. dropped and re-created
+   * under a live writer: writes fail at once with this error instead of being retried.
+   */
+  gone: FlussError | undefined;
 
   constructor(
     readonly info: TableInfo,
     batchSize: number,
   ) {
     this.compression = arrowCompressionOf(info);
+    const types = info.rowType.fields.map((f) => f.type);
+    if (info.hasPrimaryKey) {
+      this.protocol = putKvProtocol;
+      this.kv = new KvBatchContext(types, info.kvFormat, info.schemaId, batchSize);
+      return;
+    }
+    this.protocol = produceLogProtocol;
     const format = info.logFormat;
     if (format === "ARROW") this.arrow = new ArrowBatchContext(info.rowType, this.compression, info.schemaId, batchSize);
-    else this.rows = new RowLogBatchContext(info.rowType.fields.map((f) => f.type), format, info.schemaId, batchSize);
+    else this.rows = new RowLogBatchContext(types, format, info.schemaId, batchSize);
   }
 
   /** The queue of a bucket (`partitionId` = {@link NO_PARTITION} for non-partitioned tables). */
@@ -75,8 +96,9 @@ export class TableWriteTarget {
     for (const list of this.queues.values()) for (const q of list) if (q) yield q;
   }
 
-  /** A new, empty row batch in the table's log format. */
-  newRowBatch(target: BucketQueue, nowMs: number): RowWriteBatch {
+  /** A new, empty batch for `first` (the record it is started for) in the table's format. */
+  newRowBatch(target: BucketQueue, nowMs: number, first: WriteRecord): RowWriteBatch {
+    if (this.kv) return new KvWriteBatch(target, nowMs, this.kv, (first as KvWriteRecord).targetColumns);
     if (this.arrow) return new ArrowWriteBatch(target, nowMs, this.arrow);
     return new IndexedWriteBatch(target, nowMs, this.rows!);
   }

@@ -58,7 +58,8 @@ export class WriterClient {
   /** The writer client of a connection, created on first use. */
   static of(ctx: ClientContext): WriterClient {
     let c = clients.get(ctx);
-    if (!c || c.closing) {
+    if (c?.closing) throw FlussError.client("cannot create a writer: the connection is closing");
+    if (!c) {
       c = new WriterClient(ctx);
       clients.set(ctx, c);
     }

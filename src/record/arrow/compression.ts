@@ -16,7 +16,7 @@ import {
   decompressFrameSync as lz4DecompressFrame,
   uncompressSync as lz4DecompressBlock,
 } from "lz4-napi";
-import { compress as zstdCompress, decompress as zstdDecompress } from "zstd-napi";
+import { zstdCompress, zstdDecompress } from "./zstd.js";
 import { FlussError, ErrorCode } from "../../rpc/errors.js";
 import { concatBytes } from "../../util/bytes.js";
 
@@ -149,13 +149,16 @@ function lz4WalkFrame(data: Uint8Array): Uint8Array | null {
 
 /** Zstandard frame at the given level (default 3). */
 export function zstdFrameCompress(data: Uint8Array, level = 3): Uint8Array {
-  return zstdCompress(data, { compressionLevel: level });
+  return zstdCompress(data, level);
 }
 
-/** Decompresses a Zstandard frame. */
-export function zstdFrameDecompress(data: Uint8Array): Uint8Array {
+/**
+ * Decompresses a Zstandard frame; `expectedLength` (the Arrow buffer's length prefix), when
+ * known, sizes the output at once.
+ */
+export function zstdFrameDecompress(data: Uint8Array, expectedLength?: number): Uint8Array {
   if (data.length === 0) return new Uint8Array(0);
-  return zstdDecompress(data);
+  return zstdDecompress(data, expectedLength);
 }
 
 /** Compresses one buffer with the codec of `compression` (not NONE). */
@@ -164,9 +167,9 @@ export function compressRaw(compression: ArrowCompression, data: Uint8Array): Ui
 }
 
 /** Decompresses one buffer with the codec `codecId` (Arrow `CompressionType`). */
-export function decompressRaw(codecId: number, data: Uint8Array): Uint8Array {
+export function decompressRaw(codecId: number, data: Uint8Array, expectedLength?: number): Uint8Array {
   if (codecId === CompressionType.LZ4_FRAME) return lz4FrameDecompress(data);
-  if (codecId === CompressionType.ZSTD) return zstdFrameDecompress(data);
+  if (codecId === CompressionType.ZSTD) return zstdFrameDecompress(data, expectedLength);
   throw new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, `unknown Arrow compression codec ${codecId}`);
 }
 
@@ -197,7 +200,7 @@ export function decodeCompressedBuffer(codecId: number, data: Uint8Array): Uint8
   const len = Number(view.getBigInt64(0, true));
   if (len === -1) return data.subarray(8);
   if (len === 0) return new Uint8Array(0);
-  const out = decompressRaw(codecId, data.subarray(8));
+  const out = decompressRaw(codecId, data.subarray(8), len);
   if (out.length !== len) {
     throw new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, `Arrow buffer decompressed to ${out.length} bytes, expected ${len}`);
   }

@@ -8,6 +8,7 @@ import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { type DataType, type DataTypeRoot, typeToString } from "../../metadata/data-types.js";
 import { validateAutoPartitionTimeFormat } from "./auto-partition.js";
 import { PARTITION_KEY_SUPPORTED_TYPES } from "../../metadata/partition.js";
+import { aggFunctionToString, validateAggFunction } from "../../metadata/agg-function.js";
 import type { TableDescriptor } from "../../metadata/table-descriptor.js";
 import {
   AUTO_PARTITION_TIME_UNITS,
@@ -156,7 +157,12 @@ export function validateTableDescriptor(
         `'${key}' is not a Fluss table property. Please use '.customProperty(..)' to set custom properties.`,
       );
     }
-    withConfigReason(key, () => checkTableOptionValue(spec, value));
+    // Java Configuration.getOptional wraps every conversion failure the same way
+    try {
+      checkTableOptionValue(spec, value);
+    } catch {
+      throw invalidConfig(`Invalid value for config '${key}'. Reason: Could not parse value '${value}' for key '${key}'.`);
+    }
   }
   const hasPk = desc.hasPrimaryKey;
 
@@ -219,7 +225,7 @@ export function validateTableDescriptor(
     const withAgg = desc.schema.columns.find((c) => c.aggFunction);
     if (withAgg) {
       throw invalidConfig(
-        `Aggregation function is only supported for aggregation merge engine table, but column '${withAgg.name}' has aggregation function '${withAgg.aggFunction!.type}'.`,
+        `Aggregation function is only supported for aggregation merge engine table, but column '${withAgg.name}' has aggregation function '${aggFunctionToString(withAgg.aggFunction!)}'.`,
       );
     }
   }
@@ -248,6 +254,15 @@ export function validateTableDescriptor(
             "Aggregation merge engine tables require FULL changelog image mode for correct UNDO recovery. " +
             `Please set '${TableOptions.CHANGELOG_IMAGE}' to 'FULL' or remove the setting.`,
         );
+      }
+      // TableDescriptorValidation.validateAggregationFunctionParameters: key columns are skipped
+      for (const c of desc.schema.columns) {
+        if (!c.aggFunction || desc.schema.primaryKeys.includes(c.name)) continue;
+        try {
+          validateAggFunction(c.aggFunction, c.type);
+        } catch (e) {
+          throw invalidConfig(`Invalid aggregation function for column '${c.name}': ${(e as Error).message}`);
+        }
       }
     }
   }

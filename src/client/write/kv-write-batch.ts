@@ -1,0 +1,136 @@
+/**
+ * KV record batches of primary-key tables (Java `KvWriteBatch`): each record is encoded
+ * straight into the batch buffer as `[int32 length][varint keyLength][key][value row?]`
+ * after a reserved 28-byte header (formats.md §4.1, §4.2; a delete has no value bytes),
+ * the value in the table's `table.kv.format` (COMPACTED or INDEXED). One batch holds the
+ * records of one target-column set: a record with another set closes it (Java's
+ * `RecordAccumulator.tryAppend` rolls over to a new batch the same way).
+ */
+import type { DataType } from "../../metadata/data-types.js";
+import type { KvFormat } from "../../metadata/table-options.js";
+import { KV_BATCH_SEQUENCE_OFFSET, KV_RECORD_BATCH_HEADER_SIZE, KV_WRITER_ID_OFFSET, writeKvBatchHeader } from "../../record/kv-batch.js";
+import { CompactedRowEncoder } from "../../row/compacted-row.js";
+import { IndexedRowEncoder } from "../../row/indexed-row.js";
+import type { RowEncoder } from "../../row/row-codec.js";
+import { ByteWriter } from "../../util/bytes.js";
+import { type BatchBytes, type BatchTarget, RowWriteBatch } from "./write-batch.js";
+import type { KvWriteRecord, TargetColumns } from "./write-record.js";
+
+const TWO_32 = 4294967296;
+
+/** Shared per table and schema: the value encoder and the batch size. */
+export class KvBatchContext {
+  readonly encoder: RowEncoder;
+
+  constructor(
+    types: readonly DataType[],
+    readonly kvFormat: KvFormat,
+    readonly schemaId: number,
+    readonly batchSize: number,
+  ) {
+    this.encoder = kvFormat === "INDEXED" ? new IndexedRowEncoder(types) : new CompactedRowEncoder(types);
+  }
+}
+
+/** A built KV batch: one contiguous array; a re-stamp copies it (a queued frame may still hold the old one). */
+export class KvBatchBytes implements BatchBytes {
+  private bytes: Uint8Array;
+
+  constructor(
+    bytes: Uint8Array,
+    private readonly schemaId: number,
+    private readonly recordCount: number,
+  ) {
+    this.bytes = bytes;
+  }
+
+  get sizeInBytes(): number {
+    return this.bytes.length;
+  }
+
+  get parts(): readonly Uint8Array[] {
+    return [this.bytes];
+  }
+
+  toBytes(): Uint8Array {
+    return this.bytes;
+  }
+
+  stamp(writerId: number, batchSequence: number): boolean {
+    const b = this.bytes;
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const oldWriterId = view.getInt32(KV_WRITER_ID_OFFSET + 4, true) * TWO_32 + view.getUint32(KV_WRITER_ID_OFFSET, true);
+    if (oldWriterId === writerId && view.getInt32(KV_BATCH_SEQUENCE_OFFSET, true) === batchSequence) return false;
+    const copy = b.slice();
+    writeKvBatchHeader(copy, this.schemaId, writerId, batchSequence, this.recordCount);
+    this.bytes = copy;
+    return true;
+  }
+}
+
+/** Upserts and deletes of one (table, partition, bucket) and one target-column set. */
+export class KvWriteBatch extends RowWriteBatch {
+  private writer: ByteWriter | undefined;
+  private rows = 0;
+
+  constructor(
+    target: BatchTarget,
+    createdMs: number,
+    private readonly ctx: KvBatchContext,
+    /** The target columns of every record in the batch (undefined: whole rows). */
+    readonly targetColumns: TargetColumns | undefined,
+  ) {
+    super(target, createdMs);
+    const w = new ByteWriter(Math.min(ctx.batchSize, 64 * 1024));
+    w.zeros(KV_RECORD_BATCH_HEADER_SIZE);
+    this.writer = w;
+  }
+
+  /** The request group of the batch: PutKv requests carry one target-column set. */
+  get targetKey(): string {
+    return this.targetColumns?.key ?? "";
+  }
+
+  get recordCount(): number {
+    return this.rows;
+  }
+
+  estimatedSizeInBytes(): number {
+    return this.writer ? this.writer.pos : KV_RECORD_BATCH_HEADER_SIZE;
+  }
+
+  tryAppend(record: KvWriteRecord): boolean {
+    const w = this.writer;
+    if (this.closed || !w) return false;
+    if ((record.targetColumns?.key ?? "") !== this.targetKey || (this.rows > 0 && w.pos >= this.ctx.batchSize)) {
+      this.closed = true;
+      return false;
+    }
+    const start = w.pos;
+    const key = record.key;
+    w.i32(0);
+    w.varint32(key.length);
+    w.bytes(key);
+    if (record.values !== null) {
+      try {
+        this.ctx.encoder.encodeInto(w, record.values);
+      } catch (err) {
+        w.pos = start; // the record is dropped whole; the batch stays valid
+        throw err;
+      }
+    }
+    w.view.setInt32(start, w.pos - start - 4, true);
+    this.rows++;
+    return true;
+  }
+
+  protected buildParts(writerId: number, batchSequence: number): BatchBytes {
+    const out = this.writer!.toBytes();
+    writeKvBatchHeader(out, this.ctx.schemaId, writerId, batchSequence, this.rows);
+    return new KvBatchBytes(out, this.ctx.schemaId, this.rows);
+  }
+
+  protected override release(): void {
+    this.writer = undefined;
+  }
+}
