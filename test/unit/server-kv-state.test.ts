@@ -13,7 +13,7 @@ import { Schema } from "../../src/metadata/schema.js";
 import { ServerConnection } from "../../src/rpc/server-connection.js";
 import { LocalCluster, type LocalClusterOptions } from "../../src/server/local-cluster.js";
 import { connect } from "./server-test-util.js";
-import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, show, tp } from "./server-kv-helpers.js";
+import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, show, tp, type KvOp } from "./server-kv-helpers.js";
 
 const SCHEMA = Schema.builder()
   .column("id", DataTypes.INT())
@@ -263,3 +263,72 @@ for (const [kvFormat, logFormat] of [
     }
   });
 }
+
+test("kill -9 under load: the state is exactly the changelog's prefix of batches, every acknowledged one included", async () => {
+  const dataDir = tempDir();
+  try {
+    const { child, port, exited } = await startChild(dataDir, { snapshotBytes: 8192, snapshotIntervalMs: 3_600_000 });
+    const conn = await ServerConnection.connect({ host: "127.0.0.1", port, connectTimeoutMs: 5000, requestTimeoutMs: 10000 });
+    const t = await createPkTable(conn, "load", SCHEMA);
+    const opsOf = (b: number): KvOp[] => [
+      { upsert: [b % 50, `b${b}`, BigInt(b)] },
+      { upsert: [1000 + b, `u${b}`, BigInt(b)] },
+      ...(b % 7 === 3 ? [{ delete: [(b * 3) % 50, null, null] }] : []),
+    ];
+    let acked = -1;
+    let next = 0;
+    let killed = false;
+    const writer = async (): Promise<void> => {
+      // up to 8 requests in flight, in sequence order on one connection
+      const inflight: Promise<void>[] = [];
+      while (!killed) {
+        const b = next++;
+        inflight.push(
+          putKv(conn, t, opsOf(b), { writerId: 3, batchSequence: b }).then(
+            (r) => {
+              if (r.errorCode === undefined && !killed) acked = Math.max(acked, b);
+            },
+            () => undefined,
+          ),
+        );
+        if (inflight.length >= 8) await inflight.shift();
+      }
+      await Promise.allSettled(inflight);
+    };
+    const running = writer();
+    // kill once enough batches were acknowledged, with more in flight
+    const deadline = Date.now() + 20_000;
+    while (acked < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGKILL");
+    const lastAcked = acked;
+    killed = true;
+    await exited;
+    await running;
+    conn.close();
+    assert.ok(lastAcked > 20, `only ${lastAcked + 1} batches acknowledged`);
+
+    const { cluster, conn: c2 } = await open(dataDir);
+    try {
+      const { batches } = await readChangelog(c2, t);
+      const seqs = batches.map((b) => b.batchSequence);
+      assert.deepEqual(seqs, [...seqs.keys()], "one changelog batch per KV batch, in order, none twice");
+      const applied = seqs.length - 1;
+      assert.ok(applied >= lastAcked, `acknowledged up to ${lastAcked}, changelog has ${applied}`);
+      const expected = new Map<number, unknown[]>();
+      for (let b = 0; b <= applied; b++) {
+        for (const op of opsOf(b)) {
+          if ("upsert" in op) expected.set(op.upsert[0] as number, op.upsert);
+          else expected.delete(op.delete[0] as number);
+        }
+      }
+      const ids = [...Array(50).keys(), ...[...Array(applied + 10).keys()].map((b) => 1000 + b)];
+      const rows = await lookupRows(c2, t, ids.map((id) => [id]));
+      ids.forEach((id, i) => assert.deepEqual(rows[i], expected.get(id) ?? null, `key ${id}`));
+    } finally {
+      c2.close();
+      await cluster.close();
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
