@@ -12,6 +12,7 @@ import type { LogFormat, KvFormat } from "../../src/metadata/table-options.js";
 import { arrowBatch, tableJson, withCluster } from "./server-test-util.js";
 import { CompactedKeyEncoder } from "../../src/row/compacted-key.js";
 import { KvRecordBatchBuilder } from "../../src/record/kv-batch.js";
+import { Timestamp } from "../../src/row/values.js";
 import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, reopen, show, tp } from "./server-kv-helpers.js";
 
 const SCHEMA = Schema.builder()
@@ -403,5 +404,54 @@ test("a malformed row in a KV batch fails the batch with CORRUPT_MESSAGE (every 
       assert.deepEqual(await lookupRows(conn, t, [[1], [2], [3]]), [[1, "a", 1], null, null]);
       assert.deepEqual(show((await readChangelog(conn, t)).records), ["+I(1,a,1)"]);
     }
+  });
+});
+
+test("flat column types go to an ARROW changelog straight from the row bytes, value-exact", async () => {
+  const schema = Schema.builder()
+    .column("id", DataTypes.INT())
+    .column("b", DataTypes.BOOLEAN())
+    .column("i8", DataTypes.TINYINT())
+    .column("i16", DataTypes.SMALLINT())
+    .column("i64", DataTypes.BIGINT())
+    .column("f32", DataTypes.FLOAT())
+    .column("f64", DataTypes.DOUBLE())
+    .column("c", DataTypes.CHAR(3))
+    .column("s", DataTypes.STRING())
+    .column("bytes", DataTypes.BYTES())
+    .column("d", DataTypes.DATE())
+    .column("t0", DataTypes.TIME(0))
+    .column("t3", DataTypes.TIME(3))
+    .column("t6", DataTypes.TIME(6))
+    .column("ts0", DataTypes.TIMESTAMP(0))
+    .column("ts3", DataTypes.TIMESTAMP(3))
+    .column("ltz", DataTypes.TIMESTAMP_LTZ(3))
+    .primaryKey(["id"])
+    .build();
+  const day = Date.UTC(2024, 1, 29);
+  const row = (id: number, big: bigint) => [
+    id, true, -8, -300, big, 1.5, -2.25, "abc", `héllo ✓ ${id}`, new Uint8Array([9, 8, id]), new Date(day),
+    45_296_000, 45_296_789, 45_296_789, new Timestamp(day + 1000), new Timestamp(day - 1234), new Timestamp(day + 5),
+  ];
+  const nulls = (id: number) => [id, ...Array(16).fill(null)];
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "flat", schema);
+    await putKv(conn, t, [{ upsert: row(1, -(2n ** 63n)) }, { upsert: row(2, 2n ** 63n - 1n) }, { upsert: nulls(3) }]);
+    await putKv(conn, t, [{ upsert: row(1, 42n) }, { upsert: row(3, -1n) }, { delete: [2, ...Array(16).fill(null)] }]);
+    const { records } = await readChangelog(conn, t);
+    const plain = (r: unknown[]) => r.map((v) => (v instanceof Uint8Array ? [...v] : v));
+    assert.deepEqual(
+      records.map((r) => [r.type, plain(r.row)]),
+      [
+        ["+I", plain(row(1, -(2n ** 63n)))],
+        ["+I", plain(row(2, 2n ** 63n - 1n))],
+        ["+I", plain(nulls(3))],
+        ["-U", plain(row(1, -(2n ** 63n)))],
+        ["+U", plain(row(1, 42n))],
+        ["-U", plain(nulls(3))],
+        ["+U", plain(row(3, -1n))],
+        ["-D", plain(row(2, 2n ** 63n - 1n))],
+      ],
+    );
   });
 });
