@@ -213,3 +213,36 @@ export function* iterateKvRecords(
     pos = recEnd;
   }
 }
+
+/**
+ * Calls `fn(keyStart, keyEnd, valueStart, valueEnd)` with the byte ranges of every record in
+ * `buf[start, end)` — the allocation-free form of {@link iterateKvRecords} (valueStart ===
+ * valueEnd for a delete). Same validation and errors.
+ */
+export function forEachKvRecord(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  count: number,
+  fn: (keyStart: number, keyEnd: number, valueStart: number, valueEnd: number) => void,
+): void {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let pos = start;
+  for (let i = 0; i < count && pos < end; i++) {
+    if (pos + 4 > end) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, "truncated KV record");
+    const len = view.getInt32(pos, true);
+    const recEnd = pos + 4 + len;
+    if (len < 1 || recEnd > end) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `invalid KV record length ${len}`);
+    let p = pos + 4;
+    let keyLen = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (p >= recEnd || shift > 28) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, "malformed KV record key length");
+      const b = buf[p++]!;
+      keyLen |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) break;
+    }
+    if (keyLen < 0 || p + keyLen > recEnd) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, "invalid KV record key length");
+    fn(p, p + keyLen, p + keyLen, recEnd);
+    pos = recEnd;
+  }
+}

@@ -6,6 +6,7 @@
 import { ApiKey } from "./../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../rpc/errors.js";
 import * as M from "../rpc/messages.js";
+import { KvRecordBatchBuilder } from "../record/kv-batch.js";
 import { bucketKey } from "./append-notifier.js";
 import { typedHandler } from "./handler.js";
 import type { KvTablet } from "./kv/kv-tablet.js";
@@ -125,11 +126,12 @@ async function lookup(state: ServerState, req: M.LookupRequest, ctx: RequestCont
     req.bucketsReq.map(async (b): Promise<M.PbLookupRespForBucket> => {
       const id = { bucketId: b.bucketId, ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}) };
       try {
-        if (req.insertIfNotExists) {
-          throw new FlussError(ErrorCode.UNSUPPORTED_VERSION, "Lookup with insert_if_not_exists is not supported by this cluster.");
+        const { t, kv } = await openKv(state, req.tableId, b.partitionId, b.bucketId, ctx.apiVersion);
+        let found = kv.lookup(b.keys);
+        if (req.insertIfNotExists && found.some((v) => v === undefined)) {
+          found = await insertMissing(state, req, t, kv, b, found);
         }
-        const { kv } = await openKv(state, req.tableId, b.partitionId, b.bucketId, ctx.apiVersion);
-        const values = kv.lookup(b.keys).map((v): M.PbValue => (v === undefined ? {} : { values: v }));
+        const values = found.map((v): M.PbValue => (v === undefined ? {} : { values: v }));
         return { ...id, values };
       } catch (err) {
         const why = whyFailed(state, req.tableId, b.partitionId, b.bucketId, err);
@@ -138,6 +140,45 @@ async function lookup(state: ServerState, req: M.LookupRequest, ctx: RequestCont
     }),
   );
   return { bucketsResp };
+}
+
+/**
+ * Java's lookup-with-insert-if-not-exists: the missing keys are upserted as rows holding only
+ * their primary key (a partial update of the key columns, so the auto-increment column gets
+ * its value and an existing row is left alone), then looked up again.
+ */
+async function insertMissing(
+  state: ServerState,
+  req: M.LookupRequest,
+  t: TableView,
+  kv: KvTablet,
+  b: M.PbLookupReqForBucket,
+  found: (Uint8Array | undefined)[],
+): Promise<(Uint8Array | undefined)[]> {
+  if (req.acks === undefined || req.timeoutMs === undefined) {
+    throw new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, "timeoutMs and requiredAcks must be set");
+  }
+  const kt = kvTableOf(t);
+  if (!kt.keyRow) {
+    throw new FlussError(
+      ErrorCode.INVALID_TABLE_EXCEPTION,
+      `Lookup with insert_if_not_exists is not supported for table ${t.databaseName}.${t.tableName} (partitioned or lake-encoded keys).`,
+    );
+  }
+  const builder = new KvRecordBatchBuilder(kt.schemaId);
+  const missing: number[] = [];
+  found.forEach((v, i) => {
+    if (v !== undefined) return;
+    missing.push(i);
+    const key = b.keys[i]!;
+    builder.append(key, kt.rowEncoder.encode(kt.keyRow!(key)));
+  });
+  const res = await kv.put(kt, builder.build(), { targetColumns: kt.primaryKeyIndexes });
+  if (!res.duplicate) state.notifier.notify(bucketKey(req.tableId, b.partitionId, b.bucketId));
+  const again = kv.lookup(missing.map((i) => b.keys[i]!));
+  const out = found.slice();
+  missing.forEach((i, k) => (out[i] = again[k]));
+  return out;
 }
 
 async function prefixLookup(state: ServerState, req: M.PrefixLookupRequest, ctx: RequestContext): Promise<M.PrefixLookupResponse> {

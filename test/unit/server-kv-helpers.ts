@@ -31,6 +31,27 @@ export interface PkTable {
   decodeRow(bytes: Uint8Array, offset?: number): unknown[];
 }
 
+/** The codecs of an existing PK table. */
+export async function reopen(conn: ServerConnection, name: string): Promise<PkTable> {
+  const r = await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp(name) });
+  return pkTableOf(TableInfo.fromJson(TablePath.of("fluss", name), r.tableId, r.schemaId, r.tableJson, r.createdTime, r.modifiedTime));
+}
+
+function pkTableOf(info: TableInfo): PkTable {
+  const types = info.rowType.fields.map((f) => f.type);
+  const indexed = info.kvFormat === "INDEXED";
+  const enc = indexed ? new IndexedRowEncoder(types) : new CompactedRowEncoder(types);
+  const dec = indexed ? new IndexedRowDecoder(types) : new CompactedRowDecoder(types);
+  return {
+    tableId: info.tableId,
+    info,
+    rowType: info.rowType,
+    keys: new PrimaryKeyCodec(info),
+    encodeRow: (row) => enc.encode(row),
+    decodeRow: (bytes, offset = 0) => dec.decode(bytes, offset, bytes.length - offset),
+  };
+}
+
 export async function createPkTable(
   conn: ServerConnection,
   name: string,
@@ -42,20 +63,7 @@ export async function createPkTable(
     tableJson: tableJson(schema, { bucketCount: 1, ...options }),
     ignoreIfExists: false,
   });
-  const r = await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp(name) });
-  const info = TableInfo.fromJson(TablePath.of("fluss", name), r.tableId, r.schemaId, r.tableJson, r.createdTime, r.modifiedTime);
-  const types = info.rowType.fields.map((f) => f.type);
-  const indexed = info.kvFormat === "INDEXED";
-  const enc = indexed ? new IndexedRowEncoder(types) : new CompactedRowEncoder(types);
-  const dec = indexed ? new IndexedRowDecoder(types) : new CompactedRowDecoder(types);
-  return {
-    tableId: r.tableId,
-    info,
-    rowType: info.rowType,
-    keys: new PrimaryKeyCodec(info),
-    encodeRow: (row) => enc.encode(row),
-    decodeRow: (bytes, offset = 0) => dec.decode(bytes, offset, bytes.length - offset),
-  };
+  return reopen(conn, name);
 }
 
 /** An upsert (row) or a delete (key row: other columns may be null). */

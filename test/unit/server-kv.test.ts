@@ -1,6 +1,9 @@
 /** PutKv / Lookup / PrefixLookup of the local cluster over real sockets. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { ApiKey } from "../../src/rpc/api-keys.js";
 import { ErrorCode } from "../../src/rpc/errors.js";
 import { DataTypes, notNull } from "../../src/metadata/data-types.js";
@@ -8,7 +11,9 @@ import { Schema } from "../../src/metadata/schema.js";
 import type { LogFormat, KvFormat } from "../../src/metadata/table-options.js";
 import { arrowBatch, tableJson, withCluster } from "./server-test-util.js";
 import { CompactedKeyEncoder } from "../../src/row/compacted-key.js";
-import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, show, tp } from "./server-kv-helpers.js";
+import { KvRecordBatchBuilder } from "../../src/record/kv-batch.js";
+import { Timestamp } from "../../src/row/values.js";
+import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, reopen, show, tp } from "./server-kv-helpers.js";
 
 const SCHEMA = Schema.builder()
   .column("id", DataTypes.INT())
@@ -288,5 +293,165 @@ test("agg_mode OVERWRITE bypasses the merge engine (plain upserts, deletes allow
     assert.equal(ok.errorCode, undefined, ok.errorMessage);
     assert.deepEqual(await lookupRows(conn, t, [[1]]), [null]);
     assert.deepEqual(show((await readChangelog(conn, t)).records), ["+I(1,a,1)", "-U(1,a,1)", "+U(1,b,2)", "-D(1,b,2)"]);
+  });
+});
+
+test("auto-increment column: inserts get unique sequence values across buckets and restarts", async () => {
+  const schema = Schema.builder()
+    .column("name", DataTypes.STRING())
+    .column("uid", DataTypes.BIGINT())
+    .column("v", DataTypes.INT())
+    .primaryKey(["name"])
+    .enableAutoIncrement("uid")
+    .build();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-kvai-"));
+  try {
+    for (const round of [0, 1]) {
+      await withCluster(
+        async (_c, conn) => {
+          const t =
+            round === 0
+              ? await createPkTable(conn, "ai", schema, { bucketCount: 2, properties: { "table.auto-increment.cache-size": "10" } })
+              : await createPkTable(conn, "ai", schema).catch(() => reopen(conn, "ai"));
+          const names = [...Array(12).keys()].map((i) => `r${round}-${i}`);
+          for (const bucket of [0, 1]) {
+            const ops = names.filter((_n, i) => i % 2 === bucket).map((n) => ({ upsert: [n, null, 1] }));
+            const r = await putKv(conn, t, ops, { bucketId: bucket, targetColumns: [0, 2] });
+            assert.equal(r.errorCode, undefined, r.errorMessage);
+          }
+          // an update keeps the value
+          await putKv(conn, t, [{ upsert: [names[0], null, 2] }], { bucketId: 0, targetColumns: [0, 2] });
+          const noTargets = await putKv(conn, t, [{ upsert: ["x", 5n, 1] }]);
+          assert.equal(noTargets.errorCode, ErrorCode.INVALID_TARGET_COLUMN);
+          assert.match(noTargets.errorMessage!, /contains an auto-increment column \[uid\]/);
+          const withAuto = await putKv(conn, t, [{ upsert: ["x", 5n, 1] }], { targetColumns: [0, 1, 2] });
+          assert.equal(withAuto.errorCode, ErrorCode.INVALID_TARGET_COLUMN);
+          assert.match(withAuto.errorMessage!, /Auto-increment column \[uid\] at index 1 must not be included/);
+          const seen: bigint[] = [];
+          // every row written so far, this round and before the restart
+          for (let rr = 0; rr <= round; rr++) {
+            const all = [...Array(12).keys()].map((i) => `r${rr}-${i}`);
+            for (const bucket of [0, 1]) {
+              const mine = all.filter((_n, i) => i % 2 === bucket);
+              const rows = await lookupRows(conn, t, mine.map((n) => [n]), bucket);
+              for (const r of rows) seen.push(r![1] as bigint);
+            }
+          }
+          assert.equal(seen.length, 12 * (round + 1));
+          assert.equal(new Set(seen.map(String)).size, seen.length, `unique: ${seen.join(",")}`);
+          assert.ok(seen.every((v) => v > 0n));
+          const { records } = await readChangelog(conn, t, 0);
+          assert.ok(records.some((r) => r.type === "+I" && typeof r.row[1] === "bigint"));
+        },
+        { dataDir },
+      );
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("lookup with insert_if_not_exists inserts the missing keys (auto-increment values) and returns them", async () => {
+  const schema = Schema.builder()
+    .column("name", DataTypes.STRING())
+    .column("uid", DataTypes.INT())
+    .column("v", DataTypes.INT())
+    .primaryKey(["name"])
+    .enableAutoIncrement("uid")
+    .build();
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "dict", schema);
+    await putKv(conn, t, [{ upsert: ["a", null, 7] }], { targetColumns: [0, 2] });
+    const ask = async (names: string[]) => {
+      const resp = await conn.request(ApiKey.LOOKUP, {
+        tableId: t.tableId,
+        bucketsReq: [{ bucketId: 0, keys: names.map((n) => t.keys.key([n, null, null])) }],
+        insertIfNotExists: true,
+        acks: -1,
+        timeoutMs: 5000,
+      });
+      const b = resp.bucketsResp[0]!;
+      assert.equal(b.errorCode, undefined, b.errorMessage);
+      return b.values.map((v) => t.decodeRow(v.values!, 2));
+    };
+    const first = await ask(["a", "b", "c", "b"]);
+    assert.deepEqual(first[0], ["a", 1, 7]);
+    assert.equal(first[1]![2], null);
+    assert.deepEqual(first[3], first[1]);
+    assert.notEqual(first[1]![1], first[2]![1]);
+    assert.deepEqual(await ask(["c", "b", "a"]), [first[2], first[1], first[0]]);
+    const { records } = await readChangelog(conn, t);
+    assert.deepEqual(records.map((r) => r.type), ["+I", "+I", "+I"]);
+  });
+});
+
+test("a malformed row in a KV batch fails the batch with CORRUPT_MESSAGE (every changelog path)", async () => {
+  await withCluster(async (_c, conn) => {
+    for (const [kvFormat, logFormat] of COMBOS) {
+      const t = await createPkTable(conn, `bad_${kvFormat}_${logFormat}`.toLowerCase(), SCHEMA, { kvFormat, logFormat });
+      await putKv(conn, t, [{ upsert: [1, "a", 1] }]);
+      const b = new KvRecordBatchBuilder(1);
+      b.append(t.keys.key([2, null, null]), t.encodeRow([2, "b", 2]));
+      b.append(t.keys.key([3, null, null]), new Uint8Array([0, 0x80, 0x80]));
+      const resp = await conn.request(ApiKey.PUT_KV, {
+        acks: -1,
+        tableId: t.tableId,
+        timeoutMs: 5000,
+        targetColumns: [],
+        bucketsReq: [{ bucketId: 0, records: b.build() }],
+      });
+      assert.equal(resp.bucketsResp[0]!.errorCode, ErrorCode.CORRUPT_MESSAGE, `${kvFormat}/${logFormat}`);
+      assert.deepEqual(await lookupRows(conn, t, [[1], [2], [3]]), [[1, "a", 1], null, null]);
+      assert.deepEqual(show((await readChangelog(conn, t)).records), ["+I(1,a,1)"]);
+    }
+  });
+});
+
+test("flat column types go to an ARROW changelog straight from the row bytes, value-exact", async () => {
+  const schema = Schema.builder()
+    .column("id", DataTypes.INT())
+    .column("b", DataTypes.BOOLEAN())
+    .column("i8", DataTypes.TINYINT())
+    .column("i16", DataTypes.SMALLINT())
+    .column("i64", DataTypes.BIGINT())
+    .column("f32", DataTypes.FLOAT())
+    .column("f64", DataTypes.DOUBLE())
+    .column("c", DataTypes.CHAR(3))
+    .column("s", DataTypes.STRING())
+    .column("bytes", DataTypes.BYTES())
+    .column("d", DataTypes.DATE())
+    .column("t0", DataTypes.TIME(0))
+    .column("t3", DataTypes.TIME(3))
+    .column("t6", DataTypes.TIME(6))
+    .column("ts0", DataTypes.TIMESTAMP(0))
+    .column("ts3", DataTypes.TIMESTAMP(3))
+    .column("ltz", DataTypes.TIMESTAMP_LTZ(3))
+    .primaryKey(["id"])
+    .build();
+  const day = Date.UTC(2024, 1, 29);
+  const row = (id: number, big: bigint) => [
+    id, true, -8, -300, big, 1.5, -2.25, "abc", `héllo ✓ ${id}`, new Uint8Array([9, 8, id]), new Date(day),
+    45_296_000, 45_296_789, 45_296_789, new Timestamp(day + 1000), new Timestamp(day - 1234), new Timestamp(day + 5),
+  ];
+  const nulls = (id: number) => [id, ...Array(16).fill(null)];
+  await withCluster(async (_c, conn) => {
+    const t = await createPkTable(conn, "flat", schema);
+    await putKv(conn, t, [{ upsert: row(1, -(2n ** 63n)) }, { upsert: row(2, 2n ** 63n - 1n) }, { upsert: nulls(3) }]);
+    await putKv(conn, t, [{ upsert: row(1, 42n) }, { upsert: row(3, -1n) }, { delete: [2, ...Array(16).fill(null)] }]);
+    const { records } = await readChangelog(conn, t);
+    const plain = (r: unknown[]) => r.map((v) => (v instanceof Uint8Array ? [...v] : v));
+    assert.deepEqual(
+      records.map((r) => [r.type, plain(r.row)]),
+      [
+        ["+I", plain(row(1, -(2n ** 63n)))],
+        ["+I", plain(row(2, 2n ** 63n - 1n))],
+        ["+I", plain(nulls(3))],
+        ["-U", plain(row(1, -(2n ** 63n)))],
+        ["+U", plain(row(1, 42n))],
+        ["-U", plain(nulls(3))],
+        ["+U", plain(row(3, -1n))],
+        ["-D", plain(row(2, 2n ** 63n - 1n))],
+      ],
+    );
   });
 });

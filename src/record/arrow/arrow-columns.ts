@@ -207,11 +207,12 @@ class VarBinaryColumn extends ArrowColumn {
   }
   protected appendValue(value: unknown, i: number): void {
     if (i + 1 >= this.offsets.length) this.offsets = grow(this.offsets, i + 2, (n) => new Int32Array(n));
-    if (this.isString) {
+    if (this.isString && !(value instanceof Uint8Array)) {
       const s = value as string;
       this.ensureData(s.length * 3);
       this.end += textEncoder.encodeInto(s, this.data.subarray(this.end)).written;
     } else {
+      // bytes, or a string column's value already UTF-8 encoded (the server's changelog transcoder)
       const b = value as Uint8Array;
       this.ensureData(b.length);
       this.data.set(b, this.end);

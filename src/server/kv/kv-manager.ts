@@ -9,6 +9,7 @@ import type { LogManager } from "../storage/log-manager.js";
 import { tableBucketName } from "../storage/log-manager.js";
 import type { TableView } from "../table-view.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
+import { SequenceCounter, SequenceGenerator } from "./auto-increment.js";
 import { kvTableOf } from "./kv-table.js";
 import { KvTablet, type KvLogger } from "./kv-tablet.js";
 
@@ -34,6 +35,8 @@ export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 /** Opens, snapshots, drops and closes KV tablets. */
 export class KvManager {
   private readonly tablets = new Map<string, Promise<KvTablet>>();
+  /** Auto-increment counters by `"<tableId>/"`. */
+  private readonly counters = new Map<string, SequenceCounter>();
   private closed = false;
   private readonly timer: NodeJS.Timeout;
   readonly snapshotBytes: number;
@@ -61,9 +64,19 @@ export class KvManager {
       p = (async () => {
         const log = await this.logs.getOrCreate(t.tableId, partitionId, bucket);
         const dir = path.join(this.logs.bucketDir(t.tableId, partitionId, bucket), "kv");
-        return KvTablet.open(tableBucketName(t.tableId, partitionId, bucket), log, kvTableOf(t), dir, {
+        const kt = kvTableOf(t);
+        const auto = kt.autoIncrement;
+        let sequence: SequenceGenerator | undefined;
+        if (auto) {
+          const ck = `${t.tableId}/`;
+          let counter = this.counters.get(ck);
+          if (!counter) this.counters.set(ck, (counter = new SequenceCounter(path.join(this.logs.tableDir(t.tableId), `autoinc-${auto.index}`))));
+          sequence = new SequenceGenerator(counter, auto.cacheSize, auto.isInt ? 2147483647 : Number.MAX_SAFE_INTEGER, auto.name);
+        }
+        return KvTablet.open(tableBucketName(t.tableId, partitionId, bucket), log, kt, dir, {
           ...(this.options.logger ? { logger: this.options.logger } : {}),
           ...(this.options.clock ? { clock: this.options.clock } : {}),
+          ...(sequence ? { sequence } : {}),
         });
       })();
       this.tablets.set(key, p);
@@ -100,6 +113,7 @@ export class KvManager {
 
   /** Closes (without snapshot) the tablets whose bucket key starts with `prefix`. */
   private async dropMatching(prefix: string): Promise<void> {
+    if (!prefix.includes("/p")) this.counters.delete(prefix);
     const victims: Promise<KvTablet>[] = [];
     for (const [k, p] of this.tablets) {
       if (k.startsWith(prefix)) {

@@ -6,14 +6,14 @@ import type { Schema as ArrowSchema } from "apache-arrow";
 import { toArrowSchema } from "../../metadata/arrow-types.js";
 import type { RowType } from "../../metadata/data-types.js";
 import { TableInfo } from "../../metadata/table-info.js";
-import type { ChangelogImage, KvFormat, LogFormat } from "../../metadata/table-options.js";
+import { TableOptions, parseJavaInt, type ChangelogImage, type KvFormat, type LogFormat } from "../../metadata/table-options.js";
 import { TablePath } from "../../metadata/table-path.js";
 import type { ArrowCompression } from "../../record/arrow/compression.js";
 import { compileCompactedFieldReader } from "../../row/compacted-row.js";
 import { CompactedRowDecoder, CompactedRowEncoder } from "../../row/compacted-row.js";
 import { IndexedRowDecoder, IndexedRowEncoder } from "../../row/indexed-row.js";
 import { PrimaryKeyCodec, primaryKeyEncoder } from "../../row/key-encoding.js";
-import { CompactedKeyEncoder } from "../../row/compacted-key.js";
+import { CompactedKeyDecoder, CompactedKeyEncoder } from "../../row/compacted-key.js";
 import type { RowDecoder, RowEncoder } from "../../row/row-codec.js";
 import { ByteReader } from "../../util/bytes.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
@@ -46,8 +46,26 @@ export interface KvTable {
   readonly overwriteMerger: RowMerger;
   /** The bucket-key prefix of a record key, when the bucket key leads the primary key. */
   readonly prefixOf: ((key: string) => string) | undefined;
+  /**
+   * A full-width row holding the primary-key values of a record key (others null), for
+   * Lookup's insert_if_not_exists (Java `KeyRecordBatch`); undefined when keys cannot be
+   * decoded here (lake key encoders, partitioned tables).
+   */
+  readonly keyRow: ((key: Uint8Array) => unknown[]) | undefined;
+  /** The auto-increment column, if the table has one (Java allows at most one). */
+  readonly autoIncrement: AutoIncrementColumn | undefined;
   /** Arrow schema of ARROW changelog batches (replay). */
   arrowSchema(): ArrowSchema;
+}
+
+/** An auto-increment column of a primary-key table. */
+export interface AutoIncrementColumn {
+  readonly index: number;
+  readonly name: string;
+  /** INT (else BIGINT). */
+  readonly isInt: boolean;
+  /** `table.auto-increment.cache-size` (100000). */
+  readonly cacheSize: number;
 }
 
 const cache = new WeakMap<TableView, KvTable>();
@@ -87,6 +105,8 @@ export function kvTableOf(t: TableView): KvTable {
     merger: createRowMerger(spec),
     overwriteMerger: new DefaultRowMerger(rowType, primaryKeyIndexes, "ALLOW"),
     prefixOf: prefixFunction(info),
+    autoIncrement: autoIncrementOf(info),
+    keyRow: keyRowFunction(info, primaryKeyIndexes),
     arrowSchema: () => (arrow ??= toArrowSchema(rowType)),
   };
   cache.set(t, kt);
@@ -114,6 +134,27 @@ function prefixFunction(info: TableInfo): ((key: string) => string) | undefined 
     }
     return key.slice(0, r.pos);
   };
+}
+
+function keyRowFunction(info: TableInfo, primaryKeyIndexes: readonly number[]): ((key: Uint8Array) => unknown[]) | undefined {
+  if (info.isPartitioned || !(primaryKeyEncoder(info) instanceof CompactedKeyEncoder)) return undefined;
+  const decoder = new CompactedKeyDecoder(primaryKeyIndexes.map((i) => info.rowType.fields[i]!.type));
+  const n = info.rowType.fields.length;
+  return (key) => {
+    const values = decoder.decode(key);
+    const row = new Array<unknown>(n).fill(null);
+    primaryKeyIndexes.forEach((col, k) => (row[col] = values[k]));
+    return row;
+  };
+}
+
+function autoIncrementOf(info: TableInfo): AutoIncrementColumn | undefined {
+  const name = info.schema.autoIncrementColumns[0];
+  if (name === undefined) return undefined;
+  const index = info.rowType.fields.findIndex((f) => f.name === name);
+  const raw = info.properties[TableOptions.AUTO_INCREMENT_CACHE_SIZE];
+  const cacheSize = raw === undefined ? 100_000 : parseJavaInt(raw, 64);
+  return { index, name, isInt: info.rowType.fields[index]!.type.root === "INTEGER", cacheSize: cacheSize > 0 ? cacheSize : 100_000 };
 }
 
 /** Java KvTablet.createWalBuilder: INDEXED changelogs need the INDEXED kv format. */

@@ -18,14 +18,15 @@ import { readArrowLogBatch } from "../../record/arrow/arrow-log.js";
 import { columnBinder } from "../../record/arrow/arrow-rows.js";
 import { ChangeByte } from "../../record/change-type.js";
 import { readIndexedLogRecords } from "../../record/indexed-log.js";
-import { KvBatchView } from "../../record/kv-batch.js";
+import { KV_RECORD_BATCH_HEADER_SIZE, KvBatchView, forEachKvRecord } from "../../record/kv-batch.js";
 import { iterateBatches, type LogBatchView } from "../../record/log-batch.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { LogTablet } from "../storage/log-tablet.js";
 import { ChangelogBuilder } from "./changelog-builder.js";
 import { KvStore, bytesToLatin1, latin1ToBytes } from "./kv-store.js";
 import { decodeSnapshot, encodeSnapshot, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
-import { checkChangelogFormat, type KvTable } from "./kv-table.js";
+import type { SequenceGenerator } from "./auto-increment.js";
+import { checkChangelogFormat, type AutoIncrementColumn, type KvTable } from "./kv-table.js";
 import { DefaultRowMerger } from "./merge/default-merger.js";
 import type { MergeRow, RowMerger } from "./merge/row-merger.js";
 
@@ -57,11 +58,24 @@ const REPLAY_READ_BYTES = 8 * 1024 * 1024;
  * A stored value `int16 schemaId ‖ row` as one flat latin1 string (concatenating strings
  * would keep a rope of two pieces per entry).
  */
-function storedValue(schemaId: number, row: Uint8Array): string {
-  const buf = Buffer.allocUnsafe(row.length + 2);
+function storedValue(schemaId: number, row: Uint8Array, start = 0, end = row.length): string {
+  const buf = scratch(end - start + 2);
   buf.writeInt16LE(schemaId, 0);
-  buf.set(row, 2);
-  return buf.toString("latin1");
+  buf.set(row.subarray(start, end), 2);
+  return buf.toString("latin1", 0, end - start + 2);
+}
+
+let scratchBuf = Buffer.alloc(4096);
+/** The same memory as a plain Uint8Array: Buffer's subarray (used by the row decoders) is slower. */
+let scratchBytes = new Uint8Array(scratchBuf.buffer, scratchBuf.byteOffset, scratchBuf.length);
+
+/** A reused buffer of at least `n` bytes (single-threaded: valid until the next call). */
+function scratch(n: number): Buffer {
+  if (scratchBuf.length < n) {
+    scratchBuf = Buffer.alloc(Math.max(n, scratchBuf.length * 2));
+    scratchBytes = new Uint8Array(scratchBuf.buffer, scratchBuf.byteOffset, scratchBuf.length);
+  }
+  return scratchBuf;
 }
 
 /** The KV state of one bucket. */
@@ -86,6 +100,8 @@ export class KvTablet {
     store: KvStore,
     snapshotOffset: number,
     private readonly clock: () => number,
+    /** Values of the auto-increment column, if the table has one. */
+    private readonly sequence: SequenceGenerator | undefined,
   ) {
     this.store = store;
     this.snapshotOffset = snapshotOffset;
@@ -101,7 +117,7 @@ export class KvTablet {
     log: LogTablet,
     kt: KvTable,
     snapshotDir: string,
-    options: { logger?: KvLogger; clock?: () => number } = {},
+    options: { logger?: KvLogger; clock?: () => number; sequence?: SequenceGenerator } = {},
   ): Promise<KvTablet> {
     const logger = options.logger ?? { warn: (m: string) => console.warn(m) };
     const store = new KvStore(kt.prefixOf);
@@ -122,7 +138,7 @@ export class KvTablet {
         store.clear();
       }
     }
-    const tablet = new KvTablet(name, log, snapshotDir, store, snapshotOffset, options.clock ?? Date.now);
+    const tablet = new KvTablet(name, log, snapshotDir, store, snapshotOffset, options.clock ?? Date.now, options.sequence);
     tablet.bytesSinceSnapshot = await tablet.replay(kt, from);
     return tablet;
   }
@@ -210,16 +226,20 @@ export class KvTablet {
       throw new FlussError(ErrorCode.SCHEMA_NOT_EXIST, `Invalid schema id: ${schemaId}, latest schema id: ${kt.schemaId}`);
     }
     checkChangelogFormat(kt);
+    const targetColumns = options.targetColumns !== undefined && options.targetColumns.length > 0 ? options.targetColumns : undefined;
+    if (kt.autoIncrement) checkAutoIncrementTargets(kt.autoIncrement, targetColumns);
     const base = options.overwrite ? kt.overwriteMerger : kt.merger;
-    const merger = base.withTargetColumns(options.targetColumns !== undefined && options.targetColumns.length > 0 ? options.targetColumns : undefined);
+    const merger = base.withTargetColumns(targetColumns);
     const wal = new ChangelogBuilder(kt);
     const pending = new Map<string, string | null>();
-    const apply = new Applier(kt, merger, this.store, pending, wal, schemaId);
-    for (const rec of view.records()) {
-      const key = bytesToLatin1(rec.key);
-      if (rec.value === null) apply.deletion(key);
-      else apply.upsert(key, rec.value);
-    }
+    const apply = new Applier(kt, merger, this.store, pending, wal, schemaId, this.sequence);
+    const plain = bytes instanceof Buffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    forEachKvRecord(plain, KV_RECORD_BATCH_HEADER_SIZE, view.sizeInBytes, view.recordCount, (ks, ke, vs, ve) => {
+      const key = text.toString("latin1", ks, ke);
+      if (vs === ve) apply.deletion(key);
+      else apply.upsert(key, plain, vs, ve);
+    });
     const changelog = wal.build(view.writerId, view.batchSequence);
     const res = await this.log.append(changelog);
     if (!res.duplicate) {
@@ -317,6 +337,23 @@ export class KvTablet {
   }
 }
 
+/** Java `PerSchemaAutoIncrementUpdater.validateTargetColumns`. */
+function checkAutoIncrementTargets(auto: AutoIncrementColumn, targetColumns: readonly number[] | undefined): void {
+  if (targetColumns === undefined) {
+    throw new FlussError(
+      ErrorCode.INVALID_TARGET_COLUMN,
+      `The table contains an auto-increment column [${auto.name}], but update target columns are not explicitly specified. ` +
+        "Please specify the update target columns and exclude the auto-increment column from them.",
+    );
+  }
+  if (targetColumns.includes(auto.index)) {
+    throw new FlussError(
+      ErrorCode.INVALID_TARGET_COLUMN,
+      `Auto-increment column [${auto.name}] at index ${auto.index} must not be included in target columns.`,
+    );
+  }
+}
+
 /** Java `KvTablet.processKvRecords` for one batch: applies records to the pre-write overlay. */
 class Applier {
   /** WAL image with the plain default merger: no old-value read (KvTablet.java:723). */
@@ -331,9 +368,44 @@ class Applier {
     private readonly wal: ChangelogBuilder,
     /** Schema id of the rows as sent. */
     private readonly newSchemaId: number,
+    private readonly sequence: SequenceGenerator | undefined,
   ) {
     this.full = kt.changelogImage !== "WAL";
-    this.walShortcut = !this.full && merger instanceof DefaultRowMerger;
+    const plain = merger instanceof DefaultRowMerger && kt.autoIncrement === undefined;
+    this.walShortcut = !this.full && plain;
+    // the plain default merger never looks at values: rows can go to the changelog as bytes
+    this.raw = plain && wal.acceptsRaw;
+    this.validateRaw = this.raw && kt.logFormat !== "ARROW";
+  }
+
+  /** Rows pass to the changelog as kv-format bytes, never decoded (see ChangelogBuilder.appendRaw). */
+  private readonly raw: boolean;
+  /** Raw row-format copies are checked by decoding the incoming row once (ARROW transcoding checks itself). */
+  private readonly validateRaw: boolean;
+
+  private appendRaw(type: ChangeByte, bytes: Uint8Array, start: number, end: number): void {
+    try {
+      this.wal.appendRaw(type, bytes, start, end);
+    } catch (e) {
+      throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `Invalid ${this.kt.kvFormat} row in the KV record batch: ${(e as Error).message}`);
+    }
+  }
+
+  /** Raw-path upsert (plain default merger). */
+  private upsertRaw(key: string, buf: Uint8Array, start: number, end: number): void {
+    if (this.validateRaw) this.decodeIncoming(buf, start, end);
+    const oldValue = this.walShortcut ? undefined : this.current(key);
+    if (this.walShortcut) {
+      this.appendRaw(ChangeByte.UPDATE_AFTER, buf, start, end);
+    } else if (oldValue === undefined) {
+      this.appendRaw(ChangeByte.INSERT, buf, start, end);
+    } else {
+      // the old image is consumed before storedValue reuses the scratch buffer
+      scratch(oldValue.length).write(oldValue, 0, "latin1");
+      this.appendRaw(ChangeByte.UPDATE_BEFORE, scratchBytes, 2, oldValue.length);
+      this.appendRaw(ChangeByte.UPDATE_AFTER, buf, start, end);
+    }
+    this.pending.set(key, storedValue(this.newSchemaId, buf, start, end));
   }
 
   private current(key: string): string | undefined {
@@ -343,42 +415,55 @@ class Applier {
   }
 
   private decodeStored(value: string): MergeRow {
-    const bytes = latin1ToBytes(value);
-    return this.kt.rowDecoder.decode(bytes, 2, bytes.length - 2);
+    // the row codecs copy bytes out, so a reused buffer is safe here
+    scratch(value.length).write(value, 0, "latin1");
+    return this.kt.rowDecoder.decode(scratchBytes, 2, value.length - 2);
   }
 
-  private decodeIncoming(bytes: Uint8Array): MergeRow {
+  private decodeIncoming(buf: Uint8Array, start: number, end: number): MergeRow {
     try {
-      return this.kt.rowDecoder.decode(bytes, 0, bytes.length);
+      return this.kt.rowDecoder.decode(buf, start, end - start);
     } catch (e) {
       throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `Invalid ${this.kt.kvFormat} row in the KV record batch: ${(e as Error).message}`);
     }
   }
 
   /** The stored value of a merge result: the bytes as sent when the merger kept the new row. */
-  private valueOf(row: MergeRow, incoming: MergeRow, raw: Uint8Array): string {
-    if (row === incoming) return storedValue(this.newSchemaId, raw);
+  private valueOf(row: MergeRow, incoming: MergeRow, buf: Uint8Array, start: number, end: number): string {
+    if (row === incoming) return storedValue(this.newSchemaId, buf, start, end);
     return storedValue(this.kt.schemaId, this.kt.rowEncoder.encode(row));
   }
 
-  upsert(key: string, raw: Uint8Array): void {
-    const incoming = this.decodeIncoming(raw);
+  /** An upsert whose row is `buf[start, end)`. */
+  upsert(key: string, buf: Uint8Array, start: number, end: number): void {
+    if (this.raw) return this.upsertRaw(key, buf, start, end);
+    const incoming = this.decodeIncoming(buf, start, end);
     if (this.walShortcut) {
       this.wal.append(ChangeByte.UPDATE_AFTER, incoming);
-      this.pending.set(key, storedValue(this.newSchemaId, raw));
+      this.pending.set(key, storedValue(this.newSchemaId, buf, start, end));
       return;
     }
     const oldValue = this.current(key);
     if (oldValue === undefined) {
-      const row = this.merger.merge(null, incoming);
-      this.wal.append(ChangeByte.INSERT, row);
-      this.pending.set(key, this.valueOf(row, incoming, raw));
+      const merged = this.merger.merge(null, incoming);
+      const auto = this.kt.autoIncrement;
+      if (auto && this.sequence) {
+        // Java PerSchemaAutoIncrementUpdater: the insert gets the next sequence value
+        const row = merged.slice();
+        const id = this.sequence.nextVal();
+        row[auto.index] = auto.isInt ? id : BigInt(id);
+        this.wal.append(ChangeByte.INSERT, row);
+        this.pending.set(key, storedValue(this.kt.schemaId, this.kt.rowEncoder.encode(row)));
+        return;
+      }
+      this.wal.append(ChangeByte.INSERT, merged);
+      this.pending.set(key, this.valueOf(merged, incoming, buf, start, end));
       return;
     }
     const old = this.decodeStored(oldValue);
     const row = this.merger.merge(old, incoming);
     if (row === old) return; // no change (KvTablet.java:744)
-    this.update(key, old, row, this.valueOf(row, incoming, raw));
+    this.update(key, old, row, this.valueOf(row, incoming, buf, start, end));
   }
 
   deletion(key: string): void {
@@ -392,6 +477,12 @@ class Applier {
     }
     const oldValue = this.current(key);
     if (oldValue === undefined) return; // nothing to delete
+    if (this.raw) {
+      scratch(oldValue.length).write(oldValue, 0, "latin1");
+      this.appendRaw(ChangeByte.DELETE, scratchBytes, 2, oldValue.length);
+      this.pending.set(key, null);
+      return;
+    }
     const old = this.decodeStored(oldValue);
     const row = this.merger.delete(old);
     if (row === null) {
