@@ -5,6 +5,8 @@ import { main as quickStart } from "../../examples/quick-start.js";
 import { main as adminExample } from "../../examples/admin.js";
 import { main as logTable } from "../../examples/log-table.js";
 import { main as partitioned } from "../../examples/partitioned.js";
+import { main as primaryKey } from "../../examples/primary-key.js";
+import { main as partitionedPrimaryKey } from "../../examples/partitioned-primary-key.js";
 
 test("examples/quick-start.ts writes two rows and reads them back", async () => {
   const rows = await quickStart();
@@ -48,4 +50,18 @@ test("examples/partitioned.ts", async () => {
       [2, "EU", 200n],
     ].sort(),
   );
+});
+
+test("examples/primary-key.ts", async () => {
+  const r = await primaryKey();
+  assert.deepEqual(r.alice, { id: 1, name: "Alice", age: 25n });
+  assert.equal(r.bob, null, "the deleted key is gone");
+  assert.deepEqual(r.charlie, { id: 3, name: "Charlie", age: 35n });
+  assert.deepEqual(r.aliceAfterPartialUpdate, { id: 1, name: "Alice", age: 27n }, "the partial update kept the name");
+});
+
+test("examples/partitioned-primary-key.ts", async () => {
+  const r = await partitionedPrimaryKey();
+  assert.deepEqual(r.us, { user_id: 1, region: "US", score: 1234n });
+  assert.equal(r.eu, null, "a partition that does not exist gives null");
 });
