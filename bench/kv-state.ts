@@ -39,6 +39,8 @@ export interface KvStateFigures {
   readonly bytesPerKey: number;
   /** MiB of process memory per million keys. */
   readonly mibPerMillionKeys: number;
+  /** The data itself: bytes of record key + stored value (schema id and row) per key. */
+  readonly payloadBytesPerKey: number;
   /** Load rate while measuring (rows/s through PutKv). */
   readonly loadRowsPerSec: number;
   /** Restart from the snapshots written by the clean close, ms. */
@@ -115,6 +117,7 @@ export async function measureKvState(keys = 1_000_000): Promise<KvStateFigures> 
     gc();
     const before = memory();
     const t0 = performance.now();
+    let payload = 0;
     for (let start = 0; start < keys; start += BATCH * BUCKETS) {
       const builders = [...Array(BUCKETS)].map(() => new KvRecordBatchBuilder(r.schemaId, 1 << 20));
       for (let i = start; i < Math.min(keys, start + BATCH * BUCKETS); i++) {
@@ -122,7 +125,9 @@ export async function measureKvState(keys = 1_000_000): Promise<KvStateFigures> 
         const key = codec.key(row);
         const bucket = codec.bucket(row, key);
         sample[bucket] ??= key;
-        builders[bucket]!.append(key, enc.encode(row));
+        const value = enc.encode(row);
+        payload += key.length + 2 + value.length;
+        builders[bucket]!.append(key, value);
       }
       const resp = await conn.request(ApiKey.PUT_KV, {
         acks: -1,
@@ -148,6 +153,7 @@ export async function measureKvState(keys = 1_000_000): Promise<KvStateFigures> 
       buckets: BUCKETS,
       bytesPerKey: Math.round(bytesPerKey),
       mibPerMillionKeys: Math.round((bytesPerKey * 1e6) / (1 << 20)),
+      payloadBytesPerKey: Math.round(payload / keys),
       loadRowsPerSec: Math.round(keys / (loadMs / 1000)),
       restartMs: Math.round(restartMs),
       replayRestartMs: Math.round(replayRestartMs),

@@ -5,6 +5,12 @@
  * - Arrow-batch append (MB/s)   vs raw loopback socket throughput of the same bytes
  * - object-row append (rows/s)  vs apache-arrow building the same rows into columns
  * - Arrow scan (rows/s)         vs apache-arrow IPC decode of the same data
+ * - object-row upsert into a primary-key table (rows/s) vs object-row append of the same
+ *   rows into a log table
+ * - lookups: throughput with 1,000 concurrent callers and latency at 10k lookups/s, vs raw
+ *   Lookup RPCs (`bench/lookup.ts`)
+ * - primary-key state: memory per million keys vs the bytes of the data itself, restart
+ *   from snapshots vs replaying the whole changelog (`bench/kv-state.ts`)
  *
  * The cluster runs as `flussjs local` in a child process (its own event loop, as in any
  * deployment). Writes the figures and the machine to bench/RESULTS.md (`--no-write` to skip).
@@ -18,12 +24,16 @@ import { Config, EARLIEST_OFFSET, FlussConnection, Schema, TableDescriptor, Tabl
 import { formatTable } from "../src/cli/format.js";
 import { CRC32C_IMPLEMENTATION } from "../src/record/crc32c.js";
 import { startClusterProcess } from "./cluster-process.js";
+import { measureKvState } from "./kv-state.js";
+import { lookupLatency, lookupThroughput } from "./lookup.js";
 
 const BATCH_ROWS = 65_536;
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 /** Each benchmark first runs once on a quarter of the data, so JIT and server are warm. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const WARMUP_ROWS = Math.max(BATCH_ROWS, Math.floor(ROWS / 4));
+/** Rows of the upsert benchmark, keys of the state-store figures. */
+const PK_ROWS = Number(process.env.BENCH_PK_ROWS ?? 1_000_000);
 
 interface Result {
   benchmark: string;
@@ -130,6 +140,15 @@ const NOTES = [
   "- The IPC-decode baseline is zero-copy over one contiguous buffer, so it measures arrow-js bookkeeping only;",
   "  the scan pays fetch round trips (1 MiB per bucket per request, as Java's default) and CRC checks.",
   "- Figures on this shared machine vary by ±15% between runs; the raw loopback baseline varies as much.",
+  "- Targets (issue 8): upsert ≥ 300k rows/s; lookups ≥ 100k/s with 1,000 concurrent callers; p99 < 2 ms at",
+  "  10k lookups/s. The upsert baseline appends the same object rows to a log table of the same schema in the",
+  "  same run: an upsert also encodes the record key, and the server applies each row to the state and writes",
+  "  the changelog. Lookup baselines are raw Lookup RPCs of pre-encoded keys (throughput: batches of 128 with",
+  "  as many in flight as the client keeps; latency: one key at a time, the floor any client can reach).",
+  "- The state-store figures load the table through PutKv into a `LocalCluster` in the bench process (memory",
+  "  is the process's heap + external growth after a full GC, client included); restart is `LocalCluster.start`",
+  "  until every bucket answered a lookup, from the snapshots of a clean close, against the same with the",
+  "  snapshots removed (the whole changelog replayed).",
 ];
 
 function median(xs: number[]): number {
@@ -252,11 +271,79 @@ async function main(): Promise<void> {
       });
     }
 
+    // --- object-row upsert vs object-row append of the same rows ------------------------
+    {
+      const pkSchema = new Schema(schema(), { primaryKeys: ["id"] });
+      const createPkTable = async (name: string) => {
+        const path = new TablePath("fluss", name);
+        await admin.dropTable(path, { ignoreIfNotExists: true });
+        await admin.createTable(path, new TableDescriptor(pkSchema, { bucketCount: 1 }));
+        return conn.getTable(path);
+      };
+      const write = async (table: FlussTable, rows: Record<string, unknown>[], upsert: boolean) => {
+        const t0 = performance.now();
+        if (upsert) {
+          const writer = table.newUpsert();
+          for (const r of rows) writer.upsert(r);
+          await writer.flush();
+          await writer.close();
+        } else {
+          const writer = table.newAppendWriter();
+          for (const r of rows) writer.append(r);
+          await writer.flush();
+          await writer.close();
+        }
+        return rows.length / ((performance.now() - t0) / 1000);
+      };
+      const rows = makeRows(PK_ROWS);
+      await write(await createPkTable("bench_warmup_upsert"), rows.slice(0, WARMUP_ROWS), true);
+      const upsertRuns: number[] = [];
+      const appendRuns: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        upsertRuns.push(await write(await createPkTable("bench_upsert"), rows, true));
+        appendRuns.push(await write(await createTable("bench_upsert_baseline"), rows, false));
+      }
+      const upsertRate = median(upsertRuns);
+      const appendRate = median(appendRuns);
+      results.push({
+        benchmark: `object-row upsert, 5 columns, ZSTD changelog (${fmt(PK_ROWS, "rows")})`,
+        flussjs: fmt(upsertRate, "rows/s"),
+        baseline: `${fmt(appendRate, "rows/s")} object-row append of the same rows`,
+        ratio: `${((upsertRate / appendRate) * 100).toFixed(0)}%`,
+      });
+    }
+
+    // --- lookups -------------------------------------------------------------------------
+    for (const bench of [lookupThroughput, lookupLatency]) {
+      const { benchmark, flussjs, baseline, ratio } = await bench(cluster.bootstrapServers);
+      results.push({ benchmark, flussjs, baseline, ratio });
+    }
+
+    for (const name of ["bench_upsert", "bench_upsert_baseline", "bench_warmup_upsert", "bench_lookup_throughput", "bench_lookup_latency"]) {
+      await admin.dropTable(new TablePath("fluss", name), { ignoreIfNotExists: true });
+    }
     for (const name of ["bench_arrow", "bench_rows", "bench_warmup_arrow", "bench_warmup_rows"]) {
       await admin.dropTable(new TablePath("fluss", name), { ignoreIfNotExists: true });
     }
   } finally {
     await cluster.close();
+  }
+
+  // --- primary-key state: memory and restart (an in-process cluster of its own) -------
+  {
+    const kv = await measureKvState(PK_ROWS);
+    results.push({
+      benchmark: `primary-key state: memory per million keys (${fmt(kv.keys, "keys")}, 5 columns)`,
+      flussjs: `${kv.mibPerMillionKeys} MiB (${kv.bytesPerKey} B/key)`,
+      baseline: `${((kv.payloadBytesPerKey * 1e6) / (1 << 20)).toFixed(0)} MiB of keys and values (${kv.payloadBytesPerKey} B/key)`,
+      ratio: `${((kv.bytesPerKey / kv.payloadBytesPerKey) * 100).toFixed(0)}%`,
+    });
+    results.push({
+      benchmark: `primary-key state: restart of a ${fmt(kv.keys, "keys")} table until every bucket answers`,
+      flussjs: `${kv.restartMs} ms from snapshots`,
+      baseline: `${kv.replayRestartMs} ms replaying the whole changelog`,
+      ratio: `${((kv.restartMs / kv.replayRestartMs) * 100).toFixed(0)}%`,
+    });
   }
 
   const table = formatTable(results as unknown as Record<string, unknown>[]);
