@@ -174,6 +174,7 @@ export const ErrorCode = {
   HISTORICAL_PARTITION_THROTTLED: 73,
 } as const;
 
+/** The name of an error code, e.g. `"TABLE_NOT_EXIST"` (a key of {@link ErrorCode}). */
 export type ErrorCodeName = keyof typeof ErrorCode;
 
 const BY_CODE = new Map<number, ErrorSpec>(SPECS.map((s) => [s.code, s]));
@@ -213,6 +214,11 @@ export class FlussError extends Error {
   /** The error code's name, e.g. `TABLE_NOT_EXIST` (also shown first in stack traces). */
   override readonly name: string;
 
+  /**
+   * An error with a code of {@link ErrorCode}. `message` defaults to the code's default
+   * message; `retriable` to whether the code is retriable. For client-side failures use
+   * {@link FlussError.client}.
+   */
   constructor(code: number, message?: string, options?: { cause?: unknown; retriable?: boolean }) {
     const text = message && message.length > 0 ? message : defaultErrorMessage(code) || errorName(code);
     super(text, options?.cause === undefined ? undefined : { cause: options.cause });
