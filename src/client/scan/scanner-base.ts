@@ -43,7 +43,7 @@ function quiet(p: Promise<unknown>): Promise<void> {
   return done;
 }
 
-/** @internal Base of the scanners. */
+/** Base of the scanners. Not exported from the package. */
 export abstract class ScannerBase {
   /** @internal */
   protected readonly fetcher: LogFetcher;
