@@ -122,7 +122,7 @@ export class TableInfo {
     this.physicalPrimaryKeys = Object.freeze(d.schema.primaryKeys.filter((k) => !d.partitionKeys.includes(k)));
   }
 
-  /** Builds the info from GetTableInfo response pieces (`table_json` as text or bytes). */
+  /** @internal Builds the info from GetTableInfo response pieces (`table_json` as text or bytes). */
   static fromJson(
     tablePath: TablePath,
     tableId: number,
