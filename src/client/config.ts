@@ -141,7 +141,9 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
 
 /** A parsed `host:port` pair. */
 export interface HostPort {
+  /** Host name or IP address (IPv6 without brackets). */
   readonly host: string;
+  /** TCP port. */
   readonly port: number;
 }
 

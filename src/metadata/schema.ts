@@ -72,8 +72,11 @@ export interface ColumnSpec {
 
 /** Everything a schema is made of; the non-Arrow argument of the {@link Schema} constructor. */
 export interface SchemaInit {
+  /** The columns, in order. */
   readonly columns: readonly ColumnSpec[];
+  /** Primary key column names; these columns become NOT NULL. */
   readonly primaryKeys?: readonly string[];
+  /** Auto-increment column names (at most one). */
   readonly autoIncrementColumns?: readonly string[];
   /** Defaults to the highest id assigned (or the highest id present when all columns have ids). */
   readonly highestFieldId?: number;

@@ -38,7 +38,9 @@ export interface TableDescriptorOptions {
 
 /** The table distribution: bucket keys and (optionally) the bucket count. */
 export interface TableDistribution {
+  /** Columns hashed to pick a bucket (empty: rows are spread by the writer). */
   readonly bucketKeys: readonly string[];
+  /** Number of buckets; absent: the server's default. */
   readonly bucketCount?: number;
 }
 

@@ -34,6 +34,7 @@ import type { TablePath } from "./table-path.js";
 
 /** Arrow log compression settings of a table. */
 export interface ArrowCompressionInfo {
+  /** The codec (`table.log.arrow.compression.type`, default ZSTD). */
   readonly type: ArrowCompressionType;
   /** ZSTD level (1–22); -1 for other codecs, like Java's `ArrowCompressionInfo`. */
   readonly level: number;
@@ -41,24 +42,37 @@ export interface ArrowCompressionInfo {
 
 /** Auto-partitioning settings of a table (Java `AutoPartitionStrategy`). */
 export interface AutoPartitionStrategy {
+  /** `table.auto-partition.enabled` (default false). */
   readonly enabled: boolean;
   /** The auto-partition key (only needed with several partition keys). */
   readonly key?: string;
+  /** One partition per this unit of time (default DAY). */
   readonly timeUnit: AutoPartitionTimeUnit;
+  /** `table.auto-partition.time-format`, if set (else the unit's default format). */
   readonly timeFormat?: string;
+  /** Time zone of partition boundaries (default: this process's zone). */
   readonly timeZone: string;
+  /** Partitions created ahead of time (default 2). */
   readonly numPrecreate: number;
+  /** Past partitions kept before being dropped (default 7). */
   readonly numRetention: number;
 }
 
 /** Everything a {@link TableInfo} is made of. */
 export interface TableInfoInit {
+  /** Database and table name. */
   readonly tablePath: TablePath;
+  /** The id the server assigned. */
   readonly tableId: number;
+  /** The id of the schema version. */
   readonly schemaId: number;
+  /** Schema, distribution (with a bucket count) and properties. */
   readonly descriptor: TableDescriptor;
+  /** Creation time, epoch ms. */
   readonly createdTime: number;
+  /** Last modification time, epoch ms. */
   readonly modifiedTime: number;
+  /** Remote (tiered) storage directory, if any. */
   readonly remoteDataDir?: string;
 }
 
