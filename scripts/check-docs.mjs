@@ -53,7 +53,7 @@ function exportsOf(file) {
     const target = resolve(file, m[1]);
     if (target && linesOf(target)) {
       for (const e of exportsOf(target)) out.push(e);
-      for (const d of text.matchAll(/^export (?:declare )?(?:abstract )?(?:class|interface|type|function|const|let|var|enum|namespace) ([\w$]+)/gm)) {
+      for (const d of linesOf(target).join("\n").matchAll(/^export (?:declare )?(?:abstract )?(?:class|interface|type|function|const|let|var|enum|namespace) ([\w$]+)/gm)) {
         out.push({ name: d[1], local: d[1], file: target });
       }
     }
