@@ -141,7 +141,9 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
 
 /** A parsed `host:port` pair. */
 export interface HostPort {
+  /** Host name or IP address (IPv6 without brackets). */
   readonly host: string;
+  /** TCP port. */
   readonly port: number;
 }
 
@@ -173,6 +175,10 @@ export function parseBootstrapServers(value: string): HostPort[] {
 export class Config {
   private readonly values: ConfigValues;
 
+  /**
+   * Options by key (or alias); the rest keep their defaults (see {@link Config.describe}).
+   * Throws a FlussError (CLIENT_ERROR) naming an unknown key or an ill-typed value.
+   */
   constructor(input: ConfigInput = {}) {
     const values: Record<string, string | number | boolean> = {};
     for (const [k, spec] of Object.entries(OPTIONS)) values[k] = spec.default;

@@ -17,6 +17,7 @@ export class FlussTable {
     readonly info: TableInfo,
   ) {}
 
+  /** Database and table name (`info.tablePath`). */
   get tablePath(): TablePath {
     return this.info.tablePath;
   }

@@ -78,13 +78,13 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
     return this.table.info;
   }
 
-  /** @internal */
+  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
   partitionGone(q: LookupQuery): void {
     if (q.partitionId !== undefined) this.table.ctx.metadata.forgetPartition(q.partitionId);
     if (q.partitionName !== undefined) this.table.partitions?.forget(q.partitionName);
   }
 
-  /** @internal */
+  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
   complete(q: LookupQuery, answer: LookupAnswer): void {
     this.done();
     let result: unknown;
@@ -97,7 +97,7 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
     q.resolve(result);
   }
 
-  /** @internal */
+  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
   failed(q: LookupQuery, error: FlussError): void {
     this.done();
     q.reject(error);

@@ -13,7 +13,9 @@ import { bucketKey } from "./scan-records.js";
 
 /** One partition bucket and where to start reading it. */
 export interface PartitionBucketOffset {
+  /** The partition's id (`PartitionInfo.partitionId`). */
   readonly partitionId: number;
+  /** The bucket within the partition, 0..numBuckets-1. */
   readonly bucketId: number;
   /** An offset, `EARLIEST_OFFSET` (-2) or `LATEST_OFFSET` (-1). */
   readonly offset: number;
@@ -41,7 +43,7 @@ function quiet(p: Promise<unknown>): Promise<void> {
   return done;
 }
 
-/** @internal Base of the scanners. */
+/** Base of the scanners. Not exported from the package. */
 export abstract class ScannerBase {
   /** @internal */
   protected readonly fetcher: LogFetcher;

@@ -35,7 +35,7 @@ interface PendingWrite<R> {
 
 type DrainStatus = "done" | "memory" | "lookup";
 
-/** @internal The shared machinery of {@link AppendWriter} and {@link UpsertWriter}. */
+/** The shared machinery of {@link AppendWriter} and {@link UpsertWriter}. Not exported from the package. */
 export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
   protected readonly acc: RecordAccumulator;
   protected readonly target: TableWriteTarget;
@@ -139,7 +139,7 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
     await this.close();
   }
 
-  /** @internal A batch (or a waiting write) of this writer failed for good. */
+  /** A batch (or a waiting write) of this writer failed for good ({@link BatchOwner}); not for applications. */
   recordFailure(error: FlussError, result: WriteResult): void {
     if (this.failures.length >= MAX_KEPT_FAILURES) {
       // keep the list bounded: drop what the user has seen already
