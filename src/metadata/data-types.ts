@@ -35,46 +35,64 @@ interface TypeBase<R extends DataTypeRoot> {
   readonly nullable: boolean;
 }
 
+/** BOOLEAN: true or false. */
 export type BooleanType = TypeBase<"BOOLEAN">;
+/** TINYINT: a signed 8-bit integer. */
 export type TinyIntType = TypeBase<"TINYINT">;
+/** SMALLINT: a signed 16-bit integer. */
 export type SmallIntType = TypeBase<"SMALLINT">;
+/** INT: a signed 32-bit integer (root `INTEGER`, as Java names it). */
 export type IntType = TypeBase<"INTEGER">;
+/** BIGINT: a signed 64-bit integer, a `bigint` in JavaScript. */
 export type BigIntType = TypeBase<"BIGINT">;
+/** FLOAT: a 4-byte IEEE 754 number. */
 export type FloatType = TypeBase<"FLOAT">;
+/** DOUBLE: an 8-byte IEEE 754 number. */
 export type DoubleType = TypeBase<"DOUBLE">;
+/** DECIMAL(p, s): an exact decimal number, a `Decimal` in JavaScript. */
 export interface DecimalType extends TypeBase<"DECIMAL"> {
   /** Total number of digits, 1..38. */
   readonly precision: number;
   /** Digits after the decimal point, 0..precision. */
   readonly scale: number;
 }
+/** CHAR(n): a string of n characters (not padded when stored). */
 export interface CharType extends TypeBase<"CHAR"> {
   /** Length in characters. */
   readonly length: number;
 }
+/** STRING: a UTF-8 string of any length. */
 export type StringType = TypeBase<"STRING">;
+/** BINARY(n): n bytes. */
 export interface BinaryType extends TypeBase<"BINARY"> {
   /** Length in bytes. */
   readonly length: number;
 }
+/** BYTES: bytes of any length. */
 export type BytesType = TypeBase<"BYTES">;
+/** DATE: a calendar day without a time zone. */
 export type DateType = TypeBase<"DATE">;
+/** TIME(p): a time of day without a time zone. */
 export interface TimeType extends TypeBase<"TIME_WITHOUT_TIME_ZONE"> {
   /** Digits of fractional seconds, 0..9. */
   readonly precision: number;
 }
+/** TIMESTAMP(p): a date and time without a time zone (wall-clock time). */
 export interface TimestampType extends TypeBase<"TIMESTAMP_WITHOUT_TIME_ZONE"> {
   /** Digits of fractional seconds, 0..9. */
   readonly precision: number;
 }
+/** TIMESTAMP_LTZ(p): an instant, shown in the session's time zone. */
 export interface TimestampLtzType extends TypeBase<"TIMESTAMP_WITH_LOCAL_TIME_ZONE"> {
   /** Digits of fractional seconds, 0..9. */
   readonly precision: number;
 }
+/** ARRAY<t>: a list of elements of one type. */
 export interface ArrayType extends TypeBase<"ARRAY"> {
   /** The type of the elements. */
   readonly elementType: DataType;
 }
+/** MAP<k, v>: a map from keys to values. */
 export interface MapType extends TypeBase<"MAP"> {
   /** The type of the keys (always NOT NULL). */
   readonly keyType: DataType;
