@@ -116,6 +116,17 @@ export class LocalCluster implements AsyncDisposable {
     return this.server.port;
   }
 
+  /**
+   * Test hook: makes server `id` (this cluster's single node: coordinator 0 = tablet
+   * server 0) hang as a stopped process would (`true`): connections are accepted but no
+   * request is read and no response written until `setUnresponsive(id, false)`, which
+   * serves everything that waited, in order.
+   */
+  setUnresponsive(id: number, unresponsive: boolean): void {
+    if (id !== 0) throw new RangeError(`this local cluster has one server, id 0 (got ${id})`);
+    this.server.setUnresponsive(unresponsive);
+  }
+
   /** Stops accepting, closes connections and storage, and removes a temporary data dir. */
   close(): Promise<void> {
     this.closing ??= this.doClose();
