@@ -22,7 +22,7 @@ const OPTIONS = {
   "bootstrap.servers": { kind: "string", default: "127.0.0.1:9123", doc: "Comma-separated host:port list of servers to bootstrap from." },
   "request.max.size": { kind: "int", default: 10 * MiB, min: 1024, doc: "Maximum size in bytes of one write request." },
   "request.timeout.ms": { kind: "int", default: 30_000, min: 1, doc: "How long to wait for the answer to one request." },
-  "connect.timeout.ms": { kind: "int", default: 30_000, min: 1, doc: "How long to wait for a TCP connection and handshake." },
+  "connect.timeout.ms": { kind: "int", default: 30_000, min: 1, doc: "How long `FlussConnection.connect` may take in all (the bootstrap's TCP connects, handshakes, metadata requests and retries); also the TCP connect timeout of later connections." },
   "writer.acks": { kind: "enum", default: "all", values: ["all", "-1", "0", "1"], doc: "Acknowledgment setting (`all` waits for all replicas)." },
   "writer.retries": { kind: "int", default: 2147483647, min: 0, doc: "Number of retries of a failed write batch." },
   "writer.batch.size": { kind: "int", default: 2 * MiB, min: 1024, doc: "Target size in bytes of one write batch per bucket." },
