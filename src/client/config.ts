@@ -38,6 +38,7 @@ const OPTIONS = {
   "scanner.log.fetch.wait-max-time-ms": { kind: "int", default: 500, min: 0, doc: "Longest time the server holds a fetch waiting for min-bytes." },
   "scanner.log.max-buffered-bytes": { kind: "int", default: 64 * MiB, min: 1, doc: "Fetched bytes the scanner may buffer ahead of `poll`." },
   "scanner.log.check-crc": { kind: "bool", default: true, doc: "Verify record batch checksums (skipped automatically for projected fetches)." },
+  "scanner.max-unavailable-ms": { kind: "int", default: 0, min: 0, doc: "When > 0, `poll` and `for await` throw once fetching has failed (no answer, errors) without a success for this long; 0 (default) retries quietly forever, reporting failures only to `onError` listeners." },
   "lookup.queue-size": { kind: "int", default: 25_600, min: 1, doc: "Lookups that may wait unsent; further `lookup` calls wait for room." },
   "lookup.max-batch-size": { kind: "int", default: 128, min: 1, doc: "Most lookups merged into one request to a tablet server." },
   "lookup.batch-timeout-ms": { kind: "duration", default: 100, min: 0, doc: "Longest a lookup waits for its batch to fill while a request to the same server is in flight." },
