@@ -68,6 +68,11 @@ export abstract class WriteBatch {
   /** Bytes of the writer's buffer memory this batch holds. */
   reservedBytes = 0;
   /**
+   * Takes `bytes` more of the writer's buffer memory for this batch (set by the
+   * accumulator for row batches); false when there is none to spare now.
+   */
+  reserveMore: ((bytes: number) => boolean) | undefined;
+  /**
    * The last failure of an attempt whose outcome is unknown (the request was sent but got
    * no answer: timeout, connection lost); undefined while every attempt had an answer.
    */
