@@ -16,6 +16,7 @@ import { CatalogStore } from "./storage/catalog-store.js";
 import { LogManager } from "./storage/log-manager.js";
 import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
 import { ApiKey } from "../rpc/api-keys.js";
+import { FlussError } from "../rpc/errors.js";
 
 export type { ClusterLogger } from "./server-state.js";
 
@@ -123,7 +124,7 @@ export class LocalCluster implements AsyncDisposable {
    * serves everything that waited, in order.
    */
   setUnresponsive(id: number, unresponsive: boolean): void {
-    if (id !== 0) throw new RangeError(`this local cluster has one server, id 0 (got ${id})`);
+    if (id !== 0) throw FlussError.client(`this local cluster has one server, id 0 (got server id ${id})`);
     this.server.setUnresponsive(unresponsive);
   }
 

@@ -96,9 +96,35 @@ describe("unknown outcomes against a hung server (e2e)", () => {
     }
   });
 
-  test("definite failures keep outcomeUnknown false", async () => {
+  test("definite failures keep outcomeUnknown false; the hook names the one server id", async () => {
     const err = new FlussError(ErrorCode.TABLE_NOT_EXIST, "gone");
     assert.equal(err.outcomeUnknown, false);
+    assert.throws(() => cluster.setUnresponsive(1, true), (e: unknown) => e instanceof FlussError && /id 0 \(got server id 1\)/.test(e.message));
+  });
+
+  test("a write that never reached a (stopped) server fails definitely: outcomeUnknown stays false", { timeout: 15_000 }, async () => {
+    const other = await LocalCluster.start();
+    const c = await Connection.connect(
+      new Config({ "bootstrap.servers": other.bootstrapServers, "request.timeout.ms": 300, "connect.timeout.ms": 300, "writer.delivery.timeout.ms": 1_000 }),
+    );
+    try {
+      await c.getAdmin().createDatabase("stopped");
+      const t = await createTestTable(c, "stopped", "t");
+      const writer = await t.newAppendWriter();
+      await writer.append({ id: 0, name: "warm-up", amount: 0n }).wait();
+      await other.close();
+      for (const id of range(1, 11)) writer.append({ id, name: null, amount: null });
+      const err = await writer.flush().then(
+        () => assert.fail("flush succeeded against a stopped server"),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof FlussError, String(err));
+      assert.equal(err.outcomeUnknown, false, err.message);
+      assert.doesNotMatch(err.message, /may or may not/);
+    } finally {
+      await c.close().catch(() => undefined);
+      await other.close();
+    }
   });
 
   test("the idempotent writer retries an unanswered batch within the delivery timeout, whatever writer.retries says", { timeout: 15_000 }, async () => {
