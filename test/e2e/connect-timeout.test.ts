@@ -42,7 +42,7 @@ test("connect() against a hung server fails within connect.timeout.ms", { timeou
     assert.equal(err.code, ErrorCode.REQUEST_TIME_OUT, err.message);
     assert.ok(err.message.includes(hung.address), err.message);
     assert.match(err.message, /connect\.timeout\.ms = 700 ms/);
-    assert.ok(elapsed >= 650 && elapsed < 1_500, `failed after ${elapsed} ms`);
+    assert.ok(elapsed >= 600 && elapsed < 2_500, `failed after ${elapsed} ms`);
   } finally {
     await hung.close();
   }
