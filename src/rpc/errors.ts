@@ -306,18 +306,27 @@ export class FlussError extends Error {
   readonly retriable: boolean;
   /** The error code's name, e.g. `TABLE_NOT_EXIST` (also shown first in stack traces). */
   override readonly name: string;
+  /**
+   * True only when the operation may or may not have taken effect: a write whose request
+   * was sent but got no answer (request timeout, connection lost after sending). Such a
+   * write may be in the table; retrying it blindly can store it twice. False for every
+   * definite failure (the server rejected it, or it was never sent).
+   */
+  readonly outcomeUnknown: boolean;
 
   /**
    * An error with a code of {@link ErrorCode}. `message` defaults to the code's default
-   * message; `retriable` to whether the code is retriable. For client-side failures use
+   * message; `retriable` to whether the code is retriable; `outcomeUnknown` marks a
+   * request sent without an answer. For client-side failures use
    * {@link FlussError.client}.
    */
-  constructor(code: number, message?: string, options?: { cause?: unknown; retriable?: boolean }) {
+  constructor(code: number, message?: string, options?: { cause?: unknown; retriable?: boolean; outcomeUnknown?: boolean }) {
     const text = message && message.length > 0 ? message : defaultErrorMessage(code) || errorName(code);
     super(text, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = errorName(code);
     this.retriable = options?.retriable ?? isRetriable(code);
+    this.outcomeUnknown = options?.outcomeUnknown ?? false;
   }
 
   /** Whether this error means cached metadata is stale. */

@@ -16,6 +16,7 @@ import { CatalogStore } from "./storage/catalog-store.js";
 import { LogManager } from "./storage/log-manager.js";
 import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
 import { ApiKey } from "../rpc/api-keys.js";
+import { FlussError } from "../rpc/errors.js";
 
 export type { ClusterLogger } from "./server-state.js";
 
@@ -114,6 +115,17 @@ export class LocalCluster implements AsyncDisposable {
   /** The port actually bound. */
   get port(): number {
     return this.server.port;
+  }
+
+  /**
+   * Test hook: makes server `id` (this cluster's single node: coordinator 0 = tablet
+   * server 0) hang as a stopped process would (`true`): connections are accepted but no
+   * request is read and no response written until `setUnresponsive(id, false)`, which
+   * serves everything that waited, in order.
+   */
+  setUnresponsive(id: number, unresponsive: boolean): void {
+    if (id !== 0) throw FlussError.client(`this local cluster has one server, id 0 (got server id ${id})`);
+    this.server.setUnresponsive(unresponsive);
   }
 
   /** Stops accepting, closes connections and storage, and removes a temporary data dir. */

@@ -142,6 +142,25 @@ export abstract class ScannerBase {
     this.dropCarried(bucketKey(partitionId, bucketId));
   }
 
+  /**
+   * Calls `listener` with each transient failure the scanner retries on its own: a server
+   * that cannot be reached or does not answer within `request.timeout.ms`, a leader that
+   * moved, retriable server errors. Each is a {@link FlussError} naming the table and the
+   * server. `poll` and `for await` go on retrying (they throw only after
+   * `scanner.max-unavailable-ms`, if set); this is how an application tells "no new data"
+   * from "the cluster is down". Returns a function that removes the listener. A listener
+   * that throws is ignored.
+   *
+   * ```ts
+   * const off = scanner.onError((err) => console.warn(`still retrying: ${err.message}`));
+   * ```
+   */
+  onError(listener: (error: FlussError) => void): () => void {
+    this.ensureOpen();
+    if (typeof listener !== "function") throw FlussError.client("onError() takes a function");
+    return this.fetcher.onError(listener);
+  }
+
   /** The subscribed buckets. */
   subscriptions(): TableBucket[] {
     return this.fetcher.subscribed();

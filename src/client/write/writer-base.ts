@@ -89,6 +89,16 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
   protected abstract place(record: R, partitionId: number, partitionName: string | undefined, mode: number): WriteBatch | undefined;
 
   /**
+   * Bytes of buffer memory held now by unacknowledged writes of this connection's writers
+   * (shared by all of them): what `writer.buffer.memory.size` bounds. Row batches count
+   * their uncompressed size, so compressible data cannot hold more than the bound (plus
+   * one batch) however well it compresses.
+   */
+  get bufferedBytes(): number {
+    return this.acc.usedMemory;
+  }
+
+  /**
    * Sends everything written so far at once and resolves when all of it is acknowledged.
    * Rejects with the first failure of this writer's writes since the last flush that was
    * not already delivered through `handle.wait()` (or a rejected `await handle`).
