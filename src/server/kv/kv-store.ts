@@ -25,7 +25,7 @@ export function latin1ToBytes(s: string): Buffer {
  */
 export interface KvView {
   /** The values (`int16 schemaId ‖ row`, latin1) of the view, in no particular order. */
-  values(): Iterator<string>;
+  values(): IterableIterator<string>;
   /** Whether the view holds no entry at all. */
   readonly empty: boolean;
   /** Releases the view; its iterator must not be used afterwards. */
