@@ -49,3 +49,13 @@ test("examples/partitioned.ts", async () => {
     ].sort(),
   );
 });
+
+test("examples/state-then-changelog.ts keeps a cache equal to the table while it changes", async () => {
+  const { main: stateThenChangelog } = await import("../../examples/state-then-changelog.js");
+  const r = await stateThenChangelog();
+  assert.ok(r.snapshotRows >= 100, `${r.snapshotRows} rows from the snapshot`);
+  assert.deepEqual(r.cache, r.table);
+  assert.equal(Object.keys(r.table).length, 100 + 20 - 4); // item-12 is deleted, then upserted again
+  assert.equal(r.table["item-0"], undefined);
+  assert.equal(r.table["new-19"], 1n);
+});
