@@ -13,8 +13,11 @@ import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { ScanKvRequest, ScanKvResponse } from "../../rpc/messages.js";
 import { decodeArrowRecordBatch } from "../../record/arrow/arrow-reader.js";
+import { createArrowColumn } from "../../record/arrow/arrow-columns.js";
 import { ArrowRowConverter } from "../../record/arrow/arrow-rows.js";
 import { ArrowBatchBuilder } from "../../record/arrow/arrow-writer.js";
+import { compactedToArrow } from "../../record/arrow/compacted-transcode.js";
+import { type IpcFieldNode, serializeRecordBatchMessage } from "../../record/arrow/ipc-message.js";
 import { iterateBatches } from "../../record/log-batch.js";
 import { forEachValueRecord } from "../../record/value-batch.js";
 import { rowObject } from "../../row/codec-util.js";
@@ -34,8 +37,8 @@ export type BucketSpec = number | { readonly partitionId: number; readonly bucke
 const MAX_OPEN_RETRIES = 3;
 const BASE_RETRY_DELAY_MS = 100;
 
-/** What one response yields: decoded rows (projected, output order) or an Arrow batch. */
-type Page = { readonly rows: unknown[][] } | { readonly batch: arrow.RecordBatch };
+/** What one response yields: a value batch (primary-key tables) or an Arrow batch (log tables). */
+type Page = { readonly values: Uint8Array } | { readonly batch: arrow.RecordBatch };
 
 /** Errors after which the scanner checks whether its table or partition is gone. */
 const SUSPICIOUS = new Set<number>([
@@ -89,7 +92,10 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
   /** The bucket read. */
   readonly bucket: TableBucket;
   private readonly out: BatchDecoder;
-  private readonly full: BatchDecoder | undefined;
+  /** Whole rows as Arrow (the schema of LimitScan's log batches and of transcoded values). */
+  private readonly whole: BatchDecoder;
+  /** Copies COMPACTED values straight into Arrow columns (flat column types only). */
+  private readonly transcode: ReturnType<typeof compactedToArrow>;
   private readonly pick: readonly number[] | undefined;
   private readonly rowDecoder: RowDecoder;
   private readonly names: string[];
@@ -116,7 +122,8 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
     this.bucket = bucket;
     this.out = new BatchDecoder(info, projection);
     // LimitScan returns whole rows: ARROW batches are projected here, not by the server
-    this.full = projection && info.logFormat === "ARROW" ? new BatchDecoder({ rowType: info.rowType, logFormat: "ARROW" }) : undefined;
+    this.whole = new BatchDecoder({ rowType: info.rowType, logFormat: "ARROW" });
+    this.transcode = info.kvFormat === "COMPACTED" ? compactedToArrow(info.rowType) : undefined;
     this.pick = projection?.indexes;
     const types = info.rowType.fields.map((f) => f.type);
     this.rowDecoder = info.kvFormat === "INDEXED" ? new IndexedRowDecoder(types) : new CompactedRowDecoder(types);
@@ -152,8 +159,8 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
     const conv = new ArrowRowConverter(this.out.rowType);
     try {
       for await (const page of this.pages()) {
-        if ("rows" in page) {
-          for (const r of page.rows) out.push(rowObject(this.names, r));
+        if ("values" in page) {
+          for (const r of this.decodeValues(page.values)) out.push(rowObject(this.names, r));
         } else {
           const readers = conv.bind(page.batch.data.children as arrow.Data[]);
           for (let i = 0; i < page.batch.numRows; i++) out.push(conv.row(readers, i));
@@ -170,7 +177,10 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
     try {
       for await (const page of this.pages()) {
         if ("batch" in page) yield page.batch;
-        else if (page.rows.length > 0) yield this.toBatch(page.rows);
+        else {
+          const batch = this.valuesToBatch(page.values);
+          if (batch) yield batch;
+        }
       }
     } finally {
       await this.close();
@@ -241,11 +251,12 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
     return decodeArrowRecordBatch(builder.build(), this.out.schema);
   }
 
-  /** Decodes a value batch into projected rows. */
-  private decodeValues(bytes: Uint8Array | undefined): unknown[][] {
-    const rows: unknown[][] = [];
-    if (!bytes || bytes.length === 0) return rows;
-    const pick = this.pick;
+  /**
+   * Calls `fn` for each row of a value batch, checking its schema id (Java decodes other
+   * schema ids with their schemas; schemas do not change here yet, so another id means a
+   * stale table handle). Undecodable bytes are CORRUPT_RECORD_EXCEPTION naming the bucket.
+   */
+  private eachValue(bytes: Uint8Array, fn: (buf: Uint8Array, start: number, len: number) => void): void {
     const schemaId = this.info.schemaId;
     try {
       forEachValueRecord(bytes, (sid, buf, start, len) => {
@@ -255,14 +266,48 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
             `a row of ${this.where()} has schema id ${sid}, but this table handle has schema id ${schemaId}: get the table again`,
           );
         }
-        const row = this.rowDecoder.decode(buf, start, len);
-        rows.push(pick ? pick.map((i) => row[i]) : row);
+        fn(buf, start, len);
       });
     } catch (err) {
-      if (err instanceof FlussError) throw err;
+      if (err instanceof FlussError && err.code !== ErrorCode.CLIENT_ERROR) throw err;
       throw new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, `cannot decode the rows of ${this.where()}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** Decodes a value batch into projected rows. */
+  private decodeValues(bytes: Uint8Array): unknown[][] {
+    const rows: unknown[][] = [];
+    const pick = this.pick;
+    this.eachValue(bytes, (buf, start, len) => {
+      const row = this.rowDecoder.decode(buf, start, len);
+      rows.push(pick ? pick.map((i) => row[i]) : row);
+    });
     return rows;
+  }
+
+  /**
+   * A value batch as one Arrow batch (undefined when it holds no row): COMPACTED rows of
+   * flat types are copied field by field into the columns, without JS values; others are
+   * decoded and appended.
+   */
+  private valuesToBatch(bytes: Uint8Array): arrow.RecordBatch | undefined {
+    const transcode = this.transcode;
+    if (!transcode) {
+      const rows = this.decodeValues(bytes);
+      return rows.length > 0 ? this.toBatch(rows) : undefined;
+    }
+    const cols = this.info.rowType.fields.map((f) => createArrowColumn(f.type));
+    let n = 0;
+    this.eachValue(bytes, (buf, start, len) => {
+      transcode(buf, start, start + len, cols);
+      n++;
+    });
+    if (n === 0) return undefined;
+    const nodes: IpcFieldNode[] = [];
+    const buffers: Uint8Array[] = [];
+    for (const c of cols) c.collect(nodes, buffers);
+    const batch = decodeArrowRecordBatch(serializeRecordBatchMessage(n, nodes, buffers, { type: "NONE" }), this.whole.schema);
+    return this.pick ? this.project(batch) : batch;
   }
 
   /** The bucket's leader, refreshing metadata once when unknown. */
@@ -331,8 +376,8 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
       throw await this.explain(err);
     }
     if (this.info.hasPrimaryKey) {
-      const rows = this.decodeValues(resp.records);
-      if (rows.length > 0) yield { rows: rows.length > limit ? rows.slice(0, limit) : rows };
+      // the server answers at most `limit` rows (Replica.limitKvScan)
+      if (resp.records && resp.records.length > 0) yield { values: resp.records };
       return;
     }
     yield* this.lastRows(resp.records ?? new Uint8Array(0), limit);
@@ -346,8 +391,10 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
       for (const view of iterateBatches(records)) {
         if (checkCrc) view.ensureValid();
         const d = { bucket: this.bucket, view, skipBelow: 0, stopAt: Infinity };
-        const decoded = this.full ? this.full.toArrow(d) : this.out.toArrow(d);
-        if (decoded) batches.push(this.full ? this.project(decoded.batch) : decoded.batch);
+        // ARROW batches come whole and are projected here (zero-copy); row formats by the decoder
+        const arrowWhole = this.pick !== undefined && this.info.logFormat === "ARROW";
+        const decoded = arrowWhole ? this.whole.toArrow(d) : this.out.toArrow(d);
+        if (decoded) batches.push(arrowWhole ? this.project(decoded.batch) : decoded.batch);
       }
     } catch (err) {
       if (err instanceof FlussError && err.code !== ErrorCode.CLIENT_ERROR) throw err;
@@ -434,8 +481,7 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
       } else {
         this.drained = true;
       }
-      const rows = this.decodeValues(resp.records);
-      if (rows.length > 0) yield { rows };
+      if (resp.records && resp.records.length > 0) yield { values: resp.records };
       if (!more || this.closing || !this.inFlight) return;
       const pending = this.inFlight;
       try {

@@ -37,7 +37,7 @@ export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncD
   private readonly chosen: TableBucket[] = [];
   private readonly done = new Map<string, { bucket: TableBucket; offset: number }>();
   private readonly decoder: BatchDecoder;
-  private current: BucketScanner | undefined;
+  private readonly open_ = new Set<BucketScanner>();
   private started = false;
   private isClosed = false;
 
@@ -81,30 +81,54 @@ export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncD
   /** Every row of the buckets read, as plain objects. */
   async toRows(): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
-    for (const b of await this.buckets()) {
-      const scanner = this.open(b);
-      try {
-        for (const r of await scanner.toRows()) out.push(r);
-      } finally {
-        this.current = undefined;
-      }
-      this.record(scanner);
-    }
+    for await (const rows of this.perBucket((s) => s.toRows())) for (const r of rows) out.push(r);
     return out;
   }
 
-  /** The rows as Arrow record batches, bucket after bucket; leaving the loop early closes the scan. */
+  /**
+   * The rows as Arrow record batches, bucket after bucket; leaving the loop early closes the
+   * scan. The next bucket's scan is opened while the current one is consumed, so the server
+   * reads it meanwhile.
+   */
   async *batches(): AsyncGenerator<arrow.RecordBatch, void, undefined> {
+    for await (const batch of this.perBucket((s) => s.batches())) yield batch;
+  }
+
+  /**
+   * Runs `read` on each bucket's scanner in turn, starting the next bucket's read before
+   * the current one is consumed (its first result is waiting when the loop gets there).
+   */
+  private async *perBucket<T>(read: (s: BucketScanner) => AsyncIterator<T> | Promise<T>): AsyncGenerator<T, void, undefined> {
+    const list = await this.buckets();
+    interface Running {
+      readonly scanner: BucketScanner;
+      readonly it: AsyncIterator<T>;
+      readonly first: Promise<IteratorResult<T>>;
+    }
+    const start = (b: TableBucket): Running => {
+      const scanner = this.open(b);
+      const r = read(scanner);
+      const it: AsyncIterator<T> =
+        r instanceof Promise ? (async function* () { yield await r; })() : r;
+      const first = it.next();
+      first.catch(() => undefined);
+      return { scanner, it, first };
+    };
+    const running: Running[] = [];
     try {
-      for (const b of await this.buckets()) {
-        const scanner = this.open(b);
-        for await (const batch of scanner) yield batch;
-        this.record(scanner);
-        this.current = undefined;
+      if (list.length > 0) running.push(start(list[0]!));
+      for (let i = 0; i < list.length; i++) {
+        const cur = running[0]!;
+        if (i + 1 < list.length) running.push(start(list[i + 1]!));
+        for (let r = await cur.first; !r.done; r = await cur.it.next()) yield r.value;
+        this.record(cur.scanner);
+        running.shift();
       }
     } finally {
-      await this.current?.close();
-      this.current = undefined;
+      for (const r of running) {
+        await r.it.return?.(undefined).catch(() => undefined);
+        await r.scanner.close();
+      }
     }
   }
 
@@ -130,7 +154,7 @@ export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncD
   /** Ends the read (closing the open bucket scan on the server). Idempotent. */
   async close(): Promise<void> {
     this.isClosed = true;
-    await this.current?.close();
+    await Promise.all([...this.open_].map((s) => s.close()));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -139,11 +163,13 @@ export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncD
 
   private open(b: TableBucket): BucketScanner {
     if (this.isClosed) throw FlussError.client(`the snapshot scanner of table ${this.info.tablePath.toString()} is closed`);
-    this.current = new BucketScanner(this.ctx, this.info, b, this.projection, undefined);
-    return this.current;
+    const s = new BucketScanner(this.ctx, this.info, b, this.projection, undefined);
+    this.open_.add(s);
+    return s;
   }
 
   private record(scanner: BucketScanner): void {
+    this.open_.delete(scanner);
     this.done.set(scanner.bucket.key(), { bucket: scanner.bucket, offset: scanner.logOffset! });
   }
 
