@@ -123,7 +123,7 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
     this.out = new BatchDecoder(info, projection);
     // LimitScan returns whole rows: ARROW batches are projected here, not by the server
     this.whole = new BatchDecoder({ rowType: info.rowType, logFormat: "ARROW" });
-    this.transcode = info.kvFormat === "COMPACTED" ? compactedToArrow(info.rowType) : undefined;
+    this.transcode = info.hasPrimaryKey && info.kvFormat === "COMPACTED" ? compactedToArrow(info.rowType) : undefined;
     this.pick = projection?.indexes;
     const types = info.rowType.fields.map((f) => f.type);
     this.rowDecoder = info.kvFormat === "INDEXED" ? new IndexedRowDecoder(types) : new CompactedRowDecoder(types);
