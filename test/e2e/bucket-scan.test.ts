@@ -501,9 +501,8 @@ describe("scan sessions on the server (embedded cluster with small limits)", { s
       }
       assert.equal(scanner.closed, true);
     }
-    const started = Date.now();
+    // a session left open would hold the slot for the server's 10-minute idle time: this scan would fail with TOO_MANY_SCANNERS
     assert.equal((await (await table.newScan().createBucketScanner(0)).toRows()).length, 100);
-    assert.ok(Date.now() - started < 300, "the scan waited for a session slot");
     // close() before reading everything frees it too
     const s = await table.newScan().createBucketScanner(0);
     const it = s[Symbol.asyncIterator]();
