@@ -21,6 +21,8 @@ export { TableScan } from "./client/scan/table-scan.js";
 export { Lookuper, PrefixLookuper, type LookupKey } from "./client/lookup/lookuper.js";
 export { LogScanner } from "./client/scan/log-scanner.js";
 export { BatchScanner, type BucketBatch } from "./client/scan/batch-scanner.js";
+export { BucketScanner, type BucketSpec } from "./client/scan/bucket-scanner.js";
+export { SnapshotScanner, type SnapshotOffsets } from "./client/scan/snapshot-scanner.js";
 export { ScanRecord, ScanRecords, ChangeType, type TableBucketLike } from "./client/scan/scan-records.js";
 export type {
   BucketOffsets,

@@ -23,7 +23,7 @@ import { iterateBatches, type LogBatchView } from "../../record/log-batch.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { LogTablet } from "../storage/log-tablet.js";
 import { ChangelogBuilder } from "./changelog-builder.js";
-import { KvStore, bytesToLatin1, latin1ToBytes } from "./kv-store.js";
+import { KvStore, bytesToLatin1, latin1ToBytes, type KvView } from "./kv-store.js";
 import { decodeSnapshot, encodeSnapshot, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
 import type { SequenceGenerator } from "./auto-increment.js";
 import { checkChangelogFormat, type AutoIncrementColumn, type KvTable } from "./kv-table.js";
@@ -91,6 +91,12 @@ export class KvTablet {
   private snapshotting: Promise<void> | undefined;
   /** Bytes of KV batches waiting for or in the apply queue (backpressure). */
   private pendingBytes = 0;
+  /**
+   * The changelog offset the store reflects: every change below it is applied, none at or
+   * above it. Moves with the store (not with the log end, which advances before a put's
+   * changes are committed to the store).
+   */
+  private appliedOffset = 0;
 
   private constructor(
     readonly name: string,
@@ -140,6 +146,7 @@ export class KvTablet {
     }
     const tablet = new KvTablet(name, log, snapshotDir, store, snapshotOffset, options.clock ?? Date.now, options.sequence);
     tablet.bytesSinceSnapshot = await tablet.replay(kt, from);
+    tablet.appliedOffset = log.logEndOffset;
     return tablet;
   }
 
@@ -248,6 +255,8 @@ export class KvTablet {
         if (v === null) store.delete(k);
         else store.put(k, v);
       }
+      // the only appender of this log, one put at a time: its end is where this put ended
+      this.appliedOffset = this.log.logEndOffset;
       this.bytesSinceSnapshot += changelog.length;
     }
     return { logEndOffset: res.lastOffset + 1, duplicate: res.duplicate };
@@ -266,6 +275,22 @@ export class KvTablet {
   prefixLookup(prefix: Uint8Array): Uint8Array[] {
     this.ensureOpen();
     return this.store.prefix(bytesToLatin1(prefix)).map(latin1ToBytes);
+  }
+
+  /**
+   * A consistent view of the bucket's state and the changelog offset it corresponds to
+   * (Java `KvTablet.openScan` capturing `flushedLogOffset` with the RocksDB snapshot): a log
+   * scanner starting at `logOffset` sees exactly the changes the view does not hold.
+   */
+  openView(): { view: KvView; logOffset: number } {
+    this.ensureOpen();
+    return { view: this.store.openView(), logOffset: this.appliedOffset };
+  }
+
+  /** The first `limit` stored values (Java `KvTablet.limitScan`). */
+  limitScan(limit: number): string[] {
+    this.ensureOpen();
+    return this.store.firstValues(limit);
   }
 
   /**
