@@ -382,7 +382,7 @@ describe("WriteResultHandle", () => {
     const acc = new RecordAccumulator({ batchSize: 1024, lingerMs: 0, bufferMemory: 1 << 20 });
     const q = new TableWriteTarget(tableInfo(), 1024).queue(-1, 0);
     const b = acc.append(q, [1, "x"], new Owner(), ALLOW) as WriteBatch;
-    const h = new WriteResultHandle(b.result);
+    const h = WriteResultHandle.create(b.result);
     const accepted = await h;
     assert.equal((accepted as { then?: unknown }).then, undefined);
     let done = false;
@@ -395,13 +395,13 @@ describe("WriteResultHandle", () => {
   });
 
   test("pending handles resolve on admission; failures reject without unhandled rejections", async () => {
-    const h = new WriteResultHandle();
+    const h = WriteResultHandle.create();
     assert.equal(h.isAccepted, false);
     let admitted = false;
     const p = h.then(() => (admitted = true));
     await new Promise((r) => setImmediate(r));
     assert.equal(admitted, false);
-    const h2 = new WriteResultHandle();
+    const h2 = WriteResultHandle.create();
     void h2.wait(); // never handled by the caller
     h2.reject(new FlussError(ErrorCode.PARTITION_NOT_EXISTS, "gone"));
     await assert.rejects(h2.wait(), /gone/);

@@ -244,7 +244,7 @@ export class Lookuper extends LookuperBase {
   lookupBy(columns: readonly string[]): PrefixLookuper {
     this.ensureOpen();
     validatePrefixColumns(this.table.info, columns);
-    const child = new PrefixLookuper(this.table, columns, () => this.children.delete(child));
+    const child = PrefixLookuper.create(this.table, columns, () => this.children.delete(child));
     this.children.add(child);
     return child;
   }
@@ -274,7 +274,11 @@ export class PrefixLookuper extends LookuperBase {
   private readonly bucketKeyIndexes: readonly number[];
 
   /** @internal Use `lookuper.lookupBy(columns)`. */
-  constructor(
+  static create(table: LookupTable, columns: readonly string[], detach: () => void): PrefixLookuper {
+    return new PrefixLookuper(table, columns, detach);
+  }
+
+  private constructor(
     table: LookupTable,
     columns: readonly string[],
     private readonly detach: () => void,

@@ -109,8 +109,18 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
   private inFlight: Promise<ScanKvResponse> | undefined;
   private readonly untrack: () => void;
 
-  /** @internal */
-  constructor(
+  /** @internal Created by `scan.createBucketScanner(bucket)`. */
+  static create(
+    ctx: ClientContext,
+    info: TableInfo,
+    bucket: TableBucket,
+    projection: Projection | undefined,
+    limit: number | undefined,
+  ): BucketScanner {
+    return new BucketScanner(ctx, info, bucket, projection, limit);
+  }
+
+  private constructor(
     private readonly ctx: ClientContext,
     /** The scanned table. */
     readonly info: TableInfo,

@@ -108,8 +108,12 @@ export class ScanRecords implements Iterable<ScanRecord> {
   /** Total number of records. */
   readonly count: number;
 
-  /** @internal */
-  constructor(
+  /** @internal Created by scanners. */
+  static create(tableId: number, groups: Iterable<{ bucket: TableBucket; records: ScanRecord[] }> = []): ScanRecords {
+    return new ScanRecords(tableId, groups);
+  }
+
+  private constructor(
     private readonly tableId: number,
     groups: Iterable<{ bucket: TableBucket; records: ScanRecord[] }> = [],
   ) {

@@ -52,8 +52,8 @@ export abstract class ScannerBase {
   private readonly untrack: () => void;
   private closing: Promise<void> | undefined;
 
-  /** @internal */
-  constructor(
+  /** Scanners are created by a {@link TableScan}: `table.newScan().createLogScanner()`. */
+  protected constructor(
     protected readonly ctx: ClientContext,
     /** The scanned table. */
     readonly info: TableInfo,

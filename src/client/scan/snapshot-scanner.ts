@@ -41,8 +41,12 @@ export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncD
   private started = false;
   private isClosed = false;
 
-  /** @internal */
-  constructor(
+  /** @internal Created by `table.newScan().createSnapshotScanner()`. */
+  static create(ctx: ClientContext, info: TableInfo, projection: Projection | undefined): SnapshotScanner {
+    return new SnapshotScanner(ctx, info, projection);
+  }
+
+  private constructor(
     private readonly ctx: ClientContext,
     /** The scanned table. */
     readonly info: TableInfo,
@@ -163,7 +167,7 @@ export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncD
 
   private open(b: TableBucket): BucketScanner {
     if (this.isClosed) throw FlussError.client(`the snapshot scanner of table ${this.info.tablePath.toString()} is closed`);
-    const s = new BucketScanner(this.ctx, this.info, b, this.projection, undefined);
+    const s = BucketScanner.create(this.ctx, this.info, b, this.projection, undefined);
     this.open_.add(s);
     return s;
   }

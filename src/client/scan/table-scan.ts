@@ -23,8 +23,12 @@ const MAX_LIMIT = 2147483647;
  * the selected columns; INDEXED and COMPACTED tables are projected on the client.
  */
 export class TableScan {
-  /** @internal */
-  constructor(
+  /** @internal Created by `table.newScan()`. */
+  static create(ctx: ClientContext, info: TableInfo): TableScan {
+    return new TableScan(ctx, info);
+  }
+
+  private constructor(
     private readonly ctx: ClientContext,
     private readonly info: TableInfo,
     private readonly projection?: Projection,
@@ -68,7 +72,7 @@ export class TableScan {
    */
   async createLogScanner(): Promise<LogScanner> {
     this.refuseLimit("createLogScanner");
-    return new LogScanner(this.ctx, this.info, this.projection);
+    return LogScanner.create(this.ctx, this.info, this.projection);
   }
 
   /**
@@ -85,7 +89,7 @@ export class TableScan {
           "read it with createLogScanner() instead",
       );
     }
-    return new BatchScanner(this.ctx, this.info, this.projection);
+    return BatchScanner.create(this.ctx, this.info, this.projection);
   }
 
   /**
@@ -102,7 +106,7 @@ export class TableScan {
         `${this.what()} is a log table: a bucket scanner of it needs a limit (table.newScan().limit(n)); read the whole log with createLogScanner() or createBatchScanner()`,
       );
     }
-    return new BucketScanner(this.ctx, this.info, b, this.projection, this.rowLimit);
+    return BucketScanner.create(this.ctx, this.info, b, this.projection, this.rowLimit);
   }
 
   /**
@@ -117,7 +121,7 @@ export class TableScan {
     if (this.rowLimit !== undefined) {
       throw FlussError.client(`a snapshot scanner reads whole buckets: for at most ${this.rowLimit} rows use createBucketScanner() on a scan with a limit`);
     }
-    return new SnapshotScanner(this.ctx, this.info, this.projection);
+    return SnapshotScanner.create(this.ctx, this.info, this.projection);
   }
 
   private refuseLimit(method: string): void {

@@ -195,7 +195,11 @@ export class WriteResultHandle implements PromiseLike<AcceptedWrite> {
   private admitReject: ((e: FlussError) => void) | undefined;
 
   /** @internal Handles are created by writers. */
-  constructor(result?: WriteResult) {
+  static create(result?: WriteResult): WriteResultHandle {
+    return new WriteResultHandle(result);
+  }
+
+  private constructor(result?: WriteResult) {
     this.result = result;
   }
 

@@ -204,9 +204,9 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
     if (partitionName !== undefined) pid = this.partitions!.cached(partitionName) ?? UNRESOLVED;
     if (this.pendingHead === this.pending.length && pid !== UNRESOLVED) {
       const b = this.place(record, pid, partitionName, 0);
-      if (b) return new WriteResultHandle(b.result);
+      if (b) return WriteResultHandle.create(b.result);
     }
-    const handle = new WriteResultHandle();
+    const handle = WriteResultHandle.create();
     this.pending.push({ handle, partitionName, partitionId: pid, record, ticket: this.tickets++ });
     this.drainPending(false);
     return handle;
