@@ -14,7 +14,7 @@ import { iterateBatches } from "../record/log-batch.js";
 import { bucketKey } from "./append-notifier.js";
 import { typedHandler } from "./handler.js";
 import type { RawHandler, RequestContext } from "./rpc-server.js";
-import type { ServerState } from "./server-state.js";
+import type { ServerNode, ServerState } from "./server-state.js";
 import { tableBucketName } from "./storage/log-manager.js";
 import type { LogTablet } from "./storage/log-tablet.js";
 import { tableView, type TableView } from "./table-view.js";
@@ -62,7 +62,25 @@ export function resolveBucket(state: ServerState, tableId: number, partitionId: 
     if (!p || p.tableId !== tableId) throw unknown();
   }
   if (!Number.isInteger(bucket) || bucket < 0 || bucket >= t.bucketCount) throw unknown();
+  const node = state.node;
+  if (node !== undefined && node.role === "tablet-server") checkLeader(node, tableId, partitionId, bucket, unknown);
   return t;
+}
+
+/**
+ * Java `ReplicaManager.getReplicaOrException` with one replica per bucket: a bucket this
+ * server's metadata does not know yet is UNKNOWN_TABLE_OR_BUCKET; one it knows but does not
+ * lead (the only replica is elsewhere, or moving) is NOT_LEADER_OR_FOLLOWER
+ * (`ReplicaManager.java:2358`). Leadership itself is live: a moved bucket is served by its
+ * new leader at once, even where metadata lags.
+ */
+function checkLeader(node: ServerNode, tableId: number, partitionId: number | undefined, bucket: number, unknown: () => FlussError): void {
+  if (!node.view().knows(tableId, partitionId)) throw unknown();
+  if (node.leadership.leaderOf(tableId, partitionId, bucket).leader === node.serverId) return;
+  throw new FlussError(
+    ErrorCode.NOT_LEADER_OR_FOLLOWER,
+    `server ${node.serverId} is not leader or follower for ${tableBucketName(tableId, partitionId, bucket)}`,
+  );
 }
 
 /**

@@ -452,6 +452,15 @@ export class LogTablet {
     return hw;
   }
 
+  /** Resolves once no append is queued or running (appends queued meanwhile are waited for too). */
+  async whenIdle(): Promise<void> {
+    let q: Promise<unknown>;
+    do {
+      q = this.queue;
+      await q;
+    } while (q !== this.queue);
+  }
+
   /** Forces every appended byte to disk (after pending appends). */
   async flush(): Promise<void> {
     if (this.closed) return;
