@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AppendNotifier } from "./append-notifier.js";
+import { AppendNotifier, bucketKey } from "./append-notifier.js";
 import { coordinatorHandlers } from "./coordinator-service.js";
 import { apiVersionsHandler, metadataHandler } from "./metadata-service.js";
 import { RpcServer, type RawHandler } from "./rpc-server.js";
@@ -17,7 +17,7 @@ import { Leadership, type LeadershipView } from "./cluster/leadership.js";
 import { FaultInjector, resolveApiKey, type ServerRef } from "./cluster/faults.js";
 import { KvManager, type KvManagerOptions } from "./kv/kv-manager.js";
 import { kvHandlers } from "./kv-service.js";
-import { scanHandlers } from "./scan-service.js";
+import { closeScanSessions, scanHandlers } from "./scan-service.js";
 import { CatalogStore } from "./storage/catalog-store.js";
 import { LogManager } from "./storage/log-manager.js";
 import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
@@ -288,6 +288,7 @@ export class LocalCluster implements AsyncDisposable {
     slot.server = undefined;
     this.parts.leadership.setAlive(id, false);
     await server.close();
+    closeScanSessions(this.parts.shared, { serverId: id });
   }
 
   /** Test hook: starts a stopped tablet server again on its port; its buckets have their leader back. */
@@ -335,7 +336,10 @@ export class LocalCluster implements AsyncDisposable {
       const kv = await shared.kv.getIfOpen(entry.tableId, partitionId, bucket)?.catch(() => undefined);
       await kv?.whenIdle();
     }
-    return leadership.completeMove(entry.tableId, partitionId, bucket, to);
+    const epoch = leadership.completeMove(entry.tableId, partitionId, bucket, to);
+    // scans of the bucket end with its leadership (continuations: SCANNER_EXPIRED)
+    closeScanSessions(shared, { bucket: bucketKey(entry.tableId, partitionId, bucket) });
+    return epoch;
   }
 
   /** Test hook: every server closes every open connection (listeners stay open). */

@@ -258,7 +258,8 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
       const tablet = await state.logs.getOrCreate(table.tableId, bucket.partitionId, bucket.bucketId);
       const offset = bucket.fetchOffset === FETCH_FROM_EARLIEST_OFFSET ? tablet.logStartOffset : bucket.fetchOffset;
       const maxBytes = Math.max(0, Math.min(limit, bucket.maxFetchBytes));
-      const res = await tablet.read(offset, maxBytes, { minOneBatch: !readOne });
+      // unprojected: Java's byte slice, which may cut the last batch; projected: whole batches
+      const res = await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: projected === undefined });
       const size = res.records.length;
       if (size > 0) readOne = true;
       limit = Math.max(0, limit - size);
@@ -281,13 +282,22 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
   return { response: { tablesResp }, bytes, critical };
 }
 
+/**
+ * Where each FetchLog starts in its list of buckets: Java reads them in HashMap order, which
+ * is no order a client may rely on; rotating the start per request keeps the buckets served
+ * first under the total `max_bytes` from always being the same ones.
+ */
+let fetchRotation = 0;
+
 async function fetchLog(state: ServerState, req: M.FetchLogRequest, ctx: RequestContext): Promise<M.FetchLogResponse> {
-  const reads: BucketRead[] = [];
+  const listed: BucketRead[] = [];
   for (const table of req.tablesReq) {
     for (const bucket of table.bucketsReq) {
-      reads.push({ table, bucket, key: bucketKey(table.tableId, bucket.partitionId, bucket.bucketId) });
+      listed.push({ table, bucket, key: bucketKey(table.tableId, bucket.partitionId, bucket.bucketId) });
     }
   }
+  const first = listed.length > 1 ? fetchRotation++ % listed.length : 0;
+  const reads = first === 0 ? listed : [...listed.slice(first), ...listed.slice(0, first)];
   const keys = reads.map((r) => r.key);
   const minBytes = req.minBytes;
   const maxWait = req.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
