@@ -258,16 +258,16 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
       const tablet = await state.logs.getOrCreate(table.tableId, bucket.partitionId, bucket.bucketId);
       const offset = bucket.fetchOffset === FETCH_FROM_EARLIEST_OFFSET ? tablet.logStartOffset : bucket.fetchOffset;
       const maxBytes = Math.max(0, Math.min(limit, bucket.maxFetchBytes));
-      // unprojected: Java's byte slice, which may cut the last batch; projected: whole batches
-      const res = await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: projected === undefined });
+      // unprojected: Java's byte slice, which may cut the last batch; projected: whole
+      // projected batches while their projected size fits (FileLogProjection.project)
+      const res = projected === undefined
+        ? await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: true })
+        : await tablet.readProjected(offset, maxBytes, !readOne, (batch) => projectArrowLogRecords(batch, rowTypeResolver(t), projected));
       const size = res.records.length;
       if (size > 0) readOne = true;
       limit = Math.max(0, limit - size);
       bytes += size;
-      const records = projected !== undefined && size > 0
-        ? projectArrowLogRecords(res.records, rowTypeResolver(t), projected)
-        : res.records;
-      entry = { ...id, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records };
+      entry = { ...id, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records: res.records };
     } catch (err) {
       const why = unlessDropped(state, table.tableId, bucket.partitionId, bucket.bucketId, err);
       const fields = errorFields(state, why, `fetching ${tableBucketName(table.tableId, bucket.partitionId, bucket.bucketId)}`);

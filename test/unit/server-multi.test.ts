@@ -435,3 +435,50 @@ test("fetch: the last batch is cut at the bucket limit as a byte slice; only the
     void conn;
   });
 });
+
+test("projected fetch: whole projected batches while their projected size fits the limit (FileLogProjection.project)", async () => {
+  await withServers(async (_cluster, cs, ts) => {
+    const tableId = await createLogTable(cs, "proj", 1);
+    const leader = ts[leaders(await metadata(cs, "proj"))[0]!]!;
+    for (let i = 0; i < 30; i++) {
+      await produce(leader, tableId, 0, Array.from({ length: 20 }, (_, k) => [k, `${"long text ".repeat(20)}${i}-${k}`]));
+    }
+    const fetch = (maxFetchBytes: number, projected?: number[]) =>
+      leader.request(ApiKey.FETCH_LOG, {
+        followerServerId: -1,
+        maxBytes: 16 << 20,
+        tablesReq: [
+          {
+            tableId,
+            projectionPushdownEnabled: projected !== undefined,
+            projectedFields: projected ?? [],
+            bucketsReq: [{ bucketId: 0, fetchOffset: 0, maxFetchBytes }],
+          },
+        ],
+      });
+    const sizesOf = (records: Uint8Array) => [...iterateBatches(records)].map((v) => v.sizeInBytes);
+    const sizes = sizesOf((await fetch(16 << 20, [0])).tablesResp[0]!.bucketsResp[0]!.records!);
+    assert.equal(sizes.length, 30);
+    const unprojected = sizesOf((await fetch(16 << 20)).tablesResp[0]!.bucketsResp[0]!.records!);
+    assert.ok(unprojected[0]! > 3 * sizes[0]!, "the id column alone is much smaller");
+    const fitting = (limit: number) => {
+      let total = 0;
+      let n = 0;
+      for (const sz of sizes) {
+        if (total + sz > limit) break;
+        total += sz;
+        n++;
+      }
+      return n;
+    };
+    // the limit counts projected bytes: far more batches than the unprojected ones that fit
+    const limit = unprojected[0]! + 17;
+    assert.ok(fitting(limit) < 30 && fitting(limit) > 2, `${fitting(limit)} batches fit`);
+    const got = (await fetch(limit, [0])).tablesResp[0]!.bucketsResp[0]!.records!;
+    assert.deepEqual(sizesOf(got), sizes.slice(0, fitting(limit)));
+    assert.equal(got.length, sizes.slice(0, fitting(limit)).reduce((a, b) => a + b, 0), "whole batches only");
+    // minOneMessage: a tiny limit is raised to the first batch's unprojected size
+    const raised = (await fetch(10, [0])).tablesResp[0]!.bucketsResp[0]!.records!;
+    assert.equal(sizesOf(raised).length, fitting(unprojected[0]!));
+  });
+});
