@@ -175,6 +175,11 @@ export class LocalCluster implements AsyncDisposable {
   /** The data directory in use. */
   readonly dataDir: string;
 
+  /** The state every server shares (tests inspect it, e.g. the append notifier's waiters). */
+  private get state(): ServerState {
+    return this.parts.shared;
+  }
+
   /**
    * Opens the catalog and logs in the data directory and starts serving. Restarting on the
    * same directory sees the same databases, tables and records.
@@ -468,7 +473,7 @@ export class LocalCluster implements AsyncDisposable {
         await server?.close();
       }),
     );
-    const state = this.parts.shared;
+    const state = this.state;
     // KV first: a clean close snapshots each bucket's state, which flushes its log
     await state.kv.closeAll();
     await state.logs.closeAll();
