@@ -482,3 +482,36 @@ test("projected fetch: whole projected batches while their projected size fits t
     assert.equal(sizesOf(raised).length, fitting(unprojected[0]!));
   });
 });
+
+test("a single-server cluster takes the same hooks: stop/start and restartCoordinator reopen its one port, moveLeader to 0 bumps the epoch", async () => {
+  const cluster = await LocalCluster.start();
+  // with its one listener stopped, nothing else would keep this test's event loop alive
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    assert.deepEqual(cluster.tabletServerIds, [0]);
+    assert.equal(cluster.serverAddress(0), cluster.bootstrapServers);
+    let conn = await open(cluster, 0);
+    await createLogTable(conn, "single", 2);
+    assert.equal(await cluster.moveLeader({ table: "fluss.single", bucket: 1, to: 0 }), 1);
+    const m = await metadata(conn, "single");
+    assert.deepEqual(m.tableMetadata[0]!.bucketMetadata.map((b) => [b.leaderId, b.leaderEpoch]), [[0, 0], [0, 1]]);
+    await rejectsWith(cluster.moveLeader({ table: "fluss.single", bucket: 0, to: 1 }), ErrorCode.CLIENT_ERROR, /one server, id 0 \(got server id 1\)/);
+    const port = cluster.port;
+    const closed = new Promise<void>((resolve) => conn.onClose(() => resolve()));
+    await cluster.stopTabletServer(0);
+    await closed;
+    await rejectsWith(open(cluster, 0), ErrorCode.NETWORK_EXCEPTION);
+    await cluster.startTabletServer(0);
+    assert.equal(cluster.port, port);
+    conn = await open(cluster, 0);
+    assert.equal(leaders(await metadata(conn, "single")).length, 2);
+    await cluster.restartCoordinator();
+    conn.close();
+    conn = await open(cluster, 0);
+    assert.equal((await metadata(conn, "single")).tabletServers.length, 1);
+    conn.close();
+  } finally {
+    clearInterval(keepAlive);
+    await cluster.close();
+  }
+});
