@@ -96,6 +96,7 @@ export interface LocalClusterOptions {
 export interface MoveLeaderOptions {
   /** The table, as a TablePath or `"db.table"`. */
   table: TablePath | string;
+  /** The bucket id. */
   bucket: number;
   /** The tablet server id to lead the bucket from now on. */
   to: number;
