@@ -227,19 +227,25 @@ test("stopTabletServer / startTabletServer: its listener goes away, its buckets 
     const b0 = m.tableMetadata[0]!.bucketMetadata[0]!;
     assert.equal(b0.leaderId, undefined, "no leader while its server is down");
     assert.deepEqual(b0.replicaId, [victim]);
+    // losing its leader is an election: the epoch moves on (other servers' buckets keep theirs)
+    const epochs = (r: MetadataResponse) => r.tableMetadata[0]!.bucketMetadata.map((b) => b.leaderEpoch);
+    assert.deepEqual(epochs(m), before.map((l) => (l === victim ? 1 : 0)));
     // other servers' metadata agree, and still do not serve the bucket
     const alive = (victim + 1) % 3;
     assert.equal(leaders(await metadata(ts[alive]!, "stop"))[0], undefined);
     assert.equal((await produce(ts[alive]!, tableId, 0, [[1, "x"]])).bucketsResp[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     // moving the bucket away gives it a leader again
-    await cluster.moveLeader({ table: "fluss.stop", bucket: 0, to: alive });
+    assert.equal(await cluster.moveLeader({ table: "fluss.stop", bucket: 0, to: alive }), 2);
     assert.equal(leaders(await metadata(cs, "stop"))[0], alive);
     await cluster.startTabletServer(victim);
     const again = await open(cluster, victim);
     try {
       assert.deepEqual((await metadata(cs, "stop")).tabletServers.map((n) => n.nodeId), [0, 1, 2]);
-      const now = leaders(await metadata(again, "stop"));
+      const m2 = await metadata(again, "stop");
+      const now = leaders(m2);
       assert.equal(now[0], alive);
+      // the returning server leads its other buckets again, each at a new epoch
+      assert.deepEqual(epochs(m2), before.map((l, b) => (b === 0 ? 2 : l === victim ? 2 : 0)));
       for (let b = 1; b < 3; b++) assert.equal(now[b], before[b]);
       const victimBucket = before.findIndex((l, b) => b > 0 && l === victim);
       if (victimBucket > 0) {
