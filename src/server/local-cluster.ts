@@ -292,12 +292,16 @@ export class LocalCluster implements AsyncDisposable {
     const server = slot.server;
     if (!server) return;
     slot.server = undefined;
+    slot.unresponsive = false; // a started server is a new process: not hung
     this.parts.leadership.setAlive(id, false);
     await server.close();
     closeScanSessions(this.parts.shared, { serverId: id });
   }
 
-  /** Test hook: starts a stopped tablet server again on its port; its buckets have their leader back. */
+  /**
+   * Test hook: starts a stopped tablet server again on its port (answering: a
+   * `setUnresponsive` hang ended with the stop); its buckets have their leader back.
+   */
   async startTabletServer(id: number): Promise<void> {
     const slot = this.slot(this.checkServerId(id));
     if (slot.server) return;
@@ -382,13 +386,15 @@ export class LocalCluster implements AsyncDisposable {
 
   /**
    * Test hook: restarts the coordinator: its listener closes (its connections drop) and
-   * opens again on the same port. In a single-server cluster that is the one listener.
+   * opens again on the same port, answering (a `setUnresponsive` hang ends with the old
+   * process). In a single-server cluster that is the one listener.
    */
   async restartCoordinator(): Promise<void> {
     this.checkOpen();
     const slot = this.parts.coordinator;
     const server = slot.server;
     slot.server = undefined;
+    slot.unresponsive = false; // the new process is not hung
     await server?.close();
     await openSlot(this.parts, slot);
   }
