@@ -13,9 +13,12 @@ import { SILENT_LOGGER, type ClusterLogger, type ServerState } from "./server-st
 import { KvManager, type KvManagerOptions } from "./kv/kv-manager.js";
 import { kvHandlers } from "./kv-service.js";
 import { CatalogStore } from "./storage/catalog-store.js";
+import { DataDirLock } from "./storage/data-dir-lock.js";
+import { storageError } from "./storage/storage-errors.js";
 import { LogManager } from "./storage/log-manager.js";
 import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
 import { ApiKey } from "../rpc/api-keys.js";
+import { ErrorCode } from "../rpc/errors.js";
 
 export type { ClusterLogger } from "./server-state.js";
 
@@ -44,6 +47,12 @@ export interface LocalClusterOptions {
   kv?: Pick<KvManagerOptions, "snapshotBytes" | "snapshotIntervalMs" | "maxPendingBytes">;
 }
 
+/** Whether binding `host` keeps the server reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h) || h === "::ffff:127.0.0.1";
+}
+
 /**
  * A running single-node cluster. `await using cluster = await LocalCluster.start()` closes
  * it at the end of the scope.
@@ -58,6 +67,7 @@ export class LocalCluster implements AsyncDisposable {
     /** The data directory in use. */
     readonly dataDir: string,
     private readonly ownsDataDir: boolean,
+    private readonly lock: DataDirLock,
   ) {}
 
   /**
@@ -71,8 +81,15 @@ export class LocalCluster implements AsyncDisposable {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-"));
     let logs: LogManager | undefined;
     let kv: KvManager | undefined;
+    let lock: DataDirLock | undefined;
     try {
-      fs.mkdirSync(dataDir, { recursive: true });
+      try {
+        fs.mkdirSync(dataDir, { recursive: true });
+      } catch (e) {
+        throw storageError("Creating data directory", dataDir, e, ErrorCode.STORAGE_EXCEPTION);
+      }
+      // before anything reads or writes: a second server on a live server's dir fails here
+      lock = DataDirLock.acquire(dataDir);
       const catalog = CatalogStore.open(dataDir);
       logs = new LogManager(dataDir, {
         logger: { warn: (m) => logger.warn(m) },
@@ -94,12 +111,19 @@ export class LocalCluster implements AsyncDisposable {
         transientBodyApiKeys: TRANSIENT_BODY_API_KEYS,
       });
       await server.listen();
-      const cluster = new LocalCluster(server, state, host, dataDir, ownsDataDir);
+      const cluster = new LocalCluster(server, state, host, dataDir, ownsDataDir, lock);
+      if (!isLoopback(host)) {
+        logger.warn(
+          `Listening on ${cluster.bootstrapServers}, reachable from other machines: this cluster has no ` +
+            `authentication, so anyone who can reach this port can read, write and drop every table`,
+        );
+      }
       logger.info(`Fluss local cluster listening on ${cluster.bootstrapServers}, data in ${dataDir}`);
       return cluster;
     } catch (err) {
       await kv?.closeAll().catch(() => undefined);
       await logs?.closeAll().catch(() => undefined);
+      lock?.release();
       if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       throw err;
     }
@@ -132,6 +156,7 @@ export class LocalCluster implements AsyncDisposable {
     // KV first: a clean close snapshots each bucket's state, which flushes its log
     await this.state.kv.closeAll();
     await this.state.logs.closeAll();
+    this.lock.release();
     if (this.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
     this.state.logger.info("Fluss local cluster stopped");
   }

@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { TEMP_SUFFIX, fsyncDirSync, writeFileAtomicSync } from "./atomic-file.js";
+import { describeOsCause } from "./storage-errors.js";
 
 /** Name of the database created at first start (Java `CoordinatorServer.DEFAULT_DATABASE`). */
 export const DEFAULT_DATABASE = "fluss";
@@ -142,14 +143,14 @@ export class CatalogStore {
       // an interrupted write never got renamed into place: its content was never committed
       fs.rmSync(file + TEMP_SUFFIX, { force: true });
     } catch (e) {
-      throw storageError(`Cannot prepare catalog directory ${dir}: ${(e as Error).message}`, e);
+      throw storageError(`Cannot prepare catalog directory ${dir}: ${describeOsCause(e)}`, e);
     }
     let text: string | undefined;
     try {
       text = fs.readFileSync(file, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-        throw storageError(`Cannot read catalog file ${file}: ${(e as Error).message}`, e);
+        throw storageError(`Cannot read catalog file ${file}: ${describeOsCause(e)}`, e);
       }
     }
     if (text === undefined) {
@@ -414,7 +415,7 @@ export class CatalogStore {
     try {
       writeFileAtomicSync(this.file, JSON.stringify(doc, null, 1) + "\n");
     } catch (e) {
-      throw storageError(`Cannot write catalog file ${this.file}: ${(e as Error).message}`, e);
+      throw storageError(`Cannot write catalog file ${this.file}: ${describeOsCause(e)}`, e);
     }
     this.state = next;
     this.reindex();
@@ -443,7 +444,7 @@ function parseCatalog(text: string, file: string): CatalogState {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    return fail(`invalid JSON: ${(e as Error).message}`);
+    return fail(`invalid JSON: ${describeOsCause(e)}`);
   }
   if (!isObject(doc) || doc["format"] !== FORMAT) return fail("not a flussjs catalog");
   if (doc["version"] !== FORMAT_VERSION) return fail(`unsupported version ${String(doc["version"])}`);

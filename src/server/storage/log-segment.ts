@@ -20,6 +20,9 @@ import {
   logBatchHeaderSize,
 } from "../../record/log-batch.js";
 import { partitionPoint } from "../../util/search.js";
+import { storageError } from "./storage-errors.js";
+
+export { storageError } from "./storage-errors.js";
 
 /** Suffix of segment files. */
 export const SEGMENT_SUFFIX = ".log";
@@ -55,13 +58,6 @@ export function parseSegmentFileName(name: string): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   return Number.isSafeInteger(n) ? n : undefined;
-}
-
-/** LOG_STORAGE_EXCEPTION for an I/O failure on `file`. */
-export function storageError(what: string, file: string, cause: unknown): FlussError {
-  if (cause instanceof FlussError) return cause;
-  const msg = cause instanceof Error ? cause.message : String(cause);
-  return new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `${what} ${file} failed: ${msg}`, { cause });
 }
 
 /** Reads up to `length` bytes at `position` (fewer only at end of file). */
