@@ -106,6 +106,9 @@ function pathKey(db: string, table: string): string {
   return `${db}\u0000${table}`;
 }
 
+/** Writer ids reserved per catalog write (see {@link CatalogStore.nextWriterId}). */
+export const WRITER_ID_BLOCK = 1024;
+
 /** The persistent catalog of one data directory. Not safe for use by two processes at once. */
 export class CatalogStore {
   private state: CatalogState;
@@ -115,6 +118,9 @@ export class CatalogStore {
   private tablesById = new Map<number, TableEntry>();
   private tableIdsByPath = new Map<string, number>();
   private partitionsById = new Map<number, PartitionEntry>();
+  /** The writer-id block in use, [next, end); the catalog's nextWriterId is its end. */
+  private writerIdNext = 0;
+  private writerIdEnd = 0;
 
   private constructor(
     readonly dir: string,
@@ -371,12 +377,22 @@ export class CatalogStore {
 
   // ---------------------------------------------------------------- writer ids
 
-  /** Hands out the next cluster-unique writer id (0, 1, 2, ...), durably. */
+  /**
+   * Hands out the next cluster-unique writer id, durably: ids are reserved in blocks of
+   * {@link WRITER_ID_BLOCK} with one catalog write per block (not one per InitWriter), and
+   * a restart continues after the last reserved block, so an id is never handed out twice
+   * (the unused rest of a block is skipped).
+   */
   nextWriterId(): number {
-    const next = this.copyState();
-    const id = next.nextWriterId++;
-    this.commit(next);
-    return id;
+    if (this.writerIdNext >= this.writerIdEnd) {
+      const next = this.copyState();
+      const start = next.nextWriterId;
+      next.nextWriterId = start + WRITER_ID_BLOCK;
+      this.commit(next);
+      this.writerIdNext = start;
+      this.writerIdEnd = next.nextWriterId;
+    }
+    return this.writerIdNext++;
   }
 
   // ---------------------------------------------------------------- internals
