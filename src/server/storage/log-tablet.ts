@@ -105,6 +105,12 @@ export class LogTablet {
   private rollSync: Promise<void> = Promise.resolve();
   private closed = false;
   private failure: FlussError | undefined;
+  /**
+   * Per writer, the first sequence of its last append that failed on storage (full disk...)
+   * and why. Its later batches would be out of order only because of that failure, so they
+   * get the storage error too, never a sequence error; a successful append clears it.
+   */
+  private readonly storageFailures = new Map<number, { sequence: number; error: FlussError }>();
   private readonly segmentBytes: number;
   private readonly indexIntervalBytes: number;
   private readonly clock: () => number;
@@ -283,7 +289,12 @@ export class LogTablet {
         lastOffset: p.lastOffset,
       }));
     if (idempotent.length > 0) {
-      const dup = this.writers.check(idempotent, nowMs);
+      let dup;
+      try {
+        dup = this.writers.check(idempotent, nowMs);
+      } catch (e) {
+        throw this.storageFailureBehind(e, idempotent);
+      }
       if (dup) {
         return {
           baseOffset: dup.firstOffset,
@@ -308,7 +319,13 @@ export class LogTablet {
     }));
 
     let active = this.segments.at(-1)!;
-    if (active.size > 0 && active.size + records.length > this.segmentBytes) active = await this.roll();
+    if (active.size > 0 && active.size + records.length > this.segmentBytes) {
+      try {
+        active = await this.roll();
+      } catch (e) {
+        throw this.storageFailed(idempotent, storageError("Rolling log", this.name, e));
+      }
+    }
     const sizeBefore = active.size;
     try {
       await active.append(records, infos);
@@ -319,8 +336,9 @@ export class LogTablet {
       } catch (t) {
         this.failure = storageError("Recovering from a failed append to", active.file, t);
       }
-      throw storageError("Appending to log", this.name, e);
+      throw this.storageFailed(idempotent, storageError("Appending to log", this.name, e));
     }
+    for (const b of idempotent) this.storageFailures.delete(b.writerId);
 
     this.leo = next;
     this.hw = this.leo;
@@ -335,6 +353,34 @@ export class LogTablet {
       });
     }
     return { baseOffset: planned[0]!.baseOffset, lastOffset: planned.at(-1)!.lastOffset, commitTimestamp, duplicate: false };
+  }
+
+  /** Remembers a failed store for the writers of `batches` (whose states did not move). */
+  private storageFailed(batches: readonly IncomingWriterBatch[], error: FlussError): FlussError {
+    for (const b of batches) {
+      if (!this.storageFailures.has(b.writerId)) this.storageFailures.set(b.writerId, { sequence: b.batchSequence, error });
+    }
+    return error;
+  }
+
+  /**
+   * A sequence error behind which lies a failed store of the writer's expected batch becomes
+   * that storage error (the client retries it; the gap closes once the disk recovers).
+   */
+  private storageFailureBehind(e: unknown, batches: readonly IncomingWriterBatch[]): unknown {
+    if (!(e instanceof FlussError) || e.code !== ErrorCode.OUT_OF_ORDER_SEQUENCE_EXCEPTION) return e;
+    for (const b of batches) {
+      const failed = this.storageFailures.get(b.writerId);
+      if (failed && b.batchSequence > failed.sequence) {
+        return new FlussError(
+          failed.error.code,
+          `Batch ${b.batchSequence} of writer ${b.writerId} waits for batch ${failed.sequence}, ` +
+            `which could not be stored: ${failed.error.message}`,
+          { cause: failed.error },
+        );
+      }
+    }
+    return e;
   }
 
   /** Splits `records` into batches, checking structure and CRC of each. */
