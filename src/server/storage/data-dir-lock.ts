@@ -17,6 +17,8 @@ interface LockContent {
   readonly host: string;
   /** Field 22 of /proc/<pid>/stat (clock ticks since boot), or undefined off Linux. */
   readonly startTime: string | undefined;
+  /** The directory locked: a lock file copied along with a directory does not lock the copy. */
+  readonly dir: string | undefined;
 }
 
 /** Directories locked by this process (a second LocalCluster in one process is refused too). */
@@ -33,7 +35,9 @@ function processStartTime(pid: number): string | undefined {
   }
 }
 
-function isAlive(owner: LockContent): boolean {
+function isAlive(owner: LockContent, dir: string): boolean {
+  if (owner.dir !== undefined && owner.dir !== dir) return false; // copied from elsewhere
+  if (owner.pid === process.pid && owner.host === os.hostname()) return heldHere.has(dir);
   if (owner.host !== os.hostname()) return true; // another machine (shared disk): cannot tell, assume live
   try {
     process.kill(owner.pid, 0);
@@ -49,7 +53,12 @@ function readOwner(file: string): LockContent | undefined {
   try {
     const doc = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LockContent>;
     if (typeof doc.pid !== "number" || typeof doc.host !== "string") return undefined;
-    return { pid: doc.pid, host: doc.host, startTime: typeof doc.startTime === "string" ? doc.startTime : undefined };
+    return {
+      pid: doc.pid,
+      host: doc.host,
+      startTime: typeof doc.startTime === "string" ? doc.startTime : undefined,
+      dir: typeof doc.dir === "string" ? doc.dir : undefined,
+    };
   } catch {
     return undefined;
   }
@@ -77,7 +86,7 @@ export class DataDirLock {
         `Data directory ${dir} is already in use by another cluster in this process (pid ${process.pid})`,
       );
     }
-    const me: LockContent = { pid: process.pid, host: os.hostname(), startTime: processStartTime(process.pid) };
+    const me: LockContent = { pid: process.pid, host: os.hostname(), startTime: processStartTime(process.pid), dir };
     const tmp = `${file}.${process.pid}.tmp`;
     try {
       fs.writeFileSync(tmp, JSON.stringify(me) + "\n", { mode: 0o644 });
@@ -89,7 +98,7 @@ export class DataDirLock {
           if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 3) throw e;
         }
         const owner = readOwner(file);
-        if (owner && isAlive(owner)) {
+        if (owner && isAlive(owner, dir)) {
           throw new FlussError(
             ErrorCode.STORAGE_EXCEPTION,
             `Data directory ${dir} is in use by another Fluss local cluster (pid ${owner.pid} on ${owner.host}, ` +
