@@ -92,7 +92,7 @@ export class LocalCluster implements AsyncDisposable {
       lock = DataDirLock.acquire(dataDir);
       const catalog = CatalogStore.open(dataDir);
       logs = new LogManager(dataDir, {
-        logger: { warn: (m) => logger.warn(m) },
+        logger: { warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
         syncEveryAppend: options.syncEveryWrite ?? false,
       });
       kv = new KvManager(logs, { ...options.kv, logger: { warn: (m) => logger.warn(m) } });

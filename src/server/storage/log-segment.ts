@@ -47,6 +47,19 @@ export interface ScanProblem {
   readonly atTail: boolean;
 }
 
+/**
+ * A corrupt stretch of a segment found at recovery: the bytes [position, endPosition) held
+ * the batches of offsets [fromOffset, toOffset), which cannot be read any more. Reads of
+ * those offsets fail with CORRUPT_RECORD_EXCEPTION; everything around them is served.
+ */
+export interface CorruptRange {
+  readonly position: number;
+  readonly endPosition: number;
+  readonly fromOffset: number;
+  readonly toOffset: number;
+  readonly reason: string;
+}
+
 /** File name of the segment starting at `baseOffset`. */
 export function segmentFileName(baseOffset: number): string {
   return String(baseOffset).padStart(20, "0") + SEGMENT_SUFFIX;
@@ -194,9 +207,10 @@ export class LogSegment {
     fileSize: number,
     checkCrc: boolean,
     onBatch: (b: StoredBatchInfo) => void,
+    from = 0,
   ): Promise<ScanProblem | undefined> {
     const win = new FileWindow(this.handle, this.file, fileSize, checkCrc ? CRC_CHUNK : HEADER_CHUNK);
-    let pos = 0;
+    let pos = from;
     const problem = (reason: string, atTail: boolean): ScanProblem => ({ position: pos, reason, atTail });
     while (pos < fileSize) {
       const remaining = fileSize - pos;
@@ -233,6 +247,88 @@ export class LogSegment {
       pos += size;
     }
     return undefined;
+  }
+
+  /** Copies the bytes from `position` to the end of the file into `target` (durably). */
+  async copyTail(position: number, target: string): Promise<void> {
+    try {
+      const fileSize = (await this.handle.stat()).size;
+      const bytes = await readAt(this.handle, position, fileSize - position);
+      await fsp.writeFile(target, bytes, { mode: 0o644, flush: true });
+    } catch (e) {
+      throw storageError("Saving corrupt bytes of", this.file, e);
+    }
+  }
+
+  /** Corrupt stretches found at recovery, in file order. */
+  readonly corrupt: CorruptRange[] = [];
+
+  /**
+   * Steps over the corrupt batch a scan stopped at (`problem`): looks for the next intact
+   * batch after it (plausible header, offsets beyond the last good one, valid CRC), records
+   * the stretch in between as a {@link CorruptRange} and scans on from there. Returns the
+   * range and the next problem, or undefined when no intact batch follows (see
+   * {@link markCorruptToEnd}).
+   */
+  async skipCorruption(
+    problem: ScanProblem,
+    checkCrc: boolean,
+    onBatch: (b: StoredBatchInfo) => void,
+  ): Promise<{ range: CorruptRange; next?: ScanProblem } | undefined> {
+    const fileSize = (await this.handle.stat()).size;
+    const rest = await readAt(this.handle, problem.position, fileSize - problem.position);
+    const expected = this.nextOffset;
+    for (let at = 1; at + V2_RECORD_BATCH_HEADER_SIZE <= rest.length; at++) {
+      const magic = rest[at + MAGIC_OFFSET]!;
+      if (magic > LOG_MAGIC_VALUE_V2) continue;
+      const size = LOG_OVERHEAD + readInt32LE(rest, at + LENGTH_OFFSET);
+      if (size < logBatchHeaderSize(magic) || at + size > rest.length) continue;
+      const view = new LogBatchView(rest, at);
+      if (view.baseOffset <= expected || view.baseOffset - expected > 0x7fffffff || view.lastOffsetDelta < 0) continue;
+      if (!view.isValid()) continue;
+      const range: CorruptRange = {
+        position: problem.position,
+        endPosition: problem.position + at,
+        fromOffset: expected,
+        toOffset: view.baseOffset,
+        reason: problem.reason,
+      };
+      this.corrupt.push(range);
+      this.nextOffset = view.baseOffset;
+      const next = await this.scan(fileSize, checkCrc, onBatch, range.endPosition);
+      return next ? { range, next } : { range };
+    }
+    return undefined;
+  }
+
+  /**
+   * Declares everything from `problem` to the end of this (closed) segment unreadable, up to
+   * `toOffset` (the next segment's base offset).
+   */
+  async markCorruptToEnd(problem: ScanProblem, toOffset: number): Promise<CorruptRange> {
+    const fileSize = (await this.handle.stat()).size;
+    const range: CorruptRange = {
+      position: problem.position,
+      endPosition: fileSize,
+      fromOffset: this.nextOffset,
+      toOffset,
+      reason: problem.reason,
+    };
+    this.corrupt.push(range);
+    this.nextOffset = toOffset;
+    return range;
+  }
+
+  /** The corrupt range holding `offset`, if any. */
+  corruptRangeOf(offset: number): CorruptRange | undefined {
+    for (const r of this.corrupt) if (offset >= r.fromOffset && offset < r.toOffset) return r;
+    return undefined;
+  }
+
+  /** Start of the first corrupt range at or after `position`, else the end of the data. */
+  private readableEnd(position: number): number {
+    for (const r of this.corrupt) if (r.position >= position) return r.position;
+    return this.size;
   }
 
   /** Whether every byte from `position` to the end of the file is zero (unwritten pages). */
@@ -312,6 +408,11 @@ export class LogSegment {
     let pos = position;
     try {
       while (pos < end) {
+        const skip = this.corrupt.length > 0 ? this.corrupt.find((r) => r.position === pos) : undefined;
+        if (skip) {
+          pos = skip.endPosition;
+          continue;
+        }
         const { buf, at } = await win.at(pos, Math.min(end - pos, V2_RECORD_BATCH_HEADER_SIZE));
         const view = new LogBatchView(buf, at);
         if (stop(view)) return { position: pos, baseOffset: view.baseOffset };
@@ -349,7 +450,7 @@ export class LogSegment {
    * `minOneBatch`), none whose base offset is ≥ `upTo`.
    */
   async read(position: number, maxBytes: number, upTo: number, minOneBatch: boolean): Promise<Uint8Array> {
-    const end = this.size;
+    const end = this.corrupt.length > 0 ? this.readableEnd(position) : this.size;
     if (position >= end) return new Uint8Array(0);
     try {
       const want = Math.min(Math.max(maxBytes, 0), end - position);

@@ -30,9 +30,11 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Default bytes between two sparse-index entries. */
 export const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
 
-/** Where warnings (torn-tail truncation) go. */
+/** Where warnings (torn-tail truncation) and errors (corrupt data) go. */
 export interface StorageLogger {
   warn(message: string): void;
+  /** Corrupt data found (defaults to `warn`). */
+  error?(message: string): void;
 }
 
 /** Options of {@link LogTablet.open}. */
@@ -147,7 +149,8 @@ export class LogTablet {
     const name = options.name ?? dir;
     const indexInterval = options.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES;
     const clock = options.clock ?? Date.now;
-    const logger = options.logger ?? { warn: (m: string) => console.warn(m) };
+    const baseLogger = options.logger ?? { warn: (m: string) => console.warn(m) };
+    const logger = { warn: (m: string) => baseLogger.warn(m), error: (m: string) => (baseLogger.error ?? baseLogger.warn)(m) };
     const writers = new WriterStateTable(options.writerExpirationMs ?? DEFAULT_WRITER_EXPIRATION_MS, name);
     let maxTs = -1;
     let names: string[];
@@ -187,28 +190,64 @@ export class LogTablet {
           );
         }
         const file = path.join(dir, segmentFileName(base));
-        const { segment, problem } = await LogSegment.open(file, base, indexInterval, maybeUnsynced, onBatch);
+        const opened = await LogSegment.open(file, base, indexInterval, maybeUnsynced, onBatch);
+        const segment = opened.segment;
+        let problem = opened.problem;
         segments.push(segment);
         if (!problem) continue;
         const torn = maybeUnsynced && (problem.atTail || (await segment.isZeroFrom(problem.position)));
-        if (!torn) {
-          throw new FlussError(
-            ErrorCode.LOG_STORAGE_EXCEPTION,
-            `Log ${name}: corrupt data in ${file} at position ${problem.position}: ${problem.reason}`,
+        if (torn) {
+          logger.warn(
+            `Log ${name}: truncating torn tail of ${file} at position ${problem.position} ` +
+              `(${problem.reason}); log end offset is ${segment.nextOffset}`,
           );
+          await segment.truncateTo(problem.position);
+          if (!isLast) {
+            // the next segment was written after the bytes that were lost: it goes too
+            const later = path.join(dir, segmentFileName(bases[i + 1]!));
+            logger.warn(`Log ${name}: removing ${later}, which followed the torn tail`);
+            await fsp.rm(later, { force: true });
+            await fsyncDir(dir);
+            break;
+          }
+          continue;
         }
-        logger.warn(
-          `Log ${name}: truncating torn tail of ${file} at position ${problem.position} ` +
-            `(${problem.reason}); log end offset is ${segment.nextOffset}`,
-        );
-        await segment.truncateTo(problem.position);
-        if (!isLast) {
-          // the next segment was written after the bytes that were lost: it goes too
-          const later = path.join(dir, segmentFileName(bases[i + 1]!));
-          logger.warn(`Log ${name}: removing ${later}, which followed the torn tail`);
-          await fsp.rm(later, { force: true });
-          await fsyncDir(dir);
-          break;
+        // Corruption inside the log (a bad disk, a stray write): not a torn tail, so acknowledged
+        // data is at stake. Java's recovery truncates there (LogSegment#recover); we keep every
+        // intact batch instead, before and after the bad stretch, and fail reads of the lost
+        // offsets with CORRUPT_RECORD_EXCEPTION. The bucket stays readable and writable.
+        while (problem) {
+          const skipped = await segment.skipCorruption(problem, maybeUnsynced, onBatch);
+          if (skipped) {
+            const r = skipped.range;
+            logger.error(
+              `Log ${name}: corrupt data in ${file} at position ${r.position} (${r.reason}); ` +
+                `offsets ${r.fromOffset} to ${r.toOffset - 1} cannot be read, the batches around them are served`,
+            );
+            problem = skipped.next;
+            continue;
+          }
+          if (!isLast) {
+            const r = await segment.markCorruptToEnd(problem, bases[i + 1]!);
+            logger.error(
+              `Log ${name}: corrupt data in ${file} at position ${r.position} (${r.reason}) up to the end of the ` +
+                (r.toOffset > r.fromOffset
+                  ? `segment; offsets ${r.fromOffset} to ${r.toOffset - 1} cannot be read, the batches around them are served`
+                  : `segment, after its last batch: no offset is lost`),
+            );
+          } else {
+            // the end of the active segment: its length in offsets is unknown, so the bad bytes are
+            // moved aside (kept for inspection) and the log continues from the last intact batch
+            const aside = `${file}.corrupt-${problem.position}`;
+            await segment.copyTail(problem.position, aside);
+            await segment.truncateTo(problem.position);
+            logger.error(
+              `Log ${name}: corrupt data in ${file} at position ${problem.position} (${problem.reason}) up to the ` +
+                `end of the active segment; the bytes were moved to ${aside} and the log continues at offset ` +
+                `${segment.nextOffset}`,
+            );
+          }
+          problem = undefined;
         }
       }
       if (segments.length === 0) {
@@ -468,6 +507,15 @@ export class LogTablet {
     if (fetchOffset >= upTo) return empty;
     for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
       const seg = this.segments[i]!;
+      const bad = seg.corrupt.length > 0 ? seg.corruptRangeOf(fetchOffset) : undefined;
+      if (bad) {
+        // Java's CorruptRecordException: the client scanner fails the bucket naming the offset
+        throw corrupt(
+          `Record batch at offset ${fetchOffset} in table bucket ${this.name} is corrupt on the server ` +
+            `(${seg.file}, position ${bad.position}: ${bad.reason}); offsets ${bad.fromOffset} to ` +
+            `${bad.toOffset - 1} cannot be read, reading may resume at offset ${bad.toOffset}`,
+        );
+      }
       const position = await seg.positionOf(fetchOffset);
       if (position === undefined) continue;
       const records = await seg.read(position, maxBytes, upTo, options.minOneBatch ?? true);
