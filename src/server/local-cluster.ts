@@ -14,7 +14,8 @@ import { KvManager, type KvManagerOptions } from "./kv/kv-manager.js";
 import { kvHandlers } from "./kv-service.js";
 import { CatalogStore } from "./storage/catalog-store.js";
 import { DataDirLock } from "./storage/data-dir-lock.js";
-import { storageError } from "./storage/storage-errors.js";
+import { describeOsCause, storageError } from "./storage/storage-errors.js";
+import { openFileLimit } from "./storage/open-files.js";
 import { LogManager } from "./storage/log-manager.js";
 import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
 import { ApiKey } from "../rpc/api-keys.js";
@@ -45,6 +46,11 @@ export interface LocalClusterOptions {
    * STORAGE_BACKPRESSURE (`maxPendingBytes`, default 64 MiB).
    */
   kv?: Pick<KvManagerOptions, "snapshotBytes" | "snapshotIntervalMs" | "maxPendingBytes">;
+  /**
+   * Segment files kept open at most; the least recently used idle ones beyond are closed and
+   * reopened on use (default: half the process's open-file limit, 64 to 4,096).
+   */
+  maxOpenSegmentFiles?: number;
 }
 
 /** Whether binding `host` keeps the server reachable from this machine only. */
@@ -94,7 +100,9 @@ export class LocalCluster implements AsyncDisposable {
       logs = new LogManager(dataDir, {
         logger: { warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
         syncEveryAppend: options.syncEveryWrite ?? false,
+        ...(options.maxOpenSegmentFiles !== undefined ? { maxOpenSegmentFiles: options.maxOpenSegmentFiles } : {}),
       });
+      const openFiles = logs.openFiles;
       kv = new KvManager(logs, { ...options.kv, logger: { warn: (m) => logger.warn(m) } });
       const state: ServerState = { catalog, logs, kv, notifier: new AppendNotifier(), clock: Date.now, logger };
       const handlers = new Map<number, RawHandler>([
@@ -108,6 +116,16 @@ export class LocalCluster implements AsyncDisposable {
         host,
         port: options.port ?? 0,
         onError: (err) => logger.error("Unexpected error while serving a request", err),
+        onAcceptError: (err) => {
+          // out of descriptors: say so, and close idle segment files so the next accept works
+          const before = openFiles.openCount;
+          openFiles.shrinkTo(Math.floor(before / 2));
+          logger.error(
+            `Cannot accept a connection: ${describeOsCause(err)}; closed ${before - openFiles.openCount} idle ` +
+              `segment files (limit ${openFileLimit() ?? "unknown"} descriptors, maxOpenSegmentFiles ` +
+              `${openFiles.maxOpen}); raise the limit (ulimit -n) or lower maxOpenSegmentFiles`,
+          );
+        },
         transientBodyApiKeys: TRANSIENT_BODY_API_KEYS,
       });
       await server.listen();

@@ -39,6 +39,11 @@ export interface RpcServerOptions {
   /** Called for unexpected handler failures (logged by the cluster). */
   onError?: (err: unknown, ctx?: RequestContext) => void;
   /**
+   * Called when accepting a connection fails for lack of descriptors (EMFILE/ENFILE; the
+   * listener goes on accepting), at most once a second.
+   */
+  onAcceptError?: (err: NodeJS.ErrnoException) => void;
+  /**
    * Api keys whose handlers are done with the request body when their promise settles (they
    * copy whatever they keep): large requests of these keys are received into recycled buffers.
    */
@@ -137,7 +142,17 @@ export class RpcServer {
         resolve();
       });
     });
-    server.on("error", (err) => this.options.onError?.(err));
+    let lastAcceptError = 0;
+    server.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EMFILE" || err.code === "ENFILE") {
+        const now = Date.now();
+        if (now - lastAcceptError < 1000) return;
+        lastAcceptError = now;
+        (this.options.onAcceptError ?? this.options.onError)?.(err);
+        return;
+      }
+      this.options.onError?.(err);
+    });
     const addr = server.address();
     this.boundPort = typeof addr === "object" && addr ? addr.port : this.options.port;
     return this.boundPort;

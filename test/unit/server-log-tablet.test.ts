@@ -509,3 +509,30 @@ test("syncEveryAppend and the default (page cache + flush) both keep appended da
     });
   }
 });
+
+test("open segment files stay under maxOpenSegmentFiles: idle ones are closed and reopened on use", () =>
+  withDir(async (dir) => {
+    const fdCount = (): number => (fs.existsSync("/proc/self/fd") ? fs.readdirSync("/proc/self/fd").length : 0);
+    const before = fdCount();
+    const mgr = new LogManager(dir, { logger: quiet, maxOpenSegmentFiles: 4, syncEveryAppend: false, flushIntervalMs: 20 });
+    const n = 40;
+    for (let round = 0; round < 3; round++) {
+      for (let b = 0; b < n; b++) {
+        const log = await mgr.getOrCreate(1, undefined, b);
+        assert.equal((await log.append(batch(1 + round), { nowMs: round })).baseOffset, [0, 1, 3][round]);
+        assert.ok(mgr.openFiles.openCount <= 4);
+      }
+      await new Promise((r) => setTimeout(r, 40)); // the periodic flush reopens dirty files to sync them
+      assert.ok(mgr.openFiles.openCount <= 4);
+      if (before > 0) assert.ok(fdCount() - before <= 4 + 2, `${fdCount() - before} descriptors more`);
+    }
+    for (let b = 0; b < n; b++) {
+      assert.deepEqual(offsets((await (await mgr.getOrCreate(1, undefined, b)).read(0, 1 << 20)).records), [[0, 0], [1, 2], [3, 5]]);
+    }
+    await mgr.closeAll();
+    assert.equal(mgr.openFiles.openCount, 0);
+    if (before > 0) assert.ok(fdCount() <= before + 1);
+    const again = new LogManager(dir, { logger: quiet, maxOpenSegmentFiles: 4 });
+    for (let b = 0; b < n; b++) assert.equal((await again.getOrCreate(1, undefined, b)).logEndOffset, 6);
+    await again.closeAll();
+  }));

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import { promisify } from "node:util";
 import * as path from "node:path";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import {
@@ -21,6 +21,7 @@ import {
 } from "../../record/log-batch.js";
 import { partitionPoint } from "../../util/search.js";
 import { storageError } from "./storage-errors.js";
+import type { ClosableFile, OpenFiles } from "./open-files.js";
 
 export { storageError } from "./storage-errors.js";
 
@@ -74,8 +75,17 @@ export function parseSegmentFileName(name: string): number | undefined {
 }
 
 /** Reads up to `length` bytes at `position` (fewer only at end of file). */
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  return readInto(handle, position, uninitialized(length), 0);
+const fdatasyncAsync = promisify(fs.fdatasync);
+const fsyncAsync = promisify(fs.fsync);
+
+/**
+ * The descriptor of a segment file, opened again if the open-file cache closed it. Callers
+ * use it synchronously (no await in between), so the cache cannot close it under them.
+ */
+type FdSource = () => number;
+
+async function readAt(fd: FdSource, position: number, length: number): Promise<Uint8Array> {
+  return readInto(fd, position, uninitialized(length), 0);
 }
 
 /** A plain Uint8Array of `length` bytes, not zero-filled (every byte returned gets read into). */
@@ -89,11 +99,12 @@ function uninitialized(length: number): Uint8Array {
  * Reads synchronously, like appends: log reads are served from the page cache almost always
  * (recent data), where a thread-pool round trip per fetch costs more than the read itself.
  */
-async function readInto(handle: FileHandle, position: number, out: Uint8Array, from: number): Promise<Uint8Array> {
+async function readInto(fdSource: FdSource, position: number, out: Uint8Array, from: number): Promise<Uint8Array> {
   const length = out.length;
   let got = from;
+  const fd = fdSource();
   while (got < length) {
-    const bytesRead = fs.readSync(handle.fd, out, got, length - got, position + got);
+    const bytesRead = fs.readSync(fd, out, got, length - got, position + got);
     if (bytesRead === 0) break;
     got += bytesRead;
   }
@@ -106,7 +117,7 @@ class FileWindow {
   private start = 0;
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: FdSource,
     private readonly file: string,
     private readonly end: number,
     private readonly chunk: number,
@@ -136,7 +147,7 @@ const HEADER_CHUNK = 64 * 1024;
 const CRC_CHUNK = 1024 * 1024;
 
 /** One segment file with its sparse index. All sizes/positions are within this file. */
-export class LogSegment {
+export class LogSegment implements ClosableFile {
   /** Bytes of valid data (the next append goes here). */
   size = 0;
   /** The offset after the last batch (== baseOffset while empty). */
@@ -152,25 +163,74 @@ export class LogSegment {
   syncOnAppend = false;
   private dirty = false;
 
+  /** The open descriptor, -1 while closed by the open-file cache (reopened on use). */
+  private fd: number;
+  /** Asynchronous operations using {@link fd} now: the cache must not close it under them. */
+  private pins = 0;
+  private closed = false;
+  /** Reopens {@link fd} when needed; bound once so reads can carry it. */
+  private readonly handle: FdSource = () => this.descriptor();
+
   private constructor(
     readonly baseOffset: number,
     readonly file: string,
-    private readonly handle: FileHandle,
+    fd: number,
     private readonly indexIntervalBytes: number,
+    private readonly openFiles: OpenFiles | undefined,
   ) {
     this.nextOffset = baseOffset;
+    this.fd = fd;
+    openFiles?.touch(this);
+  }
+
+  private descriptor(): number {
+    if (this.fd < 0) {
+      if (this.closed) throw new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `Segment ${this.file} is closed`);
+      this.fd = fs.openSync(this.file, "r+");
+    }
+    this.openFiles?.touch(this);
+    return this.fd;
+  }
+
+  /** Runs an asynchronous operation on the descriptor, which stays open meanwhile. */
+  private async pinned<T>(op: (fd: number) => Promise<T>): Promise<T> {
+    const fd = this.descriptor();
+    this.pins++;
+    try {
+      return await op(fd);
+    } finally {
+      this.pins--;
+      this.openFiles?.settle();
+    }
+  }
+
+  /** For the open-file cache: closes the descriptor unless an operation is using it. */
+  closeIdle(): boolean {
+    if (this.pins > 0 || this.fd < 0) return this.fd < 0;
+    const fd = this.fd;
+    this.fd = -1;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // nothing was buffered in user space; the data is in the page cache either way
+    }
+    return true;
+  }
+
+  private fileSize(): number {
+    return fs.fstatSync(this.descriptor()).size;
   }
 
   /** Creates an empty segment file (replacing a stray file of the same name). */
-  static async create(dir: string, baseOffset: number, indexIntervalBytes: number): Promise<LogSegment> {
+  static async create(dir: string, baseOffset: number, indexIntervalBytes: number, openFiles?: OpenFiles): Promise<LogSegment> {
     const file = path.join(dir, segmentFileName(baseOffset));
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await fsp.open(file, "w+", 0o644);
+      fd = fs.openSync(file, "w+", 0o644);
     } catch (e) {
       throw storageError("Creating segment", file, e);
     }
-    return new LogSegment(baseOffset, file, handle, indexIntervalBytes);
+    return new LogSegment(baseOffset, file, fd, indexIntervalBytes, openFiles);
   }
 
   /**
@@ -185,20 +245,20 @@ export class LogSegment {
     indexIntervalBytes: number,
     checkCrc: boolean,
     onBatch: (b: StoredBatchInfo) => void,
+    openFiles?: OpenFiles,
   ): Promise<{ segment: LogSegment; problem?: ScanProblem }> {
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await fsp.open(file, "r+");
+      fd = fs.openSync(file, "r+");
     } catch (e) {
       throw storageError("Opening segment", file, e);
     }
-    const seg = new LogSegment(baseOffset, file, handle, indexIntervalBytes);
+    const seg = new LogSegment(baseOffset, file, fd, indexIntervalBytes, openFiles);
     try {
-      const fileSize = (await handle.stat()).size;
-      const problem = await seg.scan(fileSize, checkCrc, onBatch);
+      const problem = await seg.scan(seg.fileSize(), checkCrc, onBatch);
       return problem ? { segment: seg, problem } : { segment: seg };
     } catch (e) {
-      await handle.close().catch(() => undefined);
+      await seg.close();
       throw storageError("Scanning segment", file, e);
     }
   }
@@ -252,7 +312,7 @@ export class LogSegment {
   /** Copies the bytes from `position` to the end of the file into `target` (durably). */
   async copyTail(position: number, target: string): Promise<void> {
     try {
-      const fileSize = (await this.handle.stat()).size;
+      const fileSize = this.fileSize();
       const bytes = await readAt(this.handle, position, fileSize - position);
       await fsp.writeFile(target, bytes, { mode: 0o644, flush: true });
     } catch (e) {
@@ -275,7 +335,7 @@ export class LogSegment {
     checkCrc: boolean,
     onBatch: (b: StoredBatchInfo) => void,
   ): Promise<{ range: CorruptRange; next?: ScanProblem } | undefined> {
-    const fileSize = (await this.handle.stat()).size;
+    const fileSize = this.fileSize();
     const rest = await readAt(this.handle, problem.position, fileSize - problem.position);
     const expected = this.nextOffset;
     for (let at = 1; at + V2_RECORD_BATCH_HEADER_SIZE <= rest.length; at++) {
@@ -306,7 +366,7 @@ export class LogSegment {
    * `toOffset` (the next segment's base offset).
    */
   async markCorruptToEnd(problem: ScanProblem, toOffset: number): Promise<CorruptRange> {
-    const fileSize = (await this.handle.stat()).size;
+    const fileSize = this.fileSize();
     const range: CorruptRange = {
       position: problem.position,
       endPosition: fileSize,
@@ -333,7 +393,7 @@ export class LogSegment {
 
   /** Whether every byte from `position` to the end of the file is zero (unwritten pages). */
   async isZeroFrom(position: number): Promise<boolean> {
-    const end = (await this.handle.stat()).size;
+    const end = this.fileSize();
     for (let pos = position; pos < end; pos += CRC_CHUNK) {
       const buf = await readAt(this.handle, pos, Math.min(CRC_CHUNK, end - pos));
       for (const b of buf) if (b !== 0) return false;
@@ -366,8 +426,9 @@ export class LogSegment {
       // A synchronous write: the bytes only go to the page cache (~1 ms for 2 MB), and a
       // thread-pool round trip per append would cost more than it saves on the event loop.
       let off = 0;
-      while (off < bytes.length) off += fs.writeSync(this.handle.fd, bytes, off, bytes.length - off, start + off);
-      if (this.syncOnAppend) await this.handle.datasync();
+      const fd = this.descriptor();
+      while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off, start + off);
+      if (this.syncOnAppend) await this.pinned((d) => fdatasyncAsync(d));
       else this.dirty = true;
     } catch (e) {
       throw storageError("Appending to segment", this.file, e);
@@ -382,8 +443,8 @@ export class LogSegment {
   /** Cuts the file back to `size` bytes (durably); used for torn tails and failed writes. */
   async truncateTo(size: number): Promise<void> {
     try {
-      await this.handle.truncate(size);
-      await this.handle.sync();
+      fs.ftruncateSync(this.descriptor(), size);
+      await this.pinned((d) => fsyncAsync(d));
     } catch (e) {
       throw storageError("Truncating segment", this.file, e);
     }
@@ -484,7 +545,7 @@ export class LogSegment {
     if (!this.dirty) return;
     this.dirty = false;
     try {
-      await this.handle.datasync();
+      await this.pinned((d) => fdatasyncAsync(d));
     } catch (e) {
       this.dirty = true;
       throw storageError("Syncing segment", this.file, e);
@@ -492,7 +553,20 @@ export class LogSegment {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     await this.flush().catch(() => undefined);
-    await this.handle.close().catch(() => undefined);
+    this.closed = true;
+    this.openFiles?.forget(this);
+    if (this.pins === 0) this.closeIdle();
+    else {
+      // an fsync still runs on it: close once it is done
+      const fd = this.fd;
+      this.fd = -1;
+      const wait = (): void => {
+        if (this.pins > 0) setTimeout(wait, 5);
+        else fs.close(fd, () => undefined);
+      };
+      wait();
+    }
   }
 }

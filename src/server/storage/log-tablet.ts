@@ -22,6 +22,7 @@ import {
 } from "../../record/log-batch.js";
 import { partitionPoint } from "../../util/search.js";
 import { fsyncDir } from "./atomic-file.js";
+import type { OpenFiles } from "./open-files.js";
 import { LogSegment, parseSegmentFileName, segmentFileName, storageError, type StoredBatchInfo } from "./log-segment.js";
 import { DEFAULT_WRITER_EXPIRATION_MS, WriterStateTable, type IncomingWriterBatch } from "./writer-state.js";
 
@@ -57,6 +58,8 @@ export interface LogTabletOptions {
   readonly clock?: () => number;
   /** Defaults to console.warn. */
   readonly logger?: StorageLogger;
+  /** The bound on open segment files shared by all logs (none: files stay open). */
+  readonly openFiles?: OpenFiles;
 }
 
 /** Outcome of {@link LogTablet.append}. */
@@ -117,6 +120,7 @@ export class LogTablet {
   private readonly indexIntervalBytes: number;
   private readonly clock: () => number;
   private readonly syncEveryAppend: boolean;
+  private readonly openFiles: OpenFiles | undefined;
 
   private constructor(
     readonly dir: string,
@@ -135,6 +139,7 @@ export class LogTablet {
     this.indexIntervalBytes = options.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES;
     this.clock = options.clock ?? Date.now;
     this.syncEveryAppend = options.syncEveryAppend ?? false;
+    this.openFiles = options.openFiles;
     for (const seg of segments) seg.syncOnAppend = this.syncEveryAppend;
   }
 
@@ -190,7 +195,7 @@ export class LogTablet {
           );
         }
         const file = path.join(dir, segmentFileName(base));
-        const opened = await LogSegment.open(file, base, indexInterval, maybeUnsynced, onBatch);
+        const opened = await LogSegment.open(file, base, indexInterval, maybeUnsynced, onBatch, options.openFiles);
         const segment = opened.segment;
         let problem = opened.problem;
         segments.push(segment);
@@ -251,7 +256,7 @@ export class LogTablet {
         }
       }
       if (segments.length === 0) {
-        segments.push(await LogSegment.create(dir, 0, indexInterval));
+        segments.push(await LogSegment.create(dir, 0, indexInterval, options.openFiles));
         await fsyncDir(dir);
       }
     } catch (e) {
@@ -470,7 +475,7 @@ export class LogTablet {
     await this.rollSync;
     if (this.failure) throw this.failure;
     const old = this.segments.at(-1)!;
-    const seg = await LogSegment.create(this.dir, this.leo, this.indexIntervalBytes);
+    const seg = await LogSegment.create(this.dir, this.leo, this.indexIntervalBytes, this.openFiles);
     seg.syncOnAppend = this.syncEveryAppend;
     this.segments.push(seg);
     // Like Java's roll, which schedules the flush: appends go on while the old segment and
