@@ -167,6 +167,7 @@ export class LogSegment implements ClosableFile {
   private fd: number;
   /** Asynchronous operations using {@link fd} now: the cache must not close it under them. */
   private pins = 0;
+  private onUnpinned: (() => void) | undefined;
   private closed = false;
   /** Reopens {@link fd} when needed; bound once so reads can carry it. */
   private readonly handle: FdSource = () => this.descriptor();
@@ -184,10 +185,8 @@ export class LogSegment implements ClosableFile {
   }
 
   private descriptor(): number {
-    if (this.fd < 0) {
-      if (this.closed) throw new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `Segment ${this.file} is closed`);
-      this.fd = fs.openSync(this.file, "r+");
-    }
+    if (this.closed) throw new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `Segment ${this.file} is closed`);
+    if (this.fd < 0) this.fd = fs.openSync(this.file, "r+");
     this.openFiles?.touch(this);
     return this.fd;
   }
@@ -200,7 +199,11 @@ export class LogSegment implements ClosableFile {
       return await op(fd);
     } finally {
       this.pins--;
-      this.openFiles?.settle();
+      if (this.pins === 0 && this.onUnpinned) {
+        this.onUnpinned();
+        this.onUnpinned = undefined;
+      }
+      if (!this.closed) this.openFiles?.settle();
     }
   }
 
@@ -557,16 +560,8 @@ export class LogSegment implements ClosableFile {
     await this.flush().catch(() => undefined);
     this.closed = true;
     this.openFiles?.forget(this);
-    if (this.pins === 0) this.closeIdle();
-    else {
-      // an fsync still runs on it: close once it is done
-      const fd = this.fd;
-      this.fd = -1;
-      const wait = (): void => {
-        if (this.pins > 0) setTimeout(wait, 5);
-        else fs.close(fd, () => undefined);
-      };
-      wait();
-    }
+    // an fsync may still run on the descriptor: close it once that is done
+    if (this.pins > 0) await new Promise<void>((resolve) => (this.onUnpinned = resolve));
+    this.closeIdle();
   }
 }
