@@ -224,6 +224,14 @@ export interface FrameDecoderOptions {
    * bytes; undefined lets the decoder allocate one.
    */
   readonly acquire?: (frameLength: number, head: Uint8Array) => Uint8Array | undefined;
+  /**
+   * A budget for the bytes of incomplete frames the decoder allocates (not those offered by
+   * `acquire`): `reserve(n, force)` for a whole frame of n bytes before starting it, false to wait
+   * (never false when `force`: {@link push} has the bytes in hand already and cannot wait)
+   * ({@link blocked} turns true and {@link unblock} retries); `unreserve(n)` once a frame is
+   * complete or abandoned.
+   */
+  readonly budget?: { reserve(bytes: number, force: boolean): boolean; unreserve(bytes: number): void };
 }
 
 function uninitialized(n: number): Uint8Array {
@@ -255,11 +263,50 @@ export class FrameDecoder {
   private directLength = 0;
   private directReceived = 0;
   private failure: FrameError | undefined;
+  private readonly budget: FrameDecoderOptions["budget"];
+  /** Inside {@link push}: budget reservations cannot wait. */
+  private forced = false;
+  /** Bytes of the direct buffer reserved from the budget (0 for acquired buffers). */
+  private reserved = 0;
+  /** A growth (or start) waiting for budget: bytes wanted and the prefix to start with. */
+  private pending: { length: number; prefix: Uint8Array } | undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? 0x7fffffff;
     this.eagerFrameBytes = options.eagerFrameBytes ?? 1024 * 1024;
     this.acquire = options.acquire;
+    this.budget = options.budget;
+  }
+
+  /** True while an incomplete frame waits for budget: do not read until {@link unblock}. */
+  get blocked(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Retries the reservation a {@link blocked} decoder waits for; true once it may read again. */
+  unblock(): boolean {
+    const p = this.pending;
+    if (!p) return true;
+    this.pending = undefined;
+    this.startDirect(p.length, p.prefix);
+    return this.pending === undefined;
+  }
+
+  /**
+   * Drops an incomplete frame (the connection is gone) and returns its buffer, so a lent one
+   * can go back to its pool; the budget it held is given back.
+   */
+  abandon(): Uint8Array | undefined {
+    const d = this.direct;
+    this.direct = undefined;
+    this.pending = undefined;
+    this.release();
+    return d;
+  }
+
+  private release(): void {
+    if (this.reserved > 0) this.budget?.unreserve(this.reserved);
+    this.reserved = 0;
   }
 
   /** Where the next bytes of the stream should be written (never empty). */
@@ -281,6 +328,7 @@ export class FrameDecoder {
       } else {
         frames.push(d.length === this.directLength ? d : d.subarray(0, this.directLength));
         this.direct = undefined;
+        this.release();
       }
       return frames;
     }
@@ -291,6 +339,15 @@ export class FrameDecoder {
 
   /** Feeds a chunk received elsewhere (copied in); returns the frames it completes. */
   push(chunk: Uint8Array): Uint8Array[] {
+    this.forced = true;
+    try {
+      return this.pushChunk(chunk);
+    } finally {
+      this.forced = false;
+    }
+  }
+
+  private pushChunk(chunk: Uint8Array): Uint8Array[] {
     const frames: Uint8Array[] = [];
     let off = 0;
     while (off < chunk.length) {
@@ -305,7 +362,7 @@ export class FrameDecoder {
 
   /** Whether bytes of an incomplete frame are buffered. */
   get hasPartialFrame(): boolean {
-    return this.direct !== undefined || this.end > this.start;
+    return this.direct !== undefined || this.pending !== undefined || this.end > this.start;
   }
 
   private drainStaging(frames: Uint8Array[]): void {
@@ -340,10 +397,21 @@ export class FrameDecoder {
 
   private startDirect(length: number, prefix: Uint8Array): void {
     const offered = this.acquire?.(length, prefix.subarray(0, HEAD_BYTES));
-    const buf =
-      offered && offered.length >= length
-        ? offered
-        : uninitialized(Math.min(length, Math.max(this.eagerFrameBytes, 2 * prefix.length)));
+    let buf: Uint8Array;
+    if (offered && offered.length >= length) {
+      buf = offered;
+    } else {
+      // The whole frame is reserved up front (allocation still follows the bytes received):
+      // a frame once started can always complete, so waiting frames cannot deadlock.
+      if (this.budget && !this.budget.reserve(length, this.forced)) {
+        // keep the prefix (it sits in the staging buffer, which is reset) until budget frees
+        this.pending = { length, prefix: prefix.slice() };
+        this.direct = undefined;
+        return;
+      }
+      this.reserved += this.budget ? length : 0;
+      buf = uninitialized(Math.min(length, Math.max(this.eagerFrameBytes, 2 * prefix.length)));
+    }
     buf.set(prefix);
     this.direct = buf;
     this.directLength = length;
@@ -352,7 +420,9 @@ export class FrameDecoder {
 
   /** The direct buffer is full but the frame is not: double it (up to the frame's length). */
   private growDirect(full: Uint8Array): void {
-    const bigger = uninitialized(Math.min(this.directLength, full.length * 2));
+    // (own buffers only: an acquired one holds its whole frame; the budget was reserved whole)
+    const size = Math.min(this.directLength, full.length * 2);
+    const bigger = uninitialized(size);
     bigger.set(full);
     this.direct = bigger;
   }

@@ -19,6 +19,9 @@ import { KvManager, type KvManagerOptions } from "./kv/kv-manager.js";
 import { kvHandlers } from "./kv-service.js";
 import { closeScanSessions, scanHandlers } from "./scan-service.js";
 import { CatalogStore } from "./storage/catalog-store.js";
+import { DataDirLock } from "./storage/data-dir-lock.js";
+import { describeOsCause, storageError } from "./storage/storage-errors.js";
+import { openFileLimit, type OpenFiles } from "./storage/open-files.js";
 import { LogManager } from "./storage/log-manager.js";
 import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
 import { COORDINATOR_ID } from "./server-state.js";
@@ -90,6 +93,17 @@ export interface LocalClusterOptions {
     | "scannerMaxPerServer"
     | "scannerMaxBatchBytes"
   >;
+  /**
+   * Segment files kept open at most; the least recently used idle ones beyond are closed and
+   * reopened on use (default: half the process's open-file limit, 64 to 4,096).
+   */
+  maxOpenSegmentFiles?: number;
+}
+
+/** Whether binding `host` keeps the server reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h) || h === "::ffff:127.0.0.1";
 }
 
 /** What {@link LocalCluster.moveLeader} moves. */
@@ -143,6 +157,8 @@ interface Parts {
   readonly host: string;
   readonly dataDir: string;
   readonly ownsDataDir: boolean;
+  /** The data directory's exclusive lock, released on close. */
+  readonly lock: DataDirLock;
   readonly leadership: Leadership;
   readonly faults: FaultInjector;
   /** Single-listener clusters: the one slot; else the coordinator's. */
@@ -199,12 +215,20 @@ export class LocalCluster implements AsyncDisposable {
     let logs: LogManager | undefined;
     let kv: KvManager | undefined;
     const started: RpcServer[] = [];
+    let lock: DataDirLock | undefined;
     try {
-      fs.mkdirSync(dataDir, { recursive: true });
+      try {
+        fs.mkdirSync(dataDir, { recursive: true });
+      } catch (e) {
+        throw storageError("Creating data directory", dataDir, e, ErrorCode.STORAGE_EXCEPTION);
+      }
+      // before anything reads or writes: a second server on a live server's dir fails here
+      lock = DataDirLock.acquire(dataDir);
       const catalog = CatalogStore.open(dataDir);
       logs = new LogManager(dataDir, {
-        logger: { warn: (m) => logger.warn(m) },
+        logger: { warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
         syncEveryAppend: options.syncEveryWrite ?? false,
+        ...(options.maxOpenSegmentFiles !== undefined ? { maxOpenSegmentFiles: options.maxOpenSegmentFiles } : {}),
       });
       kv = new KvManager(logs, { ...options.kv, logger: { warn: (m) => logger.warn(m) } });
       const shared: ServerState = { catalog, logs, kv, notifier: new AppendNotifier(), clock: Date.now, logger };
@@ -242,12 +266,18 @@ export class LocalCluster implements AsyncDisposable {
           tablets.set(id, newSlot(id, `tablet server ${id}`, th, faults.interceptorFor(id), port));
         }
       }
-      const parts: Parts = { shared, host, dataDir, ownsDataDir, leadership, faults, coordinator, tablets, views };
+      const parts: Parts = { shared, host, dataDir, ownsDataDir, lock, leadership, faults, coordinator, tablets, views };
       for (const slot of [coordinator, ...tablets.values()]) {
         await openSlot(parts, slot);
         started.push(slot.server!);
       }
       const cluster = new LocalCluster(parts, lag);
+      if (!isLoopback(host)) {
+        logger.warn(
+          `Listening on ${cluster.bootstrapServers}, reachable from other machines: this cluster has no ` +
+            `authentication, so anyone who can reach this port can read, write and drop every table`,
+        );
+      }
       const more = count > 1 ? ` (coordinator; tablet servers ${[...tablets.values()].map((s) => s.port).join(", ")})` : "";
       logger.info(`Fluss local cluster listening on ${cluster.bootstrapServers}${more}, data in ${dataDir}`);
       return cluster;
@@ -255,6 +285,7 @@ export class LocalCluster implements AsyncDisposable {
       for (const s of started) await s.close().catch(() => undefined);
       await kv?.closeAll().catch(() => undefined);
       await logs?.closeAll().catch(() => undefined);
+      lock?.release();
       if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       throw err;
     }
@@ -484,6 +515,7 @@ export class LocalCluster implements AsyncDisposable {
     // KV first: a clean close snapshots each bucket's state, which flushes its log
     await state.kv.closeAll();
     await state.logs.closeAll();
+    this.parts.lock.release();
     if (this.parts.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
     state.logger.info("Fluss local cluster stopped");
   }
@@ -510,12 +542,24 @@ async function openSlot(parts: Parts, slot: Slot): Promise<void> {
     host: parts.host,
     port: slot.port,
     onError: (err) => logger.error(`Unexpected error while serving a request (${slot.label})`, err),
+    onAcceptError: (err) => reportAcceptError(parts.shared.logs.openFiles, logger, err),
     transientBodyApiKeys: TRANSIENT_BODY_API_KEYS,
     intercept: slot.intercept,
   });
   slot.port = await server.listen();
   if (slot.unresponsive) server.setUnresponsive(true);
   slot.server = server;
+}
+
+/** Out of descriptors: say so, and close idle segment files so the next accept works. */
+function reportAcceptError(openFiles: OpenFiles, logger: ClusterLogger, err: unknown): void {
+  const before = openFiles.openCount;
+  openFiles.shrinkTo(Math.floor(before / 2));
+  logger.error(
+    `Cannot accept a connection: ${describeOsCause(err)}; closed ${before - openFiles.openCount} idle ` +
+      `segment files (limit ${openFileLimit() ?? "unknown"} descriptors, maxOpenSegmentFiles ` +
+      `${openFiles.maxOpen}); raise the limit (ulimit -n) or lower maxOpenSegmentFiles`,
+  );
 }
 
 /** Every handler the cluster has, for `state`'s server. */

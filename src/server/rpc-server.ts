@@ -39,12 +39,24 @@ export interface RpcServerOptions {
   /** Called for unexpected handler failures (logged by the cluster). */
   onError?: (err: unknown, ctx?: RequestContext) => void;
   /**
+   * Called when accepting a connection fails for lack of descriptors (EMFILE/ENFILE; the
+   * listener goes on accepting), at most once a second.
+   */
+  onAcceptError?: (err: NodeJS.ErrnoException) => void;
+  /**
    * Api keys whose handlers are done with the request body when their promise settles (they
    * copy whatever they keep): large requests of these keys are received into recycled buffers.
    */
   transientBodyApiKeys?: ReadonlySet<number>;
   /** Bytes of recycled receive buffers at most (128 MiB). */
   receivePoolBytes?: number;
+  /**
+   * Bytes of incomplete request frames the server allocates across all connections, beyond
+   * the recycled buffers (256 MiB). A connection whose frame needs more waits — it is not
+   * read — until other frames complete or their connections close. One connection holds at
+   * most one incomplete frame, so `maxFrameBytes` bounds it per connection.
+   */
+  maxIncompleteFrameBytes?: number;
   /**
    * Read each request straight into its frame buffer (default true); false uses `data`
    * events, which cost an allocation per read and a copy per large frame.
@@ -67,6 +79,7 @@ export interface RequestFault {
 const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
 const DEFAULT_MAX_QUEUED_RESPONSE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_RECEIVE_POOL_BYTES = 128 * 1024 * 1024;
+const DEFAULT_MAX_INCOMPLETE_FRAME_BYTES = 256 * 1024 * 1024;
 /** Response bodies from this size are written after their header instead of copied into a frame. */
 const LARGE_RESPONSE_BYTES = 16 * 1024;
 
@@ -89,6 +102,14 @@ export class RpcServer {
   /** Test hook state ({@link setUnresponsive}): connections accepted meanwhile wait here. */
   private unresponsive = false;
   private readonly deferred = new Set<net.Socket>();
+  private get maxQueuedResponseBytes(): number {
+    return this.options.maxQueuedResponseBytes ?? DEFAULT_MAX_QUEUED_RESPONSE_BYTES;
+  }
+  /** Bytes of incomplete frames allocated now (see maxIncompleteFrameBytes). */
+  private incompleteBytes = 0;
+  private readonly maxIncompleteBytes: number;
+  /** Connections waiting for incomplete-frame budget, oldest first; each retries its reservation. */
+  private readonly waiting = new Set<() => boolean>();
 
   constructor(
     private readonly handlers: ReadonlyMap<number, RawHandler>,
@@ -96,7 +117,33 @@ export class RpcServer {
   ) {
     this.transient = options.transientBodyApiKeys ?? new Set();
     this.pool = new BufferPool(options.receivePoolBytes ?? DEFAULT_RECEIVE_POOL_BYTES);
+    this.maxIncompleteBytes = options.maxIncompleteFrameBytes ?? DEFAULT_MAX_INCOMPLETE_FRAME_BYTES;
   }
+
+  /** Bytes of incomplete request frames held right now (recycled buffers aside). */
+  get incompleteFrameBytes(): number {
+    return this.incompleteBytes;
+  }
+
+  /** Bytes of recycled receive buffers lent to requests being received or handled. */
+  get receivePoolLentBytes(): number {
+    return this.pool.lentBytes;
+  }
+
+  private readonly budget = {
+    reserve: (bytes: number, force: boolean): boolean => {
+      // the first frame always proceeds, so a frame up to maxFrameBytes can always complete
+      if (!force && this.incompleteBytes > 0 && this.incompleteBytes + bytes > this.maxIncompleteBytes) return false;
+      this.incompleteBytes += bytes;
+      return true;
+    },
+    unreserve: (bytes: number): void => {
+      this.incompleteBytes -= bytes;
+      for (const retry of this.waiting) {
+        if (!retry()) break;
+      }
+    },
+  };
 
   /** Starts listening; resolves with the bound port (useful with port 0). */
   async listen(): Promise<number> {
@@ -110,7 +157,17 @@ export class RpcServer {
         resolve();
       });
     });
-    server.on("error", (err) => this.options.onError?.(err));
+    let lastAcceptError = 0;
+    server.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EMFILE" || err.code === "ENFILE") {
+        const now = Date.now();
+        if (now - lastAcceptError < 1000) return;
+        lastAcceptError = now;
+        (this.options.onAcceptError ?? this.options.onError)?.(err);
+        return;
+      }
+      this.options.onError?.(err);
+    });
     const addr = server.address();
     this.boundPort = typeof addr === "object" && addr ? addr.port : this.options.port;
     return this.boundPort;
@@ -175,7 +232,15 @@ export class RpcServer {
     const decoder = new FrameDecoder({
       maxFrameBytes: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME,
       acquire: (length, head) => (this.transient.has(apiKeyOf(head)) ? this.pool.acquire(length) : undefined),
+      budget: this.budget,
     });
+    // a frame waiting for budget: not read until it gets it (then resumed, in arrival order)
+    const retry = (): boolean => {
+      if (!decoder.unblock()) return false;
+      this.waiting.delete(retry);
+      if (open && !this.unresponsive && socket.writableLength <= this.maxQueuedResponseBytes) socket.resume();
+      return true;
+    };
     const abort = new AbortController();
     let open = true;
     const isOpen = () => open;
@@ -192,6 +257,10 @@ export class RpcServer {
         return;
       }
       for (const frame of completed) this.dispatch(frame, socket, abort.signal, localAddress, isOpen);
+      if (decoder.blocked && open) {
+        socket.pause();
+        this.waiting.add(retry);
+      }
     };
     const adopted =
       this.options.directReads === false
@@ -208,11 +277,17 @@ export class RpcServer {
       if (!open) return;
       open = false;
       this.sockets.delete(socket);
+      this.waiting.delete(retry);
+      // an incomplete frame's buffer goes back to the pool, its budget to the others
+      const partial = decoder.abandon();
+      if (partial) this.pool.release(partial);
       abort.abort();
     };
     socket.on("close", finish);
     // backpressure: stop reading requests while too many response bytes wait for the client
-    socket.on("drain", () => !this.unresponsive && socket.resume());
+    socket.on("drain", () => {
+      if (!this.unresponsive && !decoder.blocked) socket.resume();
+    });
     socket.on("error", finish); // a client vanishing mid-request is normal
     if (!adopted) {
       socket.on("data", (chunk: Buffer) => take(() => decoder.push(chunk)));
@@ -241,7 +316,7 @@ export class RpcServer {
       socket.cork();
       for (const c of chunks) socket.write(c);
       socket.uncork();
-      if (socket.writableLength > (this.options.maxQueuedResponseBytes ?? DEFAULT_MAX_QUEUED_RESPONSE_BYTES)) socket.pause();
+      if (socket.writableLength > this.maxQueuedResponseBytes) socket.pause();
     };
     const handler = this.handlers.get(apiKey);
     if (!handler) {

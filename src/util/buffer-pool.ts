@@ -11,6 +11,7 @@ export class BufferPool {
   /** The ones currently lent out (a second release of a buffer is ignored). */
   private readonly lent = new WeakSet<ArrayBufferLike>();
   private held = 0;
+  private lentNow = 0;
 
   /**
    * @param maxBytes cap on the bytes of all buffers made (lent and free together)
@@ -26,6 +27,11 @@ export class BufferPool {
   /** Bytes of the buffers made so far and not dropped. */
   get heldBytes(): number {
     return this.held;
+  }
+
+  /** Bytes of the buffers lent out and not given back yet. */
+  get lentBytes(): number {
+    return this.lentNow;
   }
 
   /**
@@ -44,6 +50,7 @@ export class BufferPool {
       this.held += size;
     }
     this.lent.add(buf.buffer);
+    this.lentNow += buf.length;
     return buf;
   }
 
@@ -54,6 +61,7 @@ export class BufferPool {
   release(view: Uint8Array): void {
     const size = this.owned.get(view.buffer);
     if (size === undefined || !this.lent.delete(view.buffer)) return;
+    this.lentNow -= size;
     const list = this.free.get(size);
     const whole = new Uint8Array(view.buffer, 0, size);
     if (list) list.push(whole);

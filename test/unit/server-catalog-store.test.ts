@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CatalogStore, DEFAULT_DATABASE, EMPTY_DATABASE_JSON } from "../../src/server/storage/catalog-store.js";
+import { CatalogStore, DEFAULT_DATABASE, EMPTY_DATABASE_JSON, WRITER_ID_BLOCK } from "../../src/server/storage/catalog-store.js";
 import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
 
 function tempDir(): string {
@@ -61,6 +61,7 @@ test("catalog: everything survives a reopen and counters continue", () =>
     assert.equal(p1.partitionId, 1);
     assert.equal(s.nextWriterId(), 0);
     assert.equal(s.nextWriterId(), 1);
+    for (let i = 2; i < WRITER_ID_BLOCK; i++) s.nextWriterId(); // the rest of the block
 
     s = CatalogStore.open(dir);
     assert.deepEqual(
@@ -82,14 +83,14 @@ test("catalog: everything survives a reopen and counters continue", () =>
       ["k", "x"],
     ]);
 
-    // ids are never reused, even after drops
+    // ids are never reused, even after drops (writer ids continue after the reserved block)
     s.dropTable({ databaseName: "db1", tableName: "a" });
     s.dropPartition(1, "2025$x");
-    assert.equal(s.nextWriterId(), 2);
+    assert.equal(s.nextWriterId(), WRITER_ID_BLOCK);
     s = CatalogStore.open(dir);
     assert.equal(s.createTable({ databaseName: "db1", tableName: "a" }, "{}").tableId, 2);
     assert.equal(s.createPartition(1, "2025$x", [["dt", "2025"]]).partitionId, 2);
-    assert.equal(s.nextWriterId(), 3);
+    assert.equal(s.nextWriterId(), 2 * WRITER_ID_BLOCK);
   }));
 
 test("catalog: errors for duplicates and missing entities", () =>
@@ -171,4 +172,24 @@ test("catalog: a leftover temp file is ignored; a corrupt catalog fails loudly",
 
     fs.writeFileSync(file, JSON.stringify({ format: "flussjs-catalog", version: 1, nextTableId: "x" }));
     assert.throws(() => CatalogStore.open(dir), code(ErrorCode.STORAGE_EXCEPTION));
+  }));
+
+test("catalog: writer ids need one catalog write per block, not per writer, and survive restarts", () =>
+  withDir((dir) => {
+    let s = CatalogStore.open(dir);
+    const file = path.join(dir, "catalog", "catalog.json");
+    const persisted = (): number => (JSON.parse(fs.readFileSync(file, "utf8")) as { nextWriterId: number }).nextWriterId;
+    assert.equal(s.nextWriterId(), 0);
+    assert.equal(persisted(), WRITER_ID_BLOCK);
+    const inode = fs.statSync(file).ino; // every catalog write renames a new file into place
+    const seen = new Set<number>([0]);
+    for (let i = 1; i < WRITER_ID_BLOCK; i++) seen.add(s.nextWriterId());
+    assert.equal(fs.statSync(file).ino, inode);
+    assert.equal(seen.size, WRITER_ID_BLOCK);
+    assert.equal(s.nextWriterId(), WRITER_ID_BLOCK); // the next block: one more write
+    assert.notEqual(fs.statSync(file).ino, inode);
+    assert.equal(persisted(), 2 * WRITER_ID_BLOCK);
+    // a restart (or crash) mid-block skips the rest of the block: no id is handed out twice
+    s = CatalogStore.open(dir);
+    assert.equal(s.nextWriterId(), 2 * WRITER_ID_BLOCK);
   }));

@@ -7,6 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ApiKey } from "../../src/rpc/api-keys.js";
+import { ErrorCode } from "../../src/rpc/errors.js";
+import { iterateBatches } from "../../src/record/log-batch.js";
 import { DataTypes, type DataType } from "../../src/metadata/data-types.js";
 import { Decimal, Timestamp } from "../../src/row/values.js";
 import { Schema } from "../../src/metadata/schema.js";
@@ -79,6 +81,46 @@ test("a damaged snapshot is skipped and the whole changelog replayed", async () 
     ({ cluster, conn } = await open(dataDir, { logger: { info: () => {}, warn: (m) => warnings.push(m), error: () => {} } }));
     assert.deepEqual(await lookupRows(conn, t, [[1], [2]]), [[1, "a", 1n], [2, "b", 2n]]);
     assert.ok(warnings.some((w) => /damaged snapshot/.test(w)), warnings.join("\n"));
+    conn.close();
+    await cluster.close();
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("a corrupt changelog batch during KV recovery fails that bucket's state with KV_STORAGE_EXCEPTION; the server goes on", async () => {
+  const dataDir = tempDir();
+  try {
+    let { cluster, conn } = await open(dataDir);
+    const t = await createPkTable(conn, "crpt", SCHEMA);
+    const other = await createPkTable(conn, "fine", SCHEMA);
+    await putKv(conn, t, [{ upsert: [1, "a", 1n] }]);
+    await putKv(conn, t, [{ upsert: [2, "b", 2n] }]);
+    await putKv(conn, t, [{ upsert: [3, "c", 3n] }]);
+    await putKv(conn, other, [{ upsert: [9, "z", 9n] }]);
+    conn.close();
+    await cluster.close();
+    // no snapshot: recovery replays the whole changelog, whose second batch is damaged
+    const bucketDir = path.join(dataDir, "log", String(t.tableId), "0");
+    fs.rmSync(path.join(bucketDir, "kv"), { recursive: true, force: true });
+    const seg = path.join(bucketDir, fs.readdirSync(bucketDir).find((n) => n.endsWith(".log"))!);
+    const bytes = fs.readFileSync(seg);
+    const batches = [...iterateBatches(bytes)];
+    bytes[batches[1]!.position + batches[1]!.sizeInBytes - 2]! ^= 0x20;
+    fs.writeFileSync(seg, bytes);
+
+    const errors: string[] = [];
+    ({ cluster, conn } = await open(dataDir, { logger: { info: () => {}, warn: () => {}, error: (m) => errors.push(m) } }));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const resp = await conn.request(ApiKey.LOOKUP, { tableId: t.tableId, bucketsReq: [{ bucketId: 0, keys: [t.keys.key([1])] }] });
+      const b = resp.bucketsResp[0]!;
+      assert.equal(b.errorCode, ErrorCode.KV_STORAGE_EXCEPTION);
+      assert.match(b.errorMessage ?? "", /cannot recover the state from the changelog at offset 1: .*corrupt/);
+    }
+    assert.ok(errors.some((m) => m.includes(seg)), errors.join("\n"));
+    // the rest of the server is fine
+    assert.deepEqual(await lookupRows(conn, other, [[9]]), [[9, "z", 9n]]);
+    assert.equal((await readChangelog(conn, t, 0, undefined, 0)).records.length > 0, true);
     conn.close();
     await cluster.close();
   } finally {

@@ -273,18 +273,80 @@ test("log: a torn tail is truncated on open and appends continue", () =>
     }
   }));
 
-test("log: corruption before the tail fails the open", () =>
+test("log: a corrupt batch before the tail is skipped: the batches around it are served, its offsets fail, the log stays writable", () =>
   withDir(async (dir) => {
     const log = await open(dir);
     await log.append(batch(2), { nowMs: 1 });
     await log.append(batch(3), { nowMs: 2 });
+    await log.append(batch(1), { nowMs: 3 });
     await log.close();
     const file = path.join(dir, segFiles(dir)[0]!);
     const bytes = fs.readFileSync(file);
-    bytes[60]! ^= 0xff; // inside the first batch's body
+    const second = [...iterateBatches(bytes)][1]!.position;
+    bytes[second + 60]! ^= 0xff; // inside the second batch's body (offsets 2..4)
     fs.writeFileSync(file, bytes);
-    await assert.rejects(open(dir), code(ErrorCode.LOG_STORAGE_EXCEPTION, /corrupt data .* position 0/));
+    const errors: string[] = [];
+    const again = await open(dir, { logger: { warn: () => undefined, error: (m) => errors.push(m) } });
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0]!.includes(file) && errors[0]!.includes(`position ${second}`), errors[0]);
+    assert.match(errors[0]!, /offsets 2 to 4 cannot be read/);
     assert.equal(fs.statSync(file).size, bytes.length, "nothing truncated");
+    // before the bad batch: served (and a read from there stops in front of it)
+    assert.deepEqual(offsets((await again.read(0, 1 << 20)).records), [[0, 1]]);
+    // at it: Fluss's corrupt-record error naming the bucket and the offset
+    for (const at of [2, 4]) {
+      await assert.rejects(
+        again.read(at, 1 << 20),
+        code(ErrorCode.CORRUPT_RECORD_EXCEPTION, new RegExp(`offset ${at} in table bucket TableBucket\\{tableId=1, bucket=0\\}.*resume at offset 5`)),
+      );
+    }
+    // after it: served; appends go on
+    assert.deepEqual(offsets((await again.read(5, 1 << 20)).records), [[5, 5]]);
+    assert.equal((await again.append(batch(2), { nowMs: 4 })).baseOffset, 6);
+    assert.deepEqual(offsets((await again.read(5, 1 << 20)).records), [[5, 5], [6, 7]]);
+    assert.equal(await again.lookupOffsetForTimestamp(4), 6);
+    await again.close();
+    const third = await open(dir);
+    assert.equal(third.logEndOffset, 8);
+    await assert.rejects(third.read(3, 100), code(ErrorCode.CORRUPT_RECORD_EXCEPTION));
+    await third.close();
+  }));
+
+test("log: a corrupt header in an old segment loses only that segment's rest; a corrupt active-segment end is moved aside", () =>
+  withDir(async (dir) => {
+    const log = await open(dir, { segmentBytes: 250 });
+    for (let i = 0; i < 8; i++) await log.append(batch(2, { bodySize: 52 }), { nowMs: i }); // 100 bytes each, 2 per segment
+    await log.close();
+    const files = segFiles(dir);
+    assert.equal(files.length, 4);
+    // the second batch header of the first segment: a length pointing nowhere
+    const first = path.join(dir, files[0]!);
+    const bytes = fs.readFileSync(first);
+    bytes.writeInt32LE(0x7fff0000, 100 + 8);
+    fs.writeFileSync(first, bytes);
+    const errors: string[] = [];
+    const again = await open(dir, { segmentBytes: 250, logger: { warn: () => undefined, error: (m) => errors.push(m) } });
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /offsets 2 to 3 cannot be read/);
+    assert.equal(again.logEndOffset, 16);
+    assert.deepEqual(offsets((await again.read(0, 1 << 20)).records), [[0, 1]]);
+    await assert.rejects(again.read(3, 1 << 20), code(ErrorCode.CORRUPT_RECORD_EXCEPTION, /offset 3 .*resume at offset 4/));
+    assert.deepEqual(offsets((await again.read(4, 1 << 20)).records), [[4, 5], [6, 7]]);
+    await again.close();
+
+    // the last batch of the active segment, damaged mid-file (not a torn tail: zeros are not what follows)
+    const last = path.join(dir, segFiles(dir).at(-1)!);
+    const lb = fs.readFileSync(last);
+    lb.writeInt32LE(-5, 100 + 8); // its last batch's length
+    fs.writeFileSync(last, lb);
+    const errors2: string[] = [];
+    const third = await open(dir, { segmentBytes: 250, logger: { warn: () => undefined, error: (m) => errors2.push(m) } });
+    assert.equal(errors2.length, 2, errors2.join("\n")); // the old segment's damage is reported again
+    assert.match(errors2[1]!, /moved to .*\.corrupt-100 and the log continues at offset 14/);
+    assert.ok(fs.existsSync(`${last}.corrupt-100`));
+    assert.equal(third.logEndOffset, 14);
+    assert.equal((await third.append(batch(1), { nowMs: 20 })).baseOffset, 14);
+    await third.close();
   }));
 
 test("log: segments roll at the configured size and reads cross them", () =>
@@ -351,14 +413,20 @@ test("log: a torn tail in the segment before the last drops the last one; older 
     assert.equal((await again.append(batch(1), { nowMs: 9 })).baseOffset, 8);
     await again.close();
 
-    // the same damage two segments before the end is corruption, not a torn write
+    // the same damage two segments before the end is corruption, not a torn write: reported,
+    // nothing removed, and as it holds no offsets every offset stays readable
     const dir2 = path.join(dir, "older");
     const log2 = await open(dir2, { segmentBytes: 250 });
     for (let i = 0; i < 8; i++) await log2.append(batch(2, { bodySize: 52 }), { nowMs: i });
     await log2.close();
     assert.equal(segFiles(dir2).length, 4);
     fs.appendFileSync(path.join(dir2, segFiles(dir2)[1]!), batch(1).subarray(0, 30));
-    await assert.rejects(open(dir2, { segmentBytes: 250 }), code(ErrorCode.LOG_STORAGE_EXCEPTION));
+    const errors: string[] = [];
+    const reopened = await open(dir2, { segmentBytes: 250, logger: { warn: () => undefined, error: (m) => errors.push(m) } });
+    assert.equal(segFiles(dir2).length, 4);
+    assert.match(errors[0]!, /no offset is lost/);
+    for (let off = 0; off < 16; off += 2) assert.deepEqual(offsets((await reopened.read(off, 100)).records), [[off, off + 1]]);
+    await reopened.close();
   }));
 
 test("log: a batch larger than the segment size gets its own segment", () =>
@@ -441,3 +509,30 @@ test("syncEveryAppend and the default (page cache + flush) both keep appended da
     });
   }
 });
+
+test("open segment files stay under maxOpenSegmentFiles: idle ones are closed and reopened on use", () =>
+  withDir(async (dir) => {
+    const fdCount = (): number => (fs.existsSync("/proc/self/fd") ? fs.readdirSync("/proc/self/fd").length : 0);
+    const before = fdCount();
+    const mgr = new LogManager(dir, { logger: quiet, maxOpenSegmentFiles: 4, syncEveryAppend: false, flushIntervalMs: 20 });
+    const n = 40;
+    for (let round = 0; round < 3; round++) {
+      for (let b = 0; b < n; b++) {
+        const log = await mgr.getOrCreate(1, undefined, b);
+        assert.equal((await log.append(batch(1 + round), { nowMs: round })).baseOffset, [0, 1, 3][round]);
+        assert.ok(mgr.openFiles.openCount <= 4);
+      }
+      await new Promise((r) => setTimeout(r, 40)); // the periodic flush reopens dirty files to sync them
+      assert.ok(mgr.openFiles.openCount <= 4);
+      if (before > 0) assert.ok(fdCount() - before <= 4 + 2, `${fdCount() - before} descriptors more`);
+    }
+    for (let b = 0; b < n; b++) {
+      assert.deepEqual(offsets((await (await mgr.getOrCreate(1, undefined, b)).read(0, 1 << 20)).records), [[0, 0], [1, 2], [3, 5]]);
+    }
+    await mgr.closeAll();
+    assert.equal(mgr.openFiles.openCount, 0);
+    if (before > 0) assert.ok(fdCount() <= before + 1);
+    const again = new LogManager(dir, { logger: quiet, maxOpenSegmentFiles: 4 });
+    for (let b = 0; b < n; b++) assert.equal((await again.getOrCreate(1, undefined, b)).logEndOffset, 6);
+    await again.closeAll();
+  }));

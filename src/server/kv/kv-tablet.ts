@@ -165,19 +165,42 @@ export class KvTablet {
     return this.pendingBytes;
   }
 
-  /** Applies the changelog in [from, log end) to the store; returns the bytes read. */
+  /**
+   * Applies the changelog in [from, log end) to the store; returns the bytes read. Every
+   * batch is CRC-checked here (recovery only). A corrupt or unreadable changelog batch means
+   * the state cannot be rebuilt exactly, and applying what is left would silently diverge
+   * from what was acknowledged: the open fails with KV_STORAGE_EXCEPTION naming the bucket
+   * and offset (the server and other buckets go on; Java's recovery likewise fails the
+   * replica rather than skip records). The changelog stays readable up to the damage.
+   */
   private async replay(kt: KvTable, from: number): Promise<number> {
     let offset = from;
     let bytes = 0;
     const end = this.log.logEndOffset;
+    const fail = (why: string, cause?: unknown): FlussError =>
+      new FlussError(
+        ErrorCode.KV_STORAGE_EXCEPTION,
+        `KV ${this.name}: cannot recover the state from the changelog at offset ${offset}: ${why}`,
+        cause === undefined ? undefined : { cause },
+      );
     while (offset < end) {
-      const res = await this.log.read(offset, REPLAY_READ_BYTES, { upTo: end });
+      let res;
+      try {
+        res = await this.log.read(offset, REPLAY_READ_BYTES, { upTo: end });
+      } catch (e) {
+        throw fail(e instanceof Error ? e.message : String(e), e);
+      }
       if (res.records.length === 0) break;
       bytes += res.records.length;
       for (const batch of iterateBatches(res.records)) {
         const next = batch.lastOffset + 1;
+        if (!batch.isValid()) throw fail(`the changelog batch at offset ${batch.baseOffset} failed its CRC check`);
         if (batch.recordCount > 0 && next > offset) {
-          this.replayBatch(kt, batch, Math.max(0, offset - batch.baseOffset));
+          try {
+            this.replayBatch(kt, batch, Math.max(0, offset - batch.baseOffset));
+          } catch (e) {
+            throw fail(`the changelog batch at offset ${batch.baseOffset} cannot be decoded: ${String(e)}`, e);
+          }
         }
         offset = Math.max(offset, next);
       }

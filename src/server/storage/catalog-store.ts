@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { TEMP_SUFFIX, fsyncDirSync, writeFileAtomicSync } from "./atomic-file.js";
+import { describeOsCause } from "./storage-errors.js";
 
 /** Name of the database created at first start (Java `CoordinatorServer.DEFAULT_DATABASE`). */
 export const DEFAULT_DATABASE = "fluss";
@@ -105,6 +106,9 @@ function pathKey(db: string, table: string): string {
   return `${db}\u0000${table}`;
 }
 
+/** Writer ids reserved per catalog write (see {@link CatalogStore.nextWriterId}). */
+export const WRITER_ID_BLOCK = 1024;
+
 /** The persistent catalog of one data directory. Not safe for use by two processes at once. */
 export class CatalogStore {
   private state: CatalogState;
@@ -114,6 +118,9 @@ export class CatalogStore {
   private tablesById = new Map<number, TableEntry>();
   private tableIdsByPath = new Map<string, number>();
   private partitionsById = new Map<number, PartitionEntry>();
+  /** The writer-id block in use, [next, end); the catalog's nextWriterId is its end. */
+  private writerIdNext = 0;
+  private writerIdEnd = 0;
 
   private constructor(
     readonly dir: string,
@@ -142,14 +149,14 @@ export class CatalogStore {
       // an interrupted write never got renamed into place: its content was never committed
       fs.rmSync(file + TEMP_SUFFIX, { force: true });
     } catch (e) {
-      throw storageError(`Cannot prepare catalog directory ${dir}: ${(e as Error).message}`, e);
+      throw storageError(`Cannot prepare catalog directory ${dir}: ${describeOsCause(e)}`, e);
     }
     let text: string | undefined;
     try {
       text = fs.readFileSync(file, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-        throw storageError(`Cannot read catalog file ${file}: ${(e as Error).message}`, e);
+        throw storageError(`Cannot read catalog file ${file}: ${describeOsCause(e)}`, e);
       }
     }
     if (text === undefined) {
@@ -370,12 +377,22 @@ export class CatalogStore {
 
   // ---------------------------------------------------------------- writer ids
 
-  /** Hands out the next cluster-unique writer id (0, 1, 2, ...), durably. */
+  /**
+   * Hands out the next cluster-unique writer id, durably: ids are reserved in blocks of
+   * {@link WRITER_ID_BLOCK} with one catalog write per block (not one per InitWriter), and
+   * a restart continues after the last reserved block, so an id is never handed out twice
+   * (the unused rest of a block is skipped).
+   */
   nextWriterId(): number {
-    const next = this.copyState();
-    const id = next.nextWriterId++;
-    this.commit(next);
-    return id;
+    if (this.writerIdNext >= this.writerIdEnd) {
+      const next = this.copyState();
+      const start = next.nextWriterId;
+      next.nextWriterId = start + WRITER_ID_BLOCK;
+      this.commit(next);
+      this.writerIdNext = start;
+      this.writerIdEnd = next.nextWriterId;
+    }
+    return this.writerIdNext++;
   }
 
   // ---------------------------------------------------------------- internals
@@ -414,7 +431,7 @@ export class CatalogStore {
     try {
       writeFileAtomicSync(this.file, JSON.stringify(doc, null, 1) + "\n");
     } catch (e) {
-      throw storageError(`Cannot write catalog file ${this.file}: ${(e as Error).message}`, e);
+      throw storageError(`Cannot write catalog file ${this.file}: ${describeOsCause(e)}`, e);
     }
     this.state = next;
     this.reindex();
@@ -443,7 +460,7 @@ function parseCatalog(text: string, file: string): CatalogState {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    return fail(`invalid JSON: ${(e as Error).message}`);
+    return fail(`invalid JSON: ${describeOsCause(e)}`);
   }
   if (!isObject(doc) || doc["format"] !== FORMAT) return fail("not a flussjs catalog");
   if (doc["version"] !== FORMAT_VERSION) return fail(`unsupported version ${String(doc["version"])}`);

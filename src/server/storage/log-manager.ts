@@ -10,6 +10,7 @@ import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { fsyncDir } from "./atomic-file.js";
 import { LogTablet, type LogTabletOptions } from "./log-tablet.js";
 import { storageError } from "./log-segment.js";
+import { OpenFiles } from "./open-files.js";
 
 /** Java's `TableBucket.toString()`, used in messages. */
 export function tableBucketName(tableId: number, partitionId: number | undefined, bucket: number): string {
@@ -19,7 +20,9 @@ export function tableBucketName(tableId: number, partitionId: number | undefined
 }
 
 /** Options shared by every log the manager opens (the name is set per bucket). */
-export interface LogManagerOptions extends Omit<LogTabletOptions, "name"> {
+export interface LogManagerOptions extends Omit<LogTabletOptions, "name" | "openFiles"> {
+  /** Segment files kept open at most; idle ones beyond are closed (default: half the descriptor limit). */
+  readonly maxOpenSegmentFiles?: number;
   /** How often appended data is forced to disk when appends don't sync themselves (1000 ms). */
   readonly flushIntervalMs?: number;
 }
@@ -32,12 +35,15 @@ export class LogManager {
   private closed = false;
   private readonly flushTimer: NodeJS.Timeout | undefined;
   private readonly dropHooks: ((bucketKeyPrefix: string) => Promise<void>)[] = [];
+  /** The bound on open segment files of all logs. */
+  readonly openFiles: OpenFiles;
 
   constructor(
     dataDir: string,
     private readonly options: LogManagerOptions = {},
   ) {
     this.root = path.join(dataDir, "log");
+    this.openFiles = new OpenFiles(options.maxOpenSegmentFiles);
     if (!options.syncEveryAppend) {
       // like Kafka and Fluss: acknowledged data is in the page cache (safe from process
       // crashes); a background flush bounds what an OS crash could lose
@@ -54,13 +60,24 @@ export class LogManager {
     this.dropHooks.push(hook);
   }
 
-  /** Forces every open log's appended bytes to disk; failures are logged, never thrown. */
+  /**
+   * Forces every open log's appended bytes to disk; failures are logged, never thrown. A few
+   * at a time: each sync holds its segment file open, and the open files are bounded.
+   */
   async flushAll(): Promise<void> {
-    await Promise.all(
-      [...this.tablets.values()].map((p) =>
-        p.then((t) => t.flush()).catch((e: unknown) => this.options.logger?.warn(`Flushing a log failed: ${String(e)}`)),
-      ),
+    await this.forEachLimited([...this.tablets.values()], (p) =>
+      p.then((t) => t.flush()).catch((e: unknown) => this.options.logger?.warn(`Flushing a log failed: ${String(e)}`)),
     );
+  }
+
+  /** Runs `fn` over `items` a few at a time (each may hold a segment file open). */
+  private async forEachLimited<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+    const parallel = Math.max(1, Math.min(16, Math.floor(this.openFiles.maxOpen / 4)));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) await fn(items[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
   }
 
   /** Directory of a table's logs (all partitions and buckets). */
@@ -86,6 +103,7 @@ export class LogManager {
     if (!p) {
       p = LogTablet.open(this.bucketDir(tableId, partitionId, bucket), {
         ...this.options,
+        openFiles: this.openFiles,
         name: tableBucketName(tableId, partitionId, bucket),
       });
       this.tablets.set(key, p);
@@ -120,7 +138,7 @@ export class LogManager {
     if (this.flushTimer) clearInterval(this.flushTimer);
     const all = [...this.tablets.values()];
     this.tablets.clear();
-    await Promise.all(all.map((p) => p.then((t) => t.close()).catch(() => undefined)));
+    await this.forEachLimited(all, (p) => p.then((t) => t.close()).catch(() => undefined));
   }
 
   private key(tableId: number, partitionId: number | undefined, bucket: number): string {

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import { promisify } from "node:util";
 import * as path from "node:path";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import {
@@ -21,6 +21,10 @@ import {
   logBatchHeaderSize,
 } from "../../record/log-batch.js";
 import { partitionPoint } from "../../util/search.js";
+import { storageError } from "./storage-errors.js";
+import type { ClosableFile, OpenFiles } from "./open-files.js";
+
+export { storageError } from "./storage-errors.js";
 
 /** Suffix of segment files. */
 export const SEGMENT_SUFFIX = ".log";
@@ -45,6 +49,19 @@ export interface ScanProblem {
   readonly atTail: boolean;
 }
 
+/**
+ * A corrupt stretch of a segment found at recovery: the bytes [position, endPosition) held
+ * the batches of offsets [fromOffset, toOffset), which cannot be read any more. Reads of
+ * those offsets fail with CORRUPT_RECORD_EXCEPTION; everything around them is served.
+ */
+export interface CorruptRange {
+  readonly position: number;
+  readonly endPosition: number;
+  readonly fromOffset: number;
+  readonly toOffset: number;
+  readonly reason: string;
+}
+
 /** File name of the segment starting at `baseOffset`. */
 export function segmentFileName(baseOffset: number): string {
   return String(baseOffset).padStart(20, "0") + SEGMENT_SUFFIX;
@@ -58,16 +75,18 @@ export function parseSegmentFileName(name: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** LOG_STORAGE_EXCEPTION for an I/O failure on `file`. */
-export function storageError(what: string, file: string, cause: unknown): FlussError {
-  if (cause instanceof FlussError) return cause;
-  const msg = cause instanceof Error ? cause.message : String(cause);
-  return new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `${what} ${file} failed: ${msg}`, { cause });
-}
-
 /** Reads up to `length` bytes at `position` (fewer only at end of file). */
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  return readInto(handle, position, uninitialized(length), 0);
+const fdatasyncAsync = promisify(fs.fdatasync);
+const fsyncAsync = promisify(fs.fsync);
+
+/**
+ * The descriptor of a segment file, opened again if the open-file cache closed it. Callers
+ * use it synchronously (no await in between), so the cache cannot close it under them.
+ */
+type FdSource = () => number;
+
+async function readAt(fd: FdSource, position: number, length: number): Promise<Uint8Array> {
+  return readInto(fd, position, uninitialized(length), 0);
 }
 
 /** The base offset of the batch at `pos` (its first 8 bytes, little-endian; the batch may be cut after them). */
@@ -88,11 +107,12 @@ function uninitialized(length: number): Uint8Array {
  * Reads synchronously, like appends: log reads are served from the page cache almost always
  * (recent data), where a thread-pool round trip per fetch costs more than the read itself.
  */
-async function readInto(handle: FileHandle, position: number, out: Uint8Array, from: number): Promise<Uint8Array> {
+async function readInto(fdSource: FdSource, position: number, out: Uint8Array, from: number): Promise<Uint8Array> {
   const length = out.length;
   let got = from;
+  const fd = fdSource();
   while (got < length) {
-    const bytesRead = fs.readSync(handle.fd, out, got, length - got, position + got);
+    const bytesRead = fs.readSync(fd, out, got, length - got, position + got);
     if (bytesRead === 0) break;
     got += bytesRead;
   }
@@ -105,7 +125,7 @@ class FileWindow {
   private start = 0;
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: FdSource,
     private readonly file: string,
     private readonly end: number,
     private readonly chunk: number,
@@ -135,7 +155,7 @@ const HEADER_CHUNK = 64 * 1024;
 const CRC_CHUNK = 1024 * 1024;
 
 /** One segment file with its sparse index. All sizes/positions are within this file. */
-export class LogSegment {
+export class LogSegment implements ClosableFile {
   /** Bytes of valid data (the next append goes here). */
   size = 0;
   /** The offset after the last batch (== baseOffset while empty). */
@@ -151,25 +171,77 @@ export class LogSegment {
   syncOnAppend = false;
   private dirty = false;
 
+  /** The open descriptor, -1 while closed by the open-file cache (reopened on use). */
+  private fd: number;
+  /** Asynchronous operations using {@link fd} now: the cache must not close it under them. */
+  private pins = 0;
+  private onUnpinned: (() => void) | undefined;
+  private closed = false;
+  /** Reopens {@link fd} when needed; bound once so reads can carry it. */
+  private readonly handle: FdSource = () => this.descriptor();
+
   private constructor(
     readonly baseOffset: number,
     readonly file: string,
-    private readonly handle: FileHandle,
+    fd: number,
     private readonly indexIntervalBytes: number,
+    private readonly openFiles: OpenFiles | undefined,
   ) {
     this.nextOffset = baseOffset;
+    this.fd = fd;
+    openFiles?.touch(this);
+  }
+
+  private descriptor(): number {
+    if (this.closed) throw new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `Segment ${this.file} is closed`);
+    if (this.fd < 0) this.fd = fs.openSync(this.file, "r+");
+    this.openFiles?.touch(this);
+    return this.fd;
+  }
+
+  /** Runs an asynchronous operation on the descriptor, which stays open meanwhile. */
+  private async pinned<T>(op: (fd: number) => Promise<T>): Promise<T> {
+    const fd = this.descriptor();
+    this.pins++;
+    try {
+      return await op(fd);
+    } finally {
+      this.pins--;
+      if (this.pins === 0 && this.onUnpinned) {
+        this.onUnpinned();
+        this.onUnpinned = undefined;
+      }
+      if (!this.closed) this.openFiles?.settle();
+    }
+  }
+
+  /** For the open-file cache: closes the descriptor unless an operation is using it. */
+  closeIdle(): boolean {
+    if (this.pins > 0 || this.fd < 0) return this.fd < 0;
+    const fd = this.fd;
+    this.fd = -1;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // nothing was buffered in user space; the data is in the page cache either way
+    }
+    return true;
+  }
+
+  private fileSize(): number {
+    return fs.fstatSync(this.descriptor()).size;
   }
 
   /** Creates an empty segment file (replacing a stray file of the same name). */
-  static async create(dir: string, baseOffset: number, indexIntervalBytes: number): Promise<LogSegment> {
+  static async create(dir: string, baseOffset: number, indexIntervalBytes: number, openFiles?: OpenFiles): Promise<LogSegment> {
     const file = path.join(dir, segmentFileName(baseOffset));
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await fsp.open(file, "w+", 0o644);
+      fd = fs.openSync(file, "w+", 0o644);
     } catch (e) {
       throw storageError("Creating segment", file, e);
     }
-    return new LogSegment(baseOffset, file, handle, indexIntervalBytes);
+    return new LogSegment(baseOffset, file, fd, indexIntervalBytes, openFiles);
   }
 
   /**
@@ -184,20 +256,20 @@ export class LogSegment {
     indexIntervalBytes: number,
     checkCrc: boolean,
     onBatch: (b: StoredBatchInfo) => void,
+    openFiles?: OpenFiles,
   ): Promise<{ segment: LogSegment; problem?: ScanProblem }> {
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await fsp.open(file, "r+");
+      fd = fs.openSync(file, "r+");
     } catch (e) {
       throw storageError("Opening segment", file, e);
     }
-    const seg = new LogSegment(baseOffset, file, handle, indexIntervalBytes);
+    const seg = new LogSegment(baseOffset, file, fd, indexIntervalBytes, openFiles);
     try {
-      const fileSize = (await handle.stat()).size;
-      const problem = await seg.scan(fileSize, checkCrc, onBatch);
+      const problem = await seg.scan(seg.fileSize(), checkCrc, onBatch);
       return problem ? { segment: seg, problem } : { segment: seg };
     } catch (e) {
-      await handle.close().catch(() => undefined);
+      await seg.close();
       throw storageError("Scanning segment", file, e);
     }
   }
@@ -206,9 +278,10 @@ export class LogSegment {
     fileSize: number,
     checkCrc: boolean,
     onBatch: (b: StoredBatchInfo) => void,
+    from = 0,
   ): Promise<ScanProblem | undefined> {
     const win = new FileWindow(this.handle, this.file, fileSize, checkCrc ? CRC_CHUNK : HEADER_CHUNK);
-    let pos = 0;
+    let pos = from;
     const problem = (reason: string, atTail: boolean): ScanProblem => ({ position: pos, reason, atTail });
     while (pos < fileSize) {
       const remaining = fileSize - pos;
@@ -247,9 +320,91 @@ export class LogSegment {
     return undefined;
   }
 
+  /** Copies the bytes from `position` to the end of the file into `target` (durably). */
+  async copyTail(position: number, target: string): Promise<void> {
+    try {
+      const fileSize = this.fileSize();
+      const bytes = await readAt(this.handle, position, fileSize - position);
+      await fsp.writeFile(target, bytes, { mode: 0o644, flush: true });
+    } catch (e) {
+      throw storageError("Saving corrupt bytes of", this.file, e);
+    }
+  }
+
+  /** Corrupt stretches found at recovery, in file order. */
+  readonly corrupt: CorruptRange[] = [];
+
+  /**
+   * Steps over the corrupt batch a scan stopped at (`problem`): looks for the next intact
+   * batch after it (plausible header, offsets beyond the last good one, valid CRC), records
+   * the stretch in between as a {@link CorruptRange} and scans on from there. Returns the
+   * range and the next problem, or undefined when no intact batch follows (see
+   * {@link markCorruptToEnd}).
+   */
+  async skipCorruption(
+    problem: ScanProblem,
+    checkCrc: boolean,
+    onBatch: (b: StoredBatchInfo) => void,
+  ): Promise<{ range: CorruptRange; next?: ScanProblem } | undefined> {
+    const fileSize = this.fileSize();
+    const rest = await readAt(this.handle, problem.position, fileSize - problem.position);
+    const expected = this.nextOffset;
+    for (let at = 1; at + V2_RECORD_BATCH_HEADER_SIZE <= rest.length; at++) {
+      const magic = rest[at + MAGIC_OFFSET]!;
+      if (magic > LOG_MAGIC_VALUE_V2) continue;
+      const size = LOG_OVERHEAD + readInt32LE(rest, at + LENGTH_OFFSET);
+      if (size < logBatchHeaderSize(magic) || at + size > rest.length) continue;
+      const view = new LogBatchView(rest, at);
+      if (view.baseOffset <= expected || view.baseOffset - expected > 0x7fffffff || view.lastOffsetDelta < 0) continue;
+      if (!view.isValid()) continue;
+      const range: CorruptRange = {
+        position: problem.position,
+        endPosition: problem.position + at,
+        fromOffset: expected,
+        toOffset: view.baseOffset,
+        reason: problem.reason,
+      };
+      this.corrupt.push(range);
+      this.nextOffset = view.baseOffset;
+      const next = await this.scan(fileSize, checkCrc, onBatch, range.endPosition);
+      return next ? { range, next } : { range };
+    }
+    return undefined;
+  }
+
+  /**
+   * Declares everything from `problem` to the end of this (closed) segment unreadable, up to
+   * `toOffset` (the next segment's base offset).
+   */
+  async markCorruptToEnd(problem: ScanProblem, toOffset: number): Promise<CorruptRange> {
+    const fileSize = this.fileSize();
+    const range: CorruptRange = {
+      position: problem.position,
+      endPosition: fileSize,
+      fromOffset: this.nextOffset,
+      toOffset,
+      reason: problem.reason,
+    };
+    this.corrupt.push(range);
+    this.nextOffset = toOffset;
+    return range;
+  }
+
+  /** The corrupt range holding `offset`, if any. */
+  corruptRangeOf(offset: number): CorruptRange | undefined {
+    for (const r of this.corrupt) if (offset >= r.fromOffset && offset < r.toOffset) return r;
+    return undefined;
+  }
+
+  /** Start of the first corrupt range at or after `position`, else the end of the data. */
+  private readableEnd(position: number): number {
+    for (const r of this.corrupt) if (r.position >= position) return r.position;
+    return this.size;
+  }
+
   /** Whether every byte from `position` to the end of the file is zero (unwritten pages). */
   async isZeroFrom(position: number): Promise<boolean> {
-    const end = (await this.handle.stat()).size;
+    const end = this.fileSize();
     for (let pos = position; pos < end; pos += CRC_CHUNK) {
       const buf = await readAt(this.handle, pos, Math.min(CRC_CHUNK, end - pos));
       for (const b of buf) if (b !== 0) return false;
@@ -282,8 +437,9 @@ export class LogSegment {
       // A synchronous write: the bytes only go to the page cache (~1 ms for 2 MB), and a
       // thread-pool round trip per append would cost more than it saves on the event loop.
       let off = 0;
-      while (off < bytes.length) off += fs.writeSync(this.handle.fd, bytes, off, bytes.length - off, start + off);
-      if (this.syncOnAppend) await this.handle.datasync();
+      const fd = this.descriptor();
+      while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off, start + off);
+      if (this.syncOnAppend) await this.pinned((d) => fdatasyncAsync(d));
       else this.dirty = true;
     } catch (e) {
       throw storageError("Appending to segment", this.file, e);
@@ -298,8 +454,8 @@ export class LogSegment {
   /** Cuts the file back to `size` bytes (durably); used for torn tails and failed writes. */
   async truncateTo(size: number): Promise<void> {
     try {
-      await this.handle.truncate(size);
-      await this.handle.sync();
+      fs.ftruncateSync(this.descriptor(), size);
+      await this.pinned((d) => fsyncAsync(d));
     } catch (e) {
       throw storageError("Truncating segment", this.file, e);
     }
@@ -324,6 +480,11 @@ export class LogSegment {
     let pos = position;
     try {
       while (pos < end) {
+        const skip = this.corrupt.length > 0 ? this.corrupt.find((r) => r.position === pos) : undefined;
+        if (skip) {
+          pos = skip.endPosition;
+          continue;
+        }
         const { buf, at } = await win.at(pos, Math.min(end - pos, V2_RECORD_BATCH_HEADER_SIZE));
         const view = new LogBatchView(buf, at);
         if (stop(view)) return { position: pos, baseOffset: view.baseOffset };
@@ -361,7 +522,7 @@ export class LogSegment {
    * `minOneBatch`), none whose base offset is ≥ `upTo`.
    */
   async read(position: number, maxBytes: number, upTo: number, minOneBatch: boolean): Promise<Uint8Array> {
-    const end = this.size;
+    const end = this.corrupt.length > 0 ? this.readableEnd(position) : this.size;
     if (position >= end) return new Uint8Array(0);
     try {
       const want = Math.min(Math.max(maxBytes, 0), end - position);
@@ -433,7 +594,7 @@ export class LogSegment {
     if (!this.dirty) return;
     this.dirty = false;
     try {
-      await this.handle.datasync();
+      await this.pinned((d) => fdatasyncAsync(d));
     } catch (e) {
       this.dirty = true;
       throw storageError("Syncing segment", this.file, e);
@@ -441,7 +602,12 @@ export class LogSegment {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     await this.flush().catch(() => undefined);
-    await this.handle.close().catch(() => undefined);
+    this.closed = true;
+    this.openFiles?.forget(this);
+    // an fsync may still run on the descriptor: close it once that is done
+    if (this.pins > 0) await new Promise<void>((resolve) => (this.onUnpinned = resolve));
+    this.closeIdle();
   }
 }

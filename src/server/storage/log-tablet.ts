@@ -23,6 +23,7 @@ import {
 } from "../../record/log-batch.js";
 import { partitionPoint } from "../../util/search.js";
 import { fsyncDir } from "./atomic-file.js";
+import type { OpenFiles } from "./open-files.js";
 import { LogSegment, parseSegmentFileName, segmentFileName, storageError, type StoredBatchInfo } from "./log-segment.js";
 import { DEFAULT_WRITER_EXPIRATION_MS, WriterStateTable, type IncomingWriterBatch } from "./writer-state.js";
 
@@ -31,9 +32,11 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Default bytes between two sparse-index entries. */
 export const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
 
-/** Where warnings (torn-tail truncation) go. */
+/** Where warnings (torn-tail truncation) and errors (corrupt data) go. */
 export interface StorageLogger {
   warn(message: string): void;
+  /** Corrupt data found (defaults to `warn`). */
+  error?(message: string): void;
 }
 
 /** Options of {@link LogTablet.open}. */
@@ -56,6 +59,8 @@ export interface LogTabletOptions {
   readonly clock?: () => number;
   /** Defaults to console.warn. */
   readonly logger?: StorageLogger;
+  /** The bound on open segment files shared by all logs (none: files stay open). */
+  readonly openFiles?: OpenFiles;
 }
 
 /** Outcome of {@link LogTablet.append}. */
@@ -112,10 +117,17 @@ export class LogTablet {
   private rollSync: Promise<void> = Promise.resolve();
   private closed = false;
   private failure: FlussError | undefined;
+  /**
+   * Per writer, the first sequence of its last append that failed on storage (full disk...)
+   * and why. Its later batches would be out of order only because of that failure, so they
+   * get the storage error too, never a sequence error; a successful append clears it.
+   */
+  private readonly storageFailures = new Map<number, { sequence: number; error: FlussError }>();
   private readonly segmentBytes: number;
   private readonly indexIntervalBytes: number;
   private readonly clock: () => number;
   private readonly syncEveryAppend: boolean;
+  private readonly openFiles: OpenFiles | undefined;
 
   private constructor(
     readonly dir: string,
@@ -134,6 +146,7 @@ export class LogTablet {
     this.indexIntervalBytes = options.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES;
     this.clock = options.clock ?? Date.now;
     this.syncEveryAppend = options.syncEveryAppend ?? false;
+    this.openFiles = options.openFiles;
     for (const seg of segments) seg.syncOnAppend = this.syncEveryAppend;
   }
 
@@ -148,7 +161,8 @@ export class LogTablet {
     const name = options.name ?? dir;
     const indexInterval = options.indexIntervalBytes ?? DEFAULT_INDEX_INTERVAL_BYTES;
     const clock = options.clock ?? Date.now;
-    const logger = options.logger ?? { warn: (m: string) => console.warn(m) };
+    const baseLogger = options.logger ?? { warn: (m: string) => console.warn(m) };
+    const logger = { warn: (m: string) => baseLogger.warn(m), error: (m: string) => (baseLogger.error ?? baseLogger.warn)(m) };
     const writers = new WriterStateTable(options.writerExpirationMs ?? DEFAULT_WRITER_EXPIRATION_MS, name);
     let maxTs = -1;
     let names: string[];
@@ -188,32 +202,68 @@ export class LogTablet {
           );
         }
         const file = path.join(dir, segmentFileName(base));
-        const { segment, problem } = await LogSegment.open(file, base, indexInterval, maybeUnsynced, onBatch);
+        const opened = await LogSegment.open(file, base, indexInterval, maybeUnsynced, onBatch, options.openFiles);
+        const segment = opened.segment;
+        let problem = opened.problem;
         segments.push(segment);
         if (!problem) continue;
         const torn = maybeUnsynced && (problem.atTail || (await segment.isZeroFrom(problem.position)));
-        if (!torn) {
-          throw new FlussError(
-            ErrorCode.LOG_STORAGE_EXCEPTION,
-            `Log ${name}: corrupt data in ${file} at position ${problem.position}: ${problem.reason}`,
+        if (torn) {
+          logger.warn(
+            `Log ${name}: truncating torn tail of ${file} at position ${problem.position} ` +
+              `(${problem.reason}); log end offset is ${segment.nextOffset}`,
           );
+          await segment.truncateTo(problem.position);
+          if (!isLast) {
+            // the next segment was written after the bytes that were lost: it goes too
+            const later = path.join(dir, segmentFileName(bases[i + 1]!));
+            logger.warn(`Log ${name}: removing ${later}, which followed the torn tail`);
+            await fsp.rm(later, { force: true });
+            await fsyncDir(dir);
+            break;
+          }
+          continue;
         }
-        logger.warn(
-          `Log ${name}: truncating torn tail of ${file} at position ${problem.position} ` +
-            `(${problem.reason}); log end offset is ${segment.nextOffset}`,
-        );
-        await segment.truncateTo(problem.position);
-        if (!isLast) {
-          // the next segment was written after the bytes that were lost: it goes too
-          const later = path.join(dir, segmentFileName(bases[i + 1]!));
-          logger.warn(`Log ${name}: removing ${later}, which followed the torn tail`);
-          await fsp.rm(later, { force: true });
-          await fsyncDir(dir);
-          break;
+        // Corruption inside the log (a bad disk, a stray write): not a torn tail, so acknowledged
+        // data is at stake. Java's recovery truncates there (LogSegment#recover); we keep every
+        // intact batch instead, before and after the bad stretch, and fail reads of the lost
+        // offsets with CORRUPT_RECORD_EXCEPTION. The bucket stays readable and writable.
+        while (problem) {
+          const skipped = await segment.skipCorruption(problem, maybeUnsynced, onBatch);
+          if (skipped) {
+            const r = skipped.range;
+            logger.error(
+              `Log ${name}: corrupt data in ${file} at position ${r.position} (${r.reason}); ` +
+                `offsets ${r.fromOffset} to ${r.toOffset - 1} cannot be read, the batches around them are served`,
+            );
+            problem = skipped.next;
+            continue;
+          }
+          if (!isLast) {
+            const r = await segment.markCorruptToEnd(problem, bases[i + 1]!);
+            logger.error(
+              `Log ${name}: corrupt data in ${file} at position ${r.position} (${r.reason}) up to the end of the ` +
+                (r.toOffset > r.fromOffset
+                  ? `segment; offsets ${r.fromOffset} to ${r.toOffset - 1} cannot be read, the batches around them are served`
+                  : `segment, after its last batch: no offset is lost`),
+            );
+          } else {
+            // the end of the active segment: its length in offsets is unknown, so the bad bytes are
+            // moved aside (kept for inspection) and the log continues from the last intact batch
+            const aside = `${file}.corrupt-${problem.position}`;
+            await segment.copyTail(problem.position, aside);
+            await segment.truncateTo(problem.position);
+            logger.error(
+              `Log ${name}: corrupt data in ${file} at position ${problem.position} (${problem.reason}) up to the ` +
+                `end of the active segment; the bytes were moved to ${aside} and the log continues at offset ` +
+                `${segment.nextOffset}`,
+            );
+          }
+          problem = undefined;
         }
       }
       if (segments.length === 0) {
-        segments.push(await LogSegment.create(dir, 0, indexInterval));
+        segments.push(await LogSegment.create(dir, 0, indexInterval, options.openFiles));
         await fsyncDir(dir);
       }
     } catch (e) {
@@ -290,7 +340,12 @@ export class LogTablet {
         lastOffset: p.lastOffset,
       }));
     if (idempotent.length > 0) {
-      const dup = this.writers.check(idempotent, nowMs);
+      let dup;
+      try {
+        dup = this.writers.check(idempotent, nowMs);
+      } catch (e) {
+        throw this.storageFailureBehind(e, idempotent);
+      }
       if (dup) {
         return {
           baseOffset: dup.firstOffset,
@@ -315,7 +370,13 @@ export class LogTablet {
     }));
 
     let active = this.segments.at(-1)!;
-    if (active.size > 0 && active.size + records.length > this.segmentBytes) active = await this.roll();
+    if (active.size > 0 && active.size + records.length > this.segmentBytes) {
+      try {
+        active = await this.roll();
+      } catch (e) {
+        throw this.storageFailed(idempotent, storageError("Rolling log", this.name, e));
+      }
+    }
     const sizeBefore = active.size;
     try {
       await active.append(records, infos);
@@ -326,8 +387,9 @@ export class LogTablet {
       } catch (t) {
         this.failure = storageError("Recovering from a failed append to", active.file, t);
       }
-      throw storageError("Appending to log", this.name, e);
+      throw this.storageFailed(idempotent, storageError("Appending to log", this.name, e));
     }
+    for (const b of idempotent) this.storageFailures.delete(b.writerId);
 
     this.leo = next;
     this.hw = this.leo;
@@ -342,6 +404,34 @@ export class LogTablet {
       });
     }
     return { baseOffset: planned[0]!.baseOffset, lastOffset: planned.at(-1)!.lastOffset, commitTimestamp, duplicate: false };
+  }
+
+  /** Remembers a failed store for the writers of `batches` (whose states did not move). */
+  private storageFailed(batches: readonly IncomingWriterBatch[], error: FlussError): FlussError {
+    for (const b of batches) {
+      if (!this.storageFailures.has(b.writerId)) this.storageFailures.set(b.writerId, { sequence: b.batchSequence, error });
+    }
+    return error;
+  }
+
+  /**
+   * A sequence error behind which lies a failed store of the writer's expected batch becomes
+   * that storage error (the client retries it; the gap closes once the disk recovers).
+   */
+  private storageFailureBehind(e: unknown, batches: readonly IncomingWriterBatch[]): unknown {
+    if (!(e instanceof FlussError) || e.code !== ErrorCode.OUT_OF_ORDER_SEQUENCE_EXCEPTION) return e;
+    for (const b of batches) {
+      const failed = this.storageFailures.get(b.writerId);
+      if (failed && b.batchSequence > failed.sequence) {
+        return new FlussError(
+          failed.error.code,
+          `Batch ${b.batchSequence} of writer ${b.writerId} waits for batch ${failed.sequence}, ` +
+            `which could not be stored: ${failed.error.message}`,
+          { cause: failed.error },
+        );
+      }
+    }
+    return e;
   }
 
   /** Splits `records` into batches, checking structure and CRC of each. */
@@ -392,7 +482,7 @@ export class LogTablet {
     await this.rollSync;
     if (this.failure) throw this.failure;
     const old = this.segments.at(-1)!;
-    const seg = await LogSegment.create(this.dir, this.leo, this.indexIntervalBytes);
+    const seg = await LogSegment.create(this.dir, this.leo, this.indexIntervalBytes, this.openFiles);
     seg.syncOnAppend = this.syncEveryAppend;
     this.segments.push(seg);
     // Like Java's roll, which schedules the flush: appends go on while the old segment and
@@ -429,6 +519,15 @@ export class LogTablet {
     if (fetchOffset >= upTo) return empty;
     for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
       const seg = this.segments[i]!;
+      const bad = seg.corrupt.length > 0 ? seg.corruptRangeOf(fetchOffset) : undefined;
+      if (bad) {
+        // Java's CorruptRecordException: the client scanner fails the bucket naming the offset
+        throw corrupt(
+          `Record batch at offset ${fetchOffset} in table bucket ${this.name} is corrupt on the server ` +
+            `(${seg.file}, position ${bad.position}: ${bad.reason}); offsets ${bad.fromOffset} to ` +
+            `${bad.toOffset - 1} cannot be read, reading may resume at offset ${bad.toOffset}`,
+        );
+      }
       const position = await seg.positionOf(fetchOffset);
       if (position === undefined) continue;
       const minOne = options.minOneBatch ?? true;
