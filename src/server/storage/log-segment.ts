@@ -559,7 +559,8 @@ export class LogSegment implements ClosableFile {
    * Java's `FileLogRecords.slice` cuts it. Less than a batch header's worth is nothing.
    */
   async readSlice(position: number, maxBytes: number, upTo: number, minOneBatch: boolean): Promise<Uint8Array> {
-    const end = this.size;
+    // never into a corrupt stretch: its offsets are answered with CORRUPT_RECORD_EXCEPTION
+    const end = this.corrupt.length > 0 ? this.readableEnd(position) : this.size;
     if (position >= end) return new Uint8Array(0);
     try {
       const first = Math.min(Math.max(maxBytes, 0), end - position);
