@@ -77,6 +77,23 @@ export class KvStore {
     return out;
   }
 
+  /** Entries of every key starting with `prefix` (as {@link prefix}). */
+  prefixEntries(prefix: string): [string, string][] {
+    const out: [string, string][] = [];
+    if (this.byPrefix) {
+      const set = this.byPrefix.get(prefix);
+      if (set) for (const k of set) out.push([k, this.map.get(k)!]);
+      return out;
+    }
+    for (const e of this.map) if (e[0].startsWith(prefix)) out.push(e);
+    return out;
+  }
+
+  /** Whether {@link prefix} with `prefix` would return `key`'s value. */
+  matchesPrefix(key: string, prefix: string): boolean {
+    return this.prefixOf ? this.prefixOf(key) === prefix : key.startsWith(prefix);
+  }
+
   /** All entries, in insertion order. */
   entries(): IterableIterator<[string, string]> {
     return this.map.entries();
