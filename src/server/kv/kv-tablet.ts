@@ -25,7 +25,7 @@ import { iterateBatches, type LogBatchView } from "../../record/log-batch.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { LogTablet } from "../storage/log-tablet.js";
 import { ChangelogBuilder } from "./changelog-builder.js";
-import { KvStore, bytesToLatin1, latin1ToBytes } from "./kv-store.js";
+import { KvStore, bytesToLatin1, latin1Of, latin1ToBytes } from "./kv-store.js";
 import { decodeSnapshot, encodeSnapshot, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
 import type { SequenceGenerator } from "./auto-increment.js";
 import { checkChangelogFormat, type AutoIncrementColumn, type KvTable } from "./kv-table.js";
@@ -238,13 +238,12 @@ export class KvTablet {
     const undo = new UndoLog();
     const apply = new Applier(kt, merger, this.store, undo, wal, schemaId, this.sequence);
     const plain = bytes instanceof Buffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let res;
     let changelog: Uint8Array;
     this.inflight = undo;
     try {
       forEachKvRecord(plain, KV_RECORD_BATCH_HEADER_SIZE, view.sizeInBytes, view.recordCount, (ks, ke, vs, ve) => {
-        const key = text.toString("latin1", ks, ke);
+        const key = latin1Of(plain, ks, ke);
         if (vs === ve) apply.deletion(key);
         else apply.upsert(key, plain, vs, ve);
       });
