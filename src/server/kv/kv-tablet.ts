@@ -67,6 +67,25 @@ function storedValue(schemaId: number, row: Uint8Array, start = 0, end = row.len
   return buf.toString("latin1", 0, end - start + 2);
 }
 
+/**
+ * The stored value of a row as sent, `bytes[start, end)` of a KV batch, built in place: the
+ * two bytes before the row (inside its record: length and key come first) briefly hold the
+ * schema id, so the string is cut from the batch in one call, without a copy.
+ */
+function storedValueInPlace(schemaId: number, bytes: Latin1Sliceable, start: number, end: number): string {
+  const b0 = bytes[start - 2]!;
+  const b1 = bytes[start - 1]!;
+  bytes[start - 2] = schemaId & 0xff;
+  bytes[start - 1] = (schemaId >>> 8) & 0xff;
+  const s = bytes.latin1Slice(start - 2, end);
+  bytes[start - 2] = b0;
+  bytes[start - 1] = b1;
+  return s;
+}
+
+/** Node's latin1 decoder behind `toString("latin1", start, end)`, without its argument handling. */
+type Latin1Sliceable = Buffer & { latin1Slice(start: number, end: number): string };
+
 let scratchBuf = Buffer.alloc(4096);
 /** The same memory as a plain Uint8Array: Buffer's subarray (used by the row decoders) is slower. */
 let scratchBytes = new Uint8Array(scratchBuf.buffer, scratchBuf.byteOffset, scratchBuf.length);
@@ -236,8 +255,9 @@ export class KvTablet {
     const merger = base.withTargetColumns(targetColumns);
     const wal = new ChangelogBuilder(kt);
     const undo = new UndoLog();
-    const apply = new Applier(kt, merger, this.store, undo, wal, schemaId, this.sequence);
     const plain = bytes instanceof Buffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const apply = new Applier(kt, merger, this.store, undo, wal, schemaId, this.sequence, text as Latin1Sliceable);
     let res;
     let changelog: Uint8Array;
     this.inflight = undo;
@@ -429,6 +449,8 @@ class Applier {
     /** Schema id of the rows as sent. */
     private readonly newSchemaId: number,
     private readonly sequence: SequenceGenerator | undefined,
+    /** The batch's bytes as a Buffer (the same memory as the `buf` of upserts). */
+    private readonly text: Latin1Sliceable,
   ) {
     this.full = kt.changelogImage !== "WAL";
     const plain = merger instanceof DefaultRowMerger && kt.autoIncrement === undefined;
@@ -465,7 +487,7 @@ class Applier {
       this.appendRaw(ChangeByte.UPDATE_BEFORE, scratchBytes, 2, oldValue.length);
       this.appendRaw(ChangeByte.UPDATE_AFTER, buf, start, end);
     }
-    this.set(key, storedValue(this.newSchemaId, buf, start, end), oldValue);
+    this.set(key, storedValueInPlace(this.newSchemaId, this.text, start, end), oldValue);
   }
 
   /** Writes `value` (null: delete) under `key`, whose value before was `old`. */
