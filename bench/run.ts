@@ -9,6 +9,8 @@
  *   rows into a log table
  * - lookups: throughput with 1,000 concurrent callers and latency at 10k lookups/s, vs raw
  *   Lookup RPCs (`bench/lookup.ts`)
+ * - full scan of a primary-key table (rows/s) vs the Arrow scan of a log table of the same
+ *   rows (`bench/snapshot-scan.ts`)
  * - primary-key state: memory per million keys vs the bytes of the data itself, restart
  *   from snapshots vs replaying the whole changelog (`bench/kv-state.ts`)
  *
@@ -26,6 +28,7 @@ import { CRC32C_IMPLEMENTATION } from "../src/record/crc32c.js";
 import { startClusterProcess } from "./cluster-process.js";
 import { measureKvState } from "./kv-state.js";
 import { lookupLatency, lookupThroughput } from "./lookup.js";
+import { snapshotScan } from "./snapshot-scan.js";
 
 const BATCH_ROWS = 65_536;
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
@@ -316,6 +319,12 @@ async function main(): Promise<void> {
     // --- lookups -------------------------------------------------------------------------
     for (const bench of [lookupThroughput, lookupLatency]) {
       const { benchmark, flussjs, baseline, ratio } = await bench(cluster.bootstrapServers);
+      results.push({ benchmark, flussjs, baseline, ratio });
+    }
+
+    // --- reading current state ---------------------------------------------------------
+    {
+      const { benchmark, flussjs, baseline, ratio } = await snapshotScan(cluster.bootstrapServers, { rows: PK_ROWS });
       results.push({ benchmark, flussjs, baseline, ratio });
     }
 

@@ -6,7 +6,7 @@
 
 // connection, configuration, admin
 export { FlussConnection } from "./client/connection.js";
-export { Config, type ConfigInput, type ConfigKey, type ConfigValues } from "./client/config.js";
+export { Config, type ConfigInput, type ConfigKey, type ConfigValues, type HostPort } from "./client/config.js";
 export { FlussAdmin, type TablePathLike } from "./client/admin.js";
 export { EARLIEST_OFFSET, LATEST_OFFSET, OffsetSpec } from "./client/offsets.js";
 export { FlussTable } from "./client/table.js";
@@ -21,6 +21,8 @@ export { TableScan } from "./client/scan/table-scan.js";
 export { Lookuper, PrefixLookuper, type LookupKey } from "./client/lookup/lookuper.js";
 export { LogScanner } from "./client/scan/log-scanner.js";
 export { BatchScanner, type BucketBatch } from "./client/scan/batch-scanner.js";
+export { BucketScanner, type BucketSpec } from "./client/scan/bucket-scanner.js";
+export { SnapshotScanner, type SnapshotOffsets } from "./client/scan/snapshot-scanner.js";
 export { ScanRecord, ScanRecords, ChangeType, type TableBucketLike } from "./client/scan/scan-records.js";
 export type {
   BucketOffsets,
@@ -42,14 +44,40 @@ export {
   type DataTypeRoot,
   type DataField,
   type RowType,
+  type BooleanType,
+  type TinyIntType,
+  type SmallIntType,
+  type IntType,
+  type BigIntType,
+  type FloatType,
+  type DoubleType,
+  type DecimalType,
+  type CharType,
+  type StringType,
+  type BinaryType,
+  type BytesType,
+  type DateType,
+  type TimeType,
+  type TimestampType,
+  type TimestampLtzType,
+  type ArrayType,
+  type MapType,
 } from "./metadata/data-types.js";
-export { Schema, Column, SchemaBuilder, type ColumnSpec, type ColumnOptions, type SchemaOptions } from "./metadata/schema.js";
+export {
+  Schema,
+  Column,
+  SchemaBuilder,
+  type ColumnSpec,
+  type ColumnOptions,
+  type SchemaOptions,
+  type SchemaInit,
+} from "./metadata/schema.js";
 export { AggFunctions, type AggFunction, type AggFunctionType } from "./metadata/agg-function.js";
-export { TableDescriptor, type TableDescriptorOptions } from "./metadata/table-descriptor.js";
-export { TableInfo } from "./metadata/table-info.js";
-export { TablePath, PhysicalTablePath } from "./metadata/table-path.js";
+export { TableDescriptor, type TableDescriptorOptions, type TableDistribution } from "./metadata/table-descriptor.js";
+export { TableInfo, type TableInfoInit, type ArrowCompressionInfo, type AutoPartitionStrategy } from "./metadata/table-info.js";
+export { TablePath, PhysicalTablePath, type NameKind } from "./metadata/table-path.js";
 export { DatabaseDescriptor, DatabaseInfo } from "./metadata/database.js";
-export { PartitionInfo } from "./metadata/partition.js";
+export { PartitionInfo, type PartitionSpec } from "./metadata/partition.js";
 export { ServerNode, TableBucket, type ServerType } from "./metadata/cluster.js";
 export type {
   LogFormat,
@@ -62,6 +90,7 @@ export type {
 
 // values
 export { Decimal, Timestamp, type RowObject } from "./row/values.js";
+export type { RowInput } from "./row/coerce.js";
 
 // embedded cluster
 export { LocalCluster, type LocalClusterOptions } from "./server/local-cluster.js";

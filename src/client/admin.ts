@@ -40,8 +40,12 @@ function pbSpec(spec: Record<string, string>): PbPartitionSpec {
  * Obtain it with `conn.getAdmin()`.
  */
 export class FlussAdmin {
-  /** @internal */
-  constructor(
+  /** @internal Created by the connection; use `conn.getAdmin()`. */
+  static create(rpc: RpcClient, metadata: MetadataUpdater): FlussAdmin {
+    return new FlussAdmin(rpc, metadata);
+  }
+
+  private constructor(
     private readonly rpc: RpcClient,
     private readonly metadata: MetadataUpdater,
   ) {}

@@ -22,7 +22,7 @@ const OPTIONS = {
   "bootstrap.servers": { kind: "string", default: "127.0.0.1:9123", doc: "Comma-separated host:port list of servers to bootstrap from." },
   "request.max.size": { kind: "int", default: 10 * MiB, min: 1024, doc: "Maximum size in bytes of one write request." },
   "request.timeout.ms": { kind: "int", default: 30_000, min: 1, doc: "How long to wait for the answer to one request." },
-  "connect.timeout.ms": { kind: "int", default: 30_000, min: 1, doc: "How long to wait for a TCP connection and handshake." },
+  "connect.timeout.ms": { kind: "int", default: 30_000, min: 1, doc: "How long `FlussConnection.connect` may take in all (the bootstrap's TCP connects, handshakes, metadata requests and retries); also the TCP connect timeout of later connections." },
   "writer.acks": { kind: "enum", default: "all", values: ["all", "-1", "0", "1"], doc: "Acknowledgment setting (`all` waits for all replicas)." },
   "writer.retries": { kind: "int", default: 2147483647, min: 0, doc: "Number of retries of a failed write batch." },
   "writer.batch.size": { kind: "int", default: 2 * MiB, min: 1024, doc: "Target size in bytes of one write batch per bucket." },
@@ -37,7 +37,9 @@ const OPTIONS = {
   "scanner.log.fetch.min-bytes": { kind: "int", default: 1, min: 0, doc: "Bytes the server waits for before answering a fetch." },
   "scanner.log.fetch.wait-max-time-ms": { kind: "int", default: 500, min: 0, doc: "Longest time the server holds a fetch waiting for min-bytes." },
   "scanner.log.max-buffered-bytes": { kind: "int", default: 64 * MiB, min: 1, doc: "Fetched bytes the scanner may buffer ahead of `poll`." },
+  "scanner.kv.fetch.max-bytes": { kind: "int", default: 4 * MiB, min: 1, doc: "Bytes of rows per response of a full primary-key bucket scan (the server caps it)." },
   "scanner.log.check-crc": { kind: "bool", default: true, doc: "Verify record batch checksums (skipped automatically for projected fetches)." },
+  "scanner.max-unavailable-ms": { kind: "int", default: 0, min: 0, doc: "When > 0, `poll` and `for await` throw once fetching has failed (no answer, errors) without a success for this long; 0 (default) retries quietly forever, reporting failures only to `onError` listeners." },
   "lookup.queue-size": { kind: "int", default: 25_600, min: 1, doc: "Lookups that may wait unsent; further `lookup` calls wait for room." },
   "lookup.max-batch-size": { kind: "int", default: 128, min: 1, doc: "Most lookups merged into one request to a tablet server." },
   "lookup.batch-timeout-ms": { kind: "duration", default: 100, min: 0, doc: "Longest a lookup waits for its batch to fill while a request to the same server is in flight." },
@@ -92,6 +94,7 @@ const ALIASES = {
   "client.request-timeout-ms": "request.timeout.ms",
   "client.connect-timeout-ms": "connect.timeout.ms",
   "client.writer.bucket.no-key-assigner": "writer.bucket.no-key-assigner",
+  "client.scanner.kv.fetch.max-bytes": "scanner.kv.fetch.max-bytes",
   "client.lookup.queue-size": "lookup.queue-size",
   "client.lookup.max-batch-size": "lookup.max-batch-size",
   "client.lookup.batch-timeout": "lookup.batch-timeout-ms",
@@ -141,7 +144,9 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
 
 /** A parsed `host:port` pair. */
 export interface HostPort {
+  /** Host name or IP address (IPv6 without brackets). */
   readonly host: string;
+  /** TCP port. */
   readonly port: number;
 }
 
@@ -173,6 +178,10 @@ export function parseBootstrapServers(value: string): HostPort[] {
 export class Config {
   private readonly values: ConfigValues;
 
+  /**
+   * Options by key (or alias); the rest keep their defaults (see {@link Config.describe}).
+   * Throws a FlussError (CLIENT_ERROR) naming an unknown key or an ill-typed value.
+   */
   constructor(input: ConfigInput = {}) {
     const values: Record<string, string | number | boolean> = {};
     for (const [k, spec] of Object.entries(OPTIONS)) values[k] = spec.default;

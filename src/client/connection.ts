@@ -24,7 +24,7 @@ export class FlussConnection implements AsyncDisposable {
   private constructor(config: Config) {
     const rpc = new RpcClient(config);
     const metadata = new MetadataUpdater(rpc, config);
-    const admin = new FlussAdmin(rpc, metadata);
+    const admin = FlussAdmin.create(rpc, metadata);
     this.ctx = {
       config,
       rpc,
@@ -71,7 +71,7 @@ export class FlussConnection implements AsyncDisposable {
     this.ensureOpen();
     const p = toTablePath(path);
     const info = await this.ctx.admin.getTableInfo(p);
-    return new FlussTable(this.ctx, info);
+    return FlussTable.create(this.ctx, info);
   }
 
   /** Whether {@link close} was called. */

@@ -12,7 +12,7 @@ export interface ConnectionResource {
   close(): Promise<void>;
 }
 
-/** @internal What tables, writers and scanners share: one per connection. */
+/** What tables, writers and scanners share: one per connection. Not exported from the package. */
 export interface ClientContext {
   readonly config: Config;
   readonly rpc: RpcClient;

@@ -73,16 +73,33 @@ export class MetadataUpdater {
     private readonly config: Config,
   ) {}
 
-  /** Sends an empty metadata request to the bootstrap servers until one answers with a usable cluster. */
+  /**
+   * Sends an empty metadata request to the bootstrap servers until one answers with a
+   * usable cluster. The whole of it (TCP connects, handshakes, requests, the waits between
+   * attempts) is bounded by `connect.timeout.ms`: Java bounds only the TCP connect with
+   * `client.connect-timeout` (NettyClient) and lets a bootstrap take four metadata requests
+   * of up to 30 s each against a hung server (MetadataUpdater#initializeCluster,
+   * MetadataUtils.java:157); here one documented bound covers `FlussConnection.connect`.
+   */
   async bootstrap(): Promise<void> {
     const addresses = parseBootstrapServers(this.config.get("bootstrap.servers"));
+    const limitMs = this.config.get("connect.timeout.ms");
+    const deadline = Date.now() + limitMs;
     const attempts = addresses.length === 1 ? 4 : 1;
     const failures: string[] = [];
     let lastError: unknown;
-    for (let attempt = 0; attempt < attempts; attempt++) {
+    let timedOut = false;
+    outer: for (let attempt = 0; attempt < attempts; attempt++) {
       for (const addr of addresses) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) {
+          timedOut = true;
+          break outer;
+        }
         try {
-          const resp = await this.send(addr, emptyRequest());
+          const conn = await this.rpc.connection(addr, remaining);
+          const left = Math.max(1, deadline - Date.now());
+          const resp = await conn.request(ApiKey.GET_METADATA, emptyRequest(), { timeoutMs: Math.min(left, this.config.get("request.timeout.ms")) });
           if (resp.tabletServers.length === 0) {
             throw new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `${addr.host}:${addr.port} reports no alive tablet server`);
           }
@@ -94,12 +111,19 @@ export class MetadataUpdater {
           if (!isRetriableError(err)) break;
         }
       }
-      if (attempt + 1 < attempts && isRetriableError(lastError)) await sleep(backoffMs(attempt, 100, 1000));
-      else break;
+      if (attempt + 1 < attempts && isRetriableError(lastError)) {
+        const wait = backoffMs(attempt, 100, 1000);
+        if (Date.now() + wait >= deadline) {
+          timedOut = true;
+          break;
+        }
+        await sleep(wait);
+      } else break;
     }
     const list = addresses.map((a) => `${a.host}:${a.port}`).join(", ");
     const code = lastError instanceof FlussError ? lastError.code : ErrorCode.NETWORK_EXCEPTION;
-    throw new FlussError(code, `cannot bootstrap from ${list}: ${failures[failures.length - 1] ?? "no answer"}`, {
+    const bound = timedOut || Date.now() >= deadline ? ` within connect.timeout.ms = ${limitMs} ms` : "";
+    throw new FlussError(code, `cannot bootstrap from ${list}${bound}: ${failures[failures.length - 1] ?? "no answer"}`, {
       cause: lastError,
     });
   }

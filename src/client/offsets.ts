@@ -37,6 +37,7 @@ export class OffsetSpec {
     return new OffsetSpec(2, ms);
   }
 
+  /** `earliest`, `latest` or `timestamp(<epoch ms>)`. */
   toString(): string {
     return this.type === 0 ? "earliest" : this.type === 1 ? "latest" : `timestamp(${this.timestamp})`;
   }

@@ -24,8 +24,11 @@ export class RpcClient {
     return conn && !conn.closed ? conn : undefined;
   }
 
-  /** The live connection to `node`, connecting (and handshaking) if needed. */
-  async connection(node: HostPort): Promise<ServerConnection> {
+  /**
+   * The live connection to `node`, connecting (and handshaking) if needed. `limitMs` caps
+   * the TCP connect and the handshake of a new connection (the bootstrap's deadline).
+   */
+  async connection(node: HostPort, limitMs?: number): Promise<ServerConnection> {
     if (this.closed) throw FlussError.client("the connection has been closed");
     const key = `${node.host}:${node.port}`;
     const existing = this.connections.get(key);
@@ -38,11 +41,14 @@ export class RpcClient {
       }
       if (this.connections.get(key) === existing) this.connections.delete(key);
     }
+    const connectTimeoutMs = this.config.get("connect.timeout.ms");
+    const requestTimeoutMs = this.config.get("request.timeout.ms");
     const pending = ServerConnection.connect({
       host: node.host,
       port: node.port,
-      connectTimeoutMs: this.config.get("connect.timeout.ms"),
-      requestTimeoutMs: this.config.get("request.timeout.ms"),
+      connectTimeoutMs: limitMs === undefined ? connectTimeoutMs : Math.max(1, Math.min(connectTimeoutMs, limitMs)),
+      requestTimeoutMs,
+      ...(limitMs === undefined ? {} : { handshakeTimeoutMs: Math.max(1, Math.min(requestTimeoutMs, limitMs)) }),
     });
     this.connections.set(key, pending);
     pending.then(

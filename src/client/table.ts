@@ -10,13 +10,18 @@ import { Lookuper } from "./lookup/lookuper.js";
  * A handle on one table, from `conn.getTable(path)`: creates writers and scans.
  */
 export class FlussTable {
-  /** @internal */
-  constructor(
+  /** @internal Created by `conn.getTable(path)`. */
+  static create(ctx: ClientContext, info: TableInfo): FlussTable {
+    return new FlussTable(ctx, info);
+  }
+
+  private constructor(
     private readonly ctx: ClientContext,
     /** The table's schema, distribution and properties as of `getTable`. */
     readonly info: TableInfo,
   ) {}
 
+  /** Database and table name (`info.tablePath`). */
   get tablePath(): TablePath {
     return this.info.tablePath;
   }
@@ -50,6 +55,6 @@ export class FlussTable {
 
   /** Starts configuring a scan (projection), then create a log or batch scanner from it. */
   newScan(): TableScan {
-    return new TableScan(this.ctx, this.info);
+    return TableScan.create(this.ctx, this.info);
   }
 }

@@ -47,7 +47,9 @@ export const AGG_FUNCTION_TYPES: readonly AggFunctionType[] = [
  * `string_agg` take one, `delimiter`). Build them with {@link AggFunctions}.
  */
 export interface AggFunction {
+  /** The function, e.g. `"sum"` or `"listagg"`. */
   readonly type: AggFunctionType;
+  /** Its parameters, e.g. `{ delimiter: ";" }` for `listagg`; absent when none. */
   readonly parameters?: Readonly<Record<string, string>>;
 }
 

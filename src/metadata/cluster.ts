@@ -11,11 +11,17 @@ export class ServerNode {
   /** Connection key: `"cs-<id>"` for coordinators, `"ts-<id>"` otherwise (Java `ServerNode.uid`). */
   readonly uid: string;
 
+  /** Usually obtained from `admin.getServerNodes()`. */
   constructor(
+    /** The server id (unique per server type). */
     readonly id: number,
+    /** Host name or IP address clients connect to. */
     readonly host: string,
+    /** TCP port. */
     readonly port: number,
+    /** Coordinator or tablet server. */
     readonly serverType: ServerType,
+    /** The server's rack, if configured. */
     readonly rack?: string,
   ) {
     this.uid = serverType === "COORDINATOR" ? `cs-${id}` : `ts-${id}`;
@@ -26,6 +32,7 @@ export class ServerNode {
     return `${this.host}:${this.port}`;
   }
 
+  /** Same id, address, type and rack. */
   equals(other: ServerNode | null | undefined): boolean {
     return (
       !!other &&
@@ -45,10 +52,13 @@ export class ServerNode {
 
 /** One bucket of a table (or of one partition of it). Immutable. */
 export class TableBucket {
+  /** `partitionId` is undefined for a non-partitioned table; see also {@link TableBucket.of}. */
   constructor(
+    /** The table's id (`TableInfo.tableId`). */
     readonly tableId: number,
     /** Set for buckets of a partition. */
     readonly partitionId: number | undefined,
+    /** The bucket number, 0..numBuckets-1. */
     readonly bucket: number,
   ) {}
 
@@ -67,6 +77,7 @@ export class TableBucket {
     return `${this.tableId}:${this.partitionId ?? "-"}:${this.bucket}`;
   }
 
+  /** Same table, partition and bucket. */
   equals(other: TableBucket | null | undefined): boolean {
     return (
       !!other && other.tableId === this.tableId && other.partitionId === this.partitionId && other.bucket === this.bucket

@@ -248,7 +248,9 @@ export class PartitionInfo {
   /** `$`-joined values in key order. */
   readonly partitionName: string;
 
+  /** Usually obtained from `admin.listPartitionInfos(path)`. The spec is copied. */
   constructor(
+    /** The id the server assigned; a re-created partition gets a new one. */
     readonly partitionId: number,
     /** Partition key → value, in partition-key order. */
     readonly spec: PartitionSpec,
@@ -269,6 +271,7 @@ export class PartitionInfo {
       .join("/");
   }
 
+  /** Java's rendering: `Partition{name='US', id=3}`. */
   toString(): string {
     return `Partition{name='${this.partitionName}', id=${this.partitionId}}`;
   }

@@ -16,6 +16,7 @@ export type { AggFunction } from "./agg-function.js";
 
 /** Per-column options of {@link SchemaBuilder.column}. */
 export interface ColumnOptions {
+  /** Free-form column comment. */
   readonly comment?: string;
   /**
    * The column's aggregation function (tables with `table.merge-engine` = `aggregation`
@@ -26,12 +27,20 @@ export interface ColumnOptions {
 
 /** A table column. Immutable. */
 export class Column {
+  /**
+   * Usually made for you by {@link Schema} or {@link SchemaBuilder}; build one yourself
+   * for {@link Schema.fromColumns}. No validation happens until a schema is made from it.
+   */
   constructor(
+    /** The column name. */
     readonly name: string,
+    /** The column's type (nullability included). */
     readonly type: DataType,
+    /** Free-form column comment, if any. */
     readonly comment?: string,
     /** The column's field id; {@link UNKNOWN_COLUMN_ID} until a schema assigns one. */
     readonly id: number = UNKNOWN_COLUMN_ID,
+    /** The aggregation function (`aggregation` merge engine only), if any. */
     readonly aggFunction?: AggFunction,
   ) {}
 
@@ -49,18 +58,25 @@ export class Column {
 
 /** A column as given to {@link Schema.fromColumns}: a `Column` or a plain object. */
 export interface ColumnSpec {
+  /** The column name. */
   readonly name: string;
+  /** The column's type (nullability included). */
   readonly type: DataType;
+  /** Free-form column comment. */
   readonly comment?: string;
   /** Either every column has an id or none does (then ids are assigned). */
   readonly id?: number;
+  /** The aggregation function (`aggregation` merge engine only). */
   readonly aggFunction?: AggFunction;
 }
 
 /** Everything a schema is made of; the non-Arrow argument of the {@link Schema} constructor. */
 export interface SchemaInit {
+  /** The columns, in order. */
   readonly columns: readonly ColumnSpec[];
+  /** Primary key column names; these columns become NOT NULL. */
   readonly primaryKeys?: readonly string[];
+  /** Auto-increment column names (at most one). */
   readonly autoIncrementColumns?: readonly string[];
   /** Defaults to the highest id assigned (or the highest id present when all columns have ids). */
   readonly highestFieldId?: number;
@@ -250,6 +266,7 @@ export class Schema {
     return this.columns.map((c) => c.id);
   }
 
+  /** Whether the schema has a primary key. */
   get hasPrimaryKey(): boolean {
     return this.primaryKeys.length > 0;
   }
@@ -310,6 +327,7 @@ export class Schema {
     );
   }
 
+  /** Java's rendering: `Schema{columns=[...], primaryKey=[...], highestFieldId=N}`. */
   toString(): string {
     const pk = this.primaryKeys.length ? `, primaryKey=${javaList(this.primaryKeys)}` : "";
     return `Schema{columns=${javaList(this.columns.map(String))}${pk}, highestFieldId=${this.highestFieldId}}`;
@@ -488,6 +506,7 @@ export class SchemaBuilder {
     return this;
   }
 
+  /** The schema; throws a FlussError naming a bad or unknown column (as `new Schema` does). */
   build(): Schema {
     return new Schema({
       columns: this.cols,

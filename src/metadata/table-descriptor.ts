@@ -24,6 +24,7 @@ export interface TableDescriptorOptions {
   readonly bucketCount?: number;
   /** Columns hashed to pick a bucket (PK tables default to the PK minus partition keys). */
   readonly bucketKeys?: readonly string[];
+  /** Free-form table comment. */
   readonly comment?: string;
   /** Sets `table.log.format`. */
   readonly logFormat?: LogFormat;
@@ -37,7 +38,9 @@ export interface TableDescriptorOptions {
 
 /** The table distribution: bucket keys and (optionally) the bucket count. */
 export interface TableDistribution {
+  /** Columns hashed to pick a bucket (empty: rows are spread by the writer). */
   readonly bucketKeys: readonly string[];
+  /** Number of buckets; absent: the server's default. */
   readonly bucketCount?: number;
 }
 
@@ -55,15 +58,23 @@ function javaList(items: readonly string[]): string {
  * keys must be PK columns.
  */
 export class TableDescriptor {
+  /** The table's columns and primary key. */
   readonly schema: Schema;
+  /** Free-form table comment, if any. */
   readonly comment?: string;
+  /** Partition columns (empty for a non-partitioned table). */
   readonly partitionKeys: readonly string[];
   /** Absent when neither bucket keys nor count were given (log tables only). */
   readonly distribution?: TableDistribution;
   /** `table.*` options in insertion order. */
   readonly properties: Readonly<Record<string, string>>;
+  /** Free-form user properties, in insertion order. */
   readonly customProperties: Readonly<Record<string, string>>;
 
+  /**
+   * Checks and normalizes the options (see the class comment). Throws a FlussError
+   * (CLIENT_ERROR) naming an unknown option, a bad column or a bad bucket count.
+   */
   constructor(schema: Schema, options: TableDescriptorOptions = {}) {
     if (!(schema instanceof Schema)) {
       throw FlussError.client(
@@ -158,14 +169,17 @@ export class TableDescriptor {
     return this.distribution?.bucketKeys ?? [];
   }
 
+  /** The bucket count, or undefined when not given (the server's default applies). */
   get bucketCount(): number | undefined {
     return this.distribution?.bucketCount;
   }
 
+  /** Whether the schema has a primary key. */
   get hasPrimaryKey(): boolean {
     return this.schema.hasPrimaryKey;
   }
 
+  /** Whether the table has partition keys. */
   get isPartitioned(): boolean {
     return this.partitionKeys.length > 0;
   }

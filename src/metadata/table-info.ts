@@ -34,6 +34,7 @@ import type { TablePath } from "./table-path.js";
 
 /** Arrow log compression settings of a table. */
 export interface ArrowCompressionInfo {
+  /** The codec (`table.log.arrow.compression.type`, default ZSTD). */
   readonly type: ArrowCompressionType;
   /** ZSTD level (1–22); -1 for other codecs, like Java's `ArrowCompressionInfo`. */
   readonly level: number;
@@ -41,24 +42,37 @@ export interface ArrowCompressionInfo {
 
 /** Auto-partitioning settings of a table (Java `AutoPartitionStrategy`). */
 export interface AutoPartitionStrategy {
+  /** `table.auto-partition.enabled` (default false). */
   readonly enabled: boolean;
   /** The auto-partition key (only needed with several partition keys). */
   readonly key?: string;
+  /** One partition per this unit of time (default DAY). */
   readonly timeUnit: AutoPartitionTimeUnit;
+  /** `table.auto-partition.time-format`, if set (else the unit's default format). */
   readonly timeFormat?: string;
+  /** Time zone of partition boundaries (default: this process's zone). */
   readonly timeZone: string;
+  /** Partitions created ahead of time (default 2). */
   readonly numPrecreate: number;
+  /** Past partitions kept before being dropped (default 7). */
   readonly numRetention: number;
 }
 
 /** Everything a {@link TableInfo} is made of. */
 export interface TableInfoInit {
+  /** Database and table name. */
   readonly tablePath: TablePath;
+  /** The id the server assigned. */
   readonly tableId: number;
+  /** The id of the schema version. */
   readonly schemaId: number;
+  /** Schema, distribution (with a bucket count) and properties. */
   readonly descriptor: TableDescriptor;
+  /** Creation time, epoch ms. */
   readonly createdTime: number;
+  /** Last modification time, epoch ms. */
   readonly modifiedTime: number;
+  /** Remote (tiered) storage directory, if any. */
   readonly remoteDataDir?: string;
 }
 
@@ -67,22 +81,39 @@ export interface TableInfoInit {
  * report one); physical primary keys are the primary keys minus the partition keys.
  */
 export class TableInfo {
+  /** Database and table name. */
   readonly tablePath: TablePath;
+  /** The id the server assigned; a re-created table gets a new one. */
   readonly tableId: number;
+  /** The id of the schema version this info describes. */
   readonly schemaId: number;
+  /** The table's columns and primary key. */
   readonly schema: Schema;
+  /** Partition columns (empty for a non-partitioned table). */
   readonly partitionKeys: readonly string[];
+  /** Columns hashed to pick a bucket (empty: rows are spread by the writer). */
   readonly bucketKeys: readonly string[];
+  /** Number of buckets (per partition of a partitioned table); ids are 0..numBuckets-1. */
   readonly numBuckets: number;
+  /** `table.*` options as stored by the server. */
   readonly properties: Readonly<Record<string, string>>;
+  /** Free-form user properties. */
   readonly customProperties: Readonly<Record<string, string>>;
+  /** Free-form table comment, if any. */
   readonly comment?: string;
+  /** Creation time, epoch ms. */
   readonly createdTime: number;
+  /** Last modification time, epoch ms. */
   readonly modifiedTime: number;
+  /** The table's remote (tiered) storage directory, if the server reports one. */
   readonly remoteDataDir?: string;
   /** Primary keys excluding partition keys (the key stored per bucket). */
   readonly physicalPrimaryKeys: readonly string[];
 
+  /**
+   * Usually obtained from `admin.getTableInfo(path)` or `table.info`. Throws
+   * INVALID_TABLE_EXCEPTION when the descriptor has no bucket count.
+   */
   constructor(init: TableInfoInit) {
     const d = init.descriptor;
     const numBuckets = d.bucketCount;
@@ -105,7 +136,7 @@ export class TableInfo {
     this.physicalPrimaryKeys = Object.freeze(d.schema.primaryKeys.filter((k) => !d.partitionKeys.includes(k)));
   }
 
-  /** Builds the info from GetTableInfo response pieces (`table_json` as text or bytes). */
+  /** @internal Builds the info from GetTableInfo response pieces (`table_json` as text or bytes). */
   static fromJson(
     tablePath: TablePath,
     tableId: number,
@@ -139,18 +170,22 @@ export class TableInfo {
     });
   }
 
+  /** The columns as a ROW type. */
   get rowType(): RowType {
     return this.schema.rowType;
   }
 
+  /** Primary key columns (empty for log tables). */
   get primaryKeys(): readonly string[] {
     return this.schema.primaryKeys;
   }
 
+  /** Whether the table has a primary key. */
   get hasPrimaryKey(): boolean {
     return this.schema.hasPrimaryKey;
   }
 
+  /** Whether the table has partition keys. */
   get isPartitioned(): boolean {
     return this.partitionKeys.length > 0;
   }
@@ -273,6 +308,7 @@ export class TableInfo {
     });
   }
 
+  /** `TableInfo{tablePath=db.t, tableId=.., schemaId=.., numBuckets=..}`, for logs. */
   toString(): string {
     return `TableInfo{tablePath=${this.tablePath}, tableId=${this.tableId}, schemaId=${this.schemaId}, numBuckets=${this.numBuckets}}`;
   }

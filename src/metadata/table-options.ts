@@ -50,11 +50,26 @@ export const TableOptions = {
   STATISTICS_COLUMNS: "table.statistics.columns",
 } as const;
 
+/**
+ * `table.log.format`: how log records are stored and sent. `ARROW` (default for log
+ * tables) is columnar; `INDEXED` and `COMPACTED` are row formats.
+ */
 export type LogFormat = "ARROW" | "INDEXED" | "COMPACTED";
+/** `table.kv.format`: the row format of primary-key table KV batches (default `COMPACTED`). */
 export type KvFormat = "COMPACTED" | "INDEXED";
+/** `table.log.arrow.compression.type` (default `ZSTD`, level from `table.log.arrow.compression.zstd.level`, 3). */
 export type ArrowCompressionType = "NONE" | "LZ4_FRAME" | "ZSTD";
+/**
+ * `table.merge-engine` of a primary-key table (the property is case-insensitive,
+ * e.g. `"versioned"`); when unset, an upsert replaces the stored row.
+ */
 export type MergeEngineType = "FIRST_ROW" | "VERSIONED" | "AGGREGATION";
+/** `table.delete.behavior`: whether deletes on a primary-key table are applied, ignored or refused. */
 export type DeleteBehavior = "ALLOW" | "IGNORE" | "DISABLE";
+/**
+ * `table.changelog.image` of a primary-key table: `FULL` (default) writes `-U` and `+U`
+ * for an update; `WAL` only `+U` (the old image is not tracked).
+ */
 export type ChangelogImage = "FULL" | "WAL";
 export type AutoPartitionTimeUnit = "YEAR" | "QUARTER" | "MONTH" | "DAY" | "HOUR";
 export type DataLakeFormat = "PAIMON" | "LANCE" | "ICEBERG" | "HUDI";

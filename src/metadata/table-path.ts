@@ -46,6 +46,10 @@ export type NameKind = "database" | "table";
 
 /** A table's identity: database name plus table name. Immutable. */
 export class TablePath {
+  /**
+   * Names are not checked here; `createTable`/`createDatabase` check them (see
+   * {@link TablePath.validateName}), and the server rejects invalid ones.
+   */
   constructor(
     /** The database name. */
     readonly databaseName: string,
@@ -92,6 +96,7 @@ export class TablePath {
     TablePath.validateName(this.tableName, "table");
   }
 
+  /** Same database and table name. */
   equals(other: TablePath | null | undefined): boolean {
     return !!other && other.databaseName === this.databaseName && other.tableName === this.tableName;
   }
@@ -101,6 +106,7 @@ export class TablePath {
     return `${this.databaseName}.${this.tableName}`;
   }
 
+  /** `"db.table"`, so paths serialize as strings. */
   toJSON(): string {
     return this.toString();
   }
@@ -108,6 +114,7 @@ export class TablePath {
 
 /** A table, or one partition of a partitioned table (where its data physically lives). */
 export class PhysicalTablePath {
+  /** A table (no `partitionName`) or one partition of it. */
   constructor(
     /** The logical table. */
     readonly tablePath: TablePath,
@@ -115,18 +122,22 @@ export class PhysicalTablePath {
     readonly partitionName?: string,
   ) {}
 
+  /** Like the constructor, taking `null` as Java does for the table itself. */
   static of(tablePath: TablePath, partitionName?: string | null): PhysicalTablePath {
     return new PhysicalTablePath(tablePath, partitionName ?? undefined);
   }
 
+  /** The table's database name. */
   get databaseName(): string {
     return this.tablePath.databaseName;
   }
 
+  /** The table's name (without the partition). */
   get tableName(): string {
     return this.tablePath.tableName;
   }
 
+  /** Same table and partition name. */
   equals(other: PhysicalTablePath | null | undefined): boolean {
     return !!other && this.tablePath.equals(other.tablePath) && this.partitionName === other.partitionName;
   }

@@ -41,6 +41,7 @@ export const MILLIS_PER_DAY = 86_400_000;
  * their unscaled `bigint`.
  */
 export class Decimal {
+  /** `new Decimal(1234n, 2)` is 12.34; see {@link Decimal.from} to parse text or numbers. */
   constructor(
     /** The unscaled integer value. */
     readonly unscaled: bigint,
@@ -118,10 +119,12 @@ export class Decimal {
     return Number(this.toString());
   }
 
+  /** The plain-notation text (exact, unlike a JSON number). */
   toJSON(): string {
     return this.toString();
   }
 
+  /** Numeric equality, whatever the scales (`1.0` equals `1.00`). */
   equals(other: Decimal): boolean {
     return this.rescaleCompare(other) === 0;
   }
@@ -143,6 +146,7 @@ export class Timestamp extends Date {
   /** Nanoseconds within the millisecond, 0..999999. */
   readonly nanoOfMillis: number;
 
+  /** Throws a RangeError unless `nanoOfMillis` is an integer in 0..999999. */
   constructor(epochMillis: number, nanoOfMillis = 0) {
     super(epochMillis);
     if (!Number.isInteger(nanoOfMillis) || nanoOfMillis < 0 || nanoOfMillis > 999_999) {
@@ -166,11 +170,13 @@ export class Timestamp extends Date {
     return BigInt(this.getTime()) * 1_000_000n + BigInt(this.nanoOfMillis);
   }
 
+  /** From epoch microseconds (negative values are before 1970). */
   static fromEpochMicros(micros: bigint): Timestamp {
     const ms = floorDiv(micros, 1000n);
     return new Timestamp(Number(ms), Number(micros - ms * 1000n) * 1000);
   }
 
+  /** From epoch nanoseconds (negative values are before 1970). */
   static fromEpochNanos(nanos: bigint): Timestamp {
     const ms = floorDiv(nanos, 1_000_000n);
     return new Timestamp(Number(ms), Number(nanos - ms * 1_000_000n));
@@ -184,6 +190,7 @@ export class Timestamp extends Date {
     return `${base.slice(0, -1)}${extra}Z`;
   }
 
+  /** Same as `toISOString()`: nanoseconds are kept. */
   override toJSON(): string {
     return this.toISOString();
   }

@@ -93,87 +93,181 @@ const SPECS: readonly ErrorSpec[] = [
   { code: 73, name: "HISTORICAL_PARTITION_THROTTLED", retriable: true, invalidMetadata: false, message: "Historical partition request is throttled because too many historical requests are in flight." },
 ];
 
-/** Error codes by name, e.g. `ErrorCode.TABLE_NOT_EXIST === 7`. */
+/**
+ * Error codes by name, e.g. `ErrorCode.TABLE_NOT_EXIST === 7`. Each code's doc is its default
+ * message (Java's `Errors`); "Retriable" marks codes whose operation may succeed when retried.
+ */
 export const ErrorCode = {
   /** A failure detected by the client itself (bad input, closed connection, ...). */
   CLIENT_ERROR: -2,
+  /** The server experienced an unexpected error when processing the request. */
   UNKNOWN_SERVER_ERROR: -1,
+  /** No error. */
   NONE: 0,
+  /** The server disconnected before a response was received. Retriable. */
   NETWORK_EXCEPTION: 1,
+  /** The version of API is not supported. */
   UNSUPPORTED_VERSION: 2,
+  /**
+   * This message has failed its CRC checksum, exceeds the valid size, has a null key for a primary
+   * key table, or is otherwise corrupt. Retriable.
+   */
   CORRUPT_MESSAGE: 3,
+  /** The database does not exist. */
   DATABASE_NOT_EXIST: 4,
+  /** The database is not empty. */
   DATABASE_NOT_EMPTY: 5,
+  /** The database already exists. */
   DATABASE_ALREADY_EXIST: 6,
+  /** The table does not exist. */
   TABLE_NOT_EXIST: 7,
+  /** The table already exists. */
   TABLE_ALREADY_EXIST: 8,
+  /** The schema does not exist. Retriable. */
   SCHEMA_NOT_EXIST: 9,
+  /** Exception occur while storage data for log in server. Retriable. */
   LOG_STORAGE_EXCEPTION: 10,
+  /** Exception occur while storage data for kv in server. Retriable. */
   KV_STORAGE_EXCEPTION: 11,
+  /** Not leader or follower. Retriable. */
   NOT_LEADER_OR_FOLLOWER: 12,
+  /** The record is too large. */
   RECORD_TOO_LARGE_EXCEPTION: 13,
+  /** The record is corrupt. Retriable. */
   CORRUPT_RECORD_EXCEPTION: 14,
+  /** The client has attempted to perform an operation on an invalid table. */
   INVALID_TABLE_EXCEPTION: 15,
+  /** The client has attempted to perform an operation on an invalid database. */
   INVALID_DATABASE_EXCEPTION: 16,
+  /** The replication factor is larger then the number of available tablet servers. */
   INVALID_REPLICATION_FACTOR: 17,
+  /** Produce request specified an invalid value for required acks. */
   INVALID_REQUIRED_ACKS: 18,
+  /** The log offset is out of range. */
   LOG_OFFSET_OUT_OF_RANGE_EXCEPTION: 19,
+  /** The table is not primary key table. */
   NON_PRIMARY_KEY_TABLE_EXCEPTION: 20,
+  /** The table or bucket does not exist. Retriable. */
   UNKNOWN_TABLE_OR_BUCKET_EXCEPTION: 21,
+  /** The update version is invalid. */
   INVALID_UPDATE_VERSION_EXCEPTION: 22,
+  /** The coordinator is invalid. */
   INVALID_COORDINATOR_EXCEPTION: 23,
+  /** The leader epoch is invalid. */
   FENCED_LEADER_EPOCH_EXCEPTION: 24,
+  /** The request time out. Retriable. */
   REQUEST_TIME_OUT: 25,
+  /** The general storage exception. Retriable. */
   STORAGE_EXCEPTION: 26,
+  /** The server did not attempt to execute this operation. */
   OPERATION_NOT_ATTEMPTED_EXCEPTION: 27,
+  /**
+   * Records are written to the server already, but to fewer in-sync replicas than required.
+   * Retriable.
+   */
   NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION: 28,
+  /** Messages are rejected since there are fewer in-sync replicas than required. Retriable. */
   NOT_ENOUGH_REPLICAS_EXCEPTION: 29,
+  /** Get file access security token exception. */
   SECURITY_TOKEN_EXCEPTION: 30,
+  /** The tablet server received an out of order sequence batch. */
   OUT_OF_ORDER_SEQUENCE_EXCEPTION: 31,
+  /** The tablet server received a duplicate sequence batch. */
   DUPLICATE_SEQUENCE_EXCEPTION: 32,
+  /** This exception is raised by the tablet server if it could not locate the writer metadata. */
   UNKNOWN_WRITER_ID_EXCEPTION: 33,
+  /** The requested column projection is invalid. */
   INVALID_COLUMN_PROJECTION: 34,
+  /** The requested target column to write is invalid. */
   INVALID_TARGET_COLUMN: 35,
+  /** The partition does not exist. */
   PARTITION_NOT_EXISTS: 36,
+  /** The table is not partitioned. */
   TABLE_NOT_PARTITIONED_EXCEPTION: 37,
+  /** The timestamp is invalid. */
   INVALID_TIMESTAMP_EXCEPTION: 38,
+  /** The config is invalid. */
   INVALID_CONFIG_EXCEPTION: 39,
+  /** The lake storage is not configured. */
   LAKE_STORAGE_NOT_CONFIGURED_EXCEPTION: 40,
+  /** The kv snapshot is not exist. */
   KV_SNAPSHOT_NOT_EXIST: 41,
+  /** The partition already exists. */
   PARTITION_ALREADY_EXISTS: 42,
+  /** The partition spec is invalid. */
   PARTITION_SPEC_INVALID_EXCEPTION: 43,
+  /** There is no currently available leader for the given partition. Retriable. */
   LEADER_NOT_AVAILABLE_EXCEPTION: 44,
+  /** Exceed the maximum number of partitions. */
   PARTITION_MAX_NUM_EXCEPTION: 45,
+  /** Authentication failed. */
   AUTHENTICATE_EXCEPTION: 46,
+  /** Security is disabled. */
   SECURITY_DISABLED_EXCEPTION: 47,
+  /** Authorization failed. */
   AUTHORIZATION_EXCEPTION: 48,
+  /** Exceed the maximum number of buckets. */
   BUCKET_MAX_NUM_EXCEPTION: 49,
+  /** The tiering epoch is invalid. */
   FENCED_TIERING_EPOCH_EXCEPTION: 50,
+  /** Authentication failed with retriable exception. */
   RETRIABLE_AUTHENTICATE_EXCEPTION: 51,
+  /** The server rack info is invalid. */
   INVALID_SERVER_RACK_INFO_EXCEPTION: 52,
+  /** The lake snapshot is not exist. */
   LAKE_SNAPSHOT_NOT_EXIST: 53,
+  /** The lake table already exists. */
   LAKE_TABLE_ALREADY_EXIST: 54,
+  /** The new ISR contains at least one ineligible replica. */
   INELIGIBLE_REPLICA_EXCEPTION: 55,
+  /** The alter table is invalid. */
   INVALID_ALTER_TABLE_EXCEPTION: 56,
+  /** Deletion operations are disabled on this table. */
   DELETION_DISABLED_EXCEPTION: 57,
+  /** The server is not exist. */
   SERVER_NOT_EXIST_EXCEPTION: 58,
+  /** The server tag already exist. */
   SEVER_TAG_ALREADY_EXIST_EXCEPTION: 59,
+  /** The server tag not exist. */
   SEVER_TAG_NOT_EXIST_EXCEPTION: 60,
+  /** The rebalance task failure. */
   REBALANCE_FAILURE_EXCEPTION: 61,
+  /** No rebalance task in progress. */
   NO_REBALANCE_IN_PROGRESS_EXCEPTION: 62,
+  /** The client has attempted to perform an operation with an invalid producer ID. */
   INVALID_PRODUCER_ID_EXCEPTION: 63,
+  /** A configuration error occurred. */
   CONFIG_EXCEPTION: 64,
+  /** The coordinator is not a leader and cannot process request. */
   NOT_COORDINATOR_LEADER_EXCEPTION: 65,
+  /** The scanner session has expired due to inactivity. */
   SCANNER_EXPIRED: 66,
+  /** The scanner id is not recognized by the server. */
   UNKNOWN_SCANNER_ID: 67,
+  /** The scan request is invalid. */
   INVALID_SCAN_REQUEST: 68,
+  /** The per-bucket or per-server scanner session limit has been reached. */
   TOO_MANY_SCANNERS: 69,
+  /**
+   * The tablet server has rejected writes because its data disk usage reached the configured write-
+   * limit ratio. Retriable.
+   */
   DISK_WRITE_LOCKED: 70,
+  /** The cluster does not have enough KV leader replica capacity. */
   INSUFFICIENT_KV_LEADER_REPLICA_CAPACITY: 71,
+  /**
+   * The tablet server has rejected the write because the KV storage engine has reached its write-
+   * pressure threshold. Retriable.
+   */
   STORAGE_BACKPRESSURE_EXCEPTION: 72,
+  /**
+   * Historical partition request is throttled because too many historical requests are in flight.
+   * Retriable.
+   */
   HISTORICAL_PARTITION_THROTTLED: 73,
 } as const;
 
+/** The name of an error code, e.g. `"TABLE_NOT_EXIST"` (a key of {@link ErrorCode}). */
 export type ErrorCodeName = keyof typeof ErrorCode;
 
 const BY_CODE = new Map<number, ErrorSpec>(SPECS.map((s) => [s.code, s]));
@@ -212,13 +306,27 @@ export class FlussError extends Error {
   readonly retriable: boolean;
   /** The error code's name, e.g. `TABLE_NOT_EXIST` (also shown first in stack traces). */
   override readonly name: string;
+  /**
+   * True only when the operation may or may not have taken effect: a write whose request
+   * was sent but got no answer (request timeout, connection lost after sending). Such a
+   * write may be in the table; retrying it blindly can store it twice. False for every
+   * definite failure (the server rejected it, or it was never sent).
+   */
+  readonly outcomeUnknown: boolean;
 
-  constructor(code: number, message?: string, options?: { cause?: unknown; retriable?: boolean }) {
+  /**
+   * An error with a code of {@link ErrorCode}. `message` defaults to the code's default
+   * message; `retriable` to whether the code is retriable; `outcomeUnknown` marks a
+   * request sent without an answer. For client-side failures use
+   * {@link FlussError.client}.
+   */
+  constructor(code: number, message?: string, options?: { cause?: unknown; retriable?: boolean; outcomeUnknown?: boolean }) {
     const text = message && message.length > 0 ? message : defaultErrorMessage(code) || errorName(code);
     super(text, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = errorName(code);
     this.retriable = options?.retriable ?? isRetriable(code);
+    this.outcomeUnknown = options?.outcomeUnknown ?? false;
   }
 
   /** Whether this error means cached metadata is stale. */

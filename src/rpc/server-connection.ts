@@ -38,6 +38,8 @@ export interface ServerConnectionOptions {
   connectTimeoutMs: number;
   /** Default time allowed for each request, including the handshake. */
   requestTimeoutMs: number;
+  /** Time allowed for the ApiVersions handshake (default: `requestTimeoutMs`). */
+  handshakeTimeoutMs?: number;
   /** Largest response frame accepted, counting the 4-byte length (default: 2^31-1, like Java). */
   maxFrameBytes?: number;
   /** Sent in the ApiVersions request (default "flussjs"). */
@@ -291,7 +293,7 @@ export class ServerConnection {
       ApiKey.API_VERSIONS,
       (id) => encodeRequestMessage(ApiKey.API_VERSIONS, 0, id, codecs.request, request),
       (body) => codecs.response.decode(body),
-      undefined,
+      this.options.handshakeTimeoutMs === undefined ? undefined : { timeoutMs: this.options.handshakeTimeoutMs },
     )) as ResponseOf<typeof ApiKey.API_VERSIONS>;
     for (const v of resp.apiVersions) this.versions.set(v.apiKey, { min: v.minVersion, max: v.maxVersion });
     this.announcedServerType = resp.serverType;

@@ -12,10 +12,12 @@ import { RpcServer, type RawHandler } from "./rpc-server.js";
 import { SILENT_LOGGER, type ClusterLogger, type ServerState } from "./server-state.js";
 import { KvManager, type KvManagerOptions } from "./kv/kv-manager.js";
 import { kvHandlers } from "./kv-service.js";
+import { scanHandlers } from "./scan-service.js";
 import { CatalogStore } from "./storage/catalog-store.js";
 import { LogManager } from "./storage/log-manager.js";
 import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
 import { ApiKey } from "../rpc/api-keys.js";
+import { FlussError } from "../rpc/errors.js";
 
 export type { ClusterLogger } from "./server-state.js";
 
@@ -39,9 +41,22 @@ export interface LocalClusterOptions {
   /**
    * Primary-key state: snapshot thresholds (`snapshotBytes`, default 64 MiB of changelog;
    * `snapshotIntervalMs`, default 60 s) and the per-bucket pending-apply budget behind
-   * STORAGE_BACKPRESSURE (`maxPendingBytes`, default 64 MiB).
+   * STORAGE_BACKPRESSURE (`maxPendingBytes`, default 64 MiB). Full-scan (ScanKv) sessions
+   * as Java's `kv.scanner.*`: idle time `scannerTtlMs` (10 min), checked every
+   * `scannerExpirationIntervalMs` (30 s), at most `scannerMaxPerBucket` (8) and
+   * `scannerMaxPerServer` (200) open, responses capped at `scannerMaxBatchBytes` (10 MiB).
    */
-  kv?: Pick<KvManagerOptions, "snapshotBytes" | "snapshotIntervalMs" | "maxPendingBytes">;
+  kv?: Pick<
+    KvManagerOptions,
+    | "snapshotBytes"
+    | "snapshotIntervalMs"
+    | "maxPendingBytes"
+    | "scannerTtlMs"
+    | "scannerExpirationIntervalMs"
+    | "scannerMaxPerBucket"
+    | "scannerMaxPerServer"
+    | "scannerMaxBatchBytes"
+  >;
 }
 
 /**
@@ -84,6 +99,7 @@ export class LocalCluster implements AsyncDisposable {
         ...coordinatorHandlers(state),
         ...tabletHandlers(state),
         ...kvHandlers(state),
+        ...scanHandlers(state),
       ]);
       handlers.set(ApiKey.GET_METADATA, metadataHandler(state));
       handlers.set(ApiKey.API_VERSIONS, apiVersionsHandler(() => handlers.keys()));
@@ -114,6 +130,17 @@ export class LocalCluster implements AsyncDisposable {
   /** The port actually bound. */
   get port(): number {
     return this.server.port;
+  }
+
+  /**
+   * Test hook: makes server `id` (this cluster's single node: coordinator 0 = tablet
+   * server 0) hang as a stopped process would (`true`): connections are accepted but no
+   * request is read and no response written until `setUnresponsive(id, false)`, which
+   * serves everything that waited, in order.
+   */
+  setUnresponsive(id: number, unresponsive: boolean): void {
+    if (id !== 0) throw FlussError.client(`this local cluster has one server, id 0 (got server id ${id})`);
+    this.server.setUnresponsive(unresponsive);
   }
 
   /** Stops accepting, closes connections and storage, and removes a temporary data dir. */

@@ -74,6 +74,9 @@ export class RpcServer {
   private boundPort = 0;
   private readonly transient: ReadonlySet<number>;
   private readonly pool: BufferPool;
+  /** Test hook state ({@link setUnresponsive}): connections accepted meanwhile wait here. */
+  private unresponsive = false;
+  private readonly deferred = new Set<net.Socket>();
 
   constructor(
     private readonly handlers: ReadonlyMap<number, RawHandler>,
@@ -116,10 +119,41 @@ export class RpcServer {
     this.server = undefined;
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+    for (const s of this.deferred) s.destroy();
+    this.deferred.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Test hook: while `true` the server behaves like a hung process (SIGSTOP): it reads no
+   * request, writes no response (those already computed are held), and new connections
+   * are accepted by the kernel but not served. `false` resumes all of it, in order.
+   */
+  setUnresponsive(unresponsive: boolean): void {
+    if (unresponsive === this.unresponsive) return;
+    this.unresponsive = unresponsive;
+    for (const s of this.sockets) {
+      if (unresponsive) {
+        s.pause();
+        s.cork();
+      } else {
+        s.uncork();
+        s.resume();
+      }
+    }
+    if (!unresponsive) {
+      const waiting = [...this.deferred];
+      this.deferred.clear();
+      for (const s of waiting) if (!s.destroyed) this.accept(s);
+    }
+  }
+
   private accept(accepted: net.Socket): void {
+    if (this.unresponsive) {
+      this.deferred.add(accepted);
+      accepted.once("close", () => this.deferred.delete(accepted));
+      return;
+    }
     const decoder = new FrameDecoder({
       maxFrameBytes: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME,
       acquire: (length, head) => (this.transient.has(apiKeyOf(head)) ? this.pool.acquire(length) : undefined),
@@ -160,7 +194,7 @@ export class RpcServer {
     };
     socket.on("close", finish);
     // backpressure: stop reading requests while too many response bytes wait for the client
-    socket.on("drain", () => socket.resume());
+    socket.on("drain", () => !this.unresponsive && socket.resume());
     socket.on("error", finish); // a client vanishing mid-request is normal
     if (!adopted) {
       socket.on("data", (chunk: Buffer) => take(() => decoder.push(chunk)));

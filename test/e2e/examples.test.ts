@@ -7,6 +7,7 @@ import { main as logTable } from "../../examples/log-table.js";
 import { main as partitioned } from "../../examples/partitioned.js";
 import { main as primaryKey } from "../../examples/primary-key.js";
 import { main as partitionedPrimaryKey } from "../../examples/partitioned-primary-key.js";
+import { main as stateThenChangelog } from "../../examples/state-then-changelog.js";
 
 test("examples/quick-start.ts writes two rows and reads them back", async () => {
   const rows = await quickStart();
@@ -64,4 +65,13 @@ test("examples/partitioned-primary-key.ts", async () => {
   const r = await partitionedPrimaryKey();
   assert.deepEqual(r.us, { user_id: 1, region: "US", score: 1234n });
   assert.equal(r.eu, null, "a partition that does not exist gives null");
+});
+
+test("examples/state-then-changelog.ts keeps a cache equal to the table while it changes", async () => {
+  const r = await stateThenChangelog();
+  assert.ok(r.snapshotRows >= 100, `${r.snapshotRows} rows from the snapshot`);
+  assert.deepEqual(r.cache, r.table);
+  assert.equal(Object.keys(r.table).length, 100 + 20 - 4); // item-12 is deleted, then upserted again
+  assert.equal(r.table["item-0"], undefined);
+  assert.equal(r.table["new-19"], 1n);
 });

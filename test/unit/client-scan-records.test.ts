@@ -39,7 +39,7 @@ describe("client scan: ScanRecords", () => {
     const b0 = TableBucket.of(7, 0);
     const b1 = TableBucket.of(7, 1);
     const rec = (o: number) => new ScanRecord(o, 1000 + o, ChangeType.APPEND_ONLY, { id: o });
-    const recs = new ScanRecords(7, [
+    const recs = ScanRecords.create(7, [
       { bucket: b0, records: [rec(0), rec(1)] },
       { bucket: b1, records: [rec(5)] },
       { bucket: TableBucket.of(7, 2), records: [] },

@@ -15,7 +15,7 @@ import { TableWriteTarget } from "../../src/client/write/write-target.js";
 import type { BatchOwner, WriteBatch } from "../../src/client/write/write-batch.js";
 import { WriteResultHandle } from "../../src/client/write/write-handle.js";
 
-function tableInfo(format: "ARROW" | "INDEXED" = "ARROW"): TableInfo {
+function tableInfo(format: "ARROW" | "INDEXED" = "ARROW", compression = "NONE"): TableInfo {
   const schema = new Schema(
     new arrow.Schema([new arrow.Field("id", new arrow.Int32(), false), new arrow.Field("name", new arrow.Utf8(), true)]),
   );
@@ -23,7 +23,7 @@ function tableInfo(format: "ARROW" | "INDEXED" = "ARROW"): TableInfo {
     new TablePath("db", "t"),
     7,
     1,
-    new TableDescriptor(schema, { bucketCount: 4, logFormat: format, properties: { "table.log.arrow.compression.type": "NONE" } }),
+    new TableDescriptor(schema, { bucketCount: 4, logFormat: format, properties: { "table.log.arrow.compression.type": compression } }),
     0,
     0,
   );
@@ -39,6 +39,37 @@ class Owner implements BatchOwner {
 const ALLOW = AppendMode.ALLOW_NEW_BATCH;
 
 describe("RecordAccumulator", () => {
+  test("memory counts uncompressed bytes: compressible rows cannot outgrow the buffer (bound plus one batch)", () => {
+    const batchSize = 64 * 1024;
+    const total = 1 << 20;
+    const acc = new RecordAccumulator({ batchSize, lingerMs: 100, bufferMemory: total });
+    const target = new TableWriteTarget(tableInfo("ARROW", "ZSTD"), acc.batchSize);
+    // learned: the rows compress 100:1
+    (target as unknown as { arrow: { estimator: CompressionRatioEstimator } }).arrow.estimator.ratio = 0.01;
+    const owner = new Owner();
+    const text = "abcdefgh".repeat(128); // 1 KiB
+    const batches = new Set<WriteBatch>();
+    let rows = 0;
+    for (;;) {
+      const r = acc.append(target.queue(-1, rows % 4), [rows, text], owner, ALLOW);
+      if (r === NO_MEMORY) break;
+      assert.ok(typeof r === "object");
+      batches.add(r);
+      rows++;
+      assert.ok(rows < 100_000, "memory is never exhausted");
+    }
+    let held = 0;
+    for (const b of batches) held += (b as unknown as { uncompressedSizeInBytes(): number }).uncompressedSizeInBytes();
+    const oneBatch = 4 * batchSize; // a batch's uncompressed cap
+    assert.ok(acc.usedMemory <= total, `accounted ${acc.usedMemory}`);
+    assert.ok(held <= total + oneBatch, `batches hold ${held} uncompressed bytes for a ${total}-byte buffer`);
+    assert.ok(held >= total / 2, `only ${held} bytes held: memory is used`);
+    for (const b of batches) {
+      const u = (b as unknown as { uncompressedSizeInBytes(): number }).uncompressedSizeInBytes();
+      assert.ok(u <= oneBatch + 2048, `a batch holds ${u} bytes`);
+    }
+  });
+
   test("fills a batch up to the batch size, then starts a new one (rows never split)", () => {
     const acc = new RecordAccumulator({ batchSize: 2048, lingerMs: 100, bufferMemory: 1 << 20 });
     const target = new TableWriteTarget(tableInfo(), acc.batchSize);
@@ -351,7 +382,7 @@ describe("WriteResultHandle", () => {
     const acc = new RecordAccumulator({ batchSize: 1024, lingerMs: 0, bufferMemory: 1 << 20 });
     const q = new TableWriteTarget(tableInfo(), 1024).queue(-1, 0);
     const b = acc.append(q, [1, "x"], new Owner(), ALLOW) as WriteBatch;
-    const h = new WriteResultHandle(b.result);
+    const h = WriteResultHandle.create(b.result);
     const accepted = await h;
     assert.equal((accepted as { then?: unknown }).then, undefined);
     let done = false;
@@ -364,13 +395,13 @@ describe("WriteResultHandle", () => {
   });
 
   test("pending handles resolve on admission; failures reject without unhandled rejections", async () => {
-    const h = new WriteResultHandle();
+    const h = WriteResultHandle.create();
     assert.equal(h.isAccepted, false);
     let admitted = false;
     const p = h.then(() => (admitted = true));
     await new Promise((r) => setImmediate(r));
     assert.equal(admitted, false);
-    const h2 = new WriteResultHandle();
+    const h2 = WriteResultHandle.create();
     void h2.wait(); // never handled by the caller
     h2.reject(new FlussError(ErrorCode.PARTITION_NOT_EXISTS, "gone"));
     await assert.rejects(h2.wait(), /gone/);

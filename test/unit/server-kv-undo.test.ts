@@ -10,6 +10,8 @@ import { ErrorCode } from "../../src/rpc/errors.js";
 import { DataTypes } from "../../src/metadata/data-types.js";
 import { Schema } from "../../src/metadata/schema.js";
 import { CompactedKeyEncoder } from "../../src/row/compacted-key.js";
+import { forEachValueRecord } from "../../src/record/value-batch.js";
+import type { ServerConnection } from "../../src/rpc/server-connection.js";
 import { LogTablet } from "../../src/server/storage/log-tablet.js";
 import { withCluster } from "./server-test-util.js";
 import { createPkTable, kvBatch, lookupRows, putKv, readChangelog, show, type PkTable } from "./server-kv-helpers.js";
@@ -87,5 +89,102 @@ test("lookups and prefix lookups during an in-flight append see the state from b
   } finally {
     LogTablet.prototype.append = original;
     release();
+  }
+});
+
+function valueRows(t: PkTable, records: Uint8Array | undefined): unknown[][] {
+  const out: unknown[][] = [];
+  if (records) forEachValueRecord(records, (_sid, b, s, n) => out.push(t.decodeRow(b.subarray(s, s + n))));
+  return out.sort((x, y) => Number(x[1]) - Number(y[1]));
+}
+
+/** Opens a ScanKv session of one row per chunk; `rest()` reads the session to its end. */
+async function openScan(conn: ServerConnection, t: PkTable) {
+  const first = await conn.request(ApiKey.SCAN_KV, { bucketScanReq: { tableId: t.tableId, bucketId: 0 }, callSeqId: 0, batchSizeBytes: 1 });
+  assert.equal(first.errorCode, undefined, first.errorMessage);
+  const rows = valueRows(t, first.records);
+  return {
+    logOffset: first.logOffset,
+    async rest(): Promise<unknown[][]> {
+      let resp = first;
+      let seq = 0;
+      while (resp.hasMoreResults) {
+        resp = await conn.request(ApiKey.SCAN_KV, { scannerId: first.scannerId!, callSeqId: ++seq, batchSizeBytes: 1 });
+        assert.equal(resp.errorCode, undefined, resp.errorMessage);
+        rows.push(...valueRows(t, resp.records));
+      }
+      return rows.sort((x, y) => Number(x[1]) - Number(y[1]));
+    },
+  };
+}
+
+/** Holds `LogTablet.append` until `release()`; `held()` resolves once an append is waiting. */
+function holdAppends() {
+  const original = LogTablet.prototype.append;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let count = 0;
+  LogTablet.prototype.append = function (this: LogTablet, ...args: Parameters<LogTablet["append"]>) {
+    count++;
+    return gate.then(() => original.apply(this, args));
+  };
+  return {
+    async held(): Promise<void> {
+      while (count === 0) await new Promise((r) => setTimeout(r, 5));
+    },
+    release,
+    restore(): void {
+      LogTablet.prototype.append = original;
+      release();
+    },
+  };
+}
+
+test("scans during an in-flight append hold the state its log_offset stands for; a rollback leaves open views as they were", async () => {
+  const original = LogTablet.prototype.append;
+  try {
+    await withCluster(async (_c, conn) => {
+      const t = await createPkTable(conn, "undo_scan", SCHEMA, { bucketKeys: ["region"] });
+      await putKv(conn, t, [{ upsert: ["US", 1, 10n] }, { upsert: ["US", 2, 20n] }], { writerId: 5, batchSequence: 0 });
+      const old = [["US", 1, 10n], ["US", 2, 20n]];
+      // 1. a scan and a limit scan opened while a batch is applied but not appended
+      let hold = holdAppends();
+      const put = putKv(conn, t, [{ upsert: ["US", 1, 11n] }, { delete: ["US", 2, null] }, { upsert: ["US", 3, 30n] }], { writerId: 5, batchSequence: 1 });
+      await hold.held();
+      const during = await openScan(conn, t);
+      assert.equal(during.logOffset, 2);
+      const limit = await conn.request(ApiKey.LIMIT_SCAN, { tableId: t.tableId, bucketId: 0, limit: 10 });
+      assert.deepEqual(valueRows(t, limit.records), old);
+      hold.release();
+      assert.equal((await put).errorCode, undefined);
+      hold.restore();
+      const after = await openScan(conn, t);
+      assert.equal(after.logOffset, 6); // -U +U, -D, +I
+      assert.deepEqual(await after.rest(), [["US", 1, 11n], ["US", 3, 30n]]);
+      assert.deepEqual(await during.rest(), old);
+      // the changelog from each offset completes each view to the same state
+      assert.deepEqual(show((await readChangelog(conn, t)).records).slice(2), ["-U(US,1,10)", "+U(US,1,11)", "-D(US,2,20)", "+I(US,3,30)"]);
+      // 2. a batch that fails while views are open (its changes went to the overlay)
+      const open = await openScan(conn, t);
+      hold = holdAppends();
+      const gap = putKv(conn, t, [{ upsert: ["US", 1, 99n] }, { delete: ["US", 3, null] }, { upsert: ["US", 4, 40n] }], { writerId: 5, batchSequence: 9 });
+      await hold.held();
+      const mid = await openScan(conn, t);
+      assert.equal(mid.logOffset, 6);
+      hold.release();
+      assert.equal((await gap).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_EXCEPTION);
+      hold.restore();
+      const now = [["US", 1, 11n], ["US", 3, 30n]];
+      assert.deepEqual(await mid.rest(), now);
+      assert.deepEqual(await open.rest(), now);
+      // every view closed: the overlay folded back holds the restored state
+      const last = await openScan(conn, t);
+      assert.equal(last.logOffset, 6);
+      assert.deepEqual(await last.rest(), now);
+      assert.deepEqual(await lookupRows(conn, t, [["US", 1], ["US", 3], ["US", 4]]), [["US", 1, 11n], ["US", 3, 30n], null]);
+      assert.deepEqual(await prefixRows(conn, t, "US"), now);
+    });
+  } finally {
+    LogTablet.prototype.append = original;
   }
 });

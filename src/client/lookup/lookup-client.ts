@@ -8,7 +8,7 @@ import { LookupSender } from "./lookup-sender.js";
 
 const clients = new WeakMap<ClientContext, LookupClient>();
 
-/** @internal */
+/** The lookup sender of one connection, shared by its lookupers. Not exported from the package. */
 export class LookupClient {
   readonly sender: LookupSender;
   private readonly untrack: () => void;

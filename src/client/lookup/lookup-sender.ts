@@ -53,7 +53,7 @@ function where(q: LookupQuery): string {
   return q.partitionId === undefined ? `table ${table} bucket ${q.bucket}` : `table ${table} partition ${q.partitionId} bucket ${q.bucket}`;
 }
 
-/** @internal The lookup queue and sender of one connection. */
+/** The lookup queue and sender of one connection. Not exported from the package. */
 export class LookupSender {
   private readonly queue: LookupQueue;
   private readonly maxBatch: number;

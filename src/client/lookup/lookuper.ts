@@ -78,13 +78,13 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
     return this.table.info;
   }
 
-  /** @internal */
+  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
   partitionGone(q: LookupQuery): void {
     if (q.partitionId !== undefined) this.table.ctx.metadata.forgetPartition(q.partitionId);
     if (q.partitionName !== undefined) this.table.partitions?.forget(q.partitionName);
   }
 
-  /** @internal */
+  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
   complete(q: LookupQuery, answer: LookupAnswer): void {
     this.done();
     let result: unknown;
@@ -97,7 +97,7 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
     q.resolve(result);
   }
 
-  /** @internal */
+  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
   failed(q: LookupQuery, error: FlussError): void {
     this.done();
     q.reject(error);
@@ -244,7 +244,7 @@ export class Lookuper extends LookuperBase {
   lookupBy(columns: readonly string[]): PrefixLookuper {
     this.ensureOpen();
     validatePrefixColumns(this.table.info, columns);
-    const child = new PrefixLookuper(this.table, columns, () => this.children.delete(child));
+    const child = PrefixLookuper.create(this.table, columns, () => this.children.delete(child));
     this.children.add(child);
     return child;
   }
@@ -274,7 +274,11 @@ export class PrefixLookuper extends LookuperBase {
   private readonly bucketKeyIndexes: readonly number[];
 
   /** @internal Use `lookuper.lookupBy(columns)`. */
-  constructor(
+  static create(table: LookupTable, columns: readonly string[], detach: () => void): PrefixLookuper {
+    return new PrefixLookuper(table, columns, detach);
+  }
+
+  private constructor(
     table: LookupTable,
     columns: readonly string[],
     private readonly detach: () => void,

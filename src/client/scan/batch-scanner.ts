@@ -2,6 +2,9 @@
  * The batch scanner: reads a table's log as Apache Arrow data (arrow-js), zero-copy for
  * ARROW tables. Best for analytics and bulk reads.
  */
+import type { ClientContext } from "../context.js";
+import type { TableInfo } from "../../metadata/table-info.js";
+import type { Projection } from "./projection.js";
 import * as arrow from "apache-arrow";
 import type { TableBucket } from "../../metadata/cluster.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
@@ -38,6 +41,11 @@ export interface BucketBatch {
  * ```
  */
 export class BatchScanner extends ScannerBase {
+  /** @internal Created by `table.newScan().createBatchScanner()`. */
+  static create(ctx: ClientContext, info: TableInfo, projection: Projection | undefined): BatchScanner {
+    return new BatchScanner(ctx, info, projection);
+  }
+
   private busy = false;
   /**
    * Batches a loop ({@link batches}) took from a poll but has not yielded yet: a `break`

@@ -13,6 +13,10 @@
  * - Per-bucket errors follow protocol.md §7: stale-metadata/storage errors refresh
  *   metadata and retry; LOG_OFFSET_OUT_OF_RANGE and unknown codes fail the bucket, and
  *   the next `poll` throws.
+ * - Transient failures (a server that does not answer or cannot be reached, retriable
+ *   errors) are retried quietly but reported to `onError` listeners; with
+ *   `scanner.max-unavailable-ms` set, `poll` throws once fetching failed for that long
+ *   without a success in between (and keeps retrying afterwards).
  */
 import type { TableBucket } from "../../metadata/cluster.js";
 import type { TablePath } from "../../metadata/table-path.js";
@@ -21,6 +25,7 @@ import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError, errorName } from "../../rpc/errors.js";
 import type { FetchLogRequest, FetchLogResponse, PbFetchLogRespForBucket } from "../../rpc/messages.js";
 import type { ClientContext } from "../context.js";
+import type { NodeAddress } from "../metadata.js";
 import { EARLIEST_OFFSET, LATEST_OFFSET, OffsetSpec } from "../offsets.js";
 import { backoffMs, isRetriableError } from "../retry.js";
 import { CompletedFetch, FetchBuffer } from "./fetch-buffer.js";
@@ -111,6 +116,10 @@ class BucketState {
   }
 }
 
+function serverName(n: NodeAddress): string {
+  return `tablet server ${n.id} (${n.host}:${n.port})`;
+}
+
 function describe(b: TableBucket): string {
   return b.partitionId === undefined ? `bucket ${b.bucket}` : `partition ${b.partitionId} bucket ${b.bucket}`;
 }
@@ -136,6 +145,14 @@ export class LogFetcher {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private closed = false;
+  private readonly errorListeners = new Set<(err: FlussError) => void>();
+  private readonly maxUnavailableMs: number;
+  /** Since when fetching fails without a success in between (undefined: it works). */
+  private unavailableSince: number | undefined;
+  private lastFailure: FlussError | undefined;
+  /** The servers that failed since {@link unavailableSince}. */
+  private readonly failingServers = new Set<string>();
+  private unavailableTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -150,6 +167,81 @@ export class LogFetcher {
     this.maxBuffered = c.get("scanner.log.max-buffered-bytes");
     // Server-side projection rewrites batches without recomputing the CRC (formats.md §1.5).
     this.checkCrc = c.get("scanner.log.check-crc") && options.projectedFields === undefined;
+    this.maxUnavailableMs = c.get("scanner.max-unavailable-ms");
+  }
+
+  // ---- failure reporting -------------------------------------------------------------
+
+  /** Registers a listener of transient failures; returns its removal. */
+  onError(listener: (err: FlussError) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  /** A transient failure, retried: tell the listeners, start the unavailability clock. */
+  private reportFailure(err: FlussError, server?: NodeAddress): void {
+    if (this.closed) return;
+    if (server) this.failingServers.add(serverName(server));
+    this.lastFailure = err;
+    if (this.unavailableSince === undefined) {
+      this.unavailableSince = Date.now();
+      this.armUnavailableTimer();
+    }
+    for (const listener of [...this.errorListeners]) {
+      try {
+        listener(err);
+      } catch {
+        // a listener's failure must not stop the fetch loop or the other listeners
+      }
+    }
+  }
+
+  /** A fetch succeeded: the cluster answers again. */
+  private markAvailable(): void {
+    this.unavailableSince = undefined;
+    this.lastFailure = undefined;
+    this.failingServers.clear();
+    if (this.unavailableTimer) clearTimeout(this.unavailableTimer);
+    this.unavailableTimer = undefined;
+  }
+
+  /** Wakes waiting polls when `scanner.max-unavailable-ms` runs out. */
+  private armUnavailableTimer(): void {
+    if (this.maxUnavailableMs <= 0 || this.unavailableSince === undefined) return;
+    if (this.unavailableTimer) clearTimeout(this.unavailableTimer);
+    const at = this.unavailableSince + this.maxUnavailableMs;
+    this.unavailableTimer = setTimeout(() => {
+      this.unavailableTimer = undefined;
+      this.buffer.notify();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  private unavailableTooLong(): boolean {
+    return this.maxUnavailableMs > 0 && this.unavailableSince !== undefined && Date.now() - this.unavailableSince >= this.maxUnavailableMs;
+  }
+
+  /**
+   * The error `poll` throws when fetching failed for `scanner.max-unavailable-ms`; the
+   * clock restarts, so the next poll waits as long again before throwing (retries go on).
+   */
+  private takeUnavailableError(): FlussError | undefined {
+    if (!this.unavailableTooLong()) return undefined;
+    const since = this.unavailableSince!;
+    const last = this.lastFailure;
+    const servers =
+      this.failingServers.size > 0
+        ? [...this.failingServers]
+        : this.ctx.metadata.tabletServers().map(serverName);
+    const now = Date.now();
+    this.unavailableSince = now;
+    this.armUnavailableTimer();
+    return new FlussError(
+      last?.code ?? ErrorCode.NETWORK_EXCEPTION,
+      `reading table ${this.table.tablePath.toString()} has failed for ${now - since} ms ` +
+        `(scanner.max-unavailable-ms = ${this.maxUnavailableMs}): ${servers.length > 0 ? servers.join(", ") : "no server"} ` +
+        `not answering or failing; last cause: ${last?.message ?? "unknown"} (the scanner keeps retrying)`,
+      { cause: last, retriable: true },
+    );
   }
 
   // ---- subscriptions -----------------------------------------------------------------
@@ -219,8 +311,15 @@ export class LogFetcher {
     return !this.buffer.isEmpty();
   }
 
-  /** The first failure not yet cleared by re-subscribing, if no data precedes it. */
+  /**
+   * The first failure not yet cleared by re-subscribing, if no data precedes it; else the
+   * error for fetching that failed longer than `scanner.max-unavailable-ms` (taken once).
+   */
   pendingError(): FlussError | undefined {
+    return this.bucketError() ?? this.takeUnavailableError();
+  }
+
+  private bucketError(): FlussError | undefined {
     for (const s of this.buckets.values()) {
       if (s.error && !this.buffer.has(s.key)) return s.error;
     }
@@ -282,7 +381,7 @@ export class LogFetcher {
 
   /** Resolves when data or an error arrives, after `timeoutMs`, on wake-up or abort. */
   waitForData(timeoutMs: number, signal?: AbortSignal, ignoreBuffered = false): Promise<void> {
-    if (this.pendingError() || this.closed) return Promise.resolve();
+    if (this.bucketError() || this.unavailableTooLong() || this.closed) return Promise.resolve();
     return this.buffer.waitForData(timeoutMs, signal, ignoreBuffered);
   }
 
@@ -297,6 +396,8 @@ export class LogFetcher {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.markAvailable();
+    this.errorListeners.clear();
     for (const s of this.buckets.values()) s.settle(FlussError.client("the scanner was closed"));
     this.buckets.clear();
     this.buffer.clear();
@@ -427,22 +528,30 @@ export class LogFetcher {
         done();
         if (this.closed) return;
         this.nodeRetryAt.delete(nodeId);
-        this.handleResponse(resp, sent);
+        if (this.handleResponse(resp, sent, node)) this.markAvailable();
         // at once, not in a microtask: the pollers woken by handleResponse run first otherwise
         this.sendFetches();
       },
       (err: unknown) => {
         done();
         if (this.closed) return;
-        this.handleRequestError(nodeId, err, sent);
+        this.handleRequestError(node, err, sent);
         this.schedule();
       },
     );
   }
 
-  private handleRequestError(nodeId: number, err: unknown, sent: readonly { state: BucketState }[]): void {
+  private handleRequestError(node: NodeAddress, err: unknown, sent: readonly { state: BucketState }[]): void {
+    const nodeId = node.id;
     const live = sent.filter(({ state }) => this.buckets.get(state.key) === state);
     if (isRetriableError(err) || !(err instanceof FlussError)) {
+      const fe = err instanceof FlussError ? err : new FlussError(ErrorCode.NETWORK_EXCEPTION, String(err), { cause: err });
+      this.reportFailure(
+        new FlussError(fe.code, `fetching table ${this.table.tablePath.toString()} from ${serverName(node)} failed (retrying): ${fe.message}`, {
+          cause: fe,
+        }),
+        node,
+      );
       // lost connection, timeout, leader moved: back off this server and re-learn leaders
       const prev = this.nodeRetryAt.get(nodeId)?.attempts ?? 0;
       this.nodeRetryAt.set(nodeId, { at: Date.now() + backoff(prev), attempts: prev + 1 });
@@ -464,7 +573,9 @@ export class LogFetcher {
     this.buffer.notify();
   }
 
-  private handleResponse(resp: FetchLogResponse, sent: readonly { state: BucketState; offset: number }[]): void {
+  /** Handles a response; true when at least one bucket was answered without an error. */
+  private handleResponse(resp: FetchLogResponse, sent: readonly { state: BucketState; offset: number }[], node: NodeAddress): boolean {
+    let ok = false;
     const byKey = new Map<string, { state: BucketState; offset: number }>();
     for (const e of sent) byKey.set(e.state.key, e);
     for (const t of resp.tablesResp) {
@@ -474,16 +585,20 @@ export class LogFetcher {
         if (!entry) continue;
         const { state, offset } = entry;
         // ignore answers for buckets unsubscribed or re-subscribed meanwhile
+        if ((b.errorCode ?? ErrorCode.NONE) === ErrorCode.NONE) ok = true;
         if (this.buckets.get(state.key) !== state || state.fetchOffset !== offset) continue;
-        this.handleBucket(state, offset, b);
+        this.handleBucket(state, offset, b, node);
       }
     }
+    return ok;
   }
 
-  private handleBucket(s: BucketState, offset: number, b: PbFetchLogRespForBucket): void {
+  private handleBucket(s: BucketState, offset: number, b: PbFetchLogRespForBucket, node: NodeAddress): void {
     const code = b.errorCode ?? ErrorCode.NONE;
     if (code !== ErrorCode.NONE) {
       if (REFRESH_AND_RETRY.has(code) || code === ErrorCode.UNKNOWN_SERVER_ERROR) {
+        const why = b.errorMessage ? `: ${b.errorMessage}` : "";
+        this.reportFailure(new FlussError(code, `fetching ${this.where(s, offset)} from ${serverName(node)} failed with ${errorName(code)} (retrying)${why}`), node);
         if (code !== ErrorCode.UNKNOWN_SERVER_ERROR) this.ctx.metadata.invalidate(this.table.tableId, s.bucket.partitionId);
         // the table may have been dropped (and re-created under a new id)
         if (code === ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION) this.checkTable();
@@ -594,6 +709,12 @@ export class LogFetcher {
               s.resolving = false;
               if (this.closed || this.buckets.get(s.key) !== s) continue;
               if (isRetriableError(err)) {
+                if (s === group[0]) {
+                  const fe = err as FlussError;
+                  this.reportFailure(
+                    new FlussError(fe.code, `resolving the latest offsets of table ${this.table.tablePath.toString()} failed (retrying): ${fe.message}`, { cause: fe }),
+                  );
+                }
                 s.retryAt = Date.now() + backoff(s.attempts++);
                 if (err instanceof FlussError && err.code !== ErrorCode.NETWORK_EXCEPTION) this.checkTable();
               } else {
@@ -714,6 +835,11 @@ export class LogFetcher {
             this.checkTable();
           } else if (err instanceof FlussError && !isRetriableError(err)) {
             for (const s of states) if (this.buckets.get(s.key) === s) this.failBucket(s, err);
+          } else {
+            const fe = err instanceof FlussError ? err : new FlussError(ErrorCode.NETWORK_EXCEPTION, String(err), { cause: err });
+            this.reportFailure(
+              new FlussError(fe.code, `finding the leaders of table ${path.toString()} failed (retrying): ${fe.message}`, { cause: fe }),
+            );
           }
         },
       )

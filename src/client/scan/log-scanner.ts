@@ -3,6 +3,9 @@
  * change type, row object). For bulk analytics prefer the {@link BatchScanner}, which
  * hands out Arrow data without building row objects.
  */
+import type { ClientContext } from "../context.js";
+import type { TableInfo } from "../../metadata/table-info.js";
+import type { Projection } from "./projection.js";
 import type { TableBucket } from "../../metadata/cluster.js";
 import { FlussError } from "../../rpc/errors.js";
 import type { DrainedBatch } from "./log-fetcher.js";
@@ -32,6 +35,11 @@ export function checkTimeout(timeoutMs: number): void {
  * blocks the event loop.
  */
 export class LogScanner extends ScannerBase {
+  /** @internal Created by `table.newScan().createLogScanner()`. */
+  static create(ctx: ClientContext, info: TableInfo, projection: Projection | undefined): LogScanner {
+    return new LogScanner(ctx, info, projection);
+  }
+
   private polling = false;
   /**
    * Records a loop ({@link records}) took from a poll but has not yielded yet: a `break`
@@ -115,7 +123,7 @@ export class LogScanner extends ScannerBase {
     const groups = this.carried.filter((g) => g.next < g.records.length);
     this.carried = [];
     if (groups.length === 0) return undefined;
-    return new ScanRecords(
+    return ScanRecords.create(
       this.info.tableId,
       groups.map((g) => ({ bucket: g.bucket, records: g.records.slice(g.next) })),
     );
@@ -135,6 +143,6 @@ export class LogScanner extends ScannerBase {
         throw err;
       }
     });
-    return { records: new ScanRecords(this.info.tableId, groups.values()), error };
+    return { records: ScanRecords.create(this.info.tableId, groups.values()), error };
   }
 }

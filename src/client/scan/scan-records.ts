@@ -12,8 +12,11 @@ import {
 
 /** A bucket given as an object (`TableBucket` or a plain `{ tableId, partitionId?, bucket }`). */
 export interface TableBucketLike {
+  /** The table's id (`TableInfo.tableId`). */
   readonly tableId: number;
+  /** The partition's id; absent for a non-partitioned table. */
   readonly partitionId?: number | undefined;
+  /** The bucket number, 0..numBuckets-1. */
   readonly bucket: number;
 }
 
@@ -63,10 +66,12 @@ export class ChangeType {
     return changeTypeShortString(this.value);
   }
 
+  /** Same as `shortString()`. */
   toString(): string {
     return this.shortString();
   }
 
+  /** `shortString()`, so records serialize as `"+I"` etc. */
   toJSON(): string {
     return this.shortString();
   }
@@ -74,6 +79,7 @@ export class ChangeType {
 
 /** One record read from a log. */
 export class ScanRecord {
+  /** Scanners create records; make one yourself only for tests. */
   constructor(
     /** The record's offset in its bucket. */
     readonly offset: number,
@@ -85,6 +91,7 @@ export class ScanRecord {
     readonly row: Record<string, unknown>,
   ) {}
 
+  /** `<change type>@<offset>`, e.g. `+I@42` (the row is left out). */
   toString(): string {
     return `${this.changeType.shortString()}@${this.offset}`;
   }
@@ -101,8 +108,12 @@ export class ScanRecords implements Iterable<ScanRecord> {
   /** Total number of records. */
   readonly count: number;
 
-  /** @internal */
-  constructor(
+  /** @internal Created by scanners. */
+  static create(tableId: number, groups: Iterable<{ bucket: TableBucket; records: ScanRecord[] }> = []): ScanRecords {
+    return new ScanRecords(tableId, groups);
+  }
+
+  private constructor(
     private readonly tableId: number,
     groups: Iterable<{ bucket: TableBucket; records: ScanRecord[] }> = [],
   ) {

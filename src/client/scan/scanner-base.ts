@@ -13,7 +13,9 @@ import { bucketKey } from "./scan-records.js";
 
 /** One partition bucket and where to start reading it. */
 export interface PartitionBucketOffset {
+  /** The partition's id (`PartitionInfo.partitionId`). */
   readonly partitionId: number;
+  /** The bucket within the partition, 0..numBuckets-1. */
   readonly bucketId: number;
   /** An offset, `EARLIEST_OFFSET` (-2) or `LATEST_OFFSET` (-1). */
   readonly offset: number;
@@ -41,7 +43,7 @@ function quiet(p: Promise<unknown>): Promise<void> {
   return done;
 }
 
-/** @internal Base of the scanners. */
+/** Base of the scanners. Not exported from the package. */
 export abstract class ScannerBase {
   /** @internal */
   protected readonly fetcher: LogFetcher;
@@ -50,8 +52,8 @@ export abstract class ScannerBase {
   private readonly untrack: () => void;
   private closing: Promise<void> | undefined;
 
-  /** @internal */
-  constructor(
+  /** Scanners are created by a {@link TableScan}: `table.newScan().createLogScanner()`. */
+  protected constructor(
     protected readonly ctx: ClientContext,
     /** The scanned table. */
     readonly info: TableInfo,
@@ -138,6 +140,25 @@ export abstract class ScannerBase {
     this.checkPartitioned("unsubscribePartition");
     this.fetcher.unsubscribe(partitionId, bucketId);
     this.dropCarried(bucketKey(partitionId, bucketId));
+  }
+
+  /**
+   * Calls `listener` with each transient failure the scanner retries on its own: a server
+   * that cannot be reached or does not answer within `request.timeout.ms`, a leader that
+   * moved, retriable server errors. Each is a {@link FlussError} naming the table and the
+   * server. `poll` and `for await` go on retrying (they throw only after
+   * `scanner.max-unavailable-ms`, if set); this is how an application tells "no new data"
+   * from "the cluster is down". Returns a function that removes the listener. A listener
+   * that throws is ignored.
+   *
+   * ```ts
+   * const off = scanner.onError((err) => console.warn(`still retrying: ${err.message}`));
+   * ```
+   */
+  onError(listener: (error: FlussError) => void): () => void {
+    this.ensureOpen();
+    if (typeof listener !== "function") throw FlussError.client("onError() takes a function");
+    return this.fetcher.onError(listener);
   }
 
   /** The subscribed buckets. */

@@ -216,8 +216,8 @@ function combineHandles(handles: WriteResultHandle[]): WriteResultHandle {
     if (!r) break;
     results.push(r);
   }
-  if (results.length === handles.length) return new WriteResultHandle(new CompositeResult(results));
-  const combined = new WriteResultHandle();
+  if (results.length === handles.length) return WriteResultHandle.create(new CompositeResult(results));
+  const combined = WriteResultHandle.create();
   Promise.all(handles.map((h) => h.then(() => h.acceptedResult!))).then(
     (list) => combined.accept(new CompositeResult(list)),
     (err: unknown) => combined.reject(err instanceof FlussError ? err : FlussError.client(String(err), err)),

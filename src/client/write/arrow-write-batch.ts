@@ -25,30 +25,41 @@ export class CompressionRatioEstimator {
   }
 }
 
-/** Shared per table and schema: builder pool, ratio estimator, size limit. */
+/** A batch's uncompressed rows may reach this many times `writer.batch.size`, however well they compress. */
+export const MAX_UNCOMPRESSED_BATCH_FACTOR = 4;
+
+/** Shared per table and schema: builder pool, ratio estimator, size limits. */
 export class ArrowBatchContext {
   private readonly pool: ArrowBatchBuilder[] = [];
   readonly estimator = new CompressionRatioEstimator();
-  /** Java's `writeLimit = batchSize * 0.95`. */
+  /** Java's `writeLimit = batchSize * 0.95` (on the estimated compressed size). */
   readonly writeLimit: number;
+  /** Cap of a batch's uncompressed size: {@link MAX_UNCOMPRESSED_BATCH_FACTOR} × batch size. */
+  readonly uncompressedLimit: number;
+  /** Steps in which a batch takes more buffer memory as its uncompressed rows grow. */
+  readonly growStep: number;
 
   constructor(
     readonly rowType: RowType,
     readonly compression: ArrowCompression,
     readonly schemaId: number,
-    batchSize: number,
+    readonly batchSize: number,
   ) {
     this.writeLimit = Math.max(1, Math.floor(batchSize * 0.95));
+    this.uncompressedLimit = Math.max(this.writeLimit, batchSize * MAX_UNCOMPRESSED_BATCH_FACTOR);
+    this.growStep = Math.max(16 * 1024, batchSize >> 2);
   }
 
   acquire(): ArrowBatchBuilder {
     return this.pool.pop() ?? new ArrowBatchBuilder(this.rowType, this.compression);
   }
 
-  recycle(builder: ArrowBatchBuilder): void {
+  /** `size`: the uncompressed bytes the builder held; larger builders are not kept idle. */
+  recycle(builder: ArrowBatchBuilder, size: number): void {
     builder.reset();
-    // A few idle builders are enough: one per bucket being filled at a time.
-    if (this.pool.length < 8) this.pool.push(builder);
+    // A few idle builders are enough: one per bucket being filled at a time. One that grew
+    // beyond a batch's worth is let go, so idle capacity stays small.
+    if (this.pool.length < 8 && size <= this.batchSize) this.pool.push(builder);
   }
 }
 
@@ -85,23 +96,46 @@ export class ArrowWriteBatch extends RowWriteBatch {
     return V0_RECORD_BATCH_HEADER_SIZE + Math.ceil(b.estimatedSizeInBytes() * this.ctx.estimator.ratio);
   }
 
+  /** Uncompressed bytes the batch holds: what it counts against the buffer memory. */
+  uncompressedSizeInBytes(): number {
+    const b = this.builder;
+    return b ? V0_RECORD_BATCH_HEADER_SIZE + b.estimatedSizeInBytes() : V0_RECORD_BATCH_HEADER_SIZE;
+  }
+
+  /**
+   * Full when the estimated compressed size reaches the write limit (Java
+   * `ArrowWriter.isFull`), when the uncompressed rows reach their cap, or when they
+   * outgrow the batch's memory and no more can be had; checked every so many rows.
+   */
   tryAppend(values: readonly unknown[]): boolean {
     const b = this.builder;
     if (this.closed || !b) return false;
     const rows = this.rows;
     if (rows >= this.nextCheck) {
-      const size = this.estimatedSizeInBytes();
-      const limit = this.ctx.writeLimit;
-      if (size >= limit) {
-        this.closed = true;
-        return false;
+      const ctx = this.ctx;
+      const raw = b.estimatedSizeInBytes();
+      const size = V0_RECORD_BATCH_HEADER_SIZE + Math.ceil(raw * ctx.estimator.ratio);
+      const held = V0_RECORD_BATCH_HEADER_SIZE + raw;
+      const perRowHeld = held / rows;
+      if (size >= ctx.writeLimit || held + perRowHeld > ctx.uncompressedLimit) return this.full();
+      if (held + perRowHeld > this.reservedBytes && this.reserveMore) {
+        const want = Math.min(Math.max(ctx.growStep, Math.ceil(perRowHeld)), ctx.uncompressedLimit - this.reservedBytes);
+        if (want <= 0 || !this.reserveMore(want)) return this.full();
       }
-      const perRow = size / rows;
-      this.nextCheck = rows + Math.max(1, Math.floor((limit - size) / perRow));
+      // rows that fit every limit at the average row size so far
+      const byLimit = (ctx.writeLimit - size) / (size / rows);
+      const byCap = (ctx.uncompressedLimit - held) / perRowHeld;
+      const byMemory = this.reserveMore ? (this.reservedBytes - held) / perRowHeld : Infinity;
+      this.nextCheck = rows + Math.max(1, Math.floor(Math.min(byLimit, byCap, byMemory)));
     }
     b.append(values);
     this.rows = rows + 1;
     return true;
+  }
+
+  private full(): false {
+    this.closed = true;
+    return false;
   }
 
   protected buildParts(writerId: number, batchSequence: number): LogBatchParts {
@@ -119,7 +153,7 @@ export class ArrowWriteBatch extends RowWriteBatch {
 
   protected override release(): void {
     if (this.builder) {
-      this.ctx.recycle(this.builder);
+      this.ctx.recycle(this.builder, this.uncompressedSizeInBytes());
       this.builder = undefined;
     }
   }

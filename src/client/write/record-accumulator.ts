@@ -5,7 +5,10 @@
  *   a flush is in progress, the writer closes, or rows are waiting for memory.
  * - Memory (`writer.buffer.memory.size`) is reserved per batch (a batch's worth when a row
  *   batch starts; the message size for pre-built Arrow batches) and released when the batch
- *   completes. A writer that finds no room registers in a FIFO of waiters and is called
+ *   completes. It counts uncompressed bytes, as Java's paged pool counts the pages a batch
+ *   fills: a row batch whose uncompressed rows outgrow its reservation takes more
+ *   ({@link WriteBatch.reserveMore}) or, when there is none to spare (or writers wait), is
+ *   full. So memory stays within the bound plus one batch however well the data compresses. A writer that finds no room registers in a FIFO of waiters and is called
  *   back, in order, as memory frees up.
  */
 import type { FlussError } from "../../rpc/errors.js";
@@ -98,6 +101,7 @@ export class RecordAccumulator {
     const now = Date.now();
     const batch = q.table.newRowBatch(q, now, record);
     batch.reservedBytes = reserve;
+    batch.reserveMore = (n) => this.grow(batch, n);
     // The first row always fits; an encoder failure must not leave an empty batch behind.
     try {
       batch.tryAppend(record);
@@ -189,6 +193,14 @@ export class RecordAccumulator {
     }
     this.active.clear();
     return failed;
+  }
+
+  /** More memory for a growing row batch: never ahead of waiting writers. */
+  private grow(batch: WriteBatch, n: number): boolean {
+    if (this.waiters.length > 0 || !this.incomplete.has(batch) || this.used + n > this.totalMemory) return false;
+    this.used += n;
+    batch.reservedBytes += n;
+    return true;
   }
 
   private reserve(n: number, asWaiter: boolean): boolean {

@@ -12,7 +12,7 @@ import type { MetadataUpdater, NodeAddress } from "../metadata.js";
 import type { RpcClient } from "../rpc-client.js";
 import { ErrorVerdict, type IdempotenceManager, SendDecision } from "./idempotence.js";
 import type { RecordAccumulator } from "./record-accumulator.js";
-import { type BatchBytes, batchError, type WriteBatch } from "./write-batch.js";
+import { type BatchBytes, batchError, unknownOutcomeError, type WriteBatch } from "./write-batch.js";
 import type { BucketOutcome, WriteProtocol } from "./write-protocol.js";
 import type { BucketQueue, TableWriteTarget } from "./write-target.js";
 import { backoffMs } from "../retry.js";
@@ -36,6 +36,11 @@ interface InFlightEntry {
 }
 
 type WriteApiKey = WriteProtocol["apiKey"];
+
+/** A request that never reached the network (no connection, unencodable): its outcome is known. */
+class NotSent {
+  constructor(readonly error: unknown) {}
+}
 
 /**
  * Requests to one server, in order: while the connection is (re)opening, requests queue
@@ -72,7 +77,7 @@ class NodeChannel {
       },
       (err: unknown) => {
         this.connecting = false;
-        for (const e of this.queue.splice(0)) e.reject(err);
+        for (const e of this.queue.splice(0)) e.reject(new NotSent(err));
       },
     );
   }
@@ -257,11 +262,11 @@ export class Sender {
       sent = this.channel(node).send(protocol.apiKey, body);
     } catch (err) {
       // an unencodable request fails as a rejected send would (asynchronously)
-      sent = Promise.reject(err);
+      sent = Promise.reject(new NotSent(err));
     }
     sent.then(
       (resp) => this.handleResponse(protocol, entries, resp),
-      (err: unknown) => this.handleRequestError(entries, err),
+      (err: unknown) => (err instanceof NotSent ? this.handleRequestError(entries, err.error, false) : this.handleRequestError(entries, err, true)),
     );
   }
 
@@ -290,12 +295,18 @@ export class Sender {
     this.wakeup();
   }
 
-  private handleRequestError(entries: InFlightEntry[], err: unknown): void {
+  /**
+   * A request failed as a whole. `sent`: it was handed to a connection, so when no answer
+   * came (timeout, connection lost) the server may have appended its batches or not.
+   */
+  private handleRequestError(entries: InFlightEntry[], err: unknown, sent: boolean): void {
     const fe = err instanceof FlussError ? err : undefined;
     const code = fe ? fe.code : ErrorCode.NETWORK_EXCEPTION;
     const message = fe ? fe.message : String(err);
+    const unanswered = sent && (code === ErrorCode.REQUEST_TIME_OUT || code === ErrorCode.NETWORK_EXCEPTION);
     for (const { q, batch } of entries) {
       this.idempotence.onReturned(q.sequences, batch);
+      if (unanswered) batch.uncertain = fe ?? new FlussError(code, message, { cause: err });
       this.handleError(q, batch, code, message, err, false);
     }
     this.wakeup();
@@ -331,7 +342,11 @@ export class Sender {
       return;
     }
     if (isInvalidMetadata(code)) this.metadata.invalidate(q.tableId, q.partitionId);
-    if (batch.attempts > this.retries) {
+    // An unanswered attempt of an idempotent batch is retried under the same writer id and
+    // sequence until the delivery timeout, whatever writer.retries says: the server drops a
+    // duplicate, and giving up would leave the outcome unknown.
+    const resolvable = this.idempotence.enabled && batch.uncertain !== undefined && batch.writerId >= 0;
+    if (batch.attempts > this.retries && !resolvable) {
       this.fail(q, batch, batchError(batch, code, `${message ?? ""} (gave up after ${batch.attempts} attempts)`, cause), false);
       return;
     }
@@ -352,8 +367,17 @@ export class Sender {
     this.accumulator.batchDone(batch);
   }
 
-  /** Final failure; `definite` when the server certainly did not append the batch. */
+  /**
+   * Final failure; `definite` when the server certainly did not append the batch. A batch
+   * one of whose attempts got no answer fails with `outcomeUnknown` unless the failure is
+   * definite and idempotence rules out that an earlier attempt was stored (the server would
+   * have answered the retry with DUPLICATE_SEQUENCE).
+   */
   private fail(q: BucketQueue, batch: WriteBatch, error: FlussError, definite: boolean): void {
+    const uncertain = batch.uncertain;
+    if (uncertain && (!definite || !this.idempotence.enabled)) {
+      error = unknownOutcomeError(batch, uncertain, error.message.replace(/^failed to write to [^:]*: /, ""));
+    }
     this.idempotence.onFinalFailure(q.sequences, batch, q.batches, definite);
     batch.fail(error);
     this.accumulator.batchDone(batch);

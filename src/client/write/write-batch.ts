@@ -67,6 +67,16 @@ export abstract class WriteBatch {
   retryAtMs = 0;
   /** Bytes of the writer's buffer memory this batch holds. */
   reservedBytes = 0;
+  /**
+   * Takes `bytes` more of the writer's buffer memory for this batch (set by the
+   * accumulator for row batches); false when there is none to spare now.
+   */
+  reserveMore: ((bytes: number) => boolean) | undefined;
+  /**
+   * The last failure of an attempt whose outcome is unknown (the request was sent but got
+   * no answer: timeout, connection lost); undefined while every attempt had an answer.
+   */
+  uncertain: FlussError | undefined;
   /** Someone waits on a row of this batch: send it without waiting out the linger. */
   urgent = false;
   private owners: BatchOwner[] | undefined;
@@ -165,6 +175,20 @@ export abstract class RowWriteBatch extends WriteBatch {
    * record did not go in.
    */
   abstract tryAppend(record: WriteRecord): boolean;
+}
+
+/**
+ * The error a batch whose outcome is unknown fails with: `outcomeUnknown` set, the code of
+ * the unanswered attempt (REQUEST_TIME_OUT, NETWORK_EXCEPTION), and a message saying the
+ * rows may or may not have been stored, then why the writer stopped trying.
+ */
+export function unknownOutcomeError(batch: WriteBatch, uncertain: FlussError, why: string): FlussError {
+  return new FlussError(
+    uncertain.code,
+    `failed to write to ${batch.describe()}: the write may or may not have been stored (outcome unknown, ` +
+      `${batch.recordCount} rows): ${uncertain.message}; ${why}`,
+    { cause: uncertain, outcomeUnknown: true },
+  );
 }
 
 /** The error a batch fails with: names the table, bucket and the server's message. */

@@ -14,7 +14,7 @@ export interface AcceptedWrite {
   wait(): Promise<void>;
 }
 
-/** @internal The outcome of one or more rows, completed exactly once. */
+/** The outcome of one or more rows, completed exactly once. Not exported from the package. */
 export interface WriteResult extends AcceptedWrite {
   /** Calls `cb` once when the result completes (at once if it already has). */
   onDone(cb: (error: FlussError | undefined) => void): void;
@@ -42,7 +42,7 @@ const SUCCEEDED = 1;
 const FAILED = 2;
 
 /**
- * @internal The result of one write batch, shared by all of its rows. Creates a promise
+ * The result of one write batch, shared by all of its rows. Creates a promise
  * only when someone calls {@link wait}; that promise is marked handled so fire-and-forget
  * callers never see unhandled rejections (the writer reports failures in `flush()`).
  */
@@ -195,7 +195,11 @@ export class WriteResultHandle implements PromiseLike<AcceptedWrite> {
   private admitReject: ((e: FlussError) => void) | undefined;
 
   /** @internal Handles are created by writers. */
-  constructor(result?: WriteResult) {
+  static create(result?: WriteResult): WriteResultHandle {
+    return new WriteResultHandle(result);
+  }
+
+  private constructor(result?: WriteResult) {
     this.result = result;
   }
 

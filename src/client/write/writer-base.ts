@@ -35,7 +35,7 @@ interface PendingWrite<R> {
 
 type DrainStatus = "done" | "memory" | "lookup";
 
-/** @internal The shared machinery of {@link AppendWriter} and {@link UpsertWriter}. */
+/** The shared machinery of {@link AppendWriter} and {@link UpsertWriter}. Not exported from the package. */
 export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
   protected readonly acc: RecordAccumulator;
   protected readonly target: TableWriteTarget;
@@ -89,6 +89,16 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
   protected abstract place(record: R, partitionId: number, partitionName: string | undefined, mode: number): WriteBatch | undefined;
 
   /**
+   * Bytes of buffer memory held now by unacknowledged writes of this connection's writers
+   * (shared by all of them): what `writer.buffer.memory.size` bounds. Row batches count
+   * their uncompressed size, so compressible data cannot hold more than the bound (plus
+   * one batch) however well it compresses.
+   */
+  get bufferedBytes(): number {
+    return this.acc.usedMemory;
+  }
+
+  /**
    * Sends everything written so far at once and resolves when all of it is acknowledged.
    * Rejects with the first failure of this writer's writes since the last flush that was
    * not already delivered through `handle.wait()` (or a rejected `await handle`).
@@ -139,7 +149,7 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
     await this.close();
   }
 
-  /** @internal A batch (or a waiting write) of this writer failed for good. */
+  /** A batch (or a waiting write) of this writer failed for good ({@link BatchOwner}); not for applications. */
   recordFailure(error: FlussError, result: WriteResult): void {
     if (this.failures.length >= MAX_KEPT_FAILURES) {
       // keep the list bounded: drop what the user has seen already
@@ -194,9 +204,9 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
     if (partitionName !== undefined) pid = this.partitions!.cached(partitionName) ?? UNRESOLVED;
     if (this.pendingHead === this.pending.length && pid !== UNRESOLVED) {
       const b = this.place(record, pid, partitionName, 0);
-      if (b) return new WriteResultHandle(b.result);
+      if (b) return WriteResultHandle.create(b.result);
     }
-    const handle = new WriteResultHandle();
+    const handle = WriteResultHandle.create();
     this.pending.push({ handle, partitionName, partitionId: pid, record, ticket: this.tickets++ });
     this.drainPending(false);
     return handle;

@@ -23,7 +23,7 @@ const INIT_WRITER_BACKOFF_MS = 100;
 
 const clients = new WeakMap<ClientContext, WriterClient>();
 
-/** @internal Shared writing state of one connection. */
+/** Shared writing state of one connection. Not exported from the package. */
 export class WriterClient {
   readonly accumulator: RecordAccumulator;
   readonly sender: Sender;

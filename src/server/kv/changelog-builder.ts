@@ -17,7 +17,7 @@ import type { ChangeByte } from "../../record/change-type.js";
 import { buildIndexedLogBatch } from "../../record/indexed-log.js";
 import { LOG_MAGIC_VALUE_V0, logBatchHeaderSize, writeLogBatchHeader } from "../../record/log-batch.js";
 import { ByteWriter } from "../../util/bytes.js";
-import { compactedToArrow } from "./arrow-transcode.js";
+import { compactedToArrow } from "../../record/arrow/compacted-transcode.js";
 import type { KvTable } from "./kv-table.js";
 
 type Transcoder = NonNullable<ReturnType<typeof compactedToArrow>>;

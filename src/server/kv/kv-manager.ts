@@ -12,9 +12,10 @@ import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { SequenceCounter, SequenceGenerator } from "./auto-increment.js";
 import { kvTableOf } from "./kv-table.js";
 import { KvTablet, type KvLogger } from "./kv-tablet.js";
+import { ScannerManager, type ScannerOptions } from "./scanner-manager.js";
 
 /** Options of the {@link KvManager}. */
-export interface KvManagerOptions {
+export interface KvManagerOptions extends ScannerOptions {
   /** Snapshot a bucket once this much changelog accumulated since its last snapshot (64 MiB). */
   readonly snapshotBytes?: number;
   /** Snapshot a changed bucket at least this often (60 s). */
@@ -42,6 +43,8 @@ export class KvManager {
   readonly snapshotBytes: number;
   readonly snapshotIntervalMs: number;
   readonly maxPendingBytes: number;
+  /** Full-scan sessions (ScanKv) over the tablets' state. */
+  readonly scanners: ScannerManager;
 
   constructor(
     private readonly logs: LogManager,
@@ -50,6 +53,7 @@ export class KvManager {
     this.snapshotBytes = options.snapshotBytes ?? DEFAULT_SNAPSHOT_BYTES;
     this.snapshotIntervalMs = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
     this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.scanners = new ScannerManager(options, options.clock);
     logs.onDrop((prefix) => this.dropMatching(prefix));
     this.timer = setInterval(() => void this.snapshotDue(), Math.min(this.snapshotIntervalMs, 1000));
     this.timer.unref();
@@ -113,6 +117,7 @@ export class KvManager {
 
   /** Closes (without snapshot) the tablets whose bucket key starts with `prefix`. */
   private async dropMatching(prefix: string): Promise<void> {
+    this.scanners.closeMatching(prefix);
     if (!prefix.includes("/p")) this.counters.delete(prefix);
     const victims: Promise<KvTablet>[] = [];
     for (const [k, p] of this.tablets) {
@@ -128,6 +133,7 @@ export class KvManager {
   async closeAll(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    this.scanners.close();
     const all = [...this.tablets.values()];
     this.tablets.clear();
     await Promise.all(

@@ -67,9 +67,39 @@ export function latin1ToBytes(s: string): Buffer {
   return Buffer.from(s, "latin1");
 }
 
-/** One bucket's key → value map with an optional bucket-key prefix index. */
+/**
+ * A consistent, read-only picture of a {@link KvStore} as of {@link KvStore.openView}:
+ * writes made afterwards do not change what it returns. Close it when done.
+ */
+export interface KvView {
+  /** The values (`int16 schemaId ‖ row`, latin1) of the view, in no particular order. */
+  values(): IterableIterator<string>;
+  /** Whether the view holds no entry at all. */
+  readonly empty: boolean;
+  /** Releases the view; its iterator must not be used afterwards. */
+  close(): void;
+  /** False once closed, or when the store was cleared under it (tablet closed). */
+  readonly valid: boolean;
+}
+
+/**
+ * One bucket's key → value map with an optional bucket-key prefix index.
+ *
+ * Views (full scans) are copy-on-write: while any view is open the `base` map is frozen and
+ * writes go to an overlay (`delta`: key → value, or null for a deleted key) that reads
+ * consult first. A view iterates the frozen base, skipping keys of its own copy of the
+ * overlay as it was when the view opened (empty for the first view), then that copy's
+ * values. When the last view closes, the overlay is folded into the base. What views pin is
+ * bounded by the keys written while they are open (one old value each) plus each view's
+ * copy of the overlay at its opening; the number and idle time of views are bounded by the
+ * scanner manager.
+ */
 export class KvStore {
-  private readonly map = new Map<string, string>();
+  private readonly base = new Map<string, string>();
+  /** Writes made while views are open (null: deleted); undefined when no view is open. */
+  private delta: Map<string, string | null> | undefined;
+  private liveSize = 0;
+  private readonly views = new Set<StoreView>();
   private readonly byPrefix: Map<string, Set<string>> | undefined;
 
   /**
@@ -82,30 +112,63 @@ export class KvStore {
 
   /** Number of keys. */
   get size(): number {
-    return this.map.size;
+    return this.liveSize;
+  }
+
+  /** Number of open views. */
+  get openViews(): number {
+    return this.views.size;
   }
 
   get(key: string): string | undefined {
-    return this.map.get(key);
+    const d = this.delta;
+    if (d !== undefined) {
+      const v = d.get(key);
+      if (v !== undefined) return v === null ? undefined : v;
+    }
+    return this.base.get(key);
   }
 
   has(key: string): boolean {
-    return this.map.has(key);
+    return this.get(key) !== undefined;
   }
 
   put(key: string, value: string): void {
-    const idx = this.byPrefix;
-    if (idx && !this.map.has(key)) {
-      const p = this.prefixOf!(key);
-      let set = idx.get(p);
-      if (!set) idx.set(p, (set = new Set()));
-      set.add(key);
+    const d = this.delta;
+    if (d === undefined) {
+      if (!this.base.has(key)) this.added(key);
+      this.base.set(key, value);
+      return;
     }
-    this.map.set(key, value);
+    if (this.get(key) === undefined) this.added(key);
+    d.set(key, value);
   }
 
   delete(key: string): void {
-    if (!this.map.delete(key)) return;
+    const d = this.delta;
+    if (d === undefined) {
+      if (this.base.delete(key)) this.removed(key);
+      return;
+    }
+    if (this.get(key) === undefined) return;
+    // a key the frozen base does not hold needs no tombstone
+    if (this.base.has(key)) d.set(key, null);
+    else d.delete(key);
+    this.removed(key);
+  }
+
+  private added(key: string): void {
+    this.liveSize++;
+    const idx = this.byPrefix;
+    if (!idx) return;
+    const p = this.prefixOf!(key);
+    let set = idx.get(p);
+    if (!set) idx.set(p, (set = new Set()));
+    set.add(key);
+  }
+
+  private removed(key: string): void {
+    this.liveSize--;
     const idx = this.byPrefix;
     if (!idx) return;
     const p = this.prefixOf!(key);
@@ -118,10 +181,10 @@ export class KvStore {
     const out: string[] = [];
     if (this.byPrefix) {
       const set = this.byPrefix.get(prefix);
-      if (set) for (const k of set) out.push(this.map.get(k)!);
+      if (set) for (const k of set) out.push(this.get(k)!);
       return out;
     }
-    for (const [k, v] of this.map) if (k.startsWith(prefix)) out.push(v);
+    for (const [k, v] of this.entries()) if (k.startsWith(prefix)) out.push(v);
     return out;
   }
 
@@ -130,10 +193,10 @@ export class KvStore {
     const out: [string, string][] = [];
     if (this.byPrefix) {
       const set = this.byPrefix.get(prefix);
-      if (set) for (const k of set) out.push([k, this.map.get(k)!]);
+      if (set) for (const k of set) out.push([k, this.get(k)!]);
       return out;
     }
-    for (const e of this.map) if (e[0].startsWith(prefix)) out.push(e);
+    for (const e of this.entries()) if (e[0].startsWith(prefix)) out.push(e);
     return out;
   }
 
@@ -142,13 +205,116 @@ export class KvStore {
     return this.prefixOf ? this.prefixOf(key) === prefix : key.startsWith(prefix);
   }
 
-  /** All entries, in insertion order. */
-  entries(): IterableIterator<[string, string]> {
-    return this.map.entries();
+  /** All live entries (base order, then keys written while views are open). */
+  *entries(): IterableIterator<[string, string]> {
+    const d = this.delta;
+    if (d === undefined) {
+      yield* this.base.entries();
+      return;
+    }
+    for (const e of this.base) if (!d.has(e[0])) yield e;
+    for (const [k, v] of d) if (v !== null) yield [k, v];
+  }
+
+  /** The first `limit` live values (Java `RocksDBKv.limitScan`: iteration order). */
+  firstValues(limit: number): string[] {
+    const out: string[] = [];
+    if (limit <= 0) return out;
+    for (const [, v] of this.entries()) {
+      out.push(v);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * Opens a consistent view of the current entries (O(size of the overlay), usually O(1)).
+   * `asOf` (key → value, undefined: absent) overrides keys in the view only: the tablet
+   * passes the values from before a batch that is applied but not yet acknowledged, so the
+   * view holds the state its changelog offset stands for (O(its size) more).
+   */
+  openView(asOf?: ReadonlyMap<string, string | undefined>): KvView {
+    if (this.delta === undefined) this.delta = new Map();
+    const overlay = new Map(this.delta);
+    let size = this.liveSize;
+    if (asOf !== undefined) {
+      for (const [k, v] of asOf) {
+        const now = this.get(k) !== undefined;
+        size += (v !== undefined ? 1 : 0) - (now ? 1 : 0);
+        // a key absent from the frozen base needs no tombstone
+        if (v !== undefined) overlay.set(k, v);
+        else if (this.base.has(k)) overlay.set(k, null);
+        else overlay.delete(k);
+      }
+    }
+    const view = new StoreView(this, this.base, overlay, size === 0);
+    this.views.add(view);
+    return view;
+  }
+
+  /** @internal Called by a view's close: the last one folds the overlay into the base. */
+  release(view: StoreView): void {
+    if (!this.views.delete(view) || this.views.size > 0) return;
+    const d = this.delta;
+    this.delta = undefined;
+    if (!d) return;
+    for (const [k, v] of d) {
+      if (v === null) this.base.delete(k);
+      else this.base.set(k, v);
+    }
   }
 
   clear(): void {
-    this.map.clear();
+    for (const v of this.views) v.invalidate();
+    this.views.clear();
+    this.base.clear();
+    this.delta = undefined;
+    this.liveSize = 0;
     this.byPrefix?.clear();
+  }
+}
+
+class StoreView implements KvView {
+  private open = true;
+
+  constructor(
+    private readonly store: KvStore,
+    private readonly base: Map<string, string>,
+    private readonly overlay: Map<string, string | null>,
+    readonly empty: boolean,
+  ) {}
+
+  get valid(): boolean {
+    return this.open;
+  }
+
+  *values(): Generator<string, void, undefined> {
+    const overlay = this.overlay;
+    if (overlay.size === 0) {
+      for (const v of this.base.values()) {
+        if (!this.open) return;
+        yield v;
+      }
+    } else {
+      for (const [k, v] of this.base) {
+        if (!this.open) return;
+        if (!overlay.has(k)) yield v;
+      }
+    }
+    for (const v of overlay.values()) {
+      if (!this.open) return;
+      if (v !== null) yield v;
+    }
+  }
+
+  /** @internal The store was cleared under the view. */
+  invalidate(): void {
+    this.open = false;
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.store.release(this);
   }
 }

@@ -25,7 +25,7 @@ import { iterateBatches, type LogBatchView } from "../../record/log-batch.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { LogTablet } from "../storage/log-tablet.js";
 import { ChangelogBuilder } from "./changelog-builder.js";
-import { KvStore, bytesToLatin1, latin1Of, latin1ToBytes } from "./kv-store.js";
+import { KvStore, bytesToLatin1, latin1Of, latin1ToBytes, type KvView } from "./kv-store.js";
 import { decodeSnapshot, encodeSnapshot, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
 import type { SequenceGenerator } from "./auto-increment.js";
 import { checkChangelogFormat, type AutoIncrementColumn, type KvTable } from "./kv-table.js";
@@ -114,6 +114,13 @@ export class KvTablet {
   private pendingBytes = 0;
   /** The undo log of the batch being applied and appended, if any. */
   private inflight: UndoLog | undefined;
+  /**
+   * The changelog offset the acknowledged state reflects: every change below it is applied,
+   * none at or above it. The store also holds the in-flight batch's changes (`inflight`
+   * tells them apart); this moves, and `inflight` clears, in the synchronous step after its
+   * append (not with the log end, which advances before the append resolves).
+   */
+  private appliedOffset = 0;
 
   private constructor(
     readonly name: string,
@@ -163,6 +170,7 @@ export class KvTablet {
     }
     const tablet = new KvTablet(name, log, snapshotDir, store, snapshotOffset, options.clock ?? Date.now, options.sequence);
     tablet.bytesSinceSnapshot = await tablet.replay(kt, from);
+    tablet.appliedOffset = log.logEndOffset;
     return tablet;
   }
 
@@ -275,8 +283,14 @@ export class KvTablet {
     } finally {
       this.inflight = undefined;
     }
+    // same synchronous step as clearing `inflight`: views see the batch exactly when
+    // their offset covers it
     if (res.duplicate) undo.rollback(this.store);
-    else this.bytesSinceSnapshot += changelog.length;
+    else {
+      // the only appender of this log, one put at a time: its end is where this put ended
+      this.appliedOffset = this.log.logEndOffset;
+      this.bytesSinceSnapshot += changelog.length;
+    }
     return { logEndOffset: res.lastOffset + 1, duplicate: res.duplicate };
   }
 
@@ -305,6 +319,37 @@ export class KvTablet {
       else found.set(k, v);
     }
     return [...found.values()].map(latin1ToBytes);
+  }
+
+  /**
+   * A consistent view of the bucket's state and the changelog offset it corresponds to
+   * (Java `KvTablet.openScan` capturing `flushedLogOffset` with the RocksDB snapshot): a log
+   * scanner starting at `logOffset` sees exactly the changes the view does not hold.
+   */
+  openView(): { view: KvView; logOffset: number } {
+    this.ensureOpen();
+    // during an append the view shows the in-flight batch's keys as they were before it
+    // (a rollback later changes only the store, never an open view)
+    return { view: this.store.openView(this.inflight?.before()), logOffset: this.appliedOffset };
+  }
+
+  /** The first `limit` stored values (Java `KvTablet.limitScan`), without an in-flight batch's changes. */
+  limitScan(limit: number): string[] {
+    this.ensureOpen();
+    const before = this.inflight?.before();
+    if (before === undefined || before.size === 0) return this.store.firstValues(limit);
+    const view = this.store.openView(before);
+    try {
+      const out: string[] = [];
+      if (limit <= 0) return out;
+      for (const v of view.values()) {
+        out.push(v);
+        if (out.length >= limit) break;
+      }
+      return out;
+    } finally {
+      view.close();
+    }
   }
 
   /**

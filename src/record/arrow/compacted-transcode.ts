@@ -1,11 +1,12 @@
 /**
  * Appends a CompactedRow's fields straight to Arrow columns, without materializing JS
- * values (strings stay UTF-8 bytes): the hot path of ARROW changelogs for tables whose
- * columns are all flat types. Other tables decode rows and append values.
+ * values (strings stay UTF-8 bytes): the hot path of ARROW changelogs (server) and of full
+ * primary-key scans read as Arrow (client) for tables whose columns are all flat types.
+ * Other tables decode rows and append values.
  */
 import type { DataType, RowType } from "../../metadata/data-types.js";
 import { isCompactTimestamp } from "../../metadata/data-types.js";
-import type { ArrowColumn } from "../../record/arrow/arrow-columns.js";
+import type { ArrowColumn } from "./arrow-columns.js";
 import { readVarint64 } from "../../row/codec-util.js";
 import { ByteReader } from "../../util/bytes.js";
 
