@@ -5,6 +5,8 @@
  */
 
 const textEncoder = new TextEncoder();
+/** Strings up to this length are tried as ASCII in JS before the encoder ({@link ByteWriter.utf8}). */
+const SHORT_ASCII = 32;
 const textDecoder = new TextDecoder("utf-8", { fatal: false });
 
 export function utf8Encode(s: string): Uint8Array {
@@ -141,13 +143,33 @@ export class ByteWriter {
   /** Writes `n` zero bytes. */
   zeros(n: number): void {
     this.ensure(n);
-    this.buf.fill(0, this.pos, this.pos + n);
+    if (n <= 16) {
+      const b = this.buf;
+      for (let i = this.pos, e = this.pos + n; i < e; i++) b[i] = 0;
+    } else this.buf.fill(0, this.pos, this.pos + n);
     this.pos += n;
   }
 
   /** UTF-8 bytes of `s` without a length prefix; returns the byte count. */
   utf8(s: string): number {
-    this.ensure(s.length * 3);
+    const len = s.length;
+    this.ensure(len * 3);
+    if (len <= SHORT_ASCII) {
+      // short ASCII strings (most keys and names) are copied in JS: cheaper than a call into
+      // the encoder and a subarray; the first non-ASCII char hands the string to the encoder
+      const b = this.buf;
+      const p = this.pos;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[p + i] = c;
+      }
+      if (i === len) {
+        this.pos = p + len;
+        return len;
+      }
+    }
     const { written } = textEncoder.encodeInto(s, this.buf.subarray(this.pos));
     this.pos += written;
     return written;

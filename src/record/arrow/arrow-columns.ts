@@ -47,6 +47,11 @@ export abstract class ArrowColumn {
     this.length = i + 1;
   }
 
+  /** Appends `bytes[start, end)` as one non-null Utf8/Binary value (the server's changelog transcoder). */
+  appendBytes(bytes: Uint8Array, start: number, end: number): void {
+    this.append(bytes.subarray(start, end));
+  }
+
   protected abstract appendValue(value: unknown, index: number): void;
   protected abstract appendNull(index: number): void;
 
@@ -223,6 +228,22 @@ class VarBinaryColumn extends ArrowColumn {
   protected appendNull(i: number): void {
     if (i + 1 >= this.offsets.length) this.offsets = grow(this.offsets, i + 2, (n) => new Int32Array(n));
     this.offsets[i + 1] = this.end;
+  }
+  /** As `append(bytes.subarray(start, end))`, without the subarray; short values copied in JS. */
+  override appendBytes(bytes: Uint8Array, start: number, end: number): void {
+    const i = this.length;
+    if ((i >> 3) >= this.validity.length) this.validity = grow(this.validity, (i >> 3) + 1, (n) => new Uint8Array(n));
+    this.validity[i >> 3]! |= 1 << (i & 7);
+    if (i + 1 >= this.offsets.length) this.offsets = grow(this.offsets, i + 2, (n) => new Int32Array(n));
+    const n = end - start;
+    this.ensureData(n);
+    const d = this.data;
+    const at = this.end;
+    if (n <= 32) for (let k = 0; k < n; k++) d[at + k] = bytes[start + k]!;
+    else d.set(bytes.subarray(start, end), at);
+    this.end = at + n;
+    this.offsets[i + 1] = this.end;
+    this.length = i + 1;
   }
   protected collectData(_n: IpcFieldNode[], buffers: Uint8Array[]): void {
     buffers.push(new Uint8Array(this.offsets.buffer, 0, (this.length + 1) * 4));

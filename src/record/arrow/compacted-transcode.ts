@@ -85,7 +85,8 @@ function copier(t: DataType): FieldCopier | undefined {
     case "BYTES":
       return (c, col) => {
         const len = varint32(c);
-        col.append(c.bytes.subarray(c.pos, c.pos + len));
+        if (len < 0 || c.pos + len > c.bytes.length) throw new RangeError("truncated CompactedRow");
+        col.appendBytes(c.bytes, c.pos, c.pos + len);
         c.pos += len;
       };
     default:

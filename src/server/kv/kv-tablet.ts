@@ -3,10 +3,12 @@
  * KvRecordBatches to the bucket's state through the table's merger, appends the changelog
  * to the bucket's log (the write-ahead log of the state) and answers lookups.
  *
- * One PutKv at a time per bucket: each record is applied to a pre-write overlay, the
- * changelog is appended with the KV batch's writer id and sequence, and only an append that
- * was not a duplicate commits the overlay to the store. Lookups read the committed store, so
- * an acknowledged write is visible and a rejected or duplicate one never is.
+ * One PutKv at a time per bucket: each record is applied straight to the store, its previous
+ * value kept in an undo log, then the changelog is appended with the KV batch's writer id and
+ * sequence; a failed or duplicate append (or a record that fails half-way) rolls the store
+ * back from the undo log, so only a non-duplicate append changes the state. While the append
+ * is in flight, lookups see the values from before the batch (the undo log's first entry per
+ * key), so an acknowledged write is visible and a rejected or duplicate one never is.
  *
  * Durability: the state is rebuilt on open from the newest snapshot plus the changelog
  * after it (+I/+U put the after-image under the key of its primary-key columns, -D
@@ -23,7 +25,7 @@ import { iterateBatches, type LogBatchView } from "../../record/log-batch.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { LogTablet } from "../storage/log-tablet.js";
 import { ChangelogBuilder } from "./changelog-builder.js";
-import { KvStore, bytesToLatin1, latin1ToBytes, type KvView } from "./kv-store.js";
+import { KvStore, bytesToLatin1, latin1Of, latin1ToBytes, type KvView } from "./kv-store.js";
 import { decodeSnapshot, encodeSnapshot, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
 import type { SequenceGenerator } from "./auto-increment.js";
 import { checkChangelogFormat, type AutoIncrementColumn, type KvTable } from "./kv-table.js";
@@ -65,6 +67,25 @@ function storedValue(schemaId: number, row: Uint8Array, start = 0, end = row.len
   return buf.toString("latin1", 0, end - start + 2);
 }
 
+/**
+ * The stored value of a row as sent, `bytes[start, end)` of a KV batch, built in place: the
+ * two bytes before the row (inside its record: length and key come first) briefly hold the
+ * schema id, so the string is cut from the batch in one call, without a copy.
+ */
+function storedValueInPlace(schemaId: number, bytes: Latin1Sliceable, start: number, end: number): string {
+  const b0 = bytes[start - 2]!;
+  const b1 = bytes[start - 1]!;
+  bytes[start - 2] = schemaId & 0xff;
+  bytes[start - 1] = (schemaId >>> 8) & 0xff;
+  const s = bytes.latin1Slice(start - 2, end);
+  bytes[start - 2] = b0;
+  bytes[start - 1] = b1;
+  return s;
+}
+
+/** Node's latin1 decoder behind `toString("latin1", start, end)`, without its argument handling. */
+type Latin1Sliceable = Buffer & { latin1Slice(start: number, end: number): string };
+
 let scratchBuf = Buffer.alloc(4096);
 /** The same memory as a plain Uint8Array: Buffer's subarray (used by the row decoders) is slower. */
 let scratchBytes = new Uint8Array(scratchBuf.buffer, scratchBuf.byteOffset, scratchBuf.length);
@@ -91,10 +112,13 @@ export class KvTablet {
   private snapshotting: Promise<void> | undefined;
   /** Bytes of KV batches waiting for or in the apply queue (backpressure). */
   private pendingBytes = 0;
+  /** The undo log of the batch being applied and appended, if any. */
+  private inflight: UndoLog | undefined;
   /**
-   * The changelog offset the store reflects: every change below it is applied, none at or
-   * above it. Moves with the store (not with the log end, which advances before a put's
-   * changes are committed to the store).
+   * The changelog offset the acknowledged state reflects: every change below it is applied,
+   * none at or above it. The store also holds the in-flight batch's changes (`inflight`
+   * tells them apart); this moves, and `inflight` clears, in the synchronous step after its
+   * append (not with the log end, which advances before the append resolves).
    */
   private appliedOffset = 0;
 
@@ -261,23 +285,31 @@ export class KvTablet {
     const base = options.overwrite ? kt.overwriteMerger : kt.merger;
     const merger = base.withTargetColumns(targetColumns);
     const wal = new ChangelogBuilder(kt);
-    const pending = new Map<string, string | null>();
-    const apply = new Applier(kt, merger, this.store, pending, wal, schemaId, this.sequence);
+    const undo = new UndoLog();
     const plain = bytes instanceof Buffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    forEachKvRecord(plain, KV_RECORD_BATCH_HEADER_SIZE, view.sizeInBytes, view.recordCount, (ks, ke, vs, ve) => {
-      const key = text.toString("latin1", ks, ke);
-      if (vs === ve) apply.deletion(key);
-      else apply.upsert(key, plain, vs, ve);
-    });
-    const changelog = wal.build(view.writerId, view.batchSequence);
-    const res = await this.log.append(changelog);
-    if (!res.duplicate) {
-      const store = this.store;
-      for (const [k, v] of pending) {
-        if (v === null) store.delete(k);
-        else store.put(k, v);
-      }
+    const apply = new Applier(kt, merger, this.store, undo, wal, schemaId, this.sequence, text as Latin1Sliceable);
+    let res;
+    let changelog: Uint8Array;
+    this.inflight = undo;
+    try {
+      forEachKvRecord(plain, KV_RECORD_BATCH_HEADER_SIZE, view.sizeInBytes, view.recordCount, (ks, ke, vs, ve) => {
+        const key = latin1Of(plain, ks, ke);
+        if (vs === ve) apply.deletion(key);
+        else apply.upsert(key, plain, vs, ve);
+      });
+      changelog = wal.build(view.writerId, view.batchSequence);
+      res = await this.log.append(changelog);
+    } catch (e) {
+      undo.rollback(this.store);
+      throw e;
+    } finally {
+      this.inflight = undefined;
+    }
+    // same synchronous step as clearing `inflight`: views see the batch exactly when
+    // their offset covers it
+    if (res.duplicate) undo.rollback(this.store);
+    else {
       // the only appender of this log, one put at a time: its end is where this put ended
       this.appliedOffset = this.log.logEndOffset;
       this.bytesSinceSnapshot += changelog.length;
@@ -288,8 +320,10 @@ export class KvTablet {
   /** Stored values (`int16 schemaId ‖ row`) of `keys`; undefined where absent. */
   lookup(keys: readonly Uint8Array[]): (Uint8Array | undefined)[] {
     this.ensureOpen();
+    const before = this.inflight?.before();
     return keys.map((k) => {
-      const v = this.store.get(bytesToLatin1(k));
+      const key = bytesToLatin1(k);
+      const v = before !== undefined && before.has(key) ? before.get(key) : this.store.get(key);
       return v === undefined ? undefined : latin1ToBytes(v);
     });
   }
@@ -297,7 +331,17 @@ export class KvTablet {
   /** Stored values of every key starting with `prefix` (the bucket-key bytes). */
   prefixLookup(prefix: Uint8Array): Uint8Array[] {
     this.ensureOpen();
-    return this.store.prefix(bytesToLatin1(prefix)).map(latin1ToBytes);
+    const p = bytesToLatin1(prefix);
+    const before = this.inflight?.before();
+    if (before === undefined || before.size === 0) return this.store.prefix(p).map(latin1ToBytes);
+    // a batch is being appended: its keys show their values from before it
+    const found = new Map(this.store.prefixEntries(p));
+    for (const [k, v] of before) {
+      if (!this.store.matchesPrefix(k, p)) continue;
+      if (v === undefined) found.delete(k);
+      else found.set(k, v);
+    }
+    return [...found.values()].map(latin1ToBytes);
   }
 
   /** Resolves once no put (or snapshot step) is queued or running. */
@@ -316,13 +360,28 @@ export class KvTablet {
    */
   openView(): { view: KvView; logOffset: number } {
     this.ensureOpen();
-    return { view: this.store.openView(), logOffset: this.appliedOffset };
+    // during an append the view shows the in-flight batch's keys as they were before it
+    // (a rollback later changes only the store, never an open view)
+    return { view: this.store.openView(this.inflight?.before()), logOffset: this.appliedOffset };
   }
 
-  /** The first `limit` stored values (Java `KvTablet.limitScan`). */
+  /** The first `limit` stored values (Java `KvTablet.limitScan`), without an in-flight batch's changes. */
   limitScan(limit: number): string[] {
     this.ensureOpen();
-    return this.store.firstValues(limit);
+    const before = this.inflight?.before();
+    if (before === undefined || before.size === 0) return this.store.firstValues(limit);
+    const view = this.store.openView(before);
+    try {
+      const out: string[] = [];
+      if (limit <= 0) return out;
+      for (const v of view.values()) {
+        out.push(v);
+        if (out.length >= limit) break;
+      }
+      return out;
+    } finally {
+      view.close();
+    }
   }
 
   /**
@@ -411,7 +470,48 @@ function checkAutoIncrementTargets(auto: AutoIncrementColumn, targetColumns: rea
   }
 }
 
-/** Java `KvTablet.processKvRecords` for one batch: applies records to the pre-write overlay. */
+/**
+ * Previous values of the keys one batch changed, in order (undefined: the key was absent).
+ * Replaces Java's `KvPreWriteBuffer`: records go straight to the store and a batch that must
+ * not count is undone, which costs one map write per record instead of an overlay write, an
+ * overlay read on every access and a commit pass.
+ */
+class UndoLog {
+  private readonly keys: string[] = [];
+  private readonly olds: (string | undefined)[] = [];
+  private view: Map<string, string | undefined> | undefined;
+
+  record(key: string, old: string | undefined): void {
+    this.keys.push(key);
+    this.olds.push(old);
+    this.view = undefined;
+  }
+
+  /** Each changed key's value from before the batch (built on first use: only lookups during an append need it). */
+  before(): Map<string, string | undefined> {
+    if (this.view) return this.view;
+    const m = new Map<string, string | undefined>();
+    for (let i = 0; i < this.keys.length; i++) {
+      const k = this.keys[i]!;
+      if (!m.has(k)) m.set(k, this.olds[i]);
+    }
+    return (this.view = m);
+  }
+
+  /** Restores the store to its state before the batch. */
+  rollback(store: KvStore): void {
+    for (let i = this.keys.length - 1; i >= 0; i--) {
+      const old = this.olds[i];
+      if (old === undefined) store.delete(this.keys[i]!);
+      else store.put(this.keys[i]!, old);
+    }
+    this.keys.length = 0;
+    this.olds.length = 0;
+    this.view = undefined;
+  }
+}
+
+/** Java `KvTablet.processKvRecords` for one batch: applies records to the store, keeping an undo log. */
 class Applier {
   /** WAL image with the plain default merger: no old-value read (KvTablet.java:723). */
   private readonly walShortcut: boolean;
@@ -421,11 +521,13 @@ class Applier {
     private readonly kt: KvTable,
     private readonly merger: RowMerger,
     private readonly store: KvStore,
-    private readonly pending: Map<string, string | null>,
+    private readonly undo: UndoLog,
     private readonly wal: ChangelogBuilder,
     /** Schema id of the rows as sent. */
     private readonly newSchemaId: number,
     private readonly sequence: SequenceGenerator | undefined,
+    /** The batch's bytes as a Buffer (the same memory as the `buf` of upserts). */
+    private readonly text: Latin1Sliceable,
   ) {
     this.full = kt.changelogImage !== "WAL";
     const plain = merger instanceof DefaultRowMerger && kt.autoIncrement === undefined;
@@ -451,7 +553,7 @@ class Applier {
   /** Raw-path upsert (plain default merger). */
   private upsertRaw(key: string, buf: Uint8Array, start: number, end: number): void {
     if (this.validateRaw) this.decodeIncoming(buf, start, end);
-    const oldValue = this.walShortcut ? undefined : this.current(key);
+    const oldValue = this.store.get(key);
     if (this.walShortcut) {
       this.appendRaw(ChangeByte.UPDATE_AFTER, buf, start, end);
     } else if (oldValue === undefined) {
@@ -462,13 +564,14 @@ class Applier {
       this.appendRaw(ChangeByte.UPDATE_BEFORE, scratchBytes, 2, oldValue.length);
       this.appendRaw(ChangeByte.UPDATE_AFTER, buf, start, end);
     }
-    this.pending.set(key, storedValue(this.newSchemaId, buf, start, end));
+    this.set(key, storedValueInPlace(this.newSchemaId, this.text, start, end), oldValue);
   }
 
-  private current(key: string): string | undefined {
-    const p = this.pending.get(key);
-    if (p === undefined) return this.store.get(key);
-    return p === null ? undefined : p;
+  /** Writes `value` (null: delete) under `key`, whose value before was `old`. */
+  private set(key: string, value: string | null, old: string | undefined): void {
+    this.undo.record(key, old);
+    if (value === null) this.store.delete(key);
+    else this.store.put(key, value);
   }
 
   private decodeStored(value: string): MergeRow {
@@ -495,12 +598,12 @@ class Applier {
   upsert(key: string, buf: Uint8Array, start: number, end: number): void {
     if (this.raw) return this.upsertRaw(key, buf, start, end);
     const incoming = this.decodeIncoming(buf, start, end);
+    const oldValue = this.store.get(key);
     if (this.walShortcut) {
       this.wal.append(ChangeByte.UPDATE_AFTER, incoming);
-      this.pending.set(key, storedValue(this.newSchemaId, buf, start, end));
+      this.set(key, storedValue(this.newSchemaId, buf, start, end), oldValue);
       return;
     }
-    const oldValue = this.current(key);
     if (oldValue === undefined) {
       const merged = this.merger.merge(null, incoming);
       const auto = this.kt.autoIncrement;
@@ -510,17 +613,17 @@ class Applier {
         const id = this.sequence.nextVal();
         row[auto.index] = auto.isInt ? id : BigInt(id);
         this.wal.append(ChangeByte.INSERT, row);
-        this.pending.set(key, storedValue(this.kt.schemaId, this.kt.rowEncoder.encode(row)));
+        this.set(key, storedValue(this.kt.schemaId, this.kt.rowEncoder.encode(row)), undefined);
         return;
       }
       this.wal.append(ChangeByte.INSERT, merged);
-      this.pending.set(key, this.valueOf(merged, incoming, buf, start, end));
+      this.set(key, this.valueOf(merged, incoming, buf, start, end), undefined);
       return;
     }
     const old = this.decodeStored(oldValue);
     const row = this.merger.merge(old, incoming);
     if (row === old) return; // no change (KvTablet.java:744)
-    this.update(key, old, row, this.valueOf(row, incoming, buf, start, end));
+    this.update(key, old, row, this.valueOf(row, incoming, buf, start, end), oldValue);
   }
 
   deletion(key: string): void {
@@ -532,27 +635,27 @@ class Applier {
         "Delete operations are disabled for this table. The table.delete.behavior is set to 'disable'.",
       );
     }
-    const oldValue = this.current(key);
+    const oldValue = this.store.get(key);
     if (oldValue === undefined) return; // nothing to delete
     if (this.raw) {
       scratch(oldValue.length).write(oldValue, 0, "latin1");
       this.appendRaw(ChangeByte.DELETE, scratchBytes, 2, oldValue.length);
-      this.pending.set(key, null);
+      this.set(key, null, oldValue);
       return;
     }
     const old = this.decodeStored(oldValue);
     const row = this.merger.delete(old);
     if (row === null) {
       this.wal.append(ChangeByte.DELETE, old);
-      this.pending.set(key, null);
+      this.set(key, null, oldValue);
     } else {
-      this.update(key, old, row, storedValue(this.kt.schemaId, this.kt.rowEncoder.encode(row)));
+      this.update(key, old, row, storedValue(this.kt.schemaId, this.kt.rowEncoder.encode(row)), oldValue);
     }
   }
 
-  private update(key: string, old: MergeRow, row: MergeRow, value: string): void {
+  private update(key: string, old: MergeRow, row: MergeRow, value: string, oldValue: string): void {
     if (this.full) this.wal.append(ChangeByte.UPDATE_BEFORE, old);
     this.wal.append(ChangeByte.UPDATE_AFTER, row);
-    this.pending.set(key, value);
+    this.set(key, value, oldValue);
   }
 }
