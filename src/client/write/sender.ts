@@ -195,8 +195,17 @@ export class Sender {
           nextWake = Math.min(nextWake, b.createdMs + linger);
           break;
         }
-        const decision = idem.prepare(q.sequences, b);
-        if (decision === SendDecision.WAIT) break;
+        let decision = idem.prepare(q.sequences, b);
+        if (decision === SendDecision.STALE_WRITER) {
+          if (b.uncertain) {
+            batches.shift();
+            this.failStaleWriter(b);
+            continue;
+          }
+          idem.restamp(b);
+          decision = idem.prepare(q.sequences, b);
+        }
+        if (decision === SendDecision.WAIT || decision === SendDecision.STALE_WRITER) break;
         batches.shift();
         if (decision === SendDecision.ALREADY_COMMITTED) {
           this.complete(q, b, -1);
@@ -379,6 +388,24 @@ export class Sender {
       error = unknownOutcomeError(batch, uncertain, error.message.replace(/^failed to write to [^:]*: /, ""));
     }
     this.idempotence.onFinalFailure(q.sequences, batch, q.batches, definite);
+    batch.fail(error);
+    this.accumulator.batchDone(batch);
+  }
+
+  /**
+   * A batch sent under a writer id that has been reset since, one of whose attempts got no
+   * answer: it may be in the log under the old id, so re-sending it under the new one could
+   * store it twice. It fails with UNKNOWN_WRITER_ID and `outcomeUnknown` (Java fails every
+   * such batch, Sender.java:590-605; we re-send those known not to be stored).
+   */
+  private failStaleWriter(batch: WriteBatch): void {
+    const error = new FlussError(
+      ErrorCode.UNKNOWN_WRITER_ID_EXCEPTION,
+      `failed to write to ${batch.describe()}: the write may or may not have been stored (outcome unknown, ${batch.recordCount} rows): ` +
+        `it was sent under writer id ${batch.writerId}, which has been reset since (${batch.uncertain?.message ?? "no answer"}); ` +
+        `it is not re-sent under the new writer id, which could store it twice`,
+      { cause: batch.uncertain, outcomeUnknown: true },
+    );
     batch.fail(error);
     this.accumulator.batchDone(batch);
   }
