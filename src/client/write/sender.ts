@@ -22,6 +22,11 @@ const RETRY_BACKOFF_MS = 100;
 const MAX_RETRY_BACKOFF_MS = 1000;
 /** Minimum time between two metadata refreshes of the same table or partition. */
 const METADATA_REFRESH_INTERVAL_MS = 100;
+/** The `timeout_ms` sent to the server for a client timeout of `clientMs`: 90% of it, at most 1 s less. */
+export function serverTimeoutMs(clientMs: number): number {
+  return Math.max(1, clientMs - Math.min(1000, Math.ceil(clientMs / 10)));
+}
+
 /** Bytes a bucket entry adds to a ProduceLog request besides its records. */
 const BUCKET_ENTRY_OVERHEAD = 32;
 const REQUEST_OVERHEAD = 64;
@@ -107,7 +112,11 @@ export class Sender {
     config: Config,
   ) {
     this.acks = config.acks;
-    this.timeoutMs = config.get("request.timeout.ms");
+    // The server's own timeout for acks (ProduceLog/PutKv `timeout_ms`) is below the
+    // client's timer, so a slow replication is answered with REQUEST_TIME_OUT (a definite
+    // per-bucket answer) before the client gives up on the request and closes its connection.
+    // Java sends `client.request-timeout` itself (Sender.java:400, WriterClient.java:319).
+    this.timeoutMs = serverTimeoutMs(config.get("request.timeout.ms"));
     this.maxRequestSize = config.get("request.max.size");
     this.retries = config.get("writer.retries");
     this.deliveryTimeoutMs = config.get("writer.delivery.timeout.ms");
@@ -316,6 +325,8 @@ export class Sender {
     for (const { q, batch } of entries) {
       this.idempotence.onReturned(q.sequences, batch);
       if (unanswered) batch.uncertain = fe ?? new FlussError(code, message, { cause: err });
+      // a leader that does not answer (its connection is closed now) may have moved
+      if (unanswered || !sent) this.metadata.invalidate(q.tableId, q.partitionId);
       this.handleError(q, batch, code, message, err, false);
     }
     this.wakeup();
