@@ -75,6 +75,12 @@ export interface ReadOptions {
   readonly minOneBatch?: boolean;
   /** Exclusive upper offset bound (default and at most: the high watermark). */
   readonly upTo?: number;
+  /**
+   * Java's fetch read (`LogSegment.readWithoutFilter`): a byte slice of at most maxBytes
+   * (the whole first batch when `minOneBatch`), so the last batch may be cut; default
+   * false: whole batches only.
+   */
+  readonly slice?: boolean;
 }
 
 /** Outcome of {@link LogTablet.read}. */
@@ -424,7 +430,10 @@ export class LogTablet {
       const seg = this.segments[i]!;
       const position = await seg.positionOf(fetchOffset);
       if (position === undefined) continue;
-      const records = await seg.read(position, maxBytes, upTo, options.minOneBatch ?? true);
+      const minOne = options.minOneBatch ?? true;
+      const records = options.slice
+        ? await seg.readSlice(position, maxBytes, upTo, minOne)
+        : await seg.read(position, maxBytes, upTo, minOne);
       return { records, highWatermark: hw, logStartOffset: start };
     }
     return empty;
@@ -450,6 +459,15 @@ export class LogTablet {
       if (off !== undefined) return Math.min(off, hw);
     }
     return hw;
+  }
+
+  /** Resolves once no append is queued or running (appends queued meanwhile are waited for too). */
+  async whenIdle(): Promise<void> {
+    let q: Promise<unknown>;
+    do {
+      q = this.queue;
+      await q;
+    } while (q !== this.queue);
   }
 
   /** Forces every appended byte to disk (after pending appends). */
