@@ -277,12 +277,20 @@ export class FlussAdmin {
     partitionId: number | undefined,
     bucketIds: readonly number[],
     spec: OffsetSpec,
+    /**
+     * `always` (admin calls, as Java): refresh the leaders first. `ifUnknown` (a scanner's
+     * LATEST, one round trip while the leaders are known): refresh only when a leader is
+     * not cached; every failure below invalidates them, so the retry refreshes anyway.
+     */
+    refresh: "always" | "ifUnknown" = "always",
   ): Promise<Record<number, number>> {
     const result: Record<number, number> = {};
     let todo = [...bucketIds];
     for (let attempt = 0; ; attempt++) {
-      if (partitionId === undefined) await this.metadata.updateTables([path]);
-      else await this.metadata.updatePartitions(path, { ids: [partitionId] });
+      if (attempt > 0 || refresh === "always" || todo.some((b) => !this.metadata.leaderFor(tableId, partitionId, b))) {
+        if (partitionId === undefined) await this.metadata.updateTables([path]);
+        else await this.metadata.updatePartitions(path, { ids: [partitionId] });
+      }
       const retry: number[] = [];
       let lastError: FlussError | undefined;
       const leaders = new Map<NodeAddress, number[]>();

@@ -707,6 +707,8 @@ export class LogFetcher {
           partitionId,
           group.map((s) => s.bucket.bucket),
           OffsetSpec.latest(),
+          // a retry (the leaders were invalidated by the failure) refreshes them first
+          group.some((s) => s.attempts > 0) ? "always" : "ifUnknown",
         )
         .then(
           (offsets) => {
