@@ -96,6 +96,7 @@ export interface LocalClusterOptions {
 export interface MoveLeaderOptions {
   /** The table, as a TablePath or `"db.table"`. */
   table: TablePath | string;
+  /** The bucket id. */
   bucket: number;
   /** The tablet server id to lead the bucket from now on. */
   to: number;
@@ -174,6 +175,11 @@ export class LocalCluster implements AsyncDisposable {
 
   /** The data directory in use. */
   readonly dataDir: string;
+
+  /** The state every server shares (tests inspect it, e.g. the append notifier's waiters). */
+  private get state(): ServerState {
+    return this.parts.shared;
+  }
 
   /**
    * Opens the catalog and logs in the data directory and starts serving. Restarting on the
@@ -286,12 +292,16 @@ export class LocalCluster implements AsyncDisposable {
     const server = slot.server;
     if (!server) return;
     slot.server = undefined;
+    slot.unresponsive = false; // a started server is a new process: not hung
     this.parts.leadership.setAlive(id, false);
     await server.close();
     closeScanSessions(this.parts.shared, { serverId: id });
   }
 
-  /** Test hook: starts a stopped tablet server again on its port; its buckets have their leader back. */
+  /**
+   * Test hook: starts a stopped tablet server again on its port (answering: a
+   * `setUnresponsive` hang ended with the stop); its buckets have their leader back.
+   */
   async startTabletServer(id: number): Promise<void> {
     const slot = this.slot(this.checkServerId(id));
     if (slot.server) return;
@@ -376,13 +386,15 @@ export class LocalCluster implements AsyncDisposable {
 
   /**
    * Test hook: restarts the coordinator: its listener closes (its connections drop) and
-   * opens again on the same port. In a single-server cluster that is the one listener.
+   * opens again on the same port, answering (a `setUnresponsive` hang ends with the old
+   * process). In a single-server cluster that is the one listener.
    */
   async restartCoordinator(): Promise<void> {
     this.checkOpen();
     const slot = this.parts.coordinator;
     const server = slot.server;
     slot.server = undefined;
+    slot.unresponsive = false; // the new process is not hung
     await server?.close();
     await openSlot(this.parts, slot);
   }
@@ -468,7 +480,7 @@ export class LocalCluster implements AsyncDisposable {
         await server?.close();
       }),
     );
-    const state = this.parts.shared;
+    const state = this.state;
     // KV first: a clean close snapshots each bucket's state, which flushes its log
     await state.kv.closeAll();
     await state.logs.closeAll();

@@ -47,7 +47,13 @@ export function errorFields(state: ServerState, err: unknown, what: string): { e
  * Resolves a bucket to its table; UNKNOWN_TABLE_OR_BUCKET_EXCEPTION when the table,
  * partition or bucket is not hosted here (Java `ReplicaManager.getReplicaOrException`).
  */
-export function resolveBucket(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): TableView {
+export function resolveBucket(
+  state: ServerState,
+  tableId: number,
+  partitionId: number | undefined,
+  bucket: number,
+  servedBy: "leader" | "replica" = "leader",
+): TableView {
   const unknown = (): FlussError =>
     new FlussError(
       ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION,
@@ -63,7 +69,7 @@ export function resolveBucket(state: ServerState, tableId: number, partitionId: 
   }
   if (!Number.isInteger(bucket) || bucket < 0 || bucket >= t.bucketCount) throw unknown();
   const node = state.node;
-  if (node !== undefined && node.role === "tablet-server") checkLeader(node, tableId, partitionId, bucket, unknown);
+  if (node !== undefined && node.role === "tablet-server") checkLeader(node, tableId, partitionId, bucket, unknown, servedBy);
   return t;
 }
 
@@ -72,11 +78,21 @@ export function resolveBucket(state: ServerState, tableId: number, partitionId: 
  * server's metadata does not know yet is UNKNOWN_TABLE_OR_BUCKET; one it knows but does not
  * lead (the only replica is elsewhere, or moving) is NOT_LEADER_OR_FOLLOWER
  * (`ReplicaManager.java:2358`). Leadership itself is live: a moved bucket is served by its
- * new leader at once, even where metadata lags.
+ * new leader at once, even where metadata lags. `"replica"`: any replica holder serves
+ * (ListOffsets: `ReplicaManager.listOffsets` checks no leadership) — with one replica, the
+ * bucket's holder even while it moves.
  */
-function checkLeader(node: ServerNode, tableId: number, partitionId: number | undefined, bucket: number, unknown: () => FlussError): void {
+function checkLeader(
+  node: ServerNode,
+  tableId: number,
+  partitionId: number | undefined,
+  bucket: number,
+  unknown: () => FlussError,
+  servedBy: "leader" | "replica",
+): void {
   if (!node.view().knows(tableId, partitionId)) throw unknown();
-  if (node.leadership.leaderOf(tableId, partitionId, bucket).leader === node.serverId) return;
+  const l = node.leadership.leaderOf(tableId, partitionId, bucket);
+  if ((servedBy === "leader" ? l.leader : l.replica) === node.serverId) return;
   throw new FlussError(
     ErrorCode.NOT_LEADER_OR_FOLLOWER,
     `server ${node.serverId} is not leader or follower for ${tableBucketName(tableId, partitionId, bucket)}`,
@@ -98,8 +114,9 @@ export function unlessDropped(state: ServerState, tableId: number, partitionId: 
   return err;
 }
 
+/** The bucket's log, for ListOffsets (served by its replica holder). */
 async function openTablet(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): Promise<LogTablet> {
-  resolveBucket(state, tableId, partitionId, bucket);
+  resolveBucket(state, tableId, partitionId, bucket, "replica");
   return state.logs.getOrCreate(tableId, partitionId, bucket);
 }
 
@@ -258,16 +275,16 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
       const tablet = await state.logs.getOrCreate(table.tableId, bucket.partitionId, bucket.bucketId);
       const offset = bucket.fetchOffset === FETCH_FROM_EARLIEST_OFFSET ? tablet.logStartOffset : bucket.fetchOffset;
       const maxBytes = Math.max(0, Math.min(limit, bucket.maxFetchBytes));
-      // unprojected: Java's byte slice, which may cut the last batch; projected: whole batches
-      const res = await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: projected === undefined });
+      // unprojected: Java's byte slice, which may cut the last batch; projected: whole
+      // projected batches while their projected size fits (FileLogProjection.project)
+      const res = projected === undefined
+        ? await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: true })
+        : await tablet.readProjected(offset, maxBytes, !readOne, (batch) => projectArrowLogRecords(batch, rowTypeResolver(t), projected));
       const size = res.records.length;
       if (size > 0) readOne = true;
       limit = Math.max(0, limit - size);
       bytes += size;
-      const records = projected !== undefined && size > 0
-        ? projectArrowLogRecords(res.records, rowTypeResolver(t), projected)
-        : res.records;
-      entry = { ...id, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records };
+      entry = { ...id, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records: res.records };
     } catch (err) {
       const why = unlessDropped(state, table.tableId, bucket.partitionId, bucket.bucketId, err);
       const fields = errorFields(state, why, `fetching ${tableBucketName(table.tableId, bucket.partitionId, bucket.bucketId)}`);

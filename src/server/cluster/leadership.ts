@@ -35,6 +35,8 @@ interface Assignment {
   readonly leader: number | undefined;
   readonly replica: number;
   readonly epoch: number;
+  /** The replica server's leader elections when this assignment was made (see `elections`). */
+  readonly electionsAt: number;
 }
 
 /** A frozen copy of the live state at one version. */
@@ -44,10 +46,11 @@ class Snapshot implements LeadershipView {
     private readonly owner: Leadership,
     private readonly assigned: ReadonlyMap<string, Assignment>,
     private readonly alive: readonly number[],
+    private readonly elections: ReadonlyMap<number, number>,
   ) {}
 
   leaderOf(tableId: number, partitionId: number | undefined, bucket: number): BucketLeader {
-    return this.owner.resolve(this.assigned, this.alive, tableId, partitionId, bucket);
+    return this.owner.resolve(this.assigned, this.alive, this.elections, tableId, partitionId, bucket);
   }
 
   knows(tableId: number, partitionId: number | undefined): boolean {
@@ -69,6 +72,12 @@ export class Leadership implements LeadershipView {
   private versionNo = 0;
   private readonly assigned = new Map<string, Assignment>();
   private aliveList: number[];
+  /**
+   * Per server, how often its buckets' leadership changed by the server going down or
+   * coming back: each such change bumps the leader epoch of every bucket it holds, as
+   * Java's coordinator elects (no leader, then the returning replica) with a new epoch.
+   */
+  private readonly elections = new Map<number, number>();
   /** Version at which a table ("t<id>") or partition ("p<id>") created in this run appeared. */
   private readonly created = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
@@ -89,13 +98,14 @@ export class Leadership implements LeadershipView {
   }
 
   leaderOf(tableId: number, partitionId: number | undefined, bucket: number): BucketLeader {
-    return this.resolve(this.assigned, this.aliveList, tableId, partitionId, bucket);
+    return this.resolve(this.assigned, this.aliveList, this.elections, tableId, partitionId, bucket);
   }
 
   /** @internal shared by snapshots */
   resolve(
     assigned: ReadonlyMap<string, Assignment>,
     alive: readonly number[],
+    elections: ReadonlyMap<number, number>,
     tableId: number,
     partitionId: number | undefined,
     bucket: number,
@@ -103,10 +113,12 @@ export class Leadership implements LeadershipView {
     const a = assigned.size === 0 ? undefined : assigned.get(bucketKey(tableId, partitionId, bucket));
     if (!a) {
       const replica = this.initialLeader(tableId, partitionId, bucket);
-      return { leader: alive.includes(replica) ? replica : undefined, replica, epoch: 0 };
+      const epoch = elections.size === 0 ? 0 : (elections.get(replica) ?? 0);
+      return { leader: alive.includes(replica) ? replica : undefined, replica, epoch };
     }
     const up = a.leader !== undefined && alive.includes(a.leader);
-    return { leader: up ? a.leader : undefined, replica: a.replica, epoch: a.epoch };
+    const epoch = a.epoch + (elections.get(a.replica) ?? 0) - a.electionsAt;
+    return { leader: up ? a.leader : undefined, replica: a.replica, epoch };
   }
 
   knows(): boolean {
@@ -126,7 +138,7 @@ export class Leadership implements LeadershipView {
 
   /** A frozen copy of the current state (what a tablet server knows until its next update). */
   snapshot(): LeadershipView {
-    return new Snapshot(this.versionNo, this, new Map(this.assigned), this.aliveList);
+    return new Snapshot(this.versionNo, this, new Map(this.assigned), this.aliveList, new Map(this.elections));
   }
 
   /** Calls `fn` after every change. */
@@ -148,6 +160,7 @@ export class Leadership implements LeadershipView {
     this.aliveList = alive
       ? [...this.aliveList, serverId].sort((a, b) => a - b)
       : this.aliveList.filter((s) => s !== serverId);
+    this.elections.set(serverId, (this.elections.get(serverId) ?? 0) + 1);
     this.emit();
   }
 
@@ -159,7 +172,8 @@ export class Leadership implements LeadershipView {
   beginMove(tableId: number, partitionId: number | undefined, bucket: number): void {
     const cur = this.leaderOf(tableId, partitionId, bucket);
     this.bump();
-    this.assigned.set(bucketKey(tableId, partitionId, bucket), { leader: undefined, replica: cur.replica, epoch: cur.epoch });
+    const electionsAt = this.elections.get(cur.replica) ?? 0;
+    this.assigned.set(bucketKey(tableId, partitionId, bucket), { leader: undefined, replica: cur.replica, epoch: cur.epoch, electionsAt });
     this.emit();
   }
 
@@ -168,7 +182,8 @@ export class Leadership implements LeadershipView {
     const cur = this.leaderOf(tableId, partitionId, bucket);
     const epoch = cur.epoch + 1;
     this.bump();
-    this.assigned.set(bucketKey(tableId, partitionId, bucket), { leader: to, replica: to, epoch });
+    const electionsAt = this.elections.get(to) ?? 0;
+    this.assigned.set(bucketKey(tableId, partitionId, bucket), { leader: to, replica: to, epoch, electionsAt });
     this.emit();
     return epoch;
   }
