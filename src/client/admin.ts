@@ -1,4 +1,4 @@
-import { ApiKey } from "../rpc/api-keys.js";
+import { ApiKey, type MessageApiKey, type RequestOf, type ResponseOf } from "../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../rpc/errors.js";
 import type { PbPartitionSpec, PbTablePath } from "../rpc/messages.js";
 import { utf8Decode, utf8Encode } from "../util/bytes.js";
@@ -13,6 +13,19 @@ import { databaseDescriptorFromJson, databaseDescriptorToJson, tableDescriptorTo
 import type { MetadataUpdater, NodeAddress } from "./metadata.js";
 import type { RpcClient } from "./rpc-client.js";
 import { OffsetSpec } from "./offsets.js";
+import { sleep } from "./retry.js";
+
+/** Errors of ListOffsets after which the leaders are refreshed and the buckets asked again. */
+const REFRESH_LIST_OFFSETS = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION,
+  ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION,
+  ErrorCode.NETWORK_EXCEPTION,
+  ErrorCode.REQUEST_TIME_OUT,
+]);
+
+/** Wait before an admin call is sent again to a re-learned coordinator. */
+const COORDINATOR_RETRY_BACKOFF_MS = 100;
 
 /** A table path or its `"database.table"` text. */
 export type TablePathLike = TablePath | string;
@@ -50,8 +63,26 @@ export class FlussAdmin {
     private readonly metadata: MetadataUpdater,
   ) {}
 
-  private async coordinator() {
-    return this.rpc.connection(this.metadata.coordinator());
+  /**
+   * Sends a request to the coordinator. On NETWORK_EXCEPTION (the coordinator went away or
+   * cannot be reached) or NOT_COORDINATOR_LEADER (a standby answered), the coordinator is
+   * re-learned from the cluster's metadata and the request is sent once more (Java's
+   * gateway resolves the coordinator for each call, GatewayClientProxy / FlussAdmin.java).
+   */
+  private async call<K extends MessageApiKey>(apiKey: K, request: RequestOf<K>): Promise<ResponseOf<K>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const conn = await this.rpc.connection(this.metadata.coordinator());
+        return await conn.request(apiKey, request);
+      } catch (err) {
+        const relearn =
+          err instanceof FlussError &&
+          (err.code === ErrorCode.NETWORK_EXCEPTION || err.code === ErrorCode.NOT_COORDINATOR_LEADER_EXCEPTION);
+        if (attempt > 0 || !relearn) throw err;
+        await sleep(COORDINATOR_RETRY_BACKOFF_MS);
+        await this.metadata.refreshServers().catch(() => undefined);
+      }
+    }
   }
 
   // ---- databases -------------------------------------------------------------------
@@ -62,20 +93,18 @@ export class FlussAdmin {
     options: { descriptor?: DatabaseDescriptor; ignoreIfExists?: boolean } = {},
   ): Promise<void> {
     checkOptionNames(options, ["descriptor", "ignoreIfExists"], "createDatabase");
-    const conn = await this.coordinator();
     const req = {
       databaseName: name,
       ignoreIfExists: options.ignoreIfExists ?? false,
       ...(options.descriptor ? { databaseJson: utf8Encode(databaseDescriptorToJson(options.descriptor)) } : {}),
     };
-    await conn.request(ApiKey.CREATE_DATABASE, req);
+    await this.call(ApiKey.CREATE_DATABASE, req);
   }
 
   /** Drops a database; `cascade` also drops its tables (else DATABASE_NOT_EMPTY). */
   async dropDatabase(name: string, options: { ignoreIfNotExists?: boolean; cascade?: boolean } = {}): Promise<void> {
     checkOptionNames(options, ["ignoreIfNotExists", "cascade"], "dropDatabase");
-    const conn = await this.coordinator();
-    await conn.request(ApiKey.DROP_DATABASE, {
+    await this.call(ApiKey.DROP_DATABASE, {
       databaseName: name,
       ignoreIfNotExists: options.ignoreIfNotExists ?? false,
       cascade: options.cascade ?? false,
@@ -84,21 +113,18 @@ export class FlussAdmin {
 
   /** Names of all databases. */
   async listDatabases(): Promise<string[]> {
-    const conn = await this.coordinator();
-    const resp = await conn.request(ApiKey.LIST_DATABASES, {});
+    const resp = await this.call(ApiKey.LIST_DATABASES, {});
     return resp.databaseName.length > 0 ? resp.databaseName : resp.databaseSummary.map((s) => s.databaseName);
   }
 
   /** Whether a database exists. */
   async databaseExists(name: string): Promise<boolean> {
-    const conn = await this.coordinator();
-    return (await conn.request(ApiKey.DATABASE_EXISTS, { databaseName: name })).exists;
+    return (await this.call(ApiKey.DATABASE_EXISTS, { databaseName: name })).exists;
   }
 
   /** A database's descriptor and timestamps. */
   async getDatabaseInfo(name: string): Promise<DatabaseInfo> {
-    const conn = await this.coordinator();
-    const resp = await conn.request(ApiKey.GET_DATABASE_INFO, { databaseName: name });
+    const resp = await this.call(ApiKey.GET_DATABASE_INFO, { databaseName: name });
     return new DatabaseInfo(
       name,
       databaseDescriptorFromJson(utf8Decode(resp.databaseJson)),
@@ -118,8 +144,7 @@ export class FlussAdmin {
     if (!(descriptor instanceof TableDescriptor)) throw FlussError.client(`createTable needs a TableDescriptor (new TableDescriptor(schema, { bucketCount, ... })), got ${describeArg(descriptor)}`);
     checkOptionNames(options, ["ignoreIfExists"], "createTable");
     const p = toTablePath(path);
-    const conn = await this.coordinator();
-    await conn.request(ApiKey.CREATE_TABLE, {
+    await this.call(ApiKey.CREATE_TABLE, {
       tablePath: pbPath(p),
       tableJson: utf8Encode(tableDescriptorToJson(descriptor)),
       ignoreIfExists: options.ignoreIfExists ?? false,
@@ -130,29 +155,25 @@ export class FlussAdmin {
   async dropTable(path: TablePathLike, options: { ignoreIfNotExists?: boolean } = {}): Promise<void> {
     checkOptionNames(options, ["ignoreIfNotExists"], "dropTable");
     const p = toTablePath(path);
-    const conn = await this.coordinator();
-    await conn.request(ApiKey.DROP_TABLE, { tablePath: pbPath(p), ignoreIfNotExists: options.ignoreIfNotExists ?? false });
+    await this.call(ApiKey.DROP_TABLE, { tablePath: pbPath(p), ignoreIfNotExists: options.ignoreIfNotExists ?? false });
   }
 
   /** The table's id, schema, distribution and properties. */
   async getTableInfo(path: TablePathLike): Promise<TableInfo> {
     const p = toTablePath(path);
-    const conn = await this.coordinator();
-    const resp = await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: pbPath(p) });
+    const resp = await this.call(ApiKey.GET_TABLE_INFO, { tablePath: pbPath(p) });
     return TableInfo.fromJson(p, resp.tableId, resp.schemaId, utf8Decode(resp.tableJson), resp.createdTime, resp.modifiedTime);
   }
 
   /** Names of the tables of a database. */
   async listTables(database: string): Promise<string[]> {
-    const conn = await this.coordinator();
-    return (await conn.request(ApiKey.LIST_TABLES, { databaseName: database })).tableName;
+    return (await this.call(ApiKey.LIST_TABLES, { databaseName: database })).tableName;
   }
 
   /** Whether a table exists. */
   async tableExists(path: TablePathLike): Promise<boolean> {
     const p = toTablePath(path);
-    const conn = await this.coordinator();
-    return (await conn.request(ApiKey.TABLE_EXISTS, { tablePath: pbPath(p) })).exists;
+    return (await this.call(ApiKey.TABLE_EXISTS, { tablePath: pbPath(p) })).exists;
   }
 
   // ---- partitions --------------------------------------------------------------------
@@ -164,8 +185,7 @@ export class FlussAdmin {
     options: { ignoreIfExists?: boolean } = {},
   ): Promise<void> {
     checkOptionNames(options, ["ignoreIfExists"], "createPartition");
-    const conn = await this.coordinator();
-    await conn.request(ApiKey.CREATE_PARTITION, {
+    await this.call(ApiKey.CREATE_PARTITION, {
       tablePath: pbPath(toTablePath(path)),
       partitionSpec: pbSpec(spec),
       // field 3 is named ignore_if_not_exists in the .proto but means "ignore if it exists"
@@ -180,8 +200,7 @@ export class FlussAdmin {
     options: { ignoreIfNotExists?: boolean } = {},
   ): Promise<void> {
     checkOptionNames(options, ["ignoreIfNotExists"], "dropPartition");
-    const conn = await this.coordinator();
-    await conn.request(ApiKey.DROP_PARTITION, {
+    await this.call(ApiKey.DROP_PARTITION, {
       tablePath: pbPath(toTablePath(path)),
       partitionSpec: pbSpec(spec),
       ignoreIfNotExists: options.ignoreIfNotExists ?? false,
@@ -190,8 +209,7 @@ export class FlussAdmin {
 
   /** Partitions of a table, optionally only those matching a partial spec. */
   async listPartitionInfos(path: TablePathLike, partialSpec?: Record<string, string>): Promise<PartitionInfo[]> {
-    const conn = await this.coordinator();
-    const resp = await conn.request(ApiKey.LIST_PARTITION_INFOS, {
+    const resp = await this.call(ApiKey.LIST_PARTITION_INFOS, {
       tablePath: pbPath(toTablePath(path)),
       ...(partialSpec ? { partialPartitionSpec: pbSpec(partialSpec) } : {}),
     });
@@ -246,39 +264,83 @@ export class FlussAdmin {
     return this.listOffsets(path, bucketIds, spec, { partitionName });
   }
 
-  /** @internal ListOffsets by ids, grouped per bucket leader. */
+  /**
+   * @internal ListOffsets by ids, grouped per bucket leader. The leaders are refreshed
+   * before each call, as Java does (FlussAdmin.java:593), so a leader that moved or died is
+   * not asked again and again; a bucket answered with NOT_LEADER_OR_FOLLOWER,
+   * UNKNOWN_TABLE_OR_BUCKET or LEADER_NOT_AVAILABLE, or a leader that cannot be reached,
+   * invalidates the metadata and is asked once more after another refresh.
+   */
   async listOffsetsById(
     path: TablePath,
     tableId: number,
     partitionId: number | undefined,
     bucketIds: readonly number[],
     spec: OffsetSpec,
+    /**
+     * `always` (admin calls, as Java): refresh the leaders first. `ifUnknown` (a scanner's
+     * LATEST, one round trip while the leaders are known): refresh only when a leader is
+     * not cached; every failure below invalidates them, so the retry refreshes anyway.
+     */
+    refresh: "always" | "ifUnknown" = "always",
   ): Promise<Record<number, number>> {
-    const leaders = await this.leadersOf(path, tableId, partitionId, bucketIds);
     const result: Record<number, number> = {};
-    await Promise.all(
-      [...leaders].map(async ([node, buckets]) => {
-        const conn = await this.rpc.connection(node);
-        const resp = await conn.request(ApiKey.LIST_OFFSETS, {
-          followerServerId: -1,
-          offsetType: spec.type,
-          tableId,
-          ...(partitionId !== undefined ? { partitionId } : {}),
-          bucketId: buckets,
-          ...(spec.timestamp !== undefined ? { startTimestamp: spec.timestamp } : {}),
-        });
-        for (const b of resp.bucketsResp) {
-          if (b.errorCode !== undefined && b.errorCode !== ErrorCode.NONE) {
-            throw new FlussError(b.errorCode, `listOffsets of ${path.toString()} bucket ${b.bucketId}: ${b.errorMessage ?? ""}`);
+    let todo = [...bucketIds];
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 || refresh === "always" || todo.some((b) => !this.metadata.leaderFor(tableId, partitionId, b))) {
+        if (partitionId === undefined) await this.metadata.updateTables([path]);
+        else await this.metadata.updatePartitions(path, { ids: [partitionId] });
+      }
+      const retry: number[] = [];
+      let lastError: FlussError | undefined;
+      const leaders = new Map<NodeAddress, number[]>();
+      for (const b of todo) {
+        const leader = this.metadata.leaderFor(tableId, partitionId, b);
+        if (!leader) {
+          lastError = new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `listOffsets of ${path.toString()}: no leader known for bucket ${b}`);
+          retry.push(b);
+        } else leaders.set(leader, [...(leaders.get(leader) ?? []), b]);
+      }
+      await Promise.all(
+        [...leaders].map(async ([node, buckets]) => {
+          let resp;
+          try {
+            const conn = await this.rpc.connection(node);
+            resp = await conn.request(ApiKey.LIST_OFFSETS, {
+              followerServerId: -1,
+              offsetType: spec.type,
+              tableId,
+              ...(partitionId !== undefined ? { partitionId } : {}),
+              bucketId: buckets,
+              ...(spec.timestamp !== undefined ? { startTimestamp: spec.timestamp } : {}),
+            });
+          } catch (err) {
+            if (!(err instanceof FlussError) || !REFRESH_LIST_OFFSETS.has(err.code)) throw err;
+            lastError = new FlussError(err.code, `listOffsets of ${path.toString()} from tablet server ${node.id} (${node.host}:${node.port}): ${err.message}`, { cause: err });
+            retry.push(...buckets);
+            return;
           }
-          if (b.offset === undefined) {
-            throw new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, `no offset returned for bucket ${b.bucketId}`);
+          for (const b of resp.bucketsResp) {
+            if (b.errorCode !== undefined && b.errorCode !== ErrorCode.NONE) {
+              const err = new FlussError(b.errorCode, `listOffsets of ${path.toString()} bucket ${b.bucketId}: ${b.errorMessage ?? ""}`);
+              if (!REFRESH_LIST_OFFSETS.has(b.errorCode)) throw err;
+              lastError = err;
+              retry.push(b.bucketId);
+              continue;
+            }
+            if (b.offset === undefined) {
+              throw new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, `no offset returned for bucket ${b.bucketId}`);
+            }
+            result[b.bucketId] = b.offset;
           }
-          result[b.bucketId] = b.offset;
-        }
-      }),
-    );
-    return result;
+        }),
+      );
+      if (retry.length === 0) return result;
+      this.metadata.invalidate(tableId, partitionId);
+      if (attempt >= 1) throw lastError!;
+      await sleep(COORDINATOR_RETRY_BACKOFF_MS);
+      todo = retry;
+    }
   }
 
   /** @internal Partition id by name (refreshing metadata). */
@@ -292,32 +354,6 @@ export class FlussAdmin {
       throw new FlussError(ErrorCode.PARTITION_NOT_EXISTS, `partition "${partitionName}" of ${path.toString()} does not exist`);
     }
     return id;
-  }
-
-  private async leadersOf(
-    path: TablePath,
-    tableId: number,
-    partitionId: number | undefined,
-    bucketIds: readonly number[],
-  ): Promise<Map<NodeAddress, number[]>> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const groups = new Map<NodeAddress, number[]>();
-      let missing = false;
-      for (const b of bucketIds) {
-        const leader = this.metadata.leaderFor(tableId, partitionId, b);
-        if (!leader) {
-          missing = true;
-          break;
-        }
-        const list = groups.get(leader);
-        if (list) list.push(b);
-        else groups.set(leader, [b]);
-      }
-      if (!missing) return groups;
-      if (partitionId === undefined) await this.metadata.updateTables([path]);
-      else await this.metadata.updatePartitions(path, { ids: [partitionId] });
-    }
-    throw new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `no leader known for some buckets of ${path.toString()}`);
   }
 
   // ---- cluster -----------------------------------------------------------------------

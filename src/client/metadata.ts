@@ -4,12 +4,14 @@ import type { MetadataRequest, MetadataResponse, PbBucketMetadata, PbServerNode 
 import { TablePath } from "../metadata/table-path.js";
 import { parseBootstrapServers, type Config, type HostPort } from "./config.js";
 import { backoffMs, isRetriableError, sleep } from "./retry.js";
-import type { RpcClient } from "./rpc-client.js";
+import type { RpcClient, ServerKind } from "./rpc-client.js";
 
 /** A server as the cluster advertises it. */
 export interface NodeAddress extends HostPort {
   readonly id: number;
   readonly rack?: string;
+  /** What the metadata says it is; connections check the server's announced `server_type`. */
+  readonly type?: ServerKind;
 }
 
 /** Where one bucket lives. */
@@ -40,9 +42,11 @@ interface ClusterState {
   partitionIds: Map<string, number>;
 }
 
-function toNode(n: PbServerNode): NodeAddress {
-  return n.rack === undefined ? { id: n.nodeId, host: n.host, port: n.port } : { id: n.nodeId, host: n.host, port: n.port, rack: n.rack };
+function toNode(n: PbServerNode, type: ServerKind): NodeAddress {
+  return n.rack === undefined ? { id: n.nodeId, host: n.host, port: n.port, type } : { id: n.nodeId, host: n.host, port: n.port, rack: n.rack, type };
 }
+
+const addressOf = (n: HostPort): string => `${n.host}:${n.port}`;
 
 function toBuckets(list: readonly PbBucketMetadata[]): BucketLocation[] {
   return list
@@ -68,6 +72,24 @@ export class MetadataUpdater {
     partitionIds: new Map(),
   };
 
+  /**
+   * Metadata requests sent so far: each answer is applied with the number of its request,
+   * and an entry is only replaced by the answer to a later request than the one that set
+   * (or invalidated) it, so an older answer never overwrites a newer one (refreshes run
+   * concurrently; Java serializes them with `synchronized`, MetadataUpdater.java:252).
+   */
+  private requestSeq = 0;
+  private serversSeq = 0;
+  /** "t<tableId>", "p<partitionId>", "n<path>", "pn<tableId>/<name>" → request number that last set or invalidated it. */
+  private readonly entrySeq = new Map<string, number>();
+  /**
+   * Servers ("host:port") whose metadata request just failed: skipped by the next refreshes
+   * until an answer lists them alive again (Java `unavailableTabletServerIds`,
+   * MetadataUpdater.java:73, 270-280). When every known server is in it, the cluster is
+   * learned afresh from the bootstrap servers.
+   */
+  private readonly unavailable = new Set<string>();
+
   constructor(
     private readonly rpc: RpcClient,
     private readonly config: Config,
@@ -86,32 +108,43 @@ export class MetadataUpdater {
     const limitMs = this.config.get("connect.timeout.ms");
     const deadline = Date.now() + limitMs;
     const attempts = addresses.length === 1 ? 4 : 1;
-    const failures: string[] = [];
+    const failures = new Map<string, string>();
     let lastError: unknown;
+    let retriable = false;
     let timedOut = false;
     outer: for (let attempt = 0; attempt < attempts; attempt++) {
-      for (const addr of addresses) {
+      retriable = false;
+      for (let i = 0; i < addresses.length; i++) {
+        const addr = addresses[i]!;
         const remaining = deadline - Date.now();
         if (remaining <= 0) {
           timedOut = true;
           break outer;
         }
+        // Every address is tried before giving up (Java MetadataUpdater#initializeCluster
+        // catches each address's failure, MetadataUpdater.java:368-400): a hung one gets a
+        // share of the time left, not all of it.
+        const share = Math.max(Math.min(remaining, 1000), Math.floor(remaining / (addresses.length - i)));
+        const stop = Date.now() + share;
         try {
-          const conn = await this.rpc.connection(addr, remaining);
-          const left = Math.max(1, deadline - Date.now());
+          const conn = await this.rpc.connection(addr, share);
+          const left = Math.max(1, stop - Date.now());
+          const seq = ++this.requestSeq;
           const resp = await conn.request(ApiKey.GET_METADATA, emptyRequest(), { timeoutMs: Math.min(left, this.config.get("request.timeout.ms")) });
           if (resp.tabletServers.length === 0) {
-            throw new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `${addr.host}:${addr.port} reports no alive tablet server`);
+            throw new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `${addressOf(addr)} reports no alive tablet server`);
           }
-          this.apply(resp);
+          this.apply(resp, seq);
           return;
         } catch (err) {
+          // a standby coordinator (NOT_COORDINATOR_LEADER), a port that does not speak
+          // Fluss, a refused or hung connection: the next address may answer
           lastError = err;
-          failures.push(err instanceof Error ? err.message : String(err));
-          if (!isRetriableError(err)) break;
+          failures.set(addressOf(addr), err instanceof Error ? err.message : String(err));
+          if (isRetriableError(err) || (err instanceof FlussError && err.code === ErrorCode.NOT_COORDINATOR_LEADER_EXCEPTION)) retriable = true;
         }
       }
-      if (attempt + 1 < attempts && isRetriableError(lastError)) {
+      if (attempt + 1 < attempts && retriable) {
         const wait = backoffMs(attempt, 100, 1000);
         if (Date.now() + wait >= deadline) {
           timedOut = true;
@@ -120,10 +153,16 @@ export class MetadataUpdater {
         await sleep(wait);
       } else break;
     }
-    const list = addresses.map((a) => `${a.host}:${a.port}`).join(", ");
+    const list = addresses.map(addressOf).join(", ");
     const code = lastError instanceof FlussError ? lastError.code : ErrorCode.NETWORK_EXCEPTION;
     const bound = timedOut || Date.now() >= deadline ? ` within connect.timeout.ms = ${limitMs} ms` : "";
-    throw new FlussError(code, `cannot bootstrap from ${list}${bound}: ${failures[failures.length - 1] ?? "no answer"}`, {
+    const why =
+      failures.size === 0
+        ? "no answer"
+        : failures.size === 1
+          ? [...failures.values()][0]!
+          : [...failures].map(([a, m]) => `${a}: ${m}`).join("; ");
+    throw new FlussError(code, `cannot bootstrap from ${list}${bound}: ${why}`, {
       cause: lastError,
     });
   }
@@ -154,9 +193,18 @@ export class MetadataUpdater {
 
   /** Any live server to ask metadata from (a tablet server, as Java does; else the coordinator). */
   anyServer(): NodeAddress {
-    const ts = this.tabletServers();
+    return this.availableServer() ?? this.tabletServers()[0] ?? this.coordinator();
+  }
+
+  /**
+   * A server to ask metadata from that has not just failed: a random tablet server (Java
+   * `getOneAvailableTabletServerNode`), else the coordinator; undefined when all failed.
+   */
+  private availableServer(): NodeAddress | undefined {
+    const ts = this.tabletServers().filter((n) => !this.unavailable.has(addressOf(n)));
     if (ts.length > 0) return ts[Math.floor(Math.random() * ts.length)]!;
-    return this.coordinator();
+    const c = this.state.coordinator;
+    return c && !this.unavailable.has(addressOf(c)) ? c : undefined;
   }
 
   /** Buckets of a non-partitioned table (after {@link updateTables}). */
@@ -241,61 +289,108 @@ export class MetadataUpdater {
    */
   forgetPartition(partitionId: number): void {
     this.state.partitions.delete(partitionId);
-    for (const [k, id] of this.state.partitionIds) if (id === partitionId) this.state.partitionIds.delete(k);
+    this.entrySeq.set(`p${partitionId}`, this.requestSeq);
+    for (const [k, id] of this.state.partitionIds) {
+      if (id === partitionId) {
+        this.state.partitionIds.delete(k);
+        this.entrySeq.set(`pn${k}`, this.requestSeq);
+      }
+    }
   }
 
-  /** Forgets bucket leaders of a table or partition so the next use refreshes them. */
+  /**
+   * Forgets bucket leaders of a table or partition so the next use refreshes them; answers
+   * to metadata requests sent before this call do not bring them back.
+   */
   invalidate(tableId: number, partitionId?: number): void {
-    if (partitionId === undefined) this.state.tables.delete(tableId);
-    else this.state.partitions.delete(partitionId);
+    if (partitionId === undefined) {
+      this.state.tables.delete(tableId);
+      this.entrySeq.set(`t${tableId}`, this.requestSeq);
+    } else {
+      this.state.partitions.delete(partitionId);
+      this.entrySeq.set(`p${partitionId}`, this.requestSeq);
+    }
   }
 
+  /**
+   * Sends `req` to an available server and applies the answer. A server that fails
+   * (network, timeout, retriable error, an answer without alive tablet servers) is marked
+   * unavailable and the next one is tried; when none is left, the cluster is learned afresh
+   * from the bootstrap servers (Java MetadataUpdater#updateMetadata, MetadataUpdater.java:244-291).
+   */
   private async refreshWith(req: MetadataRequest): Promise<void> {
     let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const node = attempt === 0 ? this.anyServer() : this.state.coordinator ?? this.anyServer();
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const node = this.availableServer();
+      if (!node) {
+        try {
+          await this.bootstrap();
+        } catch (err) {
+          lastError = err;
+          if (!isRetriableError(err)) throw err;
+          await sleep(backoffMs(attempt, 50, 1000));
+        }
+        continue;
+      }
+      const seq = ++this.requestSeq;
       try {
-        this.apply(await this.send(node, req));
+        const resp = await this.send(node, req);
+        if (resp.tabletServers.length === 0) {
+          // an answer without alive tablet servers is stale (MetadataUtils.java:116)
+          throw new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `${addressOf(node)} reports no alive tablet server (stale metadata)`);
+        }
+        this.apply(resp, seq);
         return;
       } catch (err) {
         lastError = err;
         if (!isRetriableError(err)) throw err;
-        if (attempt === 1) {
-          // every known server failed: start over from the bootstrap list
-          await this.bootstrap().catch(() => undefined);
-        }
-        await sleep(backoffMs(attempt, 50, 1000));
+        this.unavailable.add(addressOf(node));
+        if (attempt > 0) await sleep(backoffMs(attempt - 1, 50, 1000));
       }
     }
     throw lastError;
   }
 
-  private async send(node: HostPort, req: MetadataRequest): Promise<MetadataResponse> {
+  private async send(node: NodeAddress, req: MetadataRequest): Promise<MetadataResponse> {
     const conn = await this.rpc.connection(node);
     return conn.request(ApiKey.GET_METADATA, req);
   }
 
-  private apply(resp: MetadataResponse): void {
+  /** Whether an answer to request `seq` may replace the entry `key`; if so, records it. */
+  private newer(key: string, seq: number): boolean {
+    if (seq <= (this.entrySeq.get(key) ?? 0)) return false;
+    this.entrySeq.set(key, seq);
+    return true;
+  }
+
+  private apply(resp: MetadataResponse, seq: number): void {
     const s = this.state;
-    if (resp.coordinatorServer) s.coordinator = toNode(resp.coordinatorServer);
-    if (resp.tabletServers.length > 0) {
-      s.tabletServers = new Map(resp.tabletServers.map((n) => [n.nodeId, toNode(n)]));
+    if (resp.tabletServers.length > 0 && seq > this.serversSeq) {
+      this.serversSeq = seq;
+      if (resp.coordinatorServer) s.coordinator = toNode(resp.coordinatorServer, "COORDINATOR");
+      s.tabletServers = new Map(resp.tabletServers.map((n) => [n.nodeId, toNode(n, "TABLET_SERVER")]));
+      // servers listed alive again are tried again (MetadataUpdater.java:270)
+      for (const n of s.tabletServers.values()) this.unavailable.delete(addressOf(n));
+      if (s.coordinator) this.unavailable.delete(addressOf(s.coordinator));
     }
     for (const t of resp.tableMetadata) {
       const path = new TablePath(t.tablePath.databaseName, t.tablePath.tableName);
-      s.tableIds.set(path.toString(), t.tableId);
-      if (t.bucketMetadata.length > 0) {
+      if (this.newer(`n${path.toString()}`, seq)) s.tableIds.set(path.toString(), t.tableId);
+      if (t.bucketMetadata.length > 0 && this.newer(`t${t.tableId}`, seq)) {
         s.tables.set(t.tableId, { tableId: t.tableId, buckets: toBuckets(t.bucketMetadata) });
       }
     }
     for (const p of resp.partitionMetadata) {
-      s.partitionIds.set(`${p.tableId}/${p.partitionName}`, p.partitionId);
-      s.partitions.set(p.partitionId, {
-        tableId: p.tableId,
-        partitionId: p.partitionId,
-        partitionName: p.partitionName,
-        buckets: toBuckets(p.bucketMetadata),
-      });
+      const nameKey = `${p.tableId}/${p.partitionName}`;
+      if (this.newer(`pn${nameKey}`, seq)) s.partitionIds.set(nameKey, p.partitionId);
+      if (this.newer(`p${p.partitionId}`, seq)) {
+        s.partitions.set(p.partitionId, {
+          tableId: p.tableId,
+          partitionId: p.partitionId,
+          partitionName: p.partitionName,
+          buckets: toBuckets(p.bucketMetadata),
+        });
+      }
     }
   }
 }

@@ -10,6 +10,7 @@ import { partitionValueToString } from "../metadata/partition.js";
 import type { TableInfo } from "../metadata/table-info.js";
 import { ErrorCode, FlussError } from "../rpc/errors.js";
 import type { MetadataUpdater } from "./metadata.js";
+import { backoffMs, sleep } from "./retry.js";
 
 interface Asking {
   /** The request in flight. */
@@ -26,9 +27,19 @@ export class PartitionResolver {
   private readonly types: readonly DataType[];
   private readonly tableName: string;
 
+  /** Creations in flight, by partition name (one per name at a time, Java `inflightPartitionsToCreate`). */
+  private readonly creating = new Map<string, Promise<number>>();
+
   constructor(
     private readonly metadata: MetadataUpdater,
     readonly info: TableInfo,
+    /**
+     * Creates a partition from its spec, ignoring "already exists" (writers with
+     * `writer.dynamic-create-partition.enabled`); undefined: missing partitions are not created.
+     */
+    private readonly create?: (spec: Record<string, string>) => Promise<void>,
+    /** How long {@link lookupOrCreate} waits for a created partition to appear in metadata. */
+    private readonly waitMs = 30_000,
   ) {
     const fields = info.rowType.fields;
     this.indexes = info.partitionKeys.map((k) => fields.findIndex((f) => f.name === k));
@@ -70,6 +81,57 @@ export class PartitionResolver {
     if (!a) return this.ask(name);
     const settled = (): undefined => undefined;
     return (a.next ??= a.current.then(settled, settled).then(() => this.ask(name)));
+  }
+
+  /**
+   * {@link lookup}, and when the partition does not exist and creation is on, creates it once
+   * (Java `DynamicPartitionCreator`: `admin.createPartition(path, spec, ignoreIfExists = true)`,
+   * DynamicPartitionCreator.java:140) and waits until the metadata shows it. Resolves
+   * `undefined` only when creation is off.
+   */
+  async lookupOrCreate(name: string): Promise<number | undefined> {
+    const id = await this.lookup(name);
+    if (id !== undefined || !this.create) return id;
+    let pending = this.creating.get(name);
+    if (!pending) {
+      pending = this.createAndWait(name);
+      this.creating.set(name, pending);
+      const done = (): void => {
+        if (this.creating.get(name) === pending) this.creating.delete(name);
+      };
+      pending.then(done, done);
+    }
+    return pending;
+  }
+
+  private async createAndWait(name: string): Promise<number> {
+    // ResolvedPartitionSpec.fromPartitionName: the values of the name, split at "$"
+    const values = name.split("$");
+    const spec = Object.fromEntries(this.info.partitionKeys.map((k, i) => [k, values[i] ?? ""]));
+    try {
+      await this.create!(spec);
+    } catch (err) {
+      if (!(err instanceof FlussError && err.code === ErrorCode.PARTITION_ALREADY_EXISTS)) {
+        const fe = err instanceof FlussError ? err : FlussError.client(String(err), err);
+        throw new FlussError(fe.code, `cannot create partition ${this.spec(name)} of table ${this.tableName}: ${fe.message}`, {
+          cause: fe,
+          retriable: false,
+        });
+      }
+    }
+    // the coordinator answers before every server's metadata has the partition: ask until it does
+    const deadline = Date.now() + this.waitMs;
+    for (let attempt = 0; ; attempt++) {
+      const id = await this.lookup(name);
+      if (id !== undefined) return id;
+      if (Date.now() >= deadline) {
+        throw new FlussError(
+          ErrorCode.PARTITION_NOT_EXISTS,
+          `partition ${this.spec(name)} of table ${this.tableName} was created but is not in the cluster's metadata after ${this.waitMs} ms`,
+        );
+      }
+      await sleep(backoffMs(attempt, 20, 500));
+    }
   }
 
   /** The error of a write to a partition that does not exist. */

@@ -2,6 +2,9 @@ import { FlussError } from "../rpc/errors.js";
 import { ServerConnection } from "../rpc/server-connection.js";
 import type { Config, HostPort } from "./config.js";
 
+/** The kind of server an advertised address belongs to. */
+export type ServerKind = "COORDINATOR" | "TABLET_SERVER";
+
 /**
  * The client's connections: one socket per server address, opened lazily, shared by
  * every request to that server (requests are pipelined on it), and replaced when it dies.
@@ -18,17 +21,29 @@ export class RpcClient {
    * The established, open connection to `node`, or undefined (then use {@link connection}).
    * Synchronous, so a request can be written before queued promise callbacks run.
    */
-  openConnection(node: HostPort): ServerConnection | undefined {
+  openConnection(node: HostPort & { readonly type?: ServerKind }): ServerConnection | undefined {
     if (this.closed) return undefined;
     const conn = this.established.get(`${node.host}:${node.port}`);
-    return conn && !conn.closed ? conn : undefined;
+    return conn && !conn.closed && !conn.serverTypeMismatch(node.type) ? conn : undefined;
   }
 
   /**
    * The live connection to `node`, connecting (and handshaking) if needed. `limitMs` caps
    * the TCP connect and the handshake of a new connection (the bootstrap's deadline).
    */
-  async connection(node: HostPort, limitMs?: number): Promise<ServerConnection> {
+  async connection(node: HostPort & { readonly type?: ServerKind }, limitMs?: number): Promise<ServerConnection> {
+    const conn = await this.connectionTo(node, limitMs);
+    // a server the metadata advertises must be of the advertised kind (Java checks the
+    // ApiVersions `server_type`); bootstrap addresses carry no kind and are not checked
+    const mismatch = conn.serverTypeMismatch(node.type);
+    if (mismatch) {
+      conn.close();
+      throw mismatch;
+    }
+    return conn;
+  }
+
+  private async connectionTo(node: HostPort, limitMs?: number): Promise<ServerConnection> {
     if (this.closed) throw FlussError.client("the connection has been closed");
     const key = `${node.host}:${node.port}`;
     const existing = this.connections.get(key);

@@ -36,7 +36,10 @@ export interface ServerConnectionOptions {
   port: number;
   /** Time allowed for the TCP connect. */
   connectTimeoutMs: number;
-  /** Default time allowed for each request, including the handshake. */
+  /**
+   * Default time allowed for each request, including the handshake. A request that times
+   * out closes the connection: every other pending request fails with NETWORK_EXCEPTION.
+   */
   requestTimeoutMs: number;
   /** Time allowed for the ApiVersions handshake (default: `requestTimeoutMs`). */
   handshakeTimeoutMs?: number;
@@ -297,12 +300,22 @@ export class ServerConnection {
     )) as ResponseOf<typeof ApiKey.API_VERSIONS>;
     for (const v of resp.apiVersions) this.versions.set(v.apiKey, { min: v.minVersion, max: v.maxVersion });
     this.announcedServerType = resp.serverType;
-    const expected = this.options.expectedServerType;
-    if (expected !== undefined && resp.serverType !== undefined && resp.serverType !== ServerType[expected]) {
-      const actual =
-        resp.serverType === ServerType.COORDINATOR ? "COORDINATOR" : resp.serverType === ServerType.TABLET_SERVER ? "TABLET_SERVER" : `UNKNOWN (${resp.serverType})`;
-      throw FlussError.client(`server ${this.address} is a ${actual}, expected a ${expected}`);
-    }
+    const mismatch = this.serverTypeMismatch(this.options.expectedServerType);
+    if (mismatch) throw mismatch;
+  }
+
+  /**
+   * The error for using this connection as a server of type `expected` when the server
+   * announced another `server_type` (none announced: accepted). Java closes such a
+   * connection with InvalidServerTypeException, an invalid-metadata (retriable) error
+   * (ServerConnection.java:375-391): the address now belongs to another server.
+   */
+  serverTypeMismatch(expected: "COORDINATOR" | "TABLET_SERVER" | undefined): FlussError | undefined {
+    const announced = this.announcedServerType;
+    if (expected === undefined || announced === undefined || announced === ServerType[expected]) return undefined;
+    const actual =
+      announced === ServerType.COORDINATOR ? "COORDINATOR" : announced === ServerType.TABLET_SERVER ? "TABLET_SERVER" : `UNKNOWN (${announced})`;
+    return new FlussError(ErrorCode.NETWORK_EXCEPTION, `server type mismatch: server ${this.address} is a ${actual}, expected a ${expected} (stale metadata)`);
   }
 
   private send(
@@ -376,12 +389,13 @@ export class ServerConnection {
     // Not sent yet: no point sending it now.
     const queued = this.queue.findIndex((q) => q.requestId === requestId);
     if (queued >= 0) this.queue.splice(queued, 1);
-    entry.reject(
-      new FlussError(
-        ErrorCode.REQUEST_TIME_OUT,
-        `request ${apiKeyName(entry.apiKey)} (id ${requestId}) to ${this.address} timed out after ${timeoutMs} ms`,
-      ),
-    );
+    const message = `request ${apiKeyName(entry.apiKey)} (id ${requestId}) to ${this.address} timed out after ${timeoutMs} ms`;
+    entry.reject(new FlussError(ErrorCode.REQUEST_TIME_OUT, message));
+    // A server that does not answer one request within its timeout is not trusted with the
+    // others: the connection closes, every other pending request fails as a network error
+    // (their callers refresh metadata and reconnect), and the next request opens a new one.
+    // Answers that might still come on this socket are never read.
+    this.fail(this.networkError(`connection to ${this.address} closed: ${message}`));
   }
 
   private onFrames(frames: Uint8Array[]): void {
@@ -458,6 +472,9 @@ function asFlussError(err: unknown, context: string): FlussError {
   return new FlussError(ErrorCode.CORRUPT_MESSAGE, `${context}: ${describeCause(err)}`, { cause: err, retriable: false });
 }
 
+/** Idle time before the first TCP keepalive probe. */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+
 /** Responses up to this size get their whole receive buffer as soon as their header arrives. */
 const CLIENT_EAGER_FRAME_BYTES = 64 * 1024 * 1024;
 
@@ -516,6 +533,8 @@ function openSocket(options: ServerConnectionOptions, inbox: Inbox): Promise<net
       clearTimeout(timer);
       socket.off("error", onError);
       socket.setNoDelay(true);
+      // a peer that vanished without a FIN/RST (host down, network cut) is noticed by the OS
+      socket.setKeepAlive(true, KEEPALIVE_INITIAL_DELAY_MS);
       resolve(socket);
     });
   });

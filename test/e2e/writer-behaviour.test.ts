@@ -47,7 +47,9 @@ describe("writer behaviour (e2e)", () => {
 
   before(async () => {
     cluster = await startTestCluster();
-    conn = await cluster.connect({ "scanner.log.fetch.wait-max-time-ms": 200 });
+    // these tests write to missing partitions and expect PARTITION_NOT_EXISTS (dynamic creation off;
+    // test/e2e/dynamic-partitions.test.ts covers the default)
+    conn = await cluster.connect({ "scanner.log.fetch.wait-max-time-ms": 200, "writer.dynamic-create-partition.enabled": false });
     admin = conn.getAdmin();
     await admin.createDatabase(db);
   });

@@ -311,7 +311,12 @@ describe("IdempotenceManager", () => {
     assert.equal(m.verdict(st, old, ErrorCode.OUT_OF_ORDER_SEQUENCE_EXCEPTION), ErrorVerdict.RETRY);
     assert.equal(m.verdict(st, old, ErrorCode.UNKNOWN_WRITER_ID_EXCEPTION), ErrorVerdict.RETRY);
     assert.equal(m.writerId, 101);
-    // the bucket restarts at 0 under the new writer id
+    // sent under the old writer id: never silently renumbered (it may be stored under the
+    // old id); the sender fails it when an attempt went unanswered, else restamps it
+    assert.equal(m.prepare(st, old), SendDecision.STALE_WRITER);
+    assert.deepEqual([old.writerId, old.batchSequence], [100, 0]);
+    m.restamp(old);
+    // known not stored: the bucket restarts at 0 under the new writer id
     assert.equal(m.prepare(st, old), SendDecision.SEND);
     assert.equal(old.writerId, 101);
     assert.equal(old.batchSequence, 0);
@@ -327,6 +332,18 @@ describe("IdempotenceManager", () => {
     assert.equal(m.verdict(st, b, ErrorCode.UNKNOWN_WRITER_ID_EXCEPTION), ErrorVerdict.RETRY);
     assert.equal(m.ready, false);
     assert.equal(m.prepare(st, b), SendDecision.WAIT);
+    await m.ensureWriterId();
+    assert.equal(m.prepare(st, b), SendDecision.STALE_WRITER);
+    m.restamp(b);
+    assert.equal(m.prepare(st, b), SendDecision.SEND);
+    assert.deepEqual([b.writerId, b.batchSequence], [101, 0]);
+  });
+
+  test("a batch never sent keeps being numbered under whatever writer id is current", async () => {
+    const { m, st, mk } = setup();
+    await m.ensureWriterId();
+    const b = mk();
+    m.resetWriterId();
     await m.ensureWriterId();
     assert.equal(m.prepare(st, b), SendDecision.SEND);
     assert.deepEqual([b.writerId, b.batchSequence], [101, 0]);

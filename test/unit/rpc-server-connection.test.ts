@@ -138,7 +138,7 @@ test("handshake: ApiVersions with id 0, name and version; version negotiation", 
 
 test("handshake: server_type mismatch is rejected, absent is accepted", async () => {
   const ts = await startFake({ serverType: 2 });
-  await assert.rejects(connect(ts.port, { expectedServerType: "COORDINATOR" }), isFluss(ErrorCode.CLIENT_ERROR, /TABLET_SERVER, expected a COORDINATOR/));
+  await assert.rejects(connect(ts.port, { expectedServerType: "COORDINATOR" }), isFluss(ErrorCode.NETWORK_EXCEPTION, /TABLET_SERVER, expected a COORDINATOR/));
   const ok = await connect(ts.port, { expectedServerType: "TABLET_SERVER" });
   assert.equal(ok.serverType, 2);
   ok.close();
@@ -236,32 +236,29 @@ test("unparseable response (missing required field) closes the connection", asyn
   await fake.close();
 });
 
-test("timeout names the api key and address; a late response is ignored", async () => {
+test("timeout names the api key and address, and closes the connection: the other pending requests fail as network errors", async () => {
   const held: RequestHeader[] = [];
-  let sock: net.Socket | undefined;
   const fake = await startFake({
-    onRequest: (req, socket) => {
-      sock = socket;
-      held.push(req);
-      if (held.length === 2) {
-        // late answer to the timed-out first request, then the second one
-        socket.write(encodeResponseMessage(held[0]!.requestId, DatabaseExistsResponse, { exists: true }));
-        socket.write(encodeResponseMessage(req.requestId, DatabaseExistsResponse, { exists: false }));
-      }
+    onRequest: (req) => {
+      held.push(req); // never answered
     },
   });
   const conn = await connect(fake.port, { requestTimeoutMs: 5000 });
   try {
     const started = Date.now();
+    const other = conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "other" });
     await assert.rejects(
       conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "slow" }, { timeoutMs: 100 }),
       isFluss(ErrorCode.REQUEST_TIME_OUT, new RegExp(`DATABASE_EXISTS.*127\\.0\\.0\\.1:${fake.port}`)),
     );
+    await assert.rejects(other, isFluss(ErrorCode.NETWORK_EXCEPTION, /closed: request DATABASE_EXISTS .* timed out after 100 ms/));
     assert.ok(Date.now() - started < 1000);
-    const second = await conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "next" });
-    assert.equal(second.exists, false);
-    assert.equal(conn.closed, false);
-    assert.ok(sock);
+    assert.equal(conn.closed, true);
+    await assert.rejects(conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "next" }), isFluss(ErrorCode.NETWORK_EXCEPTION));
+    // the server sees the socket go away
+    const deadline = Date.now() + 2000;
+    while (fake.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(fake.sockets.size, 0);
   } finally {
     conn.close();
     await fake.close();
@@ -411,11 +408,14 @@ test("requestParts: timeout, unsupported key, closed connection and server death
       if (die) socket.destroy(); // else: never answers
     },
   });
-  const conn = await connect(fake.port);
+  let conn = await connect(fake.port);
   const body = encodeProduceLogRequestChunks({ acks: 1, tableId: 1, timeoutMs: 1, bucketsReq: [{ bucketId: 0, records: [new Uint8Array(64)] }] });
   try {
-    await assert.rejects(conn.requestParts(ApiKey.PRODUCE_LOG, body, { timeoutMs: 50 }), isFluss(ErrorCode.REQUEST_TIME_OUT, /PRODUCE_LOG/));
     await assert.rejects(conn.requestParts(ApiKey.FETCH_LOG, body), isFluss(ErrorCode.UNSUPPORTED_VERSION));
+    await assert.rejects(conn.requestParts(ApiKey.PRODUCE_LOG, body, { timeoutMs: 50 }), isFluss(ErrorCode.REQUEST_TIME_OUT, /PRODUCE_LOG/));
+    await assert.rejects(conn.requestParts(ApiKey.PRODUCE_LOG, body), isFluss(ErrorCode.NETWORK_EXCEPTION, /timed out/));
+    conn.close();
+    conn = await connect(fake.port);
     die = true;
     await assert.rejects(conn.requestParts(ApiKey.PRODUCE_LOG, body), isFluss(ErrorCode.NETWORK_EXCEPTION));
     await assert.rejects(conn.requestParts(ApiKey.PRODUCE_LOG, body), isFluss(ErrorCode.NETWORK_EXCEPTION));

@@ -20,7 +20,7 @@
  */
 import type { TableBucket } from "../../metadata/cluster.js";
 import type { TablePath } from "../../metadata/table-path.js";
-import { iterateBatches, type LogBatchView } from "../../record/log-batch.js";
+import { iterateBatches, LENGTH_OFFSET, LOG_OVERHEAD, type LogBatchView } from "../../record/log-batch.js";
 import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError, errorName } from "../../rpc/errors.js";
 import type { FetchLogRequest, FetchLogResponse, PbFetchLogRespForBucket } from "../../rpc/messages.js";
@@ -83,6 +83,12 @@ class BucketState {
   resolving = false;
   /** Whether the partition's existence is being checked (subscription to an unknown partition id). */
   verifying = false;
+  /**
+   * The per-bucket limit of the next fetch when the last one held only part of a batch
+   * (its length from the batch header): fetched on its own with that limit, so the whole
+   * batch comes back. Undefined: `scanner.log.fetch.max-bytes-for-bucket`.
+   */
+  raisedLimit: number | undefined;
   /** Earliest time of the next fetch or resolution attempt (retry backoff). */
   retryAt = 0;
   attempts = 0;
@@ -474,14 +480,21 @@ export class LogFetcher {
     if (wakeAt < Infinity) this.scheduleAt(wakeAt);
     if (toResolve.length > 0) this.resolveLatest(toResolve);
     if (leaderless.length > 0) this.refreshMetadata(leaderless);
-    for (const [nodeId, states] of byNode) this.fetchFrom(nodeId, states);
+    for (const [nodeId, states] of byNode) {
+      // buckets whose last fetch held a cut batch go alone, with their raised limits
+      const raised = states.filter((s) => s.raisedLimit !== undefined);
+      this.fetchFrom(nodeId, raised.length > 0 ? raised : states);
+    }
   }
 
   private buildRequest(states: readonly BucketState[]): FetchLogRequest {
     const projected = this.options.projectedFields;
+    let raised = 0;
+    for (const s of states) raised += s.raisedLimit ?? 0;
     return {
       followerServerId: -1,
-      maxBytes: this.maxBytes,
+      // the server's total budget must hold every raised bucket's whole batch
+      maxBytes: Math.max(this.maxBytes, raised),
       minBytes: this.minBytes,
       maxWaitMs: this.maxWaitMs,
       tablesReq: [
@@ -493,7 +506,7 @@ export class LogFetcher {
             ...(s.bucket.partitionId !== undefined ? { partitionId: s.bucket.partitionId } : {}),
             bucketId: s.bucket.bucket,
             fetchOffset: s.fetchOffset,
-            maxFetchBytes: this.maxBucketBytes,
+            maxFetchBytes: s.raisedLimit ?? this.maxBucketBytes,
           })),
         },
       ],
@@ -624,9 +637,13 @@ export class LogFetcher {
     const views: LogBatchView[] = [];
     let next = offset;
     let corrupt: FlussError | undefined;
+    /** Bytes of the complete batches in `records` (what follows is a cut batch, if anything). */
+    let whole = 0;
+    s.raisedLimit = undefined;
     if (records && records.length > 0) {
       try {
         for (const view of iterateBatches(records)) {
+          whole = view.position + view.sizeInBytes;
           if (this.checkCrc && !view.isValid()) {
             corrupt = new FlussError(
               ErrorCode.CORRUPT_MESSAGE,
@@ -647,14 +664,18 @@ export class LogFetcher {
           { cause: err },
         );
       }
-      if (!corrupt && views.length === 0 && next === offset && records.length > 0) {
-        const first = iterateBatches(records).next();
-        if (first.done) {
-          corrupt = new FlussError(
-            ErrorCode.RECORD_TOO_LARGE_EXCEPTION,
-            `${this.where(s, offset)}: the response holds no complete record batch; raise scanner.log.fetch.max-bytes-for-bucket`,
-          );
-        }
+      // The server cuts the last batch at the bucket's limit (Java LogSegment.read: only the
+      // first bucket with data gets a whole batch larger than its limit, minOneMessage). A
+      // cut batch is not an error: Java drops it and fetches again from the same offset
+      // (MemorySegmentLogInputStream.java:45), which can starve a bucket whose next batch
+      // exceeds the limit while other buckets have data. Here the next fetch of the bucket
+      // asks for the batch's whole length (its header says it), on its own.
+      if (!corrupt && records.length - whole >= LOG_OVERHEAD) {
+        const length = LOG_OVERHEAD + new DataView(records.buffer, records.byteOffset + whole + LENGTH_OFFSET, 4).getInt32(0, true);
+        if (length > this.maxBucketBytes || views.length === 0) s.raisedLimit = Math.max(this.maxBucketBytes, length);
+      } else if (!corrupt && views.length === 0 && records.length > 0) {
+        // not even a header: the response's total budget ran out; fetch it on its own
+        s.raisedLimit = this.maxBucketBytes;
       }
     }
     if (b.filteredEndOffset !== undefined && b.filteredEndOffset > next) next = b.filteredEndOffset;
@@ -686,6 +707,8 @@ export class LogFetcher {
           partitionId,
           group.map((s) => s.bucket.bucket),
           OffsetSpec.latest(),
+          // a retry (the leaders were invalidated by the failure) refreshes them first
+          group.some((s) => s.attempts > 0) ? "always" : "ifUnknown",
         )
         .then(
           (offsets) => {

@@ -14,7 +14,12 @@
  * - responses for batches of an older writer id never reset the current writer state;
  * - a gap nothing can fill any more (a lower batch failed in an uncertain way, or the
  *   server lost the writer: UNKNOWN_WRITER_ID) re-initialises the writer id, and every
- *   bucket restarts at sequence 0 once its in-flight batches are back.
+ *   bucket restarts at sequence 0 once its in-flight batches are back;
+ * - a batch already sent under the old writer id is renumbered under the new one only when
+ *   it is known not to be in the log (every attempt answered with an error); one whose
+ *   attempt went unanswered fails with UNKNOWN_WRITER_ID and `outcomeUnknown` instead, since
+ *   re-sending it under a new writer id could store it twice (Java Sender.java:590-605).
+ *   The guarantee is thus exactly once per writer id.
  */
 import { ErrorCode } from "../../rpc/errors.js";
 import { NO_BATCH_SEQUENCE, NO_WRITER_ID } from "../../record/log-batch.js";
@@ -40,6 +45,12 @@ export const SendDecision = {
   WAIT: 1,
   /** A retry of a batch the server already has: complete it without sending. */
   ALREADY_COMMITTED: 2,
+  /**
+   * The batch was sent under an older writer id and the writer has been reset since: it must
+   * not be renumbered and sent again when an earlier attempt may have been stored (Java
+   * Sender.java:590-605 fails it with UNKNOWN_WRITER_ID); see {@link IdempotenceManager.restamp}.
+   */
+  STALE_WRITER: 3,
 } as const;
 export type SendDecision = (typeof SendDecision)[keyof typeof SendDecision];
 
@@ -119,6 +130,7 @@ export class IdempotenceManager {
       state.nextSequence = 0;
       state.lastAckedSequence = NO_BATCH_SEQUENCE;
     }
+    if (batch.writerId >= 0 && batch.writerId !== writerId && batch.sentSequence >= 0) return SendDecision.STALE_WRITER;
     if (batch.writerId === writerId && batch.batchSequence >= 0) {
       // a retry under the current writer id
       if (batch.batchSequence <= state.lastAckedSequence) return SendDecision.ALREADY_COMMITTED;
@@ -138,6 +150,17 @@ export class IdempotenceManager {
     batch.batchSequence = state.nextSequence;
     state.nextSequence = state.nextSequence === INT32_MAX ? 0 : state.nextSequence + 1;
     return SendDecision.SEND;
+  }
+
+  /**
+   * A STALE_WRITER batch known not to be in the log (every attempt was answered with an
+   * error): forget its old writer id and sequence, so that {@link prepare} numbers it under
+   * the current writer like a new batch.
+   */
+  restamp(batch: WriteBatch): void {
+    batch.writerId = NO_WRITER_ID;
+    batch.batchSequence = NO_BATCH_SEQUENCE;
+    batch.sentSequence = NO_BATCH_SEQUENCE;
   }
 
   /** The batch was handed to the network. */

@@ -22,6 +22,11 @@ const RETRY_BACKOFF_MS = 100;
 const MAX_RETRY_BACKOFF_MS = 1000;
 /** Minimum time between two metadata refreshes of the same table or partition. */
 const METADATA_REFRESH_INTERVAL_MS = 100;
+/** The `timeout_ms` sent to the server for a client timeout of `clientMs`: 90% of it, at most 1 s less. */
+export function serverTimeoutMs(clientMs: number): number {
+  return Math.max(1, clientMs - Math.min(1000, Math.ceil(clientMs / 10)));
+}
+
 /** Bytes a bucket entry adds to a ProduceLog request besides its records. */
 const BUCKET_ENTRY_OVERHEAD = 32;
 const REQUEST_OVERHEAD = 64;
@@ -107,7 +112,11 @@ export class Sender {
     config: Config,
   ) {
     this.acks = config.acks;
-    this.timeoutMs = config.get("request.timeout.ms");
+    // The server's own timeout for acks (ProduceLog/PutKv `timeout_ms`) is below the
+    // client's timer, so a slow replication is answered with REQUEST_TIME_OUT (a definite
+    // per-bucket answer) before the client gives up on the request and closes its connection.
+    // Java sends `client.request-timeout` itself (Sender.java:400, WriterClient.java:319).
+    this.timeoutMs = serverTimeoutMs(config.get("request.timeout.ms"));
     this.maxRequestSize = config.get("request.max.size");
     this.retries = config.get("writer.retries");
     this.deliveryTimeoutMs = config.get("writer.delivery.timeout.ms");
@@ -195,8 +204,17 @@ export class Sender {
           nextWake = Math.min(nextWake, b.createdMs + linger);
           break;
         }
-        const decision = idem.prepare(q.sequences, b);
-        if (decision === SendDecision.WAIT) break;
+        let decision = idem.prepare(q.sequences, b);
+        if (decision === SendDecision.STALE_WRITER) {
+          if (b.uncertain) {
+            batches.shift();
+            this.failStaleWriter(b);
+            continue;
+          }
+          idem.restamp(b);
+          decision = idem.prepare(q.sequences, b);
+        }
+        if (decision === SendDecision.WAIT || decision === SendDecision.STALE_WRITER) break;
         batches.shift();
         if (decision === SendDecision.ALREADY_COMMITTED) {
           this.complete(q, b, -1);
@@ -307,6 +325,8 @@ export class Sender {
     for (const { q, batch } of entries) {
       this.idempotence.onReturned(q.sequences, batch);
       if (unanswered) batch.uncertain = fe ?? new FlussError(code, message, { cause: err });
+      // a leader that does not answer (its connection is closed now) may have moved
+      if (unanswered || !sent) this.metadata.invalidate(q.tableId, q.partitionId);
       this.handleError(q, batch, code, message, err, false);
     }
     this.wakeup();
@@ -379,6 +399,24 @@ export class Sender {
       error = unknownOutcomeError(batch, uncertain, error.message.replace(/^failed to write to [^:]*: /, ""));
     }
     this.idempotence.onFinalFailure(q.sequences, batch, q.batches, definite);
+    batch.fail(error);
+    this.accumulator.batchDone(batch);
+  }
+
+  /**
+   * A batch sent under a writer id that has been reset since, one of whose attempts got no
+   * answer: it may be in the log under the old id, so re-sending it under the new one could
+   * store it twice. It fails with UNKNOWN_WRITER_ID and `outcomeUnknown` (Java fails every
+   * such batch, Sender.java:590-605; we re-send those known not to be stored).
+   */
+  private failStaleWriter(batch: WriteBatch): void {
+    const error = new FlussError(
+      ErrorCode.UNKNOWN_WRITER_ID_EXCEPTION,
+      `failed to write to ${batch.describe()}: the write may or may not have been stored (outcome unknown, ${batch.recordCount} rows): ` +
+        `it was sent under writer id ${batch.writerId}, which has been reset since (${batch.uncertain?.message ?? "no answer"}); ` +
+        `it is not re-sent under the new writer id, which could store it twice`,
+      { cause: batch.uncertain, outcomeUnknown: true },
+    );
     batch.fail(error);
     this.accumulator.batchDone(batch);
   }

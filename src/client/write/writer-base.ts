@@ -66,7 +66,10 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
     this.target = client.target(info);
     this.tableName = info.tablePath.toString();
     this.maxRequestSize = ctx.config.get("request.max.size");
-    this.partitions = info.isPartitioned ? new PartitionResolver(ctx.metadata, info) : undefined;
+    const create = ctx.config.get("writer.dynamic-create-partition.enabled")
+      ? (spec: Record<string, string>) => ctx.admin.createPartition(info.tablePath, spec, { ignoreIfExists: true })
+      : undefined;
+    this.partitions = info.isPartitioned ? new PartitionResolver(ctx.metadata, info, create, ctx.config.get("request.timeout.ms")) : undefined;
   }
 
   /**
@@ -264,7 +267,7 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
     this.lookingUp = name;
     // every write that arrived so far has a lower ticket than this question
     const asked = this.tickets;
-    this.partitions!.lookup(name)
+    this.partitions!.lookupOrCreate(name)
       .then(
         (id) => {
           if (id === undefined) this.missingBefore.set(name, asked);
