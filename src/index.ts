@@ -93,4 +93,11 @@ export { Decimal, Timestamp, type RowObject } from "./row/values.js";
 export type { RowInput } from "./row/coerce.js";
 
 // embedded cluster
-export { LocalCluster, type LocalClusterOptions } from "./server/local-cluster.js";
+export {
+  LocalCluster,
+  type LocalClusterOptions,
+  type MoveLeaderOptions,
+  type InjectErrorOptions,
+  type DelayOptions,
+  type ServerRef,
+} from "./server/local-cluster.js";

@@ -10,7 +10,10 @@ export const DEFAULT_CLI_PORT = 9123;
 
 const USAGE = `Usage:
   flussjs local [--port ${DEFAULT_CLI_PORT}] [--host 127.0.0.1] [--data-dir DIR] [--sync-every-write]
-      Run a single-node Fluss cluster in the foreground (Ctrl-C to stop).
+                [--tablet-servers N]
+      Run a local Fluss cluster in the foreground (Ctrl-C to stop): one server by default;
+      with --tablet-servers N > 1, a coordinator on --port and N tablet servers on the
+      ports after it, sharing one data directory (no replication).
       Without --data-dir the data lives in a temporary directory deleted on exit.
       Writes are acknowledged once in the OS page cache (safe from process crashes) and
       forced to disk every second; --sync-every-write fsyncs each write before its ack.
@@ -58,7 +61,14 @@ export async function main(argv: string[], io: CliIo = STD_IO): Promise<number> 
 }
 
 async function runLocal(args: string[], io: CliIo): Promise<number> {
-  let values: { port?: string; host?: string; "data-dir"?: string; "sync-every-write"?: boolean; help?: boolean };
+  let values: {
+    port?: string;
+    host?: string;
+    "data-dir"?: string;
+    "sync-every-write"?: boolean;
+    "tablet-servers"?: string;
+    help?: boolean;
+  };
   try {
     values = parseArgs({
       args,
@@ -67,6 +77,7 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
         host: { type: "string" },
         "data-dir": { type: "string", short: "d" },
         "sync-every-write": { type: "boolean" },
+        "tablet-servers": { type: "string", short: "n" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -85,6 +96,11 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
     io.err(`flussjs local: --port must be an integer between 0 and 65535, got '${values.port}'\n`);
     return 2;
   }
+  const tabletServers = values["tablet-servers"] === undefined ? 1 : Number(values["tablet-servers"]);
+  if (!Number.isInteger(tabletServers) || tabletServers < 1 || tabletServers > 64) {
+    io.err(`flussjs local: --tablet-servers must be an integer between 1 and 64, got '${values["tablet-servers"]}'\n`);
+    return 2;
+  }
   const logger: ClusterLogger = {
     info: () => {},
     warn: (m) => io.err(`[warn] ${m}\n`),
@@ -97,6 +113,7 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
       host: values.host ?? "127.0.0.1",
       ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
       syncEveryWrite: values["sync-every-write"] ?? false,
+      tabletServers,
       logger,
     });
   } catch (e) {
@@ -111,6 +128,9 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
       "  Fluss local cluster is running",
       "",
       `  bootstrap.servers  ${cluster.bootstrapServers}`,
+      ...(tabletServers > 1
+        ? [`  tablet servers     ${cluster.tabletServerIds.map((id) => `${id}@${cluster.serverAddress(id)}`).join("  ")}`]
+        : []),
       `  data directory     ${cluster.dataDir}${values["data-dir"] === undefined ? " (temporary, deleted on exit)" : ""}`,
       "",
       "  Press Ctrl-C to stop.",

@@ -1,30 +1,63 @@
 /**
- * `LocalCluster`: a complete single-process Fluss cluster (coordinator + one tablet
- * server on one port) that stores its catalog and logs in a data directory.
+ * `LocalCluster`: a complete single-process Fluss cluster that stores its catalog and logs
+ * in a data directory: a coordinator and one tablet server on one port (the default), or a
+ * coordinator and N tablet servers each on its own port, sharing the storage (no
+ * replication: leadership is routing). Test hooks stop and start servers, move leaders,
+ * drop connections, hang servers, inject errors and delays.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AppendNotifier } from "./append-notifier.js";
+import { AppendNotifier, bucketKey } from "./append-notifier.js";
 import { coordinatorHandlers } from "./coordinator-service.js";
 import { apiVersionsHandler, metadataHandler } from "./metadata-service.js";
 import { RpcServer, type RawHandler } from "./rpc-server.js";
-import { SILENT_LOGGER, type ClusterLogger, type ServerState } from "./server-state.js";
+import { SILENT_LOGGER, type ClusterLogger, type ServerNode, type ServerState } from "./server-state.js";
+import { Leadership, type LeadershipView } from "./cluster/leadership.js";
+import { FaultInjector, resolveApiKey, type ServerRef } from "./cluster/faults.js";
 import { KvManager, type KvManagerOptions } from "./kv/kv-manager.js";
 import { kvHandlers } from "./kv-service.js";
-import { scanHandlers } from "./scan-service.js";
+import { closeScanSessions, scanHandlers } from "./scan-service.js";
 import { CatalogStore } from "./storage/catalog-store.js";
 import { LogManager } from "./storage/log-manager.js";
 import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
-import { ApiKey } from "../rpc/api-keys.js";
-import { FlussError } from "../rpc/errors.js";
+import { COORDINATOR_ID } from "./server-state.js";
+import { ApiKey, COORDINATOR_API_KEYS, ServerType, TABLET_SERVER_API_KEYS, type ApiKeyName } from "../rpc/api-keys.js";
+import { ErrorCode, FlussError } from "../rpc/errors.js";
+import * as M from "../rpc/messages.js";
+import { TablePath } from "../metadata/table-path.js";
+import { tableView } from "./table-view.js";
 
 export type { ClusterLogger } from "./server-state.js";
+export type { ServerRef } from "./cluster/faults.js";
 
 /** Options of {@link LocalCluster.start}. */
 export interface LocalClusterOptions {
-  /** Port to listen on; 0 (the default) picks a free port. */
+  /**
+   * Port to listen on (with several tablet servers: the coordinator's); 0 (the default)
+   * picks a free port.
+   */
   port?: number;
+  /**
+   * Number of tablet servers (default 1). One: a single listener plays coordinator 0 and
+   * tablet server 0. More: the coordinator (node id 0) and tablet servers 0..n-1 each listen
+   * on their own port, share this process's storage, and lead the buckets of new tables in
+   * turn; a tablet server answers NOT_LEADER_OR_FOLLOWER for buckets it does not lead.
+   */
+  tabletServers?: number;
+  /**
+   * Ports of the tablet servers when `tabletServers` > 1 (default: `port + 1`, `port + 2`,
+   * ... when `port` is set, else free ports).
+   */
+  tabletServerPorts?: readonly number[];
+  /**
+   * How long a tablet server's metadata lags the coordinator's (default 0): after a leader
+   * move, a server stop or start, or a table or partition creation, each tablet server's
+   * Metadata answers (and whether it knows a new table at all) change exactly this many ms
+   * later, as Fluss's servers learn changes from the coordinator's UpdateMetadata. Leadership
+   * itself changes at once. See {@link LocalCluster.setMetadataLag}.
+   */
+  metadataLagMs?: number;
   /** Interface to listen on (default "127.0.0.1"); also the host advertised in metadata. */
   host?: string;
   /** Where data lives; absent → a fresh temporary directory, removed by {@link LocalCluster.close}. */
@@ -59,21 +92,94 @@ export interface LocalClusterOptions {
   >;
 }
 
+/** What {@link LocalCluster.moveLeader} moves. */
+export interface MoveLeaderOptions {
+  /** The table, as a TablePath or `"db.table"`. */
+  table: TablePath | string;
+  /** The bucket id. */
+  bucket: number;
+  /** The tablet server id to lead the bucket from now on. */
+  to: number;
+  /** The partition of a partitioned table. */
+  partitionId?: number;
+}
+
+/** What {@link LocalCluster.injectError} injects. */
+export interface InjectErrorOptions {
+  /** The api key: its number or Java's name, e.g. `"PRODUCE_LOG"`. */
+  apiKey: number | ApiKeyName;
+  /** The error code the requests fail with (see `ErrorCode`). */
+  errorCode: number;
+  /** How many of the next such requests fail. */
+  count: number;
+  /** Only requests to this tablet server (or `"coordinator"`); default: any server. */
+  serverId?: ServerRef;
+}
+
+/** What {@link LocalCluster.delay} delays. */
+export interface DelayOptions {
+  /** The api key: its number or Java's name, e.g. `"FETCH_LOG"`. */
+  apiKey: number | ApiKeyName;
+  /** How long each such request waits before it is handled; 0 removes the delay. */
+  ms: number;
+  /** Only requests to this tablet server (or `"coordinator"`); default: any server. */
+  serverId?: ServerRef;
+}
+
+/** One listener of the cluster. */
+interface Slot {
+  readonly ref: ServerRef;
+  readonly label: string;
+  readonly handlers: ReadonlyMap<number, RawHandler>;
+  readonly intercept: ReturnType<FaultInjector["interceptorFor"]>;
+  server: RpcServer | undefined;
+  port: number;
+  unresponsive: boolean;
+}
+
+/** Everything a cluster is made of. */
+interface Parts {
+  readonly shared: ServerState;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly ownsDataDir: boolean;
+  readonly leadership: Leadership;
+  readonly faults: FaultInjector;
+  /** Single-listener clusters: the one slot; else the coordinator's. */
+  readonly coordinator: Slot;
+  /** Tablet servers by id (single-listener: none, the coordinator slot plays tablet server 0). */
+  readonly tablets: ReadonlyMap<number, Slot>;
+  readonly views: Map<number, LeadershipView>;
+}
+
 /**
- * A running single-node cluster. `await using cluster = await LocalCluster.start()` closes
- * it at the end of the scope.
+ * A running local cluster. `await using cluster = await LocalCluster.start()` closes it at
+ * the end of the scope.
  */
 export class LocalCluster implements AsyncDisposable {
   private closing: Promise<void> | undefined;
+  private metadataLag: number;
+  private readonly lagTimers = new Set<NodeJS.Timeout>();
 
   private constructor(
-    private readonly server: RpcServer,
-    private readonly state: ServerState,
-    private readonly host: string,
-    /** The data directory in use. */
-    readonly dataDir: string,
-    private readonly ownsDataDir: boolean,
-  ) {}
+    private readonly parts: Parts,
+    metadataLagMs: number,
+  ) {
+    this.metadataLag = metadataLagMs;
+    this.dataDir = parts.dataDir;
+    if (parts.tablets.size > 0) {
+      parts.leadership.onChange(() => this.propagate());
+      if (metadataLagMs > 0) this.freezeViews();
+    }
+  }
+
+  /** The data directory in use. */
+  readonly dataDir: string;
+
+  /** The state every server shares (tests inspect it, e.g. the append notifier's waiters). */
+  private get state(): ServerState {
+    return this.parts.shared;
+  }
 
   /**
    * Opens the catalog and logs in the data directory and starts serving. Restarting on the
@@ -82,10 +188,17 @@ export class LocalCluster implements AsyncDisposable {
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const host = options.host ?? "127.0.0.1";
     const logger = options.logger ?? SILENT_LOGGER;
+    const count = options.tabletServers ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > 64) {
+      throw FlussError.client(`tabletServers must be an integer from 1 to 64, got ${count}`);
+    }
+    const lag = options.metadataLagMs ?? 0;
+    checkLag(lag);
     const ownsDataDir = options.dataDir === undefined;
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-"));
     let logs: LogManager | undefined;
     let kv: KvManager | undefined;
+    const started: RpcServer[] = [];
     try {
       fs.mkdirSync(dataDir, { recursive: true });
       const catalog = CatalogStore.open(dataDir);
@@ -94,26 +207,52 @@ export class LocalCluster implements AsyncDisposable {
         syncEveryAppend: options.syncEveryWrite ?? false,
       });
       kv = new KvManager(logs, { ...options.kv, logger: { warn: (m) => logger.warn(m) } });
-      const state: ServerState = { catalog, logs, kv, notifier: new AppendNotifier(), clock: Date.now, logger };
-      const handlers = new Map<number, RawHandler>([
-        ...coordinatorHandlers(state),
-        ...tabletHandlers(state),
-        ...kvHandlers(state),
-        ...scanHandlers(state),
-      ]);
-      handlers.set(ApiKey.GET_METADATA, metadataHandler(state));
-      handlers.set(ApiKey.API_VERSIONS, apiVersionsHandler(() => handlers.keys()));
-      const server = new RpcServer(handlers, {
-        host,
-        port: options.port ?? 0,
-        onError: (err) => logger.error("Unexpected error while serving a request", err),
-        transientBodyApiKeys: TRANSIENT_BODY_API_KEYS,
+      const shared: ServerState = { catalog, logs, kv, notifier: new AppendNotifier(), clock: Date.now, logger };
+      const ids = Array.from({ length: count }, (_, i) => i);
+      const leadership = new Leadership(ids);
+      const faults = new FaultInjector();
+      const views = new Map<number, LeadershipView>(ids.map((id) => [id, leadership]));
+      const tablets = new Map<number, Slot>();
+      // ports are filled in once listening; nodes read them at request time
+      const portOf = (slot: () => Slot | undefined) => () => slot()?.port ?? 0;
+      let coordinator: Slot;
+      const node = (role: ServerNode["role"], serverId: number, view: () => LeadershipView): ServerNode => ({
+        role,
+        serverId,
+        leadership,
+        view,
+        coordinatorPort: portOf(() => coordinator),
+        tabletServerPort: (id) => (count === 1 ? coordinator.port : (tablets.get(id)?.port ?? 0)),
       });
-      await server.listen();
-      const cluster = new LocalCluster(server, state, host, dataDir, ownsDataDir);
-      logger.info(`Fluss local cluster listening on ${cluster.bootstrapServers}, data in ${dataDir}`);
+      if (count === 1) {
+        const state: ServerState = { ...shared, node: node("combined", 0, () => leadership) };
+        const handlers = allHandlers(state);
+        handlers.set(ApiKey.API_VERSIONS, apiVersionsHandler(() => handlers.keys()));
+        coordinator = newSlot(0, "server 0", handlers, faults.interceptorFor(0, "coordinator"), options.port ?? 0);
+      } else {
+        const cs: ServerState = { ...shared, node: node("coordinator", COORDINATOR_ID, () => leadership) };
+        const ch = roleHandlers(cs, COORDINATOR_API_KEYS, ServerType.COORDINATOR);
+        announceCreations(ch, cs, leadership);
+        coordinator = newSlot("coordinator", "coordinator", ch, faults.interceptorFor("coordinator"), options.port ?? 0);
+        const basePort = options.port ?? 0;
+        for (const id of ids) {
+          const ts: ServerState = { ...shared, node: node("tablet-server", id, () => views.get(id) ?? leadership) };
+          const th = roleHandlers(ts, TABLET_SERVER_API_KEYS, ServerType.TABLET_SERVER);
+          const port = options.tabletServerPorts?.[id] ?? (basePort === 0 ? 0 : basePort + 1 + id);
+          tablets.set(id, newSlot(id, `tablet server ${id}`, th, faults.interceptorFor(id), port));
+        }
+      }
+      const parts: Parts = { shared, host, dataDir, ownsDataDir, leadership, faults, coordinator, tablets, views };
+      for (const slot of [coordinator, ...tablets.values()]) {
+        await openSlot(parts, slot);
+        started.push(slot.server!);
+      }
+      const cluster = new LocalCluster(parts, lag);
+      const more = count > 1 ? ` (coordinator; tablet servers ${[...tablets.values()].map((s) => s.port).join(", ")})` : "";
+      logger.info(`Fluss local cluster listening on ${cluster.bootstrapServers}${more}, data in ${dataDir}`);
       return cluster;
     } catch (err) {
+      for (const s of started) await s.close().catch(() => undefined);
       await kv?.closeAll().catch(() => undefined);
       await logs?.closeAll().catch(() => undefined);
       if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -121,26 +260,161 @@ export class LocalCluster implements AsyncDisposable {
     }
   }
 
-  /** The address clients bootstrap from, e.g. `"127.0.0.1:9123"`. */
+  /** The address clients bootstrap from (the coordinator's), e.g. `"127.0.0.1:9123"`. */
   get bootstrapServers(): string {
-    const h = this.host.includes(":") ? `[${this.host}]` : this.host;
-    return `${h}:${this.port}`;
+    return this.serverAddress("coordinator");
   }
 
-  /** The port actually bound. */
+  /** The port actually bound (the coordinator's). */
   get port(): number {
-    return this.server.port;
+    return this.parts.coordinator.port;
+  }
+
+  /** Node ids of the tablet servers (`[0]` for a single-server cluster). */
+  get tabletServerIds(): readonly number[] {
+    return this.parts.leadership.serverIds;
+  }
+
+  /** `host:port` of a tablet server or of the coordinator (one address for a single-server cluster). */
+  serverAddress(server: ServerRef): string {
+    const h = this.parts.host.includes(":") ? `[${this.parts.host}]` : this.parts.host;
+    return `${h}:${this.slot(server).port}`;
   }
 
   /**
-   * Test hook: makes server `id` (this cluster's single node: coordinator 0 = tablet
-   * server 0) hang as a stopped process would (`true`): connections are accepted but no
-   * request is read and no response written until `setUnresponsive(id, false)`, which
-   * serves everything that waited, in order.
+   * Test hook: stops tablet server `id` as a crash would: its listener closes and every
+   * connection to it drops. Its buckets report no leader (they are not moved) until
+   * {@link startTabletServer} or {@link moveLeader}. In a single-server cluster this stops
+   * the one listener, coordinator included.
    */
-  setUnresponsive(id: number, unresponsive: boolean): void {
-    if (id !== 0) throw FlussError.client(`this local cluster has one server, id 0 (got server id ${id})`);
-    this.server.setUnresponsive(unresponsive);
+  async stopTabletServer(id: number): Promise<void> {
+    const slot = this.slot(this.checkServerId(id));
+    const server = slot.server;
+    if (!server) return;
+    slot.server = undefined;
+    slot.unresponsive = false; // a started server is a new process: not hung
+    this.parts.leadership.setAlive(id, false);
+    await server.close();
+    closeScanSessions(this.parts.shared, { serverId: id });
+  }
+
+  /**
+   * Test hook: starts a stopped tablet server again on its port (answering: a
+   * `setUnresponsive` hang ended with the stop); its buckets have their leader back.
+   */
+  async startTabletServer(id: number): Promise<void> {
+    const slot = this.slot(this.checkServerId(id));
+    if (slot.server) return;
+    this.checkOpen();
+    await openSlot(this.parts, slot);
+    this.parts.leadership.setAlive(id, true);
+  }
+
+  /**
+   * Test hook: makes tablet server `to` the leader of a bucket, with the leader epoch
+   * bumped. Meanwhile the bucket has no leader (requests get NOT_LEADER_OR_FOLLOWER) until
+   * the writes already running on it have finished, so its log and KV state are never
+   * written through two servers at once. Resolves with the new leader epoch.
+   */
+  async moveLeader(options: MoveLeaderOptions): Promise<number> {
+    this.checkOpen();
+    const { table, bucket, to, partitionId } = options;
+    const tablePath = typeof table === "string" ? TablePath.parse(table) : table;
+    const entry = this.parts.shared.catalog.getTable(tablePath);
+    if (!entry) throw new FlussError(ErrorCode.TABLE_NOT_EXIST, `Table '${tablePath.toString()}' does not exist.`);
+    const t = tableView(entry);
+    if (t.isPartitioned) {
+      if (partitionId === undefined) throw FlussError.client(`moveLeader: table ${tablePath.toString()} is partitioned: give partitionId`);
+      const p = this.parts.shared.catalog.getPartitionById(partitionId);
+      if (!p || p.tableId !== entry.tableId) {
+        throw new FlussError(ErrorCode.PARTITION_NOT_EXISTS, `Partition id ${partitionId} of table ${tablePath.toString()} does not exist.`);
+      }
+    } else if (partitionId !== undefined) {
+      throw FlussError.client(`moveLeader: table ${tablePath.toString()} is not partitioned, but partitionId ${partitionId} was given`);
+    }
+    if (!Number.isInteger(bucket) || bucket < 0 || bucket >= t.bucketCount) {
+      throw FlussError.client(`moveLeader: bucket ${bucket} does not exist in table ${tablePath.toString()} (buckets 0..${t.bucketCount - 1})`);
+    }
+    this.checkServerId(to);
+    const { leadership, shared } = this.parts;
+    leadership.beginMove(entry.tableId, partitionId, bucket);
+    // writes that passed the old leader's check finish before the new leader takes over
+    for (let round = 0; round < 2; round++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const log = await shared.logs.getIfOpen(entry.tableId, partitionId, bucket)?.catch(() => undefined);
+      await log?.whenIdle();
+      const kv = await shared.kv.getIfOpen(entry.tableId, partitionId, bucket)?.catch(() => undefined);
+      await kv?.whenIdle();
+    }
+    const epoch = leadership.completeMove(entry.tableId, partitionId, bucket, to);
+    // scans of the bucket end with its leadership (continuations: SCANNER_EXPIRED)
+    closeScanSessions(shared, { bucket: bucketKey(entry.tableId, partitionId, bucket) });
+    return epoch;
+  }
+
+  /** Test hook: every server closes every open connection (listeners stay open). */
+  dropConnections(): void {
+    for (const slot of this.slots()) slot.server?.dropConnections();
+  }
+
+  /**
+   * Test hook: makes tablet server `id` (or `"coordinator"`) hang as a stopped process
+   * would (`true`): connections stay open and new ones are accepted, but no request is read
+   * and no response written until `setUnresponsive(id, false)`, which serves everything
+   * that waited, in order. In a single-server cluster, 0 and "coordinator" are the one server.
+   */
+  setUnresponsive(id: ServerRef, unresponsive: boolean): void {
+    const slot = this.slot(id === "coordinator" ? id : this.checkServerId(id));
+    slot.unresponsive = unresponsive;
+    slot.server?.setUnresponsive(unresponsive);
+  }
+
+  /**
+   * Test hook: the next `count` requests of `apiKey` (to `serverId`, or to any server) are
+   * answered with `errorCode` instead of being handled.
+   */
+  injectError(options: InjectErrorOptions): void {
+    const server = options.serverId === undefined || options.serverId === "coordinator" ? options.serverId : this.checkServerId(options.serverId);
+    this.parts.faults.addError(resolveApiKey(options.apiKey), options.errorCode, options.count, server);
+  }
+
+  /** Test hook: every request of `apiKey` (to `serverId`, or to any server) waits `ms` before it is handled; `ms` 0 removes the delay. */
+  delay(options: DelayOptions): void {
+    const server = options.serverId === undefined || options.serverId === "coordinator" ? options.serverId : this.checkServerId(options.serverId);
+    this.parts.faults.setDelay(resolveApiKey(options.apiKey), options.ms, server);
+  }
+
+  /**
+   * Test hook: restarts the coordinator: its listener closes (its connections drop) and
+   * opens again on the same port, answering (a `setUnresponsive` hang ends with the old
+   * process). In a single-server cluster that is the one listener.
+   */
+  async restartCoordinator(): Promise<void> {
+    this.checkOpen();
+    const slot = this.parts.coordinator;
+    const server = slot.server;
+    slot.server = undefined;
+    slot.unresponsive = false; // the new process is not hung
+    await server?.close();
+    await openSlot(this.parts, slot);
+  }
+
+  /**
+   * Test hook: how long tablet servers' metadata lags the coordinator's from now on (see
+   * {@link LocalClusterOptions.metadataLagMs}); 0 brings every tablet server up to date at once.
+   */
+  setMetadataLag(ms: number): void {
+    checkLag(ms);
+    const was = this.metadataLag;
+    this.metadataLag = ms;
+    if (ms === 0) this.propagate();
+    else if (was === 0) this.freezeViews();
+  }
+
+  /** With a lag, tablet servers answer from snapshots: each starts from the current state. */
+  private freezeViews(): void {
+    const snap = this.parts.leadership.snapshot();
+    for (const id of this.parts.tablets.keys()) this.parts.views.set(id, snap);
   }
 
   /** Stops accepting, closes connections and storage, and removes a temporary data dir. */
@@ -154,12 +428,150 @@ export class LocalCluster implements AsyncDisposable {
     await this.close();
   }
 
+  /** Hands the live leadership to each tablet server's metadata, now or after the lag. */
+  private propagate(): void {
+    const { leadership, views, tablets } = this.parts;
+    if (this.metadataLag === 0) {
+      for (const id of tablets.keys()) views.set(id, leadership);
+      return;
+    }
+    const snap = leadership.snapshot();
+    const timer = setTimeout(() => {
+      this.lagTimers.delete(timer);
+      for (const id of tablets.keys()) {
+        const cur = views.get(id);
+        if (cur !== leadership && (cur?.version ?? -1) < snap.version) views.set(id, snap);
+      }
+    }, this.metadataLag);
+    timer.unref();
+    this.lagTimers.add(timer);
+  }
+
+  private slot(server: ServerRef): Slot {
+    const { coordinator, tablets } = this.parts;
+    if (server === "coordinator" || tablets.size === 0) return coordinator;
+    return tablets.get(this.checkServerId(server))!;
+  }
+
+  private slots(): Slot[] {
+    return [this.parts.coordinator, ...this.parts.tablets.values()];
+  }
+
+  private checkServerId(id: number): number {
+    const ids = this.tabletServerIds;
+    if (!ids.includes(id)) {
+      const has = ids.length === 1 ? "one server, id 0" : `tablet servers with ids ${ids.join(", ")}`;
+      throw FlussError.client(`this local cluster has ${has} (got server id ${id})`);
+    }
+    return id;
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw FlussError.client("the local cluster is closed");
+  }
+
   private async doClose(): Promise<void> {
-    await this.server.close();
+    for (const t of this.lagTimers) clearTimeout(t);
+    this.lagTimers.clear();
+    await Promise.all(
+      this.slots().map(async (slot) => {
+        const server = slot.server;
+        slot.server = undefined;
+        await server?.close();
+      }),
+    );
+    const state = this.state;
     // KV first: a clean close snapshots each bucket's state, which flushes its log
-    await this.state.kv.closeAll();
-    await this.state.logs.closeAll();
-    if (this.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
-    this.state.logger.info("Fluss local cluster stopped");
+    await state.kv.closeAll();
+    await state.logs.closeAll();
+    if (this.parts.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
+    state.logger.info("Fluss local cluster stopped");
+  }
+}
+
+function checkLag(ms: number): void {
+  if (!Number.isFinite(ms) || ms < 0) throw FlussError.client(`metadataLagMs must be a non-negative number of ms, got ${ms}`);
+}
+
+function newSlot(
+  ref: ServerRef,
+  label: string,
+  handlers: ReadonlyMap<number, RawHandler>,
+  intercept: Slot["intercept"],
+  port: number,
+): Slot {
+  return { ref, label, handlers, intercept, server: undefined, port, unresponsive: false };
+}
+
+/** Starts a slot's listener on its port (the bound port is kept for restarts). */
+async function openSlot(parts: Parts, slot: Slot): Promise<void> {
+  const logger = parts.shared.logger;
+  const server = new RpcServer(slot.handlers, {
+    host: parts.host,
+    port: slot.port,
+    onError: (err) => logger.error(`Unexpected error while serving a request (${slot.label})`, err),
+    transientBodyApiKeys: TRANSIENT_BODY_API_KEYS,
+    intercept: slot.intercept,
+  });
+  slot.port = await server.listen();
+  if (slot.unresponsive) server.setUnresponsive(true);
+  slot.server = server;
+}
+
+/** Every handler the cluster has, for `state`'s server. */
+function allHandlers(state: ServerState): Map<number, RawHandler> {
+  const handlers = new Map<number, RawHandler>([
+    ...coordinatorHandlers(state),
+    ...tabletHandlers(state),
+    ...kvHandlers(state),
+    ...scanHandlers(state),
+  ]);
+  handlers.set(ApiKey.GET_METADATA, metadataHandler(state));
+  return handlers;
+}
+
+/** The handlers of one role: the keys Java's server of that role serves, and its server_type. */
+function roleHandlers(state: ServerState, keys: ReadonlySet<number>, serverType: number): Map<number, RawHandler> {
+  const handlers = new Map([...allHandlers(state)].filter(([k]) => keys.has(k)));
+  handlers.set(ApiKey.API_VERSIONS, apiVersionsHandler(() => handlers.keys(), serverType));
+  return handlers;
+}
+
+/** Wraps the coordinator's CreateTable/CreatePartition so leadership records what appeared (metadata lag). */
+function announceCreations(handlers: Map<number, RawHandler>, state: ServerState, leadership: Leadership): void {
+  const createTable = handlers.get(ApiKey.CREATE_TABLE);
+  if (createTable) {
+    handlers.set(ApiKey.CREATE_TABLE, async (body, ctx) => {
+      const tablePath = decodeOrUndefined(() => M.CreateTableRequest.decode(body).tablePath);
+      const existed = tablePath && state.catalog.getTable(tablePath)?.tableId;
+      const resp = await createTable(body, ctx);
+      const t = tablePath && state.catalog.getTable(tablePath);
+      if (t && t.tableId !== existed) leadership.tableCreated(t.tableId);
+      return resp;
+    });
+  }
+  const createPartition = handlers.get(ApiKey.CREATE_PARTITION);
+  if (createPartition) {
+    handlers.set(ApiKey.CREATE_PARTITION, async (body, ctx) => {
+      const tablePath = decodeOrUndefined(() => M.CreatePartitionRequest.decode(body).tablePath);
+      const t = tablePath && state.catalog.getTable(tablePath);
+      const before = new Set(t ? state.catalog.listPartitions(t.tableId).map((p) => p.partitionId) : []);
+      const resp = await createPartition(body, ctx);
+      if (t) {
+        for (const p of state.catalog.listPartitions(t.tableId)) {
+          if (!before.has(p.partitionId)) leadership.tableCreated(t.tableId, p.partitionId);
+        }
+      }
+      return resp;
+    });
+  }
+}
+
+/** A request field, or undefined when the body does not decode (the handler answers that). */
+function decodeOrUndefined<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
   }
 }

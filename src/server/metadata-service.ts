@@ -8,16 +8,18 @@ import { utf8Encode } from "../util/bytes.js";
 import { requireTable } from "./coordinator-service.js";
 import { typedHandler } from "./handler.js";
 import type { RawHandler, RequestContext } from "./rpc-server.js";
+import type { LeadershipView } from "./cluster/leadership.js";
 import { COORDINATOR_ID, TABLET_SERVER_ID, type ServerState } from "./server-state.js";
 import type { PartitionEntry, TableEntry } from "./storage/catalog-store.js";
 import { pathOf, tableView } from "./table-view.js";
 
 /**
- * ApiVersions listing every key in `served` with Java's min/max versions. server_type is
- * omitted on purpose: one port plays both roles, and a Java client checks the type of its
- * "cs-0"/"ts-0" connections only when the field is present (protocol.md §12).
+ * ApiVersions listing every key in `served` with Java's min/max versions, and `serverType`
+ * (Java `RpcServiceBase.apiVersions`). A single listener playing both roles omits
+ * server_type on purpose: a Java client checks the type of its "cs-0"/"ts-0" connections
+ * only when the field is present (protocol.md §12).
  */
-export function apiVersionsHandler(served: () => Iterable<number>): RawHandler {
+export function apiVersionsHandler(served: () => Iterable<number>, serverType?: number): RawHandler {
   return typedHandler(M.ApiVersionsRequest, M.ApiVersionsResponse, () => {
     const keys = [...new Set([...served(), ApiKey.API_VERSIONS])].sort((a, b) => a - b);
     return {
@@ -25,20 +27,40 @@ export function apiVersionsHandler(served: () => Iterable<number>): RawHandler {
         const r = clientVersionRange(apiKey);
         return { apiKey, minVersion: r.min, maxVersion: r.max };
       }),
+      ...(serverType !== undefined ? { serverType } : {}),
     };
   });
 }
 
-/** Buckets 0..n-1, all led by our one tablet server at epoch 0. */
-function bucketMetadata(bucketCount: number): M.PbBucketMetadata[] {
+/**
+ * Buckets 0..n-1 with their leaders and epochs as `view` has them (no leader id while a
+ * bucket has none, as Java's `toPbBucketMetadata`); without a view, all led by our one
+ * tablet server at epoch 0.
+ */
+function bucketMetadata(
+  bucketCount: number,
+  view: LeadershipView | undefined,
+  tableId: number,
+  partitionId: number | undefined,
+): M.PbBucketMetadata[] {
   const out: M.PbBucketMetadata[] = [];
   for (let b = 0; b < bucketCount; b++) {
-    out.push({ bucketId: b, leaderId: TABLET_SERVER_ID, replicaId: [TABLET_SERVER_ID], leaderEpoch: 0 });
+    if (!view) {
+      out.push({ bucketId: b, leaderId: TABLET_SERVER_ID, replicaId: [TABLET_SERVER_ID], leaderEpoch: 0 });
+      continue;
+    }
+    const l = view.leaderOf(tableId, partitionId, b);
+    out.push({
+      bucketId: b,
+      ...(l.leader !== undefined ? { leaderId: l.leader } : {}),
+      replicaId: [l.replica],
+      leaderEpoch: l.epoch,
+    });
   }
   return out;
 }
 
-function tableMetadata(t: TableEntry): M.PbTableMetadata {
+function tableMetadata(t: TableEntry, lv: LeadershipView | undefined): M.PbTableMetadata {
   const view = tableView(t);
   return {
     tablePath: { databaseName: t.databaseName, tableName: t.tableName },
@@ -46,18 +68,18 @@ function tableMetadata(t: TableEntry): M.PbTableMetadata {
     schemaId: t.schemaId,
     tableJson: utf8Encode(t.tableJson),
     // partitioned tables have their buckets in the partition metadata only
-    bucketMetadata: view.isPartitioned ? [] : bucketMetadata(view.bucketCount),
+    bucketMetadata: view.isPartitioned ? [] : bucketMetadata(view.bucketCount, lv, t.tableId, undefined),
     createdTime: t.createdTime,
     modifiedTime: t.modifiedTime,
   };
 }
 
-function partitionMetadata(t: TableEntry, p: PartitionEntry): M.PbPartitionMetadata {
+function partitionMetadata(t: TableEntry, p: PartitionEntry, lv: LeadershipView | undefined): M.PbPartitionMetadata {
   return {
     tableId: t.tableId,
     partitionName: p.partitionName,
     partitionId: p.partitionId,
-    bucketMetadata: bucketMetadata(tableView(t).bucketCount),
+    bucketMetadata: bucketMetadata(tableView(t).bucketCount, lv, t.tableId, p.partitionId),
   };
 }
 
@@ -93,11 +115,25 @@ export function metadataHandler(state: ServerState): RawHandler {
       }
       partitions.set(p.partitionId, { table: t, partition: p });
     }
+    const self = state.node;
+    if (!self || self.role === "combined") {
+      // one listener plays both roles: both advertised at the address the client reached
+      const lv = self?.view();
+      return {
+        coordinatorServer: node(COORDINATOR_ID),
+        tabletServers: lv && lv.aliveServers().length === 0 ? [] : [node(TABLET_SERVER_ID)],
+        tableMetadata: tables.map((t) => tableMetadata(t, lv)),
+        partitionMetadata: [...partitions.values()].map(({ table, partition }) => partitionMetadata(table, partition, lv)),
+      };
+    }
+    // several listeners: every server at its own port, on the host this client reached
+    const at = (nodeId: number, port: number): M.PbServerNode => ({ nodeId, host: ctx.localAddress.host, port });
+    const lv = self.view();
     return {
-      coordinatorServer: node(COORDINATOR_ID),
-      tabletServers: [node(TABLET_SERVER_ID)],
-      tableMetadata: tables.map(tableMetadata),
-      partitionMetadata: [...partitions.values()].map(({ table, partition }) => partitionMetadata(table, partition)),
+      coordinatorServer: at(COORDINATOR_ID, self.coordinatorPort()),
+      tabletServers: lv.aliveServers().map((id) => at(id, self.tabletServerPort(id))),
+      tableMetadata: tables.map((t) => tableMetadata(t, lv)),
+      partitionMetadata: [...partitions.values()].map(({ table, partition }) => partitionMetadata(table, partition, lv)),
     };
   });
 }

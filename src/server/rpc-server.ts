@@ -50,6 +50,18 @@ export interface RpcServerOptions {
    * events, which cost an allocation per read and a copy per large frame.
    */
   directReads?: boolean;
+  /**
+   * Test hook consulted before each request is handled: an error code answers the request
+   * with that error instead; a delay holds it that long first (the local cluster's
+   * `injectError` / `delay`).
+   */
+  intercept?: (apiKey: number) => RequestFault | undefined;
+}
+
+/** What {@link RpcServerOptions.intercept} does to one request. */
+export interface RequestFault {
+  readonly delayMs?: number;
+  readonly error?: { readonly code: number; readonly message: string };
 }
 
 const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
@@ -122,6 +134,12 @@ export class RpcServer {
     for (const s of this.deferred) s.destroy();
     this.deferred.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Closes every open connection (the listener stays): clients see their connections drop. */
+  dropConnections(): void {
+    for (const s of [...this.sockets]) s.destroy();
+    for (const s of [...this.deferred]) s.destroy();
   }
 
   /**
@@ -232,11 +250,21 @@ export class RpcServer {
       return;
     }
     const ctx: RequestContext = { apiKey, apiVersion, requestId, signal, localAddress };
+    const fault = this.options.intercept?.(apiKey);
     let result: Promise<Uint8Array>;
-    try {
-      result = Promise.resolve(handler(body, ctx));
-    } catch (err) {
-      result = Promise.reject(err);
+    if (fault === undefined) {
+      try {
+        result = Promise.resolve(handler(body, ctx));
+      } catch (err) {
+        result = Promise.reject(err);
+      }
+    } else {
+      const run = (): Promise<Uint8Array> => {
+        if (fault.error) return Promise.reject(new FlussError(fault.error.code, fault.error.message));
+        return Promise.resolve().then(() => handler(body, ctx));
+      };
+      const ms = fault.delayMs ?? 0;
+      result = ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)).then(run) : run();
     }
     // the frame may be a recycled buffer (transient-body keys): it goes back once answered
     const done = () => {

@@ -18,6 +18,27 @@ import type { ServerState } from "./server-state.js";
 import { tableBucketName } from "./storage/log-manager.js";
 import { errorFields, resolveBucket, unlessDropped } from "./tablet-service.js";
 
+/** The tablet server that opened a session, and its bucket (several-server clusters only). */
+interface SessionOwner {
+  readonly serverId: number;
+  readonly tableId: number;
+  readonly partitionId: number | undefined;
+  readonly bucketId: number;
+}
+
+const owners = new WeakMap<ScanSession, SessionOwner>();
+
+/**
+ * Closes the sessions tablet server `serverId` opened (it stopped: its sessions died with
+ * it), or, with `bucket`, the sessions of that bucket (it lost its leader).
+ */
+export function closeScanSessions(state: ServerState, which: { serverId?: number; bucket?: string }): void {
+  state.kv.scanners.closeIf((s) => {
+    if (which.bucket !== undefined) return s.bucket === which.bucket;
+    return owners.get(s)?.serverId === which.serverId;
+  });
+}
+
 /** Bytes per read step of a log limit scan. */
 const LIMIT_READ_BYTES = 16 * 1024 * 1024;
 
@@ -139,9 +160,14 @@ async function scanKv(state: ServerState, req: M.ScanKvRequest): Promise<M.ScanK
       }
       opened = session;
       isNew = true;
+      const node = state.node;
+      if (node?.role === "tablet-server") owners.set(session, { serverId: node.serverId, tableId, partitionId, bucketId });
     } else {
       const id = req.scannerId!;
-      const found = scanners.get(id);
+      let found = scanners.get(id);
+      const node = state.node;
+      // sessions live in the server that opened them: another server does not know the id
+      if (found && node?.role === "tablet-server" && owners.get(found)?.serverId !== node.serverId) found = undefined;
       if (!found) {
         if (isClose) return { scannerId: id, hasMoreResults: false };
         if (scanners.isRecentlyExpired(id)) {
@@ -163,6 +189,14 @@ async function scanKv(state: ServerState, req: M.ScanKvRequest): Promise<M.ScanK
     const expected = session.callSeqId + 1;
     if (req.callSeqId !== expected) {
       throw invalid(`Out-of-order scan request: expected callSeqId=${expected} but got ${req.callSeqId}.`);
+    }
+    // a leadership flip ahead of closing the bucket's sessions (TabletService.java:674)
+    const owner = isNew ? undefined : owners.get(session);
+    if (owner && state.node?.leadership.leaderOf(owner.tableId, owner.partitionId, owner.bucketId).leader !== owner.serverId) {
+      throw new FlussError(
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `Leader is no longer local for bucket ${session.bucketName}; client should restart the scan against the new leader.`,
+      );
     }
     scanners.markAccessed(session);
 

@@ -6,6 +6,7 @@ import type { AppendNotifier } from "./append-notifier.js";
 import type { CatalogStore } from "./storage/catalog-store.js";
 import type { KvManager } from "./kv/kv-manager.js";
 import type { LogManager } from "./storage/log-manager.js";
+import type { Leadership, LeadershipView } from "./cluster/leadership.js";
 
 /**
  * Node id of the coordinator and of the one tablet server. Both roles share one listener;
@@ -37,4 +38,24 @@ export interface ServerState {
   /** Wall clock, epoch ms. */
   readonly clock: () => number;
   readonly logger: ClusterLogger;
+  /** Which server of the cluster these handlers run on, and what it knows of the others. */
+  readonly node?: ServerNode;
+}
+
+/**
+ * One server of the local cluster. `"combined"` is the single listener of a one-server
+ * cluster playing both roles (no leadership checks: it leads every bucket).
+ */
+export interface ServerNode {
+  readonly role: "coordinator" | "tablet-server" | "combined";
+  /** The node id (coordinator: its own id; tablet servers: 0..n-1). */
+  readonly serverId: number;
+  /** The live leadership (what this server serves by). */
+  readonly leadership: Leadership;
+  /** The leadership this server reports in Metadata (a tablet server's may lag the live one). */
+  view(): LeadershipView;
+  /** Port of the coordinator's listener. */
+  coordinatorPort(): number;
+  /** Port of tablet server `id`'s listener. */
+  tabletServerPort(id: number): number;
 }

@@ -14,7 +14,7 @@ import { iterateBatches } from "../record/log-batch.js";
 import { bucketKey } from "./append-notifier.js";
 import { typedHandler } from "./handler.js";
 import type { RawHandler, RequestContext } from "./rpc-server.js";
-import type { ServerState } from "./server-state.js";
+import type { ServerNode, ServerState } from "./server-state.js";
 import { tableBucketName } from "./storage/log-manager.js";
 import type { LogTablet } from "./storage/log-tablet.js";
 import { tableView, type TableView } from "./table-view.js";
@@ -47,7 +47,13 @@ export function errorFields(state: ServerState, err: unknown, what: string): { e
  * Resolves a bucket to its table; UNKNOWN_TABLE_OR_BUCKET_EXCEPTION when the table,
  * partition or bucket is not hosted here (Java `ReplicaManager.getReplicaOrException`).
  */
-export function resolveBucket(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): TableView {
+export function resolveBucket(
+  state: ServerState,
+  tableId: number,
+  partitionId: number | undefined,
+  bucket: number,
+  servedBy: "leader" | "replica" = "leader",
+): TableView {
   const unknown = (): FlussError =>
     new FlussError(
       ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION,
@@ -62,7 +68,35 @@ export function resolveBucket(state: ServerState, tableId: number, partitionId: 
     if (!p || p.tableId !== tableId) throw unknown();
   }
   if (!Number.isInteger(bucket) || bucket < 0 || bucket >= t.bucketCount) throw unknown();
+  const node = state.node;
+  if (node !== undefined && node.role === "tablet-server") checkLeader(node, tableId, partitionId, bucket, unknown, servedBy);
   return t;
+}
+
+/**
+ * Java `ReplicaManager.getReplicaOrException` with one replica per bucket: a bucket this
+ * server's metadata does not know yet is UNKNOWN_TABLE_OR_BUCKET; one it knows but does not
+ * lead (the only replica is elsewhere, or moving) is NOT_LEADER_OR_FOLLOWER
+ * (`ReplicaManager.java:2358`). Leadership itself is live: a moved bucket is served by its
+ * new leader at once, even where metadata lags. `"replica"`: any replica holder serves
+ * (ListOffsets: `ReplicaManager.listOffsets` checks no leadership) — with one replica, the
+ * bucket's holder even while it moves.
+ */
+function checkLeader(
+  node: ServerNode,
+  tableId: number,
+  partitionId: number | undefined,
+  bucket: number,
+  unknown: () => FlussError,
+  servedBy: "leader" | "replica",
+): void {
+  if (!node.view().knows(tableId, partitionId)) throw unknown();
+  const l = node.leadership.leaderOf(tableId, partitionId, bucket);
+  if ((servedBy === "leader" ? l.leader : l.replica) === node.serverId) return;
+  throw new FlussError(
+    ErrorCode.NOT_LEADER_OR_FOLLOWER,
+    `server ${node.serverId} is not leader or follower for ${tableBucketName(tableId, partitionId, bucket)}`,
+  );
 }
 
 /**
@@ -80,8 +114,9 @@ export function unlessDropped(state: ServerState, tableId: number, partitionId: 
   return err;
 }
 
+/** The bucket's log, for ListOffsets (served by its replica holder). */
 async function openTablet(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): Promise<LogTablet> {
-  resolveBucket(state, tableId, partitionId, bucket);
+  resolveBucket(state, tableId, partitionId, bucket, "replica");
   return state.logs.getOrCreate(tableId, partitionId, bucket);
 }
 
@@ -240,15 +275,16 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
       const tablet = await state.logs.getOrCreate(table.tableId, bucket.partitionId, bucket.bucketId);
       const offset = bucket.fetchOffset === FETCH_FROM_EARLIEST_OFFSET ? tablet.logStartOffset : bucket.fetchOffset;
       const maxBytes = Math.max(0, Math.min(limit, bucket.maxFetchBytes));
-      const res = await tablet.read(offset, maxBytes, { minOneBatch: !readOne });
+      // unprojected: Java's byte slice, which may cut the last batch; projected: whole
+      // projected batches while their projected size fits (FileLogProjection.project)
+      const res = projected === undefined
+        ? await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: true })
+        : await tablet.readProjected(offset, maxBytes, !readOne, (batch) => projectArrowLogRecords(batch, rowTypeResolver(t), projected));
       const size = res.records.length;
       if (size > 0) readOne = true;
       limit = Math.max(0, limit - size);
       bytes += size;
-      const records = projected !== undefined && size > 0
-        ? projectArrowLogRecords(res.records, rowTypeResolver(t), projected)
-        : res.records;
-      entry = { ...id, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records };
+      entry = { ...id, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records: res.records };
     } catch (err) {
       const why = unlessDropped(state, table.tableId, bucket.partitionId, bucket.bucketId, err);
       const fields = errorFields(state, why, `fetching ${tableBucketName(table.tableId, bucket.partitionId, bucket.bucketId)}`);
@@ -263,13 +299,22 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
   return { response: { tablesResp }, bytes, critical };
 }
 
+/**
+ * Where each FetchLog starts in its list of buckets: Java reads them in HashMap order, which
+ * is no order a client may rely on; rotating the start per request keeps the buckets served
+ * first under the total `max_bytes` from always being the same ones.
+ */
+let fetchRotation = 0;
+
 async function fetchLog(state: ServerState, req: M.FetchLogRequest, ctx: RequestContext): Promise<M.FetchLogResponse> {
-  const reads: BucketRead[] = [];
+  const listed: BucketRead[] = [];
   for (const table of req.tablesReq) {
     for (const bucket of table.bucketsReq) {
-      reads.push({ table, bucket, key: bucketKey(table.tableId, bucket.partitionId, bucket.bucketId) });
+      listed.push({ table, bucket, key: bucketKey(table.tableId, bucket.partitionId, bucket.bucketId) });
     }
   }
+  const first = listed.length > 1 ? fetchRotation++ % listed.length : 0;
+  const reads = first === 0 ? listed : [...listed.slice(first), ...listed.slice(0, first)];
   const keys = reads.map((r) => r.key);
   const minBytes = req.minBytes;
   const maxWait = req.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;

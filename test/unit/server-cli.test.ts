@@ -27,6 +27,9 @@ test("help and unknown commands", async () => {
   assert.match(bad.stderr(), /Usage/);
   const badPort = captureIo();
   assert.equal(await main(["local", "--port", "x"], badPort), 2);
+  const badServers = captureIo();
+  assert.equal(await main(["local", "--tablet-servers", "0"], badServers), 2);
+  assert.match(badServers.stderr(), /--tablet-servers must be an integer between 1 and 64/);
   const badFlag = captureIo();
   assert.equal(await main(["local", "--nope"], badFlag), 2);
 });
@@ -45,5 +48,28 @@ test("flussjs local serves until asked to stop", async () => {
   });
   assert.equal(await main(["local", "--port", "0"], io), 0);
   assert.match(io.stdout(), /Press Ctrl-C to stop/);
+  assert.match(io.stdout(), /Stopped/);
+});
+
+test("flussjs local --tablet-servers 3 runs a coordinator and three tablet servers", async () => {
+  const io = captureIo(async (out) => {
+    const m = /bootstrap\.servers\s+127\.0\.0\.1:(\d+)/.exec(out());
+    const t = /tablet servers\s+(.*)/.exec(out());
+    assert.ok(m && t, out());
+    const listed = t[1]!.trim().split(/\s+/);
+    assert.equal(listed.length, 3);
+    const conn = await ServerConnection.connect({ host: "127.0.0.1", port: Number(m[1]), connectTimeoutMs: 5000, requestTimeoutMs: 5000 });
+    try {
+      const meta = await conn.request(ApiKey.GET_METADATA, { tablePath: [], partitionsPath: [], partitionsId: [] });
+      assert.deepEqual(
+        meta.tabletServers.map((n) => `${n.nodeId}@${n.host}:${n.port}`),
+        listed,
+      );
+    } finally {
+      conn.close();
+    }
+    return "SIGINT";
+  });
+  assert.equal(await main(["local", "--port", "0", "--tablet-servers", "3"], io), 0);
   assert.match(io.stdout(), /Stopped/);
 });

@@ -91,6 +91,11 @@ export class KvManager {
     return p;
   }
 
+  /** The bucket's KV tablet if it is open (or opening); never opens one. */
+  getIfOpen(tableId: number, partitionId: number | undefined, bucket: number): Promise<KvTablet> | undefined {
+    return this.tablets.get(bucketKey(tableId, partitionId, bucket));
+  }
+
   /** Snapshots `tablet` in the background when enough changelog accumulated. */
   afterPut(tablet: KvTablet): void {
     if (tablet.unsnapshottedBytes >= this.snapshotBytes) this.background(tablet.snapshot(), tablet);

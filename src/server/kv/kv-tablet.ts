@@ -277,6 +277,15 @@ export class KvTablet {
     return this.store.prefix(bytesToLatin1(prefix)).map(latin1ToBytes);
   }
 
+  /** Resolves once no put (or snapshot step) is queued or running. */
+  async whenIdle(): Promise<void> {
+    let q: Promise<unknown>;
+    do {
+      q = this.queue;
+      await q;
+    } while (q !== this.queue);
+  }
+
   /**
    * A consistent view of the bucket's state and the changelog offset it corresponds to
    * (Java `KvTablet.openScan` capturing `flushedLogOffset` with the RocksDB snapshot): a log

@@ -194,6 +194,19 @@ export class ScannerManager {
     }
   }
 
+  /**
+   * Closes the sessions `which` selects (a bucket that lost its leader, a stopped server's);
+   * their ids answer SCANNER_EXPIRED from now on (Java `closeScannersForBucket`).
+   */
+  closeIf(which: (s: ScanSession) => boolean): void {
+    const now = this.clock();
+    for (const s of [...this.sessions.values()]) {
+      if (!which(s)) continue;
+      this.recentlyExpired.set(s.id, now);
+      this.remove(s);
+    }
+  }
+
   /** Closes sessions idle longer than the TTL (Java `evictExpiredScanners`). */
   evictExpired(): void {
     const now = this.clock();

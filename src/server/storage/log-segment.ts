@@ -16,6 +16,7 @@ import {
   LOG_OVERHEAD,
   LogBatchView,
   MAGIC_OFFSET,
+  V0_RECORD_BATCH_HEADER_SIZE,
   V2_RECORD_BATCH_HEADER_SIZE,
   logBatchHeaderSize,
 } from "../../record/log-batch.js";
@@ -67,6 +68,13 @@ export function storageError(what: string, file: string, cause: unknown): FlussE
 /** Reads up to `length` bytes at `position` (fewer only at end of file). */
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
   return readInto(handle, position, uninitialized(length), 0);
+}
+
+/** The base offset of the batch at `pos` (its first 8 bytes, little-endian; the batch may be cut after them). */
+function baseOffsetAt(buf: Uint8Array, pos: number): number {
+  const lo = buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 24);
+  const hi = buf[pos + 4]! | (buf[pos + 5]! << 8) | (buf[pos + 6]! << 16) | (buf[pos + 7]! << 24);
+  return hi * 0x100000000 + (lo >>> 0);
 }
 
 /** A plain Uint8Array of `length` bytes, not zero-filled (every byte returned gets read into). */
@@ -377,6 +385,44 @@ export class LogSegment {
       const first = new LogBatchView(header, 0);
       if (first.baseOffset >= upTo) return new Uint8Array(0);
       return await readAt(this.handle, position, first.sizeInBytes);
+    } catch (e) {
+      throw storageError("Reading segment", this.file, e);
+    }
+  }
+
+  /**
+   * Java `LogSegment.readWithoutFilter` (`LogSegment.java:548`): the bytes from `position`
+   * (the batch holding the fetch offset) up to `maxBytes` — raised to the first batch's size
+   * with `minOneBatch` — and never past the first batch whose base offset is ≥ `upTo` (Java's
+   * max position, the high watermark's). A plain byte slice: the last batch may be cut, as
+   * Java's `FileLogRecords.slice` cuts it. Less than a batch header's worth is nothing.
+   */
+  async readSlice(position: number, maxBytes: number, upTo: number, minOneBatch: boolean): Promise<Uint8Array> {
+    const end = this.size;
+    if (position >= end) return new Uint8Array(0);
+    try {
+      const first = Math.min(Math.max(maxBytes, 0), end - position);
+      let buf = first >= LOG_OVERHEAD ? await readAt(this.handle, position, first) : new Uint8Array(0);
+      const header = buf.length >= LOG_OVERHEAD ? buf : await readAt(this.handle, position, Math.min(end - position, LOG_OVERHEAD));
+      if (header.length < LOG_OVERHEAD || baseOffsetAt(header, 0) >= upTo) return new Uint8Array(0);
+      const firstSize = LOG_OVERHEAD + readInt32LE(header, LENGTH_OFFSET);
+      const adjusted = minOneBatch ? Math.max(maxBytes, firstSize) : maxBytes;
+      if (adjusted < V0_RECORD_BATCH_HEADER_SIZE) return new Uint8Array(0);
+      const want = Math.min(adjusted, end - position);
+      if (want > buf.length) {
+        const whole = uninitialized(want);
+        whole.set(buf);
+        buf = await readInto(this.handle, position, whole, buf.length);
+      } else if (want < buf.length) {
+        buf = buf.subarray(0, want);
+      }
+      // stop before the first batch at or past upTo (its base offset is in its first 8 bytes)
+      let pos = 0;
+      while (buf.length - pos >= LOG_OVERHEAD) {
+        if (baseOffsetAt(buf, pos) >= upTo) return buf.subarray(0, pos);
+        pos += LOG_OVERHEAD + readInt32LE(buf, pos + LENGTH_OFFSET);
+      }
+      return buf;
     } catch (e) {
       throw storageError("Reading segment", this.file, e);
     }

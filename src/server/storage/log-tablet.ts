@@ -17,6 +17,7 @@ import {
   LogBatchView,
   MAGIC_OFFSET,
   NO_WRITER_ID,
+  V0_RECORD_BATCH_HEADER_SIZE,
   logBatchHeaderSize,
   setBaseOffsetAndCommitTimestamp,
 } from "../../record/log-batch.js";
@@ -75,6 +76,12 @@ export interface ReadOptions {
   readonly minOneBatch?: boolean;
   /** Exclusive upper offset bound (default and at most: the high watermark). */
   readonly upTo?: number;
+  /**
+   * Java's fetch read (`LogSegment.readWithoutFilter`): a byte slice of at most maxBytes
+   * (the whole first batch when `minOneBatch`), so the last batch may be cut; default
+   * false: whole batches only.
+   */
+  readonly slice?: boolean;
 }
 
 /** Outcome of {@link LogTablet.read}. */
@@ -424,10 +431,78 @@ export class LogTablet {
       const seg = this.segments[i]!;
       const position = await seg.positionOf(fetchOffset);
       if (position === undefined) continue;
-      const records = await seg.read(position, maxBytes, upTo, options.minOneBatch ?? true);
+      const minOne = options.minOneBatch ?? true;
+      const records = options.slice
+        ? await seg.readSlice(position, maxBytes, upTo, minOne)
+        : await seg.read(position, maxBytes, upTo, minOne);
       return { records, highWatermark: hw, logStartOffset: start };
     }
     return empty;
+  }
+
+  /**
+   * Java's projected fetch read (`LogSegment.readWithoutFilter` with a projection and
+   * `FileLogProjection.project`): whole batches of one segment from the one holding
+   * `fetchOffset`, each passed through `project`, while the projected bytes fit in maxBytes
+   * (raised to the first batch's unprojected size with `minOneBatch`); the first batch whose
+   * projection does not fit ends the read, and header-only batches pass as they are. Same
+   * offset checks as {@link read}.
+   */
+  async readProjected(
+    fetchOffset: number,
+    maxBytes: number,
+    minOneBatch: boolean,
+    project: (batch: Uint8Array) => Uint8Array,
+  ): Promise<ReadResult> {
+    this.ensureOpen();
+    const hw = this.hw;
+    const start = this.logStartOffset;
+    if (fetchOffset < start || fetchOffset > this.leo) {
+      throw new FlussError(
+        ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION,
+        `Received request for offset ${fetchOffset} for table bucket ${this.name}, ` +
+          `but we only have log segments from offset ${start} up to ${this.leo}.`,
+      );
+    }
+    const done = (parts: Uint8Array[]): ReadResult => ({
+      records: parts.length === 1 ? parts[0]! : parts.length === 0 ? new Uint8Array(0) : Buffer.concat(parts),
+      highWatermark: hw,
+      logStartOffset: start,
+    });
+    if (fetchOffset >= hw) return done([]);
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      let position = await seg.positionOf(fetchOffset);
+      if (position === undefined) continue;
+      let chunk = await seg.read(position, 0, hw, true);
+      if (chunk.length === 0) return done([]);
+      let budget = minOneBatch ? Math.max(maxBytes, LOG_OVERHEAD + readInt32LE(chunk, LENGTH_OFFSET)) : maxBytes;
+      const parts: Uint8Array[] = [];
+      while (budget > V0_RECORD_BATCH_HEADER_SIZE) {
+        if (chunk.length === 0) {
+          chunk = await seg.read(position, Math.max(budget, 256 * 1024), hw, true);
+          if (chunk.length === 0) break;
+        }
+        let pos = 0;
+        while (pos < chunk.length && budget > V0_RECORD_BATCH_HEADER_SIZE) {
+          const size = LOG_OVERHEAD + readInt32LE(chunk, pos + LENGTH_OFFSET);
+          const batch = chunk.subarray(pos, pos + size);
+          if (size === logBatchHeaderSize(chunk[pos + MAGIC_OFFSET]!)) {
+            parts.push(batch); // an empty batch pushes the offset forward (FileLogProjection.java)
+          } else {
+            const projected = project(batch);
+            if (projected.length > budget) return done(parts);
+            parts.push(projected);
+            budget -= projected.length;
+          }
+          pos += size;
+          position += size;
+        }
+        chunk = chunk.subarray(pos);
+      }
+      return done(parts);
+    }
+    return done([]);
   }
 
   /** Index of the last segment whose base offset is ≤ `offset` (0 if none). */
@@ -450,6 +525,15 @@ export class LogTablet {
       if (off !== undefined) return Math.min(off, hw);
     }
     return hw;
+  }
+
+  /** Resolves once no append is queued or running (appends queued meanwhile are waited for too). */
+  async whenIdle(): Promise<void> {
+    let q: Promise<unknown>;
+    do {
+      q = this.queue;
+      await q;
+    } while (q !== this.queue);
   }
 
   /** Forces every appended byte to disk (after pending appends). */
