@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { API_MESSAGES, ApiKey } from "../../src/rpc/api-keys.js";
+import { API_MESSAGES, ApiKey, apiMessages, clientVersionRange } from "../../src/rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
 import { encodeRequestFrame, FrameDecoder, parseResponseFrame, ResponseType } from "../../src/rpc/frame.js";
 import { ErrorResponse, type FetchLogRequest, type ListOffsetsRequest, type ProduceLogRequest } from "../../src/rpc/messages.js";
@@ -19,44 +19,8 @@ import { Schema } from "../../src/metadata/schema.js";
 import { LocalCluster } from "../../src/server/local-cluster.js";
 import type { ClusterLogger } from "../../src/server/server-state.js";
 import { LOG_SCHEMA, arrowBatch, connect, indexedBatch, tableJson } from "./server-test-util.js";
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Fuzz {
-  readonly next: () => number;
-  constructor(seed: number) {
-    this.next = prng(seed);
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  bytes(n: number): Uint8Array {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(256);
-    return b;
-  }
-  /** int64 values around the edges that break naive code. */
-  edgeInt(): number {
-    return this.pick([0, 1, -1, 2, 7, -2, 127, 255, 65535, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32, 2 ** 53 - 1, -(2 ** 53 - 1), this.int(1000)]);
-  }
-  /** int32 values around the edges. */
-  edgeI32(): number {
-    return this.pick([0, 1, -1, 2, 7, -2, 127, 255, 65535, 2 ** 31 - 1, -(2 ** 31), 2 ** 30, this.int(1000)]);
-  }
-}
+import { Fuzz, MessageGenerator, concat, mutate, type FieldHook } from "./helpers/fuzz.js";
+import { createPkTable, kvBatch } from "./server-kv-helpers.js";
 
 /** Failures that must never happen, collected from process hooks and the server's logger. */
 const problems: string[] = [];
@@ -109,16 +73,6 @@ function rawRound(port: number, bytes: Uint8Array, sentinelId: number): Promise<
       sock.write(encodeRequestFrame(ApiKey.API_VERSIONS, 0, sentinelId, API_MESSAGES[ApiKey.API_VERSIONS].request.encode({ clientSoftwareName: "fuzz", clientSoftwareVersion: "1" })));
     });
   });
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** What the log of one bucket must contain: batch bytes from the CRC on, by base offset. */
@@ -510,6 +464,212 @@ test("fuzz: the server survives hostile input and keeps every acknowledged recor
     assert.equal((cluster as unknown as { state: { notifier: { waitingBuckets: number } } }).state.notifier.waitingBuckets, 0);
   } finally {
     conn.close();
+    await cluster.close();
+    process.off("uncaughtException", onUncaught);
+    process.off("unhandledRejection", onRejection);
+  }
+  assertNoProblems("end");
+});
+
+/**
+ * Volume: at least 200k frames (FUZZ_FRAMES) of every api key, schema-valid bodies
+ * (`helpers/fuzz.ts#MessageGenerator`: real table ids, record batches, KV batches and keys
+ * where the field holds them) mostly mutated, pipelined over a few connections in chunks
+ * closed by a sentinel; some chunks end in a stream-breaking frame (a lying length, a
+ * truncated frame) and the socket is dropped. Meanwhile a monitor connection keeps
+ * appending and asking ApiVersions: its latency stays low and its log reads back intact.
+ * The process's memory stays bounded (no allocation from a length that was never sent).
+ */
+test("fuzz volume: 200k mutated frames of every api key; other connections unaffected, memory bounded", { timeout: 120_000 }, async () => {
+  process.on("uncaughtException", onUncaught);
+  process.on("unhandledRejection", onRejection);
+  const cluster = await LocalCluster.start({ logger });
+  const f = new Fuzz(Number(process.env.FUZZ_SEED ?? 0xb16f055));
+  const TARGET = Number(process.env.FUZZ_FRAMES ?? 200_000);
+  const conn = await connect(cluster);
+  const monitor = await connect(cluster);
+  try {
+    const tp = (tableName: string) => ({ databaseName: "fluss", tableName });
+    await conn.request(ApiKey.CREATE_DATABASE, { databaseName: "fz", ignoreIfExists: true });
+    await conn.request(ApiKey.CREATE_TABLE, { tablePath: tp("vlog"), tableJson: tableJson(LOG_SCHEMA, { bucketCount: 3 }), ignoreIfExists: false });
+    const logId = (await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp("vlog") })).tableId;
+    const pk = await createPkTable(conn, "vkv", Schema.builder().column("id", DataTypes.INT()).column("name", DataTypes.STRING()).primaryKey(["id"]).build(), { bucketCount: 3 });
+    await conn.request(ApiKey.CREATE_TABLE, { tablePath: tp("integrity"), tableJson: tableJson(LOG_SCHEMA, { bucketCount: 1 }), ignoreIfExists: false });
+    const integrityId = (await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp("integrity") })).tableId;
+    const writerId = (await conn.request(ApiKey.INIT_WRITER, { tablePath: [tp("vlog")] })).writerId;
+    const rt = LOG_SCHEMA.rowType;
+
+    // what the schema-valid bodies hold where a random value would be refused at once
+    const logBatches = [arrowBatch(rt, [[1, "a"], [2, null]]), arrowBatch(rt, [[3, "b"]], { writerId, batchSequence: 0 }), indexedBatch(rt, [[4, "c"]])];
+    const kvBatches = [kvBatch(pk, [{ upsert: [1, "x"] }, { delete: [2, null] }]), kvBatch(pk, [{ upsert: [3, "y"] }], { writerId, batchSequence: 0 })];
+    const keys = [pk.keys.key([1]), pk.keys.key([2]), pk.keys.key([3])];
+    const validTableJson = tableJson(LOG_SCHEMA, { bucketCount: 2 });
+    const hook: FieldHook = (message, field, g) => {
+      if (field === "tableId") {
+        const id = g.next() < 0.8 ? g.pick([logId, pk.tableId]) : g.edgeInt();
+        return id === integrityId ? -1 : id;
+      }
+      if (field === "bucketId") return g.pick([0, 1, 2, 0, 1, 2, -1, 3]);
+      if (field === "databaseName") return g.pick(["fz", "nodb", "nodb", ""]);
+      if (field === "records" && message === "PbProduceLogReqForBucket") return g.next() < 0.8 ? g.pick(logBatches) : undefined;
+      if (field === "records" && message === "PbPutKvReqForBucket") return g.next() < 0.8 ? g.pick(kvBatches) : undefined;
+      if (field === "keys") return g.next() < 0.8 ? g.pick(keys) : undefined;
+      if (field === "tableJson") return g.next() < 0.5 ? validTableJson : undefined;
+      if (field === "maxWaitMs") return g.pick([0, 0, 1, 5]);
+      if (field === "timeoutMs") return 1000;
+      if (field === "acks") return g.pick([-1, 1, 0]);
+      return undefined;
+    };
+
+    // a pool of encoded bodies per api key; keys that write the catalog (an fsync'ed file
+    // rewrite each, on the event loop) come up less often
+    const gen = new MessageGenerator();
+    const catalogKeys: Set<number> = new Set([ApiKey.CREATE_DATABASE, ApiKey.DROP_DATABASE, ApiKey.CREATE_TABLE, ApiKey.DROP_TABLE, ApiKey.CREATE_PARTITION, ApiKey.DROP_PARTITION, ApiKey.ALTER_TABLE, ApiKey.CREATE_ACLS, ApiKey.DROP_ACLS, ApiKey.ALTER_CLUSTER_CONFIGS, ApiKey.ADD_SERVER_TAG, ApiKey.REMOVE_SERVER_TAG, ApiKey.INIT_WRITER]);
+    const pool: { key: number; bodies: Uint8Array[] }[] = [];
+    const weighted: number[] = [];
+    for (const key of Object.values(ApiKey)) {
+      const codecs = apiMessages(key);
+      const bodies: Uint8Array[] = [];
+      if (codecs) {
+        for (let i = 0; i < 30; i++) {
+          try {
+            bodies.push(codecs.request.encode(gen.random(codecs.request.name, f, hook)));
+          } catch (e) {
+            assert.ok(e instanceof FlussError, String(e)); // a hook value the codec refuses
+          }
+        }
+      }
+      if (bodies.length === 0) bodies.push(f.bytes(16));
+      pool.push({ key, bodies });
+      for (let w = catalogKeys.has(key) ? 1 : 30; w > 0; w--) weighted.push(pool.length - 1);
+    }
+    const keyList: number[] = Object.values(ApiKey);
+
+    let requestId = 1;
+    const frame = (): Uint8Array => {
+      const { key, bodies } = pool[f.pick(weighted)]!;
+      const body = f.pick(bodies);
+      const mutated = f.next() < 0.85 ? mutate(f, body, f.pick(pool[f.pick(weighted)]!.bodies)) : body;
+      const r = f.next();
+      const apiKey = r < 0.03 ? f.int(0x10000) - 0x8000 : r < 0.05 ? f.pick(keyList) : key;
+      const version = r < 0.07 ? f.pick([-1, 0, 1, 5, 0x7fff]) : f.int(clientVersionRange(key).max + 1);
+      return encodeRequestFrame(apiKey, version, requestId++, mutated);
+    };
+    const breaker = (): Uint8Array => {
+      const good = frame();
+      const dv = new DataView(good.buffer, good.byteOffset);
+      switch (f.int(4)) {
+        case 0:
+          dv.setInt32(0, f.pick([-1, -(2 ** 31), 0, 3, 7]));
+          return good;
+        case 1:
+          dv.setInt32(0, f.pick([2 ** 31 - 1, 200 << 20, 0x7fff0000]));
+          return good.subarray(0, 4 + f.int(good.length - 4));
+        case 2:
+          dv.setInt32(0, good.length - 4 + 1 + f.int(1 << 16)); // longer than what follows
+          return good;
+        default:
+          return good.subarray(0, 1 + f.int(good.length - 1)); // truncated
+      }
+    };
+
+    // memory: sampled all along
+    const base = process.memoryUsage();
+    let peakRss = base.rss;
+    let peakArrayBuffers = base.arrayBuffers;
+    const memTimer = setInterval(() => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakArrayBuffers = Math.max(peakArrayBuffers, m.arrayBuffers);
+    }, 50);
+
+    // monitor: appends and handshakes must keep being answered quickly
+    let monitoring = true;
+    let maxLatency = 0;
+    let acked = 0;
+    const monitorLoop = (async () => {
+      while (monitoring) {
+        const t0 = Date.now();
+        await monitor.request(ApiKey.API_VERSIONS, { clientSoftwareName: "m", clientSoftwareVersion: "1" });
+        const r = await monitor.request(ApiKey.PRODUCE_LOG, { acks: -1, tableId: integrityId, timeoutMs: 5000, bucketsReq: [{ bucketId: 0, records: arrowBatch(rt, [[acked, `m${acked}`]]) }] });
+        assert.equal(r.bucketsResp[0]!.errorCode, undefined, r.bucketsResp[0]!.errorMessage);
+        assert.equal(r.bucketsResp[0]!.baseOffset, acked);
+        acked++;
+        maxLatency = Math.max(maxLatency, Date.now() - t0);
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    })();
+
+    let sent = 0;
+    let closedByServer = 0;
+    const worker = async (): Promise<void> => {
+      while (sent < TARGET) {
+        const parts: Uint8Array[] = [];
+        for (let i = 0; i < 1000; i++) parts.push(frame());
+        const breaks = f.next() < 0.1;
+        if (breaks) parts.push(breaker());
+        sent += parts.length;
+        const sentinelId = 0x7ffffff0;
+        const outcome = await new Promise<"sentinel" | "closed" | "timeout">((resolve) => {
+          const sock = net.connect({ host: "127.0.0.1", port: cluster.port });
+          const dec = new FrameDecoder();
+          let settledAs: "sentinel" | "closed" | "timeout" | undefined;
+          const finish = (how: "sentinel" | "closed" | "timeout"): void => {
+            if (settledAs) return;
+            settledAs = how;
+            clearTimeout(timer);
+            sock.destroy();
+            resolve(how);
+          };
+          const timer = setTimeout(() => finish(breaks ? "closed" : "timeout"), breaks ? 2000 : 15_000);
+          sock.on("error", () => finish("closed"));
+          sock.on("close", () => finish("closed"));
+          sock.on("data", (c: Buffer) => {
+            let got: Uint8Array[];
+            try {
+              got = dec.push(c);
+            } catch (e) {
+              problems.push(`undecodable response stream: ${String(e)}`);
+              return finish("closed");
+            }
+            for (const fr of got) {
+              const p = parseResponseFrame(fr); // every answer is a well-formed frame
+              if (p.type === ResponseType.ERROR_RESPONSE) ErrorResponse.decode(p.body);
+              if (p.type !== ResponseType.SERVER_FAILURE && p.requestId === sentinelId) return finish("sentinel");
+            }
+          });
+          sock.on("connect", () => {
+            sock.write(concat(parts));
+            // after a stream-breaking frame the sentinel is only more garbage; the socket is dropped
+            if (breaks) sock.end();
+            else sock.write(encodeRequestFrame(ApiKey.API_VERSIONS, 0, sentinelId, API_MESSAGES[ApiKey.API_VERSIONS].request.encode({ clientSoftwareName: "fuzz", clientSoftwareVersion: "1" })));
+          });
+        });
+        if (outcome === "closed") closedByServer++;
+        assert.ok(breaks || outcome === "sentinel", `a connection sending only well-framed requests was ${outcome} (after ${sent} frames)`);
+        assertNoProblems(`after ${sent} frames`);
+      }
+    };
+    const t0 = Date.now();
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    const elapsed = Date.now() - t0;
+    monitoring = false;
+    await monitorLoop;
+    clearInterval(memTimer);
+    if (process.env.FUZZ_DEBUG) console.log({ sent, elapsed, closedByServer, maxLatency, acked, peakRssMiB: peakRss >> 20, baseRssMiB: base.rss >> 20, peakArrayBuffersMiB: peakArrayBuffers >> 20 });
+
+    assert.ok(sent >= TARGET, `${sent} frames sent`);
+    assert.ok(acked >= 5, `the monitor made progress: ${acked} appends`);
+    assert.ok(maxLatency < 5000, `monitor round trip took up to ${maxLatency} ms`);
+    // the monitor's log is exactly what it appended
+    const got = await readAll(monitor, integrityId, 0);
+    assert.equal(got.hw, acked);
+    assert.deepEqual([...got.batches.keys()], [...Array(acked).keys()]);
+    assert.ok(peakArrayBuffers - base.arrayBuffers < 256 << 20, `array buffers grew by ${(peakArrayBuffers - base.arrayBuffers) >> 20} MiB`);
+    assert.ok(peakRss - base.rss < 768 << 20, `RSS grew by ${(peakRss - base.rss) >> 20} MiB`);
+  } finally {
+    conn.close();
+    monitor.close();
     await cluster.close();
     process.off("uncaughtException", onUncaught);
     process.off("unhandledRejection", onRejection);

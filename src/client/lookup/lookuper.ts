@@ -55,7 +55,15 @@ class LookupTable {
         { retriable: false },
       );
     }
-    return rowObject(this.names, this.decoder.decode(value, 2, value.length - 2));
+    let row: unknown[];
+    try {
+      row = this.decoder.decode(value, 2, value.length - 2);
+    } catch (e) {
+      // the row decoders throw RangeErrors on damaged bytes; users get a FlussError
+      if (e instanceof FlussError) throw e;
+      throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `a looked-up value of table ${this.info.tablePath.toString()} cannot be decoded: ${(e as Error).message}`, { cause: e });
+    }
+    return rowObject(this.names, row);
   }
 }
 

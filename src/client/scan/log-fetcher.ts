@@ -557,7 +557,10 @@ export class LogFetcher {
   private handleRequestError(node: NodeAddress, err: unknown, sent: readonly { state: BucketState }[]): void {
     const nodeId = node.id;
     const live = sent.filter(({ state }) => this.buckets.get(state.key) === state);
-    if (isRetriableError(err) || !(err instanceof FlussError)) {
+    // An undecodable response fails this fetch, not the buckets: Java logs any request
+    // failure and fetches again (LogFetcher.java:381 handleFetchLogException). Failing
+    // the buckets for good left a scanner throwing on every poll after one bad response.
+    if (isRetriableError(err) || !(err instanceof FlussError) || err.code === ErrorCode.CORRUPT_MESSAGE) {
       const fe = err instanceof FlussError ? err : new FlussError(ErrorCode.NETWORK_EXCEPTION, String(err), { cause: err });
       this.reportFailure(
         new FlussError(fe.code, `fetching table ${this.table.tablePath.toString()} from ${serverName(node)} failed (retrying): ${fe.message}`, {
@@ -856,7 +859,8 @@ export class LogFetcher {
             // the table itself may be gone; a dropped or not yet visible partition of a
             // live table is retried (apache/fluss PR #3935)
             this.checkTable();
-          } else if (err instanceof FlussError && !isRetriableError(err)) {
+          } else if (err instanceof FlussError && !isRetriableError(err) && err.code !== ErrorCode.CORRUPT_MESSAGE) {
+            // (an undecodable metadata answer is retried as a network failure would be)
             for (const s of states) if (this.buckets.get(s.key) === s) this.failBucket(s, err);
           } else {
             const fe = err instanceof FlussError ? err : new FlussError(ErrorCode.NETWORK_EXCEPTION, String(err), { cause: err });

@@ -166,6 +166,38 @@ export function serializeRecordBatchMessage(
   return concatMessageParts(serializeRecordBatchMessageParts(length, nodes, rawBuffers, compression));
 }
 
+/** Size of one FieldNode and of one Buffer struct in a RecordBatch's flatbuffer vectors. */
+const STRUCT_BYTES = 16;
+
+/**
+ * The RecordBatch header of a message's metadata, its vectors' lengths checked against
+ * the metadata size first (a damaged length would otherwise size an array of up to 2^32).
+ */
+function readHeader(meta: Uint8Array, metaLen: number, corrupt: (why: string) => FlussError) {
+  const msg = FbMessage.getRootAsMessage(new ByteBuffer(meta));
+  if (msg.headerType() !== MessageHeader.RecordBatch) throw corrupt(`expected a RecordBatch, got header type ${msg.headerType()}`);
+  const rb = msg.header(new FbRecordBatch()) as FbRecordBatch | null;
+  if (!rb) throw corrupt("missing header");
+  const nodeCount = rb.nodesLength();
+  const bufferCount = rb.buffersLength();
+  if (nodeCount < 0 || bufferCount < 0 || (nodeCount + bufferCount) * STRUCT_BYTES > metaLen) {
+    throw corrupt(`${nodeCount} field nodes and ${bufferCount} buffers cannot fit in ${metaLen} bytes of metadata`);
+  }
+  const nodes: IpcFieldNode[] = new Array(nodeCount);
+  const node = new FbFieldNode();
+  for (let i = 0; i < nodes.length; i++) {
+    rb.nodes(i, node);
+    nodes[i] = { length: Number(node.length()), nullCount: Number(node.nullCount()) };
+  }
+  const buffers: IpcBufferRegion[] = new Array(bufferCount);
+  const buf = new FbBuffer();
+  for (let i = 0; i < buffers.length; i++) {
+    rb.buffers(i, buf);
+    buffers[i] = { offset: Number(buf.offset()), length: Number(buf.length()) };
+  }
+  return { rb, msg, nodes, buffers };
+}
+
 /**
  * Parses the metadata of the RecordBatch message at `bytes[offset]`. Accepts the legacy
  * framing without continuation marker. Does not need 8-alignment.
@@ -182,33 +214,35 @@ export function parseRecordBatchMessage(bytes: Uint8Array, offset = 0): IpcRecor
   }
   const metaStart = offset + prefix;
   if (metaLen <= 0 || metaStart + metaLen > bytes.length) throw corrupt("bad metadata length");
-  // flatbuffers reads through a DataView-like wrapper; any alignment works.
-  const bb = new ByteBuffer(bytes.subarray(metaStart, metaStart + metaLen));
-  const msg = FbMessage.getRootAsMessage(bb);
-  if (msg.headerType() !== MessageHeader.RecordBatch) throw corrupt(`expected a RecordBatch, got header type ${msg.headerType()}`);
-  const rb = msg.header(new FbRecordBatch()) as FbRecordBatch | null;
-  if (!rb) throw corrupt("missing header");
-  const nodes: IpcFieldNode[] = new Array(rb.nodesLength());
-  const node = new FbFieldNode();
-  for (let i = 0; i < nodes.length; i++) {
-    rb.nodes(i, node);
-    nodes[i] = { length: Number(node.length()), nullCount: Number(node.nullCount()) };
+  // flatbuffers reads through a DataView-like wrapper; any alignment works. Offsets inside
+  // damaged metadata can point anywhere: flatbuffers' RangeErrors become CORRUPT_RECORD.
+  let header: { rb: FbRecordBatch; msg: FbMessage; nodes: IpcFieldNode[]; buffers: IpcBufferRegion[] };
+  try {
+    header = readHeader(bytes.subarray(metaStart, metaStart + metaLen), metaLen, corrupt);
+  } catch (e) {
+    if (e instanceof FlussError) throw e;
+    throw corrupt(`damaged metadata (${(e as Error).message})`);
   }
-  const buffers: IpcBufferRegion[] = new Array(rb.buffersLength());
-  const buf = new FbBuffer();
-  for (let i = 0; i < buffers.length; i++) {
-    rb.buffers(i, buf);
-    buffers[i] = { offset: Number(buf.offset()), length: Number(buf.length()) };
+  const { rb, msg, nodes, buffers } = header;
+  let codec: number;
+  let bodyLength: number;
+  let length: number;
+  try {
+    const compression = rb.compression();
+    codec = compression ? compression.codec() : -1;
+    bodyLength = Number(msg.bodyLength());
+    length = Number(rb.length());
+  } catch (e) {
+    throw corrupt(`damaged metadata (${(e as Error).message})`);
   }
-  const compression = rb.compression();
-  const bodyLength = Number(msg.bodyLength());
+  if (!(bodyLength >= 0) || !(length >= 0)) throw corrupt("negative length");
   const bodyOffset = prefix + metaLen;
   if (offset + bodyOffset + bodyLength > bytes.length) throw corrupt("truncated body");
   return {
-    length: Number(rb.length()),
+    length,
     nodes,
     buffers,
-    codec: compression ? compression.codec() : -1,
+    codec,
     bodyLength,
     bodyOffset,
     messageLength: bodyOffset + bodyLength,
