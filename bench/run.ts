@@ -11,6 +11,8 @@
  *   Lookup RPCs (`bench/lookup.ts`)
  * - full scan of a primary-key table (rows/s) vs the Arrow scan of a log table of the same
  *   rows (`bench/snapshot-scan.ts`)
+ * - failover: time to the first acknowledged write after a leader move and after a tablet
+ *   server restart, vs an ordinary acknowledged write (`bench/failover.ts`)
  * - primary-key state: memory per million keys vs the bytes of the data itself, restart
  *   from snapshots vs replaying the whole changelog (`bench/kv-state.ts`)
  *
@@ -29,6 +31,7 @@ import { startClusterProcess } from "./cluster-process.js";
 import { measureKvState } from "./kv-state.js";
 import { lookupLatency, lookupThroughput } from "./lookup.js";
 import { snapshotScan } from "./snapshot-scan.js";
+import { failover } from "./failover.js";
 
 const BATCH_ROWS = 65_536;
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
@@ -337,6 +340,9 @@ async function main(): Promise<void> {
   } finally {
     await cluster.close();
   }
+
+  // --- failover (an in-process cluster of three tablet servers, for its test hooks) ----
+  for (const r of await failover()) results.push(r);
 
   // --- primary-key state: memory and restart (an in-process cluster of its own) -------
   {
