@@ -2,7 +2,7 @@ import { Decimal } from "../row/values.js";
 import { toHex } from "../util/bytes.js";
 
 /** Renders one value for display: dates as ISO, bytes as hex, maps and rows as JSON-ish text. */
-export function formatValue(v: unknown): string {
+function formatValue(v: unknown): string {
   if (v === null || v === undefined) return "null";
   if (v instanceof Date) return v.toISOString();
   if (v instanceof Decimal) return v.toString();

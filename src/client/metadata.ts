@@ -15,7 +15,7 @@ export interface NodeAddress extends HostPort {
 }
 
 /** Where one bucket lives. */
-export interface BucketLocation {
+interface BucketLocation {
   readonly bucketId: number;
   readonly leaderId: number | undefined;
   readonly replicas: readonly number[];

@@ -147,7 +147,7 @@ const ALL_TYPES: readonly DataTypeRoot[] = [
 ];
 
 /** The type roots a function accepts (Java `AggFunctionType.getSupportedDataTypeRoots`). */
-export function aggFunctionSupportedRoots(type: AggFunctionType): readonly DataTypeRoot[] {
+function aggFunctionSupportedRoots(type: AggFunctionType): readonly DataTypeRoot[] {
   switch (type) {
     case "bool_and":
     case "bool_or":

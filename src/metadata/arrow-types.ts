@@ -12,7 +12,7 @@ import { FlussError } from "../rpc/errors.js";
 import { type DataType, DataTypes, type RowType, withNullability } from "./data-types.js";
 
 /** Time zone written on Arrow timestamp types for TIMESTAMP_LTZ columns. */
-export const LTZ_ARROW_TIME_ZONE = "UTC";
+const LTZ_ARROW_TIME_ZONE = "UTC";
 
 function timeUnitFor(precision: number): arrow.TimeUnit {
   if (precision === 0) return arrow.TimeUnit.SECOND;

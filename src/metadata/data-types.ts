@@ -142,11 +142,11 @@ export type DataType =
   | RowType;
 
 /** Largest precision a DECIMAL may have (Java `DecimalType.MAX_PRECISION`). */
-export const DECIMAL_MAX_PRECISION = 38;
+const DECIMAL_MAX_PRECISION = 38;
 /** DECIMALs up to this precision are "compact": the unscaled value fits an int64. */
-export const DECIMAL_MAX_COMPACT_PRECISION = 18;
+const DECIMAL_MAX_COMPACT_PRECISION = 18;
 /** TIMESTAMPs up to this precision are "compact": millis only, no nanos. */
-export const TIMESTAMP_MAX_COMPACT_PRECISION = 3;
+const TIMESTAMP_MAX_COMPACT_PRECISION = 3;
 
 function checkRange(what: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -285,7 +285,3 @@ export function typeToString(type: DataType): string {
   }
 }
 
-/** Structural equality of two types, ignoring ROW field ids and descriptions. */
-export function typesEqual(a: DataType, b: DataType): boolean {
-  return typeToString(a) === typeToString(b);
-}

@@ -59,7 +59,7 @@ export function jsonStringMap(map: Readonly<Record<string, string>>): string {
 }
 
 /** Java `String.hashCode` (over UTF-16 code units). */
-export function javaStringHash(s: string): number {
+function javaStringHash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
   return h;

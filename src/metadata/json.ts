@@ -66,7 +66,7 @@ function fieldToJson(f: DataField): string {
 }
 
 /** A column's JSON object. */
-export function columnToJson(c: Column): string {
+function columnToJson(c: Column): string {
   let s = `{"name":${jsonString(c.name)},"data_type":${dataTypeToJson(c.type)}`;
   if (c.comment !== undefined) s += `,"comment":${jsonString(c.comment)}`;
   if (c.aggFunction) {

@@ -13,9 +13,7 @@ import { javaDoubleToString, javaFloatToString } from "./java-float.js";
 import { detectInvalidName, detectReservedPrefix } from "./table-path.js";
 
 /** Separator of values in a partition name. */
-export const PARTITION_SPEC_SEPARATOR = "$";
-/** The internal lake-history partition value. */
-export const HISTORICAL_PARTITION_VALUE = "__historical__";
+const PARTITION_SPEC_SEPARATOR = "$";
 
 /** Types a partition key column may have (Java `PARTITION_KEY_SUPPORTED_TYPES`). */
 export const PARTITION_KEY_SUPPORTED_TYPES: readonly DataTypeRoot[] = [
@@ -49,7 +47,7 @@ function javaSpecString(spec: PartitionSpec | ReadonlyMap<string, string>): stri
 }
 
 /** The values of `spec` in partition-key order; throws CLIENT_ERROR naming a missing key. */
-export function partitionValues(
+function partitionValues(
   partitionKeys: readonly string[],
   spec: PartitionSpec | ReadonlyMap<string, string>,
 ): string[] {
@@ -145,7 +143,7 @@ function yearOfEra(year: number): string {
 }
 
 /** DATE (days since epoch) as `yyyy-MM-dd` (Java `dayToString`, `%04d`). */
-export function dayToString(days: number): string {
+function dayToString(days: number): string {
   const d = new Date(days * 86_400_000);
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
 }
@@ -159,7 +157,7 @@ function floorMod(a: number, b: number): number {
 }
 
 /** TIME (ms of day) as `HH-mm-ss_SSS` (Java `milliToString`). */
-export function milliToString(milli: number): string {
+function milliToString(milli: number): string {
   const hour = floorDiv(milli, 3_600_000);
   const min = floorDiv(floorMod(milli, 3_600_000), 60_000);
   const sec = floorDiv(floorMod(floorMod(milli, 3_600_000), 60_000), 1000);
@@ -170,7 +168,7 @@ export function milliToString(milli: number): string {
  * TIMESTAMP/TIMESTAMP_LTZ as `yyyy-MM-dd-HH-mm-ss_<fraction>` in UTC, the fraction being
  * the nano-of-second with trailing zeros stripped (possibly empty: `..._`).
  */
-export function timestampToString(epochMillis: number, nanoOfMillis = 0): string {
+function timestampToString(epochMillis: number, nanoOfMillis = 0): string {
   const d = new Date(epochMillis);
   const nanoOfSecond = d.getUTCMilliseconds() * 1_000_000 + nanoOfMillis;
   const fraction = nanoOfSecond === 0 ? "" : String(nanoOfSecond).padStart(9, "0").replace(/0+$/, "");

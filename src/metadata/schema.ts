@@ -117,7 +117,7 @@ function duplicates(names: readonly string[]): string[] {
  * Assigns fresh ids to the fields of every ROW nested in `type`, depth-first, taking each
  * from `counter` (Java `ReassignFieldId`): a ROW field takes its id before its own children.
  */
-export function reassignFieldIds(type: DataType, counter: { value: number }): DataType {
+function reassignFieldIds(type: DataType, counter: { value: number }): DataType {
   switch (type.root) {
     case "ARRAY":
       return { ...type, elementType: reassignFieldIds(type.elementType, counter) };

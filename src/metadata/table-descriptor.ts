@@ -232,7 +232,7 @@ function parseOrClientError<T extends string>(raw: string, values: readonly T[],
 }
 
 /** Java `TableDescriptor.normalizeDistribution` (see the class comment). */
-export function normalizeDistribution(
+function normalizeDistribution(
   schema: Schema,
   partitionKeys: readonly string[],
   origin: TableDistribution | undefined,

@@ -5,7 +5,7 @@
  */
 
 /** Value type of a table option. */
-export type TableOptionType = "int" | "long" | "boolean" | "string" | "duration" | "enum";
+type TableOptionType = "int" | "long" | "boolean" | "string" | "duration" | "enum";
 
 /** One known table option. */
 export interface TableOptionSpec {
@@ -144,11 +144,6 @@ export const TABLE_OPTION_PREFIX = "table.";
 /** Whether `key` is a `table.*` option this cluster version knows. */
 export function isKnownTableOption(key: string): boolean {
   return TABLE_OPTIONS.has(key);
-}
-
-/** Java's default for a table option as a string, or `undefined` when it has none. */
-export function tableOptionDefault(key: string): string | undefined {
-  return TABLE_OPTIONS.get(key)?.defaultValue;
 }
 
 /** The process's time zone, standing in for Java's JVM default zone. */

@@ -6,11 +6,9 @@
 import { ErrorCode, FlussError } from "../rpc/errors.js";
 
 /** Longest database, table or partition-value name Fluss accepts. */
-export const MAX_NAME_LENGTH = 200;
+const MAX_NAME_LENGTH = 200;
 /** Names starting with this are reserved for Fluss-internal objects. */
-export const INTERNAL_NAME_PREFIX = "__";
-/** The database the coordinator creates on first start. */
-export const DEFAULT_DATABASE_NAME = "fluss";
+const INTERNAL_NAME_PREFIX = "__";
 
 /**
  * Why `name` is not a valid database/table/partition-value name, or `undefined` when it is

@@ -124,7 +124,7 @@ export function buildCompactedLogBatch(options: Omit<RowLogBatchOptions, "format
  * Calls `fn(changeType, rowOffset, rowLength)` for every record of a row-based batch,
  * without decoding rows (the server uses it to validate and convert).
  */
-export function forEachRowLogRecord(
+function forEachRowLogRecord(
   batch: LogBatchView,
   fn: (changeType: ChangeByte, rowOffset: number, rowLength: number, index: number) => void,
 ): void {

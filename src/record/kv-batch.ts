@@ -13,18 +13,18 @@ import { crc32c } from "./crc32c.js";
 import { NO_BATCH_SEQUENCE, NO_WRITER_ID } from "./log-batch.js";
 
 /** Bytes before the length-counted part (the Length field). */
-export const KV_OVERHEAD = 4;
-export const KV_MAGIC_OFFSET = 4;
-export const KV_CRC_OFFSET = 5;
-export const KV_SCHEMA_ID_OFFSET = 9;
-export const KV_ATTRIBUTES_OFFSET = 11;
+const KV_OVERHEAD = 4;
+const KV_MAGIC_OFFSET = 4;
+const KV_CRC_OFFSET = 5;
+const KV_SCHEMA_ID_OFFSET = 9;
+const KV_ATTRIBUTES_OFFSET = 11;
 export const KV_WRITER_ID_OFFSET = 12;
 export const KV_BATCH_SEQUENCE_OFFSET = 20;
-export const KV_RECORD_COUNT_OFFSET = 24;
+const KV_RECORD_COUNT_OFFSET = 24;
 /** Header size; records start here. */
 export const KV_RECORD_BATCH_HEADER_SIZE = 28;
 /** The only KV magic value. */
-export const CURRENT_KV_MAGIC_VALUE = 0;
+const CURRENT_KV_MAGIC_VALUE = 0;
 
 const TWO_32 = 4294967296;
 

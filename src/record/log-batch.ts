@@ -16,16 +16,15 @@ export const MAGIC_OFFSET = 12;
 /** Bytes up to and including the magic byte. */
 export const HEADER_SIZE_UP_TO_MAGIC = 13;
 /** Offset of the int64 CommitTimestamp (every magic). */
-export const COMMIT_TIMESTAMP_OFFSET = 13;
+const COMMIT_TIMESTAMP_OFFSET = 13;
 
 export const LOG_MAGIC_VALUE_V0 = 0;
-export const LOG_MAGIC_VALUE_V1 = 1;
 export const LOG_MAGIC_VALUE_V2 = 2;
 /** The magic every Java writer emits unless statistics are collected. */
-export const CURRENT_LOG_MAGIC_VALUE = LOG_MAGIC_VALUE_V0;
+const CURRENT_LOG_MAGIC_VALUE = LOG_MAGIC_VALUE_V0;
 
 export const V0_RECORD_BATCH_HEADER_SIZE = 48;
-export const V1_RECORD_BATCH_HEADER_SIZE = 52;
+const V1_RECORD_BATCH_HEADER_SIZE = 52;
 export const V2_RECORD_BATCH_HEADER_SIZE = 56;
 
 /** Writer id of non-idempotent batches. */
@@ -33,9 +32,9 @@ export const NO_WRITER_ID = -1;
 /** Batch sequence of non-idempotent batches. */
 export const NO_BATCH_SEQUENCE = -1;
 /** Leader epoch written by clients (and reported for V0/V1 batches). */
-export const NO_LEADER_EPOCH = -1;
+const NO_LEADER_EPOCH = -1;
 /** Attributes bit 0: the batch holds only `+A` records (log tables). */
-export const APPEND_ONLY_FLAG_MASK = 0x01;
+const APPEND_ONLY_FLAG_MASK = 0x01;
 
 const TWO_32 = 4294967296;
 
@@ -375,8 +374,3 @@ export function setBaseOffsetAndCommitTimestamp(
   writeInt64(view, pos + COMMIT_TIMESTAMP_OFFSET, commitTimestamp);
 }
 
-/** Sets the V2 leader epoch in place (outside the CRC range); a no-op for V0/V1. */
-export function setLeaderEpoch(buf: Uint8Array, pos: number, leaderEpoch: number): void {
-  const layout = logBatchLayout(buf[pos + MAGIC_OFFSET]!);
-  if (layout.leaderEpoch >= 0) dataView(buf).setInt32(pos + layout.leaderEpoch, leaderEpoch, true);
-}

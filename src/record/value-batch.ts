@@ -9,9 +9,9 @@
 import { ErrorCode, FlussError } from "../rpc/errors.js";
 
 /** Header size; records start here (`DefaultValueRecordBatch.RECORD_BATCH_HEADER_SIZE`). */
-export const VALUE_BATCH_HEADER_SIZE = 9;
+const VALUE_BATCH_HEADER_SIZE = 9;
 /** The only value-batch magic (`ValueRecordBatch.VALUE_BATCH_MAGIC_VALUE_V0`). */
-export const VALUE_BATCH_MAGIC = 0;
+const VALUE_BATCH_MAGIC = 0;
 
 /**
  * Builds one value batch in a growable buffer. Values are the stored bytes

@@ -30,12 +30,12 @@ export type ArrayWriter = (w: ByteWriter, values: readonly unknown[]) => void;
 export type ArrayReader = (bytes: Uint8Array, offset: number, length: number) => unknown[];
 
 /** Bytes of the `[int32 n][null bits]` header. */
-export function arrayHeaderSize(n: number): number {
+function arrayHeaderSize(n: number): number {
   return 4 + ((n + 31) >>> 5) * 4;
 }
 
 /** Width of one element slot (Java `BinaryArray.calculateFixLengthPartSize`). */
-export function arraySlotSize(t: DataType): number {
+function arraySlotSize(t: DataType): number {
   switch (t.root) {
     case "BOOLEAN":
     case "TINYINT":
@@ -190,7 +190,7 @@ export function compileSlotWriter(t: DataType, format: NestedRowFormat): SlotWri
 }
 
 /** Compiles the reader for one element type. */
-export function compileSlotReader(t: DataType, format: NestedRowFormat): SlotReader {
+function compileSlotReader(t: DataType, format: NestedRowFormat): SlotReader {
   switch (t.root) {
     case "BOOLEAN":
       return (bytes, _v, _b, slot) => bytes[slot] !== 0;

@@ -19,25 +19,25 @@ function checkArgs(keyBytes: Uint8Array, numBuckets: number): void {
 }
 
 /** Fluss default bucketing (no lake format, or lance): `murmurHash(hashBytes(key)) % n`. */
-export function flussBucket(keyBytes: Uint8Array, numBuckets: number): number {
+function flussBucket(keyBytes: Uint8Array, numBuckets: number): number {
   checkArgs(keyBytes, numBuckets);
   return murmurHashInt(flussHashBytes(keyBytes)) % numBuckets;
 }
 
 /** Paimon bucketing: `abs(hashBytes(key) % n)` (Java `%` keeps the sign). */
-export function paimonBucket(keyBytes: Uint8Array, numBuckets: number): number {
+function paimonBucket(keyBytes: Uint8Array, numBuckets: number): number {
   checkArgs(keyBytes, numBuckets);
   return Math.abs(flussHashBytes(keyBytes) % numBuckets);
 }
 
 /** Iceberg bucketing: `(murmur3_32(key) & 0x7fffffff) % n`. */
-export function icebergBucket(keyBytes: Uint8Array, numBuckets: number): number {
+function icebergBucket(keyBytes: Uint8Array, numBuckets: number): number {
   checkArgs(keyBytes, numBuckets);
   return (murmur3Hash32(keyBytes, 0) & 0x7fffffff) % numBuckets;
 }
 
 /** Hudi bucketing: the key is a 4-byte big-endian hash; `(hash & 0x7fffffff) % n`. */
-export function hudiBucket(keyBytes: Uint8Array, numBuckets: number): number {
+function hudiBucket(keyBytes: Uint8Array, numBuckets: number): number {
   checkArgs(keyBytes, numBuckets);
   if (keyBytes.length !== 4) {
     throw FlussError.client(`Hudi bucket key must be exactly 4 bytes, got ${keyBytes.length}`);

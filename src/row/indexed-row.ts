@@ -35,7 +35,7 @@ import { Decimal, Timestamp } from "./values.js";
 type FieldReader = (bytes: Uint8Array, view: DataView, pos: number, len: number) => unknown;
 
 /** Whether a type is stored with a fixed width (Java `IndexedRow.isFixedLength`). */
-export function isIndexedFixedLength(t: DataType): boolean {
+function isIndexedFixedLength(t: DataType): boolean {
   switch (t.root) {
     case "STRING":
     case "BYTES":
@@ -277,7 +277,7 @@ const INDEXED_COMPILER: RowCodecCompiler = {
 };
 
 /** Nested ROWs inside arrays/maps of an IndexedRow are IndexedRows too. */
-export const INDEXED_ROW_FORMAT: NestedRowFormat = nestedRowFormat(INDEXED_COMPILER);
+const INDEXED_ROW_FORMAT: NestedRowFormat = nestedRowFormat(INDEXED_COMPILER);
 
 /** Encodes rows (canonical values in field order) as IndexedRow bytes. */
 export class IndexedRowEncoder extends RowEncoder {

@@ -7,7 +7,7 @@ const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
 /** Java `MurmurHashUtils.DEFAULT_SEED`. */
-export const FLUSS_HASH_SEED = 42;
+const FLUSS_HASH_SEED = 42;
 
 function mixK1(k: number): number {
   k = Math.imul(k, C1);
@@ -22,7 +22,7 @@ function mixH1(h: number, k: number): number {
 }
 
 /** Murmur3's 32-bit finalizer (Java `MurmurHashUtils.fmix(int)`). */
-export function fmix32(h: number): number {
+function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -114,23 +114,6 @@ export function clientVersionRange(key: number): VersionRange {
   }
 }
 
-/** Keys Java marks PRIVATE (server-to-server); everything else is PUBLIC. */
-export const PRIVATE_API_KEYS: ReadonlySet<number> = new Set<number>([
-  ApiKey.UPDATE_METADATA,
-  ApiKey.NOTIFY_LEADER_AND_ISR,
-  ApiKey.STOP_REPLICA,
-  ApiKey.ADJUST_ISR,
-  ApiKey.COMMIT_KV_SNAPSHOT,
-  ApiKey.COMMIT_REMOTE_LOG_MANIFEST,
-  ApiKey.NOTIFY_REMOTE_LOG_OFFSETS,
-  ApiKey.NOTIFY_KV_SNAPSHOT_OFFSET,
-  ApiKey.COMMIT_LAKE_TABLE_SNAPSHOT,
-  ApiKey.NOTIFY_LAKE_TABLE_OFFSET,
-  ApiKey.LAKE_TIERING_HEARTBEAT,
-  ApiKey.CONTROLLED_SHUTDOWN,
-  ApiKey.PREPARE_LAKE_TABLE_SNAPSHOT,
-]);
-
 // Served by both roles (RpcGateway + AdminReadOnlyGateway, plus GET_CLUSTER_HEALTH which a
 // tablet server forwards to the coordinator).
 const BOTH: readonly number[] = [

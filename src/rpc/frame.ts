@@ -17,15 +17,13 @@ import type { MessageCodec } from "./protobuf.js";
 import { ProtocolError } from "./protobuf.js";
 
 /** Bytes after the length prefix before a request body. */
-export const REQUEST_HEADER_LENGTH = 8;
+const REQUEST_HEADER_LENGTH = 8;
 /** Bytes after the length prefix before a success/error response body. */
-export const RESPONSE_HEADER_LENGTH = 5;
+const RESPONSE_HEADER_LENGTH = 5;
 /** Bytes after the length prefix before a server-failure body. */
-export const SERVER_FAILURE_HEADER_LENGTH = 1;
+const SERVER_FAILURE_HEADER_LENGTH = 1;
 /** Size of the length prefix. */
-export const LENGTH_PREFIX = 4;
-/** Largest request frame a Java server accepts (`netty.server.max-request-size`, 100 MiB). */
-export const DEFAULT_MAX_REQUEST_FRAME_BYTES = 100 * 1024 * 1024;
+const LENGTH_PREFIX = 4;
 
 /** Response frame type byte (Java `ResponseType`). */
 export const ResponseType = {

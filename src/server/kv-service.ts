@@ -18,7 +18,7 @@ import type { TableView } from "./table-view.js";
 import { errorFields, resolveBucket, unlessDropped } from "./tablet-service.js";
 
 /** Java `ReplicaManager.PUT_KV_VERSION_WITH_STORAGE_BACKPRESSURE`. */
-export const PUT_KV_VERSION_WITH_STORAGE_BACKPRESSURE = 2;
+const PUT_KV_VERSION_WITH_STORAGE_BACKPRESSURE = 2;
 /** Java `RocksDBKv.DELAYED_WRITE_PRESSURE_FLOOR`-like floor reported while snapshots lag far behind. */
 const SNAPSHOT_LAG_PRESSURE = 0.5;
 
@@ -77,7 +77,7 @@ function whyFailed(state: ServerState, tableId: number, partitionId: number | un
  * at half the pending-apply budget towards 1 at the budget; at least {@link SNAPSHOT_LAG_PRESSURE}
  * while snapshots lag four intervals' worth of changelog behind.
  */
-export function pressureOf(kv: KvTablet, maxPendingBytes: number, snapshotBytes: number): number {
+function pressureOf(kv: KvTablet, maxPendingBytes: number, snapshotBytes: number): number {
   const slow = maxPendingBytes / 2;
   let p = kv.pendingApplyBytes <= slow ? 0 : (kv.pendingApplyBytes - slow) / (maxPendingBytes - slow);
   if (kv.unsnapshottedBytes >= 4 * snapshotBytes) p = Math.max(p, SNAPSHOT_LAG_PRESSURE);

@@ -8,7 +8,7 @@ import type { PbKeyValue, PbPartitionSpec } from "../rpc/messages.js";
 import { detectInvalidName, detectReservedPrefix } from "../metadata/table-path.js";
 
 /** Separator of partition values in a partition name (Java PARTITION_SPEC_SEPARATOR). */
-export const PARTITION_SPEC_SEPARATOR = "$";
+const PARTITION_SPEC_SEPARATOR = "$";
 
 /** A spec resolved against the partition keys: ordered (key, value) pairs. */
 export type ResolvedSpec = readonly (readonly [string, string])[];
@@ -18,7 +18,7 @@ function invalid(message: string): FlussError {
 }
 
 /** The spec as a map (later duplicates win, as with Java's HashMap). */
-export function specMap(spec: PbPartitionSpec): Map<string, string> {
+function specMap(spec: PbPartitionSpec): Map<string, string> {
   const m = new Map<string, string>();
   for (const kv of spec.partitionKeyValues) m.set(kv.key, kv.value);
   return m;

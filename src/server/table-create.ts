@@ -23,7 +23,7 @@ export interface PreparedTable {
 }
 
 /** Parses the request's table JSON; every failure is INVALID_TABLE_EXCEPTION, as in Java. */
-export function parseTableJson(bytes: Uint8Array): TableDescriptor {
+function parseTableJson(bytes: Uint8Array): TableDescriptor {
   try {
     return tableDescriptorFromJson(bytes);
   } catch (err) {

@@ -20,12 +20,12 @@ import type { LogTablet } from "./storage/log-tablet.js";
 import { tableView, type TableView } from "./table-view.js";
 
 /** Java `FetchParams.FETCH_FROM_EARLIEST_OFFSET`: start at the log start offset. */
-export const FETCH_FROM_EARLIEST_OFFSET = -2;
+const FETCH_FROM_EARLIEST_OFFSET = -2;
 /** Java `DEFAULT_MAX_WAIT_MS_WHEN_MIN_BYTES_ENABLE`. */
-export const DEFAULT_MAX_WAIT_MS = 100;
+const DEFAULT_MAX_WAIT_MS = 100;
 
 /** ListOffsets offset types (Java `ListOffsetsParam`). */
-export const OffsetType = { EARLIEST: 0, LATEST: 1, TIMESTAMP: 2, LEADER_END_OFFSET_SNAPSHOT: 3 } as const;
+const OffsetType = { EARLIEST: 0, LATEST: 1, TIMESTAMP: 2, LEADER_END_OFFSET_SNAPSHOT: 3 } as const;
 
 /** Error fields of a bucket entry, as Java's `ErrorMessage.setError` writes them. */
 export function errorFields(state: ServerState, err: unknown, what: string): { errorCode: number; errorMessage?: string } {

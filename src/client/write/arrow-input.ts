@@ -9,7 +9,7 @@ import { type DataType, type RowType, typeToString } from "../../metadata/data-t
 import { FlussError } from "../../rpc/errors.js";
 
 /** Whether two Arrow types have the same physical layout (names and time zones aside). */
-export function sameArrowLayout(a: arrow.DataType, b: arrow.DataType): boolean {
+function sameArrowLayout(a: arrow.DataType, b: arrow.DataType): boolean {
   if (a.typeId !== b.typeId) return false;
   const T = arrow.DataType;
   if (T.isInt(a)) return a.bitWidth === (b as arrow.Int).bitWidth && a.isSigned === (b as arrow.Int).isSigned;

@@ -26,7 +26,7 @@ export class CompressionRatioEstimator {
 }
 
 /** A batch's uncompressed rows may reach this many times `writer.batch.size`, however well they compress. */
-export const MAX_UNCOMPRESSED_BATCH_FACTOR = 4;
+const MAX_UNCOMPRESSED_BATCH_FACTOR = 4;
 
 /** Shared per table and schema: builder pool, ratio estimator, size limits. */
 export class ArrowBatchContext {

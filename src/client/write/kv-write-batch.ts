@@ -33,7 +33,7 @@ export class KvBatchContext {
 }
 
 /** A built KV batch: one contiguous array; a re-stamp copies it (a queued frame may still hold the old one). */
-export class KvBatchBytes implements BatchBytes {
+class KvBatchBytes implements BatchBytes {
   private bytes: Uint8Array;
 
   constructor(

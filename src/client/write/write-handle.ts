@@ -31,7 +31,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const noop = (): void => undefined;
 
 /** A promise already rejected with `err`, marked handled so it never reports as unhandled. */
-export function handledRejection<T>(err: unknown): Promise<T> {
+function handledRejection<T>(err: unknown): Promise<T> {
   const p = Promise.reject(err) as Promise<T>;
   p.catch(noop);
   return p;
@@ -161,7 +161,7 @@ export class CompositeResult implements WriteResult {
 }
 
 /** @internal A result that failed before reaching a batch (e.g. its partition does not exist). */
-export function failedResult(error: FlussError): WriteResult {
+function failedResult(error: FlussError): WriteResult {
   const r = new BatchResult();
   r.fail(error);
   return r;

@@ -12,7 +12,7 @@ import { KvWriteBatch } from "./kv-write-batch.js";
 import type { BatchBytes, WriteBatch } from "./write-batch.js";
 
 /** A batch on its way: where it goes and its bytes as sent. */
-export interface SendEntry {
+interface SendEntry {
   readonly partitionId: number | undefined;
   readonly bucketId: number;
   readonly batch: WriteBatch;

@@ -43,7 +43,7 @@ export class BucketQueue implements BatchTarget {
 }
 
 /** The table's Arrow compression as the record layer wants it. */
-export function arrowCompressionOf(info: Pick<TableInfo, "arrowCompression">): ArrowCompression {
+function arrowCompressionOf(info: Pick<TableInfo, "arrowCompression">): ArrowCompression {
   const c = info.arrowCompression;
   return c.type === "ZSTD" ? { type: "ZSTD", level: c.level > 0 ? c.level : 3 } : { type: c.type };
 }

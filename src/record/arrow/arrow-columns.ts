@@ -474,7 +474,7 @@ export function createArrowColumn(type: DataType): ArrowColumn {
 }
 
 /** A struct column over the fields of a row type. */
-export function createStructColumn(rowType: RowType): ArrowColumn {
+function createStructColumn(rowType: RowType): ArrowColumn {
   return new StructColumn(
     rowType.fields.map((f) => f.name),
     rowType.fields.map((f) => createArrowColumn(f.type)),

@@ -77,7 +77,7 @@ export class ArrowBatchBuilder {
 }
 
 /** Rough flatbuffer metadata size for a message with the given node/buffer counts. */
-export function estimatedMetadataLength(nodes: number, buffers: number): number {
+function estimatedMetadataLength(nodes: number, buffers: number): number {
   return 8 + 64 + nodes * 16 + buffers * 16 + 16;
 }
 

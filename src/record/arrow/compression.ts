@@ -5,12 +5,8 @@
  * - every buffer is `int64 LE uncompressedLength` + compressed bytes;
  * - when compressing does not make it smaller: `int64 -1` + the raw bytes;
  * - an empty buffer is just `int64 0`.
- *
- * Also registers matching decoders in arrow-js's `compressionRegistry` so
- * `RecordBatchReader` can read compressed bodies written by Java or by us.
  */
 import { CompressionType } from "apache-arrow/fb/compression-type";
-import { compressionRegistry } from "apache-arrow/ipc/compression/registry";
 import {
   compressSync as lz4CompressBlock,
   decompressFrameSync as lz4DecompressFrame,
@@ -26,11 +22,6 @@ export interface ArrowCompression {
   /** ZSTD level (1..22); default 3. */
   level?: number;
 }
-
-/** Fluss's default: ZSTD level 3. */
-export const DEFAULT_ARROW_COMPRESSION: ArrowCompression = { type: "ZSTD", level: 3 };
-/** No body compression. */
-export const NO_ARROW_COMPRESSION: ArrowCompression = { type: "NONE" };
 
 /** The Arrow `CompressionType` codec id of a compression, or -1 for NONE. */
 export function arrowCodecId(compression: ArrowCompression): number {
@@ -148,7 +139,7 @@ function lz4WalkFrame(data: Uint8Array): Uint8Array | null {
 }
 
 /** Zstandard frame at the given level (default 3). */
-export function zstdFrameCompress(data: Uint8Array, level = 3): Uint8Array {
+function zstdFrameCompress(data: Uint8Array, level = 3): Uint8Array {
   return zstdCompress(data, level);
 }
 
@@ -156,18 +147,18 @@ export function zstdFrameCompress(data: Uint8Array, level = 3): Uint8Array {
  * Decompresses a Zstandard frame; `expectedLength` (the Arrow buffer's length prefix), when
  * known, sizes the output at once.
  */
-export function zstdFrameDecompress(data: Uint8Array, expectedLength?: number): Uint8Array {
+function zstdFrameDecompress(data: Uint8Array, expectedLength?: number): Uint8Array {
   if (data.length === 0) return new Uint8Array(0);
   return zstdDecompress(data, expectedLength);
 }
 
 /** Compresses one buffer with the codec of `compression` (not NONE). */
-export function compressRaw(compression: ArrowCompression, data: Uint8Array): Uint8Array {
+function compressRaw(compression: ArrowCompression, data: Uint8Array): Uint8Array {
   return compression.type === "LZ4_FRAME" ? lz4FrameCompress(data) : zstdFrameCompress(data, compression.level ?? 3);
 }
 
 /** Decompresses one buffer with the codec `codecId` (Arrow `CompressionType`). */
-export function decompressRaw(codecId: number, data: Uint8Array, expectedLength?: number): Uint8Array {
+function decompressRaw(codecId: number, data: Uint8Array, expectedLength?: number): Uint8Array {
   if (codecId === CompressionType.LZ4_FRAME) return lz4FrameDecompress(data);
   if (codecId === CompressionType.ZSTD) return zstdFrameDecompress(data, expectedLength);
   throw new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, `unknown Arrow compression codec ${codecId}`);
@@ -205,23 +196,4 @@ export function decodeCompressedBuffer(codecId: number, data: Uint8Array): Uint8
     throw new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, `Arrow buffer decompressed to ${out.length} bytes, expected ${len}`);
   }
   return out;
-}
-
-let registered = false;
-
-/**
- * Registers LZ4_FRAME and ZSTD codecs in arrow-js's `compressionRegistry` (idempotent).
- * Decoders accept empty input, which Java writes for empty buffers.
- */
-export function registerArrowCodecs(): void {
-  if (registered) return;
-  registered = true;
-  compressionRegistry.set(CompressionType.LZ4_FRAME, {
-    encode: (data: Uint8Array) => lz4FrameCompress(data),
-    decode: (data: Uint8Array) => lz4FrameDecompress(data),
-  });
-  compressionRegistry.set(CompressionType.ZSTD, {
-    encode: (data: Uint8Array) => zstdFrameCompress(data, 3),
-    decode: (data: Uint8Array) => zstdFrameDecompress(data),
-  });
 }

@@ -20,7 +20,7 @@ import { FlussError, ErrorCode } from "../../rpc/errors.js";
 import { type ArrowCompression, arrowCodecId, encodeCompressedBuffer } from "./compression.js";
 
 /** The IPC continuation marker. */
-export const IPC_CONTINUATION = 0xffffffff;
+const IPC_CONTINUATION = 0xffffffff;
 
 /** A field node: value count and null count of one (nested) column. */
 export interface IpcFieldNode {

@@ -11,7 +11,7 @@ import { defaultTimeZone } from "../../metadata/table-options.js";
 import { invalidPartitionValueReason } from "../../metadata/partition.js";
 
 /** Default pattern per time unit. */
-export const AUTO_PARTITION_DEFAULT_FORMATS: Readonly<Record<AutoPartitionTimeUnit, string>> = {
+const AUTO_PARTITION_DEFAULT_FORMATS: Readonly<Record<AutoPartitionTimeUnit, string>> = {
   YEAR: "yyyy",
   QUARTER: "yyyyQ",
   MONTH: "yyyyMM",

@@ -29,7 +29,7 @@ import {
 } from "../../metadata/table-options.js";
 
 /** Column names reserved for system columns (Java `TableDescriptor` constants). */
-export const RESERVED_COLUMN_NAMES: readonly string[] = [
+const RESERVED_COLUMN_NAMES: readonly string[] = [
   "__offset",
   "__timestamp",
   "__bucket",
@@ -39,9 +39,9 @@ export const RESERVED_COLUMN_NAMES: readonly string[] = [
 ];
 
 /** Cluster `max.bucket.num` default. */
-export const DEFAULT_MAX_BUCKET_NUM = 4096;
+const DEFAULT_MAX_BUCKET_NUM = 4096;
 /** The KV format version servers write for new PK tables (`CURRENT_KV_FORMAT_VERSION`). */
-export const CURRENT_KV_FORMAT_VERSION = 2;
+const CURRENT_KV_FORMAT_VERSION = 2;
 
 const KEY_UNSUPPORTED_TYPES: readonly DataTypeRoot[] = ["ARRAY", "MAP", "ROW"];
 

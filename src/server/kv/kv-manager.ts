@@ -29,9 +29,9 @@ export interface KvManagerOptions extends ScannerOptions {
   readonly clock?: () => number;
 }
 
-export const DEFAULT_SNAPSHOT_BYTES = 64 * 1024 * 1024;
-export const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
-export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
+const DEFAULT_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
+const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
 /** Opens, snapshots, drops and closes KV tablets. */
 export class KvManager {

@@ -20,7 +20,7 @@ const SUFFIX = ".snapshot";
 const TWO_32 = 4294967296;
 
 /** File name of the snapshot covering offsets below `offset`. */
-export function snapshotFileName(offset: number): string {
+function snapshotFileName(offset: number): string {
   return `${String(offset).padStart(20, "0")}${SUFFIX}`;
 }
 

@@ -24,11 +24,11 @@ export interface ScannerOptions {
   readonly scannerMaxBatchBytes?: number;
 }
 
-export const DEFAULT_SCANNER_TTL_MS = 10 * 60_000;
-export const DEFAULT_SCANNER_EXPIRATION_INTERVAL_MS = 30_000;
-export const DEFAULT_SCANNER_MAX_PER_BUCKET = 8;
-export const DEFAULT_SCANNER_MAX_PER_SERVER = 200;
-export const DEFAULT_SCANNER_MAX_BATCH_BYTES = 10 * 1024 * 1024;
+const DEFAULT_SCANNER_TTL_MS = 10 * 60_000;
+const DEFAULT_SCANNER_EXPIRATION_INTERVAL_MS = 30_000;
+const DEFAULT_SCANNER_MAX_PER_BUCKET = 8;
+const DEFAULT_SCANNER_MAX_PER_SERVER = 200;
+const DEFAULT_SCANNER_MAX_BATCH_BYTES = 10 * 1024 * 1024;
 
 /** One open scan of one bucket. */
 export class ScanSession {

@@ -19,7 +19,7 @@ export const DEFAULT_DATABASE = "fluss";
 /** Java's `DatabaseDescriptor.EMPTY` in its JSON form (protocol.md §6). */
 export const EMPTY_DATABASE_JSON = '{"version":1,"custom_properties":{}}';
 /** The schema id of a new table (Java `ZooKeeperClient` DEFAULT_SCHEMA_ID). */
-export const INITIAL_SCHEMA_ID = 1;
+const INITIAL_SCHEMA_ID = 1;
 
 const CATALOG_FILE = "catalog.json";
 const FORMAT = "flussjs-catalog";
@@ -41,7 +41,7 @@ export interface DatabaseEntry {
 }
 
 /** One schema version of a table. */
-export interface SchemaEntry {
+interface SchemaEntry {
   readonly schemaId: number;
   readonly schemaJson: string;
 }

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 
 /** Name of the lock file inside the data directory. */
-export const LOCK_FILE_NAME = ".lock";
+const LOCK_FILE_NAME = ".lock";
 
 interface LockContent {
   readonly pid: number;

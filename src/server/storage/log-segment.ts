@@ -27,7 +27,7 @@ import type { ClosableFile, OpenFiles } from "./open-files.js";
 export { storageError } from "./storage-errors.js";
 
 /** Suffix of segment files. */
-export const SEGMENT_SUFFIX = ".log";
+const SEGMENT_SUFFIX = ".log";
 
 /** Header fields of one stored batch, as seen while scanning a segment. */
 export interface StoredBatchInfo {

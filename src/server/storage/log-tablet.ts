@@ -28,12 +28,12 @@ import { LogSegment, parseSegmentFileName, segmentFileName, storageError, type S
 import { DEFAULT_WRITER_EXPIRATION_MS, WriterStateTable, type IncomingWriterBatch } from "./writer-state.js";
 
 /** Default segment size before rolling: 64 MiB. */
-export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Default bytes between two sparse-index entries. */
-export const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
+const DEFAULT_INDEX_INTERVAL_BYTES = 4096;
 
 /** Where warnings (torn-tail truncation) and errors (corrupt data) go. */
-export interface StorageLogger {
+interface StorageLogger {
   warn(message: string): void;
   /** Corrupt data found (defaults to `warn`). */
   error?(message: string): void;

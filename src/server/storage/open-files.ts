@@ -28,7 +28,7 @@ export function openFileLimit(): number | undefined {
 }
 
 /** Default bound: half the descriptor limit (the rest for sockets, snapshots, the catalog), 64 to 4,096. */
-export function defaultMaxOpenFiles(): number {
+function defaultMaxOpenFiles(): number {
   const limit = openFileLimit() ?? 2048;
   return Math.max(64, Math.min(4096, Math.floor(limit / 2)));
 }

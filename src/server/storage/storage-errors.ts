@@ -33,16 +33,6 @@ export function describeOsCause(cause: unknown): string {
   return msg;
 }
 
-/** The errno code of a storage failure (also through a FlussError's cause), if any. */
-export function osErrorCode(e: unknown): string | undefined {
-  for (let cur: unknown = e, depth = 0; cur !== undefined && depth < 5; depth++) {
-    const code = (cur as NodeJS.ErrnoException).code;
-    if (typeof code === "string") return code;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 /** A storage error `code` for an I/O failure of `what` on `file`; FlussErrors pass through. */
 export function storageError(
   what: string,

@@ -7,7 +7,7 @@ import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { NO_BATCH_SEQUENCE } from "../../record/log-batch.js";
 
 /** Batches remembered per writer (Java `WriterStateEntry.NUM_BATCHES_TO_RETAIN`). */
-export const NUM_BATCHES_TO_RETAIN = 5;
+const NUM_BATCHES_TO_RETAIN = 5;
 /** Default `server.writer-id.expiration-time`: 7 days. */
 export const DEFAULT_WRITER_EXPIRATION_MS = 7 * 24 * 3600 * 1000;
 

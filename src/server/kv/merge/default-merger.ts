@@ -9,7 +9,7 @@ import type { DeleteBehavior } from "../../../metadata/table-options.js";
 import type { MergeRow, RowMerger } from "./row-merger.js";
 
 /** Java `TargetColumns.specifiesAllSchemaFieldIndexes`: every column index, none out of range. */
-export function coversAllColumns(fieldCount: number, targetColumns: readonly number[]): boolean {
+function coversAllColumns(fieldCount: number, targetColumns: readonly number[]): boolean {
   if (fieldCount === 0) return targetColumns.length === 0;
   if (targetColumns.length < fieldCount) return false;
   const covered = new Uint8Array(fieldCount);
@@ -45,7 +45,7 @@ export class DefaultRowMerger implements RowMerger {
 }
 
 /** Java `PartialUpdater` behind `DefaultRowMerger.PartialUpdateRowMerger`. */
-export class PartialUpdateMerger implements RowMerger {
+class PartialUpdateMerger implements RowMerger {
   private readonly target: Uint8Array;
   private readonly pk: Uint8Array;
   private readonly updatePrimaryKeyOnly: boolean;

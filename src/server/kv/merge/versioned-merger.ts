@@ -20,7 +20,7 @@ function compareTimestamps(a: unknown, b: unknown): number {
 }
 
 /** Java `createVersionComparator`: the column's natural order, null being the type's minimum. */
-export function versionComparator(rowType: RowType, column: string): (oldRow: MergeRow, newRow: MergeRow) => number {
+function versionComparator(rowType: RowType, column: string): (oldRow: MergeRow, newRow: MergeRow) => number {
   const index = rowType.fields.findIndex((f) => f.name === column);
   if (index < 0) throw new Error(`The version column '${column}' for versioned merge engine doesn't exist in schema.`);
   const type = rowType.fields[index]!.type;

@@ -7,7 +7,7 @@ import type { Decimal } from "../../../../row/values.js";
 import { type FieldAggregator, nullSkipping } from "./field-aggregator.js";
 
 /** Java `Float.compare` / `Double.compare`: -0.0 below 0.0, NaN above everything. */
-export function compareJavaFloating(a: number, b: number): number {
+function compareJavaFloating(a: number, b: number): number {
   if (a < b) return -1;
   if (a > b) return 1;
   const an = Number.isNaN(a);
@@ -33,7 +33,7 @@ function compareDecimal(a: Decimal, b: Decimal): number {
 }
 
 /** Code-point order, which is the UTF-8 byte order Java's `BinaryString.compareTo` uses. */
-export function compareUtf8(a: string, b: string): number {
+function compareUtf8(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.codePointAt(i)!;
@@ -59,7 +59,7 @@ function compareTimestamp(a: Date, b: Date): number {
 }
 
 /** Java `InternalRowUtils.compare(x, y, root)` on canonical values; throws for incomparable types. */
-export function compareValues(a: unknown, b: unknown, root: DataTypeRoot): number {
+function compareValues(a: unknown, b: unknown, root: DataTypeRoot): number {
   switch (root) {
     case "DECIMAL":
       return compareDecimal(a as Decimal, b as Decimal);

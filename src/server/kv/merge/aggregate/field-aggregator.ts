@@ -3,16 +3,11 @@
  * stored value (the accumulator) with the incoming one. Values are canonical row values
  * (`row/values.ts`); `null` is SQL NULL.
  */
-import type { DataType } from "../../../../metadata/data-types.js";
-import type { AggFunction } from "../../../../metadata/agg-function.js";
 
 export interface FieldAggregator {
   /** The new stored value from the stored `accumulator` and the incoming `input`. */
   agg(accumulator: unknown, input: unknown): unknown;
 }
-
-/** Builds a column's aggregator; throws an Error with Java's message when the type does not fit. */
-export type FieldAggregatorFactory = (type: DataType, fn: AggFunction) => FieldAggregator;
 
 /** Java's shared null rule of most functions: a null side yields the other side. */
 export function nullSkipping(combine: (acc: unknown, input: unknown) => unknown): FieldAggregator {
