@@ -14,7 +14,13 @@ export async function startClusterProcess(): Promise<ClusterProcess> {
   const cli = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
   const child = spawn(
     process.execPath,
-    [...(process.env.PROFILE_SERVER ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof/server"] : []), "--import", "tsx", "-e", `import(${JSON.stringify(cli)}).then((m) => m.main(["local", "--port", "0"])).then((c) => process.exit(c))`],
+    [
+      ...(process.env.PROFILE_SERVER ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof/server"] : []),
+      "--import",
+      "tsx",
+      "-e",
+      `import(${JSON.stringify(cli)}).then((m) => m.main(["local", "--port", "0"])).then((c) => process.exit(c))`,
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -45,10 +45,17 @@ export async function failover(options: FailoverBenchOptions = {}): Promise<Fail
   try {
     const path = new TablePath("fluss", "failover_bench");
     const admin = conn.getAdmin();
-    await admin.createTable(path, new TableDescriptor(Schema.fromColumns([
-      { name: "id", type: DataTypes.BIGINT() },
-      { name: "s", type: DataTypes.STRING() },
-    ]), { bucketCount: 1 }), { ignoreIfExists: true });
+    await admin.createTable(
+      path,
+      new TableDescriptor(
+        Schema.fromColumns([
+          { name: "id", type: DataTypes.BIGINT() },
+          { name: "s", type: DataTypes.STRING() },
+        ]),
+        { bucketCount: 1 },
+      ),
+      { ignoreIfExists: true },
+    );
     const writer = (await conn.getTable(path)).newAppendWriter();
     let id = 0n;
     const write = async (): Promise<number> => {
@@ -77,7 +84,10 @@ export async function failover(options: FailoverBenchOptions = {}): Promise<Fail
     for (let i = 0; i < runs; i++) {
       await cluster.stopTabletServer(leader);
       const t0 = { at: 0 };
-      const acked = writer.append({ id: id++, s: "x" }).wait().then(() => performance.now() - t0.at);
+      const acked = writer
+        .append({ id: id++, s: "x" })
+        .wait()
+        .then(() => performance.now() - t0.at);
       await new Promise((r) => setTimeout(r, 200));
       await cluster.startTabletServer(leader);
       t0.at = performance.now();

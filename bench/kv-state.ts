@@ -79,7 +79,8 @@ async function timeRestart(dataDir: string, tableId: number, keysOfBucket: Uint8
   });
   const ms = performance.now() - t0;
   for (const b of resp.bucketsResp) {
-    if (b.errorCode !== undefined || b.values[0]?.values === undefined) throw new Error(`restart lookup failed: ${JSON.stringify(b)}`);
+    if (b.errorCode !== undefined || b.values[0]?.values === undefined)
+      throw new Error(`restart lookup failed: ${JSON.stringify(b)}`);
   }
   conn.close();
   await cluster.close();
@@ -107,13 +108,23 @@ export async function measureKvState(keys = 1_000_000): Promise<KvStateFigures> 
       ignoreIfExists: false,
     });
     const r = await conn.request(ApiKey.GET_TABLE_INFO, { tablePath });
-    const info = TableInfo.fromJson(TablePath.of("fluss", "kv_state"), r.tableId, r.schemaId, r.tableJson, r.createdTime, r.modifiedTime);
+    const info = TableInfo.fromJson(
+      TablePath.of("fluss", "kv_state"),
+      r.tableId,
+      r.schemaId,
+      r.tableJson,
+      r.createdTime,
+      r.modifiedTime,
+    );
     const codec = new PrimaryKeyCodec(info);
     const enc = new CompactedRowEncoder(info.rowType.fields.map((f) => f.type));
     const sample: Uint8Array[] = new Array(BUCKETS);
 
     // warm the tablets up, then measure memory around the load
-    await conn.request(ApiKey.LOOKUP, { tableId: r.tableId, bucketsReq: [...Array(BUCKETS).keys()].map((bucketId) => ({ bucketId, keys: [] })) });
+    await conn.request(ApiKey.LOOKUP, {
+      tableId: r.tableId,
+      bucketsReq: [...Array(BUCKETS).keys()].map((bucketId) => ({ bucketId, keys: [] })),
+    });
     gc();
     const before = memory();
     const t0 = performance.now();
@@ -146,7 +157,8 @@ export async function measureKvState(keys = 1_000_000): Promise<KvStateFigures> 
 
     const restartMs = await timeRestart(dataDir, r.tableId, sample);
     // no snapshots: the whole changelog is replayed
-    for (let b = 0; b < BUCKETS; b++) fs.rmSync(path.join(dataDir, "log", String(r.tableId), String(b), "kv"), { recursive: true, force: true });
+    for (let b = 0; b < BUCKETS; b++)
+      fs.rmSync(path.join(dataDir, "log", String(r.tableId), String(b), "kv"), { recursive: true, force: true });
     const replayRestartMs = await timeRestart(dataDir, r.tableId, sample);
     return {
       keys,

@@ -331,7 +331,13 @@ async function main(): Promise<void> {
       results.push({ benchmark, flussjs, baseline, ratio });
     }
 
-    for (const name of ["bench_upsert", "bench_upsert_baseline", "bench_warmup_upsert", "bench_lookup_throughput", "bench_lookup_latency"]) {
+    for (const name of [
+      "bench_upsert",
+      "bench_upsert_baseline",
+      "bench_warmup_upsert",
+      "bench_lookup_throughput",
+      "bench_lookup_latency",
+    ]) {
       await admin.dropTable(new TablePath("fluss", name), { ignoreIfNotExists: true });
     }
     for (const name of ["bench_arrow", "bench_rows", "bench_warmup_arrow", "bench_warmup_rows"]) {

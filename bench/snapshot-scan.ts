@@ -79,7 +79,10 @@ async function freshTable(conn: FlussConnection, name: string, primaryKey: boole
   const admin = conn.getAdmin();
   await admin.dropTable(path, { ignoreIfNotExists: true });
   const schema = primaryKey ? Schema.fromColumns(columns, ["id"]) : Schema.fromColumns(columns);
-  await admin.createTable(path, new TableDescriptor(schema, { bucketCount: BUCKETS, ...(primaryKey ? {} : { bucketKeys: ["id"] }) }));
+  await admin.createTable(
+    path,
+    new TableDescriptor(schema, { bucketCount: BUCKETS, ...(primaryKey ? {} : { bucketKeys: ["id"] }) }),
+  );
   return conn.getTable(path);
 }
 
@@ -144,7 +147,13 @@ export async function snapshotScan(
       baselineRowsPerSec: baseline,
     };
   } finally {
-    await conn.getAdmin().dropTable(pk.tablePath, { ignoreIfNotExists: true }).catch(() => undefined);
-    await conn.getAdmin().dropTable(log.tablePath, { ignoreIfNotExists: true }).catch(() => undefined);
+    await conn
+      .getAdmin()
+      .dropTable(pk.tablePath, { ignoreIfNotExists: true })
+      .catch(() => undefined);
+    await conn
+      .getAdmin()
+      .dropTable(log.tablePath, { ignoreIfNotExists: true })
+      .catch(() => undefined);
   }
 }

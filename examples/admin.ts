@@ -6,7 +6,9 @@ import * as arrow from "apache-arrow";
 import { FlussConnection, OffsetSpec, Schema, TableDescriptor, TablePath } from "../src/index.js";
 import { exampleCluster, runIfMain } from "./cluster.js";
 
-export async function main(bootstrapServers?: string): Promise<{ databases: string[]; tables: string[]; offsets: Record<number, number> }> {
+export async function main(
+  bootstrapServers?: string,
+): Promise<{ databases: string[]; tables: string[]; offsets: Record<number, number> }> {
   await using cluster = await exampleCluster(bootstrapServers);
   await using conn = await FlussConnection.connect(cluster.config);
   const admin = conn.getAdmin();
@@ -29,7 +31,9 @@ export async function main(bootstrapServers?: string): Promise<{ databases: stri
     ignoreIfExists: true,
   });
   const info = await admin.getTableInfo(tablePath);
-  console.log(`table ${info.tablePath.toString()}: id ${info.tableId}, ${info.numBuckets} buckets, columns ${info.schema.columnNames.join(", ")}`);
+  console.log(
+    `table ${info.tablePath.toString()}: id ${info.tableId}, ${info.numBuckets} buckets, columns ${info.schema.columnNames.join(", ")}`,
+  );
   const tables = await admin.listTables("my_database");
 
   // Offsets

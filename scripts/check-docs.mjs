@@ -53,7 +53,11 @@ function exportsOf(file) {
     const target = resolve(file, m[1]);
     if (target && linesOf(target)) {
       for (const e of exportsOf(target)) out.push(e);
-      for (const d of linesOf(target).join("\n").matchAll(/^export (?:declare )?(?:abstract )?(?:class|interface|type|function|const|let|var|enum|namespace) ([\w$]+)/gm)) {
+      for (const d of linesOf(target)
+        .join("\n")
+        .matchAll(
+          /^export (?:declare )?(?:abstract )?(?:class|interface|type|function|const|let|var|enum|namespace) ([\w$]+)/gm,
+        )) {
         out.push({ name: d[1], local: d[1], file: target });
       }
     }
@@ -150,11 +154,16 @@ function membersOf(lines, at) {
     if (/^[}\])]/.test(t)) return;
     const hidden = /^(private|protected)\b/.test(t) || t.startsWith("#");
     const rest = t.replace(/^(?:private|protected)\s+/, "").replace(MODIFIERS, "");
-    const kind = /^get\s/.test(t.replace(/^(?:static\s+)/, "")) ? "get" : /^set\s/.test(t.replace(/^(?:static\s+)/, "")) ? "set" : "";
+    const kind = /^get\s/.test(t.replace(/^(?:static\s+)/, ""))
+      ? "get"
+      : /^set\s/.test(t.replace(/^(?:static\s+)/, ""))
+        ? "set"
+        : "";
     let name;
     const q = rest.match(/^(["'])(.*?)\1/);
     if (q) name = q[2];
-    else if (rest.startsWith("[") || rest.startsWith("-readonly") || rest.startsWith("+readonly")) name = undefined; // index or mapped signature, [Symbol.x]
+    else if (rest.startsWith("[") || rest.startsWith("-readonly") || rest.startsWith("+readonly"))
+      name = undefined; // index or mapped signature, [Symbol.x]
     else if (/^new\s*[(<]/.test(rest)) name = "new";
     else if (/^[(<]/.test(rest)) name = "(call)";
     else name = rest.match(/^([A-Za-z_$][\w$]*)/)?.[1];
@@ -168,7 +177,7 @@ function membersOf(lines, at) {
 function basesOf(lines, at) {
   let header = "";
   for (let i = at; i < lines.length; i++) {
-    header += " " + lines[i];
+    header += ` ${lines[i]}`;
     if (lines[i].includes("{")) break;
   }
   header = header.slice(0, header.indexOf("{") >= 0 ? header.indexOf("{") : undefined);
@@ -180,7 +189,7 @@ function basesOf(lines, at) {
   for (const c of m[1]) {
     if (c === "<") angle++;
     else if (c === ">") angle--;
-    if (c === "," && angle === 0) (names.push(cur), (cur = ""));
+    if (c === "," && angle === 0) names.push(cur), (cur = "");
     else cur += c;
   }
   names.push(cur);

@@ -84,7 +84,7 @@ function loadModel(protoText: string): MessageModel[] {
       }
       const label = f.repeated ? "repeated" : f.required ? "required" : "optional";
       const packable = !isMessage && f.type !== "string" && f.type !== "bytes";
-      const packed = f.repeated && packable && f.options?.["packed"] === true;
+      const packed = f.repeated && packable && f.options?.packed === true;
       return {
         protoName: f.name,
         name: camelCase(f.name),
@@ -288,9 +288,13 @@ function genRead(m: MessageModel): string[] {
       L.push(`        break;`);
       if (f.label === "repeated" && wire !== 2) {
         // Packable: accept the packed form whatever the declaration says.
-        const fn = { int32: "packedInt32", int64: "packedInt64", bool: "packedBool", float: "packedFloat", double: "packedDouble" }[
-          t as "int32" | "int64" | "bool" | "float" | "double"
-        ];
+        const fn = {
+          int32: "packedInt32",
+          int64: "packedInt64",
+          bool: "packedBool",
+          float: "packedFloat",
+          double: "packedDouble",
+        }[t as "int32" | "int64" | "bool" | "float" | "double"];
         L.push(`      case ${f.id * 8 + 2}:`);
         L.push(`        r.${fn}(f${f.id});`);
         L.push(`        break;`);
@@ -365,7 +369,9 @@ export function generateMessages(protoText: string = readFileSync(PROTO_PATH, "u
     L.push(...genInterface(m));
     L.push(``);
     L.push(`/** Codec of {@link ${m.name}}. */`);
-    L.push(`export const ${m.name}: MessageCodec<${m.name}> = makeCodec("${m.name}", size${m.name}, write${m.name}, read${m.name});`);
+    L.push(
+      `export const ${m.name}: MessageCodec<${m.name}> = makeCodec("${m.name}", size${m.name}, write${m.name}, read${m.name});`,
+    );
     L.push(``);
     L.push(...genSize(m));
     L.push(``);

@@ -11,7 +11,9 @@ function formatValue(v: unknown): string {
   if (v instanceof Map) return `{${[...v].map(([k, x]) => `${formatValue(k)}: ${formatValue(x)}`).join(", ")}}`;
   if (Array.isArray(v)) return `[${v.map(formatValue).join(", ")}]`;
   if (typeof v === "object") {
-    return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${formatValue(x)}`).join(", ")}}`;
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${k}: ${formatValue(x)}`)
+      .join(", ")}}`;
   }
   return String(v);
 }
@@ -31,12 +33,21 @@ export function formatTable(rows: readonly Record<string, unknown>[], columns?: 
   const cols = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   if (cols.length === 0) return "(no columns)";
   const cells = rows.map((r) => cols.map((c) => formatValue(r[c])));
-  const numeric = cols.map((c) => rows.length > 0 && rows.every((r) => ["number", "bigint"].includes(typeof r[c]) || r[c] instanceof Decimal));
+  const numeric = cols.map(
+    (c) => rows.length > 0 && rows.every((r) => ["number", "bigint"].includes(typeof r[c]) || r[c] instanceof Decimal),
+  );
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
   const line = (l: string, m: string, r: string) => `${l}${widths.map((w) => "─".repeat(w + 2)).join(m)}${r}`;
   const fmt = (vals: readonly string[], align: readonly boolean[]) =>
     `│${vals.map((v, i) => ` ${align[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)} `).join("│")}│`;
-  const out = [line("┌", "┬", "┐"), fmt(cols, cols.map(() => false)), line("├", "┼", "┤")];
+  const out = [
+    line("┌", "┬", "┐"),
+    fmt(
+      cols,
+      cols.map(() => false),
+    ),
+    line("├", "┼", "┤"),
+  ];
   for (const row of cells) out.push(fmt(row, numeric));
   out.push(line("└", "┴", "┘"));
   out.push(`${rows.length} row${rows.length === 1 ? "" : "s"}`);

@@ -6,7 +6,7 @@ import { TablePath } from "../metadata/table-path.js";
 import { TableInfo } from "../metadata/table-info.js";
 import { TableDescriptor } from "../metadata/table-descriptor.js";
 import { checkOptionNames, describeArg } from "../metadata/argument-checks.js";
-import { DatabaseDescriptor, DatabaseInfo } from "../metadata/database.js";
+import { type DatabaseDescriptor, DatabaseInfo } from "../metadata/database.js";
 import { PartitionInfo } from "../metadata/partition.js";
 import { ServerNode } from "../metadata/cluster.js";
 import { databaseDescriptorFromJson, databaseDescriptorToJson, tableDescriptorToJson } from "../metadata/json.js";
@@ -88,10 +88,7 @@ export class FlussAdmin {
   // ---- databases -------------------------------------------------------------------
 
   /** Creates a database; fails with DATABASE_ALREADY_EXIST unless `ignoreIfExists`. */
-  async createDatabase(
-    name: string,
-    options: { descriptor?: DatabaseDescriptor; ignoreIfExists?: boolean } = {},
-  ): Promise<void> {
+  async createDatabase(name: string, options: { descriptor?: DatabaseDescriptor; ignoreIfExists?: boolean } = {}): Promise<void> {
     checkOptionNames(options, ["descriptor", "ignoreIfExists"], "createDatabase");
     const req = {
       databaseName: name,
@@ -125,23 +122,17 @@ export class FlussAdmin {
   /** A database's descriptor and timestamps. */
   async getDatabaseInfo(name: string): Promise<DatabaseInfo> {
     const resp = await this.call(ApiKey.GET_DATABASE_INFO, { databaseName: name });
-    return new DatabaseInfo(
-      name,
-      databaseDescriptorFromJson(utf8Decode(resp.databaseJson)),
-      resp.createdTime,
-      resp.modifiedTime,
-    );
+    return new DatabaseInfo(name, databaseDescriptorFromJson(utf8Decode(resp.databaseJson)), resp.createdTime, resp.modifiedTime);
   }
 
   // ---- tables ------------------------------------------------------------------------
 
   /** Creates a table; fails with TABLE_ALREADY_EXIST unless `ignoreIfExists`. */
-  async createTable(
-    path: TablePathLike,
-    descriptor: TableDescriptor,
-    options: { ignoreIfExists?: boolean } = {},
-  ): Promise<void> {
-    if (!(descriptor instanceof TableDescriptor)) throw FlussError.client(`createTable needs a TableDescriptor (new TableDescriptor(schema, { bucketCount, ... })), got ${describeArg(descriptor)}`);
+  async createTable(path: TablePathLike, descriptor: TableDescriptor, options: { ignoreIfExists?: boolean } = {}): Promise<void> {
+    if (!(descriptor instanceof TableDescriptor))
+      throw FlussError.client(
+        `createTable needs a TableDescriptor (new TableDescriptor(schema, { bucketCount, ... })), got ${describeArg(descriptor)}`,
+      );
     checkOptionNames(options, ["ignoreIfExists"], "createTable");
     const p = toTablePath(path);
     await this.call(ApiKey.CREATE_TABLE, {
@@ -215,10 +206,7 @@ export class FlussAdmin {
     });
     return resp.partitionsInfo.map(
       (p) =>
-        new PartitionInfo(
-          p.partitionId,
-          Object.fromEntries(p.partitionSpec.partitionKeyValues.map((kv) => [kv.key, kv.value])),
-        ),
+        new PartitionInfo(p.partitionId, Object.fromEntries(p.partitionSpec.partitionKeyValues.map((kv) => [kv.key, kv.value]))),
     );
   }
 
@@ -297,7 +285,10 @@ export class FlussAdmin {
       for (const b of todo) {
         const leader = this.metadata.leaderFor(tableId, partitionId, b);
         if (!leader) {
-          lastError = new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `listOffsets of ${path.toString()}: no leader known for bucket ${b}`);
+          lastError = new FlussError(
+            ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION,
+            `listOffsets of ${path.toString()}: no leader known for bucket ${b}`,
+          );
           retry.push(b);
         } else leaders.set(leader, [...(leaders.get(leader) ?? []), b]);
       }
@@ -316,13 +307,20 @@ export class FlussAdmin {
             });
           } catch (err) {
             if (!(err instanceof FlussError) || !REFRESH_LIST_OFFSETS.has(err.code)) throw err;
-            lastError = new FlussError(err.code, `listOffsets of ${path.toString()} from tablet server ${node.id} (${node.host}:${node.port}): ${err.message}`, { cause: err });
+            lastError = new FlussError(
+              err.code,
+              `listOffsets of ${path.toString()} from tablet server ${node.id} (${node.host}:${node.port}): ${err.message}`,
+              { cause: err },
+            );
             retry.push(...buckets);
             return;
           }
           for (const b of resp.bucketsResp) {
             if (b.errorCode !== undefined && b.errorCode !== ErrorCode.NONE) {
-              const err = new FlussError(b.errorCode, `listOffsets of ${path.toString()} bucket ${b.bucketId}: ${b.errorMessage ?? ""}`);
+              const err = new FlussError(
+                b.errorCode,
+                `listOffsets of ${path.toString()} bucket ${b.bucketId}: ${b.errorMessage ?? ""}`,
+              );
               if (!REFRESH_LIST_OFFSETS.has(b.errorCode)) throw err;
               lastError = err;
               retry.push(b.bucketId);
@@ -363,7 +361,10 @@ export class FlussAdmin {
     await this.metadata.refreshServers();
     const snap = this.metadata.snapshot();
     const nodes: ServerNode[] = [];
-    if (snap.coordinator) nodes.push(new ServerNode(snap.coordinator.id, snap.coordinator.host, snap.coordinator.port, "COORDINATOR", snap.coordinator.rack));
+    if (snap.coordinator)
+      nodes.push(
+        new ServerNode(snap.coordinator.id, snap.coordinator.host, snap.coordinator.port, "COORDINATOR", snap.coordinator.rack),
+      );
     for (const t of snap.tabletServers) nodes.push(new ServerNode(t.id, t.host, t.port, "TABLET_SERVER", t.rack));
     return nodes;
   }

@@ -19,33 +19,124 @@ interface OptionSpec {
 const MiB = 1024 * 1024;
 
 const OPTIONS = {
-  "bootstrap.servers": { kind: "string", default: "127.0.0.1:9123", doc: "Comma-separated host:port list of servers to bootstrap from." },
+  "bootstrap.servers": {
+    kind: "string",
+    default: "127.0.0.1:9123",
+    doc: "Comma-separated host:port list of servers to bootstrap from.",
+  },
   "request.max.size": { kind: "bytes", default: 10 * MiB, min: 1024, doc: "Maximum size in bytes of one write request." },
   "request.timeout.ms": { kind: "duration", default: 30_000, min: 1, doc: "How long to wait for the answer to one request." },
-  "connect.timeout.ms": { kind: "duration", default: 30_000, min: 1, doc: "How long `FlussConnection.connect` may take in all (the bootstrap's TCP connects, handshakes, metadata requests and retries); also the TCP connect timeout of later connections." },
-  "writer.acks": { kind: "enum", default: "all", values: ["all", "-1", "0", "1"], doc: "Acknowledgment setting (`all` waits for all replicas)." },
+  "connect.timeout.ms": {
+    kind: "duration",
+    default: 30_000,
+    min: 1,
+    doc: "How long `FlussConnection.connect` may take in all (the bootstrap's TCP connects, handshakes, metadata requests and retries); also the TCP connect timeout of later connections.",
+  },
+  "writer.acks": {
+    kind: "enum",
+    default: "all",
+    values: ["all", "-1", "0", "1"],
+    doc: "Acknowledgment setting (`all` waits for all replicas).",
+  },
   "writer.retries": { kind: "int", default: 2147483647, min: 0, doc: "Number of retries of a failed write batch." },
   "writer.batch.size": { kind: "bytes", default: 2 * MiB, min: 1024, doc: "Target size in bytes of one write batch per bucket." },
-  "writer.delivery.timeout.ms": { kind: "duration", default: 120_000, min: 1, doc: "How long a write may take, retries included, before its handle fails." },
-  "writer.batch.timeout.ms": { kind: "duration", default: 100, min: 0, doc: "Linger: how long a non-full batch waits for more rows." },
-  "writer.buffer.memory.size": { kind: "bytes", default: 64 * MiB, min: 64 * 1024, doc: "Bytes of unsent rows the writer may hold before appends wait." },
+  "writer.delivery.timeout.ms": {
+    kind: "duration",
+    default: 120_000,
+    min: 1,
+    doc: "How long a write may take, retries included, before its handle fails.",
+  },
+  "writer.batch.timeout.ms": {
+    kind: "duration",
+    default: 100,
+    min: 0,
+    doc: "Linger: how long a non-full batch waits for more rows.",
+  },
+  "writer.buffer.memory.size": {
+    kind: "bytes",
+    default: 64 * MiB,
+    min: 64 * 1024,
+    doc: "Bytes of unsent rows the writer may hold before appends wait.",
+  },
   "writer.max.inflight.requests.per.bucket": { kind: "int", default: 5, min: 1, doc: "Write requests in flight per bucket." },
-  "writer.enable.idempotence": { kind: "bool", default: true, doc: "Writer ids and batch sequences so a retried batch is never written twice." },
-  "writer.dynamic-create-partition.enabled": { kind: "bool", default: true, doc: "Writing a row to a partition that does not exist creates it (once, as Java's client does); `false`: the write fails with PARTITION_NOT_EXISTS." },
-  "writer.bucket.no-key-assigner": { kind: "enum", default: "sticky", values: ["sticky", "round_robin"], doc: "Bucket choice for tables without bucket keys." },
+  "writer.enable.idempotence": {
+    kind: "bool",
+    default: true,
+    doc: "Writer ids and batch sequences so a retried batch is never written twice.",
+  },
+  "writer.dynamic-create-partition.enabled": {
+    kind: "bool",
+    default: true,
+    doc: "Writing a row to a partition that does not exist creates it (once, as Java's client does); `false`: the write fails with PARTITION_NOT_EXISTS.",
+  },
+  "writer.bucket.no-key-assigner": {
+    kind: "enum",
+    default: "sticky",
+    values: ["sticky", "round_robin"],
+    doc: "Bucket choice for tables without bucket keys.",
+  },
   "scanner.log.fetch.max-bytes": { kind: "bytes", default: 16 * MiB, min: 1, doc: "Maximum bytes of one fetch response." },
-  "scanner.log.fetch.max-bytes-for-bucket": { kind: "bytes", default: 1 * MiB, min: 1, doc: "Maximum bytes per bucket in one fetch." },
-  "scanner.log.fetch.min-bytes": { kind: "bytes", default: 1, min: 0, doc: "Bytes the server waits for before answering a fetch." },
-  "scanner.log.fetch.wait-max-time-ms": { kind: "duration", default: 500, min: 0, doc: "Longest time the server holds a fetch waiting for min-bytes." },
-  "scanner.log.max-buffered-bytes": { kind: "bytes", default: 64 * MiB, min: 1, doc: "Fetched bytes the scanner may buffer ahead of `poll`." },
-  "scanner.kv.fetch.max-bytes": { kind: "bytes", default: 4 * MiB, min: 1, doc: "Bytes of rows per response of a full primary-key bucket scan (the server caps it)." },
-  "scanner.log.check-crc": { kind: "bool", default: true, doc: "Verify record batch checksums (skipped automatically for projected fetches)." },
-  "scanner.max-unavailable-ms": { kind: "int", default: 0, min: 0, doc: "When > 0, `poll` and `for await` throw once fetching has failed (no answer, errors) without a success for this long; 0 (default) retries quietly forever, reporting failures only to `onError` listeners." },
-  "lookup.queue-size": { kind: "int", default: 25_600, min: 1, doc: "Lookups that may wait unsent; further `lookup` calls wait for room." },
+  "scanner.log.fetch.max-bytes-for-bucket": {
+    kind: "bytes",
+    default: 1 * MiB,
+    min: 1,
+    doc: "Maximum bytes per bucket in one fetch.",
+  },
+  "scanner.log.fetch.min-bytes": {
+    kind: "bytes",
+    default: 1,
+    min: 0,
+    doc: "Bytes the server waits for before answering a fetch.",
+  },
+  "scanner.log.fetch.wait-max-time-ms": {
+    kind: "duration",
+    default: 500,
+    min: 0,
+    doc: "Longest time the server holds a fetch waiting for min-bytes.",
+  },
+  "scanner.log.max-buffered-bytes": {
+    kind: "bytes",
+    default: 64 * MiB,
+    min: 1,
+    doc: "Fetched bytes the scanner may buffer ahead of `poll`.",
+  },
+  "scanner.kv.fetch.max-bytes": {
+    kind: "bytes",
+    default: 4 * MiB,
+    min: 1,
+    doc: "Bytes of rows per response of a full primary-key bucket scan (the server caps it).",
+  },
+  "scanner.log.check-crc": {
+    kind: "bool",
+    default: true,
+    doc: "Verify record batch checksums (skipped automatically for projected fetches).",
+  },
+  "scanner.max-unavailable-ms": {
+    kind: "int",
+    default: 0,
+    min: 0,
+    doc: "When > 0, `poll` and `for await` throw once fetching has failed (no answer, errors) without a success for this long; 0 (default) retries quietly forever, reporting failures only to `onError` listeners.",
+  },
+  "lookup.queue-size": {
+    kind: "int",
+    default: 25_600,
+    min: 1,
+    doc: "Lookups that may wait unsent; further `lookup` calls wait for room.",
+  },
   "lookup.max-batch-size": { kind: "int", default: 128, min: 1, doc: "Most lookups merged into one request to a tablet server." },
-  "lookup.batch-timeout-ms": { kind: "duration", default: 100, min: 0, doc: "Longest a lookup waits for its batch to fill while a request to the same server is in flight." },
+  "lookup.batch-timeout-ms": {
+    kind: "duration",
+    default: 100,
+    min: 0,
+    doc: "Longest a lookup waits for its batch to fill while a request to the same server is in flight.",
+  },
   "lookup.max-inflight-requests": { kind: "int", default: 128, min: 1, doc: "Lookup requests awaiting their answer at once." },
-  "lookup.max-retries": { kind: "int", default: 2147483647, min: 0, doc: "Retries of a lookup failing with a transient error (bounded in time by request.timeout.ms)." },
+  "lookup.max-retries": {
+    kind: "int",
+    default: 2147483647,
+    min: 0,
+    doc: "Retries of a lookup failing with a transient error (bounded in time by request.timeout.ms).",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Every configuration key. */
@@ -119,18 +210,43 @@ const ALIASES = {
 } as const satisfies Record<string, ConfigKey>;
 
 const MS_PER_UNIT: Record<string, number> = {
-  ms: 1, milli: 1, millis: 1, millisecond: 1, milliseconds: 1,
-  s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
-  min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hour: 3_600_000, hours: 3_600_000, d: 86_400_000, day: 86_400_000, days: 86_400_000,
+  ms: 1,
+  milli: 1,
+  millis: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  s: 1000,
+  sec: 1000,
+  secs: 1000,
+  second: 1000,
+  seconds: 1000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
 };
 /** Java `MemorySize` units (MemorySize.java: b, k/kb, m/mb, g/gb, t/tb and their long names). */
 const BYTES_PER_UNIT: Record<string, number> = {
-  b: 1, bytes: 1,
-  k: 1024, kb: 1024, kibibytes: 1024,
-  m: MiB, mb: MiB, mebibytes: MiB,
-  g: 1024 * MiB, gb: 1024 * MiB, gibibytes: 1024 * MiB,
-  t: 1024 * 1024 * MiB, tb: 1024 * 1024 * MiB, tebibytes: 1024 * 1024 * MiB,
+  b: 1,
+  bytes: 1,
+  k: 1024,
+  kb: 1024,
+  kibibytes: 1024,
+  m: MiB,
+  mb: MiB,
+  mebibytes: MiB,
+  g: 1024 * MiB,
+  gb: 1024 * MiB,
+  gibibytes: 1024 * MiB,
+  t: 1024 * 1024 * MiB,
+  tb: 1024 * 1024 * MiB,
+  tebibytes: 1024 * 1024 * MiB,
 };
 
 function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
@@ -153,7 +269,7 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
       const m = typeof raw === "string" ? /^\s*(\d+)\s*([a-z]+)?\s*$/i.exec(raw) : undefined;
       const unit = MS_PER_UNIT[(m?.[2] ?? "ms").toLowerCase()];
       const n = typeof raw === "number" ? raw : m && unit !== undefined ? Number(m[1]) * unit : NaN;
-      if (!Number.isSafeInteger(n)) bad("expected milliseconds or a duration such as \"100ms\" or \"1s\"");
+      if (!Number.isSafeInteger(n)) bad('expected milliseconds or a duration such as "100ms" or "1s"');
       if (spec.min !== undefined && n < spec.min) bad(`must be at least ${spec.min}`);
       return n;
     }
@@ -162,7 +278,7 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
       const m = typeof raw === "string" ? /^\s*(\d+)\s*([a-z]+)?\s*$/i.exec(raw) : undefined;
       const unit = BYTES_PER_UNIT[(m?.[2] ?? "b").toLowerCase()];
       const n = typeof raw === "number" ? raw : m && unit !== undefined ? Number(m[1]) * unit : NaN;
-      if (!Number.isSafeInteger(n)) bad("expected bytes or a memory size such as \"2mb\" or \"64kb\"");
+      if (!Number.isSafeInteger(n)) bad('expected bytes or a memory size such as "2mb" or "64kb"');
       if (spec.min !== undefined && n < spec.min) bad(`must be at least ${spec.min}`);
       return n;
     }
@@ -222,14 +338,18 @@ export class Config {
     const values: Record<string, string | number | boolean> = {};
     for (const [k, spec] of Object.entries(OPTIONS)) values[k] = spec.default;
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
-      throw FlussError.client(`Config takes an object of options, e.g. { "bootstrap.servers": "host:9123" }, got ${String(input)}`);
+      throw FlussError.client(
+        `Config takes an object of options, e.g. { "bootstrap.servers": "host:9123" }, got ${String(input)}`,
+      );
     }
     const aliases: Readonly<Record<string, ConfigKey>> = ALIASES;
     for (const [rawKey, raw] of Object.entries(input)) {
       if (raw === undefined) continue;
       const key = (rawKey in OPTIONS ? rawKey : aliases[rawKey]) as ConfigKey | undefined;
       if (key === undefined) {
-        throw FlussError.client(`unknown config key "${rawKey}"${didYouMean(rawKey, [...Object.keys(OPTIONS), ...Object.keys(ALIASES)])}`);
+        throw FlussError.client(
+          `unknown config key "${rawKey}"${didYouMean(rawKey, [...Object.keys(OPTIONS), ...Object.keys(ALIASES)])}`,
+        );
       }
       values[key] = parseValue(key, raw);
     }

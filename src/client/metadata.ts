@@ -43,7 +43,9 @@ interface ClusterState {
 }
 
 function toNode(n: PbServerNode, type: ServerKind): NodeAddress {
-  return n.rack === undefined ? { id: n.nodeId, host: n.host, port: n.port, type } : { id: n.nodeId, host: n.host, port: n.port, rack: n.rack, type };
+  return n.rack === undefined
+    ? { id: n.nodeId, host: n.host, port: n.port, type }
+    : { id: n.nodeId, host: n.host, port: n.port, rack: n.rack, type };
 }
 
 const addressOf = (n: HostPort): string => `${n.host}:${n.port}`;
@@ -130,7 +132,9 @@ export class MetadataUpdater {
           const conn = await this.rpc.connection(addr, share);
           const left = Math.max(1, stop - Date.now());
           const seq = ++this.requestSeq;
-          const resp = await conn.request(ApiKey.GET_METADATA, emptyRequest(), { timeoutMs: Math.min(left, this.config.get("request.timeout.ms")) });
+          const resp = await conn.request(ApiKey.GET_METADATA, emptyRequest(), {
+            timeoutMs: Math.min(left, this.config.get("request.timeout.ms")),
+          });
           if (resp.tabletServers.length === 0) {
             throw new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `${addressOf(addr)} reports no alive tablet server`);
           }
@@ -141,7 +145,8 @@ export class MetadataUpdater {
           // Fluss, a refused or hung connection: the next address may answer
           lastError = err;
           failures.set(addressOf(addr), err instanceof Error ? err.message : String(err));
-          if (isRetriableError(err) || (err instanceof FlussError && err.code === ErrorCode.NOT_COORDINATOR_LEADER_EXCEPTION)) retriable = true;
+          if (isRetriableError(err) || (err instanceof FlussError && err.code === ErrorCode.NOT_COORDINATOR_LEADER_EXCEPTION))
+            retriable = true;
         }
       }
       if (attempt + 1 < attempts && retriable) {
@@ -337,7 +342,10 @@ export class MetadataUpdater {
         const resp = await this.send(node, req);
         if (resp.tabletServers.length === 0) {
           // an answer without alive tablet servers is stale (MetadataUtils.java:116)
-          throw new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `${addressOf(node)} reports no alive tablet server (stale metadata)`);
+          throw new FlussError(
+            ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION,
+            `${addressOf(node)} reports no alive tablet server (stale metadata)`,
+          );
         }
         this.apply(resp, seq);
         return;

@@ -32,7 +32,9 @@ export class OffsetSpec {
   static timestamp(epochMillis: number | Date): OffsetSpec {
     const ms = epochMillis instanceof Date ? epochMillis.getTime() : epochMillis;
     if (!Number.isSafeInteger(ms)) {
-      throw FlussError.client(`OffsetSpec.timestamp needs epoch milliseconds (an integer) or a valid Date, got ${String(epochMillis)}`);
+      throw FlussError.client(
+        `OffsetSpec.timestamp needs epoch milliseconds (an integer) or a valid Date, got ${String(epochMillis)}`,
+      );
     }
     return new OffsetSpec(2, ms);
   }

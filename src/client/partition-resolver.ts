@@ -52,7 +52,7 @@ export class PartitionResolver {
     const idx = this.indexes;
     const types = this.types;
     let name = partitionValueToString(types[0]!, values[idx[0]!]);
-    for (let i = 1; i < idx.length; i++) name += "$" + partitionValueToString(types[i]!, values[idx[i]!]);
+    for (let i = 1; i < idx.length; i++) name += `$${partitionValueToString(types[i]!, values[idx[i]!])}`;
     return name;
   }
 

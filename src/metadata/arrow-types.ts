@@ -97,9 +97,7 @@ export function toArrowField(name: string, type: DataType): arrow.Field {
 }
 
 /** The Arrow schema of a row type or of a column list. */
-export function toArrowSchema(
-  columns: RowType | readonly { readonly name: string; readonly type: DataType }[],
-): arrow.Schema {
+export function toArrowSchema(columns: RowType | readonly { readonly name: string; readonly type: DataType }[]): arrow.Schema {
   const list = "root" in columns ? columns.fields : columns;
   return new arrow.Schema(list.map((c) => toArrowField(c.name, c.type)));
 }
@@ -186,7 +184,9 @@ function baseFromArrow(t: arrow.DataType, fieldName: string | undefined): DataTy
   }
   if (T.isStruct(t)) {
     return DataTypes.ROW(
-      t.children.map((c) => DataTypes.FIELD(c.name, fromArrowType(c.type, c.nullable, fieldName ? `${fieldName}.${c.name}` : c.name))),
+      t.children.map((c) =>
+        DataTypes.FIELD(c.name, fromArrowType(c.type, c.nullable, fieldName ? `${fieldName}.${c.name}` : c.name)),
+      ),
     );
   }
   throw unsupported(t, fieldName);

@@ -79,9 +79,7 @@ export class TableBucket {
 
   /** Same table, partition and bucket. */
   equals(other: TableBucket | null | undefined): boolean {
-    return (
-      !!other && other.tableId === this.tableId && other.partitionId === this.partitionId && other.bucket === this.bucket
-    );
+    return !!other && other.tableId === this.tableId && other.partitionId === this.partitionId && other.bucket === this.bucket;
   }
 
   /** Java's rendering: `TableBucket{tableId=1, partitionId=2, bucket=0}`. */

@@ -284,4 +284,3 @@ export function typeToString(type: DataType): string {
       return `${type.root}${nn}`;
   }
 }
-

@@ -37,19 +37,19 @@ function candidates(abs: number, p: number): Decimal[] {
   return out;
 }
 
-function valueOf(d: Decimal): number {
+function decimalValue(d: Decimal): number {
   return Number(`${d.digits[0]}.${d.digits.slice(1) || "0"}e${d.exp}`);
 }
 
 function shortest(abs: number, roundsBack: (x: number) => boolean, maxDigits: number): Decimal {
   for (let p = 1; p <= maxDigits; p++) {
-    const ok = candidates(abs, p).filter((c) => roundsBack(valueOf(c)));
+    const ok = candidates(abs, p).filter((c) => roundsBack(decimalValue(c)));
     if (ok.length === 0) continue;
     let best = ok[0]!;
     if (p === 1) {
       // Java also considers two-digit decimals when one digit suffices, keeping the closest.
       const two = candidates(abs, 2)[0]!;
-      if (roundsBack(valueOf(two))) best = two;
+      if (roundsBack(decimalValue(two))) best = two;
     }
     return best;
   }
@@ -87,7 +87,7 @@ export function javaDoubleToString(v: number): string {
   let d = parseExponential(abs.toExponential());
   if (d.digits.length === 1) {
     const two = candidates(abs, 2)[0]!;
-    if (valueOf(two) === abs) d = two;
+    if (decimalValue(two) === abs) d = two;
   }
   return layout(v < 0, d);
 }

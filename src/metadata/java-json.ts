@@ -43,7 +43,7 @@ export function jsonString(s: string): string {
       start = i + 1;
     }
   }
-  return out + s.slice(start) + '"';
+  return `${out + s.slice(start)}"`;
 }
 
 /** `["a","b"]`. */

@@ -56,13 +56,13 @@ export function dataTypeToJson(type: DataType): string {
     default:
       break;
   }
-  return s + "}";
+  return `${s}}`;
 }
 
 function fieldToJson(f: DataField): string {
   let s = `{"name":${jsonString(f.name)},"field_type":${dataTypeToJson(f.type)}`;
   if (f.description !== undefined) s += `,"description":${jsonString(f.description)}`;
-  return s + `,"field_id":${f.fieldId}}`;
+  return `${s},"field_id":${f.fieldId}}`;
 }
 
 /** A column's JSON object. */
@@ -76,7 +76,7 @@ function columnToJson(c: Column): string {
     if (params && Object.keys(params).length > 0) s += `,"parameters":${jsonStringMap(javaHashMapOrder(params))}`;
     s += "}";
   }
-  return s + `,"id":${c.id}}`;
+  return `${s},"id":${c.id}}`;
 }
 
 /** A schema's JSON (also GetTableSchemaResponse.schema_json). */
@@ -84,7 +84,7 @@ export function schemaToJson(schema: Schema): string {
   let s = `{"version":1,"columns":[${schema.columns.map(columnToJson).join(",")}]`;
   if (schema.primaryKeys.length) s += `,"primary_key":${jsonStringArray(schema.primaryKeys)}`;
   if (schema.autoIncrementColumns.length) s += `,"auto_increment_column":${jsonStringArray(schema.autoIncrementColumns)}`;
-  return s + `,"highest_field_id":${schema.highestFieldId}}`;
+  return `${s},"highest_field_id":${schema.highestFieldId}}`;
 }
 
 /** A table descriptor's JSON (CreateTableRequest.table_json, GetTableInfoResponse.table_json). */
@@ -97,14 +97,14 @@ export function tableDescriptorToJson(desc: TableDescriptor): string {
     if (desc.distribution.bucketCount !== undefined) s += `,"bucket_count":${desc.distribution.bucketCount}`;
   }
   s += `,"properties":${jsonStringMap(desc.properties)}`;
-  return s + `,"custom_properties":${jsonStringMap(desc.customProperties)}}`;
+  return `${s},"custom_properties":${jsonStringMap(desc.customProperties)}}`;
 }
 
 /** A database descriptor's JSON (CreateDatabaseRequest/GetDatabaseInfoResponse.database_json). */
 export function databaseDescriptorToJson(desc: DatabaseDescriptor): string {
   let s = `{"version":1`;
   if (desc.comment !== undefined) s += `,"comment":${jsonString(desc.comment)}`;
-  return s + `,"custom_properties":${jsonStringMap(desc.customProperties)}}`;
+  return `${s},"custom_properties":${jsonStringMap(desc.customProperties)}}`;
 }
 
 // ---------------------------------------------------------------- readers
@@ -270,9 +270,7 @@ function readDataType(r: Reader, v: JsonValue): DataType {
             const name = asText(r.required(f, "name", "ROW field"));
             const type = readDataType(r, r.required(f, "field_type", "ROW field"));
             const fieldId = "field_id" in f ? asInt(f.field_id) : -1;
-            return "description" in f
-              ? { name, type, description: asText(f.description), fieldId }
-              : { name, type, fieldId };
+            return "description" in f ? { name, type, description: asText(f.description), fieldId } : { name, type, fieldId };
           }),
         };
     }
@@ -299,7 +297,10 @@ function readColumn(r: Reader, v: JsonValue): ColumnSpec {
     const aggType = parseAggFunctionType(asText(a.type));
     const params = a.parameters;
     if (aggType !== undefined) {
-      aggFunction = AggFunctions.of(aggType, params !== undefined && params !== null ? r.stringMap(params, "parameters") : undefined);
+      aggFunction = AggFunctions.of(
+        aggType,
+        params !== undefined && params !== null ? r.stringMap(params, "parameters") : undefined,
+      );
     }
   }
   return {

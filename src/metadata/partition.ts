@@ -47,10 +47,7 @@ function javaSpecString(spec: PartitionSpec | ReadonlyMap<string, string>): stri
 }
 
 /** The values of `spec` in partition-key order; throws CLIENT_ERROR naming a missing key. */
-function partitionValues(
-  partitionKeys: readonly string[],
-  spec: PartitionSpec | ReadonlyMap<string, string>,
-): string[] {
+function partitionValues(partitionKeys: readonly string[], spec: PartitionSpec | ReadonlyMap<string, string>): string[] {
   return partitionKeys.map((k) => {
     const v = specGet(spec, k);
     if (v === undefined || v === null) {

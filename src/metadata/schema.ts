@@ -215,7 +215,9 @@ export class Schema {
       const names = new Set(source.fields.map((f) => f.name));
       const unknown = Object.keys(options.aggFunctions ?? {}).filter((n) => !names.has(n));
       if (unknown.length) {
-        throw FlussError.client(`Aggregation functions given for unknown columns ${javaList(unknown)}; the columns are ${javaList([...names])}.`);
+        throw FlussError.client(
+          `Aggregation functions given for unknown columns ${javaList(unknown)}; the columns are ${javaList([...names])}.`,
+        );
       }
     } else {
       init = options.primaryKeys && !source.primaryKeys ? { ...source, primaryKeys: options.primaryKeys } : source;
@@ -434,7 +436,9 @@ function checkAggFunction(c: Column): void {
   const params: unknown = (f as { parameters?: unknown }).parameters;
   if (params === undefined) return;
   if (params === null || typeof params !== "object" || Object.values(params).some((v) => typeof v !== "string")) {
-    throw FlussError.client(`The parameters of aggregation function '${type}' for column '${c.name}' must be an object of strings.`);
+    throw FlussError.client(
+      `The parameters of aggregation function '${type}' for column '${c.name}' must be an object of strings.`,
+    );
   }
 }
 

@@ -146,7 +146,15 @@ export class TableInfo {
     modifiedTime: number,
     remoteDataDir?: string,
   ): TableInfo {
-    return TableInfo.of(tablePath, tableId, schemaId, tableDescriptorFromJson(tableJson), createdTime, modifiedTime, remoteDataDir);
+    return TableInfo.of(
+      tablePath,
+      tableId,
+      schemaId,
+      tableDescriptorFromJson(tableJson),
+      createdTime,
+      modifiedTime,
+      remoteDataDir,
+    );
   }
 
   /** Java `TableInfo.of`: from a descriptor that has a bucket count. */
@@ -282,7 +290,8 @@ export class TableInfo {
     const key = p[TableOptions.AUTO_PARTITION_KEY];
     const timeFormat = p[TableOptions.AUTO_PARTITION_TIME_FORMAT];
     return {
-      enabled: p[TableOptions.AUTO_PARTITION_ENABLED] === undefined ? false : parseJavaBoolean(p[TableOptions.AUTO_PARTITION_ENABLED]!),
+      enabled:
+        p[TableOptions.AUTO_PARTITION_ENABLED] === undefined ? false : parseJavaBoolean(p[TableOptions.AUTO_PARTITION_ENABLED]!),
       ...(key !== undefined ? { key } : {}),
       timeUnit: this.enumOption(
         TableOptions.AUTO_PARTITION_TIME_UNIT,

@@ -34,4 +34,3 @@ export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length, initial
   const part = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
   return compute(part, initial);
 }
-

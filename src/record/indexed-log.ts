@@ -9,12 +9,7 @@ import { IndexedRowDecoder, IndexedRowEncoder } from "../row/indexed-row.js";
 import { FlussError, ErrorCode } from "../rpc/errors.js";
 import { ByteWriter } from "../util/bytes.js";
 import { ChangeByte, changeTypeFromByte } from "./change-type.js";
-import {
-  LOG_MAGIC_VALUE_V0,
-  LogBatchView,
-  logBatchHeaderSize,
-  writeLogBatchHeader,
-} from "./log-batch.js";
+import { LOG_MAGIC_VALUE_V0, type LogBatchView, logBatchHeaderSize, writeLogBatchHeader } from "./log-batch.js";
 
 /** The row-based log formats. */
 export type RowLogFormat = "INDEXED" | "COMPACTED";

@@ -10,13 +10,7 @@
  * batch just before writing it (overlapping with the network) rather than all up front.
  */
 import { crc32c } from "./crc32c.js";
-import {
-  LOG_MAGIC_VALUE_V0,
-  MAGIC_OFFSET,
-  type LogBatchHeaderFields,
-  logBatchLayout,
-  writeLogBatchHeader,
-} from "./log-batch.js";
+import { LOG_MAGIC_VALUE_V0, MAGIC_OFFSET, type LogBatchHeaderFields, logBatchLayout, writeLogBatchHeader } from "./log-batch.js";
 
 const TWO_32 = 4294967296;
 

@@ -335,11 +335,7 @@ export function updateLogBatchCrc(buf: Uint8Array, pos = 0): void {
  * Builds a complete batch: header (+ optional statistics block) followed by `body` parts,
  * with the CRC computed.
  */
-export function assembleLogBatch(
-  fields: LogBatchHeaderFields,
-  body: readonly Uint8Array[],
-  statistics?: Uint8Array,
-): Uint8Array {
+export function assembleLogBatch(fields: LogBatchHeaderFields, body: readonly Uint8Array[], statistics?: Uint8Array): Uint8Array {
   const magic = fields.magic ?? CURRENT_LOG_MAGIC_VALUE;
   const headerSize = logBatchHeaderSize(magic);
   const statsLen = statistics && magic !== LOG_MAGIC_VALUE_V0 ? statistics.length : 0;
@@ -363,14 +359,8 @@ export function assembleLogBatch(
  * Server-side rewrite of BaseOffset and CommitTimestamp in place. Both are outside the
  * CRC range, so the CRC stays valid.
  */
-export function setBaseOffsetAndCommitTimestamp(
-  buf: Uint8Array,
-  pos: number,
-  baseOffset: number,
-  commitTimestamp: number,
-): void {
+export function setBaseOffsetAndCommitTimestamp(buf: Uint8Array, pos: number, baseOffset: number, commitTimestamp: number): void {
   const view = dataView(buf);
   writeInt64(view, pos, baseOffset);
   writeInt64(view, pos + COMMIT_TIMESTAMP_OFFSET, commitTimestamp);
 }
-

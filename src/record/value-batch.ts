@@ -85,7 +85,8 @@ export function forEachValueRecord(
   fn: (schemaId: number, bytes: Uint8Array, rowStart: number, rowLength: number) => void,
 ): number {
   if (bytes.length === 0) return 0;
-  if (bytes.length < VALUE_BATCH_HEADER_SIZE) throw corrupt(`${bytes.length} bytes is shorter than the ${VALUE_BATCH_HEADER_SIZE}-byte header`);
+  if (bytes.length < VALUE_BATCH_HEADER_SIZE)
+    throw corrupt(`${bytes.length} bytes is shorter than the ${VALUE_BATCH_HEADER_SIZE}-byte header`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = dv.getInt32(0, true);
   if (length + 4 !== bytes.length) throw corrupt(`length field ${length} does not match the ${bytes.length} bytes received`);

@@ -3,11 +3,7 @@
  * `[int32 n][null bits: 4·ceil(n/32)][n fixed slots][variable part]`, fixed region
  * rounded up to 8 bytes, variable data 8-aligned with offsets relative to the array start.
  */
-import {
-  type DataType,
-  isCompactDecimal,
-  isCompactTimestamp,
-} from "../metadata/data-types.js";
+import { type DataType, isCompactDecimal, isCompactTimestamp } from "../metadata/data-types.js";
 import { FlussError } from "../rpc/errors.js";
 import { ByteWriter, utf8Decode } from "../util/bytes.js";
 import {

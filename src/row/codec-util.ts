@@ -4,7 +4,7 @@
  */
 import type { RowType } from "../metadata/data-types.js";
 import type { ByteReader, ByteWriter } from "../util/bytes.js";
-import { Decimal, MILLIS_PER_DAY, Timestamp } from "./values.js";
+import { type Decimal, MILLIS_PER_DAY, type Timestamp } from "./values.js";
 
 /** Writes `value` into a row; the value is canonical and non-null. */
 export type ValueWriter = (w: ByteWriter, value: unknown) => void;

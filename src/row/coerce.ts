@@ -3,11 +3,7 @@
  * arrays in column order) into canonical values (see `values.ts`) before encoding. Every
  * problem becomes a CLIENT_ERROR `FlussError` naming the column path and expected type.
  */
-import {
-  type DataType,
-  type RowType,
-  typeToString,
-} from "../metadata/data-types.js";
+import { type DataType, type RowType, typeToString } from "../metadata/data-types.js";
 import { FlussError } from "../rpc/errors.js";
 import { Decimal, MILLIS_PER_DAY, Timestamp } from "./values.js";
 
@@ -58,9 +54,7 @@ function describe(v: unknown): string {
 }
 
 function fail(path: string, t: DataType, v: unknown, why?: string): FlussError {
-  return FlussError.client(
-    `column "${path}": expected ${typeToString(t)}, got ${describe(v)}${why ? ` (${why})` : ""}`,
-  );
+  return FlussError.client(`column "${path}": expected ${typeToString(t)}, got ${describe(v)}${why ? ` (${why})` : ""}`);
 }
 
 function intCoercer(t: DataType, min: number, max: number): Coercer {

@@ -7,11 +7,7 @@ import type { DataType, RowType } from "../metadata/data-types.js";
 import { FlussError } from "../rpc/errors.js";
 import { ByteReader, ByteWriter } from "../util/bytes.js";
 import type { ValueWriter } from "./codec-util.js";
-import {
-  type CompactedFieldReader,
-  compileCompactedFieldReader,
-  compileCompactedFieldWriter,
-} from "./compacted-row.js";
+import { type CompactedFieldReader, compileCompactedFieldReader, compileCompactedFieldWriter } from "./compacted-row.js";
 
 /** Encodes key values (canonical, in key order) to key bytes. */
 export class CompactedKeyEncoder {

@@ -3,12 +3,7 @@
  * `[null bitmap][non-null values, unaligned]` with Java's varints (no zigzag: a negative
  * INT takes 5 bytes, a negative BIGINT 10) and length-prefixed variable data.
  */
-import {
-  type DataType,
-  isCompactDecimal,
-  isCompactTimestamp,
-  typeToString,
-} from "../metadata/data-types.js";
+import { type DataType, isCompactDecimal, isCompactTimestamp, typeToString } from "../metadata/data-types.js";
 import { FlussError } from "../rpc/errors.js";
 import { ByteReader, ByteWriter, utf8Length } from "../util/bytes.js";
 import { compileArrayReader, compileArrayWriter, compileMapReader, compileMapWriter } from "./binary-array.js";
@@ -30,7 +25,14 @@ import {
   writeUnscaledBytes,
   writeVarint64,
 } from "./codec-util.js";
-import { RowDecoder, RowEncoder, nestedRowFormat, type RowCodecCompiler, type RowReaderFn, type RowWriterFn } from "./row-codec.js";
+import {
+  RowDecoder,
+  RowEncoder,
+  nestedRowFormat,
+  type RowCodecCompiler,
+  type RowReaderFn,
+  type RowWriterFn,
+} from "./row-codec.js";
 import { Decimal, Timestamp } from "./values.js";
 
 /** Reads one non-null field value, advancing the reader. */
@@ -186,7 +188,6 @@ export function compileCompactedFieldReader(t: DataType): CompactedFieldReader {
     }
   }
 }
-
 
 function compileRowWriter(types: readonly DataType[]): RowWriterFn {
   const n = types.length;

@@ -3,12 +3,7 @@
  * `[null bitmap][int32 length per variable-length field][values]`. Null fields take no
  * value bytes; the length list is filled front to back by the non-null variable fields.
  */
-import {
-  type DataType,
-  isCompactDecimal,
-  isCompactTimestamp,
-  typeToString,
-} from "../metadata/data-types.js";
+import { type DataType, isCompactDecimal, isCompactTimestamp, typeToString } from "../metadata/data-types.js";
 import { FlussError } from "../rpc/errors.js";
 import { utf8Decode } from "../util/bytes.js";
 import { compileArrayReader, compileArrayWriter, compileMapReader, compileMapWriter } from "./binary-array.js";
@@ -28,7 +23,14 @@ import {
   writeI64Number,
   writeUnscaledBytes,
 } from "./codec-util.js";
-import { RowDecoder, RowEncoder, nestedRowFormat, type RowCodecCompiler, type RowReaderFn, type RowWriterFn } from "./row-codec.js";
+import {
+  RowDecoder,
+  RowEncoder,
+  nestedRowFormat,
+  type RowCodecCompiler,
+  type RowReaderFn,
+  type RowWriterFn,
+} from "./row-codec.js";
 import { Decimal, Timestamp } from "./values.js";
 
 /** Reads a field value at `bytes[pos, pos + len)`; `view` spans all of `bytes`. */
@@ -201,7 +203,6 @@ function compileReader(t: DataType): FieldReader {
     }
   }
 }
-
 
 function compileRowWriter(types: readonly DataType[]): RowWriterFn {
   const n = types.length;

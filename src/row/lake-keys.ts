@@ -3,11 +3,7 @@
  * row kind), Iceberg (single column, Iceberg's bucket-transform byte form) and Hudi (4-byte
  * big-endian `List<String>.hashCode()`).
  */
-import {
-  type DataType,
-  type RowType,
-  typeToString,
-} from "../metadata/data-types.js";
+import { type DataType, type RowType, typeToString } from "../metadata/data-types.js";
 import { FlussError } from "../rpc/errors.js";
 import { ByteWriter } from "../util/bytes.js";
 import { compileSlotWriter } from "./binary-array.js";
@@ -21,7 +17,7 @@ import {
   writeUnscaledBytes,
 } from "./codec-util.js";
 import { javaDoubleToString, javaFloatToString } from "../metadata/java-float.js";
-import { Decimal } from "./values.js";
+import type { Decimal } from "./values.js";
 
 /** Any key encoder: canonical key values (in key order) to key bytes. */
 export interface KeyEncoder {
@@ -96,7 +92,10 @@ export class PaimonKeyEncoder implements KeyEncoder {
 export class IcebergKeyEncoder implements KeyEncoder {
   private readonly w = new ByteWriter(32);
 
-  constructor(readonly type: DataType, readonly name = "key") {
+  constructor(
+    readonly type: DataType,
+    readonly name = "key",
+  ) {
     switch (type.root) {
       case "INTEGER":
       case "DATE":
@@ -167,8 +166,19 @@ export class IcebergKeyEncoder implements KeyEncoder {
 }
 
 const HUDI_TYPES = new Set([
-  "CHAR", "STRING", "BOOLEAN", "DECIMAL", "TINYINT", "SMALLINT", "INTEGER", "BIGINT",
-  "FLOAT", "DOUBLE", "DATE", "TIME_WITHOUT_TIME_ZONE", "TIMESTAMP_WITHOUT_TIME_ZONE",
+  "CHAR",
+  "STRING",
+  "BOOLEAN",
+  "DECIMAL",
+  "TINYINT",
+  "SMALLINT",
+  "INTEGER",
+  "BIGINT",
+  "FLOAT",
+  "DOUBLE",
+  "DATE",
+  "TIME_WITHOUT_TIME_ZONE",
+  "TIMESTAMP_WITHOUT_TIME_ZONE",
   "TIMESTAMP_WITH_LOCAL_TIME_ZONE",
 ]);
 
@@ -181,7 +191,8 @@ function javaTimestampString(v: unknown, instant: boolean): string {
   const ms = tsMillis(v);
   const d = new Date(ms);
   const nano = (((ms % 1000) + 1000) % 1000) * 1_000_000 + tsNanos(v);
-  let s = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}T` +
+  let s =
+    `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}T` +
     `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}`;
   const sec = d.getUTCSeconds();
   if (instant || sec > 0 || nano > 0) s += `:${pad(sec, 2)}`;

@@ -56,9 +56,21 @@ export function encodeRequestFrame(apiKey: number, apiVersion: number, requestId
 }
 
 /** A request frame, encoding `msg` straight into the frame buffer (no body copy). */
-export function encodeRequestMessage<T>(apiKey: number, apiVersion: number, requestId: number, codec: MessageCodec<T>, msg: T): Uint8Array {
+export function encodeRequestMessage<T>(
+  apiKey: number,
+  apiVersion: number,
+  requestId: number,
+  codec: MessageCodec<T>,
+  msg: T,
+): Uint8Array {
   const buf = codec.encodeWithHeader(msg, LENGTH_PREFIX + REQUEST_HEADER_LENGTH);
-  writeRequestHeader(new DataView(buf.buffer, buf.byteOffset, buf.byteLength), apiKey, apiVersion, requestId, buf.length - LENGTH_PREFIX);
+  writeRequestHeader(
+    new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
+    apiKey,
+    apiVersion,
+    requestId,
+    buf.length - LENGTH_PREFIX,
+  );
   return buf;
 }
 
@@ -132,7 +144,7 @@ export function makeErrorResponse(code: number, message?: string): ErrorResponse
 export function errorResponseFromError(err: unknown): ErrorResponse {
   if (err instanceof FlussError) {
     // CLIENT_ERROR (-2) has no meaning on the wire; keep the message under the generic code.
-    return makeErrorResponse(err.code >= ErrorCode.UNKNOWN_SERVER_ERROR ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR, err.message);
+    return makeErrorResponse(Math.max(err.code, ErrorCode.UNKNOWN_SERVER_ERROR), err.message);
   }
   const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return makeErrorResponse(ErrorCode.UNKNOWN_SERVER_ERROR, text.slice(0, 2048));
@@ -367,7 +379,7 @@ export class FrameDecoder {
     const s = this.staging;
     while (this.end - this.start >= LENGTH_PREFIX) {
       const at = this.start;
-      const len = ((s[at]! << 24) | (s[at + 1]! << 16) | (s[at + 2]! << 8) | s[at + 3]!) | 0;
+      const len = (s[at]! << 24) | (s[at + 1]! << 16) | (s[at + 2]! << 8) | s[at + 3]! | 0;
       this.checkLength(len);
       const body = at + LENGTH_PREFIX;
       const have = this.end - body;

@@ -131,7 +131,9 @@ export class ServerConnection {
       (err) => this.fail(asFlussError(err, `bad frame from ${this.address}`)),
     );
     socket.on("drain", () => this.flush());
-    socket.on("error", (err) => this.fail(this.networkError(`connection to ${this.address} closed (${describeCause(err)})`, err)));
+    socket.on("error", (err) =>
+      this.fail(this.networkError(`connection to ${this.address} closed (${describeCause(err)})`, err)),
+    );
     socket.on("end", () => this.fail(this.networkError(`connection to ${this.address} closed by the server`)));
     socket.on("close", () => this.fail(this.networkError(`connection to ${this.address} closed`)));
     // an idle connection does not keep the process alive: a script that forgets close()
@@ -236,7 +238,10 @@ export class ServerConnection {
 
   /** Sends a typed request with the negotiated version and decodes the response. */
   request<K extends MessageApiKey>(apiKey: K, message: RequestOf<K>, options?: RequestOptions): Promise<ResponseOf<K>> {
-    const codecs = API_MESSAGES[apiKey] as unknown as { request: MessageCodec<RequestOf<K>>; response: MessageCodec<ResponseOf<K>> };
+    const codecs = API_MESSAGES[apiKey] as unknown as {
+      request: MessageCodec<RequestOf<K>>;
+      response: MessageCodec<ResponseOf<K>>;
+    };
     const version = this.versionOrError(apiKey);
     if (version instanceof Error) return Promise.reject(version);
     return this.send(
@@ -264,7 +269,11 @@ export class ServerConnection {
    * them unchanged until the promise settles. Same version negotiation, backpressure,
    * timeout and failure handling as {@link request}.
    */
-  requestParts<K extends MessageApiKey>(apiKey: K, body: readonly Uint8Array[], options?: RequestOptions): Promise<ResponseOf<K>> {
+  requestParts<K extends MessageApiKey>(
+    apiKey: K,
+    body: readonly Uint8Array[],
+    options?: RequestOptions,
+  ): Promise<ResponseOf<K>> {
     const codecs = API_MESSAGES[apiKey] as unknown as { response: MessageCodec<ResponseOf<K>> };
     const version = this.versionOrError(apiKey);
     if (version instanceof Error) return Promise.reject(version);
@@ -314,8 +323,15 @@ export class ServerConnection {
     const announced = this.announcedServerType;
     if (expected === undefined || announced === undefined || announced === ServerType[expected]) return undefined;
     const actual =
-      announced === ServerType.COORDINATOR ? "COORDINATOR" : announced === ServerType.TABLET_SERVER ? "TABLET_SERVER" : `UNKNOWN (${announced})`;
-    return new FlussError(ErrorCode.NETWORK_EXCEPTION, `server type mismatch: server ${this.address} is a ${actual}, expected a ${expected} (stale metadata)`);
+      announced === ServerType.COORDINATOR
+        ? "COORDINATOR"
+        : announced === ServerType.TABLET_SERVER
+          ? "TABLET_SERVER"
+          : `UNKNOWN (${announced})`;
+    return new FlussError(
+      ErrorCode.NETWORK_EXCEPTION,
+      `server type mismatch: server ${this.address} is a ${actual}, expected a ${expected} (stale metadata)`,
+    );
   }
 
   private send(
@@ -524,7 +540,13 @@ function openSocket(options: ServerConnectionOptions, inbox: Inbox): Promise<net
     const fail = (reason: string, cause?: unknown) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new FlussError(ErrorCode.NETWORK_EXCEPTION, `cannot connect to ${address} (${reason})`, cause === undefined ? undefined : { cause }));
+      reject(
+        new FlussError(
+          ErrorCode.NETWORK_EXCEPTION,
+          `cannot connect to ${address} (${reason})`,
+          cause === undefined ? undefined : { cause },
+        ),
+      );
     };
     const onError = (err: Error) => fail(describeCause(err), err);
     const timer = setTimeout(() => fail(`timed out after ${options.connectTimeoutMs} ms`), options.connectTimeoutMs);

@@ -51,8 +51,7 @@ export function coordinatorHandlers(state: ServerState): Map<number, RawHandler>
     ApiKey.CREATE_DATABASE,
     typedHandler(M.CreateDatabaseRequest, M.CreateDatabaseResponse, (req) => {
       TablePath.validateName(req.databaseName, "database");
-      const desc =
-        req.databaseJson !== undefined ? databaseDescriptorFromJson(req.databaseJson) : DatabaseDescriptor.EMPTY;
+      const desc = req.databaseJson !== undefined ? databaseDescriptorFromJson(req.databaseJson) : DatabaseDescriptor.EMPTY;
       if (catalog.getDatabase(req.databaseName)) {
         if (req.ignoreIfExists) return {};
         throw new FlussError(ErrorCode.DATABASE_ALREADY_EXIST, `Database ${req.databaseName} already exists.`);
@@ -264,10 +263,7 @@ export function coordinatorHandlers(state: ServerState): Map<number, RawHandler>
     typedHandler(M.ListPartitionInfosRequest, M.ListPartitionInfosResponse, (req) => {
       const t = tableView(requireTable(state, req.tablePath));
       if (!t.isPartitioned) {
-        throw new FlussError(
-          ErrorCode.TABLE_NOT_PARTITIONED_EXCEPTION,
-          `Table '${pathOf(t)}' is not a partitioned table.`,
-        );
+        throw new FlussError(ErrorCode.TABLE_NOT_PARTITIONED_EXCEPTION, `Table '${pathOf(t)}' is not a partitioned table.`);
       }
       const filter = req.partialPartitionSpec?.partitionKeyValues;
       const parts = catalog

@@ -101,7 +101,10 @@ async function putKv(state: ServerState, req: M.PutKvRequest, ctx: RequestContex
           const message =
             `Write rejected for ${tableBucketName(req.tableId, b.partitionId, b.bucketId)}: flush budget exceeded ` +
             `(storage pressure or buffer size limit reached). Retry after backoff.`;
-          const code = ctx.apiVersion < PUT_KV_VERSION_WITH_STORAGE_BACKPRESSURE ? ErrorCode.KV_STORAGE_EXCEPTION : ErrorCode.STORAGE_BACKPRESSURE_EXCEPTION;
+          const code =
+            ctx.apiVersion < PUT_KV_VERSION_WITH_STORAGE_BACKPRESSURE
+              ? ErrorCode.KV_STORAGE_EXCEPTION
+              : ErrorCode.STORAGE_BACKPRESSURE_EXCEPTION;
           return { ...id, errorCode: code, errorMessage: message };
         }
         const res = await kv.put(kvTableOf(t), b.records, {
@@ -114,7 +117,10 @@ async function putKv(state: ServerState, req: M.PutKvRequest, ctx: RequestContex
         return { ...id, logEndOffset: res.logEndOffset, ...(pressure > 0 ? { pressure } : {}) };
       } catch (err) {
         const why = whyFailed(state, req.tableId, b.partitionId, b.bucketId, err);
-        return { ...id, ...errorFields(state, why, `putting records to ${tableBucketName(req.tableId, b.partitionId, b.bucketId)}`) };
+        return {
+          ...id,
+          ...errorFields(state, why, `putting records to ${tableBucketName(req.tableId, b.partitionId, b.bucketId)}`),
+        };
       }
     }),
   );
@@ -135,7 +141,11 @@ async function lookup(state: ServerState, req: M.LookupRequest, ctx: RequestCont
         return { ...id, values };
       } catch (err) {
         const why = whyFailed(state, req.tableId, b.partitionId, b.bucketId, err);
-        return { ...id, values: [], ...errorFields(state, why, `looking up ${tableBucketName(req.tableId, b.partitionId, b.bucketId)}`) };
+        return {
+          ...id,
+          values: [],
+          ...errorFields(state, why, `looking up ${tableBucketName(req.tableId, b.partitionId, b.bucketId)}`),
+        };
       }
     }),
   );
@@ -181,7 +191,11 @@ async function insertMissing(
   return out;
 }
 
-async function prefixLookup(state: ServerState, req: M.PrefixLookupRequest, ctx: RequestContext): Promise<M.PrefixLookupResponse> {
+async function prefixLookup(
+  state: ServerState,
+  req: M.PrefixLookupRequest,
+  ctx: RequestContext,
+): Promise<M.PrefixLookupResponse> {
   const bucketsResp = await Promise.all(
     req.bucketsReq.map(async (b): Promise<M.PbPrefixLookupRespForBucket> => {
       const id = { bucketId: b.bucketId, ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}) };
@@ -190,7 +204,11 @@ async function prefixLookup(state: ServerState, req: M.PrefixLookupRequest, ctx:
         return { ...id, valueLists: b.keys.map((k) => ({ values: kv.prefixLookup(k) })) };
       } catch (err) {
         const why = whyFailed(state, req.tableId, b.partitionId, b.bucketId, err);
-        return { ...id, valueLists: [], ...errorFields(state, why, `prefix looking up ${tableBucketName(req.tableId, b.partitionId, b.bucketId)}`) };
+        return {
+          ...id,
+          valueLists: [],
+          ...errorFields(state, why, `prefix looking up ${tableBucketName(req.tableId, b.partitionId, b.bucketId)}`),
+        };
       }
     }),
   );
@@ -200,8 +218,17 @@ async function prefixLookup(state: ServerState, req: M.PrefixLookupRequest, ctx:
 /** The primary-key handlers (PutKv, Lookup, PrefixLookup), by api key. */
 export function kvHandlers(state: ServerState): Map<number, RawHandler> {
   const h = new Map<number, RawHandler>();
-  h.set(ApiKey.PUT_KV, typedHandler(M.PutKvRequest, M.PutKvResponse, (req, ctx) => putKv(state, req, ctx)));
-  h.set(ApiKey.LOOKUP, typedHandler(M.LookupRequest, M.LookupResponse, (req, ctx) => lookup(state, req, ctx)));
-  h.set(ApiKey.PREFIX_LOOKUP, typedHandler(M.PrefixLookupRequest, M.PrefixLookupResponse, (req, ctx) => prefixLookup(state, req, ctx)));
+  h.set(
+    ApiKey.PUT_KV,
+    typedHandler(M.PutKvRequest, M.PutKvResponse, (req, ctx) => putKv(state, req, ctx)),
+  );
+  h.set(
+    ApiKey.LOOKUP,
+    typedHandler(M.LookupRequest, M.LookupResponse, (req, ctx) => lookup(state, req, ctx)),
+  );
+  h.set(
+    ApiKey.PREFIX_LOOKUP,
+    typedHandler(M.PrefixLookupRequest, M.PrefixLookupResponse, (req, ctx) => prefixLookup(state, req, ctx)),
+  );
   return h;
 }

@@ -251,7 +251,10 @@ export class LocalCluster implements AsyncDisposable {
       if (count === 1) {
         const state: ServerState = { ...shared, node: node("combined", 0, () => leadership) };
         const handlers = allHandlers(state);
-        handlers.set(ApiKey.API_VERSIONS, apiVersionsHandler(() => handlers.keys()));
+        handlers.set(
+          ApiKey.API_VERSIONS,
+          apiVersionsHandler(() => handlers.keys()),
+        );
         coordinator = newSlot(0, "server 0", handlers, faults.interceptorFor(0, "coordinator"), options.port ?? 0);
       } else {
         const cs: ServerState = { ...shared, node: node("coordinator", COORDINATOR_ID, () => leadership) };
@@ -355,16 +358,24 @@ export class LocalCluster implements AsyncDisposable {
     if (!entry) throw new FlussError(ErrorCode.TABLE_NOT_EXIST, `Table '${tablePath.toString()}' does not exist.`);
     const t = tableView(entry);
     if (t.isPartitioned) {
-      if (partitionId === undefined) throw FlussError.client(`moveLeader: table ${tablePath.toString()} is partitioned: give partitionId`);
+      if (partitionId === undefined)
+        throw FlussError.client(`moveLeader: table ${tablePath.toString()} is partitioned: give partitionId`);
       const p = this.parts.shared.catalog.getPartitionById(partitionId);
       if (!p || p.tableId !== entry.tableId) {
-        throw new FlussError(ErrorCode.PARTITION_NOT_EXISTS, `Partition id ${partitionId} of table ${tablePath.toString()} does not exist.`);
+        throw new FlussError(
+          ErrorCode.PARTITION_NOT_EXISTS,
+          `Partition id ${partitionId} of table ${tablePath.toString()} does not exist.`,
+        );
       }
     } else if (partitionId !== undefined) {
-      throw FlussError.client(`moveLeader: table ${tablePath.toString()} is not partitioned, but partitionId ${partitionId} was given`);
+      throw FlussError.client(
+        `moveLeader: table ${tablePath.toString()} is not partitioned, but partitionId ${partitionId} was given`,
+      );
     }
     if (!Number.isInteger(bucket) || bucket < 0 || bucket >= t.bucketCount) {
-      throw FlussError.client(`moveLeader: bucket ${bucket} does not exist in table ${tablePath.toString()} (buckets 0..${t.bucketCount - 1})`);
+      throw FlussError.client(
+        `moveLeader: bucket ${bucket} does not exist in table ${tablePath.toString()} (buckets 0..${t.bucketCount - 1})`,
+      );
     }
     this.checkServerId(to);
     const { leadership, shared } = this.parts;
@@ -405,13 +416,19 @@ export class LocalCluster implements AsyncDisposable {
    * answered with `errorCode` instead of being handled.
    */
   injectError(options: InjectErrorOptions): void {
-    const server = options.serverId === undefined || options.serverId === "coordinator" ? options.serverId : this.checkServerId(options.serverId);
+    const server =
+      options.serverId === undefined || options.serverId === "coordinator"
+        ? options.serverId
+        : this.checkServerId(options.serverId);
     this.parts.faults.addError(resolveApiKey(options.apiKey), options.errorCode, options.count, server);
   }
 
   /** Test hook: every request of `apiKey` (to `serverId`, or to any server) waits `ms` before it is handled; `ms` 0 removes the delay. */
   delay(options: DelayOptions): void {
-    const server = options.serverId === undefined || options.serverId === "coordinator" ? options.serverId : this.checkServerId(options.serverId);
+    const server =
+      options.serverId === undefined || options.serverId === "coordinator"
+        ? options.serverId
+        : this.checkServerId(options.serverId);
     this.parts.faults.setDelay(resolveApiKey(options.apiKey), options.ms, server);
   }
 
@@ -577,7 +594,10 @@ function allHandlers(state: ServerState): Map<number, RawHandler> {
 /** The handlers of one role: the keys Java's server of that role serves, and its server_type. */
 function roleHandlers(state: ServerState, keys: ReadonlySet<number>, serverType: number): Map<number, RawHandler> {
   const handlers = new Map([...allHandlers(state)].filter(([k]) => keys.has(k)));
-  handlers.set(ApiKey.API_VERSIONS, apiVersionsHandler(() => handlers.keys(), serverType));
+  handlers.set(
+    ApiKey.API_VERSIONS,
+    apiVersionsHandler(() => handlers.keys(), serverType),
+  );
   return handlers;
 }
 

@@ -48,9 +48,7 @@ export function resolvePartitionSpec(
   for (const key of partitionKeys) {
     const value = m.get(key);
     if (value === undefined) {
-      throw invalid(
-        `PartitionSpec ${specString(m)} does not contain partition key '${key}' for partitioned table ${tablePath}.`,
-      );
+      throw invalid(`PartitionSpec ${specString(m)} does not contain partition key '${key}' for partitioned table ${tablePath}.`);
     }
     out.push([key, value]);
   }
@@ -75,11 +73,7 @@ export function qualifiedPartitionName(spec: ResolvedSpec): string {
  * Whether a partition with values `spec` matches the partial spec `filter`. A filter key
  * that is not a partition key fails with PARTITION_SPEC_INVALID_EXCEPTION, as in Java.
  */
-export function matchesPartialSpec(
-  partitionKeys: readonly string[],
-  spec: ResolvedSpec,
-  filter: readonly PbKeyValue[],
-): boolean {
+export function matchesPartialSpec(partitionKeys: readonly string[], spec: ResolvedSpec, filter: readonly PbKeyValue[]): boolean {
   for (const { key, value } of filter) {
     const idx = partitionKeys.indexOf(key);
     if (idx < 0) throw invalid(`table don't contains this partitionKey: ${key}`);

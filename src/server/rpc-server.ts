@@ -265,7 +265,10 @@ export class RpcServer {
     const adopted =
       this.options.directReads === false
         ? undefined
-        : adoptWithOnRead(accepted, { buffer: () => decoder.nextBuffer(), callback: (n) => (take(() => decoder.received(n)), true) });
+        : adoptWithOnRead(accepted, {
+            buffer: () => decoder.nextBuffer(),
+            callback: (n) => (take(() => decoder.received(n)), true),
+          });
     const socket = adopted ?? accepted;
     this.sockets.add(socket);
     socket.setNoDelay(true);
@@ -321,7 +324,9 @@ export class RpcServer {
     const handler = this.handlers.get(apiKey);
     if (!handler) {
       this.pool.release(frame);
-      send(encodeErrorResponseFrame(requestId, ErrorCode.UNSUPPORTED_VERSION, `api key ${apiKey} is not supported by this server`));
+      send(
+        encodeErrorResponseFrame(requestId, ErrorCode.UNSUPPORTED_VERSION, `api key ${apiKey} is not supported by this server`),
+      );
       return;
     }
     const ctx: RequestContext = { apiKey, apiVersion, requestId, signal, localAddress };
@@ -358,7 +363,7 @@ export class RpcServer {
           send(encodeErrorResponseFrame(requestId, err.code, err.message));
         } else {
           this.options.onError?.(err, ctx);
-          const msg = err instanceof Error ? err.stack ?? err.message : String(err);
+          const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
           send(encodeErrorResponseFrame(requestId, ErrorCode.UNKNOWN_SERVER_ERROR, msg.slice(0, 2048)));
         }
         done();
@@ -369,5 +374,5 @@ export class RpcServer {
 
 /** Api key of a request frame from its first bytes (-1 if too short). */
 function apiKeyOf(head: Uint8Array): number {
-  return head.length >= 2 ? ((head[0]! << 8) | head[1]!) << 16 >> 16 : -1;
+  return head.length >= 2 ? (((head[0]! << 8) | head[1]!) << 16) >> 16 : -1;
 }

@@ -79,7 +79,13 @@ async function kvOf(state: ServerState, tableId: number, partitionId: number | u
  * client keeps the last `limit` rows. Java reads one segment; this reads up to the high
  * watermark across segments.
  */
-async function limitLogScan(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number, limit: number): Promise<Uint8Array> {
+async function limitLogScan(
+  state: ServerState,
+  tableId: number,
+  partitionId: number | undefined,
+  bucket: number,
+  limit: number,
+): Promise<Uint8Array> {
   const log = await state.logs.getOrCreate(tableId, partitionId, bucket);
   const hw = log.highWatermark;
   let offset = Math.max(log.logStartOffset, hw - limit);
@@ -123,8 +129,10 @@ async function scanKv(state: ServerState, req: M.ScanKvRequest): Promise<M.ScanK
   let bucketReq: M.PbScanReqForBucket | undefined;
   try {
     bucketReq = req.bucketScanReq;
-    if (bucketReq && req.scannerId !== undefined) throw invalid("ScanKvRequest must not set both bucket_scan_req and scanner_id.");
-    if (bucketReq && req.closeScanner === true) throw invalid("ScanKvRequest must not set close_scanner together with bucket_scan_req.");
+    if (bucketReq && req.scannerId !== undefined)
+      throw invalid("ScanKvRequest must not set both bucket_scan_req and scanner_id.");
+    if (bucketReq && req.closeScanner === true)
+      throw invalid("ScanKvRequest must not set close_scanner together with bucket_scan_req.");
     if (!bucketReq && req.scannerId === undefined) {
       throw invalid("ScanKvRequest must have either bucket_scan_req (new scan) or scanner_id (continuation).");
     }
@@ -171,7 +179,10 @@ async function scanKv(state: ServerState, req: M.ScanKvRequest): Promise<M.ScanK
       if (!found) {
         if (isClose) return { scannerId: id, hasMoreResults: false };
         if (scanners.isRecentlyExpired(id)) {
-          throw new FlussError(ErrorCode.SCANNER_EXPIRED, "Scanner session has expired due to inactivity. Please start a new scan.");
+          throw new FlussError(
+            ErrorCode.SCANNER_EXPIRED,
+            "Scanner session has expired due to inactivity. Please start a new scan.",
+          );
         }
         throw new FlussError(ErrorCode.UNKNOWN_SCANNER_ID, "Unknown scanner ID. The session may have expired or never existed.");
       }
@@ -227,7 +238,13 @@ async function scanKv(state: ServerState, req: M.ScanKvRequest): Promise<M.ScanK
 /** The LimitScan and ScanKv handlers, by api key. */
 export function scanHandlers(state: ServerState): Map<number, RawHandler> {
   const h = new Map<number, RawHandler>();
-  h.set(ApiKey.LIMIT_SCAN, typedHandler(M.LimitScanRequest, M.LimitScanResponse, (req) => limitScan(state, req)));
-  h.set(ApiKey.SCAN_KV, typedHandler(M.ScanKvRequest, M.ScanKvResponse, (req) => scanKv(state, req)));
+  h.set(
+    ApiKey.LIMIT_SCAN,
+    typedHandler(M.LimitScanRequest, M.LimitScanResponse, (req) => limitScan(state, req)),
+  );
+  h.set(
+    ApiKey.SCAN_KV,
+    typedHandler(M.ScanKvRequest, M.ScanKvResponse, (req) => scanKv(state, req)),
+  );
   return h;
 }

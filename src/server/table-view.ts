@@ -45,19 +45,21 @@ export function tableView(entry: TableEntry): TableView {
   }
   if (typeof doc !== "object" || doc === null) throw bad(entry, "not an object");
   const o = doc as Record<string, unknown>;
-  const schema = o["schema"];
+  const schema = o.schema;
   if (typeof schema !== "object" || schema === null) throw bad(entry, "no schema");
-  const pk = (schema as Record<string, unknown>)["primary_key"];
-  const partitionKeys = o["partition_key"];
+  const pk = (schema as Record<string, unknown>).primary_key;
+  const partitionKeys = o.partition_key;
   if (!Array.isArray(partitionKeys) || !partitionKeys.every((k) => typeof k === "string")) {
     throw bad(entry, "bad partition_key");
   }
-  const bucketCount = o["bucket_count"];
+  const bucketCount = o.bucket_count;
   if (typeof bucketCount !== "number" || !Number.isInteger(bucketCount) || bucketCount <= 0) {
     throw bad(entry, "bad bucket_count");
   }
-  const props = (o["properties"] ?? {}) as Record<string, unknown>;
-  const fmt = String(props[TableOptions.LOG_FORMAT] ?? TABLE_DEFAULTS.logFormat).trim().toUpperCase();
+  const props = (o.properties ?? {}) as Record<string, unknown>;
+  const fmt = String(props[TableOptions.LOG_FORMAT] ?? TABLE_DEFAULTS.logFormat)
+    .trim()
+    .toUpperCase();
   const logFormat: LogFormat = fmt === "INDEXED" || fmt === "COMPACTED" ? fmt : "ARROW";
   const rf = Number.parseInt(String(props[TableOptions.REPLICATION_FACTOR] ?? "1"), 10);
   const view: TableView = {

@@ -104,7 +104,13 @@ function checkLeader(
  * reported as the unknown bucket it now is (Java: the stopped replica), not as a storage
  * failure; any other error is returned as is.
  */
-export function unlessDropped(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number, err: unknown): unknown {
+export function unlessDropped(
+  state: ServerState,
+  tableId: number,
+  partitionId: number | undefined,
+  bucket: number,
+  err: unknown,
+): unknown {
   if (!(err instanceof FlussError) || err.code !== ErrorCode.LOG_STORAGE_EXCEPTION) return err;
   try {
     resolveBucket(state, tableId, partitionId, bucket);
@@ -115,7 +121,12 @@ export function unlessDropped(state: ServerState, tableId: number, partitionId: 
 }
 
 /** The bucket's log, for ListOffsets (served by its replica holder). */
-async function openTablet(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): Promise<LogTablet> {
+async function openTablet(
+  state: ServerState,
+  tableId: number,
+  partitionId: number | undefined,
+  bucket: number,
+): Promise<LogTablet> {
   resolveBucket(state, tableId, partitionId, bucket, "replica");
   return state.logs.getOrCreate(tableId, partitionId, bucket);
 }
@@ -219,7 +230,8 @@ function rowTypeResolver(t: TableView): (schemaId: number) => RowType {
   const resolve = (schemaId: number): RowType => {
     let rt = cache.get(schemaId);
     if (rt) return rt;
-    const stored = t.entry.schemas.find((s) => s.schemaId === schemaId)?.schemaJson ??
+    const stored =
+      t.entry.schemas.find((s) => s.schemaId === schemaId)?.schemaJson ??
       (schemaId === t.entry.schemaId ? t.schemaJson : undefined);
     if (stored === undefined) {
       throw new FlussError(
@@ -277,9 +289,12 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
       const maxBytes = Math.max(0, Math.min(limit, bucket.maxFetchBytes));
       // unprojected: Java's byte slice, which may cut the last batch; projected: whole
       // projected batches while their projected size fits (FileLogProjection.project)
-      const res = projected === undefined
-        ? await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: true })
-        : await tablet.readProjected(offset, maxBytes, !readOne, (batch) => projectArrowLogRecords(batch, rowTypeResolver(t), projected));
+      const res =
+        projected === undefined
+          ? await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: true })
+          : await tablet.readProjected(offset, maxBytes, !readOne, (batch) =>
+              projectArrowLogRecords(batch, rowTypeResolver(t), projected),
+            );
       const size = res.records.length;
       if (size > 0) readOne = true;
       limit = Math.max(0, limit - size);
@@ -345,7 +360,10 @@ async function listOffsets(state: ServerState, req: M.ListOffsetsRequest): Promi
         return { bucketId, offset: await offsetOf(state, tablet, req) };
       } catch (err) {
         const why = unlessDropped(state, req.tableId, req.partitionId, bucketId, err);
-        return { bucketId, ...errorFields(state, why, `listing offsets of ${tableBucketName(req.tableId, req.partitionId, bucketId)}`) };
+        return {
+          bucketId,
+          ...errorFields(state, why, `listing offsets of ${tableBucketName(req.tableId, req.partitionId, bucketId)}`),
+        };
       }
     }),
   );
@@ -394,8 +412,17 @@ export const TRANSIENT_BODY_API_KEYS: ReadonlySet<number> = new Set([ApiKey.PROD
 /** The tablet-server handlers (produce, fetch, list offsets), by api key. */
 export function tabletHandlers(state: ServerState): Map<number, RawHandler> {
   const h = new Map<number, RawHandler>();
-  h.set(ApiKey.PRODUCE_LOG, typedHandler(M.ProduceLogRequest, M.ProduceLogResponse, (req) => produceLog(state, req)));
-  h.set(ApiKey.FETCH_LOG, typedHandler(M.FetchLogRequest, M.FetchLogResponse, (req, ctx) => fetchLog(state, req, ctx)));
-  h.set(ApiKey.LIST_OFFSETS, typedHandler(M.ListOffsetsRequest, M.ListOffsetsResponse, (req) => listOffsets(state, req)));
+  h.set(
+    ApiKey.PRODUCE_LOG,
+    typedHandler(M.ProduceLogRequest, M.ProduceLogResponse, (req) => produceLog(state, req)),
+  );
+  h.set(
+    ApiKey.FETCH_LOG,
+    typedHandler(M.FetchLogRequest, M.FetchLogResponse, (req, ctx) => fetchLog(state, req, ctx)),
+  );
+  h.set(
+    ApiKey.LIST_OFFSETS,
+    typedHandler(M.ListOffsetsRequest, M.ListOffsetsResponse, (req) => listOffsets(state, req)),
+  );
   return h;
 }

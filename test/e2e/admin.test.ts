@@ -198,10 +198,7 @@ describe("admin", () => {
     await admin.createDatabase(db, { ignoreIfExists: true });
     const tp = new TablePath(db, "events");
     const schema = new Schema(
-      new arrow.Schema([
-        new arrow.Field("id", new arrow.Int32()),
-        new arrow.Field("region", new arrow.Utf8()),
-      ]),
+      new arrow.Schema([new arrow.Field("id", new arrow.Int32()), new arrow.Field("region", new arrow.Utf8())]),
     );
     await admin.createTable(tp, new TableDescriptor(schema, { partitionKeys: ["region"], bucketCount: 1 }));
     await admin.createPartition(tp, { region: "US" });
@@ -213,7 +210,10 @@ describe("admin", () => {
     assert.deepEqual(parts.map((p) => p.partitionName).sort(), ["EU", "US"]);
     assert.ok(parts.every((p) => p.partitionId >= 0));
     await admin.dropPartition(tp, { region: "EU" });
-    assert.deepEqual((await admin.listPartitionInfos(tp)).map((p) => p.partitionName), ["US"]);
+    assert.deepEqual(
+      (await admin.listPartitionInfos(tp)).map((p) => p.partitionName),
+      ["US"],
+    );
     await rejectsWith(admin.dropPartition(tp, { region: "EU" }), ErrorCode.PARTITION_NOT_EXISTS);
 
     const plain = new TablePath(db, "plain");
@@ -267,9 +267,7 @@ describe("connection", () => {
     assert.equal(new Config({ "writer.batch-size": "1024" }).get("writer.batch.size"), 1024);
     const cluster = await startTestCluster();
     try {
-      const conn = await FlussConnection.connect(
-        new Config({ "bootstrap.servers": `127.0.0.1:1,${cluster.bootstrapServers}` }),
-      );
+      const conn = await FlussConnection.connect(new Config({ "bootstrap.servers": `127.0.0.1:1,${cluster.bootstrapServers}` }));
       assert.ok((await conn.getAdmin().listDatabases()).includes("fluss"));
       await conn.close();
     } finally {
@@ -287,7 +285,10 @@ describe("connection", () => {
         await conn.getAdmin().listDatabases();
       }
       assert.equal(leaked!.closed, true);
-      assert.throws(() => leaked!.getAdmin(), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR);
+      assert.throws(
+        () => leaked!.getAdmin(),
+        (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR,
+      );
     } finally {
       await cluster.close();
     }

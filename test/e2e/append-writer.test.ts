@@ -40,7 +40,8 @@ async function readAll(table: FlussTable, n: number, partitionId?: number, ms = 
     }
     const out: ReadRecord[] = [];
     const collect = (recs: ScanRecords): void => {
-      for (const tb of recs.buckets()) for (const r of recs.records(tb)) out.push({ row: r.row, offset: r.offset, bucket: tb.bucket });
+      for (const tb of recs.buckets())
+        for (const r of recs.records(tb)) out.push({ row: r.row, offset: r.offset, bucket: tb.bucket });
     };
     const deadline = Date.now() + ms;
     while (out.length < n) {
@@ -64,7 +65,6 @@ describe("append writer (e2e)", () => {
   let conn: FlussConnection;
   let admin: FlussAdmin;
   const db = uniqueName("write_db");
-
 
   const createTable = (name: string, options: TestTableOptions = {}): Promise<FlussTable> =>
     createTestTable(conn, db, name, options);
@@ -121,8 +121,14 @@ describe("append writer (e2e)", () => {
       () => writer.append({ id: "x", name: "b" }),
       (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && /id/.test(e.message),
     );
-    assert.throws(() => writer.append({ id: null }), (e: unknown) => e instanceof FlussError && /id/.test(e.message));
-    assert.throws(() => writer.append({ id: 5, nope: 1 }), (e: unknown) => e instanceof FlussError && /nope/.test(e.message));
+    assert.throws(
+      () => writer.append({ id: null }),
+      (e: unknown) => e instanceof FlussError && /id/.test(e.message),
+    );
+    assert.throws(
+      () => writer.append({ id: 5, nope: 1 }),
+      (e: unknown) => e instanceof FlussError && /nope/.test(e.message),
+    );
     assert.throws(() => writer.append([1, 2]), FlussError);
     const good2 = writer.append({ id: 2, name: "c" });
     await writer.flush();
@@ -139,7 +145,10 @@ describe("append writer (e2e)", () => {
     const writer = await table.newAppendWriter();
     const t1 = arrowTable({
       id: Int32Array.from(range(0, 500)),
-      name: arrow.vectorFromArray(range(0, 500).map((i) => `a${i}`), new arrow.Utf8()),
+      name: arrow.vectorFromArray(
+        range(0, 500).map((i) => `a${i}`),
+        new arrow.Utf8(),
+      ),
       amount: BigInt64Array.from(range(0, 500).map((i) => BigInt(i))),
     });
     // make the id field NOT NULL as in the table (a nullable field without nulls would also do)
@@ -163,28 +172,50 @@ describe("append writer (e2e)", () => {
       range(0, 100).flatMap((i) => [i, i]),
     );
 
-    const wrongType = arrowTable({ id: arrow.vectorFromArray(["1"], new arrow.Utf8()), name: arrow.vectorFromArray(["x"], new arrow.Utf8()), amount: BigInt64Array.from([1n]) });
-    assert.throws(() => writer.writeArrow(wrongType), (e: unknown) => e instanceof FlussError && /"id"/.test(e.message));
-    const wrongName = arrowTable({ idx: Int32Array.from([1]), name: arrow.vectorFromArray(["x"], new arrow.Utf8()), amount: BigInt64Array.from([1n]) });
-    assert.throws(() => writer.writeArrow(wrongName), (e: unknown) => e instanceof FlussError && /idx/.test(e.message));
+    const wrongType = arrowTable({
+      id: arrow.vectorFromArray(["1"], new arrow.Utf8()),
+      name: arrow.vectorFromArray(["x"], new arrow.Utf8()),
+      amount: BigInt64Array.from([1n]),
+    });
+    assert.throws(
+      () => writer.writeArrow(wrongType),
+      (e: unknown) => e instanceof FlussError && /"id"/.test(e.message),
+    );
+    const wrongName = arrowTable({
+      idx: Int32Array.from([1]),
+      name: arrow.vectorFromArray(["x"], new arrow.Utf8()),
+      amount: BigInt64Array.from([1n]),
+    });
+    assert.throws(
+      () => writer.writeArrow(wrongName),
+      (e: unknown) => e instanceof FlussError && /idx/.test(e.message),
+    );
     const withNull = new arrow.Table({
       id: arrow.vectorFromArray([1, null], new arrow.Int32()),
       name: arrow.vectorFromArray(["x", "y"], new arrow.Utf8()),
       amount: arrow.vectorFromArray([1n, 2n], new arrow.Int64()),
     });
-    assert.throws(() => writer.writeArrow(withNull), (e: unknown) => e instanceof FlussError && /"id".*NOT NULL/.test(e.message));
+    assert.throws(
+      () => writer.writeArrow(withNull),
+      (e: unknown) => e instanceof FlussError && /"id".*NOT NULL/.test(e.message),
+    );
     await writer.close();
   });
 
   test("large Arrow batch is split to fit request.max.size", async () => {
     const c2 = await cluster.connect({ "request.max.size": 64 * 1024 });
     try {
-      const table = await c2.getTable(new TablePath(db, (await createTable("arrow_split", { compression: "NONE" })).info.tablePath.tableName));
+      const table = await c2.getTable(
+        new TablePath(db, (await createTable("arrow_split", { compression: "NONE" })).info.tablePath.tableName),
+      );
       const writer = await table.newAppendWriter();
       const n = 20_000;
       const t = arrowTable({
         id: Int32Array.from(range(0, n)),
-        name: arrow.vectorFromArray(range(0, n).map((i) => `row-${i}-xxxxxxxx`), new arrow.Utf8()),
+        name: arrow.vectorFromArray(
+          range(0, n).map((i) => `row-${i}-xxxxxxxx`),
+          new arrow.Utf8(),
+        ),
         amount: BigInt64Array.from(range(0, n).map((i) => BigInt(i))),
       });
       await writer.writeArrow(t).wait();
@@ -204,7 +235,10 @@ describe("append writer (e2e)", () => {
     // (a nullable Arrow field is fine for the NOT NULL id column as long as it has no nulls)
     const t = arrowTable({
       id: Int32Array.from(range(200, 250)),
-      name: arrow.vectorFromArray(range(200, 250).map((i) => `k${i % 10}`), new arrow.Utf8()),
+      name: arrow.vectorFromArray(
+        range(200, 250).map((i) => `k${i % 10}`),
+        new arrow.Utf8(),
+      ),
       amount: BigInt64Array.from(range(200, 250).map(BigInt)),
     });
     await writer.writeArrow(t).wait();
@@ -233,7 +267,10 @@ describe("append writer (e2e)", () => {
     const parts = await admin.listPartitionInfos(table.info.tablePath);
     const us = parts.find((p) => p.partitionName === "US")!;
     const recs = await readAll(table, 25, us.partitionId);
-    assert.deepEqual(ids(recs), range(0, 50).filter((i) => i % 2));
+    assert.deepEqual(
+      ids(recs),
+      range(0, 50).filter((i) => i % 2),
+    );
     assert.ok(recs.every((r) => r.row.region === "US"));
     await writer.close();
   });

@@ -27,14 +27,19 @@ async function listener(reply?: Buffer): Promise<{ address: string; close: () =>
   };
 }
 
-test("a non-Fluss port and a hung port ahead of a live server in bootstrap.servers: connect() reaches the live one", { timeout: 20_000 }, async () => {
+test("a non-Fluss port and a hung port ahead of a live server in bootstrap.servers: connect() reaches the live one", {
+  timeout: 20_000,
+}, async () => {
   const http = await listener(Buffer.from("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
   const hung = await listener();
   const cluster = await LocalCluster.start();
   try {
     const started = Date.now();
     const conn = await FlussConnection.connect(
-      new Config({ "bootstrap.servers": `${http.address},${hung.address},${cluster.bootstrapServers}`, "connect.timeout.ms": 6_000 }),
+      new Config({
+        "bootstrap.servers": `${http.address},${hung.address},${cluster.bootstrapServers}`,
+        "connect.timeout.ms": 6_000,
+      }),
     );
     try {
       assert.ok(Date.now() - started < 6_000);

@@ -82,12 +82,19 @@ describe("bucket and snapshot scans (e2e)", () => {
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
-    await conn?.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn
+      ?.getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await conn?.close();
     await cluster?.close();
   });
 
-  async function create(name: string, schema: Schema, options: ConstructorParameters<typeof TableDescriptor>[1]): Promise<FlussTable> {
+  async function create(
+    name: string,
+    schema: Schema,
+    options: ConstructorParameters<typeof TableDescriptor>[1],
+  ): Promise<FlussTable> {
     const path = new TablePath(db, name);
     await conn.getAdmin().createTable(path, new TableDescriptor(schema, options));
     return conn.getTable(path);
@@ -128,7 +135,10 @@ describe("bucket and snapshot scans (e2e)", () => {
           inBucket += batch.numRows;
           total += batch.numRows;
           batches++;
-          assert.deepEqual(batch.schema.fields.map((f) => f.name), ["id", "name", "age"]);
+          assert.deepEqual(
+            batch.schema.fields.map((f) => f.name),
+            ["id", "name", "age"],
+          );
         }
         perBucket.push(inBucket);
         assert.equal(scanner.logOffset, latest[b]);
@@ -197,7 +207,10 @@ describe("bucket and snapshot scans (e2e)", () => {
         await w.flush(); // one log batch per round
       }
       const last7 = await (await table.newScan().limit(7).createBucketScanner(0)).toRows();
-      assert.deepEqual(last7.map((r) => r.id), [93, 94, 95, 96, 97, 98, 99]);
+      assert.deepEqual(
+        last7.map((r) => r.id),
+        [93, 94, 95, 96, 97, 98, 99],
+      );
       const last25 = await (await table.newScan().limit(25).createBucketScanner(0)).toArrow();
       assert.equal(last25.numRows, 25);
       assert.deepEqual(last25.getChild("id")!.toArray().slice(0, 2), Int32Array.from([75, 76]));
@@ -210,11 +223,17 @@ describe("bucket and snapshot scans (e2e)", () => {
         { name: "e99", id: 99 },
       ]);
       const arrowProjected = await (await table.newScan().project([2, 0]).limit(2).createBucketScanner(0)).toArrow();
-      assert.deepEqual(arrowProjected.schema.fields.map((f) => f.name), ["age", "id"]);
-      assert.deepEqual(arrowProjected.toArray().map((r) => ({ ...r.toJSON() })), [
-        { age: 18n, id: 98 },
-        { age: 19n, id: 99 },
-      ]);
+      assert.deepEqual(
+        arrowProjected.schema.fields.map((f) => f.name),
+        ["age", "id"],
+      );
+      assert.deepEqual(
+        arrowProjected.toArray().map((r) => ({ ...r.toJSON() })),
+        [
+          { age: 18n, id: 98 },
+          { age: 19n, id: 99 },
+        ],
+      );
     });
   }
 
@@ -224,14 +243,23 @@ describe("bucket and snapshot scans (e2e)", () => {
     for (const bad of [0, -1, 1.5, NaN, 2 ** 31]) {
       assert.throws(() => log.newScan().limit(bad), isCode(ErrorCode.CLIENT_ERROR));
     }
-    await assert.rejects(log.newScan().createBucketScanner(0), (e: unknown) => isCode(ErrorCode.CLIENT_ERROR)(e) && /needs a limit/.test((e as Error).message));
-    await assert.rejects(log.newScan().limit(5).createLogScanner(), (e: unknown) => isCode(ErrorCode.CLIENT_ERROR)(e) && /limit/.test((e as Error).message));
+    await assert.rejects(
+      log.newScan().createBucketScanner(0),
+      (e: unknown) => isCode(ErrorCode.CLIENT_ERROR)(e) && /needs a limit/.test((e as Error).message),
+    );
+    await assert.rejects(
+      log.newScan().limit(5).createLogScanner(),
+      (e: unknown) => isCode(ErrorCode.CLIENT_ERROR)(e) && /limit/.test((e as Error).message),
+    );
     await assert.rejects(pk.newScan().limit(5).createLogScanner(), isCode(ErrorCode.CLIENT_ERROR));
     await assert.rejects(log.newScan().limit(5).createBatchScanner(), isCode(ErrorCode.CLIENT_ERROR));
     await assert.rejects(log.newScan().createSnapshotScanner(), isCode(ErrorCode.CLIENT_ERROR));
     await assert.rejects(pk.newScan().limit(3).createSnapshotScanner(), isCode(ErrorCode.CLIENT_ERROR));
     // unknown buckets
-    await assert.rejects(pk.newScan().createBucketScanner(2), (e: unknown) => isCode(ErrorCode.CLIENT_ERROR)(e) && /bucket 2/.test((e as Error).message));
+    await assert.rejects(
+      pk.newScan().createBucketScanner(2),
+      (e: unknown) => isCode(ErrorCode.CLIENT_ERROR)(e) && /bucket 2/.test((e as Error).message),
+    );
     await assert.rejects(pk.newScan().createBucketScanner({ partitionId: 1, bucketId: 0 }), isCode(ErrorCode.CLIENT_ERROR));
     const snap = await pk.newScan().createSnapshotScanner();
     assert.throws(() => snap.subscribe(7), isCode(ErrorCode.CLIENT_ERROR));
@@ -296,17 +324,24 @@ describe("bucket and snapshot scans (e2e)", () => {
     assert.equal(got[0]!.changeType.shortString(), "+I");
 
     // a partitioned log table with a limit
-    const plog = await create("log_parts", Schema.fromColumns([
-      { name: "id", type: DataTypes.INT() },
-      { name: "region", type: DataTypes.STRING() },
-    ]), { bucketCount: 1, partitionKeys: ["region"] });
+    const plog = await create(
+      "log_parts",
+      Schema.fromColumns([
+        { name: "id", type: DataTypes.INT() },
+        { name: "region", type: DataTypes.STRING() },
+      ]),
+      { bucketCount: 1, partitionKeys: ["region"] },
+    );
     await admin.createPartition(plog.tablePath, { region: "EU" });
     const pid = (await admin.listPartitionInfos(plog.tablePath))[0]!.partitionId;
     const aw = plog.newAppendWriter();
     for (let i = 0; i < 10; i++) aw.append({ id: i, region: "EU" });
     await aw.flush();
     const tail = await (await plog.newScan().limit(3).createBucketScanner({ partitionId: pid, bucketId: 0 })).toRows();
-    assert.deepEqual(tail.map((r) => r.id), [7, 8, 9]);
+    assert.deepEqual(
+      tail.map((r) => r.id),
+      [7, 8, 9],
+    );
   });
 
   test("writes during a scan do not change what it returns", async () => {
@@ -332,7 +367,10 @@ describe("bucket and snapshot scans (e2e)", () => {
       }
       assert.ok(round > 5, `only ${round} chunks`);
       assert.equal(seen.length, 500);
-      assert.deepEqual(byId(seen), Array.from({ length: 500 }, (_, i) => ({ id: i, name: `n${i}`, age: 0n })));
+      assert.deepEqual(
+        byId(seen),
+        Array.from({ length: 500 }, (_, i) => ({ id: i, name: `n${i}`, age: 0n })),
+      );
       assert.equal(scanner.logOffset, 500);
       // and a new scan sees the writes
       const now = await (await t2.newScan().createBucketScanner(0)).toRows();
@@ -429,14 +467,23 @@ describe("bucket and snapshot scans (e2e)", () => {
     const parted = await create("pk_gone_parts", schema, { bucketCount: 1, partitionKeys: ["region"] });
     await admin.createPartition(parted.tablePath, { region: "EU" });
     const pid = (await admin.listPartitionInfos(parted.tablePath))[0]!.partitionId;
-    await assert.rejects((await parted.newScan().createBucketScanner({ partitionId: pid + 1000, bucketId: 0 })).toRows(), isCode(ErrorCode.PARTITION_NOT_EXISTS));
+    await assert.rejects(
+      (await parted.newScan().createBucketScanner({ partitionId: pid + 1000, bucketId: 0 })).toRows(),
+      isCode(ErrorCode.PARTITION_NOT_EXISTS),
+    );
     const pw = parted.newUpsert();
     pw.upsert({ id: 1, region: "EU" });
     await pw.flush();
     assert.equal((await (await parted.newScan().createBucketScanner({ partitionId: pid, bucketId: 0 })).toRows()).length, 1);
     await admin.dropPartition(parted.tablePath, { region: "EU" });
-    await assert.rejects((await parted.newScan().createBucketScanner({ partitionId: pid, bucketId: 0 })).toRows(), isCode(ErrorCode.PARTITION_NOT_EXISTS));
-    await assert.rejects((await parted.newScan().limit(3).createBucketScanner({ partitionId: pid, bucketId: 0 })).toRows(), isCode(ErrorCode.PARTITION_NOT_EXISTS));
+    await assert.rejects(
+      (await parted.newScan().createBucketScanner({ partitionId: pid, bucketId: 0 })).toRows(),
+      isCode(ErrorCode.PARTITION_NOT_EXISTS),
+    );
+    await assert.rejects(
+      (await parted.newScan().limit(3).createBucketScanner({ partitionId: pid, bucketId: 0 })).toRows(),
+      isCode(ErrorCode.PARTITION_NOT_EXISTS),
+    );
 
     // dropped in the middle of a scan
     const mid = await create("pk_gone_mid", users, { bucketCount: 1 });
@@ -470,7 +517,9 @@ async function sessionsCluster(kv: NonNullable<Parameters<typeof LocalCluster.st
   table: FlussTable;
 }> {
   const cluster = await LocalCluster.start({ kv });
-  const conn = await FlussConnection.connect(new Config({ "bootstrap.servers": cluster.bootstrapServers, "scanner.kv.fetch.max-bytes": 100 }));
+  const conn = await FlussConnection.connect(
+    new Config({ "bootstrap.servers": cluster.bootstrapServers, "scanner.kv.fetch.max-bytes": 100 }),
+  );
   const path = new TablePath("fluss", uniqueName("sessions"));
   await conn.getAdmin().createTable(path, new TableDescriptor(users, { bucketCount: 1 }));
   const table = await conn.getTable(path);
@@ -480,7 +529,9 @@ async function sessionsCluster(kv: NonNullable<Parameters<typeof LocalCluster.st
   return { cluster, conn, table };
 }
 
-describe("scan sessions on the server (embedded cluster with small limits)", { skip: EXTERNAL_SERVERS ? "needs the embedded cluster" : false }, () => {
+describe("scan sessions on the server (embedded cluster with small limits)", {
+  skip: EXTERNAL_SERVERS ? "needs the embedded cluster" : false,
+}, () => {
   let cluster: LocalCluster;
   let conn: FlussConnection;
   let table: FlussTable;

@@ -58,12 +58,19 @@ describe("primary-key changelog (e2e)", () => {
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
-    await conn?.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn
+      ?.getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await conn?.close();
     await cluster?.close();
   });
 
-  async function create(name: string, options: ConstructorParameters<typeof TableDescriptor>[1], schema = users): Promise<FlussTable> {
+  async function create(
+    name: string,
+    options: ConstructorParameters<typeof TableDescriptor>[1],
+    schema = users,
+  ): Promise<FlussTable> {
     const path = new TablePath(db, name);
     await conn.getAdmin().createTable(path, new TableDescriptor(schema, options));
     return conn.getTable(path);

@@ -13,7 +13,9 @@ import { ErrorCode } from "../../src/rpc/errors.js";
 import { iterateBatches } from "../../src/record/log-batch.js";
 import { createTestTable } from "../helpers/tables.js";
 
-test("a corrupt batch: good rows before it are served, then CORRUPT_RECORD_EXCEPTION naming bucket and offset; writes go on", { timeout: 60_000 }, async () => {
+test("a corrupt batch: good rows before it are served, then CORRUPT_RECORD_EXCEPTION naming bucket and offset; writes go on", {
+  timeout: 60_000,
+}, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-corrupt-"));
   const errors: string[] = [];
   const logger = { info: () => {}, warn: () => {}, error: (m: string) => void errors.push(m) };
@@ -57,12 +59,18 @@ test("a corrupt batch: good rows before it are served, then CORRUPT_RECORD_EXCEP
       }
     }
     await scanner.close();
-    assert.deepEqual(ids, Array.from({ length: 10 }, (_, i) => i));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 10 }, (_, i) => i),
+    );
     assert.ok(failure instanceof FlussError, String(failure));
     assert.equal(failure.code, ErrorCode.CORRUPT_RECORD_EXCEPTION);
     assert.match(failure.message, /bucket 0|bucket=0/);
     assert.match(failure.message, /offset 10/);
-    assert.ok(errors.some((m) => m.includes(seg) && m.includes(`position ${batches[1]!.position}`)), errors.join("\n"));
+    assert.ok(
+      errors.some((m) => m.includes(seg) && m.includes(`position ${batches[1]!.position}`)),
+      errors.join("\n"),
+    );
 
     // the bucket stays writable, and reading past the damage works
     writer = await table.newAppendWriter();

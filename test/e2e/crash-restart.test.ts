@@ -64,7 +64,12 @@ async function startServer(dataDir: string, port: number): Promise<Child> {
   const args = ["local", "--port", String(port), "--data-dir", dataDir];
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "-e", `import(${JSON.stringify(cli)}).then((m) => m.main(${JSON.stringify(args)})).then((c) => process.exit(c))`],
+    [
+      "--import",
+      "tsx",
+      "-e",
+      `import(${JSON.stringify(cli)}).then((m) => m.main(${JSON.stringify(args)})).then((c) => process.exit(c))`,
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let err = "";
@@ -100,22 +105,41 @@ async function restart(dataDir: string, port: number): Promise<Child> {
 }
 
 /** Every batch of one bucket read raw: offsets must chain from 0 to the high watermark. */
-async function rawBatches(conn: ServerConnection, tableId: number, bucketId: number): Promise<{ base: number; next: number; count: number }[]> {
+async function rawBatches(
+  conn: ServerConnection,
+  tableId: number,
+  bucketId: number,
+): Promise<{ base: number; next: number; count: number }[]> {
   const out: { base: number; next: number; count: number }[] = [];
   let offset = 0;
   for (;;) {
     const r = await conn.request(ApiKey.FETCH_LOG, {
       followerServerId: -1,
       maxBytes: 8 << 20,
-      tablesReq: [{ tableId, projectionPushdownEnabled: false, projectedFields: [], bucketsReq: [{ bucketId, fetchOffset: offset, maxFetchBytes: 8 << 20 }] }],
+      tablesReq: [
+        {
+          tableId,
+          projectionPushdownEnabled: false,
+          projectedFields: [],
+          bucketsReq: [{ bucketId, fetchOffset: offset, maxFetchBytes: 8 << 20 }],
+        },
+      ],
     });
     const b = r.tablesResp[0]!.bucketsResp[0]!;
     assert.equal(b.errorCode, undefined, b.errorMessage);
     for (const v of iterateBatches(b.records ?? new Uint8Array(0))) {
       assert.ok(v.isValid(), `bucket ${bucketId}: batch at ${v.baseOffset} has a valid CRC`);
-      assert.equal(v.baseOffset, offset, `table ${tableId} bucket ${bucketId}: batch at ${v.baseOffset}, expected ${offset} (offsets contiguous)`);
+      assert.equal(
+        v.baseOffset,
+        offset,
+        `table ${tableId} bucket ${bucketId}: batch at ${v.baseOffset}, expected ${offset} (offsets contiguous)`,
+      );
       // a header-only batch takes exactly one offset; others one per record
-      assert.equal(v.nextOffset - v.baseOffset, Math.max(1, v.recordCount), `bucket ${bucketId}: offsets taken by the batch at ${v.baseOffset}`);
+      assert.equal(
+        v.nextOffset - v.baseOffset,
+        Math.max(1, v.recordCount),
+        `bucket ${bucketId}: offsets taken by the batch at ${v.baseOffset}`,
+      );
       out.push({ base: v.baseOffset, next: v.nextOffset, count: v.recordCount });
       offset = v.nextOffset;
     }
@@ -127,7 +151,10 @@ async function rawBatches(conn: ServerConnection, tableId: number, bucketId: num
 }
 
 /** Every record of a table, per bucket in offset order, read through the public scanner. */
-async function scanAll(table: FlussTable, ends: number[]): Promise<{ offset: number; type: string; row: Record<string, unknown> }[][]> {
+async function scanAll(
+  table: FlussTable,
+  ends: number[],
+): Promise<{ offset: number; type: string; row: Record<string, unknown> }[][]> {
   const perBucket: { offset: number; type: string; row: Record<string, unknown> }[][] = ends.map(() => []);
   await using scanner = await table.newScan().createLogScanner();
   for (let b = 0; b < ends.length; b++) if (ends[b]! > 0) await scanner.subscribe(b, EARLIEST_OFFSET);
@@ -137,13 +164,16 @@ async function scanAll(table: FlussTable, ends: number[]): Promise<{ offset: num
     assert.ok(Date.now() < deadline, "scan of the whole table within 20 s");
     const recs = await scanner.poll(500);
     for (const bucket of recs.buckets()) {
-      for (const r of recs.records(bucket)) perBucket[bucket.bucket]!.push({ offset: r.offset, type: r.changeType.shortString(), row: r.row });
+      for (const r of recs.records(bucket))
+        perBucket[bucket.bucket]!.push({ offset: r.offset, type: r.changeType.shortString(), row: r.row });
     }
   }
   return perBucket;
 }
 
-test("SIGKILL under a write storm, restarted on the same data dir: acknowledged rows once, offsets contiguous, lookups = changelog replay", { timeout: 90_000 }, async () => {
+test("SIGKILL under a write storm, restarted on the same data dir: acknowledged rows once, offsets contiguous, lookups = changelog replay", {
+  timeout: 90_000,
+}, async () => {
   const rnd = prng(SEED);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-crash-"));
   let server = await startServer(dataDir, 0);
@@ -162,14 +192,29 @@ test("SIGKILL under a write storm, restarted on the same data dir: acknowledged 
     await admin.createDatabase("crash", { ignoreIfExists: true });
     const logPath = new TablePath("crash", "events");
     const pkPath = new TablePath("crash", "state");
-    await admin.createTable(logPath, new TableDescriptor(Schema.fromColumns([
-      { name: "id", type: DataTypes.BIGINT() },
-      { name: "pad", type: DataTypes.STRING() },
-    ]), { bucketCount: BUCKETS }));
-    await admin.createTable(pkPath, new TableDescriptor(Schema.fromColumns([
-      { name: "k", type: DataTypes.INT() },
-      { name: "v", type: DataTypes.BIGINT() },
-    ], ["k"]), { bucketCount: BUCKETS }));
+    await admin.createTable(
+      logPath,
+      new TableDescriptor(
+        Schema.fromColumns([
+          { name: "id", type: DataTypes.BIGINT() },
+          { name: "pad", type: DataTypes.STRING() },
+        ]),
+        { bucketCount: BUCKETS },
+      ),
+    );
+    await admin.createTable(
+      pkPath,
+      new TableDescriptor(
+        Schema.fromColumns(
+          [
+            { name: "k", type: DataTypes.INT() },
+            { name: "v", type: DataTypes.BIGINT() },
+          ],
+          ["k"],
+        ),
+        { bucketCount: BUCKETS },
+      ),
+    );
     const logTable = await conn.getTable(logPath);
     const pkTable = await conn.getTable(pkPath);
     const logWriter = logTable.newAppendWriter();
@@ -186,14 +231,24 @@ test("SIGKILL under a write storm, restarted on the same data dir: acknowledged 
       while (!stop) {
         const id = nextId++;
         const h = await logWriter.append({ id: BigInt(id), pad: `row-${id}` });
-        pending.push(h.wait().then(() => void ackedLog.add(id), (e: unknown) => void failures.push(`log ${id}: ${String(e)}`)));
+        pending.push(
+          h.wait().then(
+            () => void ackedLog.add(id),
+            (e: unknown) => void failures.push(`log ${id}: ${String(e)}`),
+          ),
+        );
         const k = Math.floor(rnd() * KEYS);
         if (rnd() < 0.15) {
           const d = await pkWriter.delete({ k, v: null });
           pending.push(d.wait().catch((e: unknown) => void failures.push(`delete ${k}: ${String(e)}`)));
         } else {
           const u = await pkWriter.upsert({ k, v: BigInt(id) });
-          pending.push(u.wait().then(() => void ackedUpserts.add(id), (e: unknown) => void failures.push(`upsert ${id}: ${String(e)}`)));
+          pending.push(
+            u.wait().then(
+              () => void ackedUpserts.add(id),
+              (e: unknown) => void failures.push(`upsert ${id}: ${String(e)}`),
+            ),
+          );
         }
         // at most WINDOW writes unanswered, as an application bounding its in-flight work
         while (pending.length - settled > WINDOW) await pending[settled]!.then(() => settled++);
@@ -213,7 +268,10 @@ test("SIGKILL under a write storm, restarted on the same data dir: acknowledged 
       await kill(server);
       const t0 = Date.now();
       server = await restart(dataDir, port);
-      if (process.env.CRASH_DEBUG) console.log(`cycle ${cycle}: killed at ${ackedLog.size}/${ackedUpserts.size} acked of ${nextId}, restart ${Date.now() - t0} ms`);
+      if (process.env.CRASH_DEBUG)
+        console.log(
+          `cycle ${cycle}: killed at ${ackedLog.size}/${ackedUpserts.size} acked of ${nextId}, restart ${Date.now() - t0} ms`,
+        );
     }
     const tResume = Date.now();
     stop = true;

@@ -143,7 +143,10 @@ describe("data types round trip", () => {
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
-    await conn.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn
+      .getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await conn.close();
     await cluster.close();
   });

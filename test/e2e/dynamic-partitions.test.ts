@@ -5,7 +5,16 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { DataTypes, EARLIEST_OFFSET, ErrorCode, Schema, TableDescriptor, TablePath, notNull, type FlussConnection } from "../../src/index.js";
+import {
+  DataTypes,
+  EARLIEST_OFFSET,
+  ErrorCode,
+  Schema,
+  TableDescriptor,
+  TablePath,
+  notNull,
+  type FlussConnection,
+} from "../../src/index.js";
 import { rejectsWith } from "../helpers/assert.js";
 import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
 import { createTestTable } from "../helpers/tables.js";
@@ -21,7 +30,10 @@ describe("dynamic partition creation (e2e)", () => {
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
-    await conn?.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn
+      ?.getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await conn?.close();
     await cluster?.close();
   });
@@ -30,7 +42,8 @@ describe("dynamic partition creation (e2e)", () => {
     const table = await createTestTable(conn, db, "log_parted", { partitioned: true, buckets: 2 });
     const w1 = table.newAppendWriter();
     const w2 = table.newAppendWriter();
-    for (let i = 0; i < 40; i++) (i % 2 ? w1 : w2).append({ id: i, name: `n${i}`, amount: BigInt(i), region: i % 4 < 2 ? "EU" : "US" });
+    for (let i = 0; i < 40; i++)
+      (i % 2 ? w1 : w2).append({ id: i, name: `n${i}`, amount: BigInt(i), region: i % 4 < 2 ? "EU" : "US" });
     await Promise.all([w1.flush(), w2.flush()]);
     const parts = await conn.getAdmin().listPartitionInfos(table.info.tablePath);
     assert.deepEqual(parts.map((p) => p.partitionName).sort(), ["EU", "US"]);
@@ -43,7 +56,10 @@ describe("dynamic partition creation (e2e)", () => {
       for (const r of recs) seen.push(r.row.id as number);
     }
     await scanner.close();
-    assert.deepEqual(seen.sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+    assert.deepEqual(
+      seen.sort((a, b) => a - b),
+      Array.from({ length: 40 }, (_, i) => i),
+    );
     await w1.close();
     await w2.close();
   });

@@ -71,9 +71,16 @@ describe("failover against three tablet servers (e2e)", () => {
   let conn: FlussConnection;
 
   const connect = (extra: ConfigInput = {}): Promise<FlussConnection> =>
-    FlussConnection.connect(new Config({ "bootstrap.servers": cluster.bootstrapServers, "scanner.log.fetch.wait-max-time-ms": 100, ...extra }));
+    FlussConnection.connect(
+      new Config({ "bootstrap.servers": cluster.bootstrapServers, "scanner.log.fetch.wait-max-time-ms": 100, ...extra }),
+    );
 
-  const createLog = async (c: FlussConnection, prefix: string, buckets = 3, properties: Record<string, string> = {}): Promise<FlussTable> => {
+  const createLog = async (
+    c: FlussConnection,
+    prefix: string,
+    buckets = 3,
+    properties: Record<string, string> = {},
+  ): Promise<FlussTable> => {
     const path = new TablePath(db, name(prefix));
     await c.getAdmin().createTable(path, new TableDescriptor(logSchema, { bucketCount: buckets, properties }));
     return c.getTable(path);
@@ -89,7 +96,9 @@ describe("failover against three tablet servers (e2e)", () => {
     await cluster?.close();
   });
 
-  test("batches larger than the per-bucket fetch limit (2 MiB writer batches, a 5 MiB Arrow batch) are read whole on every bucket", { timeout: 60_000 }, async () => {
+  test("batches larger than the per-bucket fetch limit (2 MiB writer batches, a 5 MiB Arrow batch) are read whole on every bucket", {
+    timeout: 60_000,
+  }, async () => {
     // uncompressed, so that batches keep their size on the wire
     const table = await createLog(conn, "big_batches", 4, { "table.log.arrow.compression.type": "NONE" });
     const writer = table.newAppendWriter();
@@ -126,10 +135,13 @@ describe("failover against three tablet servers (e2e)", () => {
 
   /** Puts bucket b of `table` on server `ids[b % ids.length]`, so tests know the leaders. */
   async function placeLeaders(table: FlussTable, ids: readonly number[]): Promise<void> {
-    for (let b = 0; b < table.info.numBuckets; b++) await cluster.moveLeader({ table: table.info.tablePath, bucket: b, to: ids[b % ids.length]! });
+    for (let b = 0; b < table.info.numBuckets; b++)
+      await cluster.moveLeader({ table: table.info.tablePath, bucket: b, to: ids[b % ids.length]! });
   }
 
-  test("a write storm through leader moves: every acknowledged row exactly once, no sequence loop", { timeout: 60_000 }, async () => {
+  test("a write storm through leader moves: every acknowledged row exactly once, no sequence loop", {
+    timeout: 60_000,
+  }, async () => {
     const table = await createLog(conn, "storm_moves", 3);
     const writer = table.newAppendWriter();
     const scanner = await subscribeAll(table);
@@ -180,7 +192,9 @@ describe("failover against three tablet servers (e2e)", () => {
     await writer.close();
   });
 
-  test("a tablet server stopped and restarted under writes and a scan: nothing lost or duplicated", { timeout: 60_000 }, async () => {
+  test("a tablet server stopped and restarted under writes and a scan: nothing lost or duplicated", {
+    timeout: 60_000,
+  }, async () => {
     const table = await createLog(conn, "stop_start", 3);
     await placeLeaders(table, cluster.tabletServerIds);
     const writer = table.newAppendWriter();
@@ -279,7 +293,9 @@ describe("failover against three tablet servers (e2e)", () => {
     await scanner.close();
   });
 
-  test("injected retriable errors on every path are retried; NOT_COORDINATOR_LEADER re-learns the coordinator", { timeout: 60_000 }, async () => {
+  test("injected retriable errors on every path are retried; NOT_COORDINATOR_LEADER re-learns the coordinator", {
+    timeout: 60_000,
+  }, async () => {
     const path = new TablePath(db, name("injected"));
     await conn.getAdmin().createTable(path, new TableDescriptor(pkSchema, { bucketCount: 3 }));
     const table = await conn.getTable(path);
@@ -300,11 +316,18 @@ describe("failover against three tablet servers (e2e)", () => {
     const seen = await readIds(scanner, 300);
     await scanner.close();
     assert.deepEqual(seen, range(0, 300), "every upsert once in the changelog");
-    cluster.injectError({ apiKey: "LIST_TABLES", errorCode: ErrorCode.NOT_COORDINATOR_LEADER_EXCEPTION, count: 1, serverId: "coordinator" });
+    cluster.injectError({
+      apiKey: "LIST_TABLES",
+      errorCode: ErrorCode.NOT_COORDINATOR_LEADER_EXCEPTION,
+      count: 1,
+      serverId: "coordinator",
+    });
     assert.ok((await conn.getAdmin().listTables(db)).includes(path.tableName));
   });
 
-  test("a batch stored without an answer is not re-sent under a new writer id after a reset (exactly once per writer id)", { timeout: 30_000 }, async () => {
+  test("a batch stored without an answer is not re-sent under a new writer id after a reset (exactly once per writer id)", {
+    timeout: 30_000,
+  }, async () => {
     const c = await connect({ "request.timeout.ms": 500, "writer.batch.timeout.ms": 0, "writer.delivery.timeout.ms": 10_000 });
     try {
       const table = await createLog(c, "stale_writer", 1);
@@ -370,9 +393,13 @@ describe("failover against three tablet servers (e2e)", () => {
         await timed("flush", writer.flush(), 8_000);
         await timed("lookup", table.newLookup().lookup({ id: 1 }), 8_000);
         await timed("listOffsets", c.getAdmin().listOffsets(path, [0, 1, 2], OffsetSpec.latest()), 8_000);
-        await timed("poll", (async () => {
-          for (;;) await scanner.poll(500);
-        })(), 8_000);
+        await timed(
+          "poll",
+          (async () => {
+            for (;;) await scanner.poll(500);
+          })(),
+          8_000,
+        );
       } finally {
         for (const id of ids) await cluster.startTabletServer(id);
       }

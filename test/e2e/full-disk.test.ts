@@ -27,12 +27,19 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-full-"));
 const mounted = tryMount(dir, "size=4m");
 if (!mounted) fs.rmSync(dir, { recursive: true, force: true });
 
-test("a full disk fails writes with LOG_STORAGE_EXCEPTION (ENOSPC), not sequence errors", { skip: !mounted && "needs root and tmpfs mounts", timeout: 60_000 }, async () => {
+test("a full disk fails writes with LOG_STORAGE_EXCEPTION (ENOSPC), not sequence errors", {
+  skip: !mounted && "needs root and tmpfs mounts",
+  timeout: 60_000,
+}, async () => {
   const cluster = await LocalCluster.start({ dataDir: path.join(dir, "data") });
   let conn: FlussConnection | undefined;
   try {
     conn = await FlussConnection.connect(
-      new Config({ "bootstrap.servers": cluster.bootstrapServers, "writer.delivery.timeout.ms": 3000, "writer.batch.size": 64 * 1024 }),
+      new Config({
+        "bootstrap.servers": cluster.bootstrapServers,
+        "writer.delivery.timeout.ms": 3000,
+        "writer.batch.size": 64 * 1024,
+      }),
     );
     await conn.getAdmin().createDatabase("fd");
     const table = await createTestTable(conn, "fd", "t", { buckets: 2, format: "INDEXED" });
@@ -41,7 +48,12 @@ test("a full disk fails writes with LOG_STORAGE_EXCEPTION (ENOSPC), not sequence
     const handles: { id: number; h: ReturnType<typeof writer.append> }[] = [];
     for (let id = 0; id < 8000; id++) handles.push({ id, h: writer.append({ id, name: pad, amount: BigInt(id) }) });
     const outcomes = await Promise.all(
-      handles.map(({ id, h }) => h.wait().then(() => ({ id, err: undefined }), (err: unknown) => ({ id, err }))),
+      handles.map(({ id, h }) =>
+        h.wait().then(
+          () => ({ id, err: undefined }),
+          (err: unknown) => ({ id, err }),
+        ),
+      ),
     );
     await writer.flush().catch(() => undefined);
     const acked = outcomes.filter((o) => o.err === undefined).map((o) => o.id);
@@ -66,7 +78,10 @@ test("a full disk fails writes with LOG_STORAGE_EXCEPTION (ENOSPC), not sequence
       for (const r of await scanner.poll(500)) got.push((r.row as { id: number }).id);
     }
     await scanner.close();
-    assert.deepEqual(got.sort((a, b) => a - b), acked.sort((a, b) => a - b));
+    assert.deepEqual(
+      got.sort((a, b) => a - b),
+      acked.sort((a, b) => a - b),
+    );
 
     // space comes back: the same writer writes again
     execFileSync("mount", ["-o", "remount,size=64m", dir]);

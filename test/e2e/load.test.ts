@@ -24,7 +24,10 @@ interface Stats {
 }
 
 test(`load: ${CONNECTIONS} connections writing, scanning and looking up at once`, { timeout: 90_000 }, async () => {
-  const server = fork(SERVER, [], { execArgv: ["--import", "tsx", "--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const server = fork(SERVER, [], {
+    execArgv: ["--import", "tsx", "--expose-gc"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const serverExited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
   const replies: ((m: unknown) => void)[] = [];
   server.on("message", (m) => replies.shift()?.(m));
@@ -48,7 +51,11 @@ test(`load: ${CONNECTIONS} connections writing, scanning and looking up at once`
       }
     })();
 
-    const client = spawn(process.execPath, ["--import", "tsx", CLIENT, `127.0.0.1:${port}`, String(CONNECTIONS), String(RUN_MS)], { stdio: ["ignore", "pipe", "pipe"] });
+    const client = spawn(
+      process.execPath,
+      ["--import", "tsx", CLIENT, `127.0.0.1:${port}`, String(CONNECTIONS), String(RUN_MS)],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     let resultAt = 0;
     client.stdout.on("data", (d: Buffer) => {
@@ -91,15 +98,24 @@ test(`load: ${CONNECTIONS} connections writing, scanning and looking up at once`
 
     // server: bounded while loaded, back near idle after, every connection's socket released
     const peak = Math.max(...samples.map((s) => s.rss));
-    assert.ok(peak < idle.rss + 512 * MiB, `server RSS peaked at ${Math.round(peak / MiB)} MiB (idle ${Math.round(idle.rss / MiB)} MiB)`);
+    assert.ok(
+      peak < idle.rss + 512 * MiB,
+      `server RSS peaked at ${Math.round(peak / MiB)} MiB (idle ${Math.round(idle.rss / MiB)} MiB)`,
+    );
     let after = await stats(true);
     for (let i = 0; i < 20 && after.sockets > idle.sockets; i++) {
       await new Promise((r) => setTimeout(r, 100));
       after = await stats(true);
     }
     assert.equal(after.sockets, idle.sockets, "server sockets back to idle (the listener) once the clients are gone");
-    assert.ok(after.heapUsed < idle.heapUsed + 64 * MiB, `server heap after the load ${Math.round(after.heapUsed / MiB)} MiB (idle ${Math.round(idle.heapUsed / MiB)} MiB)`);
-    assert.ok(after.arrayBuffers < idle.arrayBuffers + 160 * MiB, `server array buffers after the load ${Math.round(after.arrayBuffers / MiB)} MiB`);
+    assert.ok(
+      after.heapUsed < idle.heapUsed + 64 * MiB,
+      `server heap after the load ${Math.round(after.heapUsed / MiB)} MiB (idle ${Math.round(idle.heapUsed / MiB)} MiB)`,
+    );
+    assert.ok(
+      after.arrayBuffers < idle.arrayBuffers + 160 * MiB,
+      `server array buffers after the load ${Math.round(after.arrayBuffers / MiB)} MiB`,
+    );
   } finally {
     server.send("close");
     await serverExited;

@@ -86,7 +86,6 @@ describe("log scanner (e2e)", () => {
     return b.baseOffset!;
   }
 
-
   const createTable = (name: string, options: TestTableOptions = {}): Promise<FlussTable> =>
     createTestTable(conn, db, name, options);
 
@@ -328,15 +327,27 @@ describe("log scanner (e2e)", () => {
 
   test("invalid arguments are CLIENT_ERRORs naming them", async () => {
     const table = await createTable("invalid", { buckets: 2 });
-    assert.throws(() => table.newScan().project([0, 7]), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && /7/.test(e.message));
+    assert.throws(
+      () => table.newScan().project([0, 7]),
+      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && /7/.test(e.message),
+    );
     assert.throws(
       () => table.newScan().projectByName(["id", "missing"]),
       (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && /"missing"/.test(e.message),
     );
     const scanner = await table.newScan().createLogScanner();
-    assert.throws(() => scanner.subscribe(2, 0), (e: unknown) => e instanceof FlussError && /bucket 2 does not exist/.test(e.message));
-    assert.throws(() => scanner.subscribe(0, -5), (e: unknown) => e instanceof FlussError && /-5/.test(e.message));
-    assert.throws(() => scanner.subscribePartition(1, 0, 0), (e: unknown) => e instanceof FlussError && /not partitioned/.test(e.message));
+    assert.throws(
+      () => scanner.subscribe(2, 0),
+      (e: unknown) => e instanceof FlussError && /bucket 2 does not exist/.test(e.message),
+    );
+    assert.throws(
+      () => scanner.subscribe(0, -5),
+      (e: unknown) => e instanceof FlussError && /-5/.test(e.message),
+    );
+    assert.throws(
+      () => scanner.subscribePartition(1, 0, 0),
+      (e: unknown) => e instanceof FlussError && /not partitioned/.test(e.message),
+    );
     await assert.rejects(scanner.poll(-1), FlussError);
     await scanner.close();
   });
@@ -353,7 +364,10 @@ describe("log scanner (e2e)", () => {
     await produce(table.info, 0, [row(3, "US")], us);
 
     const scanner = await table.newScan().createLogScanner();
-    assert.throws(() => scanner.subscribe(0, 0), (e: unknown) => e instanceof FlussError && /partitioned/.test(e.message));
+    assert.throws(
+      () => scanner.subscribe(0, 0),
+      (e: unknown) => e instanceof FlussError && /partitioned/.test(e.message),
+    );
     await scanner.subscribePartition(eu, 0, EARLIEST_OFFSET);
     const got = await pollN(scanner, 2);
     assert.deepEqual(

@@ -53,12 +53,19 @@ describe("lookup", () => {
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
-    await conn.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn
+      .getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await conn.close();
     await cluster.close();
   });
 
-  async function create(name: string, schema: Schema, options: ConstructorParameters<typeof TableDescriptor>[1]): Promise<FlussTable> {
+  async function create(
+    name: string,
+    schema: Schema,
+    options: ConstructorParameters<typeof TableDescriptor>[1],
+  ): Promise<FlussTable> {
     const path = new TablePath(db, name);
     await conn.getAdmin().createTable(path, new TableDescriptor(schema, options));
     return conn.getTable(path);
@@ -116,7 +123,10 @@ describe("lookup", () => {
       { name: "ts9", type: notNull(DataTypes.TIMESTAMP(9)) },
       { name: "ltz", type: notNull(DataTypes.TIMESTAMP_LTZ(6)) },
     ];
-    const schema = Schema.fromColumns([...keyColumns, { name: "v", type: DataTypes.STRING() }], keyColumns.map((c) => c.name));
+    const schema = Schema.fromColumns(
+      [...keyColumns, { name: "v", type: DataTypes.STRING() }],
+      keyColumns.map((c) => c.name),
+    );
     for (const kvFormat of ["COMPACTED", "INDEXED"] as const) {
       const table = await create(`keys_${kvFormat.toLowerCase()}`, schema, { bucketCount: 4, kvFormat });
       const key = (i: number): unknown[] => [
@@ -296,7 +306,8 @@ describe("lookup", () => {
       });
       await conn.getAdmin().createPartition(table.tablePath, { region: "US" });
       const writer = table.newUpsert();
-      for (let u = 1; u <= 10; u++) for (let o = 0; o < u; o++) writer.upsert({ region: "US", user_id: BigInt(u), order_id: o, amount: u + o / 10 });
+      for (let u = 1; u <= 10; u++)
+        for (let o = 0; o < u; o++) writer.upsert({ region: "US", user_id: BigInt(u), order_id: o, amount: u + o / 10 });
       await writer.flush();
       const pl = table.newLookup().lookupBy(["region", "user_id"]);
       for (let u = 1; u <= 10; u++) {
@@ -359,7 +370,9 @@ describe("lookup", () => {
     await writer.close();
     const lookuper = table.newLookup();
     await lookuper.lookup({ id: 0 }); // metadata
-    const { result, counts } = await countRequests(() => Promise.all(Array.from({ length: 10_000 }, (_, i) => lookuper.lookup({ id: i }))));
+    const { result, counts } = await countRequests(() =>
+      Promise.all(Array.from({ length: 10_000 }, (_, i) => lookuper.lookup({ id: i }))),
+    );
     result.forEach((row, i) => assert.deepEqual(row, i % 3 === 0 ? { id: i, name: `u${i}`, age: null } : null, `id ${i}`));
     const lookups = counts.get(ApiKey.LOOKUP) ?? 0;
     // one request per lookup.max-batch-size (128) keys of all 8 buckets
@@ -381,25 +394,35 @@ describe("lookup", () => {
     await writer.upsert({ id: 1, name: "a", age: 1n }).wait();
     await writer.close();
     const lookuper = table.newLookup();
-    const prefixTable = await create("dropped_prefix", Schema.fromColumns(
-      [
-        { name: "a", type: notNull(DataTypes.INT()) },
-        { name: "b", type: notNull(DataTypes.INT()) },
-      ],
-      ["a", "b"],
-    ), { bucketCount: 2, bucketKeys: ["a"] });
+    const prefixTable = await create(
+      "dropped_prefix",
+      Schema.fromColumns(
+        [
+          { name: "a", type: notNull(DataTypes.INT()) },
+          { name: "b", type: notNull(DataTypes.INT()) },
+        ],
+        ["a", "b"],
+      ),
+      { bucketCount: 2, bucketKeys: ["a"] },
+    );
     const pl = prefixTable.newLookup().lookupBy(["a"]);
     assert.deepEqual(await lookuper.lookup({ id: 1 }), { id: 1, name: "a", age: 1n });
     assert.deepEqual(await pl.lookup([1]), []);
     await conn.getAdmin().dropTable(table.tablePath);
     await conn.getAdmin().dropTable(prefixTable.tablePath);
     const t0 = Date.now();
-    await assert.rejects(lookuper.lookup({ id: 1 }), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.TABLE_NOT_EXIST);
+    await assert.rejects(
+      lookuper.lookup({ id: 1 }),
+      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.TABLE_NOT_EXIST,
+    );
     await assert.rejects(pl.lookup([1]), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.TABLE_NOT_EXIST);
     assert.ok(Date.now() - t0 < 5000, "no hang");
 
     await conn.getAdmin().createTable(table.tablePath, new TableDescriptor(users, { bucketCount: 2 }));
-    await assert.rejects(lookuper.lookup({ id: 1 }), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.TABLE_NOT_EXIST);
+    await assert.rejects(
+      lookuper.lookup({ id: 1 }),
+      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.TABLE_NOT_EXIST,
+    );
     const fresh = (await conn.getTable(table.tablePath)).newLookup();
     assert.equal(await fresh.lookup({ id: 1 }), null);
   });

@@ -22,12 +22,19 @@ function hasBash(): boolean {
   }
 }
 
-test("2,048 buckets under a 1,024-descriptor limit: written, read back, new connections accepted", { skip: !hasBash() && "needs bash and ulimit", timeout: 90_000 }, async () => {
+test("2,048 buckets under a 1,024-descriptor limit: written, read back, new connections accepted", {
+  skip: !hasBash() && "needs bash and ulimit",
+  timeout: 90_000,
+}, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-many-"));
   const proc = await startClusterProcess({ dataDir: dir, maxOpenFiles: 1024 });
   try {
     const buckets = 2048;
-    const config = new Config({ "bootstrap.servers": proc.bootstrapServers, "writer.bucket.no-key-assigner": "round_robin", "writer.delivery.timeout.ms": 30_000 });
+    const config = new Config({
+      "bootstrap.servers": proc.bootstrapServers,
+      "writer.bucket.no-key-assigner": "round_robin",
+      "writer.delivery.timeout.ms": 30_000,
+    });
     const conn = await FlussConnection.connect(config);
     await conn.getAdmin().createDatabase("many");
     const table = await createTestTable(conn, "many", "t", { buckets, format: "INDEXED", bucketKey: ["id"] });

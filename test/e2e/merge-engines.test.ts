@@ -67,12 +67,19 @@ describe("merge engines (e2e)", () => {
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
-    await conn.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn
+      .getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await conn.close();
     await cluster.close();
   });
 
-  async function create(name: string, schema: Schema, options: TableDescriptorOptions): Promise<{ table: FlussTable; scanner: LogScanner }> {
+  async function create(
+    name: string,
+    schema: Schema,
+    options: TableDescriptorOptions,
+  ): Promise<{ table: FlussTable; scanner: LogScanner }> {
     const path = new TablePath(db, name);
     await conn.getAdmin().createTable(path, new TableDescriptor(schema, { bucketCount: 1, ...options }));
     const table = await conn.getTable(path);
@@ -82,7 +89,12 @@ describe("merge engines (e2e)", () => {
   }
 
   const people = (): Schema =>
-    Schema.builder().column("id", DataTypes.INT()).column("name", DataTypes.STRING()).column("ver", DataTypes.BIGINT()).primaryKey("id").build();
+    Schema.builder()
+      .column("id", DataTypes.INT())
+      .column("name", DataTypes.STRING())
+      .column("ver", DataTypes.BIGINT())
+      .primaryKey("id")
+      .build();
 
   for (const logFormat of ["ARROW", "COMPACTED"] as const) {
     test(`first_row (${logFormat} changelog): the first row stays, later upserts write no changelog, deletes are ignored`, async () => {
@@ -104,7 +116,11 @@ describe("merge engines (e2e)", () => {
       // a partial update is refused by the server
       const partial = table.newUpsert({ columns: ["id", "name"] });
       partial.upsert({ id: 3, name: "x" });
-      await rejectsWith(partial.flush(), ErrorCode.UNKNOWN_SERVER_ERROR, /Partial update is not supported for the first_row merge engine/);
+      await rejectsWith(
+        partial.flush(),
+        ErrorCode.UNKNOWN_SERVER_ERROR,
+        /Partial update is not supported for the first_row merge engine/,
+      );
       await scanner.close();
     });
   }
@@ -183,11 +199,34 @@ describe("merge engines (e2e)", () => {
 
   for (const kvFormat of ["COMPACTED", "INDEXED"] as const) {
     test(`aggregation (${kvFormat}): per-column functions, partial aggregation, changelog`, async () => {
-      const { table, scanner } = await create(`agg_${kvFormat}`, metrics(), { kvFormat, properties: { "table.merge-engine": "aggregation" } });
+      const { table, scanner } = await create(`agg_${kvFormat}`, metrics(), {
+        kvFormat,
+        properties: { "table.merge-engine": "aggregation" },
+      });
       const bitmap = (...v: number[]): Uint8Array => serializeRoaring32(roaring32Of(v));
       const writer = table.newUpsert();
-      writer.upsert({ id: 1n, total: 10n, peak: 3, low: "5.50", tags: "a", any: false, first: "x", visits: bitmap(1, 2), note: "n1" });
-      writer.upsert({ id: 1n, total: 5n, peak: 9, low: "7.25", tags: "b", any: null, first: "y", visits: bitmap(2, 3), note: null });
+      writer.upsert({
+        id: 1n,
+        total: 10n,
+        peak: 3,
+        low: "5.50",
+        tags: "a",
+        any: false,
+        first: "x",
+        visits: bitmap(1, 2),
+        note: "n1",
+      });
+      writer.upsert({
+        id: 1n,
+        total: 5n,
+        peak: 9,
+        low: "7.25",
+        tags: "b",
+        any: null,
+        first: "y",
+        visits: bitmap(2, 3),
+        note: null,
+      });
       writer.upsert({ id: 1n, total: null, peak: 4, low: "1.10", tags: null, any: true, first: null, visits: null, note: "n2" });
       writer.delete({ id: 1n }); // IGNORE by default
       await writer.flush();
@@ -267,7 +306,10 @@ describe("merge engines: errors the server reports while merging (e2e)", () => {
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
-    await conn.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn
+      .getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await conn.close();
     await cluster.close();
   });
@@ -279,12 +321,18 @@ describe("merge engines: errors the server reports while merging (e2e)", () => {
       .column("code", DataTypes.CHAR(2), { aggFunction: AggFunctions.LISTAGG() })
       .primaryKey("id")
       .build();
-    await conn.getAdmin().createTable(path, new TableDescriptor(schema, { bucketCount: 1, properties: { "table.merge-engine": "aggregation" } }));
+    await conn
+      .getAdmin()
+      .createTable(path, new TableDescriptor(schema, { bucketCount: 1, properties: { "table.merge-engine": "aggregation" } }));
     const table = await conn.getTable(path);
     const writer = table.newUpsert();
     await writer.upsert({ id: 1, code: "ab" }).wait();
     writer.upsert({ id: 1, code: "cd" });
-    await rejectsWith(writer.flush(), ErrorCode.UNKNOWN_SERVER_ERROR, /Data type for listagg column must be 'StringType' but was 'CHAR\(2\)'/);
+    await rejectsWith(
+      writer.flush(),
+      ErrorCode.UNKNOWN_SERVER_ERROR,
+      /Data type for listagg column must be 'StringType' but was 'CHAR\(2\)'/,
+    );
     assert.deepEqual(await table.newLookup().lookup({ id: 1 }), { id: 1, code: "ab" });
   });
 });

@@ -30,7 +30,10 @@ describe("misuse errors", () => {
       clientError(/needs a Schema.*plain object with keys columns/),
     );
     const snake = { bucket_count: 3 } as unknown as TableDescriptorOptions;
-    assert.throws(() => new TableDescriptor(schema, snake), clientError(/unknown TableDescriptor option "bucket_count" \(did you mean "bucketCount"\?\)/));
+    assert.throws(
+      () => new TableDescriptor(schema, snake),
+      clientError(/unknown TableDescriptor option "bucket_count" \(did you mean "bucketCount"\?\)/),
+    );
     const kebab = { "partition-keys": ["id"] } as unknown as TableDescriptorOptions;
     assert.throws(() => new TableDescriptor(schema, kebab), clientError(/did you mean "partitionKeys"/));
     const typo = { bucketCont: 3 } as unknown as TableDescriptorOptions;
@@ -74,7 +77,10 @@ describe("misuse errors", () => {
       await conn.getAdmin().createDatabase(db);
     });
     after(async () => {
-      await conn.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+      await conn
+        .getAdmin()
+        .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+        .catch(() => undefined);
       await conn.close();
       await cluster.close();
     });
@@ -83,7 +89,10 @@ describe("misuse errors", () => {
       const admin = conn.getAdmin();
       const path = new TablePath(db, "t");
       const plain = { schema, bucketCount: 1 } as unknown as TableDescriptor;
-      await assert.rejects(admin.createTable(path, plain), clientError(/createTable needs a TableDescriptor.*plain object with keys schema, bucketCount/));
+      await assert.rejects(
+        admin.createTable(path, plain),
+        clientError(/createTable needs a TableDescriptor.*plain object with keys schema, bucketCount/),
+      );
       const snake = { ignore_if_exists: true } as unknown as { ignoreIfExists?: boolean };
       await assert.rejects(
         admin.createTable(path, new TableDescriptor(schema), snake),
@@ -91,7 +100,10 @@ describe("misuse errors", () => {
       );
       assert.equal(await admin.tableExists(path), false);
       const dropSnake = { ignore_if_not_exists: true } as unknown as { ignoreIfNotExists?: boolean };
-      await assert.rejects(admin.dropDatabase("no_such_db", dropSnake), clientError(/unknown dropDatabase option "ignore_if_not_exists" \(did you mean "ignoreIfNotExists"\?\)/));
+      await assert.rejects(
+        admin.dropDatabase("no_such_db", dropSnake),
+        clientError(/unknown dropDatabase option "ignore_if_not_exists" \(did you mean "ignoreIfNotExists"\?\)/),
+      );
       await assert.rejects(admin.dropTable(path, dropSnake), clientError(/did you mean "ignoreIfNotExists"/));
     });
   });

@@ -37,7 +37,7 @@ async function readAll(table: FlussTable, n: number, ms = 10_000): Promise<Map<n
       for (const tb of recs.buckets()) {
         for (const r of recs.records(tb)) {
           const list = byBucket.get(tb.bucket) ?? [];
-          list.push(r.row["id"] as number);
+          list.push(r.row.id as number);
           byBucket.set(tb.bucket, list);
           count++;
         }
@@ -135,7 +135,8 @@ describe("three tablet servers", () => {
     cluster.injectError({ apiKey: "LIST_OFFSETS", errorCode: ErrorCode.INVALID_COLUMN_PROJECTION, count: 1 });
     await assert.rejects(
       conn.getAdmin().listOffsets(table.tablePath, [0], OffsetSpec.latest()),
-      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.INVALID_COLUMN_PROJECTION && /injected into LIST_OFFSETS/.test(e.message),
+      (e: unknown) =>
+        e instanceof FlussError && e.code === ErrorCode.INVALID_COLUMN_PROJECTION && /injected into LIST_OFFSETS/.test(e.message),
     );
     assert.deepEqual(await conn.getAdmin().listOffsets(table.tablePath, [0], OffsetSpec.latest()), { 0: 0 });
   });
@@ -151,8 +152,13 @@ describe("three tablet servers", () => {
     await writer.flush();
     for (let round = 0; round < 3; round++) {
       write(20);
-      const epochs = await Promise.all([0, 1, 2].map((bucket) => cluster.moveLeader({ table: table.tablePath, bucket, to: (bucket + round + 1) % 3 })));
-      assert.ok(epochs.every((e) => e === round + 1), `epochs ${epochs.join(",")}`);
+      const epochs = await Promise.all(
+        [0, 1, 2].map((bucket) => cluster.moveLeader({ table: table.tablePath, bucket, to: (bucket + round + 1) % 3 })),
+      );
+      assert.ok(
+        epochs.every((e) => e === round + 1),
+        `epochs ${epochs.join(",")}`,
+      );
       write(20);
       await writer.flush();
     }
@@ -168,11 +174,17 @@ describe("three tablet servers", () => {
     await cluster.stopTabletServer(2);
     try {
       const nodes = await conn.getAdmin().getServerNodes();
-      assert.deepEqual(nodes.filter((n) => n.serverType === "TABLET_SERVER").map((n) => n.id), [0, 1]);
+      assert.deepEqual(
+        nodes.filter((n) => n.serverType === "TABLET_SERVER").map((n) => n.id),
+        [0, 1],
+      );
       for (let id = 30; id < 60; id++) writer.append({ id, name: `s${id}`, amount: BigInt(id) });
       const flushed = writer.flush();
       let done = false;
-      void flushed.then(() => (done = true), () => (done = true));
+      void flushed.then(
+        () => (done = true),
+        () => (done = true),
+      );
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal(done, false, "the rows of the stopped server's bucket cannot be acknowledged yet");
       await cluster.startTabletServer(2);
@@ -207,7 +219,10 @@ describe("three tablet servers", () => {
       // ListOffsets of all buckets needs server 1; a timeout bounds it
       const quick = await connect({ "request.timeout.ms": 300 });
       try {
-        await assert.rejects(quick.getAdmin().listOffsets(table.tablePath, [0, 1, 2], OffsetSpec.latest()), (e: unknown) => e instanceof FlussError);
+        await assert.rejects(
+          quick.getAdmin().listOffsets(table.tablePath, [0, 1, 2], OffsetSpec.latest()),
+          (e: unknown) => e instanceof FlussError,
+        );
       } finally {
         await quick.close();
       }
@@ -219,7 +234,10 @@ describe("three tablet servers", () => {
       cluster.setUnresponsive(1, false);
     }
     const end = await conn.getAdmin().listOffsets(table.tablePath, [0, 1, 2], OffsetSpec.latest());
-    assert.equal(Object.values(end).reduce((a, b) => a + b, 0), 30);
+    assert.equal(
+      Object.values(end).reduce((a, b) => a + b, 0),
+      30,
+    );
     await writer.close();
   });
 
@@ -266,7 +284,7 @@ describe("three tablet servers", () => {
     const snapshot = await table.newScan().createSnapshotScanner();
     const rows = await snapshot.toRows();
     assert.deepEqual(
-      rows.map((r) => r["id"] as number).sort((a, b) => a - b),
+      rows.map((r) => r.id as number).sort((a, b) => a - b),
       range(0, 30),
     );
     await writer.close();

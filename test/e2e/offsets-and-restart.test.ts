@@ -76,10 +76,7 @@ describe("listOffsets", () => {
       ErrorCode.INVALID_TIMESTAMP_EXCEPTION,
     );
     await rejectsWith(admin.listOffsets(tp, [7], OffsetSpec.latest()), ErrorCode.CLIENT_ERROR, /bucket 7/);
-    await rejectsWith(
-      admin.listOffsets(new TablePath(db, "nope"), [0], OffsetSpec.latest()),
-      ErrorCode.TABLE_NOT_EXIST,
-    );
+    await rejectsWith(admin.listOffsets(new TablePath(db, "nope"), [0], OffsetSpec.latest()), ErrorCode.TABLE_NOT_EXIST);
   });
 
   test("partitioned tables need a partition name; unknown partitions are reported", async () => {
@@ -165,7 +162,9 @@ describe("local cluster restart", { skip: EXTERNAL_SERVERS !== undefined }, () =
 
   test("a cluster that goes away fails requests with an error naming the server", async () => {
     const cluster = await LocalCluster.start();
-    const conn = await FlussConnection.connect(new Config({ "bootstrap.servers": cluster.bootstrapServers, "connect.timeout.ms": 2000 }));
+    const conn = await FlussConnection.connect(
+      new Config({ "bootstrap.servers": cluster.bootstrapServers, "connect.timeout.ms": 2000 }),
+    );
     await conn.getAdmin().listDatabases();
     await cluster.close();
     await assert.rejects(conn.getAdmin().listDatabases(), (err: unknown) => {
@@ -215,7 +214,10 @@ describe("writer when the cluster goes away", { skip: EXTERNAL_SERVERS !== undef
       const conn2 = await FlussConnection.connect(new Config({ "bootstrap.servers": again.bootstrapServers }));
       const scanner = await (await conn2.getTable(tp)).newScan().createBatchScanner();
       scanner.subscribe(0, EARLIEST_OFFSET);
-      assert.deepEqual((await scanner.toRows()).map((r) => r.id), [1]);
+      assert.deepEqual(
+        (await scanner.toRows()).map((r) => r.id),
+        [1],
+      );
       await conn2.close();
       await again.close();
     } finally {
@@ -245,12 +247,18 @@ describe("scanner when the cluster goes away", { skip: EXTERNAL_SERVERS !== unde
     );
     await cluster.close();
     const started = Date.now();
-    await assert.rejects(reading.then((err) => Promise.reject(err)), (err: unknown) => {
-      // either the stop offsets could not be listed, or the read stalled: both name the problem
-      assert.ok(err instanceof FlussError, String(err));
-      assert.ok([ErrorCode.REQUEST_TIME_OUT, ErrorCode.NETWORK_EXCEPTION].includes(err.code as 1), `${err.name}: ${err.message}`);
-      return true;
-    });
+    await assert.rejects(
+      reading.then((err) => Promise.reject(err)),
+      (err: unknown) => {
+        // either the stop offsets could not be listed, or the read stalled: both name the problem
+        assert.ok(err instanceof FlussError, String(err));
+        assert.ok(
+          [ErrorCode.REQUEST_TIME_OUT, ErrorCode.NETWORK_EXCEPTION].includes(err.code as 1),
+          `${err.name}: ${err.message}`,
+        );
+        return true;
+      },
+    );
     assert.ok(Date.now() - started < 15_000);
     await conn.close().catch(() => undefined);
   });

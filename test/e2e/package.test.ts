@@ -54,7 +54,10 @@ test("npm pack + install into an app: import, require, LICENSE, source maps", { 
       const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { files: string[] };
       for (const f of [...pkg.files, "package.json", "tsconfig.json"]) {
         if (f === "dist" || !fs.existsSync(path.join(root, f))) continue;
-        fs.cpSync(path.join(root, f), path.join(stage, f), { recursive: true, filter: (src) => !src.includes(`${path.sep}build${path.sep}`) });
+        fs.cpSync(path.join(root, f), path.join(stage, f), {
+          recursive: true,
+          filter: (src) => !src.includes(`${path.sep}build${path.sep}`),
+        });
       }
       fs.symlinkSync(path.join(root, "node_modules"), path.join(stage, "node_modules"));
       run(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], stage);
@@ -64,7 +67,10 @@ test("npm pack + install into an app: import, require, LICENSE, source maps", { 
       files: { path: string }[];
     }[];
     const shipped = new Set(packed[0]!.files.map((f) => f.path));
-    assert.ok(shipped.has("LICENSE") && shipped.has("dist/index.js") && shipped.has("src/index.ts"), "LICENSE, dist and src are shipped");
+    assert.ok(
+      shipped.has("LICENSE") && shipped.has("dist/index.js") && shipped.has("src/index.ts"),
+      "LICENSE, dist and src are shipped",
+    );
     assert.ok(![...shipped].some((f) => f.startsWith("test/") || f.startsWith("bench/")), "no tests or benchmarks shipped");
 
     const app = path.join(tmp, "app");
@@ -123,7 +129,12 @@ console.log(JSON.stringify({ config: typeof Config, cluster: typeof LocalCluster
     const major = Number(process.versions.node.split(".")[0]);
     const minor = Number(process.versions.node.split(".")[1]);
     if (major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19)) {
-      const out = JSON.parse(run(process.execPath, ["cjs.cjs"], app)) as { config: string; cluster: string; acks: number; n: number };
+      const out = JSON.parse(run(process.execPath, ["cjs.cjs"], app)) as {
+        config: string;
+        cluster: string;
+        acks: number;
+        n: number;
+      };
       assert.deepEqual({ ...out, n: out.n > 20 }, { config: "function", cluster: "function", acks: 0, n: true });
     }
   } finally {

@@ -9,7 +9,7 @@ import {
   AggFunctions,
   DataTypes,
   ErrorCode,
-  FlussConnection,
+  type FlussConnection,
   FlussError,
   Schema,
   TableDescriptor,
@@ -37,8 +37,7 @@ const pkSchema = (): Schema =>
     .primaryKey("id")
     .build();
 
-const logSchema = (): Schema =>
-  Schema.builder().column("id", DataTypes.INT()).column("name", DataTypes.STRING()).build();
+const logSchema = (): Schema => Schema.builder().column("id", DataTypes.INT()).column("name", DataTypes.STRING()).build();
 
 const aggSchema = (extra: { name: string; fn: AggFunction; type?: DataType }[]): Schema => {
   const b = Schema.builder().column("id", DataTypes.BIGINT());
@@ -101,7 +100,9 @@ describe("primary-key table options at create time", () => {
       assert.equal(v["table.merge-engine.versioned.ver-column"], column);
       assert.equal(v["table.delete.behavior"], "IGNORE");
     }
-    const agg = await create(aggSchema([{ name: "total", fn: AggFunctions.SUM() }]), { properties: { "table.merge-engine": "AGGREGATION" } });
+    const agg = await create(aggSchema([{ name: "total", fn: AggFunctions.SUM() }]), {
+      properties: { "table.merge-engine": "AGGREGATION" },
+    });
     assert.equal(agg["table.delete.behavior"], "IGNORE");
 
     await badConfig(logSchema(), { "table.merge-engine": "first_row" }, "Merge engine is only supported in primary key table.");
@@ -110,7 +111,11 @@ describe("primary-key table options at create time", () => {
       { "table.merge-engine": "last_row" },
       "Invalid value for config 'table.merge-engine'. Reason: Could not parse value 'last_row' for key 'table.merge-engine'.",
     );
-    await badConfig(pkSchema(), { "table.merge-engine": "versioned" }, "'table.merge-engine.versioned.ver-column' must be set for versioned merge engine.");
+    await badConfig(
+      pkSchema(),
+      { "table.merge-engine": "versioned" },
+      "'table.merge-engine.versioned.ver-column' must be set for versioned merge engine.",
+    );
     await badConfig(
       pkSchema(),
       { "table.merge-engine": "versioned", "table.merge-engine.versioned.ver-column": "nope" },
@@ -132,7 +137,9 @@ describe("primary-key table options at create time", () => {
     });
     assert.equal(aggAllow["table.delete.behavior"], "allow", "aggregation may remove whole rows");
     assert.equal(
-      (await create(pkSchema(), { properties: { "table.merge-engine": "first_row", "table.delete.behavior": "disable" } }))["table.delete.behavior"],
+      (await create(pkSchema(), { properties: { "table.merge-engine": "first_row", "table.delete.behavior": "disable" } }))[
+        "table.delete.behavior"
+      ],
       "disable",
     );
     await badConfig(
@@ -145,7 +152,11 @@ describe("primary-key table options at create time", () => {
       { "table.merge-engine": "versioned", "table.merge-engine.versioned.ver-column": "ver", "table.delete.behavior": "ALLOW" },
       "Table with 'VERSIONED' merge engine does not support delete operations. The 'table.delete.behavior' config must be set to 'ignore' or 'disable', but got 'allow'.",
     );
-    await badConfig(logSchema(), { "table.delete.behavior": "ignore" }, "The 'table.delete.behavior' configuration is only supported for primary key tables.");
+    await badConfig(
+      logSchema(),
+      { "table.delete.behavior": "ignore" },
+      "The 'table.delete.behavior' configuration is only supported for primary key tables.",
+    );
     await badConfig(
       pkSchema(),
       { "table.delete.behavior": "drop" },
@@ -155,7 +166,10 @@ describe("primary-key table options at create time", () => {
 
   test("table.changelog.image: FULL and WAL; aggregation needs FULL", async () => {
     assert.equal((await create(pkSchema(), { properties: { "table.changelog.image": "WAL" } }))["table.changelog.image"], "WAL");
-    assert.equal((await create(pkSchema(), { properties: { "table.changelog.image": "full" } }))["table.changelog.image"], "full");
+    assert.equal(
+      (await create(pkSchema(), { properties: { "table.changelog.image": "full" } }))["table.changelog.image"],
+      "full",
+    );
     await badConfig(
       pkSchema(),
       { "table.changelog.image": "DIFF" },
@@ -198,7 +212,10 @@ describe("primary-key table options at create time", () => {
       { name: "sa", fn: AggFunctions.STRING_AGG(), type: DataTypes.CHAR(4) },
     ]);
     const path = next();
-    await admin.createTable(path, new TableDescriptor(all, { bucketCount: 1, properties: { "table.merge-engine": "aggregation" } }));
+    await admin.createTable(
+      path,
+      new TableDescriptor(all, { bucketCount: 1, properties: { "table.merge-engine": "aggregation" } }),
+    );
     const info = await admin.getTableInfo(path);
     assert.deepEqual(info.schema.column("la").aggFunction, { type: "listagg", parameters: { delimiter: ";" } });
     assert.deepEqual(info.schema.column("s").aggFunction, { type: "sum" });
@@ -272,7 +289,10 @@ describe("primary-key table options at create time", () => {
   test("a bucket key that is not a column is a FlussError naming it (client and server); non-descriptors are refused", async () => {
     assert.throws(
       () => new TableDescriptor(logSchema(), { bucketKeys: ["nope"], bucketCount: 2 }),
-      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && /Bucket key 'nope' does not exist in the schema\./.test(e.message),
+      (e: unknown) =>
+        e instanceof FlussError &&
+        e.code === ErrorCode.CLIENT_ERROR &&
+        /Bucket key 'nope' does not exist in the schema\./.test(e.message),
     );
     assert.throws(
       () => new TableDescriptor(pkSchema(), { bucketKeys: ["nope"] }),
@@ -280,7 +300,10 @@ describe("primary-key table options at create time", () => {
     );
     assert.throws(
       () => new TableDescriptor(logSchema(), { bucketKeys: "id" as never }),
-      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && /bucketKeys must be an array of column names, got "id"/.test(e.message),
+      (e: unknown) =>
+        e instanceof FlussError &&
+        e.code === ErrorCode.CLIENT_ERROR &&
+        /bucketKeys must be an array of column names, got "id"/.test(e.message),
     );
     await rejectsWith(
       admin.createTable(next(), { schema: logSchema(), bucketKeys: ["nope"] } as never),
@@ -301,7 +324,12 @@ describe("primary-key table options at create time", () => {
 
   async function rawCreateRejects(json: string, code: number, message: string): Promise<void> {
     const [host, port] = cluster.bootstrapServers.split(",")[0]!.split(":");
-    const raw = await ServerConnection.connect({ host: host!, port: Number(port), connectTimeoutMs: 5000, requestTimeoutMs: 10000 });
+    const raw = await ServerConnection.connect({
+      host: host!,
+      port: Number(port),
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 10000,
+    });
     try {
       await rejectsWith(
         raw.request(ApiKey.CREATE_TABLE, {

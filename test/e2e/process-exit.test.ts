@@ -77,7 +77,9 @@ describe("process lifetime (e2e)", () => {
     return { out, code, lingered: Date.now() - doneAt };
   }
 
-  test("a script that never calls close() exits once its work is done; a waiting loop keeps it alive", { timeout: 60_000 }, async () => {
+  test("a script that never calls close() exits once its work is done; a waiting loop keeps it alive", {
+    timeout: 60_000,
+  }, async () => {
     const cluster = await startTestCluster();
     try {
       const conn = await cluster.connect();

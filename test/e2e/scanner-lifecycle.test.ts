@@ -74,9 +74,11 @@ describe("scanner lifecycle (e2e)", () => {
     assert.equal(b.errorCode ?? 0, 0, `produce failed: ${b.errorMessage}`);
     return b.baseOffset!;
   }
-  const produce = (info: TableInfo, bucket: number, rows: Row[]): Promise<number> => produceRaw(info, bucket, logBatch(info, rows));
+  const produce = (info: TableInfo, bucket: number, rows: Row[]): Promise<number> =>
+    produceRaw(info, bucket, logBatch(info, rows));
 
-  const createTable = (name: string, options: TestTableOptions = {}): Promise<FlussTable> => createTestTable(conn, db, name, options);
+  const createTable = (name: string, options: TestTableOptions = {}): Promise<FlussTable> =>
+    createTestTable(conn, db, name, options);
 
   before(async () => {
     cluster = await startTestCluster();
@@ -110,14 +112,20 @@ describe("scanner lifecycle (e2e)", () => {
         seen.push(r.offset);
         if (seen.length === 10) break;
       }
-      assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => i));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 10 }, (_, i) => i),
+      );
       // and poll() hands out the rest before anything new
       const rest = await scanner.poll(5_000);
       assert.deepEqual(
         rest.toArray().map((r) => r.offset),
         Array.from({ length: 20 }, (_, i) => i + 10),
       );
-      assert.deepEqual(rest.records(0).map((r) => r.row.id), Array.from({ length: 20 }, (_, i) => i + 10));
+      assert.deepEqual(
+        rest.records(0).map((r) => r.row.id),
+        Array.from({ length: 20 }, (_, i) => i + 10),
+      );
 
       // subscribing the bucket again drops what a loop left: the new offset rules
       await scanner.subscribe(0, EARLIEST_OFFSET);
@@ -133,7 +141,9 @@ describe("scanner lifecycle (e2e)", () => {
     }
   });
 
-  test("break out of batches(): the batches not handed out come with the next loop, poll or toArrow", { timeout: 10_000 }, async () => {
+  test("break out of batches(): the batches not handed out come with the next loop, poll or toArrow", {
+    timeout: 10_000,
+  }, async () => {
     const table = await createTable("brk_batches", { buckets: 1 });
     for (let i = 0; i < 3; i++) await produce(table.info, 0, rowsFrom(i * 10, 10));
     await using scanner = await table.newScan().createBatchScanner();
@@ -150,10 +160,15 @@ describe("scanner lifecycle (e2e)", () => {
     }
     assert.deepEqual(bases, [0, 10]);
     const t = await scanner.toArrow();
-    assert.deepEqual([...t.getChild("id")!], Array.from({ length: 10 }, (_, i) => i + 20));
+    assert.deepEqual(
+      [...t.getChild("id")!],
+      Array.from({ length: 10 }, (_, i) => i + 20),
+    );
   });
 
-  test("a table dropped (and re-created) under a live scanner: TABLE_NOT_EXIST naming it, at once", { timeout: 30_000 }, async () => {
+  test("a table dropped (and re-created) under a live scanner: TABLE_NOT_EXIST naming it, at once", {
+    timeout: 30_000,
+  }, async () => {
     for (const recreate of [true, false]) {
       const name = recreate ? "dropped_recreated" : "dropped";
       const path = new TablePath(db, name);
@@ -219,7 +234,10 @@ describe("scanner lifecycle (e2e)", () => {
     const table = await createTable(name, { partitioned: true });
     await admin.createPartition(path, { region: "EU" });
     const [p] = await admin.listPartitionInfos(path);
-    const expected = isFlussError(ErrorCode.PARTITION_NOT_EXISTS, /partition id 987654\b.*unknown_partition|unknown_partition.*partition id 987654\b/);
+    const expected = isFlussError(
+      ErrorCode.PARTITION_NOT_EXISTS,
+      /partition id 987654\b.*unknown_partition|unknown_partition.*partition id 987654\b/,
+    );
     const scanner = await table.newScan().createLogScanner();
     await assert.rejects(scanner.subscribePartition(987654, 0, EARLIEST_OFFSET), expected);
     await assert.rejects(scanner.poll(5_000), expected);
@@ -253,7 +271,9 @@ describe("scanner lifecycle (e2e)", () => {
     await assert.rejects(t2.newScan().createBatchScanner(), isFlussError(ErrorCode.CLIENT_ERROR, /closed/));
   });
 
-  test("corrupt fetched data (valid CRC) is CORRUPT_RECORD_EXCEPTION naming table, bucket and offset", { timeout: 20_000 }, async () => {
+  test("corrupt fetched data (valid CRC) is CORRUPT_RECORD_EXCEPTION naming table, bucket and offset", {
+    timeout: 20_000,
+  }, async () => {
     const table = await createTable("corrupt_indexed", { format: "INDEXED" });
     await produce(table.info, 0, rowsFrom(0, 2));
     // the first record's STRING field points past its row: the row decoder throws a RangeError
@@ -281,7 +301,10 @@ describe("scanner lifecycle (e2e)", () => {
     assert.deepEqual(got, [0, 1]);
     await assert.rejects(scanner.poll(100), expected);
     await scanner.subscribe(0, 4);
-    assert.deepEqual((await scanner.poll(5_000)).toArray().map((r) => r.offset), [4, 5]);
+    assert.deepEqual(
+      (await scanner.poll(5_000)).toArray().map((r) => r.offset),
+      [4, 5],
+    );
     await scanner.close();
 
     const batch = await table.newScan().createBatchScanner();

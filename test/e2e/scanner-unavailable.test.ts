@@ -26,7 +26,9 @@ async function setUp(extra: Record<string, unknown>) {
   return { cluster, conn, table, writer };
 }
 
-test("hung server: onError reports, for await throws after scanner.max-unavailable-ms naming the server, then reading resumes", { timeout: 20_000 }, async () => {
+test("hung server: onError reports, for await throws after scanner.max-unavailable-ms naming the server, then reading resumes", {
+  timeout: 20_000,
+}, async () => {
   const { cluster, conn, table, writer } = await setUp({ "scanner.max-unavailable-ms": 1_500 });
   try {
     const scanner = await table.newScan().createLogScanner();
@@ -51,7 +53,10 @@ test("hung server: onError reports, for await throws after scanner.max-unavailab
     assert.match(thrown.message, /last cause: .*timed out after 400 ms/);
     assert.ok(elapsed >= 1_500 && elapsed < 5_000, `threw after ${elapsed} ms`);
     assert.ok(reported.length >= 1, "onError was not called");
-    assert.ok(reported.every((e) => e instanceof FlussError && /retrying/.test(e.message)), reported.map((e) => e.message).join("\n"));
+    assert.ok(
+      reported.every((e) => e instanceof FlussError && /retrying/.test(e.message)),
+      reported.map((e) => e.message).join("\n"),
+    );
     // the cluster comes back: the same scanner reads on
     cluster.setUnresponsive(0, false);
     await writer.append({ id: 5, name: "r5", amount: 5n }).wait();
@@ -67,7 +72,9 @@ test("hung server: onError reports, for await throws after scanner.max-unavailab
   }
 });
 
-test("stopped server: the default retries quietly (poll returns empty) while onError reports; a bound makes the batch scanner throw", { timeout: 20_000 }, async () => {
+test("stopped server: the default retries quietly (poll returns empty) while onError reports; a bound makes the batch scanner throw", {
+  timeout: 20_000,
+}, async () => {
   const { cluster, conn, table } = await setUp({});
   const bounded = await FlussConnection.connect(
     new Config({ "bootstrap.servers": cluster.bootstrapServers, ...FAST, "scanner.max-unavailable-ms": 1_000 }),
@@ -107,7 +114,10 @@ test("stopped server: the default retries quietly (poll returns empty) while onE
     // without a bound: poll keeps answering "nothing" while the listener hears about it
     assert.equal((await quiet.poll(1_200)).count, 0);
     assert.ok(quietErrors.length >= 1, "onError was not called");
-    assert.ok(quietErrors.some((e) => e.code === ErrorCode.NETWORK_EXCEPTION), quietErrors.map((e) => e.message).join("\n"));
+    assert.ok(
+      quietErrors.some((e) => e.code === ErrorCode.NETWORK_EXCEPTION),
+      quietErrors.map((e) => e.message).join("\n"),
+    );
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(batchErrors.length, before, "a removed listener was called");
     await quiet.close();

@@ -53,7 +53,10 @@ describe("temporal values under several time zones", () => {
   after(async () => {
     if (savedTz === undefined) delete process.env.TZ;
     else process.env.TZ = savedTz;
-    await conn.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn
+      .getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await conn.close();
     await cluster.close();
   });
@@ -81,7 +84,8 @@ describe("temporal values under several time zones", () => {
       // A Date with a time of day for DATE, and any Date for TIME: a FlussError naming the column.
       assert.throws(
         () => writer.append({ zone, local_day: noon }),
-        (e: unknown) => e instanceof FlussError && e.code === -2 && /"local_day"/.test(e.message) && /time of day/.test(e.message),
+        (e: unknown) =>
+          e instanceof FlussError && e.code === -2 && /"local_day"/.test(e.message) && /time of day/.test(e.message),
       );
       assert.throws(
         () => writer.append({ zone, t: noon }),

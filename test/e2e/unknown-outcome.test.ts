@@ -64,7 +64,9 @@ describe("unknown outcomes against a hung server (e2e)", () => {
     await cluster?.close();
   });
 
-  test("a write the hung server never answered fails with outcomeUnknown, and was in fact stored", { timeout: 15_000 }, async () => {
+  test("a write the hung server never answered fails with outcomeUnknown, and was in fact stored", {
+    timeout: 15_000,
+  }, async () => {
     const table = await createTestTable(conn, db, "hung_write");
     const c = await connect({ "request.timeout.ms": 300, "writer.delivery.timeout.ms": 1_500, "writer.batch.timeout.ms": 0 });
     try {
@@ -99,13 +101,23 @@ describe("unknown outcomes against a hung server (e2e)", () => {
   test("definite failures keep outcomeUnknown false; the hook names the one server id", async () => {
     const err = new FlussError(ErrorCode.TABLE_NOT_EXIST, "gone");
     assert.equal(err.outcomeUnknown, false);
-    assert.throws(() => cluster.setUnresponsive(1, true), (e: unknown) => e instanceof FlussError && /id 0 \(got server id 1\)/.test(e.message));
+    assert.throws(
+      () => cluster.setUnresponsive(1, true),
+      (e: unknown) => e instanceof FlussError && /id 0 \(got server id 1\)/.test(e.message),
+    );
   });
 
-  test("a write that never reached a (stopped) server fails definitely: outcomeUnknown stays false", { timeout: 15_000 }, async () => {
+  test("a write that never reached a (stopped) server fails definitely: outcomeUnknown stays false", {
+    timeout: 15_000,
+  }, async () => {
     const other = await LocalCluster.start();
     const c = await Connection.connect(
-      new Config({ "bootstrap.servers": other.bootstrapServers, "request.timeout.ms": 300, "connect.timeout.ms": 300, "writer.delivery.timeout.ms": 1_000 }),
+      new Config({
+        "bootstrap.servers": other.bootstrapServers,
+        "request.timeout.ms": 300,
+        "connect.timeout.ms": 300,
+        "writer.delivery.timeout.ms": 1_000,
+      }),
     );
     try {
       await c.getAdmin().createDatabase("stopped");
@@ -127,7 +139,9 @@ describe("unknown outcomes against a hung server (e2e)", () => {
     }
   });
 
-  test("the idempotent writer retries an unanswered batch within the delivery timeout, whatever writer.retries says", { timeout: 15_000 }, async () => {
+  test("the idempotent writer retries an unanswered batch within the delivery timeout, whatever writer.retries says", {
+    timeout: 15_000,
+  }, async () => {
     const table = await createTestTable(conn, db, "hung_retry");
     const c = await connect({
       "request.timeout.ms": 250,

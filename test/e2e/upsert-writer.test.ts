@@ -47,7 +47,13 @@ async function readChangelog(table: FlussTable, n: number, partitionIds?: readon
       const recs = await scanner.poll(wait);
       for (const tb of recs.buckets()) {
         for (const r of recs.records(tb)) {
-          out.push({ op: r.changeType.shortString(), row: r.row, offset: r.offset, bucket: tb.bucket, partitionId: tb.partitionId });
+          out.push({
+            op: r.changeType.shortString(),
+            row: r.row,
+            offset: r.offset,
+            bucket: tb.bucket,
+            partitionId: tb.partitionId,
+          });
         }
       }
     };
@@ -93,12 +99,19 @@ describe("upsert writer (e2e)", () => {
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
-    await conn?.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn
+      ?.getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await conn?.close();
     await cluster?.close();
   });
 
-  async function create(name: string, schema: Schema, options: ConstructorParameters<typeof TableDescriptor>[1]): Promise<FlussTable> {
+  async function create(
+    name: string,
+    schema: Schema,
+    options: ConstructorParameters<typeof TableDescriptor>[1],
+  ): Promise<FlussTable> {
     const path = new TablePath(db, name);
     await conn.getAdmin().createTable(path, new TableDescriptor(schema, options));
     return conn.getTable(path);
@@ -309,7 +322,11 @@ describe("upsert writer (e2e)", () => {
     const writer = table.newUpsert();
     for (let i = 0; i < 20; i++) writer.upsert({ region: i % 2 ? "US" : "EU", user_id: i, score: BigInt(i * 10) });
     await writer.flush();
-    await rejectsWith(writer.upsert({ region: "ASIA", user_id: 1, score: 1n }).wait(), ErrorCode.PARTITION_NOT_EXISTS, /region=ASIA/);
+    await rejectsWith(
+      writer.upsert({ region: "ASIA", user_id: 1, score: 1n }).wait(),
+      ErrorCode.PARTITION_NOT_EXISTS,
+      /region=ASIA/,
+    );
     await rejectsWith(writer.delete({ region: "ASIA", user_id: 1 }).wait(), ErrorCode.PARTITION_NOT_EXISTS, /region=ASIA/);
     await writer.flush(); // delivered above: not thrown again
     await admin.createPartition(table.info.tablePath, { region: "ASIA" });
@@ -327,7 +344,10 @@ describe("upsert writer (e2e)", () => {
     const us = parts.find((p) => p.partitionName === "US")!;
     const usChanges = await readChangelog(table, 11, [us.partitionId]);
     assert.ok(usChanges.every((c) => c.row.region === "US" && c.partitionId === us.partitionId));
-    assert.deepEqual(usChanges.filter((c) => c.op === "-D").map((c) => c.row.user_id), [1]);
+    assert.deepEqual(
+      usChanges.filter((c) => c.op === "-D").map((c) => c.row.user_id),
+      [1],
+    );
   });
 
   test("every data type as a value, through the changelog (COMPACTED kv + ARROW log, INDEXED kv + INDEXED log)", async () => {
@@ -377,7 +397,10 @@ describe("upsert writer (e2e)", () => {
       ts9: new Timestamp(Date.UTC(2030, 0, 1), 999_999),
       ltz: new Timestamp(1_700_000_000_123, 456_000),
       arr: [1, null, 3],
-      m: new Map<string, bigint | null>([["a", 1n], ["b", null]]),
+      m: new Map<string, bigint | null>([
+        ["a", 1n],
+        ["b", null],
+      ]),
       r: { x: -1, y: null },
     };
     const nulls = Object.fromEntries(schema.columnNames.map((c) => [c, c === "id" ? 2 : null]));

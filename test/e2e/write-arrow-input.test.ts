@@ -33,7 +33,10 @@ describe("writeArrow input matching and casting", () => {
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
-    await conn.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await conn
+      .getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await conn.close();
     await cluster.close();
   });
@@ -67,13 +70,20 @@ describe("writeArrow input matching and casting", () => {
       ]);
       assert.throws(
         () => writer.writeArrow(bad),
-        (e: unknown) => e instanceof FlussError && e.code === -2 && /"id"/.test(e.message) && /4\.5/.test(e.message) && /row 1/.test(e.message),
+        (e: unknown) =>
+          e instanceof FlussError && e.code === -2 && /"id"/.test(e.message) && /4\.5/.test(e.message) && /row 1/.test(e.message),
       );
       const tooBig = arrow.tableFromJSON([{ id: 2147483648, name: "z", amount: 1 }]);
-      assert.throws(() => writer.writeArrow(tooBig), (e: unknown) => e instanceof FlussError && /2147483648/.test(e.message));
+      assert.throws(
+        () => writer.writeArrow(tooBig),
+        (e: unknown) => e instanceof FlussError && /2147483648/.test(e.message),
+      );
       // Names that are not the table's: named in the error.
       const wrong = arrow.tableFromJSON([{ id: 5, nam: "x", amount: 1 }]);
-      assert.throws(() => writer.writeArrow(wrong), (e: unknown) => e instanceof FlussError && /missing: "name"/.test(e.message) && /"nam"/.test(e.message));
+      assert.throws(
+        () => writer.writeArrow(wrong),
+        (e: unknown) => e instanceof FlussError && /missing: "name"/.test(e.message) && /"nam"/.test(e.message),
+      );
       await writer.close();
       assert.equal((await readRows(table, 3)).length, 3);
     });

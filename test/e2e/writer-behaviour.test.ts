@@ -5,7 +5,14 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { EARLIEST_OFFSET, ErrorCode, FlussError, type FlussAdmin, type FlussConnection, type FlussTable } from "../../src/index.js";
+import {
+  EARLIEST_OFFSET,
+  ErrorCode,
+  FlussError,
+  type FlussAdmin,
+  type FlussConnection,
+  type FlussTable,
+} from "../../src/index.js";
 import { rejectsWith } from "../helpers/assert.js";
 import { createTestTable, testSchema, type TestTableOptions } from "../helpers/tables.js";
 import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
@@ -43,7 +50,8 @@ describe("writer behaviour (e2e)", () => {
   let admin: FlussAdmin;
   const db = uniqueName("writer_db");
 
-  const createTable = (name: string, options: TestTableOptions = {}): Promise<FlussTable> => createTestTable(conn, db, name, options);
+  const createTable = (name: string, options: TestTableOptions = {}): Promise<FlussTable> =>
+    createTestTable(conn, db, name, options);
 
   before(async () => {
     cluster = await startTestCluster();
@@ -68,7 +76,11 @@ describe("writer behaviour (e2e)", () => {
     await admin.dropTable(path);
     await admin.createTable(path, new TableDescriptor(testSchema(), { bucketCount: 1 }));
     const started = Date.now();
-    await rejectsWith(writer.append([2, "b", 2n]).wait(), ErrorCode.TABLE_NOT_EXIST, new RegExp(path.toString().replace(".", "\\.")));
+    await rejectsWith(
+      writer.append([2, "b", 2n]).wait(),
+      ErrorCode.TABLE_NOT_EXIST,
+      new RegExp(path.toString().replace(".", "\\.")),
+    );
     assert.ok(Date.now() - started < 5000, `failed after ${Date.now() - started} ms`);
     // the writer knows now: further writes fail at once
     assert.throws(
@@ -117,7 +129,10 @@ describe("writer behaviour (e2e)", () => {
     await rejectsWith(bad.wait(), ErrorCode.PARTITION_NOT_EXISTS);
     // also one delivered through a rejected `await handle` (admission)
     const bad2 = writer.append({ id: 2, region: "NOPE" });
-    await rejectsWith(Promise.resolve(bad2).then(() => undefined), ErrorCode.PARTITION_NOT_EXISTS);
+    await rejectsWith(
+      Promise.resolve(bad2).then(() => undefined),
+      ErrorCode.PARTITION_NOT_EXISTS,
+    );
     writer.append({ id: 3, region: "US" });
     await writer.close(); // resolves: nothing undelivered failed
     // an undelivered failure is still reported, once
@@ -135,7 +150,10 @@ describe("writer behaviour (e2e)", () => {
       kept = writer;
     }
     assert.throws(() => kept!.append([99, null, null]), FlussError);
-    assert.deepEqual(await readIds(table, 10), Array.from({ length: 10 }, (_, i) => i));
+    assert.deepEqual(
+      await readIds(table, 10),
+      Array.from({ length: 10 }, (_, i) => i),
+    );
   });
 
   test("a row larger than request.max.size is refused, naming the limit; nothing is sent", async () => {
@@ -146,7 +164,11 @@ describe("writer behaviour (e2e)", () => {
       const big = "x".repeat(2 * 1024 * 1024);
       assert.throws(
         () => writer.append([1, big, null]),
-        (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && /request\.max\.size/.test(e.message) && /"name"/.test(e.message),
+        (e: unknown) =>
+          e instanceof FlussError &&
+          e.code === ErrorCode.CLIENT_ERROR &&
+          /request\.max\.size/.test(e.message) &&
+          /"name"/.test(e.message),
       );
       await writer.append([2, "small", null]).wait();
       await writer.close();

@@ -36,11 +36,9 @@ export function startClusterProcess(opts: ClusterProcessOptions): Promise<Cluste
   const child =
     opts.maxOpenFiles === undefined
       ? spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
-      : spawn(
-          "bash",
-          ["-c", `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...args],
-          { stdio: ["ignore", "pipe", "pipe"] },
-        );
+      : spawn("bash", ["-c", `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...args], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
   let err = "";
   let out = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));

@@ -48,7 +48,10 @@ test("a bad duration or memory size names the key", () => {
   ] as const) {
     assert.throws(
       () => Config.fromRecord({ [key]: value }),
-      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && e.message.includes(key === "client.request-timeout" ? "request.timeout.ms" : "scanner.log.fetch.max-bytes"),
+      (e: unknown) =>
+        e instanceof FlussError &&
+        e.code === ErrorCode.CLIENT_ERROR &&
+        e.message.includes(key === "client.request-timeout" ? "request.timeout.ms" : "scanner.log.fetch.max-bytes"),
     );
   }
 });

@@ -12,7 +12,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { Config, DataTypes, EARLIEST_OFFSET, FlussConnection, FlussError, LocalCluster, OffsetSpec, Schema, TableDescriptor, TablePath } from "../../src/index.js";
+import {
+  Config,
+  DataTypes,
+  EARLIEST_OFFSET,
+  FlussConnection,
+  FlussError,
+  LocalCluster,
+  OffsetSpec,
+  Schema,
+  TableDescriptor,
+  TablePath,
+} from "../../src/index.js";
 import { ApiKey, apiMessages } from "../../src/rpc/api-keys.js";
 import { FrameDecoder, ResponseType, parseRequestHeader, parseResponseFrame } from "../../src/rpc/frame.js";
 import { MetadataResponse } from "../../src/rpc/messages.js";
@@ -38,7 +49,8 @@ function onlyFlussErrors(where: string, fn: () => void, anyError = false): boole
     fn();
     return true;
   } catch (e) {
-    if (!(e instanceof FlussError) && !(anyError && e instanceof Error)) problems.push(`${where}: ${String((e as Error)?.stack ?? e)}`);
+    if (!(e instanceof FlussError) && !(anyError && e instanceof Error))
+      problems.push(`${where}: ${String((e as Error)?.stack ?? e)}`);
     return false;
   } finally {
     const ms = performance.now() - t0;
@@ -46,13 +58,30 @@ function onlyFlussErrors(where: string, fn: () => void, anyError = false): boole
   }
 }
 
-test("client decoders: mutated responses of every api key and mutated log batches raise FlussErrors only", { timeout: 60_000 }, () => {
+test("client decoders: mutated responses of every api key and mutated log batches raise FlussErrors only", {
+  timeout: 60_000,
+}, () => {
   const f = new Fuzz(Number(process.env.FUZZ_SEED ?? 0xc11e47));
   const rt = LOG_SCHEMA.rowType;
   const batches = [
-    arrowBatch(rt, [[1, "a"], [2, null], [3, "ccc"]]),
-    indexedBatch(rt, [[1, "x"], [2, "y"]]),
-    buildCompactedLogBatch({ rowType: rt, rows: [[1, "x"], [null, "z"]], schemaId: 1, appendOnly: true }),
+    arrowBatch(rt, [
+      [1, "a"],
+      [2, null],
+      [3, "ccc"],
+    ]),
+    indexedBatch(rt, [
+      [1, "x"],
+      [2, "y"],
+    ]),
+    buildCompactedLogBatch({
+      rowType: rt,
+      rows: [
+        [1, "x"],
+        [null, "z"],
+      ],
+      schemaId: 1,
+      appendOnly: true,
+    }),
   ];
   const hook: FieldHook = (_message, field, g) => {
     if (field === "records") return g.next() < 0.8 ? g.pick(batches) : undefined;
@@ -72,7 +101,11 @@ test("client decoders: mutated responses of every api key and mutated log batche
         assert.ok(e instanceof FlussError, String(e));
       }
     }
-    for (const v of valid) assert.ok(onlyFlussErrors(`${codecs.response.name} valid`, () => codecs.response.decode(v)), `a valid ${codecs.response.name} decodes`);
+    for (const v of valid)
+      assert.ok(
+        onlyFlussErrors(`${codecs.response.name} valid`, () => codecs.response.decode(v)),
+        `a valid ${codecs.response.name} decodes`,
+      );
     for (let i = 0; i < rounds; i++) {
       const m = mutate(f, f.pick(valid), f.pick(valid));
       onlyFlussErrors(`${codecs.response.name} ${Buffer.from(m).toString("hex")}`, () => codecs.response.decode(m));
@@ -84,15 +117,19 @@ test("client decoders: mutated responses of every api key and mutated log batche
   for (let i = 0; i < 30_000; i++) {
     const which = f.int(batches.length);
     const m = mutate(f, batches[which]!);
-    onlyFlussErrors(`batch ${which} ${Buffer.from(m).toString("hex")}`, () => {
-      for (const v of iterateBatches(m)) {
-        if (which === 0) {
-          const c = readArrowLogBatch(v, schema);
-          if (c.batch) for (const child of c.batch.data.children) void child.length;
-        } else if (which === 1) readIndexedLogRecords(v, rt);
-        else readCompactedLogRecords(v, rt);
-      }
-    }, which !== 0);
+    onlyFlussErrors(
+      `batch ${which} ${Buffer.from(m).toString("hex")}`,
+      () => {
+        for (const v of iterateBatches(m)) {
+          if (which === 0) {
+            const c = readArrowLogBatch(v, schema);
+            if (c.batch) for (const child of c.batch.data.children) void child.length;
+          } else if (which === 1) readIndexedLogRecords(v, rt);
+          else readCompactedLogRecords(v, rt);
+        }
+      },
+      which !== 0,
+    );
     decodes++;
   }
   assert.deepEqual(problems, []);
@@ -104,7 +141,11 @@ test("client decoders: mutated responses of every api key and mutated log batche
  * response frames: their bodies mostly, sometimes the header, rarely the length (then
  * the stream is cut after it, since nothing after it can be framed).
  */
-async function mutatingProxy(target: number, f: Fuzz, rate: () => number): Promise<{ port: number; mutated: () => number; close(): Promise<void> }> {
+async function mutatingProxy(
+  target: number,
+  f: Fuzz,
+  rate: () => number,
+): Promise<{ port: number; mutated: () => number; close(): Promise<void> }> {
   let mutated = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((down) => {
@@ -176,7 +217,9 @@ async function mutatingProxy(target: number, f: Fuzz, rate: () => number): Promi
   };
 }
 
-test("client through a proxy mutating responses: every call settles with a result or a FlussError, close() completes", { timeout: 60_000 }, async () => {
+test("client through a proxy mutating responses: every call settles with a result or a FlussError, close() completes", {
+  timeout: 60_000,
+}, async () => {
   process.on("uncaughtException", onUncaught);
   process.on("unhandledRejection", onRejection);
   const f = new Fuzz(Number(process.env.FUZZ_SEED ?? 0x9e0c5));
@@ -191,20 +234,43 @@ test("client through a proxy mutating responses: every call settles with a resul
     await admin0.createDatabase("cf");
     const logPath = new TablePath("cf", "log");
     const pkPath = new TablePath("cf", "kv");
-    await admin0.createTable(logPath, new TableDescriptor(Schema.fromColumns([{ name: "id", type: DataTypes.INT() }, { name: "s", type: DataTypes.STRING() }]), { bucketCount: 2 }));
-    await admin0.createTable(pkPath, new TableDescriptor(Schema.fromColumns([{ name: "k", type: DataTypes.INT() }, { name: "s", type: DataTypes.STRING() }], ["k"]), { bucketCount: 2 }));
+    await admin0.createTable(
+      logPath,
+      new TableDescriptor(
+        Schema.fromColumns([
+          { name: "id", type: DataTypes.INT() },
+          { name: "s", type: DataTypes.STRING() },
+        ]),
+        { bucketCount: 2 },
+      ),
+    );
+    await admin0.createTable(
+      pkPath,
+      new TableDescriptor(
+        Schema.fromColumns(
+          [
+            { name: "k", type: DataTypes.INT() },
+            { name: "s", type: DataTypes.STRING() },
+          ],
+          ["k"],
+        ),
+        { bucketCount: 2 },
+      ),
+    );
     const seed = (await direct.getTable(logPath)).newAppendWriter();
     for (let i = 0; i < 200; i++) seed.append({ id: i, s: `s${i}` });
     await seed.close();
     await direct.close();
 
-    const conn = await FlussConnection.connect(new Config({
-      "bootstrap.servers": `127.0.0.1:${proxy.port}`,
-      "request.timeout.ms": 1500,
-      "connect.timeout.ms": 2000,
-      "writer.delivery.timeout.ms": 3000,
-      "writer.batch.timeout.ms": 5,
-    }));
+    const conn = await FlussConnection.connect(
+      new Config({
+        "bootstrap.servers": `127.0.0.1:${proxy.port}`,
+        "request.timeout.ms": 1500,
+        "connect.timeout.ms": 2000,
+        "writer.delivery.timeout.ms": 3000,
+        "writer.batch.timeout.ms": 5,
+      }),
+    );
     const admin = conn.getAdmin();
     const logTable = await conn.getTable(logPath);
     const pkTable = await conn.getTable(pkPath);
@@ -322,7 +388,8 @@ test("client through a proxy mutating responses: every call settles with a resul
     await call("close scanner", () => scanner.close());
     await conn.close();
     assert.ok(Date.now() - closing < 15_000, `close took ${Date.now() - closing} ms`);
-    if (process.env.FUZZ_DEBUG) console.log({ ...outcomes, mutated: proxy.mutated(), codes: Object.fromEntries(codes), recovered });
+    if (process.env.FUZZ_DEBUG)
+      console.log({ ...outcomes, mutated: proxy.mutated(), codes: Object.fromEntries(codes), recovered });
     assert.ok(proxy.mutated() > 50, `${proxy.mutated()} responses mutated`);
     assert.ok(outcomes.ok > 0 && outcomes.failed > 0, JSON.stringify(outcomes));
   } finally {

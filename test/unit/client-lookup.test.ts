@@ -24,10 +24,7 @@ const NODE = { id: 0, host: "fake", port: 1 };
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 function pkTable(opts: { buckets?: number; partitioned?: boolean; tableId?: number } = {}): TableInfo {
-  const fields = [
-    new arrow.Field("id", new arrow.Int32(), false),
-    new arrow.Field("name", new arrow.Utf8(), true),
-  ];
+  const fields = [new arrow.Field("id", new arrow.Int32(), false), new arrow.Field("name", new arrow.Utf8(), true)];
   if (opts.partitioned) fields.push(new arrow.Field("region", new arrow.Utf8(), false));
   const schema = new Schema(new arrow.Schema(fields), { primaryKeys: opts.partitioned ? ["id", "region"] : ["id"] });
   return TableInfo.of(
@@ -78,7 +75,8 @@ class FakeCluster {
           if (!this.partitions.has(n)) throw new FlussError(ErrorCode.PARTITION_NOT_EXISTS, `partition ${n}`);
         }
         for (const id of o.ids ?? []) {
-          if (![...this.partitions.values()].includes(id)) throw new FlussError(ErrorCode.PARTITION_NOT_EXISTS, `partition ${id}`);
+          if (![...this.partitions.values()].includes(id))
+            throw new FlussError(ErrorCode.PARTITION_NOT_EXISTS, `partition ${id}`);
         }
         this.onRefresh();
       },
@@ -172,7 +170,10 @@ describe("lookup client (fake cluster)", () => {
     }
     assert.equal(c.keyCount(), 10_000);
     assert.ok(c.requests.length <= Math.ceil(10_000 / 128) + 1, `${c.requests.length} requests`);
-    assert.ok(c.requests.every((r) => r.bucketsReq.length === 4), "each request carries the keys of every bucket");
+    assert.ok(
+      c.requests.every((r) => r.bucketsReq.length === 4),
+      "each request carries the keys of every bucket",
+    );
     await c.close();
   });
 
@@ -196,7 +197,10 @@ describe("lookup client (fake cluster)", () => {
     assert.ok(Date.now() - t0 < 2500, "no batch-timeout wait for a lone lookup");
     await Promise.all(more);
     assert.equal(c.requests.length, 2);
-    assert.equal(c.requests[1]!.bucketsReq.reduce((n, b) => n + b.keys.length, 0), 4);
+    assert.equal(
+      c.requests[1]!.bucketsReq.reduce((n, b) => n + b.keys.length, 0),
+      4,
+    );
     await c.close();
   });
 
@@ -244,7 +248,9 @@ describe("lookup client (fake cluster)", () => {
   test("a dropped table: UNKNOWN_TABLE_OR_BUCKET, then the refresh says TABLE_NOT_EXIST: the lookup fails", async () => {
     const c = new FakeCluster(pkTable({ buckets: 1 }));
     c.answer = (req) => ({
-      bucketsResp: [{ bucketId: req.bucketsReq[0]!.bucketId, errorCode: ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION, values: [] }],
+      bucketsResp: [
+        { bucketId: req.bucketsReq[0]!.bucketId, errorCode: ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION, values: [] },
+      ],
     });
     c.onRefresh = () => {
       throw new FlussError(ErrorCode.TABLE_NOT_EXIST, "Table 'db.t' does not exist.");
@@ -258,7 +264,10 @@ describe("lookup client (fake cluster)", () => {
     const c = new FakeCluster(pkTable({ buckets: 1, tableId: 7 }));
     c.leaderKnown = false;
     const l = Lookuper.create(c.ctx, pkTable({ buckets: 1, tableId: 6 }));
-    await assert.rejects(l.lookup({ id: 1 }), (e: FlussError) => e.code === ErrorCode.TABLE_NOT_EXIST && /dropped/.test(e.message));
+    await assert.rejects(
+      l.lookup({ id: 1 }),
+      (e: FlussError) => e.code === ErrorCode.TABLE_NOT_EXIST && /dropped/.test(e.message),
+    );
     await c.close();
   });
 
@@ -269,7 +278,10 @@ describe("lookup client (fake cluster)", () => {
     };
     const l = Lookuper.create(c.ctx, c.info);
     const t0 = Date.now();
-    await assert.rejects(l.lookup({ id: 1 }), (e: FlussError) => e.code === ErrorCode.NETWORK_EXCEPTION && /table db\.t bucket 0/.test(e.message));
+    await assert.rejects(
+      l.lookup({ id: 1 }),
+      (e: FlussError) => e.code === ErrorCode.NETWORK_EXCEPTION && /table db\.t bucket 0/.test(e.message),
+    );
     assert.ok(Date.now() - t0 < 2000);
     assert.ok(c.requests.length >= 2);
     await c.close();
@@ -313,7 +325,12 @@ describe("lookup client (fake cluster)", () => {
     assert.equal(await l.lookup({ id: 1, region: "EU" }), null);
     assert.equal(c.requests.length, 1);
     c.answer = (req) => ({
-      bucketsResp: req.bucketsReq.map((b) => ({ partitionId: b.partitionId!, bucketId: b.bucketId, errorCode: ErrorCode.PARTITION_NOT_EXISTS, values: [] })),
+      bucketsResp: req.bucketsReq.map((b) => ({
+        partitionId: b.partitionId!,
+        bucketId: b.bucketId,
+        errorCode: ErrorCode.PARTITION_NOT_EXISTS,
+        values: [],
+      })),
     });
     assert.equal(await l.lookup({ id: 1, region: "US" }), null);
     c.answer = undefined;
@@ -354,7 +371,12 @@ describe("lookup keys (fake cluster)", () => {
       new TablePath("db", "p"),
       9,
       1,
-      new TableDescriptor(schema, { bucketCount: 3, partitionKeys: ["region"], bucketKeys: ["user_id"], properties: { "table.kv.format-version": "2" } }),
+      new TableDescriptor(schema, {
+        bucketCount: 3,
+        partitionKeys: ["region"],
+        bucketKeys: ["user_id"],
+        properties: { "table.kv.format-version": "2" },
+      }),
       0,
       0,
     );
@@ -377,7 +399,10 @@ describe("lookup keys (fake cluster)", () => {
     const schema = new Schema(new arrow.Schema([new arrow.Field("id", new arrow.Int32(), false)]));
     const info = TableInfo.of(new TablePath("db", "log"), 3, 1, new TableDescriptor(schema, { bucketCount: 1 }), 0, 0);
     const c = new FakeCluster(pkTable());
-    assert.throws(() => Lookuper.create(c.ctx, info), (e: FlussError) => e.code === ErrorCode.CLIENT_ERROR && /db\.log has no primary key/.test(e.message));
+    assert.throws(
+      () => Lookuper.create(c.ctx, info),
+      (e: FlussError) => e.code === ErrorCode.CLIENT_ERROR && /db\.log has no primary key/.test(e.message),
+    );
   });
 
   test("lookupBy: only the bucket key (plus partition columns) is accepted", async () => {
@@ -400,7 +425,12 @@ describe("lookup keys (fake cluster)", () => {
   test("prefix lookup sends the bucket-key prefix to the bucket of the bucket key and returns every match", async () => {
     const c = new FakeCluster(prefixTable());
     c.partitions.set("US", 100);
-    for (const [u, ts] of [[1n, 1n], [1n, 2n], [2n, 1n]] as const) c.put(["US", u, ts, `v${u}-${ts}`]);
+    for (const [u, ts] of [
+      [1n, 1n],
+      [1n, 2n],
+      [2n, 1n],
+    ] as const)
+      c.put(["US", u, ts, `v${u}-${ts}`]);
     const l = Lookuper.create(c.ctx, c.info);
     const pl = l.lookupBy(["region", "user_id"]);
     const rows = await pl.lookup(["US", 1]);
@@ -432,23 +462,39 @@ describe("lookup config keys", () => {
       "client.lookup.max-retries": "5",
     });
     assert.deepEqual(
-      [c.get("lookup.queue-size"), c.get("lookup.max-batch-size"), c.get("lookup.batch-timeout-ms"), c.get("lookup.max-inflight-requests"), c.get("lookup.max-retries")],
+      [
+        c.get("lookup.queue-size"),
+        c.get("lookup.max-batch-size"),
+        c.get("lookup.batch-timeout-ms"),
+        c.get("lookup.max-inflight-requests"),
+        c.get("lookup.max-retries"),
+      ],
       [10, 64, 2000, 3, 5],
     );
     assert.equal(new Config({ "lookup.batch-timeout": "250ms" }).get("lookup.batch-timeout-ms"), 250);
     assert.equal(new Config({ "lookup.batch-timeout-ms": 7 }).get("lookup.batch-timeout-ms"), 7);
     assert.equal(new Config({ "lookup.max-inflight": 9 }).get("lookup.max-inflight-requests"), 9);
-    assert.throws(() => new Config({ "client.lookup.batch-timeout": "soon" }), /config "lookup\.batch-timeout-ms": expected milliseconds or a duration/);
+    assert.throws(
+      () => new Config({ "client.lookup.batch-timeout": "soon" }),
+      /config "lookup\.batch-timeout-ms": expected milliseconds or a duration/,
+    );
     assert.throws(() => new Config({ "lookup.max-batch-size": 0 }), /config "lookup\.max-batch-size": must be at least 1/);
   });
 
   test("lookup.queue-size: lookups beyond it wait for room, in order", async () => {
-    const c = new FakeCluster(pkTable(), { "lookup.queue-size": 5, "lookup.max-batch-size": 2, "lookup.max-inflight-requests": 1 });
+    const c = new FakeCluster(pkTable(), {
+      "lookup.queue-size": 5,
+      "lookup.max-batch-size": 2,
+      "lookup.max-inflight-requests": 1,
+    });
     c.delayMs = 1;
     for (let i = 0; i < 40; i++) c.put([i, `n${i}`]);
     const l = Lookuper.create(c.ctx, c.info);
     const rows = await Promise.all(Array.from({ length: 40 }, (_, i) => l.lookup({ id: i })));
-    assert.deepEqual(rows.map((r) => r?.id), Array.from({ length: 40 }, (_, i) => i));
+    assert.deepEqual(
+      rows.map((r) => r?.id),
+      Array.from({ length: 40 }, (_, i) => i),
+    );
     assert.equal(c.maxInflight, 1);
     await c.close();
   });

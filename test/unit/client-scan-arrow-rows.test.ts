@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as arrow from "apache-arrow";
+import type * as arrow from "apache-arrow";
 import { DataTypes, notNull, type RowType } from "../../src/metadata/data-types.js";
 import { toArrowSchema } from "../../src/metadata/arrow-types.js";
 import { ArrowBatchBuilder } from "../../src/record/arrow/arrow-writer.js";

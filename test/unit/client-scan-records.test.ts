@@ -80,7 +80,10 @@ describe("client scan: ScanRecords", () => {
     assert.equal(ChangeType.of(3), ChangeType.UPDATE_AFTER);
     assert.equal(ChangeType.DELETE.name, "DELETE");
     assert.equal(String(ChangeType.INSERT), "+I");
-    assert.throws(() => ChangeType.of(9), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CORRUPT_RECORD_EXCEPTION);
+    assert.throws(
+      () => ChangeType.of(9),
+      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CORRUPT_RECORD_EXCEPTION,
+    );
   });
 });
 
@@ -90,10 +93,7 @@ describe("client scan: projection", () => {
     assert.deepEqual(p.inOrder, [0, 2]);
     assert.deepEqual(p.reordering, [1, 0]);
     assert.equal(p.reorderingNeeded, true);
-    assert.deepEqual(
-      Projection.ofNames(["name", "amount"], rowType).indexes,
-      [1, 2],
-    );
+    assert.deepEqual(Projection.ofNames(["name", "amount"], rowType).indexes, [1, 2]);
     assert.equal(Projection.of([0, 1], rowType).reorderingNeeded, false);
   });
 
@@ -208,10 +208,13 @@ describe("client scan: batch decoder", () => {
       a.batch.schema.fields.map((f) => f.name),
       ["name", "id"],
     );
-    assert.deepEqual(a.batch.toArray().map((r) => r.toJSON()), [
-      { name: "a", id: 1 },
-      { name: "b", id: 2 },
-    ]);
+    assert.deepEqual(
+      a.batch.toArray().map((r) => r.toJSON()),
+      [
+        { name: "a", id: 1 },
+        { name: "b", id: 2 },
+      ],
+    );
     assert.equal(dec.emptyTable().numRows, 0);
     assert.deepEqual(
       dec.emptyTable().schema.fields.map((f) => f.name),

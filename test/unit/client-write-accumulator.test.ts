@@ -23,7 +23,11 @@ function tableInfo(format: "ARROW" | "INDEXED" = "ARROW", compression = "NONE"):
     new TablePath("db", "t"),
     7,
     1,
-    new TableDescriptor(schema, { bucketCount: 4, logFormat: format, properties: { "table.log.arrow.compression.type": compression } }),
+    new TableDescriptor(schema, {
+      bucketCount: 4,
+      logFormat: format,
+      properties: { "table.log.arrow.compression.type": compression },
+    }),
     0,
     0,
   );

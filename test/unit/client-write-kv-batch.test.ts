@@ -47,7 +47,11 @@ test("KvWriteBatch writes the kv-batch golden vector (upsert + delete), and re-s
 test("a KvWriteBatch holds one target-column set and closes at its size", () => {
   const ctx = new KvBatchContext([DataTypes.INT(), DataTypes.STRING()], "INDEXED", 1, 200);
   const partial: TargetColumns = { indexes: [0], key: "0" };
-  const rec = (k: number, t?: TargetColumns): KvWriteRecord => ({ key: new Uint8Array([k]), values: [k, t ? null : "x".repeat(20)], targetColumns: t });
+  const rec = (k: number, t?: TargetColumns): KvWriteRecord => ({
+    key: new Uint8Array([k]),
+    values: [k, t ? null : "x".repeat(20)],
+    targetColumns: t,
+  });
   const full = new KvWriteBatch(target, 0, ctx, undefined);
   assert.ok(full.tryAppend(rec(1)));
   assert.equal(full.tryAppend(rec(2, partial)), false, "another target-column set does not go in");

@@ -2,14 +2,22 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
 import { type DataType, DataTypes } from "../../src/metadata/data-types.js";
-import { type AggFunction, AggFunctions, aggFunctionToString, parseAggFunctionType, validateAggFunction } from "../../src/metadata/agg-function.js";
+import {
+  type AggFunction,
+  AggFunctions,
+  aggFunctionToString,
+  parseAggFunctionType,
+  validateAggFunction,
+} from "../../src/metadata/agg-function.js";
 import { schemaFromJson, schemaToJson, tableDescriptorFromJson, tableDescriptorToJson } from "../../src/metadata/json.js";
 import { Schema } from "../../src/metadata/schema.js";
 import { TableDescriptor } from "../../src/metadata/table-descriptor.js";
 import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
 
-const isClientError = (re: RegExp) => (e: unknown): boolean =>
-  e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && re.test(e.message);
+const isClientError =
+  (re: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && re.test(e.message);
 
 test("schema JSON with every aggregate function: Java's bytes and a round trip", () => {
   const b = Schema.builder().column("id", DataTypes.BIGINT());
@@ -53,7 +61,10 @@ test("reading agg_function like Java's ColumnJsonSerde: case and hyphens normali
     `{"version":1,"columns":[{"name":"id","data_type":{"type":"INTEGER","nullable":false},"id":0},` +
     `{"name":"v","data_type":{"type":"BIGINT"},"agg_function":${agg},"id":1}],"primary_key":["id"],"highest_field_id":1}`;
   assert.equal(schemaFromJson(col(`{"type":"SUM"}`)).column("v").aggFunction?.type, "sum");
-  assert.equal(schemaFromJson(col(`{"type":"last-value-ignore-nulls"}`)).column("v").aggFunction?.type, "last_value_ignore_nulls");
+  assert.equal(
+    schemaFromJson(col(`{"type":"last-value-ignore-nulls"}`)).column("v").aggFunction?.type,
+    "last_value_ignore_nulls",
+  );
   assert.equal(schemaFromJson(col(`{"type":"median"}`)).column("v").aggFunction, undefined);
   // several parameters are written in Java HashMap order
   const s = schemaFromJson(col(`{"type":"listagg","parameters":{"alpha":"2","delimiter":";","zeta":"1"}}`));
@@ -75,12 +86,25 @@ test("aggregate functions through the public schema API: builder options, fromCo
     ["id"],
   );
   assert.ok(viaColumns.equals(viaArrow));
-  assert.ok(!viaColumns.equals(Schema.fromColumns([{ name: "id", type: DataTypes.BIGINT() }, { name: "total", type: DataTypes.BIGINT() }], ["id"])));
+  assert.ok(
+    !viaColumns.equals(
+      Schema.fromColumns(
+        [
+          { name: "id", type: DataTypes.BIGINT() },
+          { name: "total", type: DataTypes.BIGINT() },
+        ],
+        ["id"],
+      ),
+    ),
+  );
   const desc = new TableDescriptor(viaArrow, { bucketCount: 2, properties: { "table.merge-engine": "aggregation" } });
   assert.deepEqual(tableDescriptorFromJson(tableDescriptorToJson(desc)).schema.column("total").aggFunction, { type: "sum" });
 
   assert.throws(
-    () => new Schema(new arrow.Schema([new arrow.Field("id", new arrow.Int64(), false)]), { aggFunctions: { nope: AggFunctions.MAX() } }),
+    () =>
+      new Schema(new arrow.Schema([new arrow.Field("id", new arrow.Int64(), false)]), {
+        aggFunctions: { nope: AggFunctions.MAX() },
+      }),
     isClientError(/Aggregation functions given for unknown columns \[nope\]/),
   );
   assert.throws(
@@ -105,7 +129,10 @@ test("create-time rules of each function (Java AggFunctionType): types and param
     () => ok(AggFunctions.SUM(), DataTypes.STRING()),
     /^Error: Data type for sum column must be part of \[TINYINT, SMALLINT, INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL\] but was 'STRING'\.$/,
   );
-  assert.throws(() => ok(AggFunctions.MAX(), DataTypes.BOOLEAN()), /Data type for max column must be part of \[CHAR, STRING, TINYINT/);
+  assert.throws(
+    () => ok(AggFunctions.MAX(), DataTypes.BOOLEAN()),
+    /Data type for max column must be part of \[CHAR, STRING, TINYINT/,
+  );
   assert.throws(() => ok(AggFunctions.RBM32(), DataTypes.BINARY(4)), /must be part of \[BYTES\] but was 'BINARY\(4\)'/);
   assert.throws(() => ok(AggFunctions.BOOL_AND(), DataTypes.INT()), /must be part of \[BOOLEAN\] but was 'INT'/);
   assert.throws(

@@ -10,8 +10,10 @@ import { applyTableDefaults, validateTableDescriptor } from "../../src/server/ca
 import { tableDescriptorToJson } from "../../src/metadata/json.js";
 import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
 
-const code = (c: number, re?: RegExp) => (e: unknown): boolean =>
-  e instanceof FlussError && e.code === c && (!re || re.test(e.message));
+const code =
+  (c: number, re?: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof FlussError && e.code === c && (!re || re.test(e.message));
 
 const pkSchema = Schema.fromColumns(
   [
@@ -32,19 +34,39 @@ test("distribution normalization (Java normalizeDistribution)", () => {
     () => new TableDescriptor(pkSchema, { partitionKeys: ["region"], bucketKeys: ["region"] }),
     code(ErrorCode.CLIENT_ERROR, /shouldn't include any column in partition keys/),
   );
-  assert.throws(() => new TableDescriptor(pkSchema, { bucketKeys: ["v"] }), code(ErrorCode.CLIENT_ERROR, /subset of primary keys.*\[v\]/));
-  assert.throws(() => new TableDescriptor(pkSchema, { partitionKeys: ["v"] }), code(ErrorCode.CLIENT_ERROR, /subset of the primary key/));
-  const log = Schema.fromColumns([{ name: "a", type: DataTypes.INT() }, { name: "b", type: DataTypes.STRING() }]);
+  assert.throws(
+    () => new TableDescriptor(pkSchema, { bucketKeys: ["v"] }),
+    code(ErrorCode.CLIENT_ERROR, /subset of primary keys.*\[v\]/),
+  );
+  assert.throws(
+    () => new TableDescriptor(pkSchema, { partitionKeys: ["v"] }),
+    code(ErrorCode.CLIENT_ERROR, /subset of the primary key/),
+  );
+  const log = Schema.fromColumns([
+    { name: "a", type: DataTypes.INT() },
+    { name: "b", type: DataTypes.STRING() },
+  ]);
   assert.equal(new TableDescriptor(log).distribution, undefined);
   assert.throws(() => new TableDescriptor(log, { partitionKeys: ["zz"] }), code(ErrorCode.CLIENT_ERROR, /'zz'/));
   assert.throws(() => new TableDescriptor(log, { bucketKeys: ["zz"] }), code(ErrorCode.CLIENT_ERROR, /'zz'/));
   const onlyPart = Schema.fromColumns([{ name: "p", type: DataTypes.STRING() }], ["p"]);
-  assert.throws(() => new TableDescriptor(onlyPart, { partitionKeys: ["p"] }), code(ErrorCode.CLIENT_ERROR, /should not be same/));
+  assert.throws(
+    () => new TableDescriptor(onlyPart, { partitionKeys: ["p"] }),
+    code(ErrorCode.CLIENT_ERROR, /should not be same/),
+  );
 });
 
 test("logFormat/kvFormat become properties", () => {
-  const d = new TableDescriptor(pkSchema, { kvFormat: "INDEXED", logFormat: "INDEXED", properties: { "table.replication.factor": "1" } });
-  assert.deepEqual(d.properties, { "table.replication.factor": "1", "table.log.format": "INDEXED", "table.kv.format": "INDEXED" });
+  const d = new TableDescriptor(pkSchema, {
+    kvFormat: "INDEXED",
+    logFormat: "INDEXED",
+    properties: { "table.replication.factor": "1" },
+  });
+  assert.deepEqual(d.properties, {
+    "table.replication.factor": "1",
+    "table.log.format": "INDEXED",
+    "table.kv.format": "INDEXED",
+  });
   assert.equal(d.logFormat, "INDEXED");
   assert.equal(d.kvFormat, "INDEXED");
 });
@@ -56,7 +78,10 @@ test("applyTableDefaults matches protocol.md §5 server-returned examples", () =
     "table.kv.format-version": "2",
     "table.kv.standby-replica.enabled": "true",
   });
-  const log = Schema.fromColumns([{ name: "a", type: DataTypes.INT() }, { name: "dt", type: DataTypes.STRING() }]);
+  const log = Schema.fromColumns([
+    { name: "a", type: DataTypes.INT() },
+    { name: "dt", type: DataTypes.STRING() },
+  ]);
   const b = applyTableDefaults(new TableDescriptor(log, { partitionKeys: ["dt"] }));
   assert.equal(b.bucketCount, 1);
   assert.match(tableDescriptorToJson(b), /"partition_key":\["dt"\],"bucket_key":\[\],"bucket_count":1,/);
@@ -84,7 +109,10 @@ test("validateTableDescriptor: server error codes", () => {
     () => validateTableDescriptor(ok.withProperties({ "table.log.format": "indexed" })),
     code(ErrorCode.INVALID_CONFIG_EXCEPTION, /ARROW or COMPACTED log format/),
   );
-  assert.throws(() => validateTableDescriptor(ok.withBucketCount(5000)), code(ErrorCode.BUCKET_MAX_NUM_EXCEPTION, /5000 exceeds the maximum limit 4096/));
+  assert.throws(
+    () => validateTableDescriptor(ok.withBucketCount(5000)),
+    code(ErrorCode.BUCKET_MAX_NUM_EXCEPTION, /5000 exceeds the maximum limit 4096/),
+  );
   assert.throws(
     () => validateTableDescriptor(ok.withProperties({ "table.log.arrow.compression.zstd.level": "30" })),
     code(ErrorCode.INVALID_CONFIG_EXCEPTION, /ZSTD compression level: 30/),
@@ -99,20 +127,32 @@ test("validateTableDescriptor: server error codes", () => {
     () => validateTableDescriptor(applyTableDefaults(new TableDescriptor(reserved))),
     code(ErrorCode.INVALID_TABLE_EXCEPTION, /__offset cannot be used as column names/),
   );
-  const log = Schema.fromColumns([{ name: "a", type: DataTypes.INT() }, { name: "m", type: DataTypes.MAP(DataTypes.INT(), DataTypes.INT()) }]);
+  const log = Schema.fromColumns([
+    { name: "a", type: DataTypes.INT() },
+    { name: "m", type: DataTypes.MAP(DataTypes.INT(), DataTypes.INT()) },
+  ]);
   assert.throws(
     () => validateTableDescriptor(applyTableDefaults(new TableDescriptor(log, { partitionKeys: ["m"] }))),
     code(ErrorCode.INVALID_TABLE_EXCEPTION, /partition key 'm'/),
   );
   assert.throws(
-    () => validateTableDescriptor(applyTableDefaults(new TableDescriptor(log, { properties: { "table.auto-partition.enabled": "true" } }))),
+    () =>
+      validateTableDescriptor(
+        applyTableDefaults(new TableDescriptor(log, { properties: { "table.auto-partition.enabled": "true" } })),
+      ),
     code(ErrorCode.INVALID_CONFIG_EXCEPTION, /only supported for partitioned table/),
   );
   assert.throws(
-    () => validateTableDescriptor(applyTableDefaults(new TableDescriptor(log, { properties: { "table.merge-engine": "first_row" } }))),
+    () =>
+      validateTableDescriptor(
+        applyTableDefaults(new TableDescriptor(log, { properties: { "table.merge-engine": "first_row" } })),
+      ),
     code(ErrorCode.INVALID_CONFIG_EXCEPTION, /only supported in primary key table/),
   );
-  assert.throws(() => validateTableDescriptor(new TableDescriptor(log)), code(ErrorCode.INVALID_TABLE_EXCEPTION, /distribution is required/));
+  assert.throws(
+    () => validateTableDescriptor(new TableDescriptor(log)),
+    code(ErrorCode.INVALID_TABLE_EXCEPTION, /distribution is required/),
+  );
   assert.ok(isKnownTableOption("table.datalake.freshness"));
   assert.ok(!isKnownTableOption("client.writer.batch-size"));
 });

@@ -129,19 +129,38 @@ test("database descriptors match §6", () => {
   const back = databaseDescriptorFromJson(json);
   assert.equal(back.comment, "sales data");
   assert.deepEqual(back.customProperties, { owner: "alice" });
-  assert.throws(() => databaseDescriptorFromJson(`{"version":1}`), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.INVALID_DATABASE_EXCEPTION);
+  assert.throws(
+    () => databaseDescriptorFromJson(`{"version":1}`),
+    (e: unknown) => e instanceof FlussError && e.code === ErrorCode.INVALID_DATABASE_EXCEPTION,
+  );
 });
 
 test("data types round-trip, including every root", () => {
   const types = [
-    DataTypes.BOOLEAN(), DataTypes.TINYINT(), DataTypes.SMALLINT(), notNull(DataTypes.INT()), DataTypes.BIGINT(),
-    DataTypes.FLOAT(), DataTypes.DOUBLE(), DataTypes.DECIMAL(38, 10), DataTypes.CHAR(3), DataTypes.STRING(),
-    DataTypes.BINARY(16), DataTypes.BYTES(), DataTypes.DATE(), DataTypes.TIME(3), DataTypes.TIMESTAMP(9),
-    DataTypes.TIMESTAMP_LTZ(0), DataTypes.ARRAY(notNull(DataTypes.INT())), DataTypes.MAP(DataTypes.INT(), DataTypes.STRING()),
+    DataTypes.BOOLEAN(),
+    DataTypes.TINYINT(),
+    DataTypes.SMALLINT(),
+    notNull(DataTypes.INT()),
+    DataTypes.BIGINT(),
+    DataTypes.FLOAT(),
+    DataTypes.DOUBLE(),
+    DataTypes.DECIMAL(38, 10),
+    DataTypes.CHAR(3),
+    DataTypes.STRING(),
+    DataTypes.BINARY(16),
+    DataTypes.BYTES(),
+    DataTypes.DATE(),
+    DataTypes.TIME(3),
+    DataTypes.TIMESTAMP(9),
+    DataTypes.TIMESTAMP_LTZ(0),
+    DataTypes.ARRAY(notNull(DataTypes.INT())),
+    DataTypes.MAP(DataTypes.INT(), DataTypes.STRING()),
   ];
   for (const t of types) assert.deepEqual(dataTypeFromJson(dataTypeToJson(t)), t);
   assert.equal(dataTypeToJson(DataTypes.TIME()), `{"type":"TIME_WITHOUT_TIME_ZONE","precision":0}`);
-  const row = dataTypeFromJson(`{"type":"ROW","nullable":false,"fields":[{"name":"a","field_type":{"type":"INTEGER"},"description":"d","field_id":3},{"name":"b","field_type":{"type":"STRING"}}]}`);
+  const row = dataTypeFromJson(
+    `{"type":"ROW","nullable":false,"fields":[{"name":"a","field_type":{"type":"INTEGER"},"description":"d","field_id":3},{"name":"b","field_type":{"type":"STRING"}}]}`,
+  );
   assert.equal(row.root, "ROW");
   assert.equal(row.nullable, false);
   assert.equal(
@@ -161,9 +180,14 @@ test("readers: unknown keys ignored, missing ids assigned by position, missing h
   assert.deepEqual(s.columnIds, [0, 1]);
   assert.equal(s.highestFieldId, 1);
   assert.equal(s.columns[0]!.type.nullable, false);
-  const t = schemaFromJson(`{"columns":[{"name":"a","data_type":{"type":"INTEGER"},"id":5},{"name":"b","data_type":{"type":"STRING"},"id":2}]}`);
+  const t = schemaFromJson(
+    `{"columns":[{"name":"a","data_type":{"type":"INTEGER"},"id":5},{"name":"b","data_type":{"type":"STRING"},"id":2}]}`,
+  );
   assert.equal(t.highestFieldId, 5);
-  assert.equal(schemaToJson(t), `{"version":1,"columns":[{"name":"a","data_type":{"type":"INTEGER"},"id":5},{"name":"b","data_type":{"type":"STRING"},"id":2}],"highest_field_id":5}`);
+  assert.equal(
+    schemaToJson(t),
+    `{"version":1,"columns":[{"name":"a","data_type":{"type":"INTEGER"},"id":5},{"name":"b","data_type":{"type":"STRING"},"id":2}],"highest_field_id":5}`,
+  );
 });
 
 test("readers: missing mandatory keys and invalid content are INVALID_TABLE_EXCEPTION", () => {
@@ -182,7 +206,10 @@ test("readers: missing mandatory keys and invalid content are INVALID_TABLE_EXCE
   assert.throws(() => dataTypeFromJson(`{"type":"VARCHAR"}`), isInvalidTable);
   assert.throws(() => dataTypeFromJson(`{"type":"DECIMAL","precision":50,"scale":0}`), isInvalidTable);
   // PK column unknown → validation error surfaces as INVALID_TABLE_EXCEPTION
-  assert.throws(() => tableDescriptorFromJson(EXAMPLE_A.replace(`"primary_key":["id"]`, `"primary_key":["nope"]`)), isInvalidTable);
+  assert.throws(
+    () => tableDescriptorFromJson(EXAMPLE_A.replace(`"primary_key":["id"]`, `"primary_key":["nope"]`)),
+    isInvalidTable,
+  );
 });
 
 test("agg functions and auto-increment columns are written in Java's order", () => {

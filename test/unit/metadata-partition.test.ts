@@ -18,7 +18,6 @@ import { fromHex } from "../../src/util/bytes.js";
 import { Timestamp } from "../../src/row/values.js";
 import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
 
-
 const TYPES: Record<string, DataType> = {
   STRING: DataTypes.STRING(),
   CHAR: DataTypes.CHAR(1),
@@ -113,13 +112,26 @@ test("time-format validation follows Java", () => {
 
 test("Java float/double formatting", () => {
   const doubles: [number, string][] = [
-    [1, "1.0"], [1e7, "1.0E7"], [9999999, "9999999.0"], [0.001, "0.001"], [0.0001, "1.0E-4"], [-0.0, "-0.0"],
-    [Number.MIN_VALUE, "4.9E-324"], [Number.MAX_VALUE, "1.7976931348623157E308"], [123456789.123, "1.23456789123E8"],
+    [1, "1.0"],
+    [1e7, "1.0E7"],
+    [9999999, "9999999.0"],
+    [0.001, "0.001"],
+    [0.0001, "1.0E-4"],
+    [-0.0, "-0.0"],
+    [Number.MIN_VALUE, "4.9E-324"],
+    [Number.MAX_VALUE, "1.7976931348623157E308"],
+    [123456789.123, "1.23456789123E8"],
   ];
   for (const [v, s] of doubles) assert.equal(javaDoubleToString(v), s, String(v));
   const floats: [number, string][] = [
-    [5.73, "5.73"], [1e10, "1.0E10"], [1.4e-45, "1.4E-45"], [3.4028235e38, "3.4028235E38"], [1 / 3, "0.33333334"],
-    [16777216, "1.6777216E7"], [0.1, "0.1"], [100, "100.0"],
+    [5.73, "5.73"],
+    [1e10, "1.0E10"],
+    [1.4e-45, "1.4E-45"],
+    [3.4028235e38, "3.4028235E38"],
+    [1 / 3, "0.33333334"],
+    [16777216, "1.6777216E7"],
+    [0.1, "0.1"],
+    [100, "100.0"],
   ];
   for (const [v, s] of floats) assert.equal(javaFloatToString(v), s, String(v));
   assert.equal(partitionValueToString(DataTypes.DOUBLE(), 1e-5), "1_0E-5");
@@ -128,15 +140,26 @@ test("Java float/double formatting", () => {
 
 test("partition specs: validation, names and PartitionInfo", () => {
   const path = TablePath.of("db", "t");
-  const isSpecError = (re: RegExp) => (e: unknown): boolean =>
-    e instanceof FlussError && e.code === ErrorCode.PARTITION_SPEC_INVALID_EXCEPTION && re.test(e.message);
+  const isSpecError =
+    (re: RegExp) =>
+    (e: unknown): boolean =>
+      e instanceof FlussError && e.code === ErrorCode.PARTITION_SPEC_INVALID_EXCEPTION && re.test(e.message);
   assert.doesNotThrow(() => validatePartitionSpec(path, ["a", "b"], { b: "2", a: "1" }, true));
   assert.throws(() => validatePartitionSpec(path, ["a"], { a: "1", b: "2" }, true), isSpecError(/size is not equal/));
   assert.throws(() => validatePartitionSpec(path, ["a"], { b: "2" }, true), isSpecError(/does not contain partition key 'a'/));
   assert.throws(() => validatePartitionSpec(path, ["a"], { a: "x$y" }, true), isSpecError(/The partition value x\$y is invalid/));
   assert.throws(() => validatePartitionSpec(path, ["a"], { a: "__x" }, true), isSpecError(/prefix/));
   assert.doesNotThrow(() => validatePartitionSpec(path, ["a"], { a: "__x" }, false));
-  assert.equal(partitionName(["a", "b"], new Map([["b", "2"], ["a", "1"]])), "1$2");
+  assert.equal(
+    partitionName(
+      ["a", "b"],
+      new Map([
+        ["b", "2"],
+        ["a", "1"],
+      ]),
+    ),
+    "1$2",
+  );
   assert.deepEqual(partitionSpecFromName(["a", "b"], "1$2"), { a: "1", b: "2" });
   const info = PartitionInfo.fromName(7, ["a", "b"], "1$2");
   assert.equal(info.partitionName, "1$2");

@@ -8,8 +8,10 @@ import { TablePath, PhysicalTablePath, detectInvalidName } from "../../src/metad
 import { ServerNode, TableBucket } from "../../src/metadata/cluster.js";
 import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
 
-const isClientError = (re?: RegExp) => (e: unknown): boolean =>
-  e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && (!re || re.test(e.message));
+const isClientError =
+  (re?: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR && (!re || re.test(e.message));
 
 test("Schema from an Arrow schema keeps nullability and forces PK NOT NULL", () => {
   const s = new Schema(
@@ -21,7 +23,10 @@ test("Schema from an Arrow schema keeps nullability and forces PK NOT NULL", () 
     { primaryKeys: ["id"] },
   );
   assert.deepEqual(s.columnNames, ["id", "name", "score"]);
-  assert.deepEqual(s.columns.map((c) => typeToString(c.type)), ["INT NOT NULL", "STRING NOT NULL", "FLOAT"]);
+  assert.deepEqual(
+    s.columns.map((c) => typeToString(c.type)),
+    ["INT NOT NULL", "STRING NOT NULL", "FLOAT"],
+  );
   assert.deepEqual(s.primaryKeys, ["id"]);
   assert.deepEqual(s.columnIds, [0, 1, 2]);
   assert.equal(s.highestFieldId, 2);
@@ -61,7 +66,11 @@ test("field ids: top-level then nested ROW fields depth-first", () => {
 
 test("schema validation errors name the columns", () => {
   assert.throws(
-    () => Schema.fromColumns([{ name: "a", type: DataTypes.INT() }, { name: "a", type: DataTypes.INT() }]),
+    () =>
+      Schema.fromColumns([
+        { name: "a", type: DataTypes.INT() },
+        { name: "a", type: DataTypes.INT() },
+      ]),
     isClientError(/duplicate.*\[a\]/),
   );
   assert.throws(() => Schema.fromColumns([{ name: "a", type: DataTypes.INT() }], ["a", "zz"]), isClientError(/\[zz\]/));
@@ -86,17 +95,41 @@ test("Schema.toArrow follows formats.md §3.3", () => {
   assert.ok(arrow.DataType.isMap(map));
   assert.equal(map.children[0]!.name, "entries");
   assert.equal(map.children[0]!.nullable, false);
-  assert.deepEqual(map.children[0]!.type.children.map((c: arrow.Field) => [c.name, c.nullable]), [["key", false], ["value", true]]);
+  assert.deepEqual(
+    map.children[0]!.type.children.map((c: arrow.Field) => [c.name, c.nullable]),
+    [
+      ["key", false],
+      ["value", true],
+    ],
+  );
   const ts = a.fields[3]!.type;
   assert.ok(arrow.DataType.isTimestamp(ts) && ts.timezone === "UTC" && ts.unit === arrow.TimeUnit.MILLISECOND);
 });
 
 test("Arrow mapping round-trips every Fluss type", () => {
   const types = [
-    DataTypes.BOOLEAN(), DataTypes.TINYINT(), DataTypes.SMALLINT(), DataTypes.INT(), DataTypes.BIGINT(), DataTypes.FLOAT(),
-    DataTypes.DOUBLE(), DataTypes.DECIMAL(20, 4), DataTypes.STRING(), DataTypes.BINARY(4), DataTypes.BYTES(), DataTypes.DATE(),
-    DataTypes.TIME(0), DataTypes.TIME(3), DataTypes.TIME(6), DataTypes.TIME(9), DataTypes.TIMESTAMP(0), DataTypes.TIMESTAMP(3),
-    DataTypes.TIMESTAMP(6), DataTypes.TIMESTAMP(9), DataTypes.TIMESTAMP_LTZ(6), notNull(DataTypes.ARRAY(notNull(DataTypes.INT()))),
+    DataTypes.BOOLEAN(),
+    DataTypes.TINYINT(),
+    DataTypes.SMALLINT(),
+    DataTypes.INT(),
+    DataTypes.BIGINT(),
+    DataTypes.FLOAT(),
+    DataTypes.DOUBLE(),
+    DataTypes.DECIMAL(20, 4),
+    DataTypes.STRING(),
+    DataTypes.BINARY(4),
+    DataTypes.BYTES(),
+    DataTypes.DATE(),
+    DataTypes.TIME(0),
+    DataTypes.TIME(3),
+    DataTypes.TIME(6),
+    DataTypes.TIME(9),
+    DataTypes.TIMESTAMP(0),
+    DataTypes.TIMESTAMP(3),
+    DataTypes.TIMESTAMP(6),
+    DataTypes.TIMESTAMP(9),
+    DataTypes.TIMESTAMP_LTZ(6),
+    notNull(DataTypes.ARRAY(notNull(DataTypes.INT()))),
     DataTypes.MAP(DataTypes.STRING(), DataTypes.DOUBLE()),
     DataTypes.ROW([DataTypes.FIELD("a", DataTypes.INT()), DataTypes.FIELD("b", notNull(DataTypes.STRING()))]),
   ];
@@ -121,10 +154,7 @@ test("fromArrowType: the guide's table and the extras", () => {
   ];
   for (const [t, s] of cases) assert.equal(typeToString(fromArrowType(t)), s);
   assert.throws(() => fromArrowType(new arrow.Uint32(), true, "u"), isClientError(/'u'/));
-  assert.throws(
-    () => new Schema(new arrow.Schema([new arrow.Field("h", new arrow.Float16())])),
-    isClientError(/field 'h'/),
-  );
+  assert.throws(() => new Schema(new arrow.Schema([new arrow.Field("h", new arrow.Float16())])), isClientError(/field 'h'/));
 });
 
 test("TablePath names follow Java's rules", () => {
@@ -138,12 +168,16 @@ test("TablePath names follow Java's rules", () => {
   assert.equal(detectInvalidName("x".repeat(200)), undefined);
   assert.throws(
     () => TablePath.validateName("__sys", "table"),
-    (e: unknown) => e instanceof FlussError && e.code === ErrorCode.INVALID_TABLE_EXCEPTION && /'__' is not allowed as prefix/.test(e.message),
+    (e: unknown) =>
+      e instanceof FlussError && e.code === ErrorCode.INVALID_TABLE_EXCEPTION && /'__' is not allowed as prefix/.test(e.message),
   );
   assert.doesNotThrow(() => TablePath.validateName("__sys", "table", false));
   assert.throws(
     () => TablePath.validateName("bad db", "database"),
-    (e: unknown) => e instanceof FlussError && e.code === ErrorCode.INVALID_DATABASE_EXCEPTION && e.message.startsWith("Database name bad db is invalid"),
+    (e: unknown) =>
+      e instanceof FlussError &&
+      e.code === ErrorCode.INVALID_DATABASE_EXCEPTION &&
+      e.message.startsWith("Database name bad db is invalid"),
   );
   assert.equal(new PhysicalTablePath(TablePath.of("d", "t"), "2024").toString(), "d.t(p=2024)");
 });

@@ -175,7 +175,12 @@ function sampleRows(n: number): unknown[][] {
       nul ? null : new Timestamp(-1, 999_000),
       nul ? null : Array.from({ length: i % 4 }, (_, k) => (k === 1 ? null : k * i)),
       nul ? null : ["x", null, ""],
-      nul ? null : new Map<string, bigint | null>([["a", BigInt(i)], ["b", null]]),
+      nul
+        ? null
+        : new Map<string, bigint | null>([
+            ["a", BigInt(i)],
+            ["b", null],
+          ]),
       nul ? null : { x: i, y: [{ z: "q" }, null, { z: null }] },
     ]);
   }
@@ -269,7 +274,15 @@ for (const compression of COMPRESSIONS) {
     const b = new ArrowBatchBuilder(rt, compression);
     for (const r of rows) b.append(r);
     const changeTypes = new Uint8Array([ChangeByte.INSERT, ChangeByte.UPDATE_BEFORE, ChangeByte.UPDATE_AFTER]);
-    const log = buildArrowLogBatch({ body: b.build(), recordCount: 3, schemaId: 1, writerId: 9, batchSequence: 4, appendOnly: false, changeTypes });
+    const log = buildArrowLogBatch({
+      body: b.build(),
+      recordCount: 3,
+      schemaId: 1,
+      writerId: 9,
+      batchSequence: 4,
+      appendOnly: false,
+      changeTypes,
+    });
     const view = new LogBatchView(log);
     assert.ok(view.isValid());
     assert.equal(view.isAppendOnly, false);
@@ -289,7 +302,14 @@ for (const compression of COMPRESSIONS) {
     assertBatchEquals(pr.batch!, rt, rows, [2, 0]);
 
     // append-only V1 batch with statistics: projection drops them
-    const v1 = buildArrowLogBatch({ body: b.build(), recordCount: 3, schemaId: 1, appendOnly: true, magic: 1, statistics: new Uint8Array(13) });
+    const v1 = buildArrowLogBatch({
+      body: b.build(),
+      recordCount: 3,
+      schemaId: 1,
+      appendOnly: true,
+      magic: 1,
+      statistics: new Uint8Array(13),
+    });
     const p1 = projectArrowLogBatch(v1, rt, [3]);
     const p1v = new LogBatchView(p1);
     assert.equal(p1v.magic, 1);

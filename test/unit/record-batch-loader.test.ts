@@ -31,13 +31,41 @@ const TYPES: RowType = DataTypes.ROW([
   { name: "ltz9", type: DataTypes.TIMESTAMP_LTZ(9) },
   { name: "arr", type: DataTypes.ARRAY(DataTypes.BIGINT()) },
   { name: "map", type: DataTypes.MAP(DataTypes.STRING(), DataTypes.DOUBLE()) },
-  { name: "row", type: DataTypes.ROW([{ name: "x", type: DataTypes.INT() }, { name: "y", type: DataTypes.ARRAY(DataTypes.STRING()) }]) },
+  {
+    name: "row",
+    type: DataTypes.ROW([
+      { name: "x", type: DataTypes.INT() },
+      { name: "y", type: DataTypes.ARRAY(DataTypes.STRING()) },
+    ]),
+  },
 ]);
 
 function rows(n: number): unknown[][] {
   return Array.from({ length: n }, (_, i) =>
     i % 4 === 3
-      ? [null, null, null, i, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null]
+      ? [
+          null,
+          null,
+          null,
+          i,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+        ]
       : [
           i % 2 === 0,
           i - 50,
@@ -58,7 +86,10 @@ function rows(n: number): unknown[][] {
           new Timestamp(1_700_000_000_123, 456_000),
           new Timestamp(-5_000 - i, 999_999),
           [BigInt(i), null, -1n],
-          new Map<string, number | null>([["k", i], ["n", null]]),
+          new Map<string, number | null>([
+            ["k", i],
+            ["n", null],
+          ]),
           { x: i, y: ["a", null] },
         ],
   );
@@ -131,6 +162,9 @@ test("loader: a message that does not match the schema is CORRUPT_RECORD_EXCEPTI
   assert.throws(() => loadRecordBatch(msg, meta, fewer), corrupt);
   const more = toArrowSchema(DataTypes.ROW([...TYPES.fields, { name: "extra", type: DataTypes.INT() }]));
   assert.throws(() => loadRecordBatch(msg, meta, more), corrupt);
-  const outside = { ...meta, buffers: meta.buffers.map((r, i) => (i === 1 ? { offset: r.offset, length: meta.bodyLength + 1 } : r)) };
+  const outside = {
+    ...meta,
+    buffers: meta.buffers.map((r, i) => (i === 1 ? { offset: r.offset, length: meta.bodyLength + 1 } : r)),
+  };
   assert.throws(() => loadRecordBatch(msg, outside, toArrowSchema(TYPES)), corrupt);
 });

@@ -39,10 +39,13 @@ test("kv-batch-rust-test golden vector", () => {
   assert.equal(view.batchSequence, 5);
   assert.equal(view.recordCount, 2);
   const back = [...view.records()];
-  assert.deepEqual(back.map((r) => [toHex(r.key), r.value && toHex(r.value)]), [
-    [toHex(utf8Encode("key1")), "00050102030405"],
-    [toHex(utf8Encode("key2")), null],
-  ]);
+  assert.deepEqual(
+    back.map((r) => [toHex(r.key), r.value && toHex(r.value)]),
+    [
+      [toHex(utf8Encode("key1")), "00050102030405"],
+      [toHex(utf8Encode("key2")), null],
+    ],
+  );
 });
 
 test("kv-batch-upsert-delete golden vector (compacted row written in place)", () => {

@@ -55,7 +55,10 @@ test("stamp rewrites writer id and sequence in the header only, with a fresh CRC
   assert.equal(view.writerId, 123);
   assert.equal(view.batchSequence, 4);
   assert.ok(view.isValid());
-  same(parts.toBytes(), assembleLogBatch({ schemaId: 1, appendOnly: true, recordCount: 2, writerId: 123, batchSequence: 4 }, body));
+  same(
+    parts.toBytes(),
+    assembleLogBatch({ schemaId: 1, appendOnly: true, recordCount: 2, writerId: 123, batchSequence: 4 }, body),
+  );
   for (let i = 1; i < before.length; i++) assert.equal(parts.parts[i], body[i - 1], "body parts are not copied");
   same(parts.parts[0]!.subarray(0, 21), before[0]!.subarray(0, 21));
   assert.equal(parts.stamp(123, 4), false);
@@ -102,13 +105,19 @@ test("Arrow message parts: a valid message, 8-aligned, user buffers referenced",
     const bytes = concatMessageParts(message);
     assert.equal(parseRecordBatchMessage(bytes).messageLength, bytes.length);
     const back = decodeArrowRecordBatch(bytes, toArrowSchema(rt));
-    assert.deepEqual(back.toArray().map((r) => [r.id, r.name, r.ok]), [
-      [1n, "a", true],
-      [2n, null, false],
-      [3n, "ccc", true],
-    ]);
+    assert.deepEqual(
+      back.toArray().map((r) => [r.id, r.name, r.ok]),
+      [
+        [1n, "a", true],
+        [2n, null, false],
+        [3n, "ccc", true],
+      ],
+    );
     if (compression.type === "NONE") {
-      assert.ok(message.parts.some((p) => p.buffer === ids.buffer), "the id column is sent from the caller's buffer");
+      assert.ok(
+        message.parts.some((p) => p.buffer === ids.buffer),
+        "the id column is sent from the caller's buffer",
+      );
     }
   }
 });

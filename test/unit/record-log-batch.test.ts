@@ -164,7 +164,15 @@ test("zero-record batch consumes one offset and yields no records", () => {
 
 test("server rewrite of base offset and timestamp keeps the CRC valid", () => {
   const types = [DataTypes.INT(), DataTypes.STRING()];
-  const b = buildIndexedLogBatch({ rowType: types, rows: [[1, "x"], [2, null]], schemaId: 1, appendOnly: true });
+  const b = buildIndexedLogBatch({
+    rowType: types,
+    rows: [
+      [1, "x"],
+      [2, null],
+    ],
+    schemaId: 1,
+    appendOnly: true,
+  });
   const crc = new LogBatchView(b).crc;
   setBaseOffsetAndCommitTimestamp(b, 0, 2 ** 40 + 5, 1_700_000_000_123);
   const view = new LogBatchView(b);
@@ -175,7 +183,10 @@ test("server rewrite of base offset and timestamp keeps the CRC valid", () => {
   assert.equal(view.lastOffset, 2 ** 40 + 6);
   b[b.length - 1]! ^= 1;
   assert.equal(new LogBatchView(b).isValid(), false);
-  assert.throws(() => new LogBatchView(b).ensureValid(), (e: FlussError) => e.name === "CORRUPT_MESSAGE");
+  assert.throws(
+    () => new LogBatchView(b).ensureValid(),
+    (e: FlussError) => e.name === "CORRUPT_MESSAGE",
+  );
 });
 
 test("iterateBatches stops at a torn tail; validBytesPrefix measures complete batches", () => {

@@ -10,10 +10,7 @@ import { ValueRecordBatchBuilder, forEachValueRecord } from "../../src/record/va
 // Java DefaultValueRecordBatchTest.buildBatch: rows (1, "a1") and (2, "a2") of (INT, STRING),
 // COMPACTED, schema id 1. Bytes laid out by hand from DefaultValueRecordBatch / DefaultValueRecord:
 // [len 27][magic 0][count 2] then [len 7][schema 1][row] twice; row = nulls 00, varint int, varint len + utf8.
-const JAVA_BATCH =
-  "1b000000" + "00" + "02000000" +
-  "07000000" + "0100" + "0001026131" +
-  "07000000" + "0100" + "0002026132";
+const JAVA_BATCH = "1b000000" + "00" + "02000000" + "07000000" + "0100" + "0001026131" + "07000000" + "0100" + "0002026132";
 
 const types = [DataTypes.INT(), DataTypes.STRING()];
 
@@ -29,8 +26,14 @@ test("value batch: built bytes follow Java's layout", () => {
 
 test("value batch: empty batch is the 9-byte header", () => {
   assert.equal(toHex(new ValueRecordBatchBuilder().build()), "050000000000000000");
-  assert.equal(forEachValueRecord(fromHex("050000000000000000"), () => assert.fail()), 0);
-  assert.equal(forEachValueRecord(new Uint8Array(0), () => assert.fail()), 0);
+  assert.equal(
+    forEachValueRecord(fromHex("050000000000000000"), () => assert.fail()),
+    0,
+  );
+  assert.equal(
+    forEachValueRecord(new Uint8Array(0), () => assert.fail()),
+    0,
+  );
 });
 
 test("value batch: records read back with schema id and row", () => {

@@ -37,7 +37,13 @@ test("object and array rows coerce to canonical values", () => {
     { city: "X", zip: 5 },
     [1, 2],
   ]);
-  assert.deepEqual(c([2, "9007199254740993", null, ["Y", null], null]), [2, 9007199254740993n, null, { city: "Y", zip: null }, null]);
+  assert.deepEqual(c([2, "9007199254740993", null, ["Y", null], null]), [
+    2,
+    9007199254740993n,
+    null,
+    { city: "Y", zip: null },
+    null,
+  ]);
   assert.deepEqual(c({ id: 3 }), [3, null, null, null, null]);
 });
 
@@ -131,7 +137,13 @@ test("temporal coercions", () => {
 
 test("MAP accepts Map or plain object; ROW accepts object or array", () => {
   const m = T.MAP(T.STRING(), T.INT());
-  assert.deepEqual(coerceValue(m, { a: 1, b: null }, "m"), new Map([["a", 1], ["b", null]]));
+  assert.deepEqual(
+    coerceValue(m, { a: 1, b: null }, "m"),
+    new Map([
+      ["a", 1],
+      ["b", null],
+    ]),
+  );
   assert.deepEqual(coerceValue(m, new Map([["a", 2n]]), "m"), new Map([["a", 2]]));
   assert.throws(() => coerceValue(m, { a: "x" }, "m"), clientError(/column "m.a": expected INT/));
   assert.throws(() => coerceValue(m, [1], "m"), clientError(/expected MAP<STRING NOT NULL, INT>/));

@@ -76,8 +76,14 @@ const row1: unknown[] = [
   [new Decimal(12345678901234567890123n, 2), null, new Decimal(-1n, 2)],
   [new Timestamp(0, 1), null, new Timestamp(-86_400_000, 999_999)],
   [[1n, 2n ** 40n], [], null, [-(2n ** 53n) - 1n]],
-  new Map<unknown, unknown>([["x", 1.5], ["y", null]]),
-  new Map<unknown, unknown>([[1, { city: "Berlin", zip: 10115, tags: ["a"] }], [2, null]]),
+  new Map<unknown, unknown>([
+    ["x", 1.5],
+    ["y", null],
+  ]),
+  new Map<unknown, unknown>([
+    [1, { city: "Berlin", zip: 10115, tags: ["a"] }],
+    [2, null],
+  ]),
   { city: null, zip: 0, tags: null },
   [{ city: "Paris", zip: 75001, tags: [] }, null],
   [true, false, null],
@@ -149,10 +155,16 @@ test("CompactedRow ignores null bits of NOT NULL fields when decoding (Java sema
 test("compacted key: no null bitmap, null key field names the field", () => {
   const enc = new CompactedKeyEncoder([T.INT(), T.STRING()], ["id", "name"]);
   assert.equal(toHex(enc.encode([1, "a2"])), "01026132");
-  assert.throws(() => enc.encode([1, null]), (e: unknown) => e instanceof FlussError && e.code === -2 && /"name"/.test(e.message));
+  assert.throws(
+    () => enc.encode([1, null]),
+    (e: unknown) => e instanceof FlussError && e.code === -2 && /"name"/.test(e.message),
+  );
   const dec = new CompactedKeyDecoder([T.INT(), T.STRING()]);
   assert.deepEqual(dec.decode(enc.encode([-5, "é"])), [-5, "é"]);
-  const row = T.ROW([{ name: "a", type: T.STRING() }, { name: "b", type: T.INT() }]);
+  const row = T.ROW([
+    { name: "a", type: T.STRING() },
+    { name: "b", type: T.INT() },
+  ]);
   const byName = CompactedKeyEncoder.forKeys(row, ["b"]);
   assert.equal(toHex(byName.encodeFromRow(["zz", 300], [1])), "ac02");
 });

@@ -72,9 +72,7 @@ test("server failure frame (code -1, 'boom')", () => {
 });
 
 test("Java-style metadata request ends with 1a 00", () => {
-  const expected = hex(
-    "00 00 00 1b 03 f4 00 00 00 00 00 07 0a 0f 0a 05 66 6c 75 73 73 12 06 6f 72 64 65 72 73 1a 00",
-  );
+  const expected = hex("00 00 00 1b 03 f4 00 00 00 00 00 07 0a 0f 0a 05 66 6c 75 73 73 12 06 6f 72 64 65 72 73 1a 00");
   const msg = { tablePath: [{ databaseName: "fluss", tableName: "orders" }], partitionsPath: [], partitionsId: [] };
   assert.equal(toHex(encodeRequestMessage(1012, 0, 7, MetadataRequest, msg)), expected);
 });
@@ -187,15 +185,20 @@ test("FrameDecoder grows the buffer of a frame longer than eagerFrameBytes as it
 
 test("FrameDecoder rejects negative lengths and frames over the limit", () => {
   const neg = new FrameDecoder();
-  assert.throws(() => neg.push(fromHex("ffffffff00")), (e: unknown) => e instanceof FrameError && /negative/.test(e.message));
+  assert.throws(
+    () => neg.push(fromHex("ffffffff00")),
+    (e: unknown) => e instanceof FrameError && /negative/.test(e.message),
+  );
   assert.throws(() => neg.push(fromHex("00")), FrameError); // stays failed
 
   const small = new FrameDecoder({ maxFrameBytes: 16 });
-  assert.deepEqual(small.push(fromHex("0000000c" + "00".repeat(12))).length, 1); // 4 + 12 = 16 is fine
-  assert.throws(() => small.push(fromHex("0000000d")), (e: unknown) => e instanceof FrameError && /exceeds/.test(e.message));
+  assert.deepEqual(small.push(fromHex(`0000000c${"00".repeat(12)}`)).length, 1); // 4 + 12 = 16 is fine
+  assert.throws(
+    () => small.push(fromHex("0000000d")),
+    (e: unknown) => e instanceof FrameError && /exceeds/.test(e.message),
+  );
   // length split across chunks is still checked
   const split = new FrameDecoder({ maxFrameBytes: 16 });
   split.push(fromHex("0000"));
   assert.throws(() => split.push(fromHex("0100")), FrameError);
 });
-

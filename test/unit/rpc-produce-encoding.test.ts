@@ -40,7 +40,18 @@ const cases: [string, ProduceLogRequestParts][] = [
     },
   ],
   ["empty records", { acks: 0, tableId: 5, timeoutMs: 1, bucketsReq: [{ bucketId: 1, records: [] }] }],
-  ["length prefix crossing a varint byte", { acks: 1, tableId: 9, timeoutMs: 9, bucketsReq: [{ bucketId: 3, records: [bytes(127, 7)] }, { bucketId: 4, records: [bytes(16_383, 8), bytes(1, 9)] }] }],
+  [
+    "length prefix crossing a varint byte",
+    {
+      acks: 1,
+      tableId: 9,
+      timeoutMs: 9,
+      bucketsReq: [
+        { bucketId: 3, records: [bytes(127, 7)] },
+        { bucketId: 4, records: [bytes(16_383, 8), bytes(1, 9)] },
+      ],
+    },
+  ],
 ];
 
 for (const [name, req] of cases) {
@@ -49,7 +60,10 @@ for (const [name, req] of cases) {
     const expected = generated(req);
     assert.equal(chunksLength(chunks), expected.length);
     assert.ok(Buffer.from(concat(chunks)).equals(Buffer.from(expected)));
-    assert.ok(chunks.every((c) => c.length > 0), "no empty chunks");
+    assert.ok(
+      chunks.every((c) => c.length > 0),
+      "no empty chunks",
+    );
     // records parts are referenced, not copied
     for (const b of req.bucketsReq) for (const p of b.records) if (p.length > 0) assert.ok(chunks.includes(p));
     // and the server decodes them back

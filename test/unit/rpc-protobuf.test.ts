@@ -13,8 +13,8 @@ import {
   LookupResponse,
   MetadataRequest,
   MetadataResponse,
-  PbLiteralValue,
-  PbPredicate,
+  type PbLiteralValue,
+  type PbPredicate,
   PbPutKvRespForBucket,
   CreateTableResponse,
   DatabaseExistsResponse,
@@ -59,7 +59,22 @@ test("negative int32 is a 10-byte sign-extended varint", () => {
 });
 
 test("int64 values: negatives, above 2^32, up to 2^53-1, round trip", () => {
-  const values = [0, 1, 127, 128, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5, 1700000000000, Number.MAX_SAFE_INTEGER, -1, -2, -(2 ** 32), Number.MIN_SAFE_INTEGER];
+  const values = [
+    0,
+    1,
+    127,
+    128,
+    2 ** 31,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 32 + 5,
+    1700000000000,
+    Number.MAX_SAFE_INTEGER,
+    -1,
+    -2,
+    -(2 ** 32),
+    Number.MIN_SAFE_INTEGER,
+  ];
   for (const v of values) {
     const msg = { bucketId: 3, offset: v };
     const bytes = ListOffsetsRespForBucketCodec.encode(msg);
@@ -84,7 +99,13 @@ test("int64 beyond the safe range is rejected on decode and encode", () => {
 
 test("missing required fields fail encode and decode with a ProtocolError naming them", () => {
   assert.throws(
-    () => GetTableInfoResponse.encode({ tableId: 1, schemaId: 0, createdTime: 0, modifiedTime: 0 } as unknown as GetTableInfoResponse),
+    () =>
+      GetTableInfoResponse.encode({
+        tableId: 1,
+        schemaId: 0,
+        createdTime: 0,
+        modifiedTime: 0,
+      } as unknown as GetTableInfoResponse),
     (e: unknown) => e instanceof ProtocolError && e instanceof FlussError && /GetTableInfoResponse.*tableJson/.test(e.message),
   );
   assert.throws(() => ErrorResponse.decode(fromHex("120178")), /ErrorResponse.*errorCode/);
@@ -126,7 +147,7 @@ test("bytes decode as zero-copy views; strings round trip UTF-8", () => {
   const decoded = GetDatabaseInfoResponse.decode(bytes);
   assert.deepEqual([...decoded.databaseJson], [...json]);
   assert.equal(decoded.databaseJson.buffer, bytes.buffer);
-  const msg = { errorCode: 7, errorMessage: "tablé 表 🚀 " + "x".repeat(200) };
+  const msg = { errorCode: 7, errorMessage: `tablé 表 🚀 ${"x".repeat(200)}` };
   assert.deepEqual(ErrorResponse.decode(ErrorResponse.encode(msg)), msg);
   assert.equal(ErrorResponse.encodedSize(msg), ErrorResponse.encode(msg).length);
 });
@@ -159,7 +180,14 @@ test("complex messages match protobufjs byte for byte (non-empty packed fields)"
 });
 
 test("floats, doubles, recursive messages and repeated bytes", () => {
-  const lit: PbLiteralValue = { literalType: 6, isNull: false, doubleValue: 3.25, floatValue: 1.5, bigintValue: -5, stringValue: "s" };
+  const lit: PbLiteralValue = {
+    literalType: 6,
+    isNull: false,
+    doubleValue: 3.25,
+    floatValue: 1.5,
+    bigintValue: -5,
+    stringValue: "s",
+  };
   const pred: PbPredicate = {
     type: 1,
     compound: {

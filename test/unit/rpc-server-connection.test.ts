@@ -127,9 +127,19 @@ test("handshake: ApiVersions with id 0, name and version; version negotiation", 
     assert.equal(conn.closed, false);
     assert.equal(conn.negotiatedVersion(ApiKey.PUT_KV), 2); // min(client 2, server 5)
     assert.throws(() => conn.negotiatedVersion(ApiKey.LOOKUP), isFluss(ErrorCode.UNSUPPORTED_VERSION, /LOOKUP/)); // server 3..4 > client 1
-    assert.throws(() => conn.negotiatedVersion(ApiKey.CREATE_TABLE), isFluss(ErrorCode.UNSUPPORTED_VERSION, /does not support API CREATE_TABLE/));
+    assert.throws(
+      () => conn.negotiatedVersion(ApiKey.CREATE_TABLE),
+      isFluss(ErrorCode.UNSUPPORTED_VERSION, /does not support API CREATE_TABLE/),
+    );
     assert.equal(conn.supports(ApiKey.LIST_TABLES), true);
-    await assert.rejects(conn.request(ApiKey.CREATE_TABLE, { tablePath: { databaseName: "a", tableName: "b" }, tableJson: new Uint8Array(), ignoreIfExists: false }), isFluss(ErrorCode.UNSUPPORTED_VERSION));
+    await assert.rejects(
+      conn.request(ApiKey.CREATE_TABLE, {
+        tablePath: { databaseName: "a", tableName: "b" },
+        tableJson: new Uint8Array(),
+        ignoreIfExists: false,
+      }),
+      isFluss(ErrorCode.UNSUPPORTED_VERSION),
+    );
   } finally {
     conn.close();
     await fake.close();
@@ -138,7 +148,10 @@ test("handshake: ApiVersions with id 0, name and version; version negotiation", 
 
 test("handshake: server_type mismatch is rejected, absent is accepted", async () => {
   const ts = await startFake({ serverType: 2 });
-  await assert.rejects(connect(ts.port, { expectedServerType: "COORDINATOR" }), isFluss(ErrorCode.NETWORK_EXCEPTION, /TABLET_SERVER, expected a COORDINATOR/));
+  await assert.rejects(
+    connect(ts.port, { expectedServerType: "COORDINATOR" }),
+    isFluss(ErrorCode.NETWORK_EXCEPTION, /TABLET_SERVER, expected a COORDINATOR/),
+  );
   const ok = await connect(ts.port, { expectedServerType: "TABLET_SERVER" });
   assert.equal(ok.serverType, 2);
   ok.close();
@@ -174,7 +187,10 @@ test("pipelined requests answered out of order", async () => {
       conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "no" }),
       conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "yes" }),
     ]);
-    assert.deepEqual(results.map((r) => r.exists), [true, false, true]);
+    assert.deepEqual(
+      results.map((r) => r.exists),
+      [true, false, true],
+    );
     assert.deepEqual(held.map((r) => r.requestId).sort(), [1, 2, 3]);
     assert.equal(conn.inFlight, 0);
   } finally {
@@ -188,14 +204,18 @@ test("error response fails only that request; raw requests work", async () => {
     onRequest: (req, socket) => {
       if (req.apiKey === ApiKey.LIST_TABLES) {
         const db = ListTablesRequest.decode(req.body).databaseName;
-        if (db === "missing") socket.write(encodeErrorResponseFrame(req.requestId, ErrorCode.DATABASE_NOT_EXIST, "Database missing does not exist."));
+        if (db === "missing")
+          socket.write(encodeErrorResponseFrame(req.requestId, ErrorCode.DATABASE_NOT_EXIST, "Database missing does not exist."));
         else socket.write(encodeResponseMessage(req.requestId, ListTablesResponse, { tableName: ["a", "b"] }));
       }
     },
   });
   const conn = await connect(fake.port);
   try {
-    await assert.rejects(conn.request(ApiKey.LIST_TABLES, { databaseName: "missing" }), isFluss(ErrorCode.DATABASE_NOT_EXIST, /missing does not exist/));
+    await assert.rejects(
+      conn.request(ApiKey.LIST_TABLES, { databaseName: "missing" }),
+      isFluss(ErrorCode.DATABASE_NOT_EXIST, /missing does not exist/),
+    );
     assert.deepEqual((await conn.request(ApiKey.LIST_TABLES, { databaseName: "fluss" })).tableName, ["a", "b"]);
     const raw = await conn.requestRaw(ApiKey.LIST_TABLES, ListTablesRequest.encode({ databaseName: "x" }));
     assert.deepEqual(ListTablesResponse.decode(raw).tableName, ["a", "b"]);
@@ -251,7 +271,10 @@ test("timeout names the api key and address, and closes the connection: the othe
       conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "slow" }, { timeoutMs: 100 }),
       isFluss(ErrorCode.REQUEST_TIME_OUT, new RegExp(`DATABASE_EXISTS.*127\\.0\\.0\\.1:${fake.port}`)),
     );
-    await assert.rejects(other, isFluss(ErrorCode.NETWORK_EXCEPTION, /closed: request DATABASE_EXISTS .* timed out after 100 ms/));
+    await assert.rejects(
+      other,
+      isFluss(ErrorCode.NETWORK_EXCEPTION, /closed: request DATABASE_EXISTS .* timed out after 100 ms/),
+    );
     assert.ok(Date.now() - started < 1000);
     assert.equal(conn.closed, true);
     await assert.rejects(conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "next" }), isFluss(ErrorCode.NETWORK_EXCEPTION));
@@ -305,17 +328,22 @@ test("connect to a closed port fails fast with the address and cause", async () 
 
 test("a response frame over maxFrameBytes closes the connection", async () => {
   const fake = await startFake({
-    onRequest: (req, socket) => socket.write(encodeResponseMessage(req.requestId, ListTablesResponse, { tableName: ["x".repeat(500)] })),
+    onRequest: (req, socket) =>
+      socket.write(encodeResponseMessage(req.requestId, ListTablesResponse, { tableName: ["x".repeat(500)] })),
   });
   const conn = await connect(fake.port, { maxFrameBytes: 256 });
-  await assert.rejects(conn.request(ApiKey.LIST_TABLES, { databaseName: "a" }), isFluss(ErrorCode.CORRUPT_MESSAGE, /exceeds the maximum of 256/));
+  await assert.rejects(
+    conn.request(ApiKey.LIST_TABLES, { databaseName: "a" }),
+    isFluss(ErrorCode.CORRUPT_MESSAGE, /exceeds the maximum of 256/),
+  );
   assert.equal(conn.closed, true);
   await fake.close();
 });
 
 test("write backpressure: many large requests all get through", async () => {
   const fake = await startFake({
-    onRequest: (req, socket) => socket.write(encodeResponseMessage(req.requestId, ListTablesResponse, { tableName: [String(req.body.length)] })),
+    onRequest: (req, socket) =>
+      socket.write(encodeResponseMessage(req.requestId, ListTablesResponse, { tableName: [String(req.body.length)] })),
   });
   const conn = await connect(fake.port, { requestTimeoutMs: 20000 });
   try {
@@ -361,9 +389,20 @@ test("requestParts: header + chunks arrive as one frame equal to the generated e
     const again = await conn.requestParts(ApiKey.PRODUCE_LOG, body);
     assert.equal(again.bucketsResp[0]!.baseOffset, 300_053);
     const produced = received.filter((r) => r.apiKey === ApiKey.PRODUCE_LOG);
-    assert.deepEqual(produced.map((r) => [r.apiVersion, r.requestId]), [[0, 1], [0, 3]]);
+    assert.deepEqual(
+      produced.map((r) => [r.apiVersion, r.requestId]),
+      [
+        [0, 1],
+        [0, 3],
+      ],
+    );
     const concat = Buffer.concat(records);
-    const expected = ProduceLogRequest.encode({ acks: -1, tableId: 7, timeoutMs: 1000, bucketsReq: [{ bucketId: 2, records: concat }] });
+    const expected = ProduceLogRequest.encode({
+      acks: -1,
+      tableId: 7,
+      timeoutMs: 1000,
+      bucketsReq: [{ bucketId: 2, records: concat }],
+    });
     for (const r of produced) assert.ok(Buffer.from(r.body).equals(Buffer.from(expected)));
   } finally {
     conn.close();
@@ -387,12 +426,23 @@ test("requestParts: backpressure with many multi-chunk requests, in order", asyn
       Array.from({ length: 48 }, (_, i) =>
         conn.requestParts(
           ApiKey.PRODUCE_LOG,
-          encodeProduceLogRequestChunks({ acks: 1, tableId: 1, timeoutMs: 1, bucketsReq: [{ bucketId: i, records: [chunk, chunk, chunk] }] }),
+          encodeProduceLogRequestChunks({
+            acks: 1,
+            tableId: 1,
+            timeoutMs: 1,
+            bucketsReq: [{ bucketId: i, records: [chunk, chunk, chunk] }],
+          }),
         ),
       ),
     );
-    assert.deepEqual(all.map((r) => r.bucketsResp[0]!.baseOffset), Array.from({ length: 48 }, () => 3 * chunk.length));
-    assert.deepEqual(order, Array.from({ length: 48 }, (_, i) => i));
+    assert.deepEqual(
+      all.map((r) => r.bucketsResp[0]!.baseOffset),
+      Array.from({ length: 48 }, () => 3 * chunk.length),
+    );
+    assert.deepEqual(
+      order,
+      Array.from({ length: 48 }, (_, i) => i),
+    );
     assert.equal(conn.inFlight, 0);
   } finally {
     conn.close();
@@ -409,10 +459,18 @@ test("requestParts: timeout, unsupported key, closed connection and server death
     },
   });
   let conn = await connect(fake.port);
-  const body = encodeProduceLogRequestChunks({ acks: 1, tableId: 1, timeoutMs: 1, bucketsReq: [{ bucketId: 0, records: [new Uint8Array(64)] }] });
+  const body = encodeProduceLogRequestChunks({
+    acks: 1,
+    tableId: 1,
+    timeoutMs: 1,
+    bucketsReq: [{ bucketId: 0, records: [new Uint8Array(64)] }],
+  });
   try {
     await assert.rejects(conn.requestParts(ApiKey.FETCH_LOG, body), isFluss(ErrorCode.UNSUPPORTED_VERSION));
-    await assert.rejects(conn.requestParts(ApiKey.PRODUCE_LOG, body, { timeoutMs: 50 }), isFluss(ErrorCode.REQUEST_TIME_OUT, /PRODUCE_LOG/));
+    await assert.rejects(
+      conn.requestParts(ApiKey.PRODUCE_LOG, body, { timeoutMs: 50 }),
+      isFluss(ErrorCode.REQUEST_TIME_OUT, /PRODUCE_LOG/),
+    );
     await assert.rejects(conn.requestParts(ApiKey.PRODUCE_LOG, body), isFluss(ErrorCode.NETWORK_EXCEPTION, /timed out/));
     conn.close();
     conn = await connect(fake.port);

@@ -42,7 +42,9 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 }
 
 for (const directReads of [true, false]) {
-  test(`abandoned frames give their recycled buffers back (${directReads ? "direct reads" : "data events"})`, { timeout: 30_000 }, async () => {
+  test(`abandoned frames give their recycled buffers back (${directReads ? "direct reads" : "data events"})`, {
+    timeout: 30_000,
+  }, async () => {
     const server = new RpcServer(new Map([[KEY, sizeHandler]]), {
       host: "127.0.0.1",
       port: 0,
@@ -113,7 +115,10 @@ test("incomplete frames across connections stay under the cap; waiting ones comp
     assert.ok(server.incompleteFrameBytes > 0);
     // the rest arrives: everyone is served, in turn
     for (const [i, s] of socks.entries()) s.write(frames[i]!.subarray(3 * MiB));
-    assert.deepEqual(await Promise.all(answers), frames.map(() => 4 * MiB));
+    assert.deepEqual(
+      await Promise.all(answers),
+      frames.map(() => 4 * MiB),
+    );
     clearInterval(sampler);
     assert.ok(peak <= 8 * MiB, `peak ${peak}`);
     assert.equal(server.incompleteFrameBytes, 0);

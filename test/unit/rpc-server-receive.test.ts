@@ -50,7 +50,9 @@ async function exchange(port: number, bodies: Uint8Array[]): Promise<Map<number,
 }
 
 for (const directReads of [true, false]) {
-  test(`RpcServer (${directReads ? "direct reads" : "data events"}) delivers every request intact, recycled buffers included`, { timeout: 60_000 }, async () => {
+  test(`RpcServer (${directReads ? "direct reads" : "data events"}) delivers every request intact, recycled buffers included`, {
+    timeout: 60_000,
+  }, async () => {
     const changed: string[] = [];
     const server = new RpcServer(new Map([[KEY, checksumHandler(changed)]]), {
       host: "127.0.0.1",
@@ -79,7 +81,9 @@ for (const directReads of [true, false]) {
       const batches = [makeBodies(), makeBodies(), makeBodies()];
       const results = await Promise.all(batches.map((bodies) => exchange(port, bodies)));
       results.forEach((answers, c) => {
-        batches[c]!.forEach((b, i) => assert.equal(answers.get(i), crc32c(b), `connection ${c} request ${i} (${b.length} bytes)`));
+        batches[c]!.forEach((b, i) =>
+          assert.equal(answers.get(i), crc32c(b), `connection ${c} request ${i} (${b.length} bytes)`),
+        );
       });
       assert.deepEqual(changed, []);
     } finally {

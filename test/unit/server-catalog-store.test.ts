@@ -156,10 +156,10 @@ test("catalog: a leftover temp file is ignored; a corrupt catalog fails loudly",
     s.createDatabase("d");
     const file = path.join(dir, "catalog", "catalog.json");
     // a crash mid-write leaves a partial temp file next to the committed catalog
-    fs.writeFileSync(file + ".tmp", '{"format":"flussjs-cat');
+    fs.writeFileSync(`${file}.tmp`, '{"format":"flussjs-cat');
     const s2 = CatalogStore.open(dir);
     assert.ok(s2.getDatabase("d"));
-    assert.equal(fs.existsSync(file + ".tmp"), false);
+    assert.equal(fs.existsSync(`${file}.tmp`), false);
 
     const good = fs.readFileSync(file, "utf8");
     fs.writeFileSync(file, good.slice(0, good.length / 2));

@@ -38,7 +38,12 @@ test("flussjs local serves until asked to stop", async () => {
   const io = captureIo(async (out) => {
     const m = /bootstrap\.servers\s+127\.0\.0\.1:(\d+)/.exec(out());
     assert.ok(m, out());
-    const conn = await ServerConnection.connect({ host: "127.0.0.1", port: Number(m[1]), connectTimeoutMs: 5000, requestTimeoutMs: 5000 });
+    const conn = await ServerConnection.connect({
+      host: "127.0.0.1",
+      port: Number(m[1]),
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 5000,
+    });
     try {
       assert.equal((await conn.request(ApiKey.DATABASE_EXISTS, { databaseName: "fluss" })).exists, true);
     } finally {
@@ -58,7 +63,12 @@ test("flussjs local --tablet-servers 3 runs a coordinator and three tablet serve
     assert.ok(m && t, out());
     const listed = t[1]!.trim().split(/\s+/);
     assert.equal(listed.length, 3);
-    const conn = await ServerConnection.connect({ host: "127.0.0.1", port: Number(m[1]), connectTimeoutMs: 5000, requestTimeoutMs: 5000 });
+    const conn = await ServerConnection.connect({
+      host: "127.0.0.1",
+      port: Number(m[1]),
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 5000,
+    });
     try {
       const meta = await conn.request(ApiKey.GET_METADATA, { tablePath: [], partitionsPath: [], partitionsId: [] });
       assert.deepEqual(

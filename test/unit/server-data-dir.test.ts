@@ -14,7 +14,9 @@ function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-dd-"));
 }
 
-test("a second cluster on a live server's data dir fails at once, naming the dir and the holder", { timeout: 30_000 }, async () => {
+test("a second cluster on a live server's data dir fails at once, naming the dir and the holder", {
+  timeout: 30_000,
+}, async () => {
   const dir = tmpDir();
   try {
     const proc = await startClusterProcess({ dataDir: dir });
@@ -87,7 +89,9 @@ function canMount(): boolean {
   }
 }
 
-test("a read-only data dir fails at start with a clear message", { skip: !canMount() && "needs root and tmpfs mounts" }, async () => {
+test("a read-only data dir fails at start with a clear message", {
+  skip: !canMount() && "needs root and tmpfs mounts",
+}, async () => {
   const dir = tmpDir();
   try {
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", dir]);

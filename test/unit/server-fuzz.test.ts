@@ -70,7 +70,14 @@ function rawRound(port: number, bytes: Uint8Array, sentinelId: number): Promise<
     });
     sock.on("connect", () => {
       sock.write(bytes);
-      sock.write(encodeRequestFrame(ApiKey.API_VERSIONS, 0, sentinelId, API_MESSAGES[ApiKey.API_VERSIONS].request.encode({ clientSoftwareName: "fuzz", clientSoftwareVersion: "1" })));
+      sock.write(
+        encodeRequestFrame(
+          ApiKey.API_VERSIONS,
+          0,
+          sentinelId,
+          API_MESSAGES[ApiKey.API_VERSIONS].request.encode({ clientSoftwareName: "fuzz", clientSoftwareVersion: "1" }),
+        ),
+      );
     });
   });
 }
@@ -83,7 +90,11 @@ interface Expected {
 
 const CRC_AT = 21; // V0: everything from the CRC on is what the client sent
 
-async function readAll(conn: ServerConnection, tableId: number, bucketId: number): Promise<{ hw: number; lso: number; batches: Map<number, { count: number; tail: Uint8Array }> }> {
+async function readAll(
+  conn: ServerConnection,
+  tableId: number,
+  bucketId: number,
+): Promise<{ hw: number; lso: number; batches: Map<number, { count: number; tail: Uint8Array }> }> {
   const out = new Map<number, { count: number; tail: Uint8Array }>();
   let offset = 0;
   let hw = -1;
@@ -92,7 +103,14 @@ async function readAll(conn: ServerConnection, tableId: number, bucketId: number
     const r = await conn.request(ApiKey.FETCH_LOG, {
       followerServerId: -1,
       maxBytes: 1 << 20,
-      tablesReq: [{ tableId, projectionPushdownEnabled: false, projectedFields: [], bucketsReq: [{ bucketId, fetchOffset: offset, maxFetchBytes: 1 << 20 }] }],
+      tablesReq: [
+        {
+          tableId,
+          projectionPushdownEnabled: false,
+          projectedFields: [],
+          bucketsReq: [{ bucketId, fetchOffset: offset, maxFetchBytes: 1 << 20 }],
+        },
+      ],
     });
     const b = r.tablesResp[0]!.bucketsResp[0]!;
     assert.equal(b.errorCode, undefined, b.errorMessage);
@@ -158,7 +176,8 @@ function corruptBatch(f: Fuzz, good: Uint8Array): Uint8Array {
       return new Uint8Array(f.pick([0, 1, 12, 13, 47]));
     case 9: // trailing garbage after a good batch
       return concat([b, f.bytes(1 + f.int(60))]);
-    case 10: { // magic 1 with a hostile statistics length, CRC valid
+    case 10: {
+      // magic 1 with a hostile statistics length, CRC valid
       const v1 = new Uint8Array(b.length + 4);
       v1.set(b.subarray(0, 48));
       v1.set(b.subarray(48), 52);
@@ -169,7 +188,8 @@ function corruptBatch(f: Fuzz, good: Uint8Array): Uint8Array {
       updateLogBatchCrc(v1);
       return v1;
     }
-    default: { // an absurd record count in a non-append-only batch, CRC valid
+    default: {
+      // an absurd record count in a non-append-only batch, CRC valid
       dv.setInt32(44, f.pick([-(2 ** 31), -7, 2 ** 31 - 1]), true);
       b[25 + 2] = 0; // attributes: not append-only
       updateLogBatchCrc(b);
@@ -182,14 +202,25 @@ function corruptBatch(f: Fuzz, good: Uint8Array): Uint8Array {
 function mutateJson(f: Fuzz, json: string): string {
   if (f.next() < 0.5) {
     const chars = [...json];
-    for (let i = 0, n = 1 + f.int(3); i < n; i++) chars[f.int(chars.length)] = f.pick(["{", "}", "\"", ":", ",", "0", "-", "9", "x", "[", "]", "\\", "\u0000", "é"]);
+    for (let i = 0, n = 1 + f.int(3); i < n; i++)
+      chars[f.int(chars.length)] = f.pick(["{", "}", '"', ":", ",", "0", "-", "9", "x", "[", "]", "\\", "\u0000", "é"]);
     return chars.join("");
   }
   const o = JSON.parse(json) as Record<string, unknown>;
   const key = f.pick(Object.keys(o));
   o[key] = f.pick([null, -1, 0, 2 ** 31, 2 ** 53, "x", [], {}, [null], { a: 1 }, true, "".padEnd(300, "z")]);
-  if (f.next() < 0.5) o["bucket_count"] = f.pick([-1, 0, 1, 2 ** 31 - 1, 1e9, 1.5, "2"]);
-  if (f.next() < 0.3) o["properties"] = { [f.pick(["table.log.format", "table.replication.factor", "table.auto-partition.enabled", "table.log.ttl", "x.y"])]: f.pick(["", "-1", "ARROW", "abc", "99999999999", "true"]) };
+  if (f.next() < 0.5) o.bucket_count = f.pick([-1, 0, 1, 2 ** 31 - 1, 1e9, 1.5, "2"]);
+  if (f.next() < 0.3)
+    o.properties = {
+      [f.pick(["table.log.format", "table.replication.factor", "table.auto-partition.enabled", "table.log.ttl", "x.y"])]: f.pick([
+        "",
+        "-1",
+        "ARROW",
+        "abc",
+        "99999999999",
+        "true",
+      ]),
+    };
   return JSON.stringify(o);
 }
 
@@ -202,37 +233,81 @@ async function coordinatorRound(
 ): Promise<void> {
   const names = ["p", "t1", "t2", "", "a.b", "x".repeat(300), "../x", "t$", "\u0000"];
   const values = ["2024", "", "a$b", "../..", "x".repeat(300), "é", "1/2", "\u0000", "__"];
-  const spec = () => ({ partitionKeyValues: Array.from({ length: f.int(4) }, () => ({ key: f.pick(["dt", "r", "id", "zz", ""]), value: f.pick(values) })) });
+  const spec = () => ({
+    partitionKeyValues: Array.from({ length: f.int(4) }, () => ({
+      key: f.pick(["dt", "r", "id", "zz", ""]),
+      value: f.pick(values),
+    })),
+  });
   const jobs: Promise<unknown>[] = [];
   for (let i = 0; i < 30; i++) {
     switch (f.int(8)) {
       case 0:
-        jobs.push(conn.request(ApiKey.CREATE_TABLE, { tablePath: fz(f.pick(names)), tableJson: new TextEncoder().encode(mutateJson(f, f.pick(validJsons))), ignoreIfExists: f.next() < 0.5 }));
+        jobs.push(
+          conn.request(ApiKey.CREATE_TABLE, {
+            tablePath: fz(f.pick(names)),
+            tableJson: new TextEncoder().encode(mutateJson(f, f.pick(validJsons))),
+            ignoreIfExists: f.next() < 0.5,
+          }),
+        );
         break;
       case 1:
-        jobs.push(conn.request(ApiKey.CREATE_TABLE, { tablePath: fz(f.pick(names)), tableJson: new TextEncoder().encode(f.pick(validJsons)), ignoreIfExists: f.next() < 0.5 }));
+        jobs.push(
+          conn.request(ApiKey.CREATE_TABLE, {
+            tablePath: fz(f.pick(names)),
+            tableJson: new TextEncoder().encode(f.pick(validJsons)),
+            ignoreIfExists: f.next() < 0.5,
+          }),
+        );
         break;
       case 2:
         jobs.push(conn.request(ApiKey.DROP_TABLE, { tablePath: fz(f.pick(names)), ignoreIfNotExists: f.next() < 0.5 }));
         break;
       case 3:
-        jobs.push(conn.request(ApiKey.CREATE_PARTITION, { tablePath: fz(f.pick(["p", "t1"])), partitionSpec: spec(), ignoreIfNotExists: f.next() < 0.5 }));
+        jobs.push(
+          conn.request(ApiKey.CREATE_PARTITION, {
+            tablePath: fz(f.pick(["p", "t1"])),
+            partitionSpec: spec(),
+            ignoreIfNotExists: f.next() < 0.5,
+          }),
+        );
         break;
       case 4:
-        jobs.push(conn.request(ApiKey.DROP_PARTITION, { tablePath: fz(f.pick(["p", "t1"])), partitionSpec: spec(), ignoreIfNotExists: f.next() < 0.5 }));
+        jobs.push(
+          conn.request(ApiKey.DROP_PARTITION, {
+            tablePath: fz(f.pick(["p", "t1"])),
+            partitionSpec: spec(),
+            ignoreIfNotExists: f.next() < 0.5,
+          }),
+        );
         break;
       case 5:
-        jobs.push(conn.request(ApiKey.GET_METADATA, {
-          tablePath: f.next() < 0.5 ? [fz(f.pick(names))] : [],
-          partitionsPath: f.next() < 0.5 ? [{ ...fz(f.pick(["p", "t1"])), partitionName: f.pick(["2024$eu", "", "$", "a$b$c", f.pick(values)]) }] : [],
-          partitionsId: Array.from({ length: f.int(3) }, () => f.edgeInt()),
-        }));
+        jobs.push(
+          conn.request(ApiKey.GET_METADATA, {
+            tablePath: f.next() < 0.5 ? [fz(f.pick(names))] : [],
+            partitionsPath:
+              f.next() < 0.5
+                ? [{ ...fz(f.pick(["p", "t1"])), partitionName: f.pick(["2024$eu", "", "$", "a$b$c", f.pick(values)]) }]
+                : [],
+            partitionsId: Array.from({ length: f.int(3) }, () => f.edgeInt()),
+          }),
+        );
         break;
       case 6:
-        jobs.push(conn.request(ApiKey.LIST_PARTITION_INFOS, { tablePath: fz(f.pick(["p", "t1", "t2"])), ...(f.next() < 0.5 ? { partialPartitionSpec: spec() } : {}) }));
+        jobs.push(
+          conn.request(ApiKey.LIST_PARTITION_INFOS, {
+            tablePath: fz(f.pick(["p", "t1", "t2"])),
+            ...(f.next() < 0.5 ? { partialPartitionSpec: spec() } : {}),
+          }),
+        );
         break;
       default:
-        jobs.push(conn.request(ApiKey.GET_TABLE_SCHEMA, { tablePath: fz(f.pick(names)), ...(f.next() < 0.5 ? { schemaId: f.edgeI32() } : {}) }));
+        jobs.push(
+          conn.request(ApiKey.GET_TABLE_SCHEMA, {
+            tablePath: fz(f.pick(names)),
+            ...(f.next() < 0.5 ? { schemaId: f.edgeI32() } : {}),
+          }),
+        );
     }
   }
   for (const s of await Promise.allSettled(jobs)) {
@@ -254,21 +329,37 @@ test("fuzz: the server survives hostile input and keeps every acknowledged recor
   let conn = await connect(cluster);
   try {
     const tp = (tableName: string) => ({ databaseName: "fluss", tableName });
-    await conn.request(ApiKey.CREATE_TABLE, { tablePath: tp("arrow"), tableJson: tableJson(LOG_SCHEMA, { bucketCount: 2 }), ignoreIfExists: false });
-    await conn.request(ApiKey.CREATE_TABLE, { tablePath: tp("rows"), tableJson: tableJson(LOG_SCHEMA, { bucketCount: 1, logFormat: "INDEXED" }), ignoreIfExists: false });
+    await conn.request(ApiKey.CREATE_TABLE, {
+      tablePath: tp("arrow"),
+      tableJson: tableJson(LOG_SCHEMA, { bucketCount: 2 }),
+      ignoreIfExists: false,
+    });
+    await conn.request(ApiKey.CREATE_TABLE, {
+      tablePath: tp("rows"),
+      tableJson: tableJson(LOG_SCHEMA, { bucketCount: 1, logFormat: "INDEXED" }),
+      ignoreIfExists: false,
+    });
     const arrowId = (await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp("arrow") })).tableId;
     const rowsId = (await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp("rows") })).tableId;
     const writerId = (await conn.request(ApiKey.INIT_WRITER, { tablePath: [tp("arrow")] })).writerId;
     // coordinator fuzzing stays inside database "fz", away from the tables checked above
     const fz = (tableName: string) => ({ databaseName: "fz", tableName });
-    const partSchema = Schema.builder().column("id", DataTypes.INT()).column("dt", DataTypes.STRING()).column("r", DataTypes.STRING()).build();
+    const partSchema = Schema.builder()
+      .column("id", DataTypes.INT())
+      .column("dt", DataTypes.STRING())
+      .column("r", DataTypes.STRING())
+      .build();
     const validJsons = [
       new TextDecoder().decode(tableJson(partSchema, { partitionKeys: ["dt", "r"], bucketCount: 2 })),
       new TextDecoder().decode(tableJson(LOG_SCHEMA, { bucketCount: 3 })),
     ];
     const createFz = async (): Promise<void> => {
       await conn.request(ApiKey.CREATE_DATABASE, { databaseName: "fz", ignoreIfExists: true });
-      await conn.request(ApiKey.CREATE_TABLE, { tablePath: fz("p"), tableJson: new TextEncoder().encode(validJsons[0]!), ignoreIfExists: true });
+      await conn.request(ApiKey.CREATE_TABLE, {
+        tablePath: fz("p"),
+        tableJson: new TextEncoder().encode(validJsons[0]!),
+        ignoreIfExists: true,
+      });
     };
     await createFz();
     const rt = LOG_SCHEMA.rowType;
@@ -285,12 +376,18 @@ test("fuzz: the server survives hostile input and keeps every acknowledged recor
       const idem = f.next() < 0.5;
       const bytes = idem ? arrowBatch(rt, rows, { writerId, batchSequence: seq }) : arrowBatch(rt, rows);
       const tail = Uint8Array.from(bytes.subarray(CRC_AT));
-      const r = await conn.request(ApiKey.PRODUCE_LOG, { acks: f.pick([-1, 1]), tableId: arrowId, timeoutMs: 1000, bucketsReq: [{ bucketId: 0, records: bytes }] });
+      const r = await conn.request(ApiKey.PRODUCE_LOG, {
+        acks: f.pick([-1, 1]),
+        tableId: arrowId,
+        timeoutMs: 1000,
+        bucketsReq: [{ bucketId: 0, records: bytes }],
+      });
       const b = r.bucketsResp[0]!;
       assert.equal(b.errorCode, undefined, b.errorMessage);
       assert.equal(b.baseOffset, expected.next);
       expected.batches.set(expected.next, { count: n, tail });
-      if (idem) sentIdem.push({ seq: seq++, bytes: arrowBatch(rt, rows, { writerId, batchSequence: seq - 1 }), base: expected.next });
+      if (idem)
+        sentIdem.push({ seq: seq++, bytes: arrowBatch(rt, rows, { writerId, batchSequence: seq - 1 }), base: expected.next });
       expected.next += n;
     };
 
@@ -304,17 +401,21 @@ test("fuzz: the server survives hostile input and keeps every acknowledged recor
         for (let i = 0; i < 60; i++) {
           const k = f.int(10);
           if (k < 6) parts.push(encodeRequestFrame(f.pick(keys), f.int(4), requestId++, f.bytes(f.int(80))));
-          else if (k < 8) parts.push(encodeRequestFrame(f.int(0x10000) - 0x8000, f.int(0x10000) - 0x8000, requestId++, f.bytes(f.int(20))));
+          else if (k < 8)
+            parts.push(encodeRequestFrame(f.int(0x10000) - 0x8000, f.int(0x10000) - 0x8000, requestId++, f.bytes(f.int(20))));
           else parts.push(encodeRequestFrame(ApiKey.API_VERSIONS, 0, requestId++, new Uint8Array(0)));
         }
         // every third round ends the stream with something that must close the connection
-        const tail = kind === 0 ? f.pick([
-          Uint8Array.of(0x80, 0, 0, 0),
-          Uint8Array.of(0xff, 0xff, 0xff, 0xff),
-          Uint8Array.of(0x7f, 0xff, 0xff, 0xff, 1, 2),
-          Uint8Array.of(0, 0, 0, 3, 1, 2, 3),
-          Uint8Array.of(0, 0, 0, 0),
-        ]) : new Uint8Array(0);
+        const tail =
+          kind === 0
+            ? f.pick([
+                Uint8Array.of(0x80, 0, 0, 0),
+                Uint8Array.of(0xff, 0xff, 0xff, 0xff),
+                Uint8Array.of(0x7f, 0xff, 0xff, 0xff, 1, 2),
+                Uint8Array.of(0, 0, 0, 3, 1, 2, 3),
+                Uint8Array.of(0, 0, 0, 0),
+              ])
+            : new Uint8Array(0);
         const res = await rawRound(cluster.port, concat([...parts, tail]), 0x7ffffff0);
         for (const fr of res.frames) {
           const p = parseResponseFrame(fr); // every answer is a well-formed frame
@@ -338,7 +439,8 @@ test("fuzz: the server survives hostile input and keeps every acknowledged recor
         });
       } else if (kind === 7) {
         await coordinatorRound(f, conn, fz, validJsons);
-        if (f.next() < 0.2) await conn.request(ApiKey.DROP_DATABASE, { databaseName: "fz", ignoreIfNotExists: true, cascade: true });
+        if (f.next() < 0.2)
+          await conn.request(ApiKey.DROP_DATABASE, { databaseName: "fz", ignoreIfNotExists: true, cascade: true });
         await createFz();
       } else if (kind <= 5) {
         // well-formed requests with hostile field values
@@ -354,47 +456,68 @@ test("fuzz: the server survives hostile input and keeps every acknowledged recor
               bucketsReq: Array.from({ length: 1 + f.int(3) }, () => ({
                 bucketId: f.pick([0, 1, 2, -1, 2 ** 31 - 1, f.edgeI32()]),
                 ...(f.next() < 0.2 ? { partitionId: f.edgeInt() } : {}),
-                records: f.next() < 0.3 ? f.bytes(f.int(100)) : corruptBatch(f, f.next() < 0.5 ? arrowBatch(rt, [[1, "x"], [2, "y"]]) : indexedBatch(rt, [[1, "x"]])),
+                records:
+                  f.next() < 0.3
+                    ? f.bytes(f.int(100))
+                    : corruptBatch(
+                        f,
+                        f.next() < 0.5
+                          ? arrowBatch(rt, [
+                              [1, "x"],
+                              [2, "y"],
+                            ])
+                          : indexedBatch(rt, [[1, "x"]]),
+                      ),
               })),
             };
             // no hostile batch may ever be acknowledged into the checked bucket
-            jobs.push(conn.request(ApiKey.PRODUCE_LOG, req).then((r) => {
-              for (const [j, b] of r.bucketsResp.entries()) {
-                const sent = req.bucketsReq[j]!;
-                if (sent.records.length === 0) {
-                  // no batches: nothing appended, base offset -1 (Java returns the empty append info)
-                  if (b.errorCode === undefined) assert.equal(b.baseOffset, -1);
-                } else if (req.tableId === arrowId && sent.bucketId === 0 && sent.partitionId === undefined) {
-                  assert.notEqual(b.errorCode, undefined, `corrupt batch acknowledged at ${b.baseOffset}: ${Buffer.from(sent.records).toString("hex")}`);
+            jobs.push(
+              conn.request(ApiKey.PRODUCE_LOG, req).then((r) => {
+                for (const [j, b] of r.bucketsResp.entries()) {
+                  const sent = req.bucketsReq[j]!;
+                  if (sent.records.length === 0) {
+                    // no batches: nothing appended, base offset -1 (Java returns the empty append info)
+                    if (b.errorCode === undefined) assert.equal(b.baseOffset, -1);
+                  } else if (req.tableId === arrowId && sent.bucketId === 0 && sent.partitionId === undefined) {
+                    assert.notEqual(
+                      b.errorCode,
+                      undefined,
+                      `corrupt batch acknowledged at ${b.baseOffset}: ${Buffer.from(sent.records).toString("hex")}`,
+                    );
+                  }
+                  assert.notEqual(b.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR, b.errorMessage);
                 }
-                assert.notEqual(b.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR, b.errorMessage);
-              }
-            }));
+              }),
+            );
           } else if (which === 1) {
             const req: FetchLogRequest = {
               followerServerId: f.pick([-1, 0, 1, -5]),
               maxBytes: f.edgeI32(),
-              tablesReq: [{
-                tableId: f.pick(tableIds),
-                projectionPushdownEnabled: f.next() < 0.5,
-                projectedFields: Array.from({ length: f.int(4) }, () => f.pick([0, 1, 2, -1, 5, 2 ** 31 - 1])),
-                bucketsReq: Array.from({ length: 1 + f.int(3) }, () => ({
-                  bucketId: f.pick([0, 1, -1, 7, f.edgeI32()]),
-                  ...(f.next() < 0.2 ? { partitionId: f.edgeInt() } : {}),
-                  fetchOffset: f.pick([0, -2, -1, 1, expected.next, expected.next + 1, f.edgeInt()]),
-                  maxFetchBytes: f.edgeI32(),
-                })),
-              }],
+              tablesReq: [
+                {
+                  tableId: f.pick(tableIds),
+                  projectionPushdownEnabled: f.next() < 0.5,
+                  projectedFields: Array.from({ length: f.int(4) }, () => f.pick([0, 1, 2, -1, 5, 2 ** 31 - 1])),
+                  bucketsReq: Array.from({ length: 1 + f.int(3) }, () => ({
+                    bucketId: f.pick([0, 1, -1, 7, f.edgeI32()]),
+                    ...(f.next() < 0.2 ? { partitionId: f.edgeInt() } : {}),
+                    fetchOffset: f.pick([0, -2, -1, 1, expected.next, expected.next + 1, f.edgeInt()]),
+                    maxFetchBytes: f.edgeI32(),
+                  })),
+                },
+              ],
               ...(f.next() < 0.3 ? { maxWaitMs: f.pick([-1, 0, 10, 50]), minBytes: f.edgeI32() } : {}),
             };
-            jobs.push(conn.request(ApiKey.FETCH_LOG, req).then((r) => {
-              for (const t of r.tablesResp) {
-                for (const b of t.bucketsResp) {
-                  assert.notEqual(b.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR, b.errorMessage);
-                  if (b.errorCode === undefined) assert.ok(b.highWatermark !== undefined && b.logStartOffset !== undefined);
+            jobs.push(
+              conn.request(ApiKey.FETCH_LOG, req).then((r) => {
+                for (const t of r.tablesResp) {
+                  for (const b of t.bucketsResp) {
+                    assert.notEqual(b.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR, b.errorMessage);
+                    if (b.errorCode === undefined) assert.ok(b.highWatermark !== undefined && b.logStartOffset !== undefined);
+                  }
                 }
-              }
-            }));
+              }),
+            );
           } else if (which === 2) {
             const req: ListOffsetsRequest = {
               followerServerId: f.pick([-1, 0, 3]),
@@ -404,22 +527,42 @@ test("fuzz: the server survives hostile input and keeps every acknowledged recor
               bucketId: Array.from({ length: f.int(4) }, () => f.pick([0, 1, -1, f.edgeI32()])),
               ...(f.next() < 0.7 ? { startTimestamp: f.pick([0, -1, Date.now(), Date.now() + 1e7, f.edgeInt()]) } : {}),
             };
-            jobs.push(conn.request(ApiKey.LIST_OFFSETS, req).then((r) => {
-              // Java answers a missing timestamp or an unknown type with UNKNOWN_SERVER_ERROR (IllegalArgumentException)
-              for (const b of r.bucketsResp) {
-                if (b.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR) assert.match(b.errorMessage ?? "", /startTimestamp|offset type/);
-              }
-            }, (e: unknown) => {
-              // only the whole-request failures Java has: a missing timestamp, an unknown type
-              assert.ok(e instanceof FlussError && e.code === ErrorCode.UNKNOWN_SERVER_ERROR && /startTimestamp|offset type/.test(e.message), String(e));
-            }));
+            jobs.push(
+              conn.request(ApiKey.LIST_OFFSETS, req).then(
+                (r) => {
+                  // Java answers a missing timestamp or an unknown type with UNKNOWN_SERVER_ERROR (IllegalArgumentException)
+                  for (const b of r.bucketsResp) {
+                    if (b.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR)
+                      assert.match(b.errorMessage ?? "", /startTimestamp|offset type/);
+                  }
+                },
+                (e: unknown) => {
+                  // only the whole-request failures Java has: a missing timestamp, an unknown type
+                  assert.ok(
+                    e instanceof FlussError &&
+                      e.code === ErrorCode.UNKNOWN_SERVER_ERROR &&
+                      /startTimestamp|offset type/.test(e.message),
+                    String(e),
+                  );
+                },
+              ),
+            );
           } else {
             // a duplicate of a remembered idempotent batch gets its original offsets
             const old = sentIdem.length > 0 ? sentIdem[Math.max(0, sentIdem.length - 1 - f.int(5))]! : undefined;
             if (!old) continue;
-            jobs.push(conn.request(ApiKey.PRODUCE_LOG, { acks: -1, tableId: arrowId, timeoutMs: 1000, bucketsReq: [{ bucketId: 0, records: old.bytes.slice() }] }).then((r) => {
-              assert.deepEqual(r.bucketsResp[0], { bucketId: 0, baseOffset: old.base });
-            }));
+            jobs.push(
+              conn
+                .request(ApiKey.PRODUCE_LOG, {
+                  acks: -1,
+                  tableId: arrowId,
+                  timeoutMs: 1000,
+                  bucketsReq: [{ bucketId: 0, records: old.bytes.slice() }],
+                })
+                .then((r) => {
+                  assert.deepEqual(r.bucketsResp[0], { bucketId: 0, baseOffset: old.base });
+                }),
+            );
           }
         }
         const settled = await Promise.allSettled(jobs);
@@ -427,28 +570,47 @@ test("fuzz: the server survives hostile input and keeps every acknowledged recor
           if (s.status === "rejected") {
             const e: unknown = s.reason;
             // whole-request errors must be real Fluss errors, never a server bug
-            if (!(e instanceof FlussError) || e.code === ErrorCode.UNKNOWN_SERVER_ERROR && !/startTimestamp|offset type/.test(e.message)) throw e;
+            if (
+              !(e instanceof FlussError) ||
+              (e.code === ErrorCode.UNKNOWN_SERVER_ERROR && !/startTimestamp|offset type/.test(e.message))
+            )
+              throw e;
           }
         }
       } else {
         // many connections, each dropped in the middle of a request or a long poll
-        const socks = await Promise.all(Array.from({ length: 20 }, (_, i) => new Promise<void>((resolve) => {
-          const body = API_MESSAGES[ApiKey.FETCH_LOG].request.encode({
-            followerServerId: -1,
-            maxBytes: 1 << 20,
-            maxWaitMs: 5000,
-            minBytes: 1 << 30,
-            tablesReq: [{ tableId: arrowId, projectionPushdownEnabled: false, projectedFields: [], bucketsReq: [{ bucketId: 1, fetchOffset: 0, maxFetchBytes: 1 << 20 }] }],
-          });
-          const frame = encodeRequestFrame(ApiKey.FETCH_LOG, 0, i, body);
-          const s = net.connect({ host: "127.0.0.1", port: cluster.port }, () => {
-            s.write(i % 2 === 0 ? frame : frame.subarray(0, f.int(frame.length)), () => setTimeout(() => {
-              s.destroy();
-              resolve();
-            }, f.int(20)));
-          });
-          s.on("error", () => resolve());
-        })));
+        const socks = await Promise.all(
+          Array.from(
+            { length: 20 },
+            (_, i) =>
+              new Promise<void>((resolve) => {
+                const body = API_MESSAGES[ApiKey.FETCH_LOG].request.encode({
+                  followerServerId: -1,
+                  maxBytes: 1 << 20,
+                  maxWaitMs: 5000,
+                  minBytes: 1 << 30,
+                  tablesReq: [
+                    {
+                      tableId: arrowId,
+                      projectionPushdownEnabled: false,
+                      projectedFields: [],
+                      bucketsReq: [{ bucketId: 1, fetchOffset: 0, maxFetchBytes: 1 << 20 }],
+                    },
+                  ],
+                });
+                const frame = encodeRequestFrame(ApiKey.FETCH_LOG, 0, i, body);
+                const s = net.connect({ host: "127.0.0.1", port: cluster.port }, () => {
+                  s.write(i % 2 === 0 ? frame : frame.subarray(0, f.int(frame.length)), () =>
+                    setTimeout(() => {
+                      s.destroy();
+                      resolve();
+                    }, f.int(20)),
+                  );
+                });
+                s.on("error", () => resolve());
+              }),
+          ),
+        );
         assert.equal(socks.length, 20);
       }
 
@@ -480,7 +642,9 @@ test("fuzz: the server survives hostile input and keeps every acknowledged recor
  * appending and asking ApiVersions: its latency stays low and its log reads back intact.
  * The process's memory stays bounded (no allocation from a length that was never sent).
  */
-test("fuzz volume: 200k mutated frames of every api key; other connections unaffected, memory bounded", { timeout: 120_000 }, async () => {
+test("fuzz volume: 200k mutated frames of every api key; other connections unaffected, memory bounded", {
+  timeout: 120_000,
+}, async () => {
   process.on("uncaughtException", onUncaught);
   process.on("unhandledRejection", onRejection);
   const cluster = await LocalCluster.start({ logger });
@@ -491,17 +655,40 @@ test("fuzz volume: 200k mutated frames of every api key; other connections unaff
   try {
     const tp = (tableName: string) => ({ databaseName: "fluss", tableName });
     await conn.request(ApiKey.CREATE_DATABASE, { databaseName: "fz", ignoreIfExists: true });
-    await conn.request(ApiKey.CREATE_TABLE, { tablePath: tp("vlog"), tableJson: tableJson(LOG_SCHEMA, { bucketCount: 3 }), ignoreIfExists: false });
+    await conn.request(ApiKey.CREATE_TABLE, {
+      tablePath: tp("vlog"),
+      tableJson: tableJson(LOG_SCHEMA, { bucketCount: 3 }),
+      ignoreIfExists: false,
+    });
     const logId = (await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp("vlog") })).tableId;
-    const pk = await createPkTable(conn, "vkv", Schema.builder().column("id", DataTypes.INT()).column("name", DataTypes.STRING()).primaryKey(["id"]).build(), { bucketCount: 3 });
-    await conn.request(ApiKey.CREATE_TABLE, { tablePath: tp("integrity"), tableJson: tableJson(LOG_SCHEMA, { bucketCount: 1 }), ignoreIfExists: false });
+    const pk = await createPkTable(
+      conn,
+      "vkv",
+      Schema.builder().column("id", DataTypes.INT()).column("name", DataTypes.STRING()).primaryKey(["id"]).build(),
+      { bucketCount: 3 },
+    );
+    await conn.request(ApiKey.CREATE_TABLE, {
+      tablePath: tp("integrity"),
+      tableJson: tableJson(LOG_SCHEMA, { bucketCount: 1 }),
+      ignoreIfExists: false,
+    });
     const integrityId = (await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp("integrity") })).tableId;
     const writerId = (await conn.request(ApiKey.INIT_WRITER, { tablePath: [tp("vlog")] })).writerId;
     const rt = LOG_SCHEMA.rowType;
 
     // what the schema-valid bodies hold where a random value would be refused at once
-    const logBatches = [arrowBatch(rt, [[1, "a"], [2, null]]), arrowBatch(rt, [[3, "b"]], { writerId, batchSequence: 0 }), indexedBatch(rt, [[4, "c"]])];
-    const kvBatches = [kvBatch(pk, [{ upsert: [1, "x"] }, { delete: [2, null] }]), kvBatch(pk, [{ upsert: [3, "y"] }], { writerId, batchSequence: 0 })];
+    const logBatches = [
+      arrowBatch(rt, [
+        [1, "a"],
+        [2, null],
+      ]),
+      arrowBatch(rt, [[3, "b"]], { writerId, batchSequence: 0 }),
+      indexedBatch(rt, [[4, "c"]]),
+    ];
+    const kvBatches = [
+      kvBatch(pk, [{ upsert: [1, "x"] }, { delete: [2, null] }]),
+      kvBatch(pk, [{ upsert: [3, "y"] }], { writerId, batchSequence: 0 }),
+    ];
     const keys = [pk.keys.key([1]), pk.keys.key([2]), pk.keys.key([3])];
     const validTableJson = tableJson(LOG_SCHEMA, { bucketCount: 2 });
     const hook: FieldHook = (message, field, g) => {
@@ -524,7 +711,21 @@ test("fuzz volume: 200k mutated frames of every api key; other connections unaff
     // a pool of encoded bodies per api key; keys that write the catalog (an fsync'ed file
     // rewrite each, on the event loop) come up less often
     const gen = new MessageGenerator();
-    const catalogKeys: Set<number> = new Set([ApiKey.CREATE_DATABASE, ApiKey.DROP_DATABASE, ApiKey.CREATE_TABLE, ApiKey.DROP_TABLE, ApiKey.CREATE_PARTITION, ApiKey.DROP_PARTITION, ApiKey.ALTER_TABLE, ApiKey.CREATE_ACLS, ApiKey.DROP_ACLS, ApiKey.ALTER_CLUSTER_CONFIGS, ApiKey.ADD_SERVER_TAG, ApiKey.REMOVE_SERVER_TAG, ApiKey.INIT_WRITER]);
+    const catalogKeys: Set<number> = new Set([
+      ApiKey.CREATE_DATABASE,
+      ApiKey.DROP_DATABASE,
+      ApiKey.CREATE_TABLE,
+      ApiKey.DROP_TABLE,
+      ApiKey.CREATE_PARTITION,
+      ApiKey.DROP_PARTITION,
+      ApiKey.ALTER_TABLE,
+      ApiKey.CREATE_ACLS,
+      ApiKey.DROP_ACLS,
+      ApiKey.ALTER_CLUSTER_CONFIGS,
+      ApiKey.ADD_SERVER_TAG,
+      ApiKey.REMOVE_SERVER_TAG,
+      ApiKey.INIT_WRITER,
+    ]);
     const pool: { key: number; bodies: Uint8Array[] }[] = [];
     const weighted: number[] = [];
     for (const key of Object.values(ApiKey)) {
@@ -591,7 +792,12 @@ test("fuzz volume: 200k mutated frames of every api key; other connections unaff
       while (monitoring) {
         const t0 = Date.now();
         await monitor.request(ApiKey.API_VERSIONS, { clientSoftwareName: "m", clientSoftwareVersion: "1" });
-        const r = await monitor.request(ApiKey.PRODUCE_LOG, { acks: -1, tableId: integrityId, timeoutMs: 5000, bucketsReq: [{ bucketId: 0, records: arrowBatch(rt, [[acked, `m${acked}`]]) }] });
+        const r = await monitor.request(ApiKey.PRODUCE_LOG, {
+          acks: -1,
+          tableId: integrityId,
+          timeoutMs: 5000,
+          bucketsReq: [{ bucketId: 0, records: arrowBatch(rt, [[acked, `m${acked}`]]) }],
+        });
         assert.equal(r.bucketsResp[0]!.errorCode, undefined, r.bucketsResp[0]!.errorMessage);
         assert.equal(r.bucketsResp[0]!.baseOffset, acked);
         acked++;
@@ -642,11 +848,22 @@ test("fuzz volume: 200k mutated frames of every api key; other connections unaff
             sock.write(concat(parts));
             // after a stream-breaking frame the sentinel is only more garbage; the socket is dropped
             if (breaks) sock.end();
-            else sock.write(encodeRequestFrame(ApiKey.API_VERSIONS, 0, sentinelId, API_MESSAGES[ApiKey.API_VERSIONS].request.encode({ clientSoftwareName: "fuzz", clientSoftwareVersion: "1" })));
+            else
+              sock.write(
+                encodeRequestFrame(
+                  ApiKey.API_VERSIONS,
+                  0,
+                  sentinelId,
+                  API_MESSAGES[ApiKey.API_VERSIONS].request.encode({ clientSoftwareName: "fuzz", clientSoftwareVersion: "1" }),
+                ),
+              );
           });
         });
         if (outcome === "closed") closedByServer++;
-        assert.ok(breaks || outcome === "sentinel", `a connection sending only well-framed requests was ${outcome} (after ${sent} frames)`);
+        assert.ok(
+          breaks || outcome === "sentinel",
+          `a connection sending only well-framed requests was ${outcome} (after ${sent} frames)`,
+        );
         assertNoProblems(`after ${sent} frames`);
       }
     };
@@ -656,7 +873,17 @@ test("fuzz volume: 200k mutated frames of every api key; other connections unaff
     monitoring = false;
     await monitorLoop;
     clearInterval(memTimer);
-    if (process.env.FUZZ_DEBUG) console.log({ sent, elapsed, closedByServer, maxLatency, acked, peakRssMiB: peakRss >> 20, baseRssMiB: base.rss >> 20, peakArrayBuffersMiB: peakArrayBuffers >> 20 });
+    if (process.env.FUZZ_DEBUG)
+      console.log({
+        sent,
+        elapsed,
+        closedByServer,
+        maxLatency,
+        acked,
+        peakRssMiB: peakRss >> 20,
+        baseRssMiB: base.rss >> 20,
+        peakArrayBuffersMiB: peakArrayBuffers >> 20,
+      });
 
     assert.ok(sent >= TARGET, `${sent} frames sent`);
     assert.ok(acked >= 5, `the monitor made progress: ${acked} appends`);
@@ -665,7 +892,10 @@ test("fuzz volume: 200k mutated frames of every api key; other connections unaff
     const got = await readAll(monitor, integrityId, 0);
     assert.equal(got.hw, acked);
     assert.deepEqual([...got.batches.keys()], [...Array(acked).keys()]);
-    assert.ok(peakArrayBuffers - base.arrayBuffers < 256 << 20, `array buffers grew by ${(peakArrayBuffers - base.arrayBuffers) >> 20} MiB`);
+    assert.ok(
+      peakArrayBuffers - base.arrayBuffers < 256 << 20,
+      `array buffers grew by ${(peakArrayBuffers - base.arrayBuffers) >> 20} MiB`,
+    );
     assert.ok(peakRss - base.rss < 768 << 20, `RSS grew by ${(peakRss - base.rss) >> 20} MiB`);
   } finally {
     conn.close();

@@ -17,7 +17,15 @@ function request(t: PkTable, ids: number[]): M.PutKvRequest {
     tableId: t.tableId,
     timeoutMs: 5000,
     targetColumns: [],
-    bucketsReq: [{ bucketId: 0, records: kvBatch(t, ids.map((id) => ({ upsert: [id, "x".repeat(200)] }))) }],
+    bucketsReq: [
+      {
+        bucketId: 0,
+        records: kvBatch(
+          t,
+          ids.map((id) => ({ upsert: [id, "x".repeat(200)] })),
+        ),
+      },
+    ],
   };
 }
 
@@ -71,7 +79,10 @@ test("PutKv reports pressure while work queues up behind a bucket", async () => 
       const results = await burst(conn, t, 8, 2);
       assert.ok(results.every((r) => r.errorCode === undefined));
       const pressures = results.map((r) => r.pressure ?? 0);
-      assert.ok(pressures.some((p) => p > 0), `pressures ${pressures.join(",")}`);
+      assert.ok(
+        pressures.some((p) => p > 0),
+        `pressures ${pressures.join(",")}`,
+      );
       assert.ok(pressures.every((p) => p >= 0 && p < 1));
       // the last one has nothing queued behind it
       assert.equal(pressures.at(-1), 0);

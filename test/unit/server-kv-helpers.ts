@@ -34,7 +34,9 @@ export interface PkTable {
 /** The codecs of an existing PK table. */
 export async function reopen(conn: ServerConnection, name: string): Promise<PkTable> {
   const r = await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp(name) });
-  return pkTableOf(TableInfo.fromJson(TablePath.of("fluss", name), r.tableId, r.schemaId, r.tableJson, r.createdTime, r.modifiedTime));
+  return pkTableOf(
+    TableInfo.fromJson(TablePath.of("fluss", name), r.tableId, r.schemaId, r.tableJson, r.createdTime, r.modifiedTime),
+  );
 }
 
 function pkTableOf(info: TableInfo): PkTable {
@@ -56,7 +58,14 @@ export async function createPkTable(
   conn: ServerConnection,
   name: string,
   schema: Schema,
-  options: { kvFormat?: KvFormat; logFormat?: LogFormat; bucketCount?: number; bucketKeys?: string[]; partitionKeys?: string[]; properties?: Record<string, string> } = {},
+  options: {
+    kvFormat?: KvFormat;
+    logFormat?: LogFormat;
+    bucketCount?: number;
+    bucketKeys?: string[];
+    partitionKeys?: string[];
+    properties?: Record<string, string>;
+  } = {},
 ): Promise<PkTable> {
   await conn.request(ApiKey.CREATE_TABLE, {
     tablePath: tp(name),
@@ -69,7 +78,11 @@ export async function createPkTable(
 /** An upsert (row) or a delete (key row: other columns may be null). */
 export type KvOp = { upsert: unknown[] } | { delete: unknown[] };
 
-export function kvBatch(t: PkTable, ops: readonly KvOp[], writer: { writerId?: number; batchSequence?: number } = {}): Uint8Array {
+export function kvBatch(
+  t: PkTable,
+  ops: readonly KvOp[],
+  writer: { writerId?: number; batchSequence?: number } = {},
+): Uint8Array {
   const b = new KvRecordBatchBuilder(1);
   for (const op of ops) {
     if ("upsert" in op) b.append(t.keys.key(op.upsert), t.encodeRow(op.upsert));
@@ -82,7 +95,14 @@ export async function putKv(
   conn: ServerConnection,
   t: PkTable,
   ops: readonly KvOp[],
-  extra: { bucketId?: number; partitionId?: number; targetColumns?: number[]; writerId?: number; batchSequence?: number; aggMode?: number } = {},
+  extra: {
+    bucketId?: number;
+    partitionId?: number;
+    targetColumns?: number[];
+    writerId?: number;
+    batchSequence?: number;
+    aggMode?: number;
+  } = {},
 ) {
   const resp = await conn.request(ApiKey.PUT_KV, {
     acks: -1,
@@ -105,7 +125,9 @@ export async function putKv(
 export async function lookupRaw(conn: ServerConnection, t: PkTable, keyRows: unknown[][], bucket = 0, partitionId?: number) {
   const resp = await conn.request(ApiKey.LOOKUP, {
     tableId: t.tableId,
-    bucketsReq: [{ bucketId: bucket, ...(partitionId !== undefined ? { partitionId } : {}), keys: keyRows.map((k) => t.keys.key(k)) }],
+    bucketsReq: [
+      { bucketId: bucket, ...(partitionId !== undefined ? { partitionId } : {}), keys: keyRows.map((k) => t.keys.key(k)) },
+    ],
   });
   const b = resp.bucketsResp[0]!;
   assert.equal(b.errorCode, undefined, b.errorMessage);
@@ -130,7 +152,13 @@ export interface ChangeRecord {
 }
 
 /** Reads a bucket's whole changelog with FetchLog and decodes it. */
-export async function readChangelog(conn: ServerConnection, t: PkTable, bucket = 0, partitionId?: number, from = 0): Promise<{ records: ChangeRecord[]; batches: LogBatchView[]; hw: number }> {
+export async function readChangelog(
+  conn: ServerConnection,
+  t: PkTable,
+  bucket = 0,
+  partitionId?: number,
+  from = 0,
+): Promise<{ records: ChangeRecord[]; batches: LogBatchView[]; hw: number }> {
   const resp = await conn.request(ApiKey.FETCH_LOG, {
     followerServerId: -1,
     maxBytes: 64 << 20,
@@ -139,7 +167,9 @@ export async function readChangelog(conn: ServerConnection, t: PkTable, bucket =
         tableId: t.tableId,
         projectionPushdownEnabled: false,
         projectedFields: [],
-        bucketsReq: [{ bucketId: bucket, ...(partitionId !== undefined ? { partitionId } : {}), fetchOffset: from, maxFetchBytes: 64 << 20 }],
+        bucketsReq: [
+          { bucketId: bucket, ...(partitionId !== undefined ? { partitionId } : {}), fetchOffset: from, maxFetchBytes: 64 << 20 },
+        ],
       },
     ],
   });
@@ -157,7 +187,11 @@ export async function readChangelog(conn: ServerConnection, t: PkTable, bucket =
       const rb = c.batch!;
       const readers = t.rowType.fields.map((f, k) => columnBinder(f.type)(rb.data.children[k]!));
       for (let i = 0; i < rb.numRows; i++) {
-        records.push({ offset: v.baseOffset + i, type: changeTypeShortString(c.changeTypes![i]! as ChangeByte), row: readers.map((r) => r(i)) });
+        records.push({
+          offset: v.baseOffset + i,
+          type: changeTypeShortString(c.changeTypes![i]! as ChangeByte),
+          row: readers.map((r) => r(i)),
+        });
       }
     } else {
       readIndexedLogRecords(v, t.rowType, fmt).forEach((r, i) =>

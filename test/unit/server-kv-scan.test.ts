@@ -12,11 +12,7 @@ import { KvStore } from "../../src/server/kv/kv-store.js";
 import { tableJson, withCluster } from "./server-test-util.js";
 import { createPkTable, putKv, tp, type PkTable } from "./server-kv-helpers.js";
 
-const SCHEMA = Schema.builder()
-  .column("id", DataTypes.INT())
-  .column("name", DataTypes.STRING())
-  .primaryKey(["id"])
-  .build();
+const SCHEMA = Schema.builder().column("id", DataTypes.INT()).column("name", DataTypes.STRING()).primaryKey(["id"]).build();
 
 function rowsOf(t: PkTable, records: Uint8Array | undefined): unknown[][] {
   const out: unknown[][] = [];
@@ -31,7 +27,11 @@ async function scan(conn: ServerConnection, req: ScanKvRequest): Promise<ScanKvR
 test("ScanKv: chunks of at most batch_size_bytes (at least one row), log_offset on the first response, session ends with the data", async () => {
   await withCluster(async (_c, conn) => {
     const t = await createPkTable(conn, "users", SCHEMA);
-    await putKv(conn, t, Array.from({ length: 20 }, (_, i) => ({ upsert: [i, `name-${i}`] })));
+    await putKv(
+      conn,
+      t,
+      Array.from({ length: 20 }, (_, i) => ({ upsert: [i, `name-${i}`] })),
+    );
     await putKv(conn, t, [{ delete: [3, null] }, { upsert: [4, "four"] }]);
     const first = await scan(conn, { bucketScanReq: { tableId: t.tableId, bucketId: 0 }, callSeqId: 0, batchSizeBytes: 1 });
     assert.equal(first.errorCode, undefined);
@@ -52,8 +52,14 @@ test("ScanKv: chunks of at most batch_size_bytes (at least one row), log_offset 
       rows.push(...chunk);
     }
     assert.equal(rows.length, 19);
-    assert.deepEqual(rows.find((r) => r[1] === 4), [1, 4, "four"]);
-    assert.equal(rows.find((r) => r[1] === 3), undefined);
+    assert.deepEqual(
+      rows.find((r) => r[1] === 4),
+      [1, 4, "four"],
+    );
+    assert.equal(
+      rows.find((r) => r[1] === 3),
+      undefined,
+    );
     // the session is gone once the data ended
     const after = await scan(conn, { scannerId: id, callSeqId: ++seq, batchSizeBytes: 40 });
     assert.equal(after.errorCode, ErrorCode.UNKNOWN_SCANNER_ID);
@@ -63,17 +69,30 @@ test("ScanKv: chunks of at most batch_size_bytes (at least one row), log_offset 
 test("ScanKv: Java's request checks and error codes", async () => {
   await withCluster(async (_c, conn) => {
     const t = await createPkTable(conn, "users", SCHEMA);
-    await putKv(conn, t, Array.from({ length: 10 }, (_, i) => ({ upsert: [i, `n${i}`] })));
+    await putKv(
+      conn,
+      t,
+      Array.from({ length: 10 }, (_, i) => ({ upsert: [i, `n${i}`] })),
+    );
     const bucket = { tableId: t.tableId, bucketId: 0 };
     const code = async (req: ScanKvRequest): Promise<number | undefined> => (await scan(conn, req)).errorCode;
-    assert.equal(await code({ scannerId: new Uint8Array(4), bucketScanReq: bucket, callSeqId: 0, batchSizeBytes: 10 }), ErrorCode.INVALID_SCAN_REQUEST);
+    assert.equal(
+      await code({ scannerId: new Uint8Array(4), bucketScanReq: bucket, callSeqId: 0, batchSizeBytes: 10 }),
+      ErrorCode.INVALID_SCAN_REQUEST,
+    );
     assert.equal(await code({ bucketScanReq: bucket, closeScanner: true, batchSizeBytes: 10 }), ErrorCode.INVALID_SCAN_REQUEST);
     assert.equal(await code({ callSeqId: 0, batchSizeBytes: 10 }), ErrorCode.INVALID_SCAN_REQUEST);
     assert.equal(await code({ bucketScanReq: bucket, callSeqId: 0 }), ErrorCode.INVALID_SCAN_REQUEST);
     assert.equal(await code({ bucketScanReq: bucket, callSeqId: 0, batchSizeBytes: 0 }), ErrorCode.INVALID_SCAN_REQUEST);
     assert.equal(await code({ bucketScanReq: bucket, batchSizeBytes: 10 }), ErrorCode.INVALID_SCAN_REQUEST);
-    assert.equal(await code({ bucketScanReq: { tableId: t.tableId, bucketId: 5 }, callSeqId: 0, batchSizeBytes: 10 }), ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION);
-    assert.equal(await code({ bucketScanReq: { tableId: 999, bucketId: 0 }, callSeqId: 0, batchSizeBytes: 10 }), ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION);
+    assert.equal(
+      await code({ bucketScanReq: { tableId: t.tableId, bucketId: 5 }, callSeqId: 0, batchSizeBytes: 10 }),
+      ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION,
+    );
+    assert.equal(
+      await code({ bucketScanReq: { tableId: 999, bucketId: 0 }, callSeqId: 0, batchSizeBytes: 10 }),
+      ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION,
+    );
     assert.equal(await code({ scannerId: Buffer.from("nope"), callSeqId: 1, batchSizeBytes: 10 }), ErrorCode.UNKNOWN_SCANNER_ID);
     // closing an unknown scanner is fine
     const closed = await scan(conn, { scannerId: Buffer.from("nope"), closeScanner: true });
@@ -85,7 +104,10 @@ test("ScanKv: Java's request checks and error codes", async () => {
       ignoreIfExists: false,
     });
     const logId = (await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp("log") })).tableId;
-    assert.equal(await code({ bucketScanReq: { tableId: logId, bucketId: 0 }, callSeqId: 0, batchSizeBytes: 10 }), ErrorCode.NON_PRIMARY_KEY_TABLE_EXCEPTION);
+    assert.equal(
+      await code({ bucketScanReq: { tableId: logId, bucketId: 0 }, callSeqId: 0, batchSizeBytes: 10 }),
+      ErrorCode.NON_PRIMARY_KEY_TABLE_EXCEPTION,
+    );
 
     // an out-of-order call_seq_id fails and ends the session (TabletService.scanKv's finally)
     const open = await scan(conn, { bucketScanReq: bucket, callSeqId: 0, batchSizeBytes: 1 });
@@ -100,7 +122,10 @@ test("ScanKv: Java's request checks and error codes", async () => {
     // close ends a session
     const s = await scan(conn, { bucketScanReq: bucket, callSeqId: 0, batchSizeBytes: 1 });
     const c = await scan(conn, { scannerId: s.scannerId!, closeScanner: true });
-    assert.deepEqual([c.errorCode, c.hasMoreResults, Buffer.from(c.scannerId!).equals(Buffer.from(s.scannerId!))], [undefined, false, true]);
+    assert.deepEqual(
+      [c.errorCode, c.hasMoreResults, Buffer.from(c.scannerId!).equals(Buffer.from(s.scannerId!))],
+      [undefined, false, true],
+    );
     assert.equal(await code({ scannerId: s.scannerId!, callSeqId: 1, batchSizeBytes: 1 }), ErrorCode.UNKNOWN_SCANNER_ID);
   });
 });
@@ -120,7 +145,10 @@ test("ScanKv: sessions per bucket are bounded (TOO_MANY_SCANNERS); an empty buck
       assert.match(c.errorMessage!, /per-bucket limit of 2/);
       // bucket 1 holds nothing: no session, but the offset
       const empty = await scan(conn, { bucketScanReq: { tableId: t.tableId, bucketId: 1 }, callSeqId: 0, batchSizeBytes: 1 });
-      assert.deepEqual([empty.errorCode, empty.hasMoreResults, empty.scannerId, empty.logOffset], [undefined, false, undefined, 0]);
+      assert.deepEqual(
+        [empty.errorCode, empty.hasMoreResults, empty.scannerId, empty.logOffset],
+        [undefined, false, undefined, 0],
+      );
       await conn.request(ApiKey.DROP_TABLE, { tablePath: tp("users"), ignoreIfNotExists: false });
       const late = await scan(conn, { scannerId: a.scannerId!, callSeqId: 1, batchSizeBytes: 1 });
       assert.equal(late.errorCode, ErrorCode.SCANNER_EXPIRED);
@@ -132,7 +160,11 @@ test("ScanKv: sessions per bucket are bounded (TOO_MANY_SCANNERS); an empty buck
 test("LimitScan: last records of a log bucket under the high watermark, first rows of a PK bucket, errors as Java's", async () => {
   await withCluster(async (_c, conn) => {
     const t = await createPkTable(conn, "users", SCHEMA);
-    await putKv(conn, t, Array.from({ length: 10 }, (_, i) => ({ upsert: [i, `n${i}`] })));
+    await putKv(
+      conn,
+      t,
+      Array.from({ length: 10 }, (_, i) => ({ upsert: [i, `n${i}`] })),
+    );
     const pk = await conn.request(ApiKey.LIMIT_SCAN, { tableId: t.tableId, bucketId: 0, limit: 4 });
     assert.equal(pk.isLogTable, false);
     assert.equal(rowsOf(t, pk.records).length, 4);

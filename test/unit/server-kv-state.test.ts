@@ -28,7 +28,10 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-kv-"));
 }
 
-async function open(dataDir: string, options: LocalClusterOptions = {}): Promise<{ cluster: LocalCluster; conn: ServerConnection }> {
+async function open(
+  dataDir: string,
+  options: LocalClusterOptions = {},
+): Promise<{ cluster: LocalCluster; conn: ServerConnection }> {
   const cluster = await LocalCluster.start({ dataDir, ...options });
   return { cluster, conn: await connect(cluster) };
 }
@@ -36,7 +39,10 @@ async function open(dataDir: string, options: LocalClusterOptions = {}): Promise
 function snapshotsOf(dataDir: string, tableId: number, bucket = 0): number[] {
   const dir = path.join(dataDir, "log", String(tableId), String(bucket), "kv");
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((n) => n.endsWith(".snapshot")).map((n) => Number(n.slice(0, 20)));
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith(".snapshot"))
+    .map((n) => Number(n.slice(0, 20)));
 }
 
 test("state survives a clean restart; offsets continue; the close writes a snapshot", async () => {
@@ -79,8 +85,14 @@ test("a damaged snapshot is skipped and the whole changelog replayed", async () 
     fs.writeFileSync(file, bytes);
     const warnings: string[] = [];
     ({ cluster, conn } = await open(dataDir, { logger: { info: () => {}, warn: (m) => warnings.push(m), error: () => {} } }));
-    assert.deepEqual(await lookupRows(conn, t, [[1], [2]]), [[1, "a", 1n], [2, "b", 2n]]);
-    assert.ok(warnings.some((w) => /damaged snapshot/.test(w)), warnings.join("\n"));
+    assert.deepEqual(await lookupRows(conn, t, [[1], [2]]), [
+      [1, "a", 1n],
+      [2, "b", 2n],
+    ]);
+    assert.ok(
+      warnings.some((w) => /damaged snapshot/.test(w)),
+      warnings.join("\n"),
+    );
     conn.close();
     await cluster.close();
   } finally {
@@ -112,12 +124,18 @@ test("a corrupt changelog batch during KV recovery fails that bucket's state wit
     const errors: string[] = [];
     ({ cluster, conn } = await open(dataDir, { logger: { info: () => {}, warn: () => {}, error: (m) => errors.push(m) } }));
     for (let attempt = 0; attempt < 2; attempt++) {
-      const resp = await conn.request(ApiKey.LOOKUP, { tableId: t.tableId, bucketsReq: [{ bucketId: 0, keys: [t.keys.key([1])] }] });
+      const resp = await conn.request(ApiKey.LOOKUP, {
+        tableId: t.tableId,
+        bucketsReq: [{ bucketId: 0, keys: [t.keys.key([1])] }],
+      });
       const b = resp.bucketsResp[0]!;
       assert.equal(b.errorCode, ErrorCode.KV_STORAGE_EXCEPTION);
       assert.match(b.errorMessage ?? "", /cannot recover the state from the changelog at offset 1: .*corrupt/);
     }
-    assert.ok(errors.some((m) => m.includes(seg)), errors.join("\n"));
+    assert.ok(
+      errors.some((m) => m.includes(seg)),
+      errors.join("\n"),
+    );
     // the rest of the server is fine
     assert.deepEqual(await lookupRows(conn, other, [[9]]), [[9, "z", 9n]]);
     assert.equal((await readChangelog(conn, t, 0, undefined, 0)).records.length > 0, true);
@@ -177,7 +195,10 @@ test("kill -9 after acknowledged writes: every acked upsert and delete is visibl
     // let the background snapshots land, write a tail below the snapshot threshold, then
     // crash without any clean close
     await new Promise((r) => setTimeout(r, 300));
-    const tail = await putKv(conn, t, [{ upsert: [7, "tail", 7n] }, { delete: [8, null, null] }], { writerId: 1, batchSequence: 60 });
+    const tail = await putKv(conn, t, [{ upsert: [7, "tail", 7n] }, { delete: [8, null, null] }], {
+      writerId: 1,
+      batchSequence: 60,
+    });
     assert.equal(tail.errorCode, undefined, tail.errorMessage);
     expected.set(7, [7, "tail", 7n]);
     expected.delete(8);
@@ -192,7 +213,11 @@ test("kill -9 after acknowledged writes: every acked upsert and delete is visibl
     const { cluster, conn: c2 } = await open(dataDir);
     try {
       const ids = [...Array(150).keys()];
-      const rows = await lookupRows(c2, t, ids.map((id) => [id]));
+      const rows = await lookupRows(
+        c2,
+        t,
+        ids.map((id) => [id]),
+      );
       ids.forEach((id, i) => assert.deepEqual(rows[i], expected.get(id) ?? null, `key ${id}`));
       // the writer's sequence survived too: a re-send of the last batch is a duplicate
       const dup = await putKv(c2, t, [{ upsert: [999, "x", 0n] }], { writerId: 1, batchSequence: 60 });
@@ -208,7 +233,6 @@ test("kill -9 after acknowledged writes: every acked upsert and delete is visibl
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
-
 
 const EVERY_TYPE: [string, DataType][] = [
   ["b", DataTypes.BOOLEAN()],
@@ -287,7 +311,9 @@ for (const [kvFormat, logFormat] of [
       const t = await createPkTable(conn, "all", schema, { kvFormat, logFormat });
       const nulls = [3, ...EVERY_TYPE.map(() => null)];
       await putKv(conn, t, [{ upsert: everyTypeRow(1) }, { upsert: everyTypeRow(2) }, { upsert: nulls }]);
-      await putKv(conn, t, [{ upsert: everyTypeRow(1) }, { upsert: [2, ...EVERY_TYPE.map(() => null)] }], { targetColumns: [0, 2, 10] });
+      await putKv(conn, t, [{ upsert: everyTypeRow(1) }, { upsert: [2, ...EVERY_TYPE.map(() => null)] }], {
+        targetColumns: [0, 2, 10],
+      });
       const keys = [[1], [2], [3]];
       const before = await lookupRaw(conn, t, keys);
       const plain = (row: unknown[]) => row.map((v) => (v instanceof Uint8Array ? new Uint8Array(v) : v));
@@ -297,7 +323,10 @@ for (const [kvFormat, logFormat] of [
       fs.rmSync(path.join(dataDir, "log", String(t.tableId), "0", "kv"), { recursive: true, force: true });
       ({ cluster, conn } = await open(dataDir));
       const after = await lookupRaw(conn, t, keys);
-      assert.deepEqual(after.map((v) => [...v!]), before.map((v) => [...v!]));
+      assert.deepEqual(
+        after.map((v) => [...v!]),
+        before.map((v) => [...v!]),
+      );
       conn.close();
       await cluster.close();
     } finally {
@@ -364,7 +393,11 @@ test("kill -9 under load: the state is exactly the changelog's prefix of batches
         }
       }
       const ids = [...Array(50).keys(), ...[...Array(applied + 10).keys()].map((b) => 1000 + b)];
-      const rows = await lookupRows(c2, t, ids.map((id) => [id]));
+      const rows = await lookupRows(
+        c2,
+        t,
+        ids.map((id) => [id]),
+      );
       ids.forEach((id, i) => assert.deepEqual(rows[i], expected.get(id) ?? null, `key ${id}`));
     } finally {
       c2.close();

@@ -44,9 +44,27 @@ for (const [kvFormat, logFormat] of COMBOS) {
       assert.deepEqual(r3, { bucketId: 0, logEndOffset: 8 });
       const { records, batches, hw } = await readChangelog(conn, t);
       assert.equal(hw, 8);
-      assert.deepEqual(show(records), ["+I(1,a,10)", "+I(2,b,20)", "-U(1,a,10)", "+U(1,a2,11)", "-D(2,b,20)", "-U(1,a2,11)", "+U(1,a2,11)"]);
-      assert.deepEqual(records.map((r) => r.offset), [0, 1, 2, 3, 4, 5, 6]);
-      assert.deepEqual(batches.map((b) => [b.baseOffset, b.recordCount]), [[0, 4], [4, 3], [7, 0]]);
+      assert.deepEqual(show(records), [
+        "+I(1,a,10)",
+        "+I(2,b,20)",
+        "-U(1,a,10)",
+        "+U(1,a2,11)",
+        "-D(2,b,20)",
+        "-U(1,a2,11)",
+        "+U(1,a2,11)",
+      ]);
+      assert.deepEqual(
+        records.map((r) => r.offset),
+        [0, 1, 2, 3, 4, 5, 6],
+      );
+      assert.deepEqual(
+        batches.map((b) => [b.baseOffset, b.recordCount]),
+        [
+          [0, 4],
+          [4, 3],
+          [7, 0],
+        ],
+      );
       assert.deepEqual(await lookupRows(conn, t, [[1], [2], [3]]), [[1, "a2", 11], null, null]);
       // the looked-up value is int16 schema id + the row exactly as the kv format encodes it
       const raw = (await lookupRaw(conn, t, [[1]]))[0]!;
@@ -71,7 +89,10 @@ test("partial update and partial delete (Java PartialUpdater)", async () => {
     await putKv(conn, t, [{ upsert: [1, "a", 10] }]);
     // update only age: name is kept
     await putKv(conn, t, [{ upsert: [1, null, 11] }, { upsert: [2, null, 5] }], { targetColumns: [0, 2] });
-    assert.deepEqual(await lookupRows(conn, t, [[1], [2]]), [[1, "a", 11], [2, null, 5]]);
+    assert.deepEqual(await lookupRows(conn, t, [[1], [2]]), [
+      [1, "a", 11],
+      [2, null, 5],
+    ]);
     // partial delete of age: name is not null → -U/+U with age nulled; key 2 has only age → -D
     await putKv(conn, t, [{ delete: [1, null, null] }, { delete: [2, null, null] }], { targetColumns: [0, 2] });
     assert.deepEqual(await lookupRows(conn, t, [[1], [2]]), [[1, "a", null], null]);
@@ -129,7 +150,13 @@ test("idempotent re-send of a KV batch is applied once", async () => {
     assert.equal(gap.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_EXCEPTION);
     const { records, batches } = await readChangelog(conn, t);
     assert.deepEqual(show(records), ["+I(1,a,1)", "-U(1,a,1)", "+U(1,b,2)"]);
-    assert.deepEqual(batches.map((b) => [b.writerId, b.batchSequence]), [[7, 0], [7, 1]]);
+    assert.deepEqual(
+      batches.map((b) => [b.writerId, b.batchSequence]),
+      [
+        [7, 0],
+        [7, 1],
+      ],
+    );
     assert.deepEqual(await lookupRows(conn, t, [[1]]), [[1, "b", 2]]);
   });
 });
@@ -145,7 +172,11 @@ test("produce to a PK table, PutKv to a log table and bad batches are refused", 
     });
     assert.equal(p.bucketsResp[0]!.errorCode, ErrorCode.INVALID_TABLE_EXCEPTION);
     const schema = Schema.builder().column("id", DataTypes.INT()).build();
-    await conn.request(ApiKey.CREATE_TABLE, { tablePath: { databaseName: "fluss", tableName: "log" }, tableJson: tableJson(schema), ignoreIfExists: false });
+    await conn.request(ApiKey.CREATE_TABLE, {
+      tablePath: { databaseName: "fluss", tableName: "log" },
+      tableJson: tableJson(schema),
+      ignoreIfExists: false,
+    });
     const logId = (await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: { databaseName: "fluss", tableName: "log" } })).tableId;
     const l = await conn.request(ApiKey.LOOKUP, { tableId: logId, bucketsReq: [{ bucketId: 0, keys: [new Uint8Array([1])] }] });
     assert.equal(l.bucketsResp[0]!.errorCode, ErrorCode.NON_PRIMARY_KEY_TABLE_EXCEPTION);
@@ -187,12 +218,21 @@ test("prefix lookup by the bucket key (a leading part of the primary key)", asyn
     const b = resp.bucketsResp[0]!;
     assert.equal(b.errorCode, undefined);
     const rows = b.valueLists.map((l) =>
-      l.values.map((v) => {
-        assert.equal(v[0]! | (v[1]! << 8), 1);
-        return t.decodeRow(v, 2);
-      }).sort((x, y) => Number(x[1]) - Number(y[1])),
+      l.values
+        .map((v) => {
+          assert.equal(v[0]! | (v[1]! << 8), 1);
+          return t.decodeRow(v, 2);
+        })
+        .sort((x, y) => Number(x[1]) - Number(y[1])),
     );
-    assert.deepEqual(rows, [[["US", 1, 11n], ["US", 5, 50n]], [["EU", 1, 30n]], []]);
+    assert.deepEqual(rows, [
+      [
+        ["US", 1, 11n],
+        ["US", 5, 50n],
+      ],
+      [["EU", 1, 30n]],
+      [],
+    ]);
     // the values are byte-exact stored values
     assert.deepEqual([...b.valueLists[1]!.values[0]!], [1, 0, ...t.encodeRow(["EU", 1, 30n])]);
   });
@@ -208,14 +248,26 @@ test("partitioned PK table: each partition has its own buckets and state", async
   await withCluster(async (_c, conn) => {
     const t = await createPkTable(conn, "parts", schema, { partitionKeys: ["dt"] });
     for (const dt of ["2024", "2025"]) {
-      await conn.request(ApiKey.CREATE_PARTITION, { tablePath: tp("parts"), partitionSpec: { partitionKeyValues: [{ key: "dt", value: dt }] }, ignoreIfNotExists: false });
+      await conn.request(ApiKey.CREATE_PARTITION, {
+        tablePath: tp("parts"),
+        partitionSpec: { partitionKeyValues: [{ key: "dt", value: dt }] },
+        ignoreIfNotExists: false,
+      });
     }
     const infos = await conn.request(ApiKey.LIST_PARTITION_INFOS, { tablePath: tp("parts") });
     const pid = new Map(infos.partitionsInfo.map((p) => [p.partitionSpec.partitionKeyValues[0]!.value, p.partitionId]));
     const p24 = pid.get("2024")!;
     const p25 = pid.get("2025")!;
-    assert.deepEqual(await putKv(conn, t, [{ upsert: [1, "2024", "a"] }], { partitionId: p24 }), { bucketId: 0, partitionId: p24, logEndOffset: 1 });
-    assert.deepEqual(await putKv(conn, t, [{ upsert: [1, "2025", "b"] }, { upsert: [1, "2025", "c"] }], { partitionId: p25 }), { bucketId: 0, partitionId: p25, logEndOffset: 3 });
+    assert.deepEqual(await putKv(conn, t, [{ upsert: [1, "2024", "a"] }], { partitionId: p24 }), {
+      bucketId: 0,
+      partitionId: p24,
+      logEndOffset: 1,
+    });
+    assert.deepEqual(await putKv(conn, t, [{ upsert: [1, "2025", "b"] }, { upsert: [1, "2025", "c"] }], { partitionId: p25 }), {
+      bucketId: 0,
+      partitionId: p25,
+      logEndOffset: 3,
+    });
     // the record key is the physical primary key (id only): same key bytes, separate states
     assert.deepEqual(await lookupRows(conn, t, [[1, "2024"]], 0, p24), [[1, "2024", "a"]]);
     assert.deepEqual(await lookupRows(conn, t, [[1, "2025"]], 0, p25), [[1, "2025", "c"]]);
@@ -223,8 +275,15 @@ test("partitioned PK table: each partition has its own buckets and state", async
     const missing = await putKv(conn, t, [{ upsert: [1, "2026", "x"] }], { partitionId: 999 });
     assert.equal(missing.errorCode, ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION);
     // dropping a partition drops its state
-    await conn.request(ApiKey.DROP_PARTITION, { tablePath: tp("parts"), partitionSpec: { partitionKeyValues: [{ key: "dt", value: "2024" }] }, ignoreIfNotExists: false });
-    const gone = await conn.request(ApiKey.LOOKUP, { tableId: t.tableId, bucketsReq: [{ bucketId: 0, partitionId: p24, keys: [t.keys.key([1, "2024"])] }] });
+    await conn.request(ApiKey.DROP_PARTITION, {
+      tablePath: tp("parts"),
+      partitionSpec: { partitionKeyValues: [{ key: "dt", value: "2024" }] },
+      ignoreIfNotExists: false,
+    });
+    const gone = await conn.request(ApiKey.LOOKUP, {
+      tableId: t.tableId,
+      bucketsReq: [{ bucketId: 0, partitionId: p24, keys: [t.keys.key([1, "2024"])] }],
+    });
     assert.equal(gone.bucketsResp[0]!.errorCode, ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION);
     assert.deepEqual(await lookupRows(conn, t, [[1, "2025"]], 0, p25), [[1, "2025", "c"]]);
   });
@@ -233,7 +292,12 @@ test("partitioned PK table: each partition has its own buckets and state", async
 test("table.changelog.image WAL: inserts and updates are +U, deletes -D", async () => {
   await withCluster(async (_c, conn) => {
     const t = await createPkTable(conn, "wal", SCHEMA, { properties: { "table.changelog.image": "WAL" } });
-    await putKv(conn, t, [{ upsert: [1, "a", 1] }, { upsert: [1, "b", 2] }, { delete: [1, null, null] }, { delete: [1, null, null] }]);
+    await putKv(conn, t, [
+      { upsert: [1, "a", 1] },
+      { upsert: [1, "b", 2] },
+      { delete: [1, null, null] },
+      { delete: [1, null, null] },
+    ]);
     await putKv(conn, t, [{ upsert: [2, "x", 1] }]);
     // a partial update reads the old row and writes only the after-image
     await putKv(conn, t, [{ upsert: [2, null, 5] }, { upsert: [3, null, 7] }], { targetColumns: [0, 2] });
@@ -262,17 +326,30 @@ test("table.delete.behavior IGNORE drops deletes, DISABLE refuses them", async (
 });
 
 test("large PutKv requests (received into recycled buffers) keep their rows intact", async () => {
-  const schema = Schema.builder().column("id", DataTypes.INT()).column("b", DataTypes.BYTES()).column("s", DataTypes.STRING()).primaryKey(["id"]).build();
+  const schema = Schema.builder()
+    .column("id", DataTypes.INT())
+    .column("b", DataTypes.BYTES())
+    .column("s", DataTypes.STRING())
+    .primaryKey(["id"])
+    .build();
   await withCluster(async (_c, conn) => {
     const t = await createPkTable(conn, "big", schema);
-    const rowOf = (i: number, round: number) => [i, new Uint8Array(40).fill((i + round) & 0xff), `r${round}-${i}-${"x".repeat(30)}`];
+    const rowOf = (i: number, round: number) => [
+      i,
+      new Uint8Array(40).fill((i + round) & 0xff),
+      `r${round}-${i}-${"x".repeat(30)}`,
+    ];
     for (let round = 0; round < 3; round++) {
       const ops = [...Array(1500).keys()].map((i) => ({ upsert: rowOf(i + round * 500, round) }));
       const r = await putKv(conn, t, ops);
       assert.equal(r.errorCode, undefined, r.errorMessage);
     }
     const ids = [...Array(2500).keys()];
-    const rows = await lookupRows(conn, t, ids.map((i) => [i]));
+    const rows = await lookupRows(
+      conn,
+      t,
+      ids.map((i) => [i]),
+    );
     ids.forEach((i) => {
       const round = Math.min(2, Math.floor(i / 500));
       assert.deepEqual(rows[i], rowOf(i, round), `key ${i}`);
@@ -311,7 +388,10 @@ test("auto-increment column: inserts get unique sequence values across buckets a
         async (_c, conn) => {
           const t =
             round === 0
-              ? await createPkTable(conn, "ai", schema, { bucketCount: 2, properties: { "table.auto-increment.cache-size": "10" } })
+              ? await createPkTable(conn, "ai", schema, {
+                  bucketCount: 2,
+                  properties: { "table.auto-increment.cache-size": "10" },
+                })
               : await createPkTable(conn, "ai", schema).catch(() => reopen(conn, "ai"));
           const names = [...Array(12).keys()].map((i) => `r${round}-${i}`);
           for (const bucket of [0, 1]) {
@@ -333,7 +413,12 @@ test("auto-increment column: inserts get unique sequence values across buckets a
             const all = [...Array(12).keys()].map((i) => `r${rr}-${i}`);
             for (const bucket of [0, 1]) {
               const mine = all.filter((_n, i) => i % 2 === bucket);
-              const rows = await lookupRows(conn, t, mine.map((n) => [n]), bucket);
+              const rows = await lookupRows(
+                conn,
+                t,
+                mine.map((n) => [n]),
+                bucket,
+              );
               for (const r of rows) seen.push(r![1] as bigint);
             }
           }
@@ -381,7 +466,10 @@ test("lookup with insert_if_not_exists inserts the missing keys (auto-increment 
     assert.notEqual(first[1]![1], first[2]![1]);
     assert.deepEqual(await ask(["c", "b", "a"]), [first[2], first[1], first[0]]);
     const { records } = await readChangelog(conn, t);
-    assert.deepEqual(records.map((r) => r.type), ["+I", "+I", "+I"]);
+    assert.deepEqual(
+      records.map((r) => r.type),
+      ["+I", "+I", "+I"],
+    );
   });
 });
 
@@ -430,8 +518,23 @@ test("flat column types go to an ARROW changelog straight from the row bytes, va
     .build();
   const day = Date.UTC(2024, 1, 29);
   const row = (id: number, big: bigint) => [
-    id, true, -8, -300, big, 1.5, -2.25, "abc", `héllo ✓ ${id}`, new Uint8Array([9, 8, id]), new Date(day),
-    45_296_000, 45_296_789, 45_296_789, new Timestamp(day + 1000), new Timestamp(day - 1234), new Timestamp(day + 5),
+    id,
+    true,
+    -8,
+    -300,
+    big,
+    1.5,
+    -2.25,
+    "abc",
+    `héllo ✓ ${id}`,
+    new Uint8Array([9, 8, id]),
+    new Date(day),
+    45_296_000,
+    45_296_789,
+    45_296_789,
+    new Timestamp(day + 1000),
+    new Timestamp(day - 1234),
+    new Timestamp(day + 5),
   ];
   const nulls = (id: number) => [id, ...Array(16).fill(null)];
   await withCluster(async (_c, conn) => {

@@ -95,7 +95,10 @@ test("log: append assigns offsets and timestamps, read returns whole batches", (
     // at the high watermark: empty
     assert.equal((await log.read(7, 1 << 20)).records.length, 0);
     // out of range
-    await assert.rejects(log.read(8, 100), code(ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION, /offset 8 .* from offset 0 up to 7/));
+    await assert.rejects(
+      log.read(8, 100),
+      code(ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION, /offset 8 .* from offset 0 up to 7/),
+    );
     await assert.rejects(log.read(-1, 100), code(ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION));
     await log.close();
   }));
@@ -146,7 +149,12 @@ test("log: malformed batches are rejected without changing the log", () =>
     updateLogBatchCrc(negative);
     await assert.rejects(log.append(negative), code(ErrorCode.CORRUPT_RECORD_EXCEPTION, /negative record count/));
     assert.equal(log.logEndOffset, 2);
-    assert.deepEqual(await log.append(new Uint8Array(0)), { baseOffset: -1, lastOffset: -1, commitTimestamp: -1, duplicate: false });
+    assert.deepEqual(await log.append(new Uint8Array(0)), {
+      baseOffset: -1,
+      lastOffset: -1,
+      commitTimestamp: -1,
+      duplicate: false,
+    });
     // V1 batches are accepted too
     const r = await log.append(batch(4, { magic: 1 }), { nowMs: 2 });
     assert.deepEqual([r.baseOffset, r.lastOffset], [2, 5]);
@@ -224,7 +232,10 @@ test("log: expired writers are forgotten", () =>
   withDir(async (dir) => {
     const log = await open(dir, { writerExpirationMs: 1000 });
     await log.append(batch(1, { writerId: 1, seq: 0 }), { nowMs: 10 });
-    await assert.rejects(log.append(batch(1, { writerId: 1, seq: 1 }), { nowMs: 5000 }), code(ErrorCode.OUT_OF_ORDER_SEQUENCE_EXCEPTION));
+    await assert.rejects(
+      log.append(batch(1, { writerId: 1, seq: 1 }), { nowMs: 5000 }),
+      code(ErrorCode.OUT_OF_ORDER_SEQUENCE_EXCEPTION),
+    );
     assert.equal((await log.append(batch(1, { writerId: 1, seq: 0 }), { nowMs: 5000 })).duplicate, false);
     await log.close();
   }));
@@ -297,13 +308,19 @@ test("log: a corrupt batch before the tail is skipped: the batches around it are
     for (const at of [2, 4]) {
       await assert.rejects(
         again.read(at, 1 << 20),
-        code(ErrorCode.CORRUPT_RECORD_EXCEPTION, new RegExp(`offset ${at} in table bucket TableBucket\\{tableId=1, bucket=0\\}.*resume at offset 5`)),
+        code(
+          ErrorCode.CORRUPT_RECORD_EXCEPTION,
+          new RegExp(`offset ${at} in table bucket TableBucket\\{tableId=1, bucket=0\\}.*resume at offset 5`),
+        ),
       );
     }
     // after it: served; appends go on
     assert.deepEqual(offsets((await again.read(5, 1 << 20)).records), [[5, 5]]);
     assert.equal((await again.append(batch(2), { nowMs: 4 })).baseOffset, 6);
-    assert.deepEqual(offsets((await again.read(5, 1 << 20)).records), [[5, 5], [6, 7]]);
+    assert.deepEqual(offsets((await again.read(5, 1 << 20)).records), [
+      [5, 5],
+      [6, 7],
+    ]);
     assert.equal(await again.lookupOffsetForTimestamp(4), 6);
     await again.close();
     const third = await open(dir);
@@ -331,7 +348,10 @@ test("log: a corrupt header in an old segment loses only that segment's rest; a 
     assert.equal(again.logEndOffset, 16);
     assert.deepEqual(offsets((await again.read(0, 1 << 20)).records), [[0, 1]]);
     await assert.rejects(again.read(3, 1 << 20), code(ErrorCode.CORRUPT_RECORD_EXCEPTION, /offset 3 .*resume at offset 4/));
-    assert.deepEqual(offsets((await again.read(4, 1 << 20)).records), [[4, 5], [6, 7]]);
+    assert.deepEqual(offsets((await again.read(4, 1 << 20)).records), [
+      [4, 5],
+      [6, 7],
+    ]);
     await again.close();
 
     // the last batch of the active segment, damaged mid-file (not a torn tail: zeros are not what follows)
@@ -527,7 +547,11 @@ test("open segment files stay under maxOpenSegmentFiles: idle ones are closed an
       if (before > 0) assert.ok(fdCount() - before <= 4 + 2, `${fdCount() - before} descriptors more`);
     }
     for (let b = 0; b < n; b++) {
-      assert.deepEqual(offsets((await (await mgr.getOrCreate(1, undefined, b)).read(0, 1 << 20)).records), [[0, 0], [1, 2], [3, 5]]);
+      assert.deepEqual(offsets((await (await mgr.getOrCreate(1, undefined, b)).read(0, 1 << 20)).records), [
+        [0, 0],
+        [1, 2],
+        [3, 5],
+      ]);
     }
     await mgr.closeAll();
     assert.equal(mgr.openFiles.openCount, 0);

@@ -34,7 +34,10 @@ test("sum: every numeric type with Java's overflow rules, nulls skipped", () => 
   assert.equal(fold(DataTypes.DECIMAL(18, 0), AggFunctions.SUM(), new Decimal(2n ** 63n - 1n, 0), new Decimal(1n, 0)), null);
   // wide decimals: null once the precision is exceeded
   assert.equal(fold(DataTypes.DECIMAL(20, 0), AggFunctions.SUM(), new Decimal(10n ** 20n - 1n, 0), new Decimal(1n, 0)), null);
-  assert.deepEqual(fold(DataTypes.DECIMAL(20, 0), AggFunctions.SUM(), new Decimal(10n ** 19n, 0), new Decimal(1n, 0)), new Decimal(10n ** 19n + 1n, 0));
+  assert.deepEqual(
+    fold(DataTypes.DECIMAL(20, 0), AggFunctions.SUM(), new Decimal(10n ** 19n, 0), new Decimal(1n, 0)),
+    new Decimal(10n ** 19n + 1n, 0),
+  );
   // nulls
   assert.equal(fold(DataTypes.INT(), AggFunctions.SUM(), null, 5), 5);
   assert.equal(fold(DataTypes.INT(), AggFunctions.SUM(), 5, null), 5);
@@ -50,10 +53,26 @@ test("product: every numeric type; DECIMAL rounds HALF_UP to the column scale", 
   assert.equal(fold(DataTypes.BIGINT(), AggFunctions.PRODUCT(), 2n ** 62n, 4n), 0n);
   assert.equal(fold(DataTypes.FLOAT(), AggFunctions.PRODUCT(), 1.5, 2.5), 3.75);
   assert.equal(fold(DataTypes.DOUBLE(), AggFunctions.PRODUCT(), 3, -2), -6);
-  assert.deepEqual(fold(DataTypes.DECIMAL(10, 2), AggFunctions.PRODUCT(), dec("1.25", 2), dec("1.01", 2)), dec("1.26", 2), "1.2625 → 1.26");
-  assert.deepEqual(fold(DataTypes.DECIMAL(10, 2), AggFunctions.PRODUCT(), dec("1.25", 2), dec("1.02", 2)), dec("1.28", 2), "1.275 → 1.28 (half up)");
-  assert.deepEqual(fold(DataTypes.DECIMAL(10, 2), AggFunctions.PRODUCT(), dec("-1.25", 2), dec("1.02", 2)), dec("-1.28", 2), "away from zero");
-  assert.equal(fold(DataTypes.DECIMAL(4, 2), AggFunctions.PRODUCT(), dec("50.00", 2), dec("50.00", 2)), null, "2500.00 does not fit DECIMAL(4, 2)");
+  assert.deepEqual(
+    fold(DataTypes.DECIMAL(10, 2), AggFunctions.PRODUCT(), dec("1.25", 2), dec("1.01", 2)),
+    dec("1.26", 2),
+    "1.2625 → 1.26",
+  );
+  assert.deepEqual(
+    fold(DataTypes.DECIMAL(10, 2), AggFunctions.PRODUCT(), dec("1.25", 2), dec("1.02", 2)),
+    dec("1.28", 2),
+    "1.275 → 1.28 (half up)",
+  );
+  assert.deepEqual(
+    fold(DataTypes.DECIMAL(10, 2), AggFunctions.PRODUCT(), dec("-1.25", 2), dec("1.02", 2)),
+    dec("-1.28", 2),
+    "away from zero",
+  );
+  assert.equal(
+    fold(DataTypes.DECIMAL(4, 2), AggFunctions.PRODUCT(), dec("50.00", 2), dec("50.00", 2)),
+    null,
+    "2500.00 does not fit DECIMAL(4, 2)",
+  );
   assert.equal(fold(DataTypes.INT(), AggFunctions.PRODUCT(), null, 7), 7);
   assert.equal(fold(DataTypes.INT(), AggFunctions.PRODUCT(), 7, null), 7);
 });
@@ -112,9 +131,18 @@ test("listagg / string_agg, bool_and / bool_or", () => {
   assert.equal(fold(DataTypes.BOOLEAN(), AggFunctions.BOOL_OR(), false, null, false), false);
   assert.equal(fold(DataTypes.BOOLEAN(), AggFunctions.BOOL_OR(), false, true), true);
   assert.equal(fold(DataTypes.BOOLEAN(), AggFunctions.BOOL_OR(), null, null), null);
-  assert.throws(() => createFieldAggregator(DataTypes.INT(), AggFunctions.BOOL_OR()), /Data type for bool_or column must be 'BooleanType' but was 'INT'\./);
-  assert.throws(() => createFieldAggregator(DataTypes.STRING(), AggFunctions.SUM()), /Data type for sum column must be 'NumericType' but was 'STRING'\./);
-  assert.throws(() => createFieldAggregator(DataTypes.STRING(), AggFunctions.RBM32()), /Data type for rbm32 column must be 'BytesType'/);
+  assert.throws(
+    () => createFieldAggregator(DataTypes.INT(), AggFunctions.BOOL_OR()),
+    /Data type for bool_or column must be 'BooleanType' but was 'INT'\./,
+  );
+  assert.throws(
+    () => createFieldAggregator(DataTypes.STRING(), AggFunctions.SUM()),
+    /Data type for sum column must be 'NumericType' but was 'STRING'\./,
+  );
+  assert.throws(
+    () => createFieldAggregator(DataTypes.STRING(), AggFunctions.RBM32()),
+    /Data type for rbm32 column must be 'BytesType'/,
+  );
 });
 
 // ---------------------------------------------------------------- the row merger
@@ -138,7 +166,10 @@ test("aggregation merger: first write stored as is, then per-column functions (k
   assert.notEqual(merged, first, "a merged row is always new (Java writes -U/+U even if equal)");
   assert.deepEqual(m.merge(merged, [1, null, 9, null, "n2"]), [1, 15n, 9, "a,b", "n2"]);
   assert.equal(m.delete(first), null, "a delete (when ALLOW) removes the whole row");
-  assert.equal(new AggregateRowMerger({ rowType: COLUMNS, primaryKeyIndexes: [0], aggFunctions: FUNCTIONS }, "ALLOW").deleteBehavior, "ALLOW");
+  assert.equal(
+    new AggregateRowMerger({ rowType: COLUMNS, primaryKeyIndexes: [0], aggFunctions: FUNCTIONS }, "ALLOW").deleteBehavior,
+    "ALLOW",
+  );
 });
 
 test("aggregation merger: partial update aggregates the target columns and keeps the rest", () => {
@@ -168,8 +199,14 @@ test("aggregation merger: partial update checks (INVALID_TARGET_COLUMN)", () => 
       e.code === ErrorCode.INVALID_TARGET_COLUMN &&
       e.message === "The target write columns must contain the primary key columns [id].",
   );
-  const notNullCol = DataTypes.ROW([DataTypes.FIELD("id", notNull(DataTypes.INT())), DataTypes.FIELD("n", notNull(DataTypes.BIGINT()))]);
-  const m2 = new AggregateRowMerger({ rowType: notNullCol, primaryKeyIndexes: [0], aggFunctions: [undefined, AggFunctions.SUM()] }, undefined);
+  const notNullCol = DataTypes.ROW([
+    DataTypes.FIELD("id", notNull(DataTypes.INT())),
+    DataTypes.FIELD("n", notNull(DataTypes.BIGINT())),
+  ]);
+  const m2 = new AggregateRowMerger(
+    { rowType: notNullCol, primaryKeyIndexes: [0], aggFunctions: [undefined, AggFunctions.SUM()] },
+    undefined,
+  );
   assert.throws(
     () => m2.withTargetColumns([0, 1]),
     (e: unknown) =>
@@ -183,7 +220,10 @@ test("aggregation merger: partial update checks (INVALID_TARGET_COLUMN)", () => 
 
 test("aggregation merger: a function the factory refuses fails the first merge, not the first insert (as Java)", () => {
   const rt = DataTypes.ROW([DataTypes.FIELD("id", notNull(DataTypes.INT())), DataTypes.FIELD("c", DataTypes.CHAR(2))]);
-  const m = new AggregateRowMerger({ rowType: rt, primaryKeyIndexes: [0], aggFunctions: [undefined, AggFunctions.LISTAGG()] }, undefined);
+  const m = new AggregateRowMerger(
+    { rowType: rt, primaryKeyIndexes: [0], aggFunctions: [undefined, AggFunctions.LISTAGG()] },
+    undefined,
+  );
   const first = [1, "ab"];
   assert.equal(m.merge(null, first), first);
   assert.throws(() => m.merge(first, [1, "cd"]), /Data type for listagg column must be 'StringType' but was 'CHAR\(2\)'/);

@@ -12,7 +12,12 @@ import {
   runOptimizeRoaring32,
   serializeRoaring32,
 } from "../../src/server/kv/merge/aggregate/roaring32.js";
-import { deserializeRoaring64, roaring64Of, roaring64Values, serializeRoaring64 } from "../../src/server/kv/merge/aggregate/roaring64.js";
+import {
+  deserializeRoaring64,
+  roaring64Of,
+  roaring64Values,
+  serializeRoaring64,
+} from "../../src/server/kv/merge/aggregate/roaring64.js";
 
 const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s/g, ""), "hex"));
@@ -31,7 +36,10 @@ test("rbm32: the portable format byte for byte (RoaringBitmap's bitmapwithoutrun
   const withRuns = serializeRoaring32(runOptimizeRoaring32(rb));
   assert.equal(sha256(withRuns), "1f1909bfdd354fa2f0694fe88b8076833ca5383ad9fc3f68f2709c84a2ab70e3");
   // both read back to the same values; re-serializing is the identity
-  assert.deepEqual(roaring32Values(deserializeRoaring32(withoutRuns)), values.sort((a, b) => a - b));
+  assert.deepEqual(
+    roaring32Values(deserializeRoaring32(withoutRuns)),
+    values.sort((a, b) => a - b),
+  );
   assert.equal(toHex(serializeRoaring32(deserializeRoaring32(withRuns))), toHex(withRuns));
 });
 
@@ -57,8 +65,12 @@ test("rbm32 aggregation: union, run-optimized, nulls skipped, bad bytes fail", (
 
 test("rbm64: Java's Roaring64Bitmap bytes (the Fluss docs' {10,20} ∪ {20,30} example)", () => {
   const agg = createFieldAggregator(DataTypes.BYTES(), AggFunctions.RBM64());
-  const a = hex("01010000000000000004000000000000000000000000000000000001000000FE010000000102020000000A00140001000000000000000000000000000000");
-  const b = hex("01010000000000000004000000000000000000000000000000000001000000FE0100000001020200000014001E0001000000000000000000000000000000");
+  const a = hex(
+    "01010000000000000004000000000000000000000000000000000001000000FE010000000102020000000A00140001000000000000000000000000000000",
+  );
+  const b = hex(
+    "01010000000000000004000000000000000000000000000000000001000000FE0100000001020200000014001E0001000000000000000000000000000000",
+  );
   assert.equal(toHex(serializeRoaring64(roaring64Of([10n, 20n]))), toHex(a));
   assert.equal(
     toHex(agg.agg(a, b) as Uint8Array),

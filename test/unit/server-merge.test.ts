@@ -25,8 +25,10 @@ function specOf(schema: Schema, properties: Record<string, string>): MergeSpec {
   };
 }
 
-const isServerError = (re: RegExp) => (e: unknown): boolean =>
-  e instanceof FlussError && e.code === ErrorCode.UNKNOWN_SERVER_ERROR && re.test(e.message);
+const isServerError =
+  (re: RegExp) =>
+  (e: unknown): boolean =>
+    e instanceof FlussError && e.code === ErrorCode.UNKNOWN_SERVER_ERROR && re.test(e.message);
 
 test("first_row keeps the first row: later upserts return the stored row itself", () => {
   const m = new FirstRowMerger(undefined);
@@ -39,7 +41,10 @@ test("first_row keeps the first row: later upserts return the stored row itself"
   assert.throws(() => new FirstRowMerger("ALLOW"), /DELETE is not supported for the first_row merge engine/);
   assert.throws(() => m.delete(first), isServerError(/DELETE is not supported for the first_row merge engine/));
   assert.equal(m.withTargetColumns(undefined), m);
-  assert.throws(() => m.withTargetColumns([0, 1]), isServerError(/^Partial update is not supported for the first_row merge engine\.$/));
+  assert.throws(
+    () => m.withTargetColumns([0, 1]),
+    isServerError(/^Partial update is not supported for the first_row merge engine\.$/),
+  );
 });
 
 test("versioned keeps the row with the larger or equal version; null is the smallest", () => {
@@ -63,7 +68,10 @@ test("versioned keeps the row with the larger or equal version; null is the smal
   assert.equal(m.deleteBehavior, "IGNORE");
   assert.throws(() => new VersionedMerger(rt, "v", "ALLOW"), /DELETE is not supported for the versioned merge engine/);
   assert.throws(() => m.delete(r5), isServerError(/DELETE is not supported for the versioned merge engine/));
-  assert.throws(() => m.withTargetColumns([0, 1]), isServerError(/Partial update is not supported for the versioned merge engine/));
+  assert.throws(
+    () => m.withTargetColumns([0, 1]),
+    isServerError(/Partial update is not supported for the versioned merge engine/),
+  );
 });
 
 test("versioned on INT, TIMESTAMP and TIMESTAMP_LTZ; other types are refused", () => {
@@ -101,7 +109,11 @@ test("createEngineMerger dispatches on table.merge-engine (case-insensitive); no
   assert.equal(createEngineMerger(specOf(schema, {})), undefined);
   assert.ok(createEngineMerger(specOf(schema, { "table.merge-engine": "first_row" })) instanceof FirstRowMerger);
   const v = createEngineMerger(
-    specOf(schema, { "table.merge-engine": "VERSIONED", "table.merge-engine.versioned.ver-column": "v", "table.delete.behavior": "disable" }),
+    specOf(schema, {
+      "table.merge-engine": "VERSIONED",
+      "table.merge-engine.versioned.ver-column": "v",
+      "table.delete.behavior": "disable",
+    }),
   );
   assert.ok(v instanceof VersionedMerger);
   assert.equal(v.deleteBehavior, "DISABLE");

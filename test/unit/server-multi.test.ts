@@ -46,7 +46,11 @@ async function withServers(
 }
 
 async function createLogTable(cs: ServerConnection, name: string, buckets: number): Promise<number> {
-  await cs.request(ApiKey.CREATE_TABLE, { tablePath: tp(name), tableJson: tableJson(LOG_SCHEMA, { bucketCount: buckets }), ignoreIfExists: false });
+  await cs.request(ApiKey.CREATE_TABLE, {
+    tablePath: tp(name),
+    tableJson: tableJson(LOG_SCHEMA, { bucketCount: buckets }),
+    ignoreIfExists: false,
+  });
   return (await cs.request(ApiKey.GET_TABLE_INFO, { tablePath: tp(name) })).tableId;
 }
 
@@ -71,7 +75,14 @@ function fetchOne(conn: ServerConnection, tableId: number, bucketId: number, max
   return conn.request(ApiKey.FETCH_LOG, {
     followerServerId: -1,
     maxBytes: 16 << 20,
-    tablesReq: [{ tableId, projectionPushdownEnabled: false, projectedFields: [], bucketsReq: [{ bucketId, fetchOffset: 0, maxFetchBytes }] }],
+    tablesReq: [
+      {
+        tableId,
+        projectionPushdownEnabled: false,
+        projectedFields: [],
+        bucketsReq: [{ bucketId, fetchOffset: 0, maxFetchBytes }],
+      },
+    ],
   });
 }
 
@@ -80,14 +91,19 @@ test("ApiVersions: each role lists its own keys and its server_type; a single li
     const c = await cs.request(ApiKey.API_VERSIONS, { clientSoftwareName: "t", clientSoftwareVersion: "1" });
     assert.equal(c.serverType, ServerType.COORDINATOR);
     const ck = new Set(c.apiVersions.map((v) => v.apiKey));
-    assert.ok(ck.has(ApiKey.CREATE_TABLE) && ck.has(ApiKey.GET_METADATA) && !ck.has(ApiKey.PRODUCE_LOG) && !ck.has(ApiKey.FETCH_LOG));
+    assert.ok(
+      ck.has(ApiKey.CREATE_TABLE) && ck.has(ApiKey.GET_METADATA) && !ck.has(ApiKey.PRODUCE_LOG) && !ck.has(ApiKey.FETCH_LOG),
+    );
     const t = await ts[1]!.request(ApiKey.API_VERSIONS, { clientSoftwareName: "t", clientSoftwareVersion: "1" });
     assert.equal(t.serverType, ServerType.TABLET_SERVER);
     const tk = new Set(t.apiVersions.map((v) => v.apiKey));
     assert.ok(tk.has(ApiKey.PRODUCE_LOG) && tk.has(ApiKey.PUT_KV) && tk.has(ApiKey.SCAN_KV) && tk.has(ApiKey.GET_TABLE_INFO));
     assert.ok(!tk.has(ApiKey.CREATE_TABLE) && !tk.has(ApiKey.DROP_DATABASE));
     // a tablet server does not serve coordinator keys
-    await rejectsWith(ts[0]!.request(ApiKey.CREATE_DATABASE, { databaseName: "x", ignoreIfExists: false }), ErrorCode.UNSUPPORTED_VERSION);
+    await rejectsWith(
+      ts[0]!.request(ApiKey.CREATE_DATABASE, { databaseName: "x", ignoreIfExists: false }),
+      ErrorCode.UNSUPPORTED_VERSION,
+    );
   });
   const single = await LocalCluster.start();
   const conn = await open(single, 0);
@@ -103,7 +119,10 @@ test("ApiVersions: each role lists its own keys and its server_type; a single li
 test("Metadata: every server lists the coordinator and the tablet servers at their own ports; leaders spread round-robin at epoch 0", async () => {
   await withServers(async (cluster, cs, ts) => {
     const tableId = await createLogTable(cs, "spread", 6);
-    const addrs = new Set([cluster.serverAddress("coordinator"), ...cluster.tabletServerIds.map((id) => cluster.serverAddress(id))]);
+    const addrs = new Set([
+      cluster.serverAddress("coordinator"),
+      ...cluster.tabletServerIds.map((id) => cluster.serverAddress(id)),
+    ]);
     assert.equal(addrs.size, 4, "four distinct listeners");
     for (const conn of [cs, ...ts]) {
       const m = await metadata(conn, "spread");
@@ -157,10 +176,18 @@ test("NOT_LEADER_OR_FOLLOWER from a tablet server for every bucket RPC of a buck
       });
       assert.equal(put.bucketsResp[0]!.errorCode, NL);
       const key = pk.keys.key([b, null]);
-      assert.equal((await wrongPk.request(ApiKey.LOOKUP, { tableId: pk.tableId, bucketsReq: [{ bucketId: b, keys: [key] }] })).bucketsResp[0]!.errorCode, NL);
+      assert.equal(
+        (await wrongPk.request(ApiKey.LOOKUP, { tableId: pk.tableId, bucketsReq: [{ bucketId: b, keys: [key] }] }))
+          .bucketsResp[0]!.errorCode,
+        NL,
+      );
       const pl = await wrongPk.request(ApiKey.PREFIX_LOOKUP, { tableId: pk.tableId, bucketsReq: [{ bucketId: b, keys: [key] }] });
       assert.equal(pl.bucketsResp[0]!.errorCode, NL);
-      const scan = await wrongPk.request(ApiKey.SCAN_KV, { bucketScanReq: { tableId: pk.tableId, bucketId: b }, callSeqId: 0, batchSizeBytes: 1024 });
+      const scan = await wrongPk.request(ApiKey.SCAN_KV, {
+        bucketScanReq: { tableId: pk.tableId, bucketId: b },
+        callSeqId: 0,
+        batchSizeBytes: 1024,
+      });
       assert.equal(scan.errorCode, NL);
     }
     // an unknown bucket stays UNKNOWN_TABLE_OR_BUCKET
@@ -174,7 +201,10 @@ test("moveLeader: the new leader serves the same data with the epoch bumped; the
     const tableId = await createLogTable(cs, "move", 1);
     const from = leaders(await metadata(cs, "move"))[0]!;
     const to = (from + 1) % 3;
-    await produce(ts[from]!, tableId, 0, [[1, "a"], [2, "b"]]);
+    await produce(ts[from]!, tableId, 0, [
+      [1, "a"],
+      [2, "b"],
+    ]);
     const epoch = await cluster.moveLeader({ table: "fluss.move", bucket: 0, to });
     assert.equal(epoch, 1);
     for (const conn of [cs, ...ts]) {
@@ -197,18 +227,35 @@ test("moveLeader: the new leader serves the same data with the epoch bumped; the
     const pk = await createPkTable(cs, "move_pk", PK_SCHEMA, { bucketCount: 1 });
     const pkFrom = leaders(await metadata(cs, "move_pk"))[0]!;
     const rows = Array.from({ length: 50 }, (_, i) => ({ upsert: [i, `n${i}`] }));
-    await ts[pkFrom]!.request(ApiKey.PUT_KV, { acks: -1, tableId: pk.tableId, timeoutMs: 5000, targetColumns: [], bucketsReq: [{ bucketId: 0, records: kvBatch(pk, rows) }] });
-    const first = await ts[pkFrom]!.request(ApiKey.SCAN_KV, { bucketScanReq: { tableId: pk.tableId, bucketId: 0 }, callSeqId: 0, batchSizeBytes: 64 });
+    await ts[pkFrom]!.request(ApiKey.PUT_KV, {
+      acks: -1,
+      tableId: pk.tableId,
+      timeoutMs: 5000,
+      targetColumns: [],
+      bucketsReq: [{ bucketId: 0, records: kvBatch(pk, rows) }],
+    });
+    const first = await ts[pkFrom]!.request(ApiKey.SCAN_KV, {
+      bucketScanReq: { tableId: pk.tableId, bucketId: 0 },
+      callSeqId: 0,
+      batchSizeBytes: 64,
+    });
     assert.equal(first.hasMoreResults, true);
     // another server does not know the session
-    const elsewhere = await ts[(pkFrom + 1) % 3]!.request(ApiKey.SCAN_KV, { scannerId: first.scannerId!, callSeqId: 1, batchSizeBytes: 64 });
+    const elsewhere = await ts[(pkFrom + 1) % 3]!.request(ApiKey.SCAN_KV, {
+      scannerId: first.scannerId!,
+      callSeqId: 1,
+      batchSizeBytes: 64,
+    });
     assert.equal(elsewhere.errorCode, ErrorCode.UNKNOWN_SCANNER_ID);
     await cluster.moveLeader({ table: "fluss.move_pk", bucket: 0, to: (pkFrom + 2) % 3 });
     const next = await ts[pkFrom]!.request(ApiKey.SCAN_KV, { scannerId: first.scannerId!, callSeqId: 1, batchSizeBytes: 64 });
     assert.equal(next.errorCode, ErrorCode.SCANNER_EXPIRED);
     // the state moved with the leadership
     const pkTo = (pkFrom + 2) % 3;
-    const look = await ts[pkTo]!.request(ApiKey.LOOKUP, { tableId: pk.tableId, bucketsReq: [{ bucketId: 0, keys: [pk.keys.key([7, null])] }] });
+    const look = await ts[pkTo]!.request(ApiKey.LOOKUP, {
+      tableId: pk.tableId,
+      bucketsReq: [{ bucketId: 0, keys: [pk.keys.key([7, null])] }],
+    });
     assert.deepEqual(pk.decodeRow(look.bucketsResp[0]!.values[0]!.values!, 2), [7, "n7"]);
   });
 });
@@ -223,13 +270,19 @@ test("stopTabletServer / startTabletServer: its listener goes away, its buckets 
     await closed;
     await rejectsWith(open(cluster, victim), ErrorCode.NETWORK_EXCEPTION);
     const m = await metadata(cs, "stop");
-    assert.deepEqual(m.tabletServers.map((n) => n.nodeId), [0, 1, 2].filter((id) => id !== victim));
+    assert.deepEqual(
+      m.tabletServers.map((n) => n.nodeId),
+      [0, 1, 2].filter((id) => id !== victim),
+    );
     const b0 = m.tableMetadata[0]!.bucketMetadata[0]!;
     assert.equal(b0.leaderId, undefined, "no leader while its server is down");
     assert.deepEqual(b0.replicaId, [victim]);
     // losing its leader is an election: the epoch moves on (other servers' buckets keep theirs)
     const epochs = (r: MetadataResponse) => r.tableMetadata[0]!.bucketMetadata.map((b) => b.leaderEpoch);
-    assert.deepEqual(epochs(m), before.map((l) => (l === victim ? 1 : 0)));
+    assert.deepEqual(
+      epochs(m),
+      before.map((l) => (l === victim ? 1 : 0)),
+    );
     // other servers' metadata agree, and still do not serve the bucket
     const alive = (victim + 1) % 3;
     assert.equal(leaders(await metadata(ts[alive]!, "stop"))[0], undefined);
@@ -240,12 +293,18 @@ test("stopTabletServer / startTabletServer: its listener goes away, its buckets 
     await cluster.startTabletServer(victim);
     const again = await open(cluster, victim);
     try {
-      assert.deepEqual((await metadata(cs, "stop")).tabletServers.map((n) => n.nodeId), [0, 1, 2]);
+      assert.deepEqual(
+        (await metadata(cs, "stop")).tabletServers.map((n) => n.nodeId),
+        [0, 1, 2],
+      );
       const m2 = await metadata(again, "stop");
       const now = leaders(m2);
       assert.equal(now[0], alive);
       // the returning server leads its other buckets again, each at a new epoch
-      assert.deepEqual(epochs(m2), before.map((l, b) => (b === 0 ? 2 : l === victim ? 2 : 0)));
+      assert.deepEqual(
+        epochs(m2),
+        before.map((l, b) => (b === 0 ? 2 : l === victim ? 2 : 0)),
+      );
       for (let b = 1; b < 3; b++) assert.equal(now[b], before[b]);
       const victimBucket = before.findIndex((l, b) => b > 0 && l === victim);
       if (victimBucket > 0) {
@@ -273,7 +332,10 @@ test("metadata lag: tablet servers see leader moves and new tables only after me
         assert.equal(b.leaderEpoch, 0);
       }
       // serving follows the live leadership: the old leader refuses, the new one writes
-      assert.equal((await produce(ts[from]!, tableId, 0, [[1, "x"]])).bucketsResp[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.equal(
+        (await produce(ts[from]!, tableId, 0, [[1, "x"]])).bucketsResp[0]!.errorCode,
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+      );
       assert.equal((await produce(ts[to]!, tableId, 0, [[1, "x"]])).bucketsResp[0]!.errorCode, undefined);
       // a table created now is unknown to the tablet servers until their metadata catches up
       const fresh = await createLogTable(cs, "lag_new", 1);
@@ -300,7 +362,12 @@ test("injectError, delay, dropConnections, setUnresponsive and restartCoordinato
   await withServers(async (cluster, cs, ts) => {
     const tableId = await createLogTable(cs, "hooks", 1);
     const leader = leaders(await metadata(cs, "hooks"))[0]!;
-    cluster.injectError({ apiKey: "PRODUCE_LOG", errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_EXCEPTION, count: 2, serverId: leader });
+    cluster.injectError({
+      apiKey: "PRODUCE_LOG",
+      errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_EXCEPTION,
+      count: 2,
+      serverId: leader,
+    });
     for (let i = 0; i < 2; i++) {
       const e = await rejectsWith(produce(ts[leader]!, tableId, 0, [[i, "x"]]), ErrorCode.NOT_ENOUGH_REPLICAS_EXCEPTION);
       assert.match(e.message, /injected into PRODUCE_LOG/);
@@ -363,13 +430,23 @@ test("hook arguments are checked: unknown server ids, api keys, error codes, tab
   await withServers(async (cluster, cs) => {
     await createLogTable(cs, "args", 2);
     const client = (fn: () => unknown, re: RegExp) =>
-      assert.throws(fn, (e: unknown) => e instanceof Error && (e as { code?: number }).code === ErrorCode.CLIENT_ERROR && re.test(e.message));
+      assert.throws(
+        fn,
+        (e: unknown) => e instanceof Error && (e as { code?: number }).code === ErrorCode.CLIENT_ERROR && re.test(e.message),
+      );
     client(() => cluster.setUnresponsive(5, true), /tablet servers with ids 0, 1, 2 \(got server id 5\)/);
-    client(() => cluster.injectError({ apiKey: "PRODUCE" as never, errorCode: 12, count: 1 }), /'PRODUCE' is not a Fluss api key name/);
+    client(
+      () => cluster.injectError({ apiKey: "PRODUCE" as never, errorCode: 12, count: 1 }),
+      /'PRODUCE' is not a Fluss api key name/,
+    );
     client(() => cluster.injectError({ apiKey: "PRODUCE_LOG", errorCode: -2, count: 1 }), /not a server error code/);
     client(() => cluster.delay({ apiKey: 1015, ms: -1 }), /non-negative/);
     await rejectsWith(cluster.moveLeader({ table: "fluss.nope", bucket: 0, to: 1 }), ErrorCode.TABLE_NOT_EXIST);
-    await rejectsWith(cluster.moveLeader({ table: "fluss.args", bucket: 2, to: 1 }), ErrorCode.CLIENT_ERROR, /bucket 2 does not exist/);
+    await rejectsWith(
+      cluster.moveLeader({ table: "fluss.args", bucket: 2, to: 1 }),
+      ErrorCode.CLIENT_ERROR,
+      /bucket 2 does not exist/,
+    );
     await rejectsWith(cluster.moveLeader({ table: "fluss.args", bucket: 0, to: 3 }), ErrorCode.CLIENT_ERROR, /got server id 3/);
     await rejectsWith(cluster.stopTabletServer(9), ErrorCode.CLIENT_ERROR);
   });
@@ -447,7 +524,12 @@ test("projected fetch: whole projected batches while their projected size fits t
     const tableId = await createLogTable(cs, "proj", 1);
     const leader = ts[leaders(await metadata(cs, "proj"))[0]!]!;
     for (let i = 0; i < 30; i++) {
-      await produce(leader, tableId, 0, Array.from({ length: 20 }, (_, k) => [k, `${"long text ".repeat(20)}${i}-${k}`]));
+      await produce(
+        leader,
+        tableId,
+        0,
+        Array.from({ length: 20 }, (_, k) => [k, `${"long text ".repeat(20)}${i}-${k}`]),
+      );
     }
     const fetch = (maxFetchBytes: number, projected?: number[]) =>
       leader.request(ApiKey.FETCH_LOG, {
@@ -482,7 +564,11 @@ test("projected fetch: whole projected batches while their projected size fits t
     assert.ok(fitting(limit) < 30 && fitting(limit) > 2, `${fitting(limit)} batches fit`);
     const got = (await fetch(limit, [0])).tablesResp[0]!.bucketsResp[0]!.records!;
     assert.deepEqual(sizesOf(got), sizes.slice(0, fitting(limit)));
-    assert.equal(got.length, sizes.slice(0, fitting(limit)).reduce((a, b) => a + b, 0), "whole batches only");
+    assert.equal(
+      got.length,
+      sizes.slice(0, fitting(limit)).reduce((a, b) => a + b, 0),
+      "whole batches only",
+    );
     // minOneMessage: a tiny limit is raised to the first batch's unprojected size
     const raised = (await fetch(10, [0])).tablesResp[0]!.bucketsResp[0]!.records!;
     assert.equal(sizesOf(raised).length, fitting(unprojected[0]!));
@@ -500,8 +586,18 @@ test("a single-server cluster takes the same hooks: stop/start and restartCoordi
     await createLogTable(conn, "single", 2);
     assert.equal(await cluster.moveLeader({ table: "fluss.single", bucket: 1, to: 0 }), 1);
     const m = await metadata(conn, "single");
-    assert.deepEqual(m.tableMetadata[0]!.bucketMetadata.map((b) => [b.leaderId, b.leaderEpoch]), [[0, 0], [0, 1]]);
-    await rejectsWith(cluster.moveLeader({ table: "fluss.single", bucket: 0, to: 1 }), ErrorCode.CLIENT_ERROR, /one server, id 0 \(got server id 1\)/);
+    assert.deepEqual(
+      m.tableMetadata[0]!.bucketMetadata.map((b) => [b.leaderId, b.leaderEpoch]),
+      [
+        [0, 0],
+        [0, 1],
+      ],
+    );
+    await rejectsWith(
+      cluster.moveLeader({ table: "fluss.single", bucket: 0, to: 1 }),
+      ErrorCode.CLIENT_ERROR,
+      /one server, id 0 \(got server id 1\)/,
+    );
     const port = cluster.port;
     const closed = new Promise<void>((resolve) => conn.onClose(() => resolve()));
     await cluster.stopTabletServer(0);

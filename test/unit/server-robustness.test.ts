@@ -29,7 +29,11 @@ function errorLogger(sink: string[]): ClusterLogger {
 }
 
 async function createTable(conn: ServerConnection, name: string): Promise<number> {
-  await conn.request(ApiKey.CREATE_TABLE, { tablePath: tp(name), tableJson: tableJson(LOG_SCHEMA, { bucketCount: 1 }), ignoreIfExists: false });
+  await conn.request(ApiKey.CREATE_TABLE, {
+    tablePath: tp(name),
+    tableJson: tableJson(LOG_SCHEMA, { bucketCount: 1 }),
+    ignoreIfExists: false,
+  });
   return (await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp(name) })).tableId;
 }
 
@@ -41,7 +45,14 @@ function fetchReq(tableId: number, fetchOffset: number, extra: Partial<FetchLogR
   return {
     followerServerId: -1,
     maxBytes: 1 << 20,
-    tablesReq: [{ tableId, projectionPushdownEnabled: false, projectedFields: [], bucketsReq: [{ bucketId: 0, fetchOffset, maxFetchBytes: 1 << 20 }] }],
+    tablesReq: [
+      {
+        tableId,
+        projectionPushdownEnabled: false,
+        projectedFields: [],
+        bucketsReq: [{ bucketId: 0, fetchOffset, maxFetchBytes: 1 << 20 }],
+      },
+    ],
     ...extra,
   };
 }
@@ -99,8 +110,11 @@ test("close with requests in flight finishes promptly and cleanly", async () => 
   const tableId = await createTable(conn, "t");
   await produce(conn, tableId, arrowBatch(rt, [[1, "a"]]));
   // a long poll that would wait 10 s, plus produces and fetches racing the close
-  const pending: Promise<unknown>[] = [conn.request(ApiKey.FETCH_LOG, fetchReq(tableId, 1, { maxWaitMs: 10_000, minBytes: 1 << 20 }))];
-  for (let i = 0; i < 20; i++) pending.push(produce(conn, tableId, arrowBatch(rt, [[i, "b"]])), conn.request(ApiKey.FETCH_LOG, fetchReq(tableId, 0)));
+  const pending: Promise<unknown>[] = [
+    conn.request(ApiKey.FETCH_LOG, fetchReq(tableId, 1, { maxWaitMs: 10_000, minBytes: 1 << 20 })),
+  ];
+  for (let i = 0; i < 20; i++)
+    pending.push(produce(conn, tableId, arrowBatch(rt, [[i, "b"]])), conn.request(ApiKey.FETCH_LOG, fetchReq(tableId, 0)));
   const outcomes = Promise.allSettled(pending);
   const t0 = Date.now();
   await cluster.close();
@@ -128,7 +142,14 @@ test("crash-like restart: a copy of a running data dir, a torn tail, stray temp 
       tableId = await createTable(conn, "t");
       writerId = (await conn.request(ApiKey.INIT_WRITER, { tablePath: [tp("t")] })).writerId;
       for (let i = 0; i < 4; i++) {
-        const b = arrowBatch(rt, [[i, "a"], [i, "b"]], { writerId, batchSequence: i });
+        const b = arrowBatch(
+          rt,
+          [
+            [i, "a"],
+            [i, "b"],
+          ],
+          { writerId, batchSequence: i },
+        );
         idem.push(b.slice());
         assert.equal((await produce(conn, tableId, b)).bucketsResp[0]!.baseOffset, 2 * i);
       }
@@ -148,9 +169,21 @@ test("crash-like restart: a copy of a running data dir, a torn tail, stray temp 
       const c = await LocalCluster.start({ dataDir: path.join(root, "copy") });
       const k = await connect(c);
       try {
-        assert.deepEqual(await readIds(k, tableId), { hw: 8, batches: [[0, 2], [2, 2], [4, 2], [6, 2]] });
+        assert.deepEqual(await readIds(k, tableId), {
+          hw: 8,
+          batches: [
+            [0, 2],
+            [2, 2],
+            [4, 2],
+            [6, 2],
+          ],
+        });
         const dup = await produce(k, tableId, idem[2]!.slice());
-        assert.deepEqual(dup.bucketsResp[0], { bucketId: 0, baseOffset: 4 }, "a duplicate after restart keeps its original offset");
+        assert.deepEqual(
+          dup.bucketsResp[0],
+          { bucketId: 0, baseOffset: 4 },
+          "a duplicate after restart keeps its original offset",
+        );
         const next = await produce(k, tableId, arrowBatch(rt, [[9, "z"]], { writerId, batchSequence: 4 }));
         assert.equal(next.bucketsResp[0]!.baseOffset, 8);
       } finally {
@@ -170,9 +203,19 @@ test("crash-like restart: a copy of a running data dir, a torn tail, stray temp 
     });
     const k = await connect(c);
     try {
-      assert.deepEqual(await readIds(k, tableId), { hw: 6, batches: [[0, 2], [2, 2], [4, 2]] });
+      assert.deepEqual(await readIds(k, tableId), {
+        hw: 6,
+        batches: [
+          [0, 2],
+          [2, 2],
+          [4, 2],
+        ],
+      });
       assert.equal(fs.statSync(seg).size, 3 * batchSize, "only the torn tail is cut");
-      assert.ok(warnings.some((w) => /torn tail/.test(w)), warnings.join("\n"));
+      assert.ok(
+        warnings.some((w) => /torn tail/.test(w)),
+        warnings.join("\n"),
+      );
       // the writer's sequence continues after the last batch that survived
       await rejectsWith(
         produce(k, tableId, arrowBatch(rt, [[9, "z"]], { writerId, batchSequence: 4 })).then((r) => {
@@ -216,7 +259,14 @@ test("offset semantics: high watermark, out of range, list offsets by timestamp"
     assert.equal(await list(2, Date.now() - 1000), 0);
     const stamps: number[] = [];
     for (let i = 0; i < 3; i++) {
-      await produce(conn, tableId, arrowBatch(rt, [[i, "a"], [i, "b"]]));
+      await produce(
+        conn,
+        tableId,
+        arrowBatch(rt, [
+          [i, "a"],
+          [i, "b"],
+        ]),
+      );
       const r = await conn.request(ApiKey.FETCH_LOG, fetchReq(tableId, 2 * i));
       stamps.push([...iterateBatches(r.tablesResp[0]!.bucketsResp[0]!.records!)][0]!.commitTimestamp);
       await new Promise((res) => setTimeout(res, 3));
@@ -232,7 +282,13 @@ test("offset semantics: high watermark, out of range, list offsets by timestamp"
     await rejectsWith(list(2, Date.now() + 60_000), ErrorCode.INVALID_TIMESTAMP_EXCEPTION);
 
     // fetch: at the high watermark empty, beyond it or below the start out of range, -2 = earliest
-    for (const [offset, expect] of [[6, 0], [7, -1], [-1, -1], [-2, 3], [3, 2]] as const) {
+    for (const [offset, expect] of [
+      [6, 0],
+      [7, -1],
+      [-1, -1],
+      [-2, 3],
+      [3, 2],
+    ] as const) {
       const b = (await conn.request(ApiKey.FETCH_LOG, fetchReq(tableId, offset))).tablesResp[0]!.bucketsResp[0]!;
       if (expect < 0) {
         assert.equal(b.errorCode, ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION, `offset ${offset}`);

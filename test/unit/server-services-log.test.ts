@@ -16,12 +16,25 @@ import { LOG_SCHEMA, arrowBatch, connect, indexedBatch, rejectsWith, tableJson, 
 
 const tp = (tableName: string) => ({ databaseName: "fluss", tableName });
 
-async function createLogTable(conn: ServerConnection, name: string, options: Parameters<typeof tableJson>[1] = {}): Promise<number> {
-  await conn.request(ApiKey.CREATE_TABLE, { tablePath: tp(name), tableJson: tableJson(LOG_SCHEMA, options), ignoreIfExists: false });
+async function createLogTable(
+  conn: ServerConnection,
+  name: string,
+  options: Parameters<typeof tableJson>[1] = {},
+): Promise<number> {
+  await conn.request(ApiKey.CREATE_TABLE, {
+    tablePath: tp(name),
+    tableJson: tableJson(LOG_SCHEMA, options),
+    ignoreIfExists: false,
+  });
   return (await conn.request(ApiKey.GET_TABLE_INFO, { tablePath: tp(name) })).tableId;
 }
 
-function fetchReq(tableId: number, fetchOffset: number, extra: Partial<FetchLogRequest> = {}, projected?: number[]): FetchLogRequest {
+function fetchReq(
+  tableId: number,
+  fetchOffset: number,
+  extra: Partial<FetchLogRequest> = {},
+  projected?: number[],
+): FetchLogRequest {
   return {
     followerServerId: -1,
     maxBytes: 1 << 20,
@@ -45,14 +58,25 @@ test("produce, fetch and list offsets round trip", async () => {
       acks: -1,
       tableId,
       timeoutMs: 1000,
-      bucketsReq: [{ bucketId: 0, records: arrowBatch(rt, [[1, "a"], [2, "b"]]) }],
+      bucketsReq: [
+        {
+          bucketId: 0,
+          records: arrowBatch(rt, [
+            [1, "a"],
+            [2, "b"],
+          ]),
+        },
+      ],
     });
     assert.deepEqual(p1.bucketsResp, [{ bucketId: 0, baseOffset: 0 }]);
     const p2 = await conn.request(ApiKey.PRODUCE_LOG, {
       acks: 1,
       tableId,
       timeoutMs: 1000,
-      bucketsReq: [{ bucketId: 0, records: arrowBatch(rt, [[3, "c"]]) }, { bucketId: 5, records: arrowBatch(rt, [[4, "d"]]) }],
+      bucketsReq: [
+        { bucketId: 0, records: arrowBatch(rt, [[3, "c"]]) },
+        { bucketId: 5, records: arrowBatch(rt, [[4, "d"]]) },
+      ],
     });
     assert.deepEqual(p2.bucketsResp[0], { bucketId: 0, baseOffset: 2 });
     assert.equal(p2.bucketsResp[1]!.errorCode, ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION);
@@ -60,7 +84,12 @@ test("produce, fetch and list offsets round trip", async () => {
       conn.request(ApiKey.PRODUCE_LOG, { acks: 2, tableId, timeoutMs: 1000, bucketsReq: [] }),
       ErrorCode.INVALID_REQUIRED_ACKS,
     );
-    const unknownTable = await conn.request(ApiKey.PRODUCE_LOG, { acks: 1, tableId: 99, timeoutMs: 1000, bucketsReq: [{ bucketId: 0, records: arrowBatch(rt, [[1, "x"]]) }] });
+    const unknownTable = await conn.request(ApiKey.PRODUCE_LOG, {
+      acks: 1,
+      tableId: 99,
+      timeoutMs: 1000,
+      bucketsReq: [{ bucketId: 0, records: arrowBatch(rt, [[1, "x"]]) }],
+    });
     assert.equal(unknownTable.bucketsResp[0]!.errorCode, ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION);
 
     const f = await conn.request(ApiKey.FETCH_LOG, fetchReq(tableId, -2));
@@ -69,7 +98,13 @@ test("produce, fetch and list offsets round trip", async () => {
     assert.equal(b.highWatermark, 3);
     assert.equal(b.logStartOffset, 0);
     const batches = [...iterateBatches(b.records!)];
-    assert.deepEqual(batches.map((x) => [x.baseOffset, x.recordCount]), [[0, 2], [2, 1]]);
+    assert.deepEqual(
+      batches.map((x) => [x.baseOffset, x.recordCount]),
+      [
+        [0, 2],
+        [2, 1],
+      ],
+    );
     assert.ok(batches.every((x) => x.isValid()));
 
     const atEnd = await conn.request(ApiKey.FETCH_LOG, fetchReq(tableId, 3));
@@ -97,7 +132,8 @@ test("produce, fetch and list offsets round trip", async () => {
     assert.equal((await list(2, 0)).bucketsResp[0]!.offset, 0);
     assert.equal((await list(2, Date.now() + 60_000)).bucketsResp[0]!.errorCode, ErrorCode.INVALID_TIMESTAMP_EXCEPTION);
     assert.equal(
-      (await conn.request(ApiKey.LIST_OFFSETS, { followerServerId: -1, offsetType: 1, tableId, bucketId: [3] })).bucketsResp[0]!.errorCode,
+      (await conn.request(ApiKey.LIST_OFFSETS, { followerServerId: -1, offsetType: 1, tableId, bucketId: [3] })).bucketsResp[0]!
+        .errorCode,
       ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION,
     );
   });
@@ -228,7 +264,15 @@ test("restart on the same data dir keeps catalog and records", async () => {
           acks: -1,
           tableId,
           timeoutMs: 1000,
-          bucketsReq: [{ bucketId: 0, records: arrowBatch(LOG_SCHEMA.rowType, [[1, "a"], [2, "b"]]) }],
+          bucketsReq: [
+            {
+              bucketId: 0,
+              records: arrowBatch(LOG_SCHEMA.rowType, [
+                [1, "a"],
+                [2, "b"],
+              ]),
+            },
+          ],
         });
       },
       { dataDir },

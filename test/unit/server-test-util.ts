@@ -55,7 +55,11 @@ export function tableJson(schema: Schema, options: TableDescriptorOptions = {}):
   return utf8Encode(tableDescriptorToJson(new TableDescriptor(schema, options)));
 }
 
-export function arrowBatch(rowType: RowType, rows: unknown[][], extra: { writerId?: number; batchSequence?: number } = {}): Uint8Array {
+export function arrowBatch(
+  rowType: RowType,
+  rows: unknown[][],
+  extra: { writerId?: number; batchSequence?: number } = {},
+): Uint8Array {
   const b = new ArrowBatchBuilder(rowType);
   for (const r of rows) b.append(r);
   return buildArrowLogBatch({ body: b.build(), recordCount: rows.length, schemaId: 1, appendOnly: true, ...extra });

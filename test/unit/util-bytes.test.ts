@@ -4,7 +4,19 @@ import assert from "node:assert/strict";
 import { ByteWriter } from "../../src/util/bytes.js";
 
 test("utf8 writes the encoder's bytes for ASCII, non-ASCII after an ASCII prefix, and long strings", () => {
-  const cases = ["", "a", "user-123", "abcé", "é", "ascii then 😀", "x".repeat(31), "y".repeat(32), "z".repeat(33), "ü".repeat(40), `${"a".repeat(20)}\u0000\u007f\u0080`];
+  const cases = [
+    "",
+    "a",
+    "user-123",
+    "abcé",
+    "é",
+    "ascii then 😀",
+    "x".repeat(31),
+    "y".repeat(32),
+    "z".repeat(33),
+    "ü".repeat(40),
+    `${"a".repeat(20)}\u0000\u007f\u0080`,
+  ];
   for (const s of cases) {
     const w = new ByteWriter(16);
     w.u8(0xee); // written data before the string stays

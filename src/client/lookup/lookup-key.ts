@@ -45,7 +45,9 @@ export function makeKeyRowBuilder(info: TableInfo, columns: readonly string[], w
       return row;
     }
     if (typeof key !== "object" || key === null) {
-      throw FlussError.client(`a ${what} must be an object keyed by column name or an array (${list}), got ${key === null ? "null" : typeof key}`);
+      throw FlussError.client(
+        `a ${what} must be an object keyed by column name or an array (${list}), got ${key === null ? "null" : typeof key}`,
+      );
     }
     const obj = key as Readonly<Record<string, unknown>>;
     for (const name in obj) {

@@ -50,7 +50,9 @@ function bucketKey(partitionId: number | undefined, bucket: number): number {
 
 function where(q: LookupQuery): string {
   const table = q.owner.info.tablePath.toString();
-  return q.partitionId === undefined ? `table ${table} bucket ${q.bucket}` : `table ${table} partition ${q.partitionId} bucket ${q.bucket}`;
+  return q.partitionId === undefined
+    ? `table ${table} bucket ${q.bucket}`
+    : `table ${table} partition ${q.partitionId} bucket ${q.bucket}`;
 }
 
 /** The lookup queue and sender of one connection. Not exported from the package. */
@@ -120,11 +122,14 @@ export class LookupSender {
     if (at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.schedule();
-    }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.schedule();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private checkIdle(): void {
@@ -216,8 +221,7 @@ export class LookupSender {
     const { info } = q.owner;
     const tableId = info.tableId;
     const pid = q.partitionId;
-    const done =
-      pid === undefined ? meta.updateTables([info.tablePath]) : meta.updatePartitions(info.tablePath, { ids: [pid] });
+    const done = pid === undefined ? meta.updateTables([info.tablePath]) : meta.updatePartitions(info.tablePath, { ids: [pid] });
     done
       .then(
         () => {
@@ -226,7 +230,10 @@ export class LookupSender {
             // the path now names another table: ours was dropped
             this.tableGone(
               tableId,
-              new FlussError(ErrorCode.TABLE_NOT_EXIST, `table ${info.tablePath.toString()} (id ${tableId}) was dropped; get the table again`),
+              new FlussError(
+                ErrorCode.TABLE_NOT_EXIST,
+                `table ${info.tablePath.toString()} (id ${tableId}) was dropped; get the table again`,
+              ),
             );
           }
         },
@@ -260,7 +267,8 @@ export class LookupSender {
     let why: string | undefined;
     if (!isRetriableError(error)) why = "";
     else if (this.closing) why = " (the connection is closing)";
-    else if (q.attempts > this.maxRetries) why = ` (gave up after ${q.attempts} attempts, lookup.max-retries = ${this.maxRetries})`;
+    else if (q.attempts > this.maxRetries)
+      why = ` (gave up after ${q.attempts} attempts, lookup.max-retries = ${this.maxRetries})`;
     else if (now - q.createdMs >= this.timeoutMs) {
       why = ` (no answer within request.timeout.ms = ${this.timeoutMs} ms, ${q.attempts} attempts)`;
     }
@@ -305,7 +313,8 @@ export class LookupSender {
       .then(
         (resp) => this.onResponse(kind, tableId, batches, resp),
         (err: unknown) => {
-          const error = err instanceof FlussError ? err : new FlussError(ErrorCode.NETWORK_EXCEPTION, String(err), { cause: err });
+          const error =
+            err instanceof FlussError ? err : new FlussError(ErrorCode.NETWORK_EXCEPTION, String(err), { cause: err });
           for (const b of batches.values()) this.onBucketError(tableId, b, error);
         },
       )
@@ -334,9 +343,13 @@ export class LookupSender {
         this.onBucketError(tableId, b, new FlussError(r.errorCode, r.errorMessage));
         continue;
       }
-      const n = kind === "lookup" ? (r as PbLookupRespForBucket).values.length : (r as PbPrefixLookupRespForBucket).valueLists.length;
+      const n =
+        kind === "lookup" ? (r as PbLookupRespForBucket).values.length : (r as PbPrefixLookupRespForBucket).valueLists.length;
       if (n !== b.queries.length) {
-        const error = new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, `the server answered ${n} values for ${b.queries.length} keys`);
+        const error = new FlussError(
+          ErrorCode.UNKNOWN_SERVER_ERROR,
+          `the server answered ${n} values for ${b.queries.length} keys`,
+        );
         for (const q of b.queries) this.retryOrFail(q, error);
         continue;
       }

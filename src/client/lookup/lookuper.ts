@@ -61,7 +61,11 @@ class LookupTable {
     } catch (e) {
       // the row decoders throw RangeErrors on damaged bytes; users get a FlussError
       if (e instanceof FlussError) throw e;
-      throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `a looked-up value of table ${this.info.tablePath.toString()} cannot be decoded: ${(e as Error).message}`, { cause: e });
+      throw new FlussError(
+        ErrorCode.CORRUPT_MESSAGE,
+        `a looked-up value of table ${this.info.tablePath.toString()} cannot be decoded: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     return rowObject(this.names, row);
   }

@@ -17,7 +17,7 @@ import { ArrowBatchBuilder } from "../../record/arrow/arrow-writer.js";
 import { readIndexedLogRecords } from "../../record/indexed-log.js";
 import { ArrowRowConverter } from "../../record/arrow/arrow-rows.js";
 import type { DrainedBatch } from "./log-fetcher.js";
-import { Projection, rowTypeOf } from "./projection.js";
+import { type Projection, rowTypeOf } from "./projection.js";
 import { ChangeType, ScanRecord } from "./scan-records.js";
 
 /** What decoding needs to know about the table (a subset of `TableInfo`). */
@@ -74,7 +74,9 @@ export class BatchDecoder {
     if (this.format === "ARROW" && projection) {
       this.pushedDown = projection.inOrder;
       this.select = projection.reorderingNeeded ? projection.reordering : undefined;
-      this.wireSchema = this.select ? canonicalSchema(toArrowSchema(rowTypeOf(projection.fieldsInOrder(info.rowType)))) : this.schema;
+      this.wireSchema = this.select
+        ? canonicalSchema(toArrowSchema(rowTypeOf(projection.fieldsInOrder(info.rowType))))
+        : this.schema;
     } else {
       this.pushedDown = undefined;
       this.select = projection ? projection.indexes : undefined;

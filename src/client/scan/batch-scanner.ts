@@ -144,7 +144,8 @@ export class BatchScanner extends ScannerBase {
 
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     this.ensureOpen();
-    if (this.busy) throw FlussError.client("another read is already running on this scanner (concurrent reads are not supported)");
+    if (this.busy)
+      throw FlussError.client("another read is already running on this scanner (concurrent reads are not supported)");
     this.busy = true;
     try {
       return await fn();
@@ -176,8 +177,12 @@ export class BatchScanner extends ScannerBase {
       if (err0) throw err0;
       const buckets = this.fetcher.subscribed();
       if (buckets.length === 0) {
-        const how = this.info.isPartitioned ? "subscribePartition() or subscribePartitionBuckets()" : "subscribe() or subscribeBuckets()";
-        throw FlussError.client(`no bucket is subscribed: call ${how} on this scanner of table ${this.info.tablePath.toString()} first`);
+        const how = this.info.isPartitioned
+          ? "subscribePartition() or subscribePartitionBuckets()"
+          : "subscribe() or subscribeBuckets()";
+        throw FlussError.client(
+          `no bucket is subscribed: call ${how} on this scanner of table ${this.info.tablePath.toString()} first`,
+        );
       }
       let stops: Map<string, number>;
       try {
@@ -209,7 +214,9 @@ export class BatchScanner extends ScannerBase {
         const err = this.fetcher.pendingError();
         if (err) throw err;
         if (Date.now() - progressAt > stallMs) {
-          const names = pending.map((b) => (b.partitionId === undefined ? `bucket ${b.bucket}` : `partition ${b.partitionId} bucket ${b.bucket}`));
+          const names = pending.map((b) =>
+            b.partitionId === undefined ? `bucket ${b.bucket}` : `partition ${b.partitionId} bucket ${b.bucket}`,
+          );
           throw new FlussError(
             ErrorCode.REQUEST_TIME_OUT,
             `reading ${this.info.tablePath.toString()} made no progress for ${stallMs} ms (request.timeout.ms) on ${names.join(", ")}`,

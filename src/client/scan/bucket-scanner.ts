@@ -69,10 +69,12 @@ export function toTableBucket(info: TableInfo, spec: BucketSpec): TableBucket {
     if (info.isPartitioned) throw FlussError.client(`${what} is partitioned: give the bucket as { partitionId, bucketId }`);
     return TableBucket.of(info.tableId, checkId(spec));
   }
-  if (spec === null || typeof spec !== "object") throw FlussError.client(`a bucket is a bucket id or { partitionId, bucketId }, got ${String(spec)}`);
+  if (spec === null || typeof spec !== "object")
+    throw FlussError.client(`a bucket is a bucket id or { partitionId, bucketId }, got ${String(spec)}`);
   if (!info.isPartitioned) throw FlussError.client(`${what} is not partitioned: give the bucket as its id (a number)`);
   const pid = spec.partitionId;
-  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid < 0) throw FlussError.client(`invalid partition id ${String(pid)} for ${what}`);
+  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid < 0)
+    throw FlussError.client(`invalid partition id ${String(pid)} for ${what}`);
   return TableBucket.ofPartition(info.tableId, pid, checkId(spec.bucketId));
 }
 
@@ -248,7 +250,8 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
 
   private pages(): AsyncGenerator<Page, void, undefined> {
     if (this.closing) throw FlussError.client(`the bucket scanner of ${this.where()} is closed`);
-    if (this.started) throw FlussError.client(`the bucket scanner of ${this.where()} was read already: create a new one to read again`);
+    if (this.started)
+      throw FlussError.client(`the bucket scanner of ${this.where()} was read already: create a new one to read again`);
     this.started = true;
     if (this.limit !== undefined) return this.limitPages(this.limit);
     return this.kvPages();
@@ -280,7 +283,11 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
       });
     } catch (err) {
       if (err instanceof FlussError && err.code !== ErrorCode.CLIENT_ERROR) throw err;
-      throw new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, `cannot decode the rows of ${this.where()}: ${(err as Error).message}`, { cause: err });
+      throw new FlussError(
+        ErrorCode.CORRUPT_RECORD_EXCEPTION,
+        `cannot decode the rows of ${this.where()}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 
@@ -408,7 +415,11 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
       }
     } catch (err) {
       if (err instanceof FlussError && err.code !== ErrorCode.CLIENT_ERROR) throw err;
-      throw new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, `cannot decode the records of ${this.where()}: ${(err as Error).message}`, { cause: err });
+      throw new FlussError(
+        ErrorCode.CORRUPT_RECORD_EXCEPTION,
+        `cannot decode the records of ${this.where()}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     let total = batches.reduce((n, x) => n + x.numRows, 0);
     while (batches.length > 0 && total - batches[0]!.numRows >= limit) total -= batches.shift()!.numRows;
@@ -454,7 +465,12 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
           batchSizeBytes,
         });
       } catch (err) {
-        if (err instanceof FlussError && err.code === ErrorCode.TOO_MANY_SCANNERS && attempt < MAX_OPEN_RETRIES && !this.closing) {
+        if (
+          err instanceof FlussError &&
+          err.code === ErrorCode.TOO_MANY_SCANNERS &&
+          attempt < MAX_OPEN_RETRIES &&
+          !this.closing
+        ) {
           await sleep(BASE_RETRY_DELAY_MS * 2 ** attempt);
           continue;
         }

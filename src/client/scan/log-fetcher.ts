@@ -216,14 +216,21 @@ export class LogFetcher {
     if (this.maxUnavailableMs <= 0 || this.unavailableSince === undefined) return;
     if (this.unavailableTimer) clearTimeout(this.unavailableTimer);
     const at = this.unavailableSince + this.maxUnavailableMs;
-    this.unavailableTimer = setTimeout(() => {
-      this.unavailableTimer = undefined;
-      this.buffer.notify();
-    }, Math.max(0, at - Date.now()));
+    this.unavailableTimer = setTimeout(
+      () => {
+        this.unavailableTimer = undefined;
+        this.buffer.notify();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private unavailableTooLong(): boolean {
-    return this.maxUnavailableMs > 0 && this.unavailableSince !== undefined && Date.now() - this.unavailableSince >= this.maxUnavailableMs;
+    return (
+      this.maxUnavailableMs > 0 &&
+      this.unavailableSince !== undefined &&
+      Date.now() - this.unavailableSince >= this.maxUnavailableMs
+    );
   }
 
   /**
@@ -234,10 +241,7 @@ export class LogFetcher {
     if (!this.unavailableTooLong()) return undefined;
     const since = this.unavailableSince!;
     const last = this.lastFailure;
-    const servers =
-      this.failingServers.size > 0
-        ? [...this.failingServers]
-        : this.ctx.metadata.tabletServers().map(serverName);
+    const servers = this.failingServers.size > 0 ? [...this.failingServers] : this.ctx.metadata.tabletServers().map(serverName);
     const now = Date.now();
     this.unavailableSince = now;
     this.armUnavailableTimer();
@@ -258,7 +262,12 @@ export class LogFetcher {
     const key = bucketKey(partitionId, bucket);
     // a partition id not in metadata yet is checked first (Java checks at subscribe too)
     const verify = partitionId !== undefined && !this.ctx.metadata.partitionBuckets(partitionId) && !this.tableGone;
-    const state = new BucketState(tableBucket(this.table.tableId, partitionId, bucket), key, offset, verify || offset === LATEST_OFFSET);
+    const state = new BucketState(
+      tableBucket(this.table.tableId, partitionId, bucket),
+      key,
+      offset,
+      verify || offset === LATEST_OFFSET,
+    );
     this.buckets.get(key)?.settle(FlussError.client(`${describe(state.bucket)} was re-subscribed`));
     this.buckets.set(key, state);
     this.buffer.removeBucket(key);
@@ -435,11 +444,14 @@ export class LogFetcher {
     if (this.closed || at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.sendFetches();
-    }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.sendFetches();
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.timer.unref?.();
   }
 
@@ -563,9 +575,13 @@ export class LogFetcher {
     if (isRetriableError(err) || !(err instanceof FlussError) || err.code === ErrorCode.CORRUPT_MESSAGE) {
       const fe = err instanceof FlussError ? err : new FlussError(ErrorCode.NETWORK_EXCEPTION, String(err), { cause: err });
       this.reportFailure(
-        new FlussError(fe.code, `fetching table ${this.table.tablePath.toString()} from ${serverName(node)} failed (retrying): ${fe.message}`, {
-          cause: fe,
-        }),
+        new FlussError(
+          fe.code,
+          `fetching table ${this.table.tablePath.toString()} from ${serverName(node)} failed (retrying): ${fe.message}`,
+          {
+            cause: fe,
+          },
+        ),
         node,
       );
       // lost connection, timeout, leader moved: back off this server and re-learn leaders
@@ -575,7 +591,10 @@ export class LogFetcher {
       return;
     }
     for (const { state } of live) {
-      this.failBucket(state, new FlussError(err.code, `fetching ${this.where(state, state.fetchOffset)} failed: ${err.message}`, { cause: err }));
+      this.failBucket(
+        state,
+        new FlussError(err.code, `fetching ${this.where(state, state.fetchOffset)} failed: ${err.message}`, { cause: err }),
+      );
     }
   }
 
@@ -590,7 +609,11 @@ export class LogFetcher {
   }
 
   /** Handles a response; true when at least one bucket was answered without an error. */
-  private handleResponse(resp: FetchLogResponse, sent: readonly { state: BucketState; offset: number }[], node: NodeAddress): boolean {
+  private handleResponse(
+    resp: FetchLogResponse,
+    sent: readonly { state: BucketState; offset: number }[],
+    node: NodeAddress,
+  ): boolean {
     let ok = false;
     const byKey = new Map<string, { state: BucketState; offset: number }>();
     for (const e of sent) byKey.set(e.state.key, e);
@@ -614,7 +637,13 @@ export class LogFetcher {
     if (code !== ErrorCode.NONE) {
       if (REFRESH_AND_RETRY.has(code) || code === ErrorCode.UNKNOWN_SERVER_ERROR) {
         const why = b.errorMessage ? `: ${b.errorMessage}` : "";
-        this.reportFailure(new FlussError(code, `fetching ${this.where(s, offset)} from ${serverName(node)} failed with ${errorName(code)} (retrying)${why}`), node);
+        this.reportFailure(
+          new FlussError(
+            code,
+            `fetching ${this.where(s, offset)} from ${serverName(node)} failed with ${errorName(code)} (retrying)${why}`,
+          ),
+          node,
+        );
         if (code !== ErrorCode.UNKNOWN_SERVER_ERROR) this.ctx.metadata.invalidate(this.table.tableId, s.bucket.partitionId);
         // the table may have been dropped (and re-created under a new id)
         if (code === ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION) this.checkTable();
@@ -674,7 +703,8 @@ export class LogFetcher {
       // exceeds the limit while other buckets have data. Here the next fetch of the bucket
       // asks for the batch's whole length (its header says it), on its own.
       if (!corrupt && records.length - whole >= LOG_OVERHEAD) {
-        const length = LOG_OVERHEAD + new DataView(records.buffer, records.byteOffset + whole + LENGTH_OFFSET, 4).getInt32(0, true);
+        const length =
+          LOG_OVERHEAD + new DataView(records.buffer, records.byteOffset + whole + LENGTH_OFFSET, 4).getInt32(0, true);
         if (length > this.maxBucketBytes || views.length === 0) s.raisedLimit = Math.max(this.maxBucketBytes, length);
       } else if (!corrupt && views.length === 0 && records.length > 0) {
         // not even a header: the response's total budget ran out; fetch it on its own
@@ -738,14 +768,23 @@ export class LogFetcher {
                 if (s === group[0]) {
                   const fe = err as FlussError;
                   this.reportFailure(
-                    new FlussError(fe.code, `resolving the latest offsets of table ${this.table.tablePath.toString()} failed (retrying): ${fe.message}`, { cause: fe }),
+                    new FlussError(
+                      fe.code,
+                      `resolving the latest offsets of table ${this.table.tablePath.toString()} failed (retrying): ${fe.message}`,
+                      { cause: fe },
+                    ),
                   );
                 }
                 s.retryAt = Date.now() + backoff(s.attempts++);
                 if (err instanceof FlussError && err.code !== ErrorCode.NETWORK_EXCEPTION) this.checkTable();
               } else {
                 const e = err instanceof FlussError ? err : FlussError.client(String(err), err);
-                this.failBucket(s, new FlussError(e.code, `resolving the latest offset of ${describe(s.bucket)} failed: ${e.message}`, { cause: e }));
+                this.failBucket(
+                  s,
+                  new FlussError(e.code, `resolving the latest offset of ${describe(s.bucket)} failed: ${e.message}`, {
+                    cause: e,
+                  }),
+                );
               }
             }
             this.schedule();
@@ -771,7 +810,10 @@ export class LogFetcher {
         this.schedule();
       },
       async (err: unknown) => {
-        if (err instanceof FlussError && (err.code === ErrorCode.PARTITION_NOT_EXISTS || err.code === ErrorCode.TABLE_NOT_EXIST)) {
+        if (
+          err instanceof FlussError &&
+          (err.code === ErrorCode.PARTITION_NOT_EXISTS || err.code === ErrorCode.TABLE_NOT_EXIST)
+        ) {
           // the whole table may be gone: that is the error to report then
           const gone = await this.verifyTable();
           s.verifying = false;
@@ -855,7 +897,10 @@ export class LogFetcher {
         },
         (err: unknown) => {
           if (this.closed) return;
-          if (err instanceof FlussError && (err.code === ErrorCode.TABLE_NOT_EXIST || err.code === ErrorCode.PARTITION_NOT_EXISTS)) {
+          if (
+            err instanceof FlussError &&
+            (err.code === ErrorCode.TABLE_NOT_EXIST || err.code === ErrorCode.PARTITION_NOT_EXISTS)
+          ) {
             // the table itself may be gone; a dropped or not yet visible partition of a
             // live table is retried (apache/fluss PR #3935)
             this.checkTable();
@@ -865,7 +910,9 @@ export class LogFetcher {
           } else {
             const fe = err instanceof FlussError ? err : new FlussError(ErrorCode.NETWORK_EXCEPTION, String(err), { cause: err });
             this.reportFailure(
-              new FlussError(fe.code, `finding the leaders of table ${path.toString()} failed (retrying): ${fe.message}`, { cause: fe }),
+              new FlussError(fe.code, `finding the leaders of table ${path.toString()} failed (retrying): ${fe.message}`, {
+                cause: fe,
+              }),
             );
           }
         },

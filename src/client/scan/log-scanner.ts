@@ -10,7 +10,7 @@ import type { TableBucket } from "../../metadata/cluster.js";
 import { FlussError } from "../../rpc/errors.js";
 import type { DrainedBatch } from "./log-fetcher.js";
 import { ScannerBase, type ReadOptions } from "./scanner-base.js";
-import { ScanRecord, ScanRecords, bucketKey } from "./scan-records.js";
+import { type ScanRecord, ScanRecords, bucketKey } from "./scan-records.js";
 
 /** Batch bytes decoded into records per `poll`. */
 const POLL_MAX_BATCH_BYTES = 1024 * 1024;

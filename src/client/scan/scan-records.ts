@@ -31,9 +31,7 @@ export function bucketKey(partitionId: number | undefined, bucket: number): stri
  * One shared instance per change type.
  */
 export class ChangeType {
-  private static readonly all: readonly ChangeType[] = [0, 1, 2, 3, 4].map(
-    (v) => new ChangeType(v as ChangeByte),
-  );
+  private static readonly all: readonly ChangeType[] = [0, 1, 2, 3, 4].map((v) => new ChangeType(v as ChangeByte));
 
   /** `+A`: a record of an append-only (log) table. */
   static readonly APPEND_ONLY = ChangeType.all[0]!;

@@ -209,7 +209,10 @@ export abstract class ScannerBase {
         decode(d);
       } catch (err) {
         const offset = Math.max(d.view.baseOffset, d.skipBelow);
-        const where = d.bucket.partitionId === undefined ? `bucket ${d.bucket.bucket}` : `partition ${d.bucket.partitionId} bucket ${d.bucket.bucket}`;
+        const where =
+          d.bucket.partitionId === undefined
+            ? `bucket ${d.bucket.bucket}`
+            : `partition ${d.bucket.partitionId} bucket ${d.bucket.bucket}`;
         const why = err instanceof Error ? err.message : String(err);
         const e = new FlussError(
           ErrorCode.CORRUPT_RECORD_EXCEPTION,

@@ -113,7 +113,11 @@ export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncD
       const scanner = this.open(b);
       const r = read(scanner);
       const it: AsyncIterator<T> =
-        r instanceof Promise ? (async function* () { yield await r; })() : r;
+        r instanceof Promise
+          ? (async function* () {
+              yield await r;
+            })()
+          : r;
       const first = it.next();
       first.catch(() => undefined);
       return { scanner, it, first };
@@ -180,14 +184,18 @@ export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncD
   /** The buckets to read: those chosen, else all (of every partition existing now). */
   private async buckets(): Promise<TableBucket[]> {
     if (this.isClosed) throw FlussError.client(`the snapshot scanner of table ${this.info.tablePath.toString()} is closed`);
-    if (this.started) throw FlussError.client(`this snapshot scanner of table ${this.info.tablePath.toString()} was read already: create a new one`);
+    if (this.started)
+      throw FlussError.client(
+        `this snapshot scanner of table ${this.info.tablePath.toString()} was read already: create a new one`,
+      );
     this.started = true;
     if (this.chosen.length > 0) return this.chosen;
     const n = this.info.numBuckets;
     if (!this.info.isPartitioned) return Array.from({ length: n }, (_, i) => toTableBucket(this.info, i));
     const partitions = await this.ctx.admin.listPartitionInfos(this.info.tablePath);
     const out: TableBucket[] = [];
-    for (const p of partitions) for (let i = 0; i < n; i++) out.push(toTableBucket(this.info, { partitionId: p.partitionId, bucketId: i }));
+    for (const p of partitions)
+      for (let i = 0; i < n; i++) out.push(toTableBucket(this.info, { partitionId: p.partitionId, bucketId: i }));
     return out;
   }
 }

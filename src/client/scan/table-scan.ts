@@ -116,10 +116,14 @@ export class TableScan {
    */
   async createSnapshotScanner(): Promise<SnapshotScanner> {
     if (!this.info.hasPrimaryKey) {
-      throw FlussError.client(`${this.what()} has no primary key: read a log table with createLogScanner() or createBatchScanner()`);
+      throw FlussError.client(
+        `${this.what()} has no primary key: read a log table with createLogScanner() or createBatchScanner()`,
+      );
     }
     if (this.rowLimit !== undefined) {
-      throw FlussError.client(`a snapshot scanner reads whole buckets: for at most ${this.rowLimit} rows use createBucketScanner() on a scan with a limit`);
+      throw FlussError.client(
+        `a snapshot scanner reads whole buckets: for at most ${this.rowLimit} rows use createBucketScanner() on a scan with a limit`,
+      );
     }
     return SnapshotScanner.create(this.ctx, this.info, this.projection);
   }

@@ -20,7 +20,7 @@ import { WriterBase } from "./writer-base.js";
 import type { WriterClient } from "./writer-client.js";
 
 /** Per-writer options (reserved for per-writer overrides of `writer.*` settings). */
-export interface AppendWriterOptions {}
+export type AppendWriterOptions = Record<string, never>;
 
 const REQUEST_OVERHEAD = 128;
 
@@ -64,7 +64,9 @@ export class AppendWriter extends WriterBase<AppendRecord> {
   static create(ctx: ClientContext, info: TableInfo, options: AppendWriterOptions = {}): AppendWriter {
     void options;
     if (info.hasPrimaryKey) {
-      throw FlussError.client(`table ${info.tablePath.toString()} has a primary key: use newUpsert() instead of newAppendWriter()`);
+      throw FlussError.client(
+        `table ${info.tablePath.toString()} has a primary key: use newUpsert() instead of newAppendWriter()`,
+      );
     }
     const client = WriterBase.clientFor(ctx, "AppendWriter");
     if (!info.isPartitioned) {
@@ -145,7 +147,12 @@ export class AppendWriter extends WriterBase<AppendRecord> {
   private appendRow(values: readonly unknown[], pid: number, name: string | undefined, mode: number): WriteBatch | undefined {
     const assigner = this.assigner;
     let bucket = assigner.assign(values, pid);
-    let r = this.acc.append(this.target.queue(pid, bucket, name), values, this, (assigner.switchesOnFullBatch ? 0 : AppendMode.ALLOW_NEW_BATCH) | mode);
+    let r = this.acc.append(
+      this.target.queue(pid, bucket, name),
+      values,
+      this,
+      (assigner.switchesOnFullBatch ? 0 : AppendMode.ALLOW_NEW_BATCH) | mode,
+    );
     if (r === NEEDS_NEW_BATCH) {
       // sticky: a new batch is needed, so move on to another bucket first (Java abortIfBatchFull)
       assigner.onNewBatch(pid, bucket);

@@ -146,7 +146,14 @@ export class ArrowWriteBatch extends RowWriteBatch {
       this.ctx.estimator.update(messageBodyLength(body) / b.lastUncompressedBodyLength);
     }
     return LogBatchParts.assemble(
-      { magic: LOG_MAGIC_VALUE_V0, schemaId: this.ctx.schemaId, appendOnly: true, writerId, batchSequence, recordCount: this.rows },
+      {
+        magic: LOG_MAGIC_VALUE_V0,
+        schemaId: this.ctx.schemaId,
+        appendOnly: true,
+        writerId,
+        batchSequence,
+        recordCount: this.rows,
+      },
       this.rows > 0 ? [body] : [],
     );
   }

@@ -135,9 +135,7 @@ export class IdempotenceManager {
       // a retry under the current writer id
       if (batch.batchSequence <= state.lastAckedSequence) return SendDecision.ALREADY_COMMITTED;
       const expected =
-        state.inFlight.length > 0
-          ? state.inFlight[state.inFlight.length - 1]!.batchSequence + 1
-          : state.lastAckedSequence + 1;
+        state.inFlight.length > 0 ? state.inFlight[state.inFlight.length - 1]!.batchSequence + 1 : state.lastAckedSequence + 1;
       if (batch.batchSequence === expected) return SendDecision.SEND;
       if (state.inFlight.length === 0) {
         // Nothing in flight and the head is not the next sequence: the gap can never be
@@ -195,7 +193,9 @@ export class IdempotenceManager {
           return ErrorVerdict.SUCCESS;
         }
         if (batch.writerId === this.currentWriterId && batch.sentSequence === batch.batchSequence) {
-          const lowerInFlight = state.inFlight.some((b) => b.writerId === batch.writerId && b.batchSequence < batch.batchSequence);
+          const lowerInFlight = state.inFlight.some(
+            (b) => b.writerId === batch.writerId && b.batchSequence < batch.batchSequence,
+          );
           if (!lowerInFlight && batch.batchSequence === state.lastAckedSequence + 1) {
             // we sent exactly the next sequence and the server disagrees: its state for this
             // writer is not ours any more, so start over with a new writer id

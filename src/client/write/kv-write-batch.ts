@@ -8,7 +8,12 @@
  */
 import type { DataType } from "../../metadata/data-types.js";
 import type { KvFormat } from "../../metadata/table-options.js";
-import { KV_BATCH_SEQUENCE_OFFSET, KV_RECORD_BATCH_HEADER_SIZE, KV_WRITER_ID_OFFSET, writeKvBatchHeader } from "../../record/kv-batch.js";
+import {
+  KV_BATCH_SEQUENCE_OFFSET,
+  KV_RECORD_BATCH_HEADER_SIZE,
+  KV_WRITER_ID_OFFSET,
+  writeKvBatchHeader,
+} from "../../record/kv-batch.js";
 import { CompactedRowEncoder } from "../../row/compacted-row.js";
 import { IndexedRowEncoder } from "../../row/indexed-row.js";
 import type { RowEncoder } from "../../row/row-codec.js";

@@ -12,7 +12,7 @@
  *   back, in order, as memory frees up.
  */
 import type { FlussError } from "../../rpc/errors.js";
-import { type BatchOwner, RowWriteBatch, type WriteBatch } from "./write-batch.js";
+import type { BatchOwner, RowWriteBatch, WriteBatch } from "./write-batch.js";
 import type { BucketQueue } from "./write-target.js";
 import type { WriteRecord } from "./write-record.js";
 
@@ -84,7 +84,12 @@ export class RecordAccumulator {
    * Appends a record to the bucket's open batch, or starts one if `mode` allows it and memory
    * permits. Returns the batch the record went into, {@link NEEDS_NEW_BATCH} or {@link NO_MEMORY}.
    */
-  append(q: BucketQueue, record: WriteRecord, owner: BatchOwner, mode: number): WriteBatch | typeof NEEDS_NEW_BATCH | typeof NO_MEMORY {
+  append(
+    q: BucketQueue,
+    record: WriteRecord,
+    owner: BatchOwner,
+    mode: number,
+  ): WriteBatch | typeof NEEDS_NEW_BATCH | typeof NO_MEMORY {
     const batches = q.batches;
     const last = batches.length > 0 ? batches[batches.length - 1] : undefined;
     if (last !== undefined && !last.closed) {

@@ -55,7 +55,12 @@ class NotSent {
 class NodeChannel {
   private conn: ServerConnection | undefined;
   private connecting = false;
-  private readonly queue: { apiKey: WriteApiKey; body: Uint8Array[]; resolve: (r: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private readonly queue: {
+    apiKey: WriteApiKey;
+    body: Uint8Array[];
+    resolve: (r: unknown) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
 
   constructor(
     private readonly rpc: RpcClient,
@@ -172,7 +177,10 @@ export class Sender {
     let nextWake = Infinity;
     // leader id → request group (table, request kind's group) → rounds of entries (round k
     // holds each bucket's k-th batch)
-    const groups = new Map<number, { node: NodeAddress; requests: Map<string, { table: TableWriteTarget; rounds: InFlightEntry[][] }> }>();
+    const groups = new Map<
+      number,
+      { node: NodeAddress; requests: Map<string, { table: TableWriteTarget; rounds: InFlightEntry[][] }> }
+    >();
 
     for (const q of acc.active) {
       const batches = q.batches;
@@ -224,7 +232,12 @@ export class Sender {
         try {
           records = b.serializeParts();
         } catch (err) {
-          this.fail(q, b, err instanceof FlussError ? err : FlussError.client(`cannot encode ${b.describe()}: ${String(err)}`, err), true);
+          this.fail(
+            q,
+            b,
+            err instanceof FlussError ? err : FlussError.client(`cannot encode ${b.describe()}: ${String(err)}`, err),
+            true,
+          );
           continue;
         }
         idem.onSent(q.sequences, b);
@@ -284,7 +297,8 @@ export class Sender {
     }
     sent.then(
       (resp) => this.handleResponse(protocol, entries, resp),
-      (err: unknown) => (err instanceof NotSent ? this.handleRequestError(entries, err.error, false) : this.handleRequestError(entries, err, true)),
+      (err: unknown) =>
+        err instanceof NotSent ? this.handleRequestError(entries, err.error, false) : this.handleRequestError(entries, err, true),
     );
   }
 
@@ -351,7 +365,12 @@ export class Sender {
     }
     const gone = q.table.gone;
     if (gone) {
-      this.fail(q, batch, new FlussError(gone.code, `failed to write to ${batch.describe()}: ${gone.message}`, { cause: gone }), true);
+      this.fail(
+        q,
+        batch,
+        new FlussError(gone.code, `failed to write to ${batch.describe()}: ${gone.message}`, { cause: gone }),
+        true,
+      );
       return;
     }
     const retriable =
@@ -437,7 +456,8 @@ export class Sender {
 
   /** Fails the unsent batches of a queue (its table or partition is gone). */
   private failQueue(q: BucketQueue, error: FlussError): void {
-    for (const b of q.batches.splice(0)) this.fail(q, b, new FlussError(error.code, `failed to write to ${b.describe()}: ${error.message}`, { cause: error }), true);
+    for (const b of q.batches.splice(0))
+      this.fail(q, b, new FlussError(error.code, `failed to write to ${b.describe()}: ${error.message}`, { cause: error }), true);
     this.accumulator.active.delete(q);
   }
 
@@ -478,7 +498,10 @@ export class Sender {
         this.refreshing.delete(key);
         const fe = err instanceof FlussError ? err : undefined;
         if (fe && fe.code === ErrorCode.TABLE_NOT_EXIST) {
-          this.tableGone(q.table, new FlussError(fe.code, `table ${path.toString()} (id ${q.tableId}) no longer exists: ${fe.message}`, { cause: fe }));
+          this.tableGone(
+            q.table,
+            new FlussError(fe.code, `table ${path.toString()} (id ${q.tableId}) no longer exists: ${fe.message}`, { cause: fe }),
+          );
         } else if (fe && !fe.retriable && fe.code !== ErrorCode.NETWORK_EXCEPTION) {
           // the partition is gone (or we may not see it): fail what waits for it
           for (const other of [...this.accumulator.active]) {
@@ -520,7 +543,12 @@ export class Sender {
           for (const b of [...q.batches]) {
             if (b.attempts === 0) {
               q.batches.splice(q.batches.indexOf(b), 1);
-              this.fail(q, b, new FlussError(error.code, `failed to write to ${b.describe()}: ${error.message}`, { cause: error }), true);
+              this.fail(
+                q,
+                b,
+                new FlussError(error.code, `failed to write to ${b.describe()}: ${error.message}`, { cause: error }),
+                true,
+              );
             }
           }
           if (q.batches.length === 0) this.accumulator.active.delete(q);

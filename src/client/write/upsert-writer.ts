@@ -102,7 +102,9 @@ export class UpsertWriter extends WriterBase<UpsertRecord> {
     const values = this.coerce(row);
     for (const i of this.pkIndexes) {
       if (values[i] === null || values[i] === undefined) {
-        throw FlussError.client(`primary-key column "${this.info.rowType.fields[i]!.name}" of table ${this.tableName} must have a value`);
+        throw FlussError.client(
+          `primary-key column "${this.info.rowType.fields[i]!.name}" of table ${this.tableName} must have a value`,
+        );
       }
     }
     this.checkRowSize(values);
@@ -164,13 +166,17 @@ function resolveTargetColumns(info: TableInfo, columns: readonly (string | numbe
   const names = fields.map((f) => f.name);
   const table = info.tablePath.toString();
   if (!Array.isArray(columns) || columns.length === 0) {
-    throw FlussError.client(`the columns of a partial update of table ${table} must be a non-empty array of column names or indexes`);
+    throw FlussError.client(
+      `the columns of a partial update of table ${table} must be a non-empty array of column names or indexes`,
+    );
   }
   const set = new Set<number>();
   for (const c of columns) {
     const i = typeof c === "number" ? (Number.isInteger(c) && c >= 0 && c < fields.length ? c : -1) : names.indexOf(c);
     if (i < 0) {
-      throw FlussError.client(`unknown column ${JSON.stringify(c)} in the partial update of table ${table} (columns: ${names.join(", ")})`);
+      throw FlussError.client(
+        `unknown column ${JSON.stringify(c)} in the partial update of table ${table} (columns: ${names.join(", ")})`,
+      );
     }
     set.add(i);
   }

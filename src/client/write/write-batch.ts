@@ -110,7 +110,7 @@ export abstract class WriteBatch {
 
   /** Whether `owner` has rows in this batch. */
   hasOwner(owner: BatchOwner): boolean {
-    return this.owners !== undefined && this.owners.includes(owner);
+    return this.owners?.includes(owner) ?? false;
   }
 
   /** Whether the bytes were built already (the batch is closed for appends). */
@@ -195,5 +195,9 @@ export function unknownOutcomeError(batch: WriteBatch, uncertain: FlussError, wh
 export function batchError(batch: WriteBatch, code: number, message: string | undefined, cause?: unknown): FlussError {
   const why = message && message.length > 0 ? message : undefined;
   const base = new FlussError(code, why);
-  return new FlussError(code, `failed to write to ${batch.describe()}: ${base.message}`, cause === undefined ? undefined : { cause });
+  return new FlussError(
+    code,
+    `failed to write to ${batch.describe()}: ${base.message}`,
+    cause === undefined ? undefined : { cause },
+  );
 }

@@ -229,6 +229,7 @@ export class WriteResultHandle implements PromiseLike<AcceptedWrite> {
    * Awaiting the handle waits for **buffer admission only**, not for the server; see the
    * class documentation and {@link wait}.
    */
+  // biome-ignore lint/suspicious/noThenProperty: awaiting a handle waits for buffer room, by design
   then<R1 = AcceptedWrite, R2 = never>(
     onfulfilled?: ((value: AcceptedWrite) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,

@@ -69,7 +69,9 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
     const create = ctx.config.get("writer.dynamic-create-partition.enabled")
       ? (spec: Record<string, string>) => ctx.admin.createPartition(info.tablePath, spec, { ignoreIfExists: true })
       : undefined;
-    this.partitions = info.isPartitioned ? new PartitionResolver(ctx.metadata, info, create, ctx.config.get("request.timeout.ms")) : undefined;
+    this.partitions = info.isPartitioned
+      ? new PartitionResolver(ctx.metadata, info, create, ctx.config.get("request.timeout.ms"))
+      : undefined;
   }
 
   /**
@@ -89,7 +91,12 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
    * Places a record into a batch of partition `partitionId` (`NO_PARTITION` if none);
    * `mode` holds {@link AppendMode} flags. Returns undefined when there is no memory now.
    */
-  protected abstract place(record: R, partitionId: number, partitionName: string | undefined, mode: number): WriteBatch | undefined;
+  protected abstract place(
+    record: R,
+    partitionId: number,
+    partitionName: string | undefined,
+    mode: number,
+  ): WriteBatch | undefined;
 
   /**
    * Bytes of buffer memory held now by unacknowledged writes of this connection's writers

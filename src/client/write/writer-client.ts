@@ -136,7 +136,8 @@ export class WriterClient {
       } catch (err) {
         lastError = err;
         const fe = err instanceof FlussError ? err : undefined;
-        if (fe && (fe.code === ErrorCode.AUTHORIZATION_EXCEPTION || (!fe.retriable && fe.code !== ErrorCode.NETWORK_EXCEPTION))) break;
+        if (fe && (fe.code === ErrorCode.AUTHORIZATION_EXCEPTION || (!fe.retriable && fe.code !== ErrorCode.NETWORK_EXCEPTION)))
+          break;
         if (fe?.invalidMetadata) await this.ctx.metadata.updateTables(paths).catch(() => undefined);
         if (attempt < INIT_WRITER_RETRIES) await sleep(backoffMs(attempt, INIT_WRITER_BACKOFF_MS, INIT_WRITER_BACKOFF_MS * 8));
       }

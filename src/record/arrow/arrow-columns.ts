@@ -36,7 +36,7 @@ export abstract class ArrowColumn {
   /** Appends one canonical value (`null`/`undefined` = null). */
   append(value: unknown): void {
     const i = this.length;
-    if ((i >> 3) >= this.validity.length) this.validity = grow(this.validity, (i >> 3) + 1, (n) => new Uint8Array(n));
+    if (i >> 3 >= this.validity.length) this.validity = grow(this.validity, (i >> 3) + 1, (n) => new Uint8Array(n));
     if (value === null || value === undefined) {
       this.nullCount++;
       this.appendNull(i);
@@ -87,11 +87,11 @@ const pad8 = (n: number): number => (n + 7) & ~7;
 class BoolColumn extends ArrowColumn {
   private bits = new Uint8Array(16);
   protected appendValue(value: unknown, i: number): void {
-    if ((i >> 3) >= this.bits.length) this.bits = grow(this.bits, (i >> 3) + 1, (n) => new Uint8Array(n));
+    if (i >> 3 >= this.bits.length) this.bits = grow(this.bits, (i >> 3) + 1, (n) => new Uint8Array(n));
     if (value) this.bits[i >> 3]! |= 1 << (i & 7);
   }
   protected appendNull(i: number): void {
-    if ((i >> 3) >= this.bits.length) this.bits = grow(this.bits, (i >> 3) + 1, (n) => new Uint8Array(n));
+    if (i >> 3 >= this.bits.length) this.bits = grow(this.bits, (i >> 3) + 1, (n) => new Uint8Array(n));
   }
   protected collectData(_n: IpcFieldNode[], buffers: Uint8Array[]): void {
     buffers.push(this.bits.subarray(0, (this.length + 7) >> 3));
@@ -183,7 +183,8 @@ class Decimal128Column extends ArrowColumn {
     this.ensure(i);
     const v = typeof value === "bigint" ? value : (value as Decimal).unscaled;
     this.data[2 * i] = BigInt.asIntN(64, v);
-    this.data[2 * i + 1] = v >= -0x8000000000000000n && v <= 0x7fffffffffffffffn ? (v < 0n ? -1n : 0n) : BigInt.asIntN(64, v >> 64n);
+    this.data[2 * i + 1] =
+      v >= -0x8000000000000000n && v <= 0x7fffffffffffffffn ? (v < 0n ? -1n : 0n) : BigInt.asIntN(64, v >> 64n);
   }
   protected appendNull(i: number): void {
     this.ensure(i);
@@ -232,7 +233,7 @@ class VarBinaryColumn extends ArrowColumn {
   /** As `append(bytes.subarray(start, end))`, without the subarray; short values copied in JS. */
   override appendBytes(bytes: Uint8Array, start: number, end: number): void {
     const i = this.length;
-    if ((i >> 3) >= this.validity.length) this.validity = grow(this.validity, (i >> 3) + 1, (n) => new Uint8Array(n));
+    if (i >> 3 >= this.validity.length) this.validity = grow(this.validity, (i >> 3) + 1, (n) => new Uint8Array(n));
     this.validity[i >> 3]! |= 1 << (i & 7);
     if (i + 1 >= this.offsets.length) this.offsets = grow(this.offsets, i + 2, (n) => new Int32Array(n));
     const n = end - start;
@@ -439,7 +440,11 @@ export function createArrowColumn(type: DataType): ArrowColumn {
       return new NumberColumn((n) => new Int32Array(n), toDays);
     case "TIME_WITHOUT_TIME_ZONE": {
       const p = type.precision;
-      if (p === 0) return new NumberColumn((n) => new Int32Array(n), (v) => Math.trunc((v as number) / 1000));
+      if (p === 0)
+        return new NumberColumn(
+          (n) => new Int32Array(n),
+          (v) => Math.trunc((v as number) / 1000),
+        );
       if (p <= 3) return new NumberColumn((n) => new Int32Array(n), toInt);
       if (p <= 6) return new Int64Column((c, v, i) => c.setNumber(i, (v as number) * 1000));
       return new Int64Column((c, v, i) => c.setNumber(i, (v as number) * 1_000_000));

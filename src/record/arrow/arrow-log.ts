@@ -35,7 +35,9 @@ export function buildArrowLogBatch(options: ArrowLogBatchOptions): Uint8Array {
     if (!appendOnly) {
       const ct = options.changeTypes;
       if (!ct || ct.length !== recordCount) {
-        throw FlussError.client(`a changelog batch of ${recordCount} rows needs ${recordCount} change types, got ${ct?.length ?? 0}`);
+        throw FlussError.client(
+          `a changelog batch of ${recordCount} rows needs ${recordCount} change types, got ${ct?.length ?? 0}`,
+        );
       }
       parts.push(ct);
     }
@@ -83,7 +85,10 @@ export function readArrowLogBatch(view: LogBatchView, schema: Schema): ArrowLogB
   const { changeTypesStart, messageStart, end } = arrowLogBatchRanges(view);
   const batch = decodeArrowRecordBatch(view.buf.subarray(messageStart, end), schema);
   if (batch.numRows !== count) {
-    throw new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, `ARROW log batch declares ${count} records but holds ${batch.numRows}`);
+    throw new FlussError(
+      ErrorCode.CORRUPT_RECORD_EXCEPTION,
+      `ARROW log batch declares ${count} records but holds ${batch.numRows}`,
+    );
   }
   if (view.isAppendOnly) return { batch };
   const changeTypes = view.buf.subarray(changeTypesStart, messageStart);

@@ -46,7 +46,11 @@ function columnSpans(rowType: RowType): ColumnSpan[] {
  * of `rowType` (the row type of the batch's schema id). Zero-record batches are returned
  * unchanged.
  */
-export function projectArrowLogBatch(batchBytes: Uint8Array, rowType: RowType, projectedFieldIndexes: readonly number[]): Uint8Array {
+export function projectArrowLogBatch(
+  batchBytes: Uint8Array,
+  rowType: RowType,
+  projectedFieldIndexes: readonly number[],
+): Uint8Array {
   const view = new LogBatchView(batchBytes, 0);
   const size = view.sizeInBytes;
   if (view.recordCount === 0 || size === view.headerSize) return batchBytes.subarray(0, size);
@@ -116,9 +120,13 @@ export function projectArrowLogBatch(batchBytes: Uint8Array, rowType: RowType, p
  * Projects every complete batch in `records` (a FetchLog slice) and concatenates the
  * results.
  */
-export function projectArrowLogRecords(records: Uint8Array, rowTypeOf: (schemaId: number) => RowType, projectedFieldIndexes: readonly number[]): Uint8Array {
+export function projectArrowLogRecords(
+  records: Uint8Array,
+  rowTypeOf: (schemaId: number) => RowType,
+  projectedFieldIndexes: readonly number[],
+): Uint8Array {
   const parts: Uint8Array[] = [];
-  let total = 0;
+  let _total = 0;
   let pos = 0;
   const dv = new DataView(records.buffer, records.byteOffset, records.byteLength);
   while (records.length - pos >= LOG_OVERHEAD) {
@@ -127,7 +135,7 @@ export function projectArrowLogRecords(records: Uint8Array, rowTypeOf: (schemaId
     const batch = records.subarray(pos, pos + size);
     const p = projectArrowLogBatch(batch, rowTypeOf(new LogBatchView(batch).schemaId), projectedFieldIndexes);
     parts.push(p);
-    total += p.length;
+    _total += p.length;
     pos += size;
   }
   return concatBytes(parts);

@@ -201,7 +201,8 @@ function rowFactory(names: readonly string[]): RowFactory {
   }
   return (readers, i) => {
     const out: Record<string, unknown> = {};
-    for (let k = 0; k < names.length; k++) Object.defineProperty(out, names[k]!, { value: readers[k]!(i), enumerable: true, writable: true, configurable: true });
+    for (let k = 0; k < names.length; k++)
+      Object.defineProperty(out, names[k]!, { value: readers[k]!(i), enumerable: true, writable: true, configurable: true });
     return out;
   };
 }

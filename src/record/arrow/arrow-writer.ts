@@ -96,11 +96,13 @@ export function encodeArrowRecordBatch(batch: RecordBatch, rowType: RowType, com
  * (uncompressed) instead of copying them: arrow-js data is immutable by convention, and
  * the caller must keep it unchanged while the parts are in use. No parts for zero rows.
  */
-export function encodeArrowRecordBatchParts(batch: RecordBatch, rowType: RowType, compression: ArrowCompression): IpcMessageParts {
+export function encodeArrowRecordBatchParts(
+  batch: RecordBatch,
+  rowType: RowType,
+  compression: ArrowCompression,
+): IpcMessageParts {
   if (batch.numCols !== rowType.fields.length) {
-    throw FlussError.client(
-      `Arrow batch has ${batch.numCols} columns but the table has ${rowType.fields.length}`,
-    );
+    throw FlussError.client(`Arrow batch has ${batch.numCols} columns but the table has ${rowType.fields.length}`);
   }
   batch.schema.fields.forEach((f, i) => {
     const want = rowType.fields[i]!;

@@ -95,7 +95,9 @@ function copier(t: DataType): FieldCopier | undefined {
 }
 
 /** Copies CompactedRows of `rowType` into columns; undefined when a column type is not flat. */
-export function compactedToArrow(rowType: RowType): ((bytes: Uint8Array, start: number, end: number, cols: readonly ArrowColumn[]) => void) | undefined {
+export function compactedToArrow(
+  rowType: RowType,
+): ((bytes: Uint8Array, start: number, end: number, cols: readonly ArrowColumn[]) => void) | undefined {
   const copiers: FieldCopier[] = [];
   for (const f of rowType.fields) {
     const cp = copier(f.type);

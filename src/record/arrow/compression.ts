@@ -110,7 +110,7 @@ function lz4WalkFrame(data: Uint8Array): Uint8Array | null {
   // field with the max block size (it returns the actual length) without touching `data`.
   let scratch: Buffer | null = null;
   const parts: Uint8Array[] = [];
-  let total = 0;
+  let _total = 0;
   for (;;) {
     if (pos + 4 > data.length) return null;
     const field = view.getUint32(pos, true);
@@ -130,7 +130,7 @@ function lz4WalkFrame(data: Uint8Array): Uint8Array | null {
       out = lz4DecompressBlock(scratch.subarray(pos, start + len));
     }
     parts.push(out);
-    total += out.length;
+    _total += out.length;
     pos = start + len + (blockChecksum ? 4 : 0);
   }
   if (pos !== data.length) return null; // trailing data, e.g. a second frame
@@ -186,7 +186,8 @@ export function encodeCompressedBuffer(compression: ArrowCompression, data: Uint
 /** Inverse of {@link encodeCompressedBuffer}. */
 export function decodeCompressedBuffer(codecId: number, data: Uint8Array): Uint8Array {
   if (data.length === 0) return data;
-  if (data.length < 8) throw new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, "compressed Arrow buffer shorter than its length prefix");
+  if (data.length < 8)
+    throw new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, "compressed Arrow buffer shorter than its length prefix");
   const view = new DataView(data.buffer, data.byteOffset, 8);
   const len = Number(view.getBigInt64(0, true));
   if (len === -1) return data.subarray(8);

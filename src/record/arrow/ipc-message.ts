@@ -175,7 +175,8 @@ const STRUCT_BYTES = 16;
  */
 function readHeader(meta: Uint8Array, metaLen: number, corrupt: (why: string) => FlussError) {
   const msg = FbMessage.getRootAsMessage(new ByteBuffer(meta));
-  if (msg.headerType() !== MessageHeader.RecordBatch) throw corrupt(`expected a RecordBatch, got header type ${msg.headerType()}`);
+  if (msg.headerType() !== MessageHeader.RecordBatch)
+    throw corrupt(`expected a RecordBatch, got header type ${msg.headerType()}`);
   const rb = msg.header(new FbRecordBatch()) as FbRecordBatch | null;
   if (!rb) throw corrupt("missing header");
   const nodeCount = rb.nodesLength();
@@ -203,7 +204,8 @@ function readHeader(meta: Uint8Array, metaLen: number, corrupt: (why: string) =>
  * framing without continuation marker. Does not need 8-alignment.
  */
 export function parseRecordBatchMessage(bytes: Uint8Array, offset = 0): IpcRecordBatchMeta {
-  const corrupt = (why: string): FlussError => new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, `invalid Arrow message: ${why}`);
+  const corrupt = (why: string): FlussError =>
+    new FlussError(ErrorCode.CORRUPT_RECORD_EXCEPTION, `invalid Arrow message: ${why}`);
   if (bytes.length - offset < 8) throw corrupt("truncated");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let prefix = 8;

@@ -68,7 +68,8 @@ class BodyReader {
     const region = this.meta.buffers[this.buffer++];
     if (!region) throw corrupt("the message has fewer buffers than the schema needs");
     const { offset, length } = region;
-    if (offset < 0 || length < 0 || offset + length > this.body.length) throw corrupt(`buffer [${offset}, +${length}) lies outside the body`);
+    if (offset < 0 || length < 0 || offset + length > this.body.length)
+      throw corrupt(`buffer [${offset}, +${length}) lies outside the body`);
     let bytes = this.body.subarray(offset, offset + length);
     if (this.meta.codec >= 0) bytes = decodeCompressedBuffer(this.meta.codec, bytes);
     if (bytes.length === 0) return EMPTY;

@@ -257,10 +257,7 @@ const EXPECTED_FIELDS: Readonly<Record<AutoPartitionTimeUnit, readonly string[]>
  * from largest to smallest, each at its fixed width, without optional sections, and
  * produces a valid partition value. Throws an Error with Java's message.
  */
-export function validateAutoPartitionTimeFormat(
-  timeFormat: string,
-  timeUnit: AutoPartitionTimeUnit,
-): void {
+export function validateAutoPartitionTimeFormat(timeFormat: string, timeUnit: AutoPartitionTimeUnit): void {
   const tokens = tokenize(timeFormat);
   const actual: string[] = [];
   for (const tok of tokens) {

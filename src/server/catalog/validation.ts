@@ -153,9 +153,7 @@ export function validateTableDescriptor(
             "You may be using an older Fluss cluster that does not support this property.",
         );
       }
-      throw invalidConfig(
-        `'${key}' is not a Fluss table property. Please use '.customProperty(..)' to set custom properties.`,
-      );
+      throw invalidConfig(`'${key}' is not a Fluss table property. Please use '.customProperty(..)' to set custom properties.`);
     }
     // Java Configuration.getOptional wraps every conversion failure the same way
     try {
@@ -207,9 +205,7 @@ export function validateTableDescriptor(
   const kvFormat = get(TableOptions.KV_FORMAT, KV_FORMATS, "COMPACTED");
   const logFormat = get(TableOptions.LOG_FORMAT, LOG_FORMATS, "ARROW");
   if (hasPk && kvFormat === "COMPACTED" && !(logFormat === "ARROW" || logFormat === "COMPACTED")) {
-    throw invalidConfig(
-      "Currently, Primary Key Table supports ARROW or COMPACTED log format when kv format is COMPACTED.",
-    );
+    throw invalidConfig("Currently, Primary Key Table supports ARROW or COMPACTED log format when kv format is COMPACTED.");
   }
 
   // arrow compression
@@ -220,7 +216,8 @@ export function validateTableDescriptor(
   }
 
   // merge engine
-  const engine = p[TableOptions.MERGE_ENGINE] === undefined ? undefined : get(TableOptions.MERGE_ENGINE, MERGE_ENGINE_TYPES, "FIRST_ROW");
+  const engine =
+    p[TableOptions.MERGE_ENGINE] === undefined ? undefined : get(TableOptions.MERGE_ENGINE, MERGE_ENGINE_TYPES, "FIRST_ROW");
   if (engine !== "AGGREGATION") {
     const withAgg = desc.schema.columns.find((c) => c.aggFunction);
     if (withAgg) {
@@ -327,7 +324,8 @@ export function validateTableDescriptor(
 function checkPartition(desc: TableDescriptor): void {
   const p = desc.properties;
   const keys = desc.partitionKeys;
-  const enabled = p[TableOptions.AUTO_PARTITION_ENABLED] !== undefined && parseJavaBoolean(p[TableOptions.AUTO_PARTITION_ENABLED]!);
+  const enabled =
+    p[TableOptions.AUTO_PARTITION_ENABLED] !== undefined && parseJavaBoolean(p[TableOptions.AUTO_PARTITION_ENABLED]!);
   if (keys.length === 0) {
     if (enabled) {
       throw invalidConfig(

@@ -157,9 +157,7 @@ export class Leadership implements LeadershipView {
     const now = this.aliveList.includes(serverId);
     if (now === alive) return;
     this.bump();
-    this.aliveList = alive
-      ? [...this.aliveList, serverId].sort((a, b) => a - b)
-      : this.aliveList.filter((s) => s !== serverId);
+    this.aliveList = alive ? [...this.aliveList, serverId].sort((a, b) => a - b) : this.aliveList.filter((s) => s !== serverId);
     this.elections.set(serverId, (this.elections.get(serverId) ?? 0) + 1);
     this.emit();
   }
@@ -173,7 +171,12 @@ export class Leadership implements LeadershipView {
     const cur = this.leaderOf(tableId, partitionId, bucket);
     this.bump();
     const electionsAt = this.elections.get(cur.replica) ?? 0;
-    this.assigned.set(bucketKey(tableId, partitionId, bucket), { leader: undefined, replica: cur.replica, epoch: cur.epoch, electionsAt });
+    this.assigned.set(bucketKey(tableId, partitionId, bucket), {
+      leader: undefined,
+      replica: cur.replica,
+      epoch: cur.epoch,
+      electionsAt,
+    });
     this.emit();
   }
 

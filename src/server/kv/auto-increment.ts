@@ -57,7 +57,10 @@ export class SequenceGenerator {
     const id = this.next++;
     if (id > this.maxAllowed) {
       // Java SequenceOverflowException has no error code of its own
-      throw new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, `Reached maximum value of sequence "<${this.columnName}>" (${this.maxAllowed}).`);
+      throw new FlussError(
+        ErrorCode.UNKNOWN_SERVER_ERROR,
+        `Reached maximum value of sequence "<${this.columnName}>" (${this.maxAllowed}).`,
+      );
     }
     return id;
   }

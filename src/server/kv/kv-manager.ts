@@ -74,7 +74,11 @@ export class KvManager {
         if (auto) {
           const ck = `${t.tableId}/`;
           let counter = this.counters.get(ck);
-          if (!counter) this.counters.set(ck, (counter = new SequenceCounter(path.join(this.logs.tableDir(t.tableId), `autoinc-${auto.index}`))));
+          if (!counter)
+            this.counters.set(
+              ck,
+              (counter = new SequenceCounter(path.join(this.logs.tableDir(t.tableId), `autoinc-${auto.index}`))),
+            );
           sequence = new SequenceGenerator(counter, auto.cacheSize, auto.isInt ? 2147483647 : Number.MAX_SAFE_INTEGER, auto.name);
         }
         return KvTablet.open(tableBucketName(t.tableId, partitionId, bucket), log, kt, dir, {
@@ -143,9 +147,7 @@ export class KvManager {
     this.tablets.clear();
     await Promise.all(
       all.map((p) =>
-        p
-          .then((t) => t.close(true))
-          .catch((e: unknown) => this.options.logger?.warn(`Closing a KV tablet failed: ${String(e)}`)),
+        p.then((t) => t.close(true)).catch((e: unknown) => this.options.logger?.warn(`Closing a KV tablet failed: ${String(e)}`)),
       ),
     );
   }

@@ -75,7 +75,14 @@ export function kvTableOf(t: TableView): KvTable {
   const hit = cache.get(t);
   if (hit) return hit;
   const e = t.entry;
-  const info = TableInfo.fromJson(TablePath.of(e.databaseName, e.tableName), e.tableId, e.schemaId, e.tableJson, e.createdTime, e.modifiedTime);
+  const info = TableInfo.fromJson(
+    TablePath.of(e.databaseName, e.tableName),
+    e.tableId,
+    e.schemaId,
+    e.tableJson,
+    e.createdTime,
+    e.modifiedTime,
+  );
   const rowType = info.rowType;
   const types = rowType.fields.map((f) => f.type);
   const names = rowType.fields.map((f) => f.name);
@@ -86,7 +93,7 @@ export function kvTableOf(t: TableView): KvTable {
     rowType,
     primaryKeyIndexes,
     properties: info.properties,
-    schemaJson: (JSON.parse(e.tableJson) as Record<string, unknown>)["schema"],
+    schemaJson: (JSON.parse(e.tableJson) as Record<string, unknown>).schema,
   };
   const c = info.arrowCompression;
   let arrow: ArrowSchema | undefined;
@@ -154,7 +161,12 @@ function autoIncrementOf(info: TableInfo): AutoIncrementColumn | undefined {
   const index = info.rowType.fields.findIndex((f) => f.name === name);
   const raw = info.properties[TableOptions.AUTO_INCREMENT_CACHE_SIZE];
   const cacheSize = raw === undefined ? 100_000 : parseJavaInt(raw, 64);
-  return { index, name, isInt: info.rowType.fields[index]!.type.root === "INTEGER", cacheSize: cacheSize > 0 ? cacheSize : 100_000 };
+  return {
+    index,
+    name,
+    isInt: info.rowType.fields[index]!.type.root === "INTEGER",
+    cacheSize: cacheSize > 0 ? cacheSize : 100_000,
+  };
 }
 
 /** Java KvTablet.createWalBuilder: INDEXED changelogs need the INDEXED kv format. */

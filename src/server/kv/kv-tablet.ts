@@ -155,7 +155,9 @@ export class KvTablet {
     let snapshotOffset = -1;
     for (const offset of await listSnapshots(snapshotDir)) {
       if (offset > log.logEndOffset || offset < log.logStartOffset) {
-        logger.warn(`KV ${name}: ignoring snapshot at offset ${offset} outside the log [${log.logStartOffset}, ${log.logEndOffset}]`);
+        logger.warn(
+          `KV ${name}: ignoring snapshot at offset ${offset} outside the log [${log.logStartOffset}, ${log.logEndOffset}]`,
+        );
         continue;
       }
       try {
@@ -280,7 +282,8 @@ export class KvTablet {
       throw new FlussError(ErrorCode.SCHEMA_NOT_EXIST, `Invalid schema id: ${schemaId}, latest schema id: ${kt.schemaId}`);
     }
     checkChangelogFormat(kt);
-    const targetColumns = options.targetColumns !== undefined && options.targetColumns.length > 0 ? options.targetColumns : undefined;
+    const targetColumns =
+      options.targetColumns !== undefined && options.targetColumns.length > 0 ? options.targetColumns : undefined;
     if (kt.autoIncrement) checkAutoIncrementTargets(kt.autoIncrement, targetColumns);
     const base = options.overwrite ? kt.overwriteMerger : kt.merger;
     const merger = base.withTargetColumns(targetColumns);
@@ -323,7 +326,7 @@ export class KvTablet {
     const before = this.inflight?.before();
     return keys.map((k) => {
       const key = bytesToLatin1(k);
-      const v = before !== undefined && before.has(key) ? before.get(key) : this.store.get(key);
+      const v = before?.has(key) ? before.get(key) : this.store.get(key);
       return v === undefined ? undefined : latin1ToBytes(v);
     });
   }
@@ -546,7 +549,10 @@ class Applier {
     try {
       this.wal.appendRaw(type, bytes, start, end);
     } catch (e) {
-      throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `Invalid ${this.kt.kvFormat} row in the KV record batch: ${(e as Error).message}`);
+      throw new FlussError(
+        ErrorCode.CORRUPT_MESSAGE,
+        `Invalid ${this.kt.kvFormat} row in the KV record batch: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -584,7 +590,10 @@ class Applier {
     try {
       return this.kt.rowDecoder.decode(buf, start, end - start);
     } catch (e) {
-      throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `Invalid ${this.kt.kvFormat} row in the KV record batch: ${(e as Error).message}`);
+      throw new FlussError(
+        ErrorCode.CORRUPT_MESSAGE,
+        `Invalid ${this.kt.kvFormat} row in the KV record batch: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -596,7 +605,10 @@ class Applier {
 
   /** An upsert whose row is `buf[start, end)`. */
   upsert(key: string, buf: Uint8Array, start: number, end: number): void {
-    if (this.raw) return this.upsertRaw(key, buf, start, end);
+    if (this.raw) {
+      this.upsertRaw(key, buf, start, end);
+      return;
+    }
     const incoming = this.decodeIncoming(buf, start, end);
     const oldValue = this.store.get(key);
     if (this.walShortcut) {

@@ -332,11 +332,7 @@ export class CatalogStore {
    * Creates a partition with the next partition id. TABLE_NOT_EXIST (7) if the table is
    * unknown, PARTITION_ALREADY_EXISTS (42) if the name is taken.
    */
-  createPartition(
-    tableId: number,
-    partitionName: string,
-    spec: readonly (readonly [string, string])[],
-  ): PartitionEntry {
+  createPartition(tableId: number, partitionName: string, spec: readonly (readonly [string, string])[]): PartitionEntry {
     const table = this.tablesById.get(tableId);
     if (!table) throw new FlussError(ErrorCode.TABLE_NOT_EXIST, `Table with id ${tableId} does not exist.`);
     if (this.getPartitionByName(tableId, partitionName)) {
@@ -364,10 +360,7 @@ export class CatalogStore {
     if (!entry) {
       const table = this.tablesById.get(tableId);
       const where = table ? pathString(table) : `with id ${tableId}`;
-      throw new FlussError(
-        ErrorCode.PARTITION_NOT_EXISTS,
-        `Partition '${partitionName}' does not exist for table ${where}.`,
-      );
+      throw new FlussError(ErrorCode.PARTITION_NOT_EXISTS, `Partition '${partitionName}' does not exist for table ${where}.`);
     }
     const next = this.copyState();
     next.partitions = next.partitions.filter((p) => p.partitionId !== entry.partitionId);
@@ -429,7 +422,7 @@ export class CatalogStore {
       partitions: next.partitions,
     };
     try {
-      writeFileAtomicSync(this.file, JSON.stringify(doc, null, 1) + "\n");
+      writeFileAtomicSync(this.file, `${JSON.stringify(doc, null, 1)}\n`);
     } catch (e) {
       throw storageError(`Cannot write catalog file ${this.file}: ${describeOsCause(e)}`, e);
     }
@@ -462,8 +455,8 @@ function parseCatalog(text: string, file: string): CatalogState {
   } catch (e) {
     return fail(`invalid JSON: ${describeOsCause(e)}`);
   }
-  if (!isObject(doc) || doc["format"] !== FORMAT) return fail("not a flussjs catalog");
-  if (doc["version"] !== FORMAT_VERSION) return fail(`unsupported version ${String(doc["version"])}`);
+  if (!isObject(doc) || doc.format !== FORMAT) return fail("not a flussjs catalog");
+  if (doc.version !== FORMAT_VERSION) return fail(`unsupported version ${String(doc.version)}`);
   const counter = (k: string): number => {
     const v = doc[k];
     return isCount(v) ? v : fail(`bad ${k}`);
@@ -490,7 +483,7 @@ function parseCatalog(text: string, file: string): CatalogState {
   const tables = list("tables").map((t, i): TableEntry => {
     if (!isObject(t)) return fail(`table #${i} is not an object`);
     const what = `table #${i}`;
-    const schemas = Array.isArray(t["schemas"]) ? (t["schemas"] as unknown[]) : fail(`${what}: bad schemas`);
+    const schemas = Array.isArray(t.schemas) ? (t.schemas as unknown[]) : fail(`${what}: bad schemas`);
     return {
       tableId: num(t, "tableId", what),
       databaseName: str(t, "databaseName", what),
@@ -508,7 +501,7 @@ function parseCatalog(text: string, file: string): CatalogState {
   const partitions = list("partitions").map((p, i): PartitionEntry => {
     if (!isObject(p)) return fail(`partition #${i} is not an object`);
     const what = `partition #${i}`;
-    const spec = Array.isArray(p["spec"]) ? (p["spec"] as unknown[]) : fail(`${what}: bad spec`);
+    const spec = Array.isArray(p.spec) ? (p.spec as unknown[]) : fail(`${what}: bad spec`);
     return {
       partitionId: num(p, "partitionId", what),
       tableId: num(p, "tableId", what),

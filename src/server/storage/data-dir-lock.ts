@@ -89,7 +89,7 @@ export class DataDirLock {
     const me: LockContent = { pid: process.pid, host: os.hostname(), startTime: processStartTime(process.pid), dir };
     const tmp = `${file}.${process.pid}.tmp`;
     try {
-      fs.writeFileSync(tmp, JSON.stringify(me) + "\n", { mode: 0o644 });
+      fs.writeFileSync(tmp, `${JSON.stringify(me)}\n`, { mode: 0o644 });
       for (let attempt = 0; ; attempt++) {
         try {
           fs.linkSync(tmp, file); // atomic: fails with EEXIST while another holder's file is there

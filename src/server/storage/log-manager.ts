@@ -88,9 +88,7 @@ export class LogManager {
   /** Directory of one bucket's log. */
   bucketDir(tableId: number, partitionId: number | undefined, bucket: number): string {
     const table = this.tableDir(tableId);
-    return partitionId === undefined
-      ? path.join(table, String(bucket))
-      : path.join(table, `p${partitionId}`, String(bucket));
+    return partitionId === undefined ? path.join(table, String(bucket)) : path.join(table, `p${partitionId}`, String(bucket));
   }
 
   /** The bucket's log, opened (or created empty) on first use. */

@@ -148,7 +148,7 @@ class FileWindow {
 }
 
 function readInt32LE(buf: Uint8Array, at: number): number {
-  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) | 0;
+  return buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24) | 0;
 }
 
 const HEADER_CHUNK = 64 * 1024;
@@ -466,7 +466,6 @@ export class LogSegment implements ClosableFile {
     return Math.max(0, partitionPoint(this.idxOffsets.length, (i) => this.idxOffsets[i]! <= offset) - 1);
   }
 
-
   /**
    * Walks batch headers from `position` until `stop` says so; returns the position and base
    * offset of the batch it stopped at, or undefined at the end of the segment.
@@ -565,7 +564,8 @@ export class LogSegment implements ClosableFile {
     try {
       const first = Math.min(Math.max(maxBytes, 0), end - position);
       let buf = first >= LOG_OVERHEAD ? await readAt(this.handle, position, first) : new Uint8Array(0);
-      const header = buf.length >= LOG_OVERHEAD ? buf : await readAt(this.handle, position, Math.min(end - position, LOG_OVERHEAD));
+      const header =
+        buf.length >= LOG_OVERHEAD ? buf : await readAt(this.handle, position, Math.min(end - position, LOG_OVERHEAD));
       if (header.length < LOG_OVERHEAD || baseOffsetAt(header, 0) >= upTo) return new Uint8Array(0);
       const firstSize = LOG_OVERHEAD + readInt32LE(header, LENGTH_OFFSET);
       const adjusted = minOneBatch ? Math.max(maxBytes, firstSize) : maxBytes;

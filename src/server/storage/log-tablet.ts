@@ -102,7 +102,7 @@ function corrupt(message: string): FlussError {
 }
 
 function readInt32LE(buf: Uint8Array, at: number): number {
-  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) | 0;
+  return buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24) | 0;
 }
 
 /** The log of one table bucket. */
@@ -441,7 +441,9 @@ export class LogTablet {
     while (pos < records.length) {
       const remaining = records.length - pos;
       if (remaining < HEADER_SIZE_UP_TO_MAGIC) {
-        throw corrupt(`Record batch at position ${pos} in ${this.name} is truncated: ${remaining} bytes left, a header needs more`);
+        throw corrupt(
+          `Record batch at position ${pos} in ${this.name} is truncated: ${remaining} bytes left, a header needs more`,
+        );
       }
       const magic = records[pos + MAGIC_OFFSET]!;
       if (magic > 2) throw corrupt(`Record batch at position ${pos} in ${this.name} has unsupported magic ${magic}`);
@@ -608,7 +610,6 @@ export class LogTablet {
   private segmentIndexFor(offset: number): number {
     return Math.max(0, partitionPoint(this.segments.length, (i) => this.segments[i]!.baseOffset <= offset) - 1);
   }
-
 
   /**
    * Base offset of the first batch whose commit timestamp is ≥ `ts`; the high watermark

@@ -78,7 +78,8 @@ export class WriterStateTable {
       const dup = entry?.batches.find((x) => x.batchSequence === b.batchSequence);
       if (dup) return dup;
       const lastSeq =
-        pendingLast.get(b.writerId) ?? (entry && entry.batches.length > 0 ? entry.batches.at(-1)!.batchSequence : NO_BATCH_SEQUENCE);
+        pendingLast.get(b.writerId) ??
+        (entry && entry.batches.length > 0 ? entry.batches.at(-1)!.batchSequence : NO_BATCH_SEQUENCE);
       if (!inSequence(lastSeq, b.batchSequence)) {
         throw new FlussError(
           ErrorCode.OUT_OF_ORDER_SEQUENCE_EXCEPTION,

@@ -38,7 +38,24 @@ export class Fuzz {
   }
   /** int64 values around the edges that break naive code. */
   edgeInt(): number {
-    return this.pick([0, 1, -1, 2, 7, -2, 127, 255, 65535, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32, 2 ** 53 - 1, -(2 ** 53 - 1), this.int(1000)]);
+    return this.pick([
+      0,
+      1,
+      -1,
+      2,
+      7,
+      -2,
+      127,
+      255,
+      65535,
+      2 ** 31 - 1,
+      -(2 ** 31),
+      2 ** 31,
+      2 ** 32,
+      2 ** 53 - 1,
+      -(2 ** 53 - 1),
+      this.int(1000),
+    ]);
   }
   /** int32 values around the edges. */
   edgeI32(): number {

@@ -10,9 +10,7 @@ export interface GoldenVector {
   note?: string;
 }
 
-const all = JSON.parse(
-  readFileSync(new URL("../../fixtures/golden-vectors.json", import.meta.url), "utf8"),
-) as GoldenVector[];
+const all = JSON.parse(readFileSync(new URL("../../fixtures/golden-vectors.json", import.meta.url), "utf8")) as GoldenVector[];
 
 /** Every vector of a kind; fails when there is none (a renamed kind must not silently test nothing). */
 export function goldenVectors(kind: string): GoldenVector[] {

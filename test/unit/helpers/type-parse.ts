@@ -68,23 +68,57 @@ class Parser {
       default: {
         const a = this.args();
         switch (name) {
-          case "BOOLEAN": t = DataTypes.BOOLEAN(); break;
-          case "TINYINT": t = DataTypes.TINYINT(); break;
-          case "SMALLINT": t = DataTypes.SMALLINT(); break;
-          case "INT": case "INTEGER": t = DataTypes.INT(); break;
-          case "BIGINT": t = DataTypes.BIGINT(); break;
-          case "FLOAT": t = DataTypes.FLOAT(); break;
-          case "DOUBLE": t = DataTypes.DOUBLE(); break;
-          case "DECIMAL": t = DataTypes.DECIMAL(a[0], a[1]); break;
-          case "CHAR": t = DataTypes.CHAR(a[0]); break;
-          case "STRING": t = DataTypes.STRING(); break;
-          case "BINARY": t = DataTypes.BINARY(a[0]); break;
-          case "BYTES": t = DataTypes.BYTES(); break;
-          case "DATE": t = DataTypes.DATE(); break;
-          case "TIME": t = DataTypes.TIME(a[0]); break;
-          case "TIMESTAMP": t = DataTypes.TIMESTAMP(a[0]); break;
-          case "TIMESTAMP_LTZ": t = DataTypes.TIMESTAMP_LTZ(a[0]); break;
-          default: throw new Error(`unknown type ${name}`);
+          case "BOOLEAN":
+            t = DataTypes.BOOLEAN();
+            break;
+          case "TINYINT":
+            t = DataTypes.TINYINT();
+            break;
+          case "SMALLINT":
+            t = DataTypes.SMALLINT();
+            break;
+          case "INT":
+          case "INTEGER":
+            t = DataTypes.INT();
+            break;
+          case "BIGINT":
+            t = DataTypes.BIGINT();
+            break;
+          case "FLOAT":
+            t = DataTypes.FLOAT();
+            break;
+          case "DOUBLE":
+            t = DataTypes.DOUBLE();
+            break;
+          case "DECIMAL":
+            t = DataTypes.DECIMAL(a[0], a[1]);
+            break;
+          case "CHAR":
+            t = DataTypes.CHAR(a[0]);
+            break;
+          case "STRING":
+            t = DataTypes.STRING();
+            break;
+          case "BINARY":
+            t = DataTypes.BINARY(a[0]);
+            break;
+          case "BYTES":
+            t = DataTypes.BYTES();
+            break;
+          case "DATE":
+            t = DataTypes.DATE();
+            break;
+          case "TIME":
+            t = DataTypes.TIME(a[0]);
+            break;
+          case "TIMESTAMP":
+            t = DataTypes.TIMESTAMP(a[0]);
+            break;
+          case "TIMESTAMP_LTZ":
+            t = DataTypes.TIMESTAMP_LTZ(a[0]);
+            break;
+          default:
+            throw new Error(`unknown type ${name}`);
         }
       }
     }

@@ -9,5 +9,7 @@ import type { MergeSpec, RowMerger } from "./row-merger.js";
 
 /** The merger a table's options select. */
 export function createRowMerger(spec: MergeSpec): RowMerger {
-  return createEngineMerger(spec) ?? new DefaultRowMerger(spec.rowType, spec.primaryKeyIndexes, deleteBehaviorOf(spec.properties));
+  return (
+    createEngineMerger(spec) ?? new DefaultRowMerger(spec.rowType, spec.primaryKeyIndexes, deleteBehaviorOf(spec.properties))
+  );
 }

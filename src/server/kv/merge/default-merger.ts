@@ -127,6 +127,9 @@ class PartialUpdateMerger implements RowMerger {
 
   withTargetColumns(): RowMerger {
     // Java: "PartialUpdateRowMerger does not support reconfigure target merge columns."
-    throw new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, "PartialUpdateRowMerger does not support reconfigure target merge columns.");
+    throw new FlussError(
+      ErrorCode.UNKNOWN_SERVER_ERROR,
+      "PartialUpdateRowMerger does not support reconfigure target merge columns.",
+    );
   }
 }

@@ -15,7 +15,7 @@ import type { RowType } from "../../../../metadata/data-types.js";
 import { type AggFunction, AggFunctions } from "../../../../metadata/agg-function.js";
 import type { DeleteBehavior } from "../../../../metadata/table-options.js";
 import type { MergeRow, RowMerger } from "../row-merger.js";
-import { type FieldAggregator } from "./field-aggregator.js";
+import type { FieldAggregator } from "./field-aggregator.js";
 import { createFieldAggregator } from "./factories.js";
 
 /** What the aggregation merger needs of the table. */

@@ -57,6 +57,8 @@ export function createFieldAggregator(type: DataType, fn: AggFunction): FieldAgg
       check(type.root === "BYTES", "rbm64", "BytesType", type);
       return RBM64;
     default:
-      throw new Error(`Unsupported aggregation function: ${String((fn as AggFunction).type)} or spell aggregate function incorrectly!`);
+      throw new Error(
+        `Unsupported aggregation function: ${String((fn as AggFunction).type)} or spell aggregate function incorrectly!`,
+      );
   }
 }

@@ -4,7 +4,18 @@
  * union the `rbm32` aggregation computes (`FieldRoaringBitmap32Agg`: deserialize both, `or`,
  * `runOptimize`, serialize).
  */
-import { ARRAY_MAX_SIZE, type Container, type ContainerKind, container, payloadSize, runsOfValues, readPayload, runOptimize, unionContainers, writePayload } from "./roaring-container.js";
+import {
+  ARRAY_MAX_SIZE,
+  type Container,
+  type ContainerKind,
+  container,
+  payloadSize,
+  runsOfValues,
+  readPayload,
+  runOptimize,
+  unionContainers,
+  writePayload,
+} from "./roaring-container.js";
 
 const SERIAL_COOKIE_NO_RUNCONTAINER = 12346;
 const SERIAL_COOKIE = 12347;

@@ -7,7 +7,15 @@
  * `art/Containers.java` arrays of 16-bit containers. To write the bytes Java writes, this
  * keeps that layout as read and applies Java's insert and container-allocation steps.
  */
-import { type Container, type ContainerKind, payloadSize, readPayload, runOptimize, unionContainers, writePayload } from "./roaring-container.js";
+import {
+  type Container,
+  type ContainerKind,
+  payloadSize,
+  readPayload,
+  runOptimize,
+  unionContainers,
+  writePayload,
+} from "./roaring-container.js";
 
 const EMPTY_TAG = 0;
 const NOT_EMPTY_TAG = 1;
@@ -57,7 +65,14 @@ const TYPE_BYTE: Record<ContainerKind, number> = { run: 0, bitmap: 1, array: 2 }
 const KIND_OF_TYPE_BYTE: readonly (ContainerKind | undefined)[] = ["run", "bitmap", "array"];
 
 function newBranch(type: Branch["type"], prefix: Uint8Array): Branch {
-  const keys = type === NODE4 ? new Uint8Array(4) : type === NODE16 ? new Uint8Array(16) : type === NODE48 ? new Uint8Array(256).fill(EMPTY_INDEX) : new Uint8Array(0);
+  const keys =
+    type === NODE4
+      ? new Uint8Array(4)
+      : type === NODE16
+        ? new Uint8Array(16)
+        : type === NODE48
+          ? new Uint8Array(256).fill(EMPTY_INDEX)
+          : new Uint8Array(0);
   const slots = type === NODE4 ? 4 : type === NODE16 ? 16 : type === NODE48 ? 48 : 256;
   return { type, prefix, count: 0, keys, children: new Array<ArtNode | null>(slots).fill(null) };
 }
@@ -179,7 +194,6 @@ export function deserializeRoaring64(bytes: Uint8Array): Roaring64 {
   const secondLevelIdx = r.i32();
   return { keySize, root, arrays, containerSize, firstLevelIdx, secondLevelIdx };
 }
-
 
 // ------------------------------------------------------------------ tree operations
 
@@ -478,8 +492,6 @@ function writeTree(node: ArtNode, o: Out): void {
   for (const [, c] of childrenInOrder(node)) writeTree(c, o);
 }
 
-
-
 /** Java `Roaring64Bitmap.serialize(DataOutput)` bytes. */
 export function serializeRoaring64(b: Roaring64): Uint8Array {
   const o = new Out();
@@ -549,7 +561,8 @@ export function roaring64Values(b: Roaring64): bigint[] {
   for (const leaf of leaves(b.root)) {
     let high = 0n;
     for (const byte of leaf.key) high = (high << 8n) | BigInt(byte);
-    for (const [s, e] of containerOf(b, leaf).runs) for (let v = s; v <= e; v++) out.push(BigInt.asIntN(64, (high << 16n) | BigInt(v)));
+    for (const [s, e] of containerOf(b, leaf).runs)
+      for (let v = s; v <= e; v++) out.push(BigInt.asIntN(64, (high << 16n) | BigInt(v)));
   }
   return out;
 }
