@@ -26,7 +26,7 @@ import { IndexedRowDecoder } from "../../row/indexed-row.js";
 import type { RowDecoder } from "../../row/row-codec.js";
 import type { ClientContext } from "../context.js";
 import type { NodeAddress } from "../metadata.js";
-import { sleep } from "../retry.js";
+import { backoffMs, sleep } from "../retry.js";
 import { BatchDecoder } from "./batch-decoder.js";
 import type { Projection } from "./projection.js";
 
@@ -471,7 +471,7 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
           attempt < MAX_OPEN_RETRIES &&
           !this.closing
         ) {
-          await sleep(BASE_RETRY_DELAY_MS * 2 ** attempt);
+          await sleep(backoffMs(attempt, BASE_RETRY_DELAY_MS, BASE_RETRY_DELAY_MS * 2 ** MAX_OPEN_RETRIES));
           continue;
         }
         throw err;
