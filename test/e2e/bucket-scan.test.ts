@@ -20,7 +20,7 @@ import {
   type FlussTable,
   type ScanRecord,
 } from "../../src/index.js";
-import { EXTERNAL_SERVERS, startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
+import { EXTERNAL_SERVERS, uniqueName, type TestCluster, closeTestDatabase, openTestDatabase } from "../helpers/cluster.js";
 
 const users = Schema.fromColumns(
   [
@@ -77,18 +77,9 @@ describe("bucket and snapshot scans (e2e)", () => {
   const db = uniqueName("bscan");
 
   before(async () => {
-    cluster = await startTestCluster();
-    conn = await cluster.connect();
-    await conn.getAdmin().createDatabase(db);
+    ({ cluster, conn } = await openTestDatabase(db));
   });
-  after(async () => {
-    await conn
-      ?.getAdmin()
-      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
-      .catch(() => undefined);
-    await conn?.close();
-    await cluster?.close();
-  });
+  after(() => closeTestDatabase(cluster, conn, db));
 
   async function create(
     name: string,

@@ -19,7 +19,7 @@ import {
   type LogScanner,
   type ScanRecord,
 } from "../../src/index.js";
-import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
+import { uniqueName, type TestCluster, closeTestDatabase, openTestDatabase } from "../helpers/cluster.js";
 
 const users = Schema.fromColumns(
   [
@@ -53,18 +53,9 @@ describe("primary-key changelog (e2e)", () => {
   const db = uniqueName("changelog");
 
   before(async () => {
-    cluster = await startTestCluster();
-    conn = await cluster.connect();
-    await conn.getAdmin().createDatabase(db);
+    ({ cluster, conn } = await openTestDatabase(db));
   });
-  after(async () => {
-    await conn
-      ?.getAdmin()
-      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
-      .catch(() => undefined);
-    await conn?.close();
-    await cluster?.close();
-  });
+  after(() => closeTestDatabase(cluster, conn, db));
 
   async function create(
     name: string,

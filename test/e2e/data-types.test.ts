@@ -12,7 +12,7 @@ import {
   notNull,
   type FlussConnection,
 } from "../../src/index.js";
-import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
+import { uniqueName, type TestCluster, closeTestDatabase, openTestDatabase } from "../helpers/cluster.js";
 
 const schema = Schema.fromColumns([
   { name: "id", type: notNull(DataTypes.INT()) },
@@ -138,18 +138,9 @@ describe("data types round trip", () => {
   const db = uniqueName("types_db");
 
   before(async () => {
-    cluster = await startTestCluster();
-    conn = await cluster.connect();
-    await conn.getAdmin().createDatabase(db);
+    ({ cluster, conn } = await openTestDatabase(db));
   });
-  after(async () => {
-    await conn
-      .getAdmin()
-      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
-      .catch(() => undefined);
-    await conn.close();
-    await cluster.close();
-  });
+  after(() => closeTestDatabase(cluster, conn, db));
 
   for (const [logFormat, compression] of [
     ["ARROW", "ZSTD"],

@@ -16,7 +16,7 @@ import {
   type FlussConnection,
 } from "../../src/index.js";
 import { rejectsWith } from "../helpers/assert.js";
-import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
+import { uniqueName, type TestCluster, closeTestDatabase, openTestDatabase } from "../helpers/cluster.js";
 import { createTestTable } from "../helpers/tables.js";
 
 describe("dynamic partition creation (e2e)", () => {
@@ -25,18 +25,9 @@ describe("dynamic partition creation (e2e)", () => {
   const db = uniqueName("dynpart_db");
 
   before(async () => {
-    cluster = await startTestCluster();
-    conn = await cluster.connect({ "scanner.log.fetch.wait-max-time-ms": 100 });
-    await conn.getAdmin().createDatabase(db);
+    ({ cluster, conn } = await openTestDatabase(db, { "scanner.log.fetch.wait-max-time-ms": 100 }));
   });
-  after(async () => {
-    await conn
-      ?.getAdmin()
-      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
-      .catch(() => undefined);
-    await conn?.close();
-    await cluster?.close();
-  });
+  after(() => closeTestDatabase(cluster, conn, db));
 
   test("append: missing partitions are created once (concurrent writers, no 'already exists'), rows readable", async () => {
     const table = await createTestTable(conn, db, "log_parted", { partitioned: true, buckets: 2 });

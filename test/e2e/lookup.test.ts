@@ -20,7 +20,7 @@ import {
 } from "../../src/index.js";
 import { ServerConnection } from "../../src/rpc/server-connection.js";
 import { ApiKey } from "../../src/rpc/api-keys.js";
-import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
+import { uniqueName, type TestCluster, closeTestDatabase, openTestDatabase } from "../helpers/cluster.js";
 
 /** Counts requests per api key sent by every client connection in this process while `fn` runs. */
 async function countRequests<T>(fn: () => Promise<T>): Promise<{ result: T; counts: Map<number, number> }> {
@@ -48,18 +48,9 @@ describe("lookup", () => {
   const db = uniqueName("lookup_db");
 
   before(async () => {
-    cluster = await startTestCluster();
-    conn = await cluster.connect();
-    await conn.getAdmin().createDatabase(db);
+    ({ cluster, conn } = await openTestDatabase(db));
   });
-  after(async () => {
-    await conn
-      .getAdmin()
-      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
-      .catch(() => undefined);
-    await conn.close();
-    await cluster.close();
-  });
+  after(() => closeTestDatabase(cluster, conn, db));
 
   async function create(
     name: string,

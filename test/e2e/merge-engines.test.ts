@@ -26,7 +26,7 @@ import {
   serializeRoaring32,
 } from "../../src/server/kv/merge/aggregate/roaring32.js";
 import { rejectsWith } from "../helpers/assert.js";
-import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
+import { uniqueName, type TestCluster, closeTestDatabase, openTestDatabase } from "../helpers/cluster.js";
 
 /** `+I(1, a)`-style strings of the next `n` changelog records (one bucket, offset order). */
 async function changelog(scanner: LogScanner, n: number, columns: readonly string[], ms = 10_000): Promise<string[]> {
@@ -62,18 +62,9 @@ describe("merge engines (e2e)", () => {
   const db = uniqueName("merge_db");
 
   before(async () => {
-    cluster = await startTestCluster();
-    conn = await cluster.connect();
-    await conn.getAdmin().createDatabase(db);
+    ({ cluster, conn } = await openTestDatabase(db));
   });
-  after(async () => {
-    await conn
-      .getAdmin()
-      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
-      .catch(() => undefined);
-    await conn.close();
-    await cluster.close();
-  });
+  after(() => closeTestDatabase(cluster, conn, db));
 
   async function create(
     name: string,
@@ -301,18 +292,9 @@ describe("merge engines: errors the server reports while merging (e2e)", () => {
   const db = uniqueName("merge_err_db");
 
   before(async () => {
-    cluster = await startTestCluster();
-    conn = await cluster.connect();
-    await conn.getAdmin().createDatabase(db);
+    ({ cluster, conn } = await openTestDatabase(db));
   });
-  after(async () => {
-    await conn
-      .getAdmin()
-      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
-      .catch(() => undefined);
-    await conn.close();
-    await cluster.close();
-  });
+  after(() => closeTestDatabase(cluster, conn, db));
 
   test("listagg on CHAR passes the create check but fails the first merge, as in Java; the key keeps its first row", async () => {
     const path = new TablePath(db, "listagg_char");

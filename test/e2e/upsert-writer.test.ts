@@ -24,7 +24,7 @@ import { ApiKey } from "../../src/rpc/api-keys.js";
 import { ServerConnection } from "../../src/rpc/server-connection.js";
 import { rejectsWith } from "../helpers/assert.js";
 import { createTestTable } from "../helpers/tables.js";
-import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
+import { uniqueName, type TestCluster, closeTestDatabase, openTestDatabase } from "../helpers/cluster.js";
 
 interface Change {
   readonly op: string;
@@ -92,20 +92,14 @@ describe("upsert writer (e2e)", () => {
   const db = uniqueName("upsert_db");
 
   before(async () => {
-    cluster = await startTestCluster();
     // these tests write to missing partitions and expect PARTITION_NOT_EXISTS (dynamic creation off;
     // test/e2e/dynamic-partitions.test.ts covers the default)
-    conn = await cluster.connect({ "scanner.log.fetch.wait-max-time-ms": 200, "writer.dynamic-create-partition.enabled": false });
-    await conn.getAdmin().createDatabase(db);
+    ({ cluster, conn } = await openTestDatabase(db, {
+      "scanner.log.fetch.wait-max-time-ms": 200,
+      "writer.dynamic-create-partition.enabled": false,
+    }));
   });
-  after(async () => {
-    await conn
-      ?.getAdmin()
-      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
-      .catch(() => undefined);
-    await conn?.close();
-    await cluster?.close();
-  });
+  after(() => closeTestDatabase(cluster, conn, db));
 
   async function create(
     name: string,

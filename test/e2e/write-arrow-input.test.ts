@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as arrow from "apache-arrow";
 import { EARLIEST_OFFSET, FlussError, type FlussConnection, type FlussTable } from "../../src/index.js";
 import { createTestTable } from "../helpers/tables.js";
-import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
+import { uniqueName, type TestCluster, closeTestDatabase, openTestDatabase } from "../helpers/cluster.js";
 
 async function readRows(table: FlussTable, n: number): Promise<Record<string, unknown>[]> {
   const scanner = await table.newScan().createLogScanner();
@@ -28,18 +28,9 @@ describe("writeArrow input matching and casting", () => {
   const db = uniqueName("arrow_in_db");
 
   before(async () => {
-    cluster = await startTestCluster();
-    conn = await cluster.connect();
-    await conn.getAdmin().createDatabase(db);
+    ({ cluster, conn } = await openTestDatabase(db));
   });
-  after(async () => {
-    await conn
-      .getAdmin()
-      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
-      .catch(() => undefined);
-    await conn.close();
-    await cluster.close();
-  });
+  after(() => closeTestDatabase(cluster, conn, db));
 
   // Batches as they are (no bucket key) and row by row (bucket key): both paths.
   for (const bucketKey of [undefined, ["id"]]) {

@@ -35,3 +35,24 @@ export async function startTestCluster(options: { dataDir?: string } = {}): Prom
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString("hex")}`;
 }
+
+/** A cluster, a connection and a fresh database `db` on it (the e2e files' `before`). */
+export async function openTestDatabase(
+  db: string,
+  connectConfig: Record<string, unknown> = {},
+): Promise<{ cluster: TestCluster; conn: FlussConnection }> {
+  const cluster = await startTestCluster();
+  const conn = await cluster.connect(connectConfig);
+  await conn.getAdmin().createDatabase(db);
+  return { cluster, conn };
+}
+
+/** Drops `db`, then closes the connection and the cluster (the e2e files' `after`). */
+export async function closeTestDatabase(cluster: TestCluster, conn: FlussConnection, db: string): Promise<void> {
+  await conn
+    .getAdmin()
+    .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+    .catch(() => undefined);
+  await conn.close();
+  await cluster.close();
+}
