@@ -11,7 +11,7 @@ import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { crc32c } from "../../record/crc32c.js";
 import { writeFileAtomic } from "../storage/atomic-file.js";
-import type { KvStore } from "./kv-store.js";
+import type { KvStore, KvView } from "./kv-store.js";
 
 const MAGIC = 0x53564b46; // "FKVS" read as int32 LE
 const VERSION = 1;
@@ -30,27 +30,64 @@ function parseName(name: string): number | undefined {
   return /^\d{20}$/.test(digits) ? Number(digits) : undefined;
 }
 
-/** Serializes the store (synchronously, so it is consistent with `offset`). */
-export function encodeSnapshot(store: KvStore, offset: number): Buffer {
-  let size = HEADER + 4;
-  for (const [k, v] of store.entries()) size += 8 + k.length + v.length;
-  const buf = Buffer.allocUnsafe(size);
-  buf.writeInt32LE(MAGIC, 0);
-  buf.writeInt32LE(VERSION, 4);
-  buf.writeUInt32LE(offset % TWO_32, 8);
-  buf.writeUInt32LE(Math.floor(offset / TWO_32), 12);
-  buf.writeInt32LE(store.size, 16);
-  let pos = HEADER;
-  for (const [k, v] of store.entries()) {
-    buf.writeInt32LE(k.length, pos);
-    pos += 4;
-    pos += buf.write(k, pos, "latin1");
-    buf.writeInt32LE(v.length, pos);
-    pos += 4;
-    pos += buf.write(v, pos, "latin1");
+/** Entries serialized per step of {@link encodeSnapshotInSteps} (~1 MiB for small rows). */
+const STEP_ENTRIES = 8192;
+
+/**
+ * Serializes a consistent view (the layout above) in steps of
+ * {@link STEP_ENTRIES} entries, yielding to the event loop between them, so that other
+ * requests go on while a large bucket is written out. Returns undefined when `aborted()`
+ * turns true or the view becomes invalid (the tablet was closed or dropped meanwhile).
+ */
+export async function encodeSnapshotInSteps(
+  view: KvView,
+  offset: number,
+  aborted: () => boolean,
+  stepEntries = STEP_ENTRIES,
+): Promise<Buffer | undefined> {
+  const parts: Buffer[] = [];
+  const header = Buffer.allocUnsafe(HEADER);
+  header.writeInt32LE(MAGIC, 0);
+  header.writeInt32LE(VERSION, 4);
+  header.writeUInt32LE(offset % TWO_32, 8);
+  header.writeUInt32LE(Math.floor(offset / TWO_32), 12);
+  parts.push(header);
+  let count = 0;
+  let total = HEADER;
+  const it = view.entries();
+  const batch: [string, string][] = [];
+  for (;;) {
+    if (aborted() || !view.valid) return undefined;
+    batch.length = 0;
+    let size = 0;
+    for (let r = it.next(); !r.done; r = it.next()) {
+      batch.push(r.value);
+      size += 8 + r.value[0].length + r.value[1].length;
+      if (batch.length >= stepEntries) break;
+    }
+    if (!view.valid) return undefined;
+    if (batch.length === 0) break;
+    const buf = Buffer.allocUnsafe(size);
+    let pos = 0;
+    for (const [k, v] of batch) {
+      buf.writeInt32LE(k.length, pos);
+      pos += 4;
+      pos += buf.write(k, pos, "latin1");
+      buf.writeInt32LE(v.length, pos);
+      pos += 4;
+      pos += buf.write(v, pos, "latin1");
+    }
+    parts.push(buf);
+    count += batch.length;
+    total += size;
+    if (batch.length < stepEntries) break;
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  buf.writeUInt32LE(crc32c(buf, 0, pos), pos);
-  return buf;
+  header.writeInt32LE(count, 16);
+  parts.push(Buffer.alloc(4));
+  const out = Buffer.concat(parts, total + 4);
+  out.writeUInt32LE(crc32c(out, 0, total), total);
+  return out;
 }
 
 /** Loads a snapshot into `store`; returns its offset. Throws on a damaged file. */

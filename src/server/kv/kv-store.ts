@@ -75,6 +75,8 @@ export function latin1ToBytes(s: string): Buffer {
 export interface KvView {
   /** The values (`int16 schemaId ‖ row`, latin1) of the view, in no particular order. */
   values(): IterableIterator<string>;
+  /** The entries (record key → value, latin1) of the view, in no particular order. */
+  entries(): IterableIterator<[string, string]>;
   /** Whether the view holds no entry at all. */
   readonly empty: boolean;
   /** Releases the view; its iterator must not be used afterwards. */
@@ -305,6 +307,18 @@ class StoreView implements KvView {
     for (const v of overlay.values()) {
       if (!this.open) return;
       if (v !== null) yield v;
+    }
+  }
+
+  *entries(): Generator<[string, string], void, undefined> {
+    const overlay = this.overlay;
+    for (const e of this.base) {
+      if (!this.open) return;
+      if (overlay.size === 0 || !overlay.has(e[0])) yield e;
+    }
+    for (const [k, v] of overlay) {
+      if (!this.open) return;
+      if (v !== null) yield [k, v];
     }
   }
 

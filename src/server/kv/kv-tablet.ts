@@ -26,7 +26,7 @@ import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { LogTablet } from "../storage/log-tablet.js";
 import { ChangelogBuilder } from "./changelog-builder.js";
 import { KvStore, bytesToLatin1, latin1Of, latin1ToBytes, type KvView } from "./kv-store.js";
-import { decodeSnapshot, encodeSnapshot, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
+import { decodeSnapshot, encodeSnapshotInSteps, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
 import type { SequenceGenerator } from "./auto-increment.js";
 import { checkChangelogFormat, type AutoIncrementColumn, type KvTable } from "./kv-table.js";
 import { DefaultRowMerger } from "./merge/default-merger.js";
@@ -398,9 +398,10 @@ export class KvTablet {
   }
 
   /**
-   * Writes a snapshot of the committed state at the current log end, after making the log
-   * durable up to there (so a snapshot never covers changelog an OS crash could lose).
-   * One at a time; a call during one waits for it.
+   * Writes a snapshot of the acknowledged state (a view and its applied offset, serialized
+   * in steps while puts go on), after making the log durable up to that offset (so a
+   * snapshot never covers changelog an OS crash could lose). One at a time; a call during
+   * one waits for it.
    */
   snapshot(): Promise<void> {
     if (this.snapshotting) return this.snapshotting;
@@ -412,20 +413,25 @@ export class KvTablet {
   }
 
   private async doSnapshot(): Promise<void> {
-    // serialize inside the apply queue: no put is half-way, the store matches the log end
-    let image: { bytes: Buffer; offset: number; covered: number } | undefined;
-    const step = this.queue.then(() => {
-      if (this.closed || this.bytesSinceSnapshot === 0) return;
-      const offset = this.log.logEndOffset;
-      image = { bytes: encodeSnapshot(this.store, offset), offset, covered: this.bytesSinceSnapshot };
-    });
-    this.queue = step.catch(() => undefined);
-    await step;
-    if (!image) return;
+    if (this.closed || this.bytesSinceSnapshot === 0) return;
+    // a consistent view and its offset in one synchronous step (an in-flight batch is left
+    // out of both), serialized in steps while puts go on: the event loop is never blocked
+    // for the whole bucket
+    const { view, logOffset: offset } = this.openView();
+    const covered = this.bytesSinceSnapshot;
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await encodeSnapshotInSteps(view, offset, () => this.closed);
+    } finally {
+      view.close();
+    }
+    // closed (dropped) meanwhile: write nothing into a directory about to be removed
+    if (bytes === undefined || this.closed) return;
+    // the log end is at or past `offset`: this makes the changelog below it durable
     await this.log.flush();
-    await writeSnapshot(this.snapshotDir, image.offset, image.bytes);
-    this.snapshotOffset = image.offset;
-    this.bytesSinceSnapshot = Math.max(0, this.bytesSinceSnapshot - image.covered);
+    await writeSnapshot(this.snapshotDir, offset, bytes);
+    this.snapshotOffset = offset;
+    this.bytesSinceSnapshot = Math.max(0, this.bytesSinceSnapshot - covered);
     this.lastSnapshotAt = this.clock();
   }
 
@@ -439,6 +445,8 @@ export class KvTablet {
     if (this.closed) return;
     if (snapshot) {
       try {
+        // one running since before the last puts may not cover them: then take another
+        await this.snapshotting?.catch(() => undefined);
         await this.snapshot();
       } finally {
         this.closed = true;
