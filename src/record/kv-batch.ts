@@ -191,27 +191,12 @@ export function* iterateKvRecords(
   end = buf.length,
   count = Number.MAX_SAFE_INTEGER,
 ): Generator<KvRecord> {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let pos = start;
-  for (let i = 0; i < count && pos < end; i++) {
-    if (pos + 4 > end) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, "truncated KV record");
-    const len = view.getInt32(pos, true);
-    const recEnd = pos + 4 + len;
-    if (len < 1 || recEnd > end) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `invalid KV record length ${len}`);
-    let p = pos + 4;
-    let keyLen = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (p >= recEnd || shift > 28) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, "malformed KV record key length");
-      const b = buf[p++]!;
-      keyLen |= (b & 0x7f) << shift;
-      if ((b & 0x80) === 0) break;
-    }
-    if (keyLen < 0 || p + keyLen > recEnd) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, "invalid KV record key length");
-    const key = buf.subarray(p, p + keyLen);
-    p += keyLen;
-    yield { key, value: p === recEnd ? null : buf.subarray(p, recEnd) };
-    pos = recEnd;
-  }
+  // the records are validated as a whole before the first is handed out
+  const records: KvRecord[] = [];
+  forEachKvRecord(buf, start, end, count, (ks, ke, vs, ve) => {
+    records.push({ key: buf.subarray(ks, ke), value: vs === ve ? null : buf.subarray(vs, ve) });
+  });
+  yield* records;
 }
 
 /**
