@@ -28,6 +28,7 @@ import { Config, EARLIEST_OFFSET, FlussConnection, Schema, TableDescriptor, Tabl
 import { formatTable } from "../src/cli/format.js";
 import { CRC32C_IMPLEMENTATION } from "../src/record/crc32c.js";
 import { startClusterProcess } from "./cluster-process.js";
+import { benchBatch, benchRows, benchSchema } from "./data.js";
 import { measureKvState } from "./kv-state.js";
 import { lookupLatency, lookupThroughput } from "./lookup.js";
 import { snapshotScan } from "./snapshot-scan.js";
@@ -48,50 +49,9 @@ interface Result {
   ratio: string;
 }
 
-function schema(): arrow.Schema {
-  return new arrow.Schema([
-    new arrow.Field("id", new arrow.Int64(), false),
-    new arrow.Field("user", new arrow.Utf8()),
-    new arrow.Field("score", new arrow.Float64()),
-    new arrow.Field("count", new arrow.Int32()),
-    new arrow.Field("ok", new arrow.Bool()),
-  ]);
-}
-
-function makeRows(n: number): Record<string, unknown>[] {
-  const rows = new Array<Record<string, unknown>>(n);
-  for (let i = 0; i < n; i++) {
-    rows[i] = { id: BigInt(i), user: `user-${i % 1000}`, score: i * 0.5, count: i % 100, ok: (i & 1) === 0 };
-  }
-  return rows;
-}
-
 function makeBatches(total: number): arrow.RecordBatch[] {
   const out: arrow.RecordBatch[] = [];
-  for (let start = 0; start < total; start += BATCH_ROWS) {
-    const n = Math.min(BATCH_ROWS, total - start);
-    const ids = new BigInt64Array(n);
-    const users: string[] = new Array(n);
-    const scores = new Float64Array(n);
-    const counts = new Int32Array(n);
-    const oks: boolean[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = start + i;
-      ids[i] = BigInt(v);
-      users[i] = `user-${v % 1000}`;
-      scores[i] = v * 0.5;
-      counts[i] = v % 100;
-      oks[i] = (v & 1) === 0;
-    }
-    const t = new arrow.Table(schema(), {
-      id: arrow.makeVector(ids),
-      user: arrow.vectorFromArray(users, new arrow.Utf8()),
-      score: arrow.makeVector(scores),
-      count: arrow.makeVector(counts),
-      ok: arrow.vectorFromArray(oks, new arrow.Bool()),
-    } as unknown as Record<string, arrow.Vector>);
-    out.push(...t.batches);
-  }
+  for (let start = 0; start < total; start += BATCH_ROWS) out.push(benchBatch(start, Math.min(BATCH_ROWS, total - start)));
   return out;
 }
 
@@ -175,7 +135,7 @@ async function main(): Promise<void> {
   try {
     await using conn = await FlussConnection.connect(new Config({ "bootstrap.servers": cluster.bootstrapServers }));
     const admin = conn.getAdmin();
-    const fsSchema = new Schema(schema());
+    const fsSchema = new Schema(benchSchema());
 
     const createTable = async (name: string, properties: Record<string, string> = {}) => {
       const path = new TablePath("fluss", name);
@@ -255,8 +215,8 @@ async function main(): Promise<void> {
         await writer.flush();
         return (performance.now() - t0) / 1000;
       };
-      await appendRows(await createTable("bench_warmup_rows"), makeRows(WARMUP_ROWS));
-      const rows = makeRows(ROWS);
+      await appendRows(await createTable("bench_warmup_rows"), benchRows(WARMUP_ROWS));
+      const rows = benchRows(ROWS);
       const sample = rows.slice(0, Math.min(ROWS, 500_000));
       arrow.tableFromJSON(sample.slice(0, 50_000)); // warm-up
       const rowRuns: number[] = [];
@@ -279,7 +239,7 @@ async function main(): Promise<void> {
 
     // --- object-row upsert vs object-row append of the same rows ------------------------
     {
-      const pkSchema = new Schema(schema(), { primaryKeys: ["id"] });
+      const pkSchema = new Schema(benchSchema(), { primaryKeys: ["id"] });
       const createPkTable = async (name: string) => {
         const path = new TablePath("fluss", name);
         await admin.dropTable(path, { ignoreIfNotExists: true });
@@ -301,7 +261,7 @@ async function main(): Promise<void> {
         }
         return rows.length / ((performance.now() - t0) / 1000);
       };
-      const rows = makeRows(PK_ROWS);
+      const rows = benchRows(PK_ROWS);
       await write(await createPkTable("bench_warmup_upsert"), rows.slice(0, WARMUP_ROWS), true);
       const upsertRuns: number[] = [];
       const appendRuns: number[] = [];

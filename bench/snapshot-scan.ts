@@ -6,18 +6,8 @@
  * by bench/run.ts; creates and drops its own tables in database `fluss`.
  */
 import { performance } from "node:perf_hooks";
-import * as arrow from "apache-arrow";
-import {
-  Config,
-  DataTypes,
-  EARLIEST_OFFSET,
-  FlussConnection,
-  Schema,
-  TableDescriptor,
-  TablePath,
-  notNull,
-  type FlussTable,
-} from "../src/index.js";
+import { Config, EARLIEST_OFFSET, FlussConnection, Schema, TableDescriptor, TablePath, type FlussTable } from "../src/index.js";
+import { benchBatch, benchSchema } from "./data.js";
 
 /** One benchmark line, as bench/run.ts prints and records them. */
 export interface SnapshotScanBenchResult {
@@ -41,44 +31,11 @@ function fmtRate(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M rows/s` : `${(n / 1e3).toFixed(1)} k rows/s`;
 }
 
-const columns = [
-  { name: "id", type: notNull(DataTypes.BIGINT()) },
-  { name: "user", type: DataTypes.STRING() },
-  { name: "score", type: DataTypes.DOUBLE() },
-  { name: "count", type: DataTypes.INT() },
-  { name: "ok", type: DataTypes.BOOLEAN() },
-];
-
-/** Rows [start, start + n) as one Arrow batch in the tables' column types. */
-function arrowBatch(start: number, n: number): arrow.RecordBatch {
-  const ids = new BigInt64Array(n);
-  const users: string[] = new Array(n);
-  const scores = new Float64Array(n);
-  const counts = new Int32Array(n);
-  const oks: boolean[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = start + i;
-    ids[i] = BigInt(v);
-    users[i] = `user-${v % 1000}`;
-    scores[i] = v * 0.5;
-    counts[i] = v % 100;
-    oks[i] = (v & 1) === 0;
-  }
-  const t = new arrow.Table({
-    id: arrow.makeVector(ids),
-    user: arrow.vectorFromArray(users, new arrow.Utf8()),
-    score: arrow.makeVector(scores),
-    count: arrow.makeVector(counts),
-    ok: arrow.vectorFromArray(oks, new arrow.Bool()),
-  });
-  return t.batches[0]!;
-}
-
 async function freshTable(conn: FlussConnection, name: string, primaryKey: boolean): Promise<FlussTable> {
   const path = new TablePath("fluss", name);
   const admin = conn.getAdmin();
   await admin.dropTable(path, { ignoreIfNotExists: true });
-  const schema = primaryKey ? Schema.fromColumns(columns, ["id"]) : Schema.fromColumns(columns);
+  const schema = new Schema(benchSchema(), primaryKey ? { primaryKeys: ["id"] } : {});
   await admin.createTable(
     path,
     new TableDescriptor(schema, { bucketCount: BUCKETS, ...(primaryKey ? {} : { bucketKeys: ["id"] }) }),
@@ -104,7 +61,7 @@ export async function snapshotScan(
     const append = log.newAppendWriter();
     for (let start = 0; start < rows; start += BATCH_ROWS) {
       const n = Math.min(BATCH_ROWS, rows - start);
-      const batch = arrowBatch(start, n);
+      const batch = benchBatch(start, n);
       append.writeArrowBatch(batch);
       const readers = batch.schema.fields.map((_, k) => batch.getChildAt(k)!);
       for (let i = 0; i < n; i++) await upsert.upsert(readers.map((c) => c.get(i)));
