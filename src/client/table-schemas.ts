@@ -67,6 +67,8 @@ const byAdmin = new WeakMap<FlussAdmin, Map<number, TableSchemas>>();
 
 /** The schema cache of `info`'s table on the connection that owns `admin`. */
 export function tableSchemas(admin: FlussAdmin, info: TableInfo): TableSchemas {
+  // contexts without an admin (unit tests' fakes) get a cache of their own
+  if (typeof admin !== "object" || admin === null) return new TableSchemas(admin, info);
   let tables = byAdmin.get(admin);
   if (!tables) byAdmin.set(admin, (tables = new Map()));
   let t = tables.get(info.tableId);
