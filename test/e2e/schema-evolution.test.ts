@@ -210,6 +210,15 @@ describe("schema evolution (e2e)", () => {
         t1.schema.fields.map((f) => f.name),
         ["id", "name", "amount"],
       );
+
+      // LimitScan: the latest records of the bucket, batches of both ids
+      await using limited = await table2.newScan().limit(4).createBucketScanner(0);
+      assert.deepEqual(
+        (await limited.toRows()).map((r) => [r.id, r.note]),
+        [18, 19, 20, 21].map((i) => [i, noteOf(i)]),
+      );
+      await using limitedProjected = await table2.newScan().projectByName(["note", "id"]).limit(3).createBucketScanner(0);
+      assert.deepEqual(await limitedProjected.toRows(), [19, 20, 21].map((i) => ({ note: noteOf(i), id: i })));
       await oldWriter.close();
       await newWriter.close();
     });
@@ -288,11 +297,37 @@ describe("schema evolution (e2e)", () => {
         { id: 2, name: "v2", age: 32n, email: "two@x" },
         { id: 4, name: "v4", age: 34n, email: null },
       ]);
+      await using limited = await table2.newScan().limit(10).createBucketScanner(0);
+      assert.deepEqual(
+        (await limited.toRows()).sort((a, b) => (a.id as number) - (b.id as number)),
+        rows,
+      );
       await oldWriter.close();
       await newWriter.close();
       await partial.close();
     });
   }
+
+  test("aggregation table: an added column with its own function aggregates from then on", async () => {
+    const schema = Schema.builder()
+      .column("id", DataTypes.INT())
+      .column("total", DataTypes.BIGINT(), { aggFunction: AggFunctions.SUM() })
+      .primaryKey("id")
+      .build();
+    const table = await create("agg", schema, { bucketCount: 1, properties: { "table.merge-engine": "aggregation" } });
+    const w1 = table.newUpsert();
+    await w1.upsert({ id: 1, total: 5n }).wait();
+    await admin.alterTable(table.info.tablePath, [TableChange.addColumn("hits", DataTypes.BIGINT(), { aggFunction: AggFunctions.SUM() })]);
+    const table2 = await conn.getTable(table.info.tablePath);
+    assert.deepEqual(table2.info.schema.columns[2]!.aggFunction, AggFunctions.SUM());
+    const w2 = table2.newUpsert();
+    await w2.upsert({ id: 1, total: 2n, hits: 1n }).wait();
+    await w2.upsert({ id: 1, total: 1n, hits: 1n }).wait();
+    await w1.upsert({ id: 1, total: 10n }).wait(); // schema 1: no hits, they stay
+    assert.deepEqual(await table2.newLookup().lookup({ id: 1 }), { id: 1, total: 18n, hits: 2n });
+    await w1.close();
+    await w2.close();
+  });
 
   test("alterTable errors are the cluster's", async () => {
     const table = await create("errors", logSchema, { bucketCount: 1 });
