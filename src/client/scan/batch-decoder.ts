@@ -6,6 +6,10 @@
  * in ascending column order, and the client reorders them (Java
  * `LogRecordReadContext`). INDEXED and COMPACTED tables cannot be projected by the
  * server, so whole rows are decoded and the columns picked here, as Java does.
+ *
+ * Each batch is decoded with the schema id in its header: batches of another id than the
+ * reader's (written before or after an ALTER TABLE) are mapped to the reader's columns by
+ * column id, columns they lack being null, so every batch comes out in one schema.
  */
 import * as arrow from "apache-arrow";
 import { toArrowSchema } from "../../metadata/arrow-types.js";
