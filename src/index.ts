@@ -74,6 +74,19 @@ export {
 } from "./metadata/schema.js";
 export { AggFunctions, type AggFunction, type AggFunctionType } from "./metadata/agg-function.js";
 export { TableDescriptor, type TableDescriptorOptions, type TableDistribution } from "./metadata/table-descriptor.js";
+export { SchemaInfo } from "./metadata/schema-info.js";
+export {
+  TableChange,
+  ColumnPosition,
+  ALTERABLE_TABLE_OPTIONS,
+  type AddColumn,
+  type AddColumnOptions,
+  type DropColumn,
+  type RenameColumn,
+  type ModifyColumn,
+  type SetOption,
+  type ResetOption,
+} from "./metadata/table-change.js";
 export { TableInfo, type TableInfoInit, type ArrowCompressionInfo, type AutoPartitionStrategy } from "./metadata/table-info.js";
 export { TablePath, PhysicalTablePath, type NameKind } from "./metadata/table-path.js";
 export { DatabaseDescriptor, DatabaseInfo } from "./metadata/database.js";

@@ -9,7 +9,15 @@ import { checkOptionNames, describeArg } from "../metadata/argument-checks.js";
 import { type DatabaseDescriptor, DatabaseInfo } from "../metadata/database.js";
 import { PartitionInfo } from "../metadata/partition.js";
 import { ServerNode } from "../metadata/cluster.js";
-import { databaseDescriptorFromJson, databaseDescriptorToJson, tableDescriptorToJson } from "../metadata/json.js";
+import {
+  databaseDescriptorFromJson,
+  databaseDescriptorToJson,
+  schemaFromJson,
+  tableDescriptorToJson,
+} from "../metadata/json.js";
+import { SchemaInfo } from "../metadata/schema-info.js";
+import type { TableChange } from "../metadata/table-change.js";
+import { encodeTableChanges } from "./table-changes.js";
 import type { MetadataUpdater, NodeAddress } from "./metadata.js";
 import type { RpcClient } from "./rpc-client.js";
 import { OffsetSpec } from "./offsets.js";
@@ -154,6 +162,51 @@ export class FlussAdmin {
     const p = toTablePath(path);
     const resp = await this.call(ApiKey.GET_TABLE_INFO, { tablePath: pbPath(p) });
     return TableInfo.fromJson(p, resp.tableId, resp.schemaId, utf8Decode(resp.tableJson), resp.createdTime, resp.modifiedTime);
+  }
+
+  /**
+   * Changes a table (Java `Admin.alterTable`): add a nullable column at the end, or set and
+   * reset options (`table.*` keys Fluss allows to alter; other keys are custom properties).
+   * Option and column changes cannot be mixed in one call. Each column change raises the
+   * table's schema id by one; rows written before stay readable (their new columns are
+   * null). Errors are the cluster's: INVALID_ALTER_TABLE_EXCEPTION (column exists, option
+   * not alterable, mixed changes), UNKNOWN_SERVER_ERROR (non-nullable column, drop/rename/
+   * modify), TABLE_NOT_EXIST unless `ignoreIfNotExists`; a position other than
+   * `ColumnPosition.last()` is refused on the client (CLIENT_ERROR), as Java does.
+   *
+   * ```ts
+   * await admin.alterTable("fluss.orders", [TableChange.addColumn("note", DataTypes.STRING(), { comment: "free text" })]);
+   * ```
+   */
+  async alterTable(
+    path: TablePathLike,
+    changes: readonly TableChange[],
+    options: { ignoreIfNotExists?: boolean } = {},
+  ): Promise<void> {
+    checkOptionNames(options, ["ignoreIfNotExists"], "alterTable");
+    const p = toTablePath(path);
+    p.validate();
+    await this.call(ApiKey.ALTER_TABLE, {
+      tablePath: pbPath(p),
+      ignoreIfNotExists: options.ignoreIfNotExists ?? false,
+      ...encodeTableChanges(changes),
+    });
+  }
+
+  /**
+   * A schema of the table: the latest, or the one with `schemaId` (every schema a table ever
+   * had stays readable). SCHEMA_NOT_EXIST for an id the table never had.
+   */
+  async getTableSchema(path: TablePathLike, schemaId?: number): Promise<SchemaInfo> {
+    const p = toTablePath(path);
+    if (schemaId !== undefined && (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 2147483647)) {
+      throw FlussError.client(`invalid schema id ${String(schemaId)} for table ${p.toString()}`);
+    }
+    const resp = await this.call(ApiKey.GET_TABLE_SCHEMA, {
+      tablePath: pbPath(p),
+      ...(schemaId !== undefined ? { schemaId } : {}),
+    });
+    return new SchemaInfo(schemaFromJson(utf8Decode(resp.schemaJson)), resp.schemaId);
   }
 
   /** Names of the tables of a database. */

@@ -470,6 +470,26 @@ export class SchemaBuilder {
     return this;
   }
 
+  /**
+   * Starts from an existing schema (Java `Schema.Builder.fromSchema`): its columns keep their
+   * ids, and columns added afterwards get ids above its highest field id. Call it first.
+   */
+  fromSchema(schema: Schema): this {
+    if (this.cols.length || this.pk || this.autoInc.length) {
+      throw FlussError.client("Schema.Builder#fromSchema should be the first API to be called on the builder.");
+    }
+    this.cols.push(...schema.columns);
+    this.counter.value = schema.highestFieldId;
+    this.autoInc.push(...schema.autoIncrementColumns);
+    if (schema.primaryKeys.length) this.pk = [...schema.primaryKeys];
+    return this;
+  }
+
+  /** Whether a column of that name was added (Java `Schema.Builder.getColumn`). */
+  hasColumn(name: string): boolean {
+    return this.cols.some((c) => c.name === name);
+  }
+
   /** Sets the comment of the last column added. */
   withComment(comment: string): this {
     const last = this.cols.pop();

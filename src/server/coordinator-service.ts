@@ -23,6 +23,7 @@ import type { RawHandler } from "./rpc-server.js";
 import type { ServerState } from "./server-state.js";
 import { DEFAULT_DATABASE, type TableEntry } from "./storage/catalog-store.js";
 import { checkReplicationFactor, prepareTable } from "./table-create.js";
+import { alterTable } from "./catalog/alter-table.js";
 import { pathOf, tableView, type TableView } from "./table-view.js";
 
 /** Looks a table up; TABLE_NOT_EXIST with Java's `MetadataManager.getTable` message. */
@@ -188,6 +189,15 @@ export function coordinatorHandlers(state: ServerState): Map<number, RawHandler>
     typedHandler(M.TableExistsRequest, M.TableExistsResponse, (req) => ({
       exists: catalog.getTable(req.tablePath) !== undefined,
     })),
+  );
+
+  h.set(
+    ApiKey.ALTER_TABLE,
+    typedHandler(M.AlterTableRequest, M.AlterTableResponse, (req) => {
+      new TablePath(req.tablePath.databaseName, req.tablePath.tableName).validate();
+      alterTable(catalog, req);
+      return {};
+    }),
   );
 
   h.set(

@@ -6,17 +6,16 @@
 import type { TableInfo } from "../../metadata/table-info.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { rowObject } from "../../row/codec-util.js";
-import { CompactedRowDecoder } from "../../row/compacted-row.js";
-import { IndexedRowDecoder } from "../../row/indexed-row.js";
 import { PrimaryKeyCodec, prefixKeyEncoder } from "../../row/key-encoding.js";
 import type { KeyEncoder } from "../../row/lake-keys.js";
-import type { RowDecoder } from "../../row/row-codec.js";
 import type { RowObject } from "../../row/values.js";
 import type { ClientContext } from "../context.js";
 import { LookupClient } from "./lookup-client.js";
 import { makeKeyRowBuilder, type KeyRowBuilder, type LookupKey } from "./lookup-key.js";
 import { type LookupAnswer, type LookupKind, type LookupOwner, LookupQuery } from "./lookup-query.js";
 import { PartitionResolver } from "../partition-resolver.js";
+import { type TableSchemas, tableSchemas } from "../table-schemas.js";
+import { KvValueDecoder } from "../kv-values.js";
 
 export type { LookupKey } from "./lookup-key.js";
 
@@ -24,7 +23,6 @@ export type { LookupKey } from "./lookup-key.js";
 class LookupTable {
   readonly codec: PrimaryKeyCodec;
   readonly partitions: PartitionResolver | undefined;
-  private readonly decoder: RowDecoder;
   private readonly names: string[];
 
   constructor(
@@ -34,30 +32,45 @@ class LookupTable {
     this.codec = new PrimaryKeyCodec(info);
     const fields = info.rowType.fields;
     this.names = fields.map((f) => f.name);
-    const types = fields.map((f) => f.type);
-    this.decoder = info.kvFormat === "INDEXED" ? new IndexedRowDecoder(types) : new CompactedRowDecoder(types);
     this.partitions = info.isPartitioned ? new PartitionResolver(ctx.metadata, info) : undefined;
+    this.values = new KvValueDecoder(info, tableSchemas(ctx.admin, info));
+  }
+
+  /** Decodes values of every schema id (values keep the schema id they were written with). */
+  private readonly values: KvValueDecoder;
+
+  /** The table's schemas by id. */
+  get schemas(): TableSchemas {
+    return this.values.schemas;
+  }
+
+  /** Schema ids of the values in `answer` that {@link schemas} does not know yet. */
+  unknownSchemaIds(answer: LookupAnswer): number[] {
+    if (answer === null) return [];
+    const out: number[] = [];
+    const check = (v: Uint8Array): void => {
+      if (v.length < 2) return;
+      const id = schemaIdOf(v);
+      if (!this.values.knows(id) && !out.includes(id)) out.push(id);
+    };
+    if (answer instanceof Uint8Array) check(answer);
+    else for (const v of answer) check(v);
+    return out;
   }
 
   /**
-   * A stored value (`int16 schemaId ‖ row` in the table's kv format) as a row object. Java
-   * decodes other schema ids with their schemas (`AbstractLookuper.java:88`); schemas do not
-   * change here yet, so another id means a stale table handle.
+   * A stored value (`int16 schemaId ‖ row` in the table's kv format) as a row object in this
+   * handle's schema. A value of another schema id is decoded with that schema and mapped by
+   * column id (Java `AbstractLookuper` / `FixedSchemaDecoder`): columns added since are null,
+   * columns this handle does not know are left out.
    */
   decode(value: Uint8Array): RowObject {
     // the layout of row/value-row.ts (decodeValueWithSchemaId), read without making a view
     if (value.length < 2) throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `a looked-up value has ${value.length} bytes`);
-    const schemaId = ((value[0]! | (value[1]! << 8)) << 16) >> 16;
-    if (schemaId !== this.info.schemaId) {
-      throw new FlussError(
-        ErrorCode.SCHEMA_NOT_EXIST,
-        `a value of table ${this.info.tablePath.toString()} has schema id ${schemaId}, but this table handle has schema id ${this.info.schemaId}: get the table again`,
-        { retriable: false },
-      );
-    }
+    const schemaId = schemaIdOf(value);
     let row: unknown[];
     try {
-      row = this.decoder.decode(value, 2, value.length - 2);
+      row = this.values.decode(schemaId, value, 2, value.length - 2);
     } catch (e) {
       // the row decoders throw RangeErrors on damaged bytes; users get a FlussError
       if (e instanceof FlussError) throw e;
@@ -69,6 +82,11 @@ class LookupTable {
     }
     return rowObject(this.names, row);
   }
+}
+
+/** The schema id of a stored value (little-endian int16 at its start). */
+function schemaIdOf(value: Uint8Array): number {
+  return ((value[0]! | (value[1]! << 8)) << 16) >> 16;
 }
 
 /** Lookup and close bookkeeping shared by both lookupers. */
@@ -98,6 +116,18 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
 
   /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
   complete(q: LookupQuery, answer: LookupAnswer): void {
+    const missing = this.table.unknownSchemaIds(answer);
+    if (missing.length > 0) {
+      // values written with a schema this client has not seen yet: fetch it once, then decode
+      this.table.schemas.load(missing).then(
+        () => this.complete(q, answer),
+        (err: unknown) => {
+          this.done();
+          q.reject(err);
+        },
+      );
+      return;
+    }
     this.done();
     let result: unknown;
     try {

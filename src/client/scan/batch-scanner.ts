@@ -71,6 +71,8 @@ export class BatchScanner extends ScannerBase {
       const signal = options.signal;
       const maxBytes = this.ctx.config.get("scanner.log.fetch.max-bytes");
       for (;;) {
+        const loading = this.loadSchemas();
+        if (loading) await loading;
         const drained = this.fetcher.drain(maxBytes);
         if (drained.length > 0) {
           const { batches, error } = this.decode(drained);
@@ -203,6 +205,8 @@ export class BatchScanner extends ScannerBase {
           return stop !== undefined && !this.fetcher.reached(b.partitionId, b.bucket, stop);
         });
         if (pending.length === 0) return out;
+        const loading = this.loadSchemas();
+        if (loading) await loading;
         const drained = this.fetcher.drain(maxBytes, stops);
         if (drained.length > 0) {
           const { batches, error } = this.decode(drained);

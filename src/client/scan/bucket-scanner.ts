@@ -20,10 +20,9 @@ import { compactedToArrow } from "../../record/arrow/compacted-transcode.js";
 import { type IpcFieldNode, serializeRecordBatchMessage } from "../../record/arrow/ipc-message.js";
 import { iterateBatches } from "../../record/log-batch.js";
 import { forEachValueRecord } from "../../record/value-batch.js";
+import { KvValueDecoder } from "../kv-values.js";
+import { tableSchemas } from "../table-schemas.js";
 import { rowObject } from "../../row/codec-util.js";
-import { CompactedRowDecoder } from "../../row/compacted-row.js";
-import { IndexedRowDecoder } from "../../row/indexed-row.js";
-import type { RowDecoder } from "../../row/row-codec.js";
 import type { ClientContext } from "../context.js";
 import type { NodeAddress } from "../metadata.js";
 import { backoffMs, sleep } from "../retry.js";
@@ -99,7 +98,8 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
   /** Copies COMPACTED values straight into Arrow columns (flat column types only). */
   private readonly transcode: ReturnType<typeof compactedToArrow>;
   private readonly pick: readonly number[] | undefined;
-  private readonly rowDecoder: RowDecoder;
+  /** Values of every schema id as rows of this scanner's table handle. */
+  private readonly values: KvValueDecoder;
   private readonly names: string[];
   private offset: number | undefined;
   private scannerId: Uint8Array | undefined;
@@ -132,13 +132,16 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
     readonly limit: number | undefined,
   ) {
     this.bucket = bucket;
-    this.out = new BatchDecoder(info, projection);
+    this.values = new KvValueDecoder(info, tableSchemas(ctx.admin, info));
+    this.out = new BatchDecoder(info, projection, this.values.schemas);
     // LimitScan returns whole rows: ARROW batches are projected here, not by the server
-    this.whole = new BatchDecoder({ rowType: info.rowType, logFormat: "ARROW" });
+    this.whole = new BatchDecoder(
+      { rowType: info.rowType, logFormat: "ARROW", schemaId: info.schemaId, schema: info.schema },
+      undefined,
+      this.values.schemas,
+    );
     this.transcode = info.hasPrimaryKey && info.kvFormat === "COMPACTED" ? compactedToArrow(info.rowType) : undefined;
     this.pick = projection?.indexes;
-    const types = info.rowType.fields.map((f) => f.type);
-    this.rowDecoder = info.kvFormat === "INDEXED" ? new IndexedRowDecoder(types) : new CompactedRowDecoder(types);
     this.names = this.out.rowType.fields.map((f) => f.name);
     this.untrack = ctx.track(this);
   }
@@ -265,22 +268,12 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
   }
 
   /**
-   * Calls `fn` for each row of a value batch, checking its schema id (Java decodes other
-   * schema ids with their schemas; schemas do not change here yet, so another id means a
-   * stale table handle). Undecodable bytes are CORRUPT_RECORD_EXCEPTION naming the bucket.
+   * Calls `fn` for each row of a value batch with the schema id it was written with.
+   * Undecodable bytes are CORRUPT_RECORD_EXCEPTION naming the bucket.
    */
-  private eachValue(bytes: Uint8Array, fn: (buf: Uint8Array, start: number, len: number) => void): void {
-    const schemaId = this.info.schemaId;
+  private eachValue(bytes: Uint8Array, fn: (schemaId: number, buf: Uint8Array, start: number, len: number) => void): void {
     try {
-      forEachValueRecord(bytes, (sid, buf, start, len) => {
-        if (sid !== schemaId) {
-          throw new FlussError(
-            ErrorCode.SCHEMA_NOT_EXIST,
-            `a row of ${this.where()} has schema id ${sid}, but this table handle has schema id ${schemaId}: get the table again`,
-          );
-        }
-        fn(buf, start, len);
-      });
+      forEachValueRecord(bytes, fn);
     } catch (err) {
       if (err instanceof FlussError && err.code !== ErrorCode.CLIENT_ERROR) throw err;
       throw new FlussError(
@@ -291,12 +284,36 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
     }
   }
 
+  /** Schema ids of a value batch's rows that cannot be decoded yet (their schema is not loaded). */
+  private otherSchemaIds(bytes: Uint8Array): number[] {
+    const out: number[] = [];
+    try {
+      forEachValueRecord(bytes, (sid) => {
+        if (sid !== this.info.schemaId && !this.values.knows(sid) && !out.includes(sid)) out.push(sid);
+      });
+    } catch {
+      // damaged bytes are reported when decoded
+    }
+    return out;
+  }
+
+  /** Fetches the schemas of rows written with another schema id (once per id and connection). */
+  private async loadSchemas(ids: readonly number[]): Promise<void> {
+    const missing = ids.filter((id) => !this.values.knows(id));
+    if (missing.length === 0) return;
+    try {
+      await this.values.schemas.load(missing);
+    } catch (err) {
+      throw await this.explain(err);
+    }
+  }
+
   /** Decodes a value batch into projected rows. */
   private decodeValues(bytes: Uint8Array): unknown[][] {
     const rows: unknown[][] = [];
     const pick = this.pick;
-    this.eachValue(bytes, (buf, start, len) => {
-      const row = this.rowDecoder.decode(buf, start, len);
+    this.eachValue(bytes, (sid, buf, start, len) => {
+      const row = this.values.decode(sid, buf, start, len);
       rows.push(pick ? pick.map((i) => row[i]) : row);
     });
     return rows;
@@ -309,13 +326,13 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
    */
   private valuesToBatch(bytes: Uint8Array): arrow.RecordBatch | undefined {
     const transcode = this.transcode;
-    if (!transcode) {
+    if (!transcode || this.otherSchemaIds(bytes).length > 0) {
       const rows = this.decodeValues(bytes);
       return rows.length > 0 ? this.toBatch(rows) : undefined;
     }
     const cols = this.info.rowType.fields.map((f) => createArrowColumn(f.type));
     let n = 0;
-    this.eachValue(bytes, (buf, start, len) => {
+    this.eachValue(bytes, (_sid, buf, start, len) => {
       transcode(buf, start, start + len, cols);
       n++;
     });
@@ -394,10 +411,21 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
     }
     if (this.info.hasPrimaryKey) {
       // the server answers at most `limit` rows (Replica.limitKvScan)
-      if (resp.records && resp.records.length > 0) yield { values: resp.records };
+      if (resp.records && resp.records.length > 0) {
+        await this.loadSchemas(this.otherSchemaIds(resp.records));
+        yield { values: resp.records };
+      }
       return;
     }
-    yield* this.lastRows(resp.records ?? new Uint8Array(0), limit);
+    const records = resp.records ?? new Uint8Array(0);
+    const ids = new Set<number>();
+    try {
+      for (const view of iterateBatches(records)) if (view.schemaId !== this.info.schemaId) ids.add(view.schemaId);
+    } catch {
+      // damaged batches are reported by lastRows
+    }
+    await this.loadSchemas([...ids]);
+    yield* this.lastRows(records, limit);
   }
 
   /** The last `limit` rows of log batches, as Arrow (LimitBatchScanner.parseLimitScanResponse). */
@@ -507,7 +535,10 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
       } else {
         this.drained = true;
       }
-      if (resp.records && resp.records.length > 0) yield { values: resp.records };
+      if (resp.records && resp.records.length > 0) {
+        await this.loadSchemas(this.otherSchemaIds(resp.records));
+        yield { values: resp.records };
+      }
       if (!more || this.closing || !this.inFlight) return;
       const pending = this.inFlight;
       try {

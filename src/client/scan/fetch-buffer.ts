@@ -29,6 +29,18 @@ export class CompletedFetch {
   get drained(): boolean {
     return this.index >= this.batches.length;
   }
+
+  private ids: readonly number[] | undefined;
+
+  /** The distinct schema ids of the batches (read from their headers once). */
+  get schemaIds(): readonly number[] {
+    if (!this.ids) {
+      const set = new Set<number>();
+      for (const b of this.batches) set.add(b.schemaId);
+      this.ids = [...set];
+    }
+    return this.ids;
+  }
 }
 
 /** FIFO of completed fetches with byte accounting and wake-ups. */

@@ -341,6 +341,16 @@ export class LogFetcher {
     return undefined;
   }
 
+  /** Schema ids of buffered batches for which `known` is false (what must be fetched before draining). */
+  unknownSchemaIds(known: (schemaId: number) => boolean): number[] {
+    const out: number[] = [];
+    for (const f of this.buffer.fetches()) {
+      if (f.drained) continue;
+      for (const id of f.schemaIds) if (!known(id) && !out.includes(id)) out.push(id);
+    }
+    return out;
+  }
+
   /**
    * Hands out buffered batches, oldest first, until about `maxBytes` were taken.
    * `stopOffsets` (by bucket key) caps what is taken per bucket; the rest stays buffered.

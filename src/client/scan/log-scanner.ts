@@ -67,6 +67,8 @@ export class LogScanner extends ScannerBase {
       // (cheap to collect) and the event loop responsive. At least one batch is taken.
       const maxBytes = Math.min(this.ctx.config.get("scanner.log.fetch.max-bytes"), POLL_MAX_BATCH_BYTES);
       for (;;) {
+        const loading = this.loadSchemas();
+        if (loading) await loading;
         const drained = this.fetcher.drain(maxBytes);
         if (drained.length > 0) {
           const { records, error } = this.decode(drained);

@@ -10,6 +10,7 @@ import { BatchDecoder } from "./batch-decoder.js";
 import { LogFetcher, type DrainedBatch } from "./log-fetcher.js";
 import type { Projection } from "./projection.js";
 import { bucketKey } from "./scan-records.js";
+import { type TableSchemas, tableSchemas } from "../table-schemas.js";
 
 /** One partition bucket and where to start reading it. */
 export interface PartitionBucketOffset {
@@ -49,6 +50,8 @@ export abstract class ScannerBase {
   protected readonly fetcher: LogFetcher;
   /** @internal */
   protected readonly decoder: BatchDecoder;
+  /** @internal The table's schemas by id (batches written before or after an ALTER TABLE). */
+  protected readonly schemas: TableSchemas;
   private readonly untrack: () => void;
   private closing: Promise<void> | undefined;
 
@@ -59,7 +62,8 @@ export abstract class ScannerBase {
     readonly info: TableInfo,
     projection: Projection | undefined,
   ) {
-    this.decoder = new BatchDecoder(info, projection);
+    this.schemas = tableSchemas(ctx.admin, info);
+    this.decoder = new BatchDecoder(info, projection, this.schemas);
     this.fetcher = new LogFetcher(ctx, info, this.decoder.pushedDown ? { projectedFields: this.decoder.pushedDown } : {});
     this.untrack = ctx.track(this);
   }
@@ -190,6 +194,29 @@ export abstract class ScannerBase {
    * moved to another offset).
    */
   protected abstract dropCarried(key: string): void;
+
+  /**
+   * @internal Fetches the schemas of buffered batches written with another schema id (once
+   * per id and connection) so that they can be decoded; call before draining. A failure
+   * (e.g. the table was dropped) is thrown and the batches stay buffered.
+   */
+  protected loadSchemas(): Promise<void> | undefined {
+    const missing = this.fetcher.unknownSchemaIds((id) => this.schemas.get(id) !== undefined);
+    return missing.length === 0 ? undefined : this.load(missing);
+  }
+
+  private async load(missing: readonly number[]): Promise<void> {
+    try {
+      await this.schemas.load(missing);
+    } catch (err) {
+      const e = err instanceof FlussError ? err : FlussError.client(String(err));
+      throw new FlussError(
+        e.code,
+        `cannot read the schema(s) ${missing.join(", ")} of ${this.where()} that fetched record batches were written with: ${e.message}`,
+        { cause: err },
+      );
+    }
+  }
 
   /**
    * @internal Runs `decode` on each drained batch. A batch that cannot be decoded (corrupt

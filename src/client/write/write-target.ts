@@ -23,8 +23,6 @@ export const NO_PARTITION = -1;
 export class BucketQueue implements BatchTarget {
   /** Unsent batches; retries are re-inserted in creation order at the head. */
   readonly batches: WriteBatch[] = [];
-  /** Idempotence sequences and in-flight batches of this bucket. */
-  readonly sequences = new BucketSequenceState();
   readonly displayName: string;
 
   constructor(
@@ -32,6 +30,12 @@ export class BucketQueue implements BatchTarget {
     readonly partitionId: number | undefined,
     readonly bucketId: number,
     partitionName: string | undefined,
+    /**
+     * Idempotence sequences and in-flight batches of this bucket, shared by the queues of
+     * every schema id of the table (writers from before and after an ALTER TABLE write to
+     * the same bucket under one writer id).
+     */
+    readonly sequences: BucketSequenceState = new BucketSequenceState(),
   ) {
     const path = table.info.tablePath.toString();
     this.displayName = partitionName === undefined ? path : `${path} partition ${partitionName}`;
@@ -66,6 +70,8 @@ export class TableWriteTarget {
   constructor(
     readonly info: TableInfo,
     batchSize: number,
+    /** Sequence states by `"<partitionId>/<bucketId>"`, shared by the targets of one table id. */
+    private readonly sequenceStates: Map<string, BucketSequenceState> = new Map(),
   ) {
     this.compression = arrowCompressionOf(info);
     const types = info.rowType.fields.map((f) => f.type);
@@ -86,7 +92,16 @@ export class TableWriteTarget {
     if (!list) this.queues.set(partitionId, (list = []));
     let q = list[bucketId];
     if (!q) {
-      q = list[bucketId] = new BucketQueue(this, partitionId === NO_PARTITION ? undefined : partitionId, bucketId, partitionName);
+      const key = `${partitionId}/${bucketId}`;
+      let seq = this.sequenceStates.get(key);
+      if (!seq) this.sequenceStates.set(key, (seq = new BucketSequenceState()));
+      q = list[bucketId] = new BucketQueue(
+        this,
+        partitionId === NO_PARTITION ? undefined : partitionId,
+        bucketId,
+        partitionName,
+        seq,
+      );
     }
     return q;
   }

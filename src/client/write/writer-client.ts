@@ -8,7 +8,7 @@ import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { ClientContext } from "../context.js";
 import { backoffMs, sleep } from "../retry.js";
-import { IdempotenceManager } from "./idempotence.js";
+import { type BucketSequenceState, IdempotenceManager } from "./idempotence.js";
 import { RecordAccumulator } from "./record-accumulator.js";
 import { Sender } from "./sender.js";
 import { TableWriteTarget } from "./write-target.js";
@@ -66,13 +66,24 @@ export class WriterClient {
     return c;
   }
 
-  /** The shared per-table state (one per table id and schema id). */
+  /**
+   * The shared per-table state (one per table id and schema id: writers created before an
+   * ALTER TABLE keep their schema id). The targets of one table id share the buckets'
+   * idempotence sequences, as the server keeps one sequence per writer id and bucket.
+   */
   target(info: TableInfo): TableWriteTarget {
     const key = `${info.tableId}/${info.schemaId}`;
     let t = this.targets.get(key);
-    if (!t) this.targets.set(key, (t = new TableWriteTarget(info, this.accumulator.batchSize)));
+    if (!t) {
+      let seqs = this.sequenceStates.get(info.tableId);
+      if (!seqs) this.sequenceStates.set(info.tableId, (seqs = new Map()));
+      this.targets.set(key, (t = new TableWriteTarget(info, this.accumulator.batchSize, seqs)));
+    }
     return t;
   }
+
+  /** Bucket sequence states by table id (see {@link target}). */
+  private readonly sequenceStates = new Map<number, Map<string, BucketSequenceState>>();
 
   addWriter(w: ClosableWriter): void {
     this.writers.add(w);

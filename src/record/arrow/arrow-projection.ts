@@ -50,6 +50,8 @@ export function projectArrowLogBatch(
   batchBytes: Uint8Array,
   rowType: RowType,
   projectedFieldIndexes: readonly number[],
+  /** Whether no column at all may be kept (a batch older than every projected column). */
+  allowEmpty = false,
 ): Uint8Array {
   const view = new LogBatchView(batchBytes, 0);
   const size = view.sizeInBytes;
@@ -65,7 +67,7 @@ export function projectArrowLogBatch(
     }
     seen.add(i);
   }
-  if (projectedFieldIndexes.length === 0) {
+  if (projectedFieldIndexes.length === 0 && !allowEmpty) {
     throw new FlussError(ErrorCode.INVALID_COLUMN_PROJECTION, "Empty projection is not supported.");
   }
 
@@ -133,7 +135,12 @@ export function projectArrowLogRecords(
     const size = LOG_OVERHEAD + dv.getInt32(pos + LENGTH_OFFSET, true);
     if (pos + size > records.length) break;
     const batch = records.subarray(pos, pos + size);
-    const p = projectArrowLogBatch(batch, rowTypeOf(new LogBatchView(batch).schemaId), projectedFieldIndexes);
+    const rowType = rowTypeOf(new LogBatchView(batch).schemaId);
+    // a batch written before columns were added (ALTER TABLE ADD COLUMN, always at the end)
+    // has fewer columns: it keeps the projected ones it has, the reader fills in nulls
+    const n = rowType.fields.length;
+    const fields = projectedFieldIndexes.some((i) => i >= n) ? projectedFieldIndexes.filter((i) => i < n) : projectedFieldIndexes;
+    const p = projectArrowLogBatch(batch, rowType, fields, fields !== projectedFieldIndexes);
     parts.push(p);
     _total += p.length;
     pos += size;

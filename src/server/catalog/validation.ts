@@ -29,7 +29,7 @@ import {
 } from "../../metadata/table-options.js";
 
 /** Column names reserved for system columns (Java `TableDescriptor` constants). */
-const RESERVED_COLUMN_NAMES: readonly string[] = [
+export const RESERVED_COLUMN_NAMES: readonly string[] = [
   "__offset",
   "__timestamp",
   "__bucket",

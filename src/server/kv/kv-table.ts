@@ -22,6 +22,7 @@ import { DefaultRowMerger } from "./merge/default-merger.js";
 import type { RowMerger } from "./merge/row-merger.js";
 import { latin1ToBytes } from "./kv-store.js";
 import type { TableView } from "../table-view.js";
+import { schemaFromJson } from "../../metadata/json.js";
 
 /** The KV view of one primary-key table. */
 export interface KvTable {
@@ -56,6 +57,32 @@ export interface KvTable {
   readonly autoIncrement: AutoIncrementColumn | undefined;
   /** Arrow schema of ARROW changelog batches (replay). */
   arrowSchema(): ArrowSchema;
+  /**
+   * The codecs of a schema id of the table: stored values and changelog batches keep the id
+   * they were written with (Java KvTablet stores rows as sent). SCHEMA_NOT_EXIST for an id
+   * the table never had.
+   */
+  codecOf(schemaId: number): KvSchemaCodec;
+}
+
+/** Row codecs of one schema version of a primary-key table. */
+export interface KvSchemaCodec {
+  readonly schemaId: number;
+  readonly rowType: RowType;
+  readonly rowDecoder: RowDecoder;
+  readonly rowEncoder: RowEncoder;
+  arrowSchema(): ArrowSchema;
+}
+
+/**
+ * A row of an older schema as a row of the latest one (Java `PaddingRow`): columns are only
+ * ever added at the end, so the missing ones are trailing nulls.
+ */
+export function padRow(row: unknown[], fieldCount: number): unknown[] {
+  if (row.length >= fieldCount) return row;
+  const out = row.slice();
+  for (let i = row.length; i < fieldCount; i++) out.push(null);
+  return out;
 }
 
 /** An auto-increment column of a primary-key table. */
@@ -115,7 +142,32 @@ export function kvTableOf(t: TableView): KvTable {
     autoIncrement: autoIncrementOf(info),
     keyRow: keyRowFunction(info, primaryKeyIndexes),
     arrowSchema: () => (arrow ??= toArrowSchema(rowType)),
+    codecOf: (schemaId) => {
+      if (schemaId === e.schemaId) return kt;
+      let c = codecs.get(schemaId);
+      if (c) return c;
+      const stored = e.schemas.find((x) => x.schemaId === schemaId)?.schemaJson;
+      if (stored === undefined) {
+        throw new FlussError(
+          ErrorCode.SCHEMA_NOT_EXIST,
+          `Schema for table ${e.databaseName}.${e.tableName} with schema id ${schemaId} does not exist.`,
+        );
+      }
+      const rt = schemaFromJson(stored).rowType;
+      const ts = rt.fields.map((f) => f.type);
+      let arrowOld: ArrowSchema | undefined;
+      c = {
+        schemaId,
+        rowType: rt,
+        rowDecoder: kvFormat === "INDEXED" ? new IndexedRowDecoder(ts) : new CompactedRowDecoder(ts),
+        rowEncoder: kvFormat === "INDEXED" ? new IndexedRowEncoder(ts) : new CompactedRowEncoder(ts),
+        arrowSchema: () => (arrowOld ??= toArrowSchema(rt)),
+      };
+      codecs.set(schemaId, c);
+      return c;
+    },
   };
+  const codecs = new Map<number, KvSchemaCodec>();
   cache.set(t, kt);
   return kt;
 }

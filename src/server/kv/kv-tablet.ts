@@ -28,7 +28,7 @@ import { ChangelogBuilder } from "./changelog-builder.js";
 import { KvStore, bytesToLatin1, latin1Of, latin1ToBytes, type KvView } from "./kv-store.js";
 import { decodeSnapshot, encodeSnapshotInSteps, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
 import type { SequenceGenerator } from "./auto-increment.js";
-import { checkChangelogFormat, type AutoIncrementColumn, type KvTable } from "./kv-table.js";
+import { checkChangelogFormat, padRow, type AutoIncrementColumn, type KvSchemaCodec, type KvTable } from "./kv-table.js";
 import { DefaultRowMerger } from "./merge/default-merger.js";
 import type { MergeRow, RowMerger } from "./merge/row-merger.js";
 
@@ -81,6 +81,11 @@ function storedValueInPlace(schemaId: number, bytes: Latin1Sliceable, start: num
   bytes[start - 2] = b0;
   bytes[start - 1] = b1;
   return s;
+}
+
+/** The schema id of a stored value (`int16 schemaId ‖ row`, little-endian) held as latin1. */
+function storedSchemaId(value: string): number {
+  return ((value.charCodeAt(0) | (value.charCodeAt(1) << 8)) << 16) >> 16;
 }
 
 /** Node's latin1 decoder behind `toString("latin1", start, end)`, without its argument handling. */
@@ -236,17 +241,19 @@ export class KvTablet {
 
   private replayBatch(kt: KvTable, batch: LogBatchView, skip: number): void {
     const schemaId = batch.schemaId;
+    // a changelog batch is in the schema it was written with (the latest at the time)
+    const codec = kt.codecOf(schemaId);
     const apply = (type: number, row: readonly unknown[]): void => {
       if (type === ChangeByte.UPDATE_BEFORE) return;
       const key = bytesToLatin1(kt.keys.key(row));
       if (type === ChangeByte.DELETE) this.store.delete(key);
-      else this.store.put(key, storedValue(schemaId, kt.rowEncoder.encode(row)));
+      else this.store.put(key, storedValue(schemaId, codec.rowEncoder.encode(row)));
     };
     if (kt.logFormat === "ARROW") {
-      const content = readArrowLogBatch(batch, kt.arrowSchema());
+      const content = readArrowLogBatch(batch, codec.arrowSchema());
       const rb: RecordBatch | null = content.batch;
       if (!rb) return;
-      const readers = kt.rowType.fields.map((f, k) => columnBinder(f.type)(rb.data.children[k]!));
+      const readers = codec.rowType.fields.map((f, k) => columnBinder(f.type)(rb.data.children[k]!));
       const ct = content.changeTypes;
       const row = new Array<unknown>(readers.length);
       for (let i = skip; i < rb.numRows; i++) {
@@ -255,7 +262,7 @@ export class KvTablet {
       }
       return;
     }
-    const records = readIndexedLogRecords(batch, kt.rowType, kt.logFormat === "COMPACTED" ? "COMPACTED" : "INDEXED");
+    const records = readIndexedLogRecords(batch, codec.rowType, kt.logFormat === "COMPACTED" ? "COMPACTED" : "INDEXED");
     for (let i = skip; i < records.length; i++) apply(records[i]!.changeType, records[i]!.row);
   }
 
@@ -544,7 +551,9 @@ class Applier {
     const plain = merger instanceof DefaultRowMerger && kt.autoIncrement === undefined;
     this.walShortcut = !this.full && plain;
     // the plain default merger never looks at values: rows can go to the changelog as bytes
-    this.raw = plain && wal.acceptsRaw;
+    // (when sent in the latest schema: older rows are padded to it, KvTablet.java:565)
+    this.raw = plain && wal.acceptsRaw && newSchemaId === kt.schemaId;
+    this.incomingCodec = kt.codecOf(newSchemaId);
     this.validateRaw = this.raw && kt.logFormat !== "ARROW";
   }
 
@@ -564,6 +573,19 @@ class Applier {
     }
   }
 
+  /** Codecs of the schema the batch's rows were written with. */
+  private readonly incomingCodec: KvSchemaCodec;
+
+  /** Appends a stored value's row to the changelog, in the latest schema. */
+  private appendStored(type: ChangeByte, value: string): void {
+    if (storedSchemaId(value) !== this.kt.schemaId) {
+      this.wal.append(type, this.decodeStored(value));
+      return;
+    }
+    scratch(value.length).write(value, 0, "latin1");
+    this.appendRaw(type, scratchBytes, 2, value.length);
+  }
+
   /** Raw-path upsert (plain default merger). */
   private upsertRaw(key: string, buf: Uint8Array, start: number, end: number): void {
     if (this.validateRaw) this.decodeIncoming(buf, start, end);
@@ -574,8 +596,7 @@ class Applier {
       this.appendRaw(ChangeByte.INSERT, buf, start, end);
     } else {
       // the old image is consumed before storedValue reuses the scratch buffer
-      scratch(oldValue.length).write(oldValue, 0, "latin1");
-      this.appendRaw(ChangeByte.UPDATE_BEFORE, scratchBytes, 2, oldValue.length);
+      this.appendStored(ChangeByte.UPDATE_BEFORE, oldValue);
       this.appendRaw(ChangeByte.UPDATE_AFTER, buf, start, end);
     }
     this.set(key, storedValueInPlace(this.newSchemaId, this.text, start, end), oldValue);
@@ -588,15 +609,21 @@ class Applier {
     else this.store.put(key, value);
   }
 
+  /** A stored value's row in the latest schema (a value of an older schema is padded with nulls). */
   private decodeStored(value: string): MergeRow {
     // the row codecs copy bytes out, so a reused buffer is safe here
     scratch(value.length).write(value, 0, "latin1");
-    return this.kt.rowDecoder.decode(scratchBytes, 2, value.length - 2);
+    const sid = storedSchemaId(value);
+    if (sid === this.kt.schemaId) return this.kt.rowDecoder.decode(scratchBytes, 2, value.length - 2);
+    const row = this.kt.codecOf(sid).rowDecoder.decode(scratchBytes, 2, value.length - 2);
+    return padRow(row, this.kt.rowType.fields.length);
   }
 
   private decodeIncoming(buf: Uint8Array, start: number, end: number): MergeRow {
     try {
-      return this.kt.rowDecoder.decode(buf, start, end - start);
+      const c = this.incomingCodec;
+      if (c === this.kt) return this.kt.rowDecoder.decode(buf, start, end - start);
+      return padRow(c.rowDecoder.decode(buf, start, end - start), this.kt.rowType.fields.length);
     } catch (e) {
       throw new FlussError(
         ErrorCode.CORRUPT_MESSAGE,
@@ -658,8 +685,7 @@ class Applier {
     const oldValue = this.store.get(key);
     if (oldValue === undefined) return; // nothing to delete
     if (this.raw) {
-      scratch(oldValue.length).write(oldValue, 0, "latin1");
-      this.appendRaw(ChangeByte.DELETE, scratchBytes, 2, oldValue.length);
+      this.appendStored(ChangeByte.DELETE, oldValue);
       this.set(key, null, oldValue);
       return;
     }
