@@ -401,7 +401,8 @@ export class FlussAdmin {
   ): Promise<void> {
     checkOptionNames(options, ["ignoreIfNotExists"], "alterDatabase");
     TablePath.validateName(name, "database", false);
-    if (!Array.isArray(changes)) throw FlussError.client(`alterDatabase needs an array of DatabaseChange, got ${describeArg(changes)}`);
+    if (!Array.isArray(changes))
+      throw FlussError.client(`alterDatabase needs an array of DatabaseChange, got ${describeArg(changes)}`);
     const configChanges: PbAlterConfig[] = [];
     let comment: string | undefined;
     for (const c of changes as readonly unknown[]) {
@@ -449,14 +450,17 @@ export class FlussAdmin {
    * the option's type, fails the whole call with CONFIG_EXCEPTION and changes nothing.
    */
   async alterClusterConfigs(changes: readonly AlterConfig[]): Promise<void> {
-    if (!Array.isArray(changes)) throw FlussError.client(`alterClusterConfigs needs an array of AlterConfig, got ${describeArg(changes)}`);
+    if (!Array.isArray(changes))
+      throw FlussError.client(`alterClusterConfigs needs an array of AlterConfig, got ${describeArg(changes)}`);
     const alterConfigs: PbAlterConfig[] = [];
     for (const c of changes as readonly AlterConfig[]) {
       if (typeof c?.key !== "string") throw FlussError.client(`alterClusterConfigs: ${describeArg(c)} has no string key`);
       checkOptionNames(c, ["key", "value", "opType"], `alterClusterConfigs change of ${c.key}`);
       const op = ALTER_CONFIG_OPS.indexOf(c.opType ?? "SET");
       if (op < 0) {
-        throw FlussError.client(`alterClusterConfigs: opType of ${c.key} must be one of ${ALTER_CONFIG_OPS.join(", ")}, got ${describeArg(c.opType)}`);
+        throw FlussError.client(
+          `alterClusterConfigs: opType of ${c.key} must be one of ${ALTER_CONFIG_OPS.join(", ")}, got ${describeArg(c.opType)}`,
+        );
       }
       if (c.value !== undefined && typeof c.value !== "string") {
         throw FlussError.client(`alterClusterConfigs: value of ${c.key} must be a string, got ${describeArg(c.value)}`);
@@ -520,7 +524,10 @@ export class FlussAdmin {
         const leader = this.metadata.leaderFor(tableId, partitionId, b);
         if (!leader) {
           retry.push(b);
-          lastError = new FlussError(ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION, `getTableStats of ${path.toString()}: no leader known for bucket ${b}`);
+          lastError = new FlussError(
+            ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION,
+            `getTableStats of ${path.toString()}: no leader known for bucket ${b}`,
+          );
         } else byLeader.set(leader, [...(byLeader.get(leader) ?? []), b]);
       }
       await Promise.all(
@@ -594,15 +601,23 @@ export class FlussAdmin {
    * Errors: TABLE_NOT_EXIST, PARTITION_NOT_EXISTS (also for a partition of another table).
    */
   async listKvSnapshots(tableId: number, partitionId?: number): Promise<ActiveKvSnapshots> {
-    for (const [what, v] of [["tableId", tableId], ["partitionId", partitionId]] as const) {
-      if (v !== undefined && !Number.isSafeInteger(v)) throw FlussError.client(`listKvSnapshots: ${what} must be an integer, got ${describeArg(v)}`);
+    for (const [what, v] of [
+      ["tableId", tableId],
+      ["partitionId", partitionId],
+    ] as const) {
+      if (v !== undefined && !Number.isSafeInteger(v))
+        throw FlussError.client(`listKvSnapshots: ${what} must be an integer, got ${describeArg(v)}`);
     }
     const r = await this.call(ApiKey.LIST_KV_SNAPSHOTS, { tableId, ...(partitionId !== undefined ? { partitionId } : {}) });
     const byBucket: Record<number, number[]> = {};
     for (const s of r.activeSnapshots) {
       if (s.snapshotId !== undefined) (byBucket[s.bucketId] ??= []).push(s.snapshotId);
     }
-    return { tableId: r.tableId, ...(r.partitionId !== undefined ? { partitionId: r.partitionId } : {}), snapshotIdsByBucket: byBucket };
+    return {
+      tableId: r.tableId,
+      ...(r.partitionId !== undefined ? { partitionId: r.partitionId } : {}),
+      snapshotIdsByBucket: byBucket,
+    };
   }
 
   /**
@@ -658,9 +673,12 @@ export class FlussAdmin {
     checkOptionNames(options, ["ttlMs"], "registerProducerOffsets");
     checkProducerId(producerId, "registerProducerOffsets");
     if (options.ttlMs !== undefined && !Number.isSafeInteger(options.ttlMs)) {
-      throw FlussError.client(`registerProducerOffsets: ttlMs must be an integer number of ms, got ${describeArg(options.ttlMs)}`);
+      throw FlussError.client(
+        `registerProducerOffsets: ttlMs must be an integer number of ms, got ${describeArg(options.ttlMs)}`,
+      );
     }
-    if (!Array.isArray(offsets)) throw FlussError.client(`registerProducerOffsets needs an array of offsets, got ${describeArg(offsets)}`);
+    if (!Array.isArray(offsets))
+      throw FlussError.client(`registerProducerOffsets needs an array of offsets, got ${describeArg(offsets)}`);
     const byTable = new Map<number, PbBucketOffset[]>();
     for (const o of offsets as readonly ProducerBucketOffset[]) {
       const ints = [o?.tableId, o?.bucket, o?.offset, o?.partitionId ?? 0];
@@ -671,7 +689,11 @@ export class FlussAdmin {
       }
       let list = byTable.get(o.tableId);
       if (!list) byTable.set(o.tableId, (list = []));
-      list.push({ ...(o.partitionId !== undefined ? { partitionId: o.partitionId } : {}), bucketId: o.bucket, logEndOffset: o.offset });
+      list.push({
+        ...(o.partitionId !== undefined ? { partitionId: o.partitionId } : {}),
+        bucketId: o.bucket,
+        logEndOffset: o.offset,
+      });
     }
     const r = await this.call(ApiKey.REGISTER_PRODUCER_OFFSETS, {
       producerId,
@@ -715,7 +737,8 @@ const ALTER_CONFIG_OPS: readonly AlterConfigOpType[] = ["SET", "DELETE", "APPEND
 
 function checkProducerId(producerId: unknown, what: string): void {
   // Java checkNotNull; the server checks the name rules (INVALID_PRODUCER_ID_EXCEPTION)
-  if (typeof producerId !== "string") throw FlussError.client(`${what}: producerId must be a string, got ${describeArg(producerId)}`);
+  if (typeof producerId !== "string")
+    throw FlussError.client(`${what}: producerId must be a string, got ${describeArg(producerId)}`);
 }
 
 export { OffsetSpec };

@@ -149,7 +149,9 @@ export function adminHandlers(state: ServerState): Map<number, RawHandler> {
       for (let bucket = 0; bucket < t.bucketCount; bucket++) {
         const [latest] = await snapshotsOf(state, t.tableId, partitionId, bucket);
         // a snapshot's id is the changelog offset it covers, which is also where reading continues
-        latestSnapshots.push(latest === undefined ? { bucketId: bucket } : { bucketId: bucket, snapshotId: latest, logOffset: latest });
+        latestSnapshots.push(
+          latest === undefined ? { bucketId: bucket } : { bucketId: bucket, snapshotId: latest, logOffset: latest },
+        );
       }
       return { tableId: t.tableId, ...(partitionId !== undefined ? { partitionId } : {}), latestSnapshots };
     }),
@@ -181,7 +183,11 @@ export function adminHandlers(state: ServerState): Map<number, RawHandler> {
           }
         }
       }
-      return { tableId: req.tableId, ...(req.partitionId !== undefined ? { partitionId: req.partitionId } : {}), activeSnapshots };
+      return {
+        tableId: req.tableId,
+        ...(req.partitionId !== undefined ? { partitionId: req.partitionId } : {}),
+        activeSnapshots,
+      };
     }),
   );
 
@@ -264,7 +270,12 @@ function unknownServerError(message: string): FlussError {
 }
 
 /** Snapshot ids (= covered offsets) of a bucket on disk, newest first. */
-async function snapshotsOf(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): Promise<number[]> {
+async function snapshotsOf(
+  state: ServerState,
+  tableId: number,
+  partitionId: number | undefined,
+  bucket: number,
+): Promise<number[]> {
   return listSnapshots(path.join(state.logs.bucketDir(tableId, partitionId, bucket), "kv"));
 }
 

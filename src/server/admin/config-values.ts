@@ -119,7 +119,14 @@ function splitList(raw: string): string[] {
 }
 
 /** A parsed option value (what the server's components read). */
-export type OptionValue = boolean | number | bigint | string | readonly string[] | readonly number[] | ReadonlyMap<string, string>;
+export type OptionValue =
+  | boolean
+  | number
+  | bigint
+  | string
+  | readonly string[]
+  | readonly number[]
+  | ReadonlyMap<string, string>;
 
 function typeName(t: ValueType): string {
   switch (t.kind) {
@@ -189,7 +196,8 @@ export function parseDynamicValue(key: string, raw: string): OptionValue | undef
 /** Java's `ConfigRedactors`: values of these keys are shown as `******` by DescribeClusterConfigs. */
 export function redactConfigValue(key: string, value: string): string {
   const jaas =
-    key === "security.sasl.plain.jaas.config" || (key.startsWith("security.sasl.listener.name.") && key.endsWith(".plain.jaas.config"));
+    key === "security.sasl.plain.jaas.config" ||
+    (key.startsWith("security.sasl.listener.name.") && key.endsWith(".plain.jaas.config"));
   if (jaas) return "******";
   if (key === "security.sasl.plain.credentials") {
     // map redactor: keys kept, values hidden (ConfigRedactors.map)

@@ -131,7 +131,9 @@ export class DynamicConfigManager {
       if ((doc as { format?: unknown } | undefined)?.format !== FORMAT || typeof configs !== "object" || configs === null) {
         throw new FlussError(ErrorCode.STORAGE_EXCEPTION, `Cluster config file ${file} is corrupt; restore or remove it.`);
       }
-      dynamic = new Map(Object.entries(configs as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string"));
+      dynamic = new Map(
+        Object.entries(configs as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string"),
+      );
     }
     return new DynamicConfigManager(dir, initial, dynamic);
   }
