@@ -19,6 +19,7 @@ import { resolveBucket } from "../tablet-service.js";
 import { kvTableOf } from "../kv/kv-table.js";
 import { listSnapshots } from "../kv/kv-snapshot.js";
 import { AlterConfigOp } from "./dynamic-config.js";
+import { storageError } from "../storage/storage-errors.js";
 import type { ProducerBucketOffset } from "./producer-offsets.js";
 
 /** `GetClusterHealthResponse.status` (Java PbClusterHealthStatus). */
@@ -276,7 +277,12 @@ async function snapshotsOf(
   partitionId: number | undefined,
   bucket: number,
 ): Promise<number[]> {
-  return listSnapshots(path.join(state.logs.bucketDir(tableId, partitionId, bucket), "kv"));
+  const dir = path.join(state.logs.bucketDir(tableId, partitionId, bucket), "kv");
+  try {
+    return await listSnapshots(dir);
+  } catch (e) {
+    throw storageError("Listing KV snapshots", dir, e, ErrorCode.KV_STORAGE_EXCEPTION);
+  }
 }
 
 /** ReplicaManager.getTableStats for one bucket: its row count or its error. */

@@ -46,10 +46,14 @@ function configError(message: string): FlussError {
   return new FlussError(ErrorCode.CONFIG_EXCEPTION, message);
 }
 
-/** Reads a double option of a merged configuration, or its default. */
-function doubleOf(config: ReadonlyMap<string, string>, key: string, dflt: number): number {
+/** Reads a numeric (double or duration in ms) option of a merged configuration, or its default. */
+function numberOf(config: ReadonlyMap<string, string>, key: string, dflt: number): number {
   const raw = config.get(key);
-  return raw === undefined ? dflt : (parseDynamicValue(key, raw) as number);
+  try {
+    return raw === undefined ? dflt : (parseDynamicValue(key, raw) as number);
+  } catch (e) {
+    throw configError((e as Error).message);
+  }
 }
 
 /** Java `DiskWriteLimitConfigValidator` (registered by the coordinator). */
@@ -57,8 +61,8 @@ const diskWriteLimitValidator: ServerReconfigurable = {
   validate(config) {
     const limitKey = "server.data-disk.write-limit-ratio";
     const recoverKey = "server.data-disk.write-recover-ratio";
-    const limit = doubleOf(config, limitKey, 0.85);
-    const recover = doubleOf(config, recoverKey, 0.8);
+    const limit = numberOf(config, limitKey, 0.85);
+    const recover = numberOf(config, recoverKey, 0.8);
     if (recover > 0 && recover < limit && limit <= 1) return;
     throw configError(
       `Invalid disk write-limit configuration: ${recoverKey} must be within (0.0, ${limitKey}), and ${limitKey} ` +
@@ -72,11 +76,11 @@ const diskWriteLimitValidator: ServerReconfigurable = {
 const historicalLookupCacheValidator: ServerReconfigurable = {
   validate(config) {
     const ratioKey = "server.historical-partition.lookup-cache.max-disk-ratio";
-    const ratio = doubleOf(config, ratioKey, 0.1);
+    const ratio = numberOf(config, ratioKey, 0.1);
     if (!(ratio > 0 && ratio <= 1)) throw configError(`Invalid configuration for ${ratioKey}, it must be within (0.0, 1.0].`);
     const expKey = "server.historical-partition.lookuper-cache.expire-after-access";
     const raw = config.get(expKey);
-    if (raw !== undefined && (parseDynamicValue(expKey, raw) as number) < 1) {
+    if (raw !== undefined && numberOf(config, expKey, 1) < 1) {
       throw configError(`Invalid configuration for ${expKey}, it must be greater than or equal to 1 ms.`);
     }
   },

@@ -108,7 +108,9 @@ export class ProducerOffsetsManager {
     const existing = this.snapshots.get(producerId);
     if (existing && !(now > existing.expirationTime)) return false;
     const next = new Map(this.snapshots);
-    next.set(producerId, { producerId, expirationTime: now + (ttlMs ?? this.ttlMs), offsets: [...offsets] });
+    // a TTL beyond what an epoch-ms number holds never expires in practice
+    const expirationTime = Math.min(now + (ttlMs ?? this.ttlMs), Number.MAX_SAFE_INTEGER);
+    next.set(producerId, { producerId, expirationTime, offsets: [...offsets] });
     this.commit(next);
     return true;
   }
