@@ -18,7 +18,7 @@ type ValueType =
   | { readonly kind: "list"; readonly of: "String" | "Integer" };
 
 /** A server option that may be changed dynamically. */
-export interface DynamicOption {
+interface DynamicOption {
   readonly key: string;
   readonly type: ValueType;
 }
@@ -26,7 +26,7 @@ export interface DynamicOption {
 const opt = (key: string, type: ValueType): DynamicOption => ({ key, type });
 
 /** Java `DynamicServerConfig.ALLOWED_CONFIG_KEYS` (DynamicServerConfig.java:68-86), with ConfigOptions' types. */
-export const DYNAMIC_OPTIONS: ReadonlyMap<string, DynamicOption> = new Map(
+const DYNAMIC_OPTIONS: ReadonlyMap<string, DynamicOption> = new Map(
   [
     opt("datalake.format", { kind: "enum", name: "DataLakeFormat", values: DATA_LAKE_FORMATS }),
     opt("log.retention.roll-active-segment.enabled", { kind: "boolean" }),
@@ -50,7 +50,7 @@ export const DYNAMIC_OPTIONS: ReadonlyMap<string, DynamicOption> = new Map(
 );
 
 /** Keys under these prefixes are dynamic too, checked by their consumers only (DynamicServerConfig.java:88). */
-export const DYNAMIC_PREFIXES: readonly string[] = ["datalake."];
+const DYNAMIC_PREFIXES: readonly string[] = ["datalake."];
 
 /** Whether `key` may be changed by AlterClusterConfigs (Java `DynamicServerConfig.isAllowedConfig`). */
 export function isDynamicKey(key: string): boolean {
@@ -78,7 +78,7 @@ const MEMORY_UNITS: readonly [readonly string[], bigint][] = [
 const LONG_MAX = 2n ** 63n - 1n;
 
 /** Parses a memory size like Java's `MemorySize.parseBytes` (`"64mb"`, `"1 g"`); returns bytes. */
-export function parseJavaMemorySize(raw: string): bigint {
+function parseJavaMemorySize(raw: string): bigint {
   const trimmed = raw.trim();
   const digits = /^\d*/.exec(trimmed)![0];
   const unit = trimmed.slice(digits.length).trim().toLowerCase();

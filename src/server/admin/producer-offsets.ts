@@ -40,9 +40,9 @@ export interface ProducerOffsetsOptions {
 }
 
 /** Java ConfigOptions.COORDINATOR_PRODUCER_OFFSETS_TTL default (24 h). */
-export const DEFAULT_PRODUCER_OFFSETS_TTL_MS = 24 * 3600_000;
+const DEFAULT_PRODUCER_OFFSETS_TTL_MS = 24 * 3600_000;
 /** Java ConfigOptions.COORDINATOR_PRODUCER_OFFSETS_CLEANUP_INTERVAL default (1 h). */
-export const DEFAULT_PRODUCER_OFFSETS_CLEANUP_MS = 3600_000;
+const DEFAULT_PRODUCER_OFFSETS_CLEANUP_MS = 3600_000;
 
 const FILE = "producer-offsets.json";
 const FORMAT = "flussjs-producer-offsets";
