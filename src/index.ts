@@ -8,6 +8,25 @@
 export { FlussConnection } from "./client/connection.js";
 export { Config, type ConfigInput, type ConfigKey, type ConfigValues, type HostPort } from "./client/config.js";
 export { FlussAdmin, type TablePathLike } from "./client/admin.js";
+export {
+  DatabaseChange,
+  type ActiveKvSnapshots,
+  type AlterConfig,
+  type AlterConfigOpType,
+  type BucketKvSnapshot,
+  type BucketStats,
+  type ClusterHealth,
+  type ClusterHealthStatus,
+  type ConfigEntry,
+  type ConfigSource,
+  type KvSnapshots,
+  type LakeBucketOffset,
+  type LakeSnapshot,
+  type ProducerBucketOffset,
+  type ProducerOffsets,
+  type RegisterResult,
+  type TableStats,
+} from "./client/admin-types.js";
 export { EARLIEST_OFFSET, LATEST_OFFSET, OffsetSpec } from "./client/offsets.js";
 export { FlussTable } from "./client/table.js";
 

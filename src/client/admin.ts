@@ -1,6 +1,6 @@
 import { ApiKey, type MessageApiKey, type RequestOf, type ResponseOf } from "../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../rpc/errors.js";
-import type { PbPartitionSpec, PbTablePath } from "../rpc/messages.js";
+import type { PbAlterConfig, PbBucketOffset, PbPartitionSpec, PbTablePath } from "../rpc/messages.js";
 import { utf8Decode, utf8Encode } from "../util/bytes.js";
 import { TablePath } from "../metadata/table-path.js";
 import { TableInfo } from "../metadata/table-info.js";
@@ -22,6 +22,22 @@ import type { MetadataUpdater, NodeAddress } from "./metadata.js";
 import type { RpcClient } from "./rpc-client.js";
 import { OffsetSpec } from "./offsets.js";
 import { sleep } from "./retry.js";
+import type {
+  ActiveKvSnapshots,
+  AlterConfig,
+  AlterConfigOpType,
+  BucketStats,
+  ClusterHealth,
+  ClusterHealthStatus,
+  ConfigEntry,
+  DatabaseChange,
+  KvSnapshots,
+  LakeSnapshot,
+  ProducerBucketOffset,
+  ProducerOffsets,
+  RegisterResult,
+  TableStats,
+} from "./admin-types.js";
 
 /** Errors of ListOffsets after which the leaders are refreshed and the buckets asked again. */
 const REFRESH_LIST_OFFSETS = new Set<number>([
@@ -421,6 +437,361 @@ export class FlussAdmin {
     for (const t of snap.tabletServers) nodes.push(new ServerNode(t.id, t.host, t.port, "TABLET_SERVER", t.rack));
     return nodes;
   }
+
+  // ---- database changes --------------------------------------------------------------
+
+  /**
+   * Changes a database's custom properties and comment (Java `Admin.alterDatabase`):
+   * `DatabaseChange.set(key, value)`, `DatabaseChange.reset(key)`,
+   * `DatabaseChange.updateComment(text)` (`""` removes the comment). Fails with
+   * DATABASE_NOT_EXIST unless `ignoreIfNotExists`. Changes that change nothing leave the
+   * database (and its modified time) as it was.
+   */
+  async alterDatabase(
+    name: string,
+    changes: readonly DatabaseChange[],
+    options: { ignoreIfNotExists?: boolean } = {},
+  ): Promise<void> {
+    checkOptionNames(options, ["ignoreIfNotExists"], "alterDatabase");
+    TablePath.validateName(name, "database", false);
+    if (!Array.isArray(changes))
+      throw FlussError.client(`alterDatabase needs an array of DatabaseChange, got ${describeArg(changes)}`);
+    const configChanges: PbAlterConfig[] = [];
+    let comment: string | undefined;
+    for (const c of changes as readonly unknown[]) {
+      const ch = c as Partial<Record<string, unknown>> | null;
+      if (ch?.type === "set" && typeof ch.key === "string" && typeof ch.value === "string") {
+        configChanges.push({ configKey: ch.key, configValue: ch.value, opType: 0 });
+      } else if (ch?.type === "reset" && typeof ch.key === "string") {
+        configChanges.push({ configKey: ch.key, opType: 1 });
+      } else if (ch?.type === "updateComment" && typeof ch.comment === "string") {
+        comment = ch.comment;
+      } else {
+        throw FlussError.client(
+          `alterDatabase: ${describeArg(c)} is not a DatabaseChange (use DatabaseChange.set(key, value), reset(key) or updateComment(text))`,
+        );
+      }
+    }
+    await this.call(ApiKey.ALTER_DATABASE, {
+      databaseName: name,
+      ignoreIfNotExists: options.ignoreIfNotExists ?? false,
+      configChanges,
+      ...(comment !== undefined ? { comment } : {}),
+    });
+  }
+
+  // ---- cluster configs and health ----------------------------------------------------
+
+  /**
+   * The server options of the cluster (Java `Admin.describeClusterConfigs`): those it
+   * started with (INITIAL_SERVER_CONFIG) unless overridden, and the dynamic ones set by
+   * {@link alterClusterConfigs} (DYNAMIC_SERVER_CONFIG).
+   */
+  async describeClusterConfigs(): Promise<ConfigEntry[]> {
+    const resp = await this.call(ApiKey.DESCRIBE_CLUSTER_CONFIGS, {});
+    return resp.configs.map((c) => ({
+      key: c.configKey,
+      value: c.configValue,
+      source: c.configSource === "DYNAMIC_SERVER_CONFIG" ? "DYNAMIC_SERVER_CONFIG" : "INITIAL_SERVER_CONFIG",
+    }));
+  }
+
+  /**
+   * Changes server options of the whole cluster at run time, persistently (Java
+   * `Admin.alterClusterConfigs`). Only Fluss's dynamic options may change (e.g.
+   * `kv.snapshot.interval`, `datalake.*`); any other key, or a value that does not parse as
+   * the option's type, fails the whole call with CONFIG_EXCEPTION and changes nothing.
+   */
+  async alterClusterConfigs(changes: readonly AlterConfig[]): Promise<void> {
+    if (!Array.isArray(changes))
+      throw FlussError.client(`alterClusterConfigs needs an array of AlterConfig, got ${describeArg(changes)}`);
+    const alterConfigs: PbAlterConfig[] = [];
+    for (const c of changes as readonly AlterConfig[]) {
+      if (typeof c?.key !== "string") throw FlussError.client(`alterClusterConfigs: ${describeArg(c)} has no string key`);
+      checkOptionNames(c, ["key", "value", "opType"], `alterClusterConfigs change of ${c.key}`);
+      const op = ALTER_CONFIG_OPS.indexOf(c.opType ?? "SET");
+      if (op < 0) {
+        throw FlussError.client(
+          `alterClusterConfigs: opType of ${c.key} must be one of ${ALTER_CONFIG_OPS.join(", ")}, got ${describeArg(c.opType)}`,
+        );
+      }
+      if (c.value !== undefined && typeof c.value !== "string") {
+        throw FlussError.client(`alterClusterConfigs: value of ${c.key} must be a string, got ${describeArg(c.value)}`);
+      }
+      alterConfigs.push({ configKey: c.key, ...(c.value !== undefined ? { configValue: c.value } : {}), opType: op });
+    }
+    await this.call(ApiKey.ALTER_CLUSTER_CONFIGS, { alterConfigs });
+  }
+
+  /** Replica statistics and an overall status of the cluster (Java `Admin.getClusterHealth`). */
+  async getClusterHealth(): Promise<ClusterHealth> {
+    const r = await this.call(ApiKey.GET_CLUSTER_HEALTH, {});
+    const status: ClusterHealthStatus = r.status === 0 ? "GREEN" : r.status === 1 ? "YELLOW" : r.status === 2 ? "RED" : "UNKNOWN";
+    return {
+      numReplicas: r.numReplicas,
+      inSyncReplicas: r.inSyncReplicas,
+      numLeaderReplicas: r.numLeaderReplicas,
+      activeLeaderReplicas: r.activeLeaderReplicas,
+      status,
+    };
+  }
+
+  // ---- table stats and snapshots -----------------------------------------------------
+
+  /**
+   * Row counts of a table, in total and per bucket (Java `Admin.getTableStats`; the
+   * buckets' leaders answer). Primary-key tables count live keys and fail with
+   * INVALID_TABLE_EXCEPTION when `table.changelog.image` is WAL (no row count kept); log
+   * tables count the records between log start and high watermark.
+   */
+  async getTableStats(path: TablePathLike): Promise<TableStats> {
+    const p = toTablePath(path);
+    const info = await this.getTableInfo(p);
+    const scopes: (number | undefined)[] = info.isPartitioned
+      ? (await this.listPartitionInfos(p)).map((x) => x.partitionId)
+      : [undefined];
+    const buckets: BucketStats[] = [];
+    for (const partitionId of scopes) {
+      const ids = Array.from({ length: info.numBuckets }, (_, b) => b);
+      buckets.push(...(await this.bucketStats(p, info.tableId, partitionId, ids)));
+    }
+    return { rowCount: buckets.reduce((n, b) => n + b.rowCount, 0), buckets };
+  }
+
+  /** GetTableStats of one table or partition, by leader, with one retry after a refresh for stale leaders. */
+  private async bucketStats(
+    path: TablePath,
+    tableId: number,
+    partitionId: number | undefined,
+    bucketIds: readonly number[],
+  ): Promise<BucketStats[]> {
+    const out = new Map<number, BucketStats>();
+    let todo = [...bucketIds];
+    for (let attempt = 0; ; attempt++) {
+      if (partitionId === undefined) await this.metadata.updateTables([path]);
+      else await this.metadata.updatePartitions(path, { ids: [partitionId] });
+      const byLeader = new Map<NodeAddress, number[]>();
+      const retry: number[] = [];
+      let lastError: FlussError | undefined;
+      for (const b of todo) {
+        const leader = this.metadata.leaderFor(tableId, partitionId, b);
+        if (!leader) {
+          retry.push(b);
+          lastError = new FlussError(
+            ErrorCode.LEADER_NOT_AVAILABLE_EXCEPTION,
+            `getTableStats of ${path.toString()}: no leader known for bucket ${b}`,
+          );
+        } else byLeader.set(leader, [...(byLeader.get(leader) ?? []), b]);
+      }
+      await Promise.all(
+        [...byLeader].map(async ([node, buckets]) => {
+          let resp;
+          try {
+            const conn = await this.rpc.connection(node);
+            resp = await conn.request(ApiKey.GET_TABLE_STATS, {
+              tableId,
+              bucketsReq: buckets.map((bucketId) => ({ ...(partitionId !== undefined ? { partitionId } : {}), bucketId })),
+              targetColumns: [],
+            });
+          } catch (err) {
+            if (!(err instanceof FlussError) || !REFRESH_LIST_OFFSETS.has(err.code)) throw err;
+            lastError = err;
+            retry.push(...buckets);
+            return;
+          }
+          for (const b of resp.bucketsResp) {
+            if (b.errorCode !== undefined && b.errorCode !== ErrorCode.NONE) {
+              const where = `${path.toString()}${b.partitionId !== undefined ? ` partition ${b.partitionId}` : ""} bucket ${b.bucketId}`;
+              const err = new FlussError(b.errorCode, `getTableStats of ${where}: ${b.errorMessage ?? ""}`);
+              if (!REFRESH_LIST_OFFSETS.has(b.errorCode)) throw err;
+              lastError = err;
+              retry.push(b.bucketId);
+              continue;
+            }
+            out.set(b.bucketId, {
+              ...(partitionId !== undefined ? { partitionId } : {}),
+              bucket: b.bucketId,
+              rowCount: b.rowCount ?? 0,
+            });
+          }
+        }),
+      );
+      if (retry.length === 0) return bucketIds.map((b) => out.get(b)!);
+      this.metadata.invalidate(tableId, partitionId);
+      if (attempt >= 1) throw lastError!;
+      await sleep(COORDINATOR_RETRY_BACKOFF_MS);
+      todo = retry;
+    }
+  }
+
+  /**
+   * The latest KV snapshot of each bucket of a primary-key table, or of one of its
+   * partitions (Java `Admin.getLatestKvSnapshots`). A bucket without a snapshot has neither
+   * `snapshotId` nor `logOffset`. Errors: TABLE_NOT_EXIST, NON_PRIMARY_KEY_TABLE_EXCEPTION,
+   * PARTITION_NOT_EXISTS (missing partition, or no partition name for a partitioned table),
+   * TABLE_NOT_PARTITIONED_EXCEPTION (a partition name for a table without partitions).
+   */
+  async getLatestKvSnapshots(path: TablePathLike, partitionName?: string): Promise<KvSnapshots> {
+    const p = toTablePath(path);
+    const r = await this.call(ApiKey.GET_LATEST_KV_SNAPSHOTS, {
+      tablePath: pbPath(p),
+      ...(partitionName !== undefined ? { partitionName } : {}),
+    });
+    return {
+      tableId: r.tableId,
+      ...(r.partitionId !== undefined ? { partitionId: r.partitionId } : {}),
+      buckets: r.latestSnapshots.map((s) => ({
+        bucket: s.bucketId,
+        ...(s.snapshotId !== undefined ? { snapshotId: s.snapshotId } : {}),
+        ...(s.logOffset !== undefined ? { logOffset: s.logOffset } : {}),
+      })),
+    };
+  }
+
+  /**
+   * The KV snapshot ids the cluster still keeps per bucket (the retained ones and those
+   * leased), for a table or one of its partitions, by id as Java's `Admin.listKvSnapshots`.
+   * Errors: TABLE_NOT_EXIST, PARTITION_NOT_EXISTS (also for a partition of another table).
+   */
+  async listKvSnapshots(tableId: number, partitionId?: number): Promise<ActiveKvSnapshots> {
+    for (const [what, v] of [
+      ["tableId", tableId],
+      ["partitionId", partitionId],
+    ] as const) {
+      if (v !== undefined && !Number.isSafeInteger(v))
+        throw FlussError.client(`listKvSnapshots: ${what} must be an integer, got ${describeArg(v)}`);
+    }
+    const r = await this.call(ApiKey.LIST_KV_SNAPSHOTS, { tableId, ...(partitionId !== undefined ? { partitionId } : {}) });
+    const byBucket: Record<number, number[]> = {};
+    for (const s of r.activeSnapshots) {
+      if (s.snapshotId !== undefined) (byBucket[s.bucketId] ??= []).push(s.snapshotId);
+    }
+    return {
+      tableId: r.tableId,
+      ...(r.partitionId !== undefined ? { partitionId: r.partitionId } : {}),
+      snapshotIdsByBucket: byBucket,
+    };
+  }
+
+  /**
+   * The latest snapshot of the table's data in its lake (Java `Admin.getLatestLakeSnapshot`):
+   * its id and the log offset tiered per bucket. LAKE_SNAPSHOT_NOT_EXIST when nothing was
+   * tiered yet (always on the local cluster, which has no lake), TABLE_NOT_EXIST.
+   */
+  async getLatestLakeSnapshot(path: TablePathLike): Promise<LakeSnapshot> {
+    return this.lakeSnapshot(toTablePath(path), {});
+  }
+
+  /** A lake snapshot by id (Java `Admin.getLakeSnapshot`); errors as {@link getLatestLakeSnapshot}. */
+  async getLakeSnapshot(path: TablePathLike, snapshotId: number): Promise<LakeSnapshot> {
+    return this.lakeSnapshot(toTablePath(path), { snapshotId });
+  }
+
+  /**
+   * The latest lake snapshot that is safe to union-read with the log (Java
+   * `Admin.getReadableLakeSnapshot`); errors as {@link getLatestLakeSnapshot}.
+   */
+  async getReadableLakeSnapshot(path: TablePathLike): Promise<LakeSnapshot> {
+    return this.lakeSnapshot(toTablePath(path), { readable: true });
+  }
+
+  private async lakeSnapshot(p: TablePath, extra: { snapshotId?: number; readable?: boolean }): Promise<LakeSnapshot> {
+    const r = await this.call(ApiKey.GET_LAKE_SNAPSHOT, { tablePath: pbPath(p), ...extra });
+    return {
+      snapshotId: r.snapshotId,
+      tableBucketsOffset: r.bucketSnapshots.map((b) => ({
+        tableId: r.tableId,
+        ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}),
+        bucket: b.bucketId,
+        offset: b.logOffset,
+      })),
+    };
+  }
+
+  // ---- producer offsets --------------------------------------------------------------
+
+  /**
+   * Registers the offsets an exactly-once producer starts from, unless it already has a
+   * snapshot that has not expired (Java `Admin.registerProducerOffsets`: atomic "check and
+   * register"; `"CREATED"` or `"ALREADY_EXISTS"`, the existing snapshot then unchanged). The
+   * snapshot expires after `ttlMs` (default: the cluster's `coordinator.producer-offsets.ttl`,
+   * 24 h). INVALID_PRODUCER_ID_EXCEPTION for ids that are not valid names (letters, digits,
+   * `_`, `-`).
+   */
+  async registerProducerOffsets(
+    producerId: string,
+    offsets: readonly ProducerBucketOffset[],
+    options: { ttlMs?: number } = {},
+  ): Promise<RegisterResult> {
+    checkOptionNames(options, ["ttlMs"], "registerProducerOffsets");
+    checkProducerId(producerId, "registerProducerOffsets");
+    if (options.ttlMs !== undefined && !Number.isSafeInteger(options.ttlMs)) {
+      throw FlussError.client(
+        `registerProducerOffsets: ttlMs must be an integer number of ms, got ${describeArg(options.ttlMs)}`,
+      );
+    }
+    if (!Array.isArray(offsets))
+      throw FlussError.client(`registerProducerOffsets needs an array of offsets, got ${describeArg(offsets)}`);
+    const byTable = new Map<number, PbBucketOffset[]>();
+    for (const o of offsets as readonly ProducerBucketOffset[]) {
+      const ints = [o?.tableId, o?.bucket, o?.offset, o?.partitionId ?? 0];
+      if (!ints.every((v) => Number.isSafeInteger(v))) {
+        throw FlussError.client(
+          `registerProducerOffsets: ${describeArg(o)} is not a { tableId, partitionId?, bucket, offset } of integers`,
+        );
+      }
+      let list = byTable.get(o.tableId);
+      if (!list) byTable.set(o.tableId, (list = []));
+      list.push({
+        ...(o.partitionId !== undefined ? { partitionId: o.partitionId } : {}),
+        bucketId: o.bucket,
+        logEndOffset: o.offset,
+      });
+    }
+    const r = await this.call(ApiKey.REGISTER_PRODUCER_OFFSETS, {
+      producerId,
+      tableOffsets: [...byTable].map(([tableId, bucketOffsets]) => ({ tableId, bucketOffsets })),
+      ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
+    });
+    return (r.result ?? 0) === 1 ? "ALREADY_EXISTS" : "CREATED";
+  }
+
+  /**
+   * The offsets registered for a producer, or null when it has none (Java
+   * `Admin.getProducerOffsets`). An expired snapshot is returned until the cluster's
+   * cleanup removes it (check `expirationTime`).
+   */
+  async getProducerOffsets(producerId: string): Promise<ProducerOffsets | null> {
+    checkProducerId(producerId, "getProducerOffsets");
+    const r = await this.call(ApiKey.GET_PRODUCER_OFFSETS, { producerId });
+    if (r.producerId === undefined) return null;
+    const offsets: ProducerBucketOffset[] = [];
+    for (const t of r.tableOffsets) {
+      for (const b of t.bucketOffsets) {
+        offsets.push({
+          tableId: t.tableId,
+          ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}),
+          bucket: b.bucketId,
+          offset: b.logEndOffset ?? 0,
+        });
+      }
+    }
+    return { producerId: r.producerId, expirationTime: r.expirationTime ?? 0, offsets };
+  }
+
+  /** Deletes a producer's registered offsets; nothing happens when it has none (Java `Admin.deleteProducerOffsets`). */
+  async deleteProducerOffsets(producerId: string): Promise<void> {
+    checkProducerId(producerId, "deleteProducerOffsets");
+    await this.call(ApiKey.DELETE_PRODUCER_OFFSETS, { producerId });
+  }
+}
+
+const ALTER_CONFIG_OPS: readonly AlterConfigOpType[] = ["SET", "DELETE", "APPEND", "SUBTRACT"];
+
+function checkProducerId(producerId: unknown, what: string): void {
+  // Java checkNotNull; the server checks the name rules (INVALID_PRODUCER_ID_EXCEPTION)
+  if (typeof producerId !== "string")
+    throw FlussError.client(`${what}: producerId must be a string, got ${describeArg(producerId)}`);
 }
 
 export { OffsetSpec };

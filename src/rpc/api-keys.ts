@@ -243,6 +243,14 @@ export const API_MESSAGES = {
   [ApiKey.ALTER_DATABASE]: { request: M.AlterDatabaseRequest, response: M.AlterDatabaseResponse },
   [ApiKey.SCAN_KV]: { request: M.ScanKvRequest, response: M.ScanKvResponse },
   [ApiKey.GET_CLUSTER_HEALTH]: { request: M.GetClusterHealthRequest, response: M.GetClusterHealthResponse },
+  [ApiKey.ALTER_CLUSTER_CONFIGS]: { request: M.AlterClusterConfigsRequest, response: M.AlterClusterConfigsResponse },
+  [ApiKey.REGISTER_PRODUCER_OFFSETS]: {
+    request: M.RegisterProducerOffsetsRequest,
+    response: M.RegisterProducerOffsetsResponse,
+  },
+  [ApiKey.GET_PRODUCER_OFFSETS]: { request: M.GetProducerOffsetsRequest, response: M.GetProducerOffsetsResponse },
+  [ApiKey.DELETE_PRODUCER_OFFSETS]: { request: M.DeleteProducerOffsetsRequest, response: M.DeleteProducerOffsetsResponse },
+  [ApiKey.LIST_KV_SNAPSHOTS]: { request: M.ListKvSnapshotsRequest, response: M.ListKvSnapshotsResponse },
 } as const;
 
 /** Keys that have declared request/response messages. */

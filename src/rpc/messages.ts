@@ -8748,6 +8748,159 @@ function readGetKvSnapshotMetadataResponse(r: ProtoReader, end: number): GetKvSn
   return { logOffset: f1, snapshotFiles: f2 };
 }
 
+/** Protobuf message `fluss.ListKvSnapshotsRequest`. */
+export interface ListKvSnapshotsRequest {
+  /** 1: required int64 table_id */
+  tableId: number;
+  /** 2: optional int64 partition_id */
+  partitionId?: number;
+}
+
+/** Codec of {@link ListKvSnapshotsRequest}. */
+export const ListKvSnapshotsRequest: MessageCodec<ListKvSnapshotsRequest> = makeCodec("ListKvSnapshotsRequest", sizeListKvSnapshotsRequest, writeListKvSnapshotsRequest, readListKvSnapshotsRequest);
+
+function sizeListKvSnapshotsRequest(m: ListKvSnapshotsRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.tableId;
+  if (v1 == null) throw missingField("ListKvSnapshotsRequest", "tableId");
+  {
+    if (!Number.isSafeInteger(v1)) throw badValue("ListKvSnapshotsRequest", "tableId", "int64", v1);
+    n += 1 + sizeInt64(v1);
+  }
+  const v2 = m.partitionId;
+  if (v2 != null) {
+    if (!Number.isSafeInteger(v2)) throw badValue("ListKvSnapshotsRequest", "partitionId", "int64", v2);
+    n += 1 + sizeInt64(v2);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeListKvSnapshotsRequest(m: ListKvSnapshotsRequest, w: ProtoWriter): void {
+  const v1 = m.tableId;
+  {
+    w.u32(8);
+    w.int64(v1);
+  }
+  const v2 = m.partitionId;
+  if (v2 != null) {
+    w.u32(16);
+    w.int64(v2);
+  }
+}
+
+function readListKvSnapshotsRequest(r: ProtoReader, end: number): ListKvSnapshotsRequest {
+  let f1: number | undefined;
+  let f2: number | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 8:
+        f1 = r.int64();
+        break;
+      case 16:
+        f2 = r.int64();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "ListKvSnapshotsRequest");
+  if (f1 === undefined) throw missingField("ListKvSnapshotsRequest", "tableId");
+  const out: ListKvSnapshotsRequest = { tableId: f1 };
+  if (f2 !== undefined) out.partitionId = f2;
+  return out;
+}
+
+/** Protobuf message `fluss.ListKvSnapshotsResponse`. */
+export interface ListKvSnapshotsResponse {
+  /** 1: required int64 table_id */
+  tableId: number;
+  /** 2: optional int64 partition_id */
+  partitionId?: number;
+  /** 3: repeated PbKvSnapshot active_snapshots */
+  activeSnapshots: PbKvSnapshot[];
+}
+
+/** Codec of {@link ListKvSnapshotsResponse}. */
+export const ListKvSnapshotsResponse: MessageCodec<ListKvSnapshotsResponse> = makeCodec("ListKvSnapshotsResponse", sizeListKvSnapshotsResponse, writeListKvSnapshotsResponse, readListKvSnapshotsResponse);
+
+function sizeListKvSnapshotsResponse(m: ListKvSnapshotsResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.tableId;
+  if (v1 == null) throw missingField("ListKvSnapshotsResponse", "tableId");
+  {
+    if (!Number.isSafeInteger(v1)) throw badValue("ListKvSnapshotsResponse", "tableId", "int64", v1);
+    n += 1 + sizeInt64(v1);
+  }
+  const v2 = m.partitionId;
+  if (v2 != null) {
+    if (!Number.isSafeInteger(v2)) throw badValue("ListKvSnapshotsResponse", "partitionId", "int64", v2);
+    n += 1 + sizeInt64(v2);
+  }
+  const v3 = m.activeSnapshots ?? EMPTY;
+  for (const e of v3 as PbKvSnapshot[]) {
+    if (e == null) throw missingField("ListKvSnapshotsResponse", "activeSnapshots[]");
+    const k = sizePbKvSnapshot(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeListKvSnapshotsResponse(m: ListKvSnapshotsResponse, w: ProtoWriter): void {
+  const v1 = m.tableId;
+  {
+    w.u32(8);
+    w.int64(v1);
+  }
+  const v2 = m.partitionId;
+  if (v2 != null) {
+    w.u32(16);
+    w.int64(v2);
+  }
+  const v3 = (m.activeSnapshots ?? EMPTY) as PbKvSnapshot[];
+  for (const e of v3) {
+    w.u32(26);
+    w.u32(w.nextSize());
+    writePbKvSnapshot(e, w);
+  }
+}
+
+function readListKvSnapshotsResponse(r: ProtoReader, end: number): ListKvSnapshotsResponse {
+  let f1: number | undefined;
+  let f2: number | undefined;
+  const f3: PbKvSnapshot[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 8:
+        f1 = r.int64();
+        break;
+      case 16:
+        f2 = r.int64();
+        break;
+      case 26: {
+        const e = r.delimitedEnd();
+        f3.push(readPbKvSnapshot(r, e));
+        r.expectEnd(e, "ListKvSnapshotsResponse.activeSnapshots");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "ListKvSnapshotsResponse");
+  if (f1 === undefined) throw missingField("ListKvSnapshotsResponse", "tableId");
+  const out: ListKvSnapshotsResponse = { tableId: f1, activeSnapshots: f3 };
+  if (f2 !== undefined) out.partitionId = f2;
+  return out;
+}
+
 /** Protobuf message `fluss.PbRemotePathAndLocalFile`. */
 export interface PbRemotePathAndLocalFile {
   /** 1: required string remote_path */
@@ -9350,6 +9503,83 @@ function readDescribeClusterConfigsResponse(r: ProtoReader, end: number): Descri
   return { configs: f1 };
 }
 
+/** Protobuf message `fluss.AlterClusterConfigsRequest`. */
+export interface AlterClusterConfigsRequest {
+  /** 1: repeated PbAlterConfig alter_configs */
+  alterConfigs: PbAlterConfig[];
+}
+
+/** Codec of {@link AlterClusterConfigsRequest}. */
+export const AlterClusterConfigsRequest: MessageCodec<AlterClusterConfigsRequest> = makeCodec("AlterClusterConfigsRequest", sizeAlterClusterConfigsRequest, writeAlterClusterConfigsRequest, readAlterClusterConfigsRequest);
+
+function sizeAlterClusterConfigsRequest(m: AlterClusterConfigsRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.alterConfigs ?? EMPTY;
+  for (const e of v1 as PbAlterConfig[]) {
+    if (e == null) throw missingField("AlterClusterConfigsRequest", "alterConfigs[]");
+    const k = sizePbAlterConfig(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeAlterClusterConfigsRequest(m: AlterClusterConfigsRequest, w: ProtoWriter): void {
+  const v1 = (m.alterConfigs ?? EMPTY) as PbAlterConfig[];
+  for (const e of v1) {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbAlterConfig(e, w);
+  }
+}
+
+function readAlterClusterConfigsRequest(r: ProtoReader, end: number): AlterClusterConfigsRequest {
+  const f1: PbAlterConfig[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1.push(readPbAlterConfig(r, e));
+        r.expectEnd(e, "AlterClusterConfigsRequest.alterConfigs");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "AlterClusterConfigsRequest");
+  return { alterConfigs: f1 };
+}
+
+/** Protobuf message `fluss.AlterClusterConfigsResponse`. */
+export interface AlterClusterConfigsResponse {}
+
+/** Codec of {@link AlterClusterConfigsResponse}. */
+export const AlterClusterConfigsResponse: MessageCodec<AlterClusterConfigsResponse> = makeCodec("AlterClusterConfigsResponse", sizeAlterClusterConfigsResponse, writeAlterClusterConfigsResponse, readAlterClusterConfigsResponse);
+
+function sizeAlterClusterConfigsResponse(_m: AlterClusterConfigsResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  s[slot] = n;
+  return n;
+}
+
+function writeAlterClusterConfigsResponse(_m: AlterClusterConfigsResponse, _w: ProtoWriter): void {
+}
+
+function readAlterClusterConfigsResponse(r: ProtoReader, end: number): AlterClusterConfigsResponse {
+  while (r.pos < end) {
+    const tag = r.u32();
+    r.skip(tag);
+  }
+  r.expectEnd(end, "AlterClusterConfigsResponse");
+  return {  };
+}
+
 /** Protobuf message `fluss.PbDescribeConfig`. */
 export interface PbDescribeConfig {
   /** 1: required string config_key */
@@ -9578,4 +9808,499 @@ function readGetClusterHealthResponse(r: ProtoReader, end: number): GetClusterHe
   if (f4 === undefined) throw missingField("GetClusterHealthResponse", "activeLeaderReplicas");
   if (f5 === undefined) throw missingField("GetClusterHealthResponse", "status");
   return { numReplicas: f1, inSyncReplicas: f2, numLeaderReplicas: f3, activeLeaderReplicas: f4, status: f5 };
+}
+
+/** Protobuf message `fluss.RegisterProducerOffsetsRequest`. */
+export interface RegisterProducerOffsetsRequest {
+  /** 1: required string producer_id */
+  producerId: string;
+  /** 2: repeated PbProducerTableOffsets table_offsets */
+  tableOffsets: PbProducerTableOffsets[];
+  /** 3: optional int64 ttl_ms */
+  ttlMs?: number;
+}
+
+/** Codec of {@link RegisterProducerOffsetsRequest}. */
+export const RegisterProducerOffsetsRequest: MessageCodec<RegisterProducerOffsetsRequest> = makeCodec("RegisterProducerOffsetsRequest", sizeRegisterProducerOffsetsRequest, writeRegisterProducerOffsetsRequest, readRegisterProducerOffsetsRequest);
+
+function sizeRegisterProducerOffsetsRequest(m: RegisterProducerOffsetsRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.producerId;
+  if (v1 == null) throw missingField("RegisterProducerOffsetsRequest", "producerId");
+  {
+    if (typeof v1 !== "string") throw badValue("RegisterProducerOffsetsRequest", "producerId", "string", v1);
+    n += 1 + sizeString(v1);
+  }
+  const v2 = m.tableOffsets ?? EMPTY;
+  for (const e of v2 as PbProducerTableOffsets[]) {
+    if (e == null) throw missingField("RegisterProducerOffsetsRequest", "tableOffsets[]");
+    const k = sizePbProducerTableOffsets(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  const v3 = m.ttlMs;
+  if (v3 != null) {
+    if (!Number.isSafeInteger(v3)) throw badValue("RegisterProducerOffsetsRequest", "ttlMs", "int64", v3);
+    n += 1 + sizeInt64(v3);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeRegisterProducerOffsetsRequest(m: RegisterProducerOffsetsRequest, w: ProtoWriter): void {
+  const v1 = m.producerId;
+  {
+    w.u32(10);
+    w.string(v1);
+  }
+  const v2 = (m.tableOffsets ?? EMPTY) as PbProducerTableOffsets[];
+  for (const e of v2) {
+    w.u32(18);
+    w.u32(w.nextSize());
+    writePbProducerTableOffsets(e, w);
+  }
+  const v3 = m.ttlMs;
+  if (v3 != null) {
+    w.u32(24);
+    w.int64(v3);
+  }
+}
+
+function readRegisterProducerOffsetsRequest(r: ProtoReader, end: number): RegisterProducerOffsetsRequest {
+  let f1: string | undefined;
+  const f2: PbProducerTableOffsets[] = [];
+  let f3: number | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10:
+        f1 = r.string();
+        break;
+      case 18: {
+        const e = r.delimitedEnd();
+        f2.push(readPbProducerTableOffsets(r, e));
+        r.expectEnd(e, "RegisterProducerOffsetsRequest.tableOffsets");
+        break;
+      }
+      case 24:
+        f3 = r.int64();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "RegisterProducerOffsetsRequest");
+  if (f1 === undefined) throw missingField("RegisterProducerOffsetsRequest", "producerId");
+  const out: RegisterProducerOffsetsRequest = { producerId: f1, tableOffsets: f2 };
+  if (f3 !== undefined) out.ttlMs = f3;
+  return out;
+}
+
+/** Protobuf message `fluss.RegisterProducerOffsetsResponse`. */
+export interface RegisterProducerOffsetsResponse {
+  /** 1: optional int32 result */
+  result?: number;
+}
+
+/** Codec of {@link RegisterProducerOffsetsResponse}. */
+export const RegisterProducerOffsetsResponse: MessageCodec<RegisterProducerOffsetsResponse> = makeCodec("RegisterProducerOffsetsResponse", sizeRegisterProducerOffsetsResponse, writeRegisterProducerOffsetsResponse, readRegisterProducerOffsetsResponse);
+
+function sizeRegisterProducerOffsetsResponse(m: RegisterProducerOffsetsResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.result;
+  if (v1 != null) {
+    if ((v1 | 0) !== v1) throw badValue("RegisterProducerOffsetsResponse", "result", "int32", v1);
+    n += 1 + sizeInt32(v1);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeRegisterProducerOffsetsResponse(m: RegisterProducerOffsetsResponse, w: ProtoWriter): void {
+  const v1 = m.result;
+  if (v1 != null) {
+    w.u32(8);
+    w.int32(v1);
+  }
+}
+
+function readRegisterProducerOffsetsResponse(r: ProtoReader, end: number): RegisterProducerOffsetsResponse {
+  let f1: number | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 8:
+        f1 = r.int32();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "RegisterProducerOffsetsResponse");
+  const out: RegisterProducerOffsetsResponse = {  };
+  if (f1 !== undefined) out.result = f1;
+  return out;
+}
+
+/** Protobuf message `fluss.GetProducerOffsetsRequest`. */
+export interface GetProducerOffsetsRequest {
+  /** 1: required string producer_id */
+  producerId: string;
+}
+
+/** Codec of {@link GetProducerOffsetsRequest}. */
+export const GetProducerOffsetsRequest: MessageCodec<GetProducerOffsetsRequest> = makeCodec("GetProducerOffsetsRequest", sizeGetProducerOffsetsRequest, writeGetProducerOffsetsRequest, readGetProducerOffsetsRequest);
+
+function sizeGetProducerOffsetsRequest(m: GetProducerOffsetsRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.producerId;
+  if (v1 == null) throw missingField("GetProducerOffsetsRequest", "producerId");
+  {
+    if (typeof v1 !== "string") throw badValue("GetProducerOffsetsRequest", "producerId", "string", v1);
+    n += 1 + sizeString(v1);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeGetProducerOffsetsRequest(m: GetProducerOffsetsRequest, w: ProtoWriter): void {
+  const v1 = m.producerId;
+  {
+    w.u32(10);
+    w.string(v1);
+  }
+}
+
+function readGetProducerOffsetsRequest(r: ProtoReader, end: number): GetProducerOffsetsRequest {
+  let f1: string | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10:
+        f1 = r.string();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "GetProducerOffsetsRequest");
+  if (f1 === undefined) throw missingField("GetProducerOffsetsRequest", "producerId");
+  return { producerId: f1 };
+}
+
+/** Protobuf message `fluss.GetProducerOffsetsResponse`. */
+export interface GetProducerOffsetsResponse {
+  /** 1: optional string producer_id */
+  producerId?: string;
+  /** 2: optional int64 expiration_time */
+  expirationTime?: number;
+  /** 3: repeated PbProducerTableOffsets table_offsets */
+  tableOffsets: PbProducerTableOffsets[];
+}
+
+/** Codec of {@link GetProducerOffsetsResponse}. */
+export const GetProducerOffsetsResponse: MessageCodec<GetProducerOffsetsResponse> = makeCodec("GetProducerOffsetsResponse", sizeGetProducerOffsetsResponse, writeGetProducerOffsetsResponse, readGetProducerOffsetsResponse);
+
+function sizeGetProducerOffsetsResponse(m: GetProducerOffsetsResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.producerId;
+  if (v1 != null) {
+    if (typeof v1 !== "string") throw badValue("GetProducerOffsetsResponse", "producerId", "string", v1);
+    n += 1 + sizeString(v1);
+  }
+  const v2 = m.expirationTime;
+  if (v2 != null) {
+    if (!Number.isSafeInteger(v2)) throw badValue("GetProducerOffsetsResponse", "expirationTime", "int64", v2);
+    n += 1 + sizeInt64(v2);
+  }
+  const v3 = m.tableOffsets ?? EMPTY;
+  for (const e of v3 as PbProducerTableOffsets[]) {
+    if (e == null) throw missingField("GetProducerOffsetsResponse", "tableOffsets[]");
+    const k = sizePbProducerTableOffsets(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeGetProducerOffsetsResponse(m: GetProducerOffsetsResponse, w: ProtoWriter): void {
+  const v1 = m.producerId;
+  if (v1 != null) {
+    w.u32(10);
+    w.string(v1);
+  }
+  const v2 = m.expirationTime;
+  if (v2 != null) {
+    w.u32(16);
+    w.int64(v2);
+  }
+  const v3 = (m.tableOffsets ?? EMPTY) as PbProducerTableOffsets[];
+  for (const e of v3) {
+    w.u32(26);
+    w.u32(w.nextSize());
+    writePbProducerTableOffsets(e, w);
+  }
+}
+
+function readGetProducerOffsetsResponse(r: ProtoReader, end: number): GetProducerOffsetsResponse {
+  let f1: string | undefined;
+  let f2: number | undefined;
+  const f3: PbProducerTableOffsets[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10:
+        f1 = r.string();
+        break;
+      case 16:
+        f2 = r.int64();
+        break;
+      case 26: {
+        const e = r.delimitedEnd();
+        f3.push(readPbProducerTableOffsets(r, e));
+        r.expectEnd(e, "GetProducerOffsetsResponse.tableOffsets");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "GetProducerOffsetsResponse");
+  const out: GetProducerOffsetsResponse = { tableOffsets: f3 };
+  if (f1 !== undefined) out.producerId = f1;
+  if (f2 !== undefined) out.expirationTime = f2;
+  return out;
+}
+
+/** Protobuf message `fluss.DeleteProducerOffsetsRequest`. */
+export interface DeleteProducerOffsetsRequest {
+  /** 1: required string producer_id */
+  producerId: string;
+}
+
+/** Codec of {@link DeleteProducerOffsetsRequest}. */
+export const DeleteProducerOffsetsRequest: MessageCodec<DeleteProducerOffsetsRequest> = makeCodec("DeleteProducerOffsetsRequest", sizeDeleteProducerOffsetsRequest, writeDeleteProducerOffsetsRequest, readDeleteProducerOffsetsRequest);
+
+function sizeDeleteProducerOffsetsRequest(m: DeleteProducerOffsetsRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.producerId;
+  if (v1 == null) throw missingField("DeleteProducerOffsetsRequest", "producerId");
+  {
+    if (typeof v1 !== "string") throw badValue("DeleteProducerOffsetsRequest", "producerId", "string", v1);
+    n += 1 + sizeString(v1);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeDeleteProducerOffsetsRequest(m: DeleteProducerOffsetsRequest, w: ProtoWriter): void {
+  const v1 = m.producerId;
+  {
+    w.u32(10);
+    w.string(v1);
+  }
+}
+
+function readDeleteProducerOffsetsRequest(r: ProtoReader, end: number): DeleteProducerOffsetsRequest {
+  let f1: string | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10:
+        f1 = r.string();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "DeleteProducerOffsetsRequest");
+  if (f1 === undefined) throw missingField("DeleteProducerOffsetsRequest", "producerId");
+  return { producerId: f1 };
+}
+
+/** Protobuf message `fluss.DeleteProducerOffsetsResponse`. */
+export interface DeleteProducerOffsetsResponse {}
+
+/** Codec of {@link DeleteProducerOffsetsResponse}. */
+export const DeleteProducerOffsetsResponse: MessageCodec<DeleteProducerOffsetsResponse> = makeCodec("DeleteProducerOffsetsResponse", sizeDeleteProducerOffsetsResponse, writeDeleteProducerOffsetsResponse, readDeleteProducerOffsetsResponse);
+
+function sizeDeleteProducerOffsetsResponse(_m: DeleteProducerOffsetsResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  s[slot] = n;
+  return n;
+}
+
+function writeDeleteProducerOffsetsResponse(_m: DeleteProducerOffsetsResponse, _w: ProtoWriter): void {
+}
+
+function readDeleteProducerOffsetsResponse(r: ProtoReader, end: number): DeleteProducerOffsetsResponse {
+  while (r.pos < end) {
+    const tag = r.u32();
+    r.skip(tag);
+  }
+  r.expectEnd(end, "DeleteProducerOffsetsResponse");
+  return {  };
+}
+
+/** Protobuf message `fluss.PbProducerTableOffsets`. */
+export interface PbProducerTableOffsets {
+  /** 1: required int64 table_id */
+  tableId: number;
+  /** 2: repeated PbBucketOffset bucket_offsets */
+  bucketOffsets: PbBucketOffset[];
+}
+
+/** Codec of {@link PbProducerTableOffsets}. */
+export const PbProducerTableOffsets: MessageCodec<PbProducerTableOffsets> = makeCodec("PbProducerTableOffsets", sizePbProducerTableOffsets, writePbProducerTableOffsets, readPbProducerTableOffsets);
+
+function sizePbProducerTableOffsets(m: PbProducerTableOffsets, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.tableId;
+  if (v1 == null) throw missingField("PbProducerTableOffsets", "tableId");
+  {
+    if (!Number.isSafeInteger(v1)) throw badValue("PbProducerTableOffsets", "tableId", "int64", v1);
+    n += 1 + sizeInt64(v1);
+  }
+  const v2 = m.bucketOffsets ?? EMPTY;
+  for (const e of v2 as PbBucketOffset[]) {
+    if (e == null) throw missingField("PbProducerTableOffsets", "bucketOffsets[]");
+    const k = sizePbBucketOffset(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writePbProducerTableOffsets(m: PbProducerTableOffsets, w: ProtoWriter): void {
+  const v1 = m.tableId;
+  {
+    w.u32(8);
+    w.int64(v1);
+  }
+  const v2 = (m.bucketOffsets ?? EMPTY) as PbBucketOffset[];
+  for (const e of v2) {
+    w.u32(18);
+    w.u32(w.nextSize());
+    writePbBucketOffset(e, w);
+  }
+}
+
+function readPbProducerTableOffsets(r: ProtoReader, end: number): PbProducerTableOffsets {
+  let f1: number | undefined;
+  const f2: PbBucketOffset[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 8:
+        f1 = r.int64();
+        break;
+      case 18: {
+        const e = r.delimitedEnd();
+        f2.push(readPbBucketOffset(r, e));
+        r.expectEnd(e, "PbProducerTableOffsets.bucketOffsets");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "PbProducerTableOffsets");
+  if (f1 === undefined) throw missingField("PbProducerTableOffsets", "tableId");
+  return { tableId: f1, bucketOffsets: f2 };
+}
+
+/** Protobuf message `fluss.PbBucketOffset`. */
+export interface PbBucketOffset {
+  /** 1: optional int64 partition_id */
+  partitionId?: number;
+  /** 2: required int32 bucket_id */
+  bucketId: number;
+  /** 4: optional int64 log_end_offset */
+  logEndOffset?: number;
+}
+
+/** Codec of {@link PbBucketOffset}. */
+export const PbBucketOffset: MessageCodec<PbBucketOffset> = makeCodec("PbBucketOffset", sizePbBucketOffset, writePbBucketOffset, readPbBucketOffset);
+
+function sizePbBucketOffset(m: PbBucketOffset, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.partitionId;
+  if (v1 != null) {
+    if (!Number.isSafeInteger(v1)) throw badValue("PbBucketOffset", "partitionId", "int64", v1);
+    n += 1 + sizeInt64(v1);
+  }
+  const v2 = m.bucketId;
+  if (v2 == null) throw missingField("PbBucketOffset", "bucketId");
+  {
+    if ((v2 | 0) !== v2) throw badValue("PbBucketOffset", "bucketId", "int32", v2);
+    n += 1 + sizeInt32(v2);
+  }
+  const v4 = m.logEndOffset;
+  if (v4 != null) {
+    if (!Number.isSafeInteger(v4)) throw badValue("PbBucketOffset", "logEndOffset", "int64", v4);
+    n += 1 + sizeInt64(v4);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writePbBucketOffset(m: PbBucketOffset, w: ProtoWriter): void {
+  const v1 = m.partitionId;
+  if (v1 != null) {
+    w.u32(8);
+    w.int64(v1);
+  }
+  const v2 = m.bucketId;
+  {
+    w.u32(16);
+    w.int32(v2);
+  }
+  const v4 = m.logEndOffset;
+  if (v4 != null) {
+    w.u32(32);
+    w.int64(v4);
+  }
+}
+
+function readPbBucketOffset(r: ProtoReader, end: number): PbBucketOffset {
+  let f1: number | undefined;
+  let f2: number | undefined;
+  let f4: number | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 8:
+        f1 = r.int64();
+        break;
+      case 16:
+        f2 = r.int32();
+        break;
+      case 32:
+        f4 = r.int64();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "PbBucketOffset");
+  if (f2 === undefined) throw missingField("PbBucketOffset", "bucketId");
+  const out: PbBucketOffset = { bucketId: f2 };
+  if (f1 !== undefined) out.partitionId = f1;
+  if (f4 !== undefined) out.logEndOffset = f4;
+  return out;
 }

@@ -30,6 +30,10 @@ import { ErrorCode, FlussError } from "../rpc/errors.js";
 import * as M from "../rpc/messages.js";
 import { TablePath } from "../metadata/table-path.js";
 import { tableView } from "./table-view.js";
+import { adminHandlers } from "./admin/admin-service.js";
+import { DynamicConfigManager } from "./admin/dynamic-config.js";
+import { ProducerOffsetsManager } from "./admin/producer-offsets.js";
+import { parseJavaDuration } from "../metadata/table-options.js";
 
 export type { ClusterLogger } from "./server-state.js";
 export type { ServerRef } from "./cluster/faults.js";
@@ -98,6 +102,14 @@ export interface LocalClusterOptions {
    * reopened on use (default: half the process's open-file limit, 64 to 4,096).
    */
   maxOpenSegmentFiles?: number;
+  /**
+   * Server options as a Fluss `server.yaml` holds them (keys and values as strings).
+   * `admin.describeClusterConfigs()` reports them as INITIAL_SERVER_CONFIG (with `data.dir`).
+   * The cluster acts on `kv.snapshot.interval` (a dynamic option: `alterClusterConfigs`
+   * changes it at run time), `coordinator.producer-offsets.ttl` (default 24 h) and
+   * `coordinator.producer-offsets.cleanup-interval` (default 1 h).
+   */
+  serverConfig?: Readonly<Record<string, string>>;
 }
 
 /** Whether binding `host` keeps the server reachable from this machine only. */
@@ -214,6 +226,7 @@ export class LocalCluster implements AsyncDisposable {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-"));
     let logs: LogManager | undefined;
     let kv: KvManager | undefined;
+    let producerOffsets: ProducerOffsetsManager | undefined;
     const started: RpcServer[] = [];
     let lock: DataDirLock | undefined;
     try {
@@ -231,7 +244,24 @@ export class LocalCluster implements AsyncDisposable {
         ...(options.maxOpenSegmentFiles !== undefined ? { maxOpenSegmentFiles: options.maxOpenSegmentFiles } : {}),
       });
       kv = new KvManager(logs, { ...options.kv, logger: { warn: (m) => logger.warn(m) } });
-      const shared: ServerState = { catalog, logs, kv, notifier: new AppendNotifier(), clock: Date.now, logger };
+      const serverConfig = new Map<string, string>([["data.dir", dataDir], ...Object.entries(options.serverConfig ?? {})]);
+      const clusterConfigs = DynamicConfigManager.open(dataDir, serverConfig);
+      followSnapshotInterval(clusterConfigs, kv, logger);
+      producerOffsets = ProducerOffsetsManager.open(dataDir, {
+        ...durationOption(serverConfig, "coordinator.producer-offsets.ttl", "ttlMs"),
+        ...durationOption(serverConfig, "coordinator.producer-offsets.cleanup-interval", "cleanupIntervalMs"),
+        logger,
+      });
+      const shared: ServerState = {
+        catalog,
+        logs,
+        kv,
+        notifier: new AppendNotifier(),
+        clock: Date.now,
+        logger,
+        clusterConfigs,
+        producerOffsets,
+      };
       const ids = Array.from({ length: count }, (_, i) => i);
       const leadership = new Leadership(ids);
       const faults = new FaultInjector();
@@ -286,6 +316,7 @@ export class LocalCluster implements AsyncDisposable {
       return cluster;
     } catch (err) {
       for (const s of started) await s.close().catch(() => undefined);
+      producerOffsets?.close();
       await kv?.closeAll().catch(() => undefined);
       await logs?.closeAll().catch(() => undefined);
       lock?.release();
@@ -529,6 +560,7 @@ export class LocalCluster implements AsyncDisposable {
       }),
     );
     const state = this.state;
+    state.producerOffsets.close();
     // KV first: a clean close snapshots each bucket's state, which flushes its log
     await state.kv.closeAll();
     await state.logs.closeAll();
@@ -579,10 +611,49 @@ function reportAcceptError(openFiles: OpenFiles, logger: ClusterLogger, err: unk
   );
 }
 
+/**
+ * Makes the KV snapshot interval follow the dynamic option `kv.snapshot.interval`; without
+ * it, the interval the cluster started with. A value the tablet servers cannot take is
+ * skipped with a warning, as Java's tablet servers skip it (`DefaultSnapshotContext.validate`).
+ */
+function followSnapshotInterval(configs: DynamicConfigManager, kv: KvManager, logger: ClusterLogger): void {
+  const started = kv.snapshotIntervalMs;
+  configs.register({
+    reconfigure(config) {
+      const raw = config.get("kv.snapshot.interval");
+      let ms = started;
+      if (raw !== undefined) {
+        let parsed: number | undefined;
+        try {
+          parsed = parseJavaDuration(raw);
+        } catch (e) {
+          logger.warn(`Skipped invalid config kv.snapshot.interval=${raw}: ${(e as Error).message}`);
+        }
+        if (parsed !== undefined && parsed <= 0) {
+          logger.warn(`Invalid kv.snapshot.interval can not be negative or zero: ${parsed} ms`);
+        } else if (parsed !== undefined) ms = parsed;
+      }
+      kv.snapshotIntervalMs = ms;
+    },
+  });
+}
+
+/** A duration option of the server config as `{ [field]: ms }`, or nothing when unset. */
+function durationOption<F extends string>(config: ReadonlyMap<string, string>, key: string, field: F): { [K in F]?: number } {
+  const raw = config.get(key);
+  if (raw === undefined) return {};
+  try {
+    return { [field]: parseJavaDuration(raw) } as { [K in F]?: number };
+  } catch (e) {
+    throw FlussError.client(`serverConfig ${key}: ${(e as Error).message}`);
+  }
+}
+
 /** Every handler the cluster has, for `state`'s server. */
 function allHandlers(state: ServerState): Map<number, RawHandler> {
   const handlers = new Map<number, RawHandler>([
     ...coordinatorHandlers(state),
+    ...adminHandlers(state),
     ...tabletHandlers(state),
     ...kvHandlers(state),
     ...scanHandlers(state),

@@ -7,6 +7,8 @@ import type { CatalogStore } from "./storage/catalog-store.js";
 import type { KvManager } from "./kv/kv-manager.js";
 import type { LogManager } from "./storage/log-manager.js";
 import type { Leadership, LeadershipView } from "./cluster/leadership.js";
+import type { DynamicConfigManager } from "./admin/dynamic-config.js";
+import type { ProducerOffsetsManager } from "./admin/producer-offsets.js";
 
 /**
  * Node id of the coordinator and of the one tablet server. Both roles share one listener;
@@ -40,6 +42,10 @@ export interface ServerState {
   readonly logger: ClusterLogger;
   /** Which server of the cluster these handlers run on, and what it knows of the others. */
   readonly node?: ServerNode;
+  /** Initial and dynamic server options (DescribeClusterConfigs, AlterClusterConfigs). */
+  readonly clusterConfigs: DynamicConfigManager;
+  /** Producer offset snapshots of exactly-once producers. */
+  readonly producerOffsets: ProducerOffsetsManager;
 }
 
 /**

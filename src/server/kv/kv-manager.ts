@@ -41,7 +41,8 @@ export class KvManager {
   private closed = false;
   private readonly timer: NodeJS.Timeout;
   readonly snapshotBytes: number;
-  readonly snapshotIntervalMs: number;
+  /** Changed at run time by the dynamic option `kv.snapshot.interval`. */
+  snapshotIntervalMs: number;
   readonly maxPendingBytes: number;
   /** Full-scan sessions (ScanKv) over the tablets' state. */
   readonly scanners: ScannerManager;

@@ -1,0 +1,156 @@
+/**
+ * Plain types of the admin API beyond databases and tables: database changes, cluster
+ * configs and health, table stats, KV and lake snapshots, producer offsets. Each mirrors
+ * the Java client's class of the same name (fields camelCase, maps as arrays or records).
+ */
+
+/**
+ * One change of `admin.alterDatabase` (Java `DatabaseChange`): set or reset a custom
+ * property, or replace the comment (`""` removes it). Build with `DatabaseChange.set(k, v)`,
+ * `DatabaseChange.reset(k)`, `DatabaseChange.updateComment(c)` or write the object.
+ */
+export type DatabaseChange =
+  | { readonly type: "set"; readonly key: string; readonly value: string }
+  | { readonly type: "reset"; readonly key: string }
+  | { readonly type: "updateComment"; readonly comment: string };
+
+/** Factories of {@link DatabaseChange}, named as Java's. */
+export const DatabaseChange = {
+  /** Sets custom property `key` to `value`. */
+  set: (key: string, value: string): DatabaseChange => ({ type: "set", key, value }),
+  /** Removes custom property `key` (nothing happens when it is not set). */
+  reset: (key: string): DatabaseChange => ({ type: "reset", key }),
+  /** Replaces the comment; `""` removes it. */
+  updateComment: (comment: string): DatabaseChange => ({ type: "updateComment", comment }),
+} as const;
+
+/** Where a cluster config's value comes from (Java `ConfigEntry.ConfigSource`). */
+export type ConfigSource = "DYNAMIC_SERVER_CONFIG" | "INITIAL_SERVER_CONFIG";
+
+/** One server option of `admin.describeClusterConfigs()` (Java `ConfigEntry`). */
+export interface ConfigEntry {
+  readonly key: string;
+  /** The value; secrets (SASL credentials, JAAS configs) are shown as `******`. */
+  readonly value: string | undefined;
+  readonly source: ConfigSource;
+}
+
+/**
+ * How {@link AlterConfig} changes a key (Java `AlterConfigOpType`): `SET` a value, `DELETE`
+ * the dynamic value (back to the initial one), `APPEND`/`SUBTRACT` an item of a list-typed
+ * or a `key:value` entry of a map-typed option.
+ */
+export type AlterConfigOpType = "SET" | "DELETE" | "APPEND" | "SUBTRACT";
+
+/** One change of `admin.alterClusterConfigs` (Java `AlterConfig`). */
+export interface AlterConfig {
+  readonly key: string;
+  /** The value (SET), the item (APPEND/SUBTRACT); absent for DELETE. */
+  readonly value?: string;
+  /** Default `"SET"`. */
+  readonly opType?: AlterConfigOpType;
+}
+
+/** Overall state of `admin.getClusterHealth()` (Java `ClusterHealthStatus`). */
+export type ClusterHealthStatus = "GREEN" | "YELLOW" | "RED" | "UNKNOWN";
+
+/** Replica statistics of the cluster (Java `ClusterHealth`). */
+export interface ClusterHealth {
+  /** Replicas of every bucket of every table and partition. */
+  readonly numReplicas: number;
+  /** Of those, the replicas in their bucket's in-sync replica set. */
+  readonly inSyncReplicas: number;
+  /** Buckets (one leader replica each). */
+  readonly numLeaderReplicas: number;
+  /** Buckets whose leader is active. */
+  readonly activeLeaderReplicas: number;
+  /**
+   * GREEN: every leader active and every replica in sync; YELLOW: leaders active, some
+   * replica out of sync; RED: some bucket without an active leader; UNKNOWN: any other answer.
+   */
+  readonly status: ClusterHealthStatus;
+}
+
+/** Row count of one bucket (Java `PbTableStatsRespForBucket`). */
+export interface BucketStats {
+  /** Set for buckets of a partition. */
+  readonly partitionId?: number;
+  readonly bucket: number;
+  /**
+   * Primary-key tables: the live keys; log tables: the records between the log start and
+   * the high watermark.
+   */
+  readonly rowCount: number;
+}
+
+/** `admin.getTableStats(path)`: the table's rows in total and per bucket (Java `TableStats`). */
+export interface TableStats {
+  readonly rowCount: number;
+  /** Every bucket of the table (of every partition), by partition then bucket. */
+  readonly buckets: readonly BucketStats[];
+}
+
+/** The latest KV snapshot of one bucket. */
+export interface BucketKvSnapshot {
+  readonly bucket: number;
+  /** Absent when the bucket has no snapshot yet (read its changelog from the earliest offset). */
+  readonly snapshotId?: number;
+  /** The changelog offset to read from after the snapshot; absent with `snapshotId`. */
+  readonly logOffset?: number;
+}
+
+/** `admin.getLatestKvSnapshots(...)` (Java `KvSnapshots`). */
+export interface KvSnapshots {
+  readonly tableId: number;
+  /** Set for a partition. */
+  readonly partitionId?: number;
+  /** One entry per bucket, in bucket order. */
+  readonly buckets: readonly BucketKvSnapshot[];
+}
+
+/** `admin.listKvSnapshots(...)` (Java `ActiveKvSnapshots`): snapshots still kept, per bucket. */
+export interface ActiveKvSnapshots {
+  readonly tableId: number;
+  readonly partitionId?: number;
+  /** Bucket id → snapshot ids (retained or leased); buckets without one are absent. */
+  readonly snapshotIdsByBucket: Readonly<Record<number, readonly number[]>>;
+}
+
+/** A bucket's offset in a lake snapshot. */
+export interface LakeBucketOffset {
+  readonly tableId: number;
+  readonly partitionId?: number;
+  readonly bucket: number;
+  /** The log offset tiered into the lake up to (exclusive). */
+  readonly offset: number | undefined;
+}
+
+/** `admin.getLatestLakeSnapshot(path)` (Java `LakeSnapshot`). */
+export interface LakeSnapshot {
+  readonly snapshotId: number;
+  readonly tableBucketsOffset: readonly LakeBucketOffset[];
+}
+
+/** One bucket's offset registered for a producer. */
+export interface ProducerBucketOffset {
+  readonly tableId: number;
+  /** Set for buckets of a partition. */
+  readonly partitionId?: number;
+  readonly bucket: number;
+  readonly offset: number;
+}
+
+/**
+ * What `registerProducerOffsets` did (Java `RegisterResult`): `CREATED` a new snapshot, or
+ * found one `ALREADY_EXISTS` (not expired) and left it unchanged.
+ */
+export type RegisterResult = "CREATED" | "ALREADY_EXISTS";
+
+/** A producer's registered offsets (Java `ProducerOffsetsResult`). */
+export interface ProducerOffsets {
+  readonly producerId: string;
+  /** Epoch ms after which the snapshot is expired and may be removed or replaced. */
+  readonly expirationTime: number;
+  /** The registered offsets, grouped by table. */
+  readonly offsets: readonly ProducerBucketOffset[];
+}
