@@ -133,3 +133,6 @@ export {
   type DelayOptions,
   type ServerRef,
 } from "./server/local-cluster.js";
+
+// web console
+export { WebConsole, DEFAULT_CONSOLE_PORT, type WebConsoleOptions } from "./console/web-console.js";

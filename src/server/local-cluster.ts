@@ -110,6 +110,11 @@ export interface LocalClusterOptions {
    * `coordinator.producer-offsets.cleanup-interval` (default 1 h).
    */
   serverConfig?: Readonly<Record<string, string>>;
+  /**
+   * Serve the web console too (`{}` for port 9124, `{ port: 0 }` for any free port) on
+   * loopback; its address is {@link LocalCluster.consoleUrl}.
+   */
+  ui?: { port?: number; host?: string };
 }
 
 /** Whether binding `host` keeps the server reachable from this machine only. */
@@ -188,6 +193,7 @@ export class LocalCluster implements AsyncDisposable {
   private closing: Promise<void> | undefined;
   private metadataLag: number;
   private readonly lagTimers = new Set<NodeJS.Timeout>();
+  private console: { readonly url: string; close(): Promise<void> } | undefined;
 
   private constructor(
     private readonly parts: Parts,
@@ -313,6 +319,15 @@ export class LocalCluster implements AsyncDisposable {
       }
       const more = count > 1 ? ` (coordinator; tablet servers ${[...tablets.values()].map((s) => s.port).join(", ")})` : "";
       logger.info(`Fluss local cluster listening on ${cluster.bootstrapServers}${more}, data in ${dataDir}`);
+      if (options.ui) {
+        try {
+          await cluster.startConsole(options.ui);
+        } catch (e) {
+          await cluster.close();
+          throw e;
+        }
+        logger.info(`Web console at ${cluster.consoleUrl}`);
+      }
       return cluster;
     } catch (err) {
       for (const s of started) await s.close().catch(() => undefined);
@@ -323,6 +338,20 @@ export class LocalCluster implements AsyncDisposable {
       if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** The web console's address when started with `ui` (e.g. `http://127.0.0.1:9124/`). */
+  get consoleUrl(): string | undefined {
+    return this.console?.url;
+  }
+
+  /**
+   * The console is a client of this cluster (it uses the public client API, a layer beside
+   * the server's), so it is loaded only when asked for.
+   */
+  private async startConsole(ui: { port?: number; host?: string }): Promise<void> {
+    const { WebConsole } = await import("../console/web-console.js");
+    this.console = await WebConsole.start({ ...ui, config: { "bootstrap.servers": this.bootstrapServers } });
   }
 
   /** The address clients bootstrap from (the coordinator's), e.g. `"127.0.0.1:9123"`. */
@@ -550,6 +579,7 @@ export class LocalCluster implements AsyncDisposable {
   }
 
   private async doClose(): Promise<void> {
+    await this.console?.close();
     for (const t of this.lagTimers) clearTimeout(t);
     this.lagTimers.clear();
     await Promise.all(
