@@ -148,10 +148,11 @@ describe("web console", { skip, timeout: 120_000 }, () => {
 
   it("looks a key up, with keyboard navigation between tabs", async () => {
     await page.goto(`${cluster.consoleUrl}#/${db}/users/overview`);
-    await page.getByRole("tab", { name: "Overview" }).focus();
+    await page.getByRole("tab", { name: "Overview", selected: true }).focus();
     await page.keyboard.press("ArrowRight");
+    await page.getByRole("tab", { name: "Live tail", selected: true }).waitFor();
     await page.keyboard.press("ArrowRight");
-    assert.equal(await page.getByRole("tab", { name: "Lookup" }).getAttribute("aria-selected"), "true");
+    await page.getByRole("tab", { name: "Lookup", selected: true }).waitFor();
     await page.getByLabel("id").fill("1");
     await page.keyboard.press("Enter");
     await page.getByText("Found:").waitFor();
