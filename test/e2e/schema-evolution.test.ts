@@ -85,7 +85,7 @@ function rawBatch(format: string, rowType: RowType, schemaId: number, rows: unkn
     for (const r of rows) b.append(r);
     return buildArrowLogBatch({ body: b.build(), recordCount: rows.length, schemaId, appendOnly: true });
   }
-  return buildIndexedLogBatch({ rowType, rows, schemaId, appendOnly: true, format: "INDEXED" });
+  return buildIndexedLogBatch({ rowType, rows, schemaId, appendOnly: true, format: format === "COMPACTED" ? "COMPACTED" : "INDEXED" });
 }
 
 describe("schema evolution (e2e)", () => {
@@ -123,7 +123,7 @@ describe("schema evolution (e2e)", () => {
     return { errorCode: b.errorCode ?? 0, ...(b.errorMessage !== undefined ? { errorMessage: b.errorMessage } : {}) };
   }
 
-  for (const logFormat of ["ARROW", "INDEXED"] as const) {
+  for (const logFormat of ["ARROW", "INDEXED", "COMPACTED"] as const) {
     test(`${logFormat} log table altered while a writer and a scanner run`, async () => {
       const table = await create(`log_${logFormat.toLowerCase()}`, logSchema, { bucketCount: 1, logFormat });
       assert.equal(table.info.schemaId, 1);
@@ -227,6 +227,8 @@ describe("schema evolution (e2e)", () => {
   const pkFormats = [
     { logFormat: "ARROW", kvFormat: "COMPACTED" },
     { logFormat: "INDEXED", kvFormat: "INDEXED" },
+    { logFormat: "COMPACTED", kvFormat: "COMPACTED" },
+    { logFormat: "ARROW", kvFormat: "INDEXED" },
   ] as const;
   for (const { logFormat, kvFormat } of pkFormats) {
     test(`primary-key table (${logFormat} log, ${kvFormat} kv): lookups and changelog across ADD COLUMN`, async () => {
