@@ -9,12 +9,7 @@ import { checkOptionNames, describeArg } from "../metadata/argument-checks.js";
 import { type DatabaseDescriptor, DatabaseInfo } from "../metadata/database.js";
 import { PartitionInfo } from "../metadata/partition.js";
 import { ServerNode } from "../metadata/cluster.js";
-import {
-  databaseDescriptorFromJson,
-  databaseDescriptorToJson,
-  schemaFromJson,
-  tableDescriptorToJson,
-} from "../metadata/json.js";
+import { databaseDescriptorFromJson, databaseDescriptorToJson, schemaFromJson, tableDescriptorToJson } from "../metadata/json.js";
 import { SchemaInfo } from "../metadata/schema-info.js";
 import type { TableChange } from "../metadata/table-change.js";
 import { encodeTableChanges } from "./table-changes.js";

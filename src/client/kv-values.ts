@@ -24,7 +24,10 @@ export class KvValueDecoder {
     /** The table's schemas by id. */
     readonly schemas: TableSchemas,
   ) {
-    this.own = decoderOf(info.kvFormat, info.rowType.fields.map((f) => f.type));
+    this.own = decoderOf(
+      info.kvFormat,
+      info.rowType.fields.map((f) => f.type),
+    );
   }
 
   /** Whether rows of `schemaId` can be decoded now (the reader's id, or a loaded schema). */
@@ -44,7 +47,10 @@ export class KvValueDecoder {
           `the schema with id ${schemaId} of table ${this.info.tablePath.toString()} is not known`,
         );
       }
-      const decoder = decoderOf(this.info.kvFormat, schema.columns.map((c) => c.type));
+      const decoder = decoderOf(
+        this.info.kvFormat,
+        schema.columns.map((c) => c.type),
+      );
       const ids = schema.columns.map((c) => c.id);
       const sources = this.info.schema.columns.map((c) => ids.indexOf(c.id));
       d = (b, s, l) => {

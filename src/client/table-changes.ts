@@ -34,7 +34,8 @@ function typeJson(t: DataType | undefined, what: string): Uint8Array {
 
 /** The change lists of an AlterTableRequest; CLIENT_ERROR naming a malformed change. */
 export function encodeTableChanges(changes: readonly TableChange[]): ChangeLists {
-  if (!Array.isArray(changes)) throw FlussError.client("alterTable takes a list of changes (TableChange.addColumn(...), TableChange.set(...), ...)");
+  if (!Array.isArray(changes))
+    throw FlussError.client("alterTable takes a list of changes (TableChange.addColumn(...), TableChange.set(...), ...)");
   const out: ChangeLists = { configChanges: [], addColumns: [], dropColumns: [], renameColumns: [], modifyColumns: [] };
   changes.forEach((c: TableChange, i) => {
     const bad = (): FlussError =>

@@ -3,6 +3,7 @@ import type { Schema } from "./schema.js";
 
 /** One schema version of a table: what `admin.getTableSchema` returns. Immutable. */
 export class SchemaInfo {
+  /** A schema and its id (as `admin.getTableSchema` returns them). */
   constructor(
     /** The schema. */
     readonly schema: Schema,

@@ -13,9 +13,20 @@ import type { DataType } from "./data-types.js";
 
 /** Where an added or modified column goes (Java `TableChange.ColumnPosition`). */
 export type ColumnPosition =
-  | { readonly kind: "LAST" }
-  | { readonly kind: "FIRST" }
-  | { readonly kind: "AFTER"; readonly column: string };
+  | {
+      /** After the last column. */
+      readonly kind: "LAST";
+    }
+  | {
+      /** Before the first column. */
+      readonly kind: "FIRST";
+    }
+  | {
+      /** After {@link column}. */
+      readonly kind: "AFTER";
+      /** The column it follows. */
+      readonly column: string;
+    };
 
 /** Factories of {@link ColumnPosition}s. Fluss only supports `last()` today. */
 export const ColumnPosition = {
@@ -32,6 +43,7 @@ const FIRST: ColumnPosition = Object.freeze({ kind: "FIRST" });
 
 /** Adds a column (Java `TableChange.AddColumn`). */
 export interface AddColumn {
+  /** The change's tag. */
   readonly kind: "addColumn";
   /** The new column's name. */
   readonly name: string;
@@ -47,36 +59,51 @@ export interface AddColumn {
 
 /** Drops a column (Java `TableChange.DropColumn`; refused by Fluss at this version). */
 export interface DropColumn {
+  /** The change's tag. */
   readonly kind: "dropColumn";
+  /** The column to drop. */
   readonly name: string;
 }
 
 /** Renames a column (Java `TableChange.RenameColumn`; refused by Fluss at this version). */
 export interface RenameColumn {
+  /** The change's tag. */
   readonly kind: "renameColumn";
+  /** The column's current name. */
   readonly oldName: string;
+  /** Its new name. */
   readonly newName: string;
 }
 
 /** Changes a column's type, comment or position (Java `TableChange.ModifyColumn`; refused by Fluss at this version). */
 export interface ModifyColumn {
+  /** The change's tag. */
   readonly kind: "modifyColumn";
+  /** The column to change. */
   readonly name: string;
+  /** Its new type. */
   readonly dataType: DataType;
+  /** Its new comment. */
   readonly comment?: string;
+  /** Where it moves to. */
   readonly position?: ColumnPosition;
 }
 
 /** Sets a table option (`table.*`) or a custom property (any other key) (Java `TableChange.SetOption`). */
 export interface SetOption {
+  /** The change's tag. */
   readonly kind: "setOption";
+  /** The option's key, e.g. `table.log.ttl`. */
   readonly key: string;
+  /** Its new value, as text (e.g. `3 d`). */
   readonly value: string;
 }
 
 /** Removes a table option or custom property (Java `TableChange.ResetOption`). */
 export interface ResetOption {
+  /** The change's tag. */
   readonly kind: "resetOption";
+  /** The option's key. */
   readonly key: string;
 }
 

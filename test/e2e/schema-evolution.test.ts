@@ -85,7 +85,13 @@ function rawBatch(format: string, rowType: RowType, schemaId: number, rows: unkn
     for (const r of rows) b.append(r);
     return buildArrowLogBatch({ body: b.build(), recordCount: rows.length, schemaId, appendOnly: true });
   }
-  return buildIndexedLogBatch({ rowType, rows, schemaId, appendOnly: true, format: "INDEXED" });
+  return buildIndexedLogBatch({
+    rowType,
+    rows,
+    schemaId,
+    appendOnly: true,
+    format: format === "COMPACTED" ? "COMPACTED" : "INDEXED",
+  });
 }
 
 describe("schema evolution (e2e)", () => {
@@ -106,7 +112,11 @@ describe("schema evolution (e2e)", () => {
     await closeTestDatabase(cluster, conn, db);
   });
 
-  async function create(name: string, schema: Schema, options: ConstructorParameters<typeof TableDescriptor>[1]): Promise<FlussTable> {
+  async function create(
+    name: string,
+    schema: Schema,
+    options: ConstructorParameters<typeof TableDescriptor>[1],
+  ): Promise<FlussTable> {
     const p = new TablePath(db, name);
     await admin.createTable(p, new TableDescriptor(schema, options));
     return conn.getTable(p);
@@ -123,7 +133,7 @@ describe("schema evolution (e2e)", () => {
     return { errorCode: b.errorCode ?? 0, ...(b.errorMessage !== undefined ? { errorMessage: b.errorMessage } : {}) };
   }
 
-  for (const logFormat of ["ARROW", "INDEXED"] as const) {
+  for (const logFormat of ["ARROW", "INDEXED", "COMPACTED"] as const) {
     test(`${logFormat} log table altered while a writer and a scanner run`, async () => {
       const table = await create(`log_${logFormat.toLowerCase()}`, logSchema, { bucketCount: 1, logFormat });
       assert.equal(table.info.schemaId, 1);
@@ -137,7 +147,9 @@ describe("schema evolution (e2e)", () => {
         [...Array(10).keys()],
       );
 
-      await admin.alterTable(table.info.tablePath, [TableChange.addColumn("note", DataTypes.STRING(), { comment: "added later" })]);
+      await admin.alterTable(table.info.tablePath, [
+        TableChange.addColumn("note", DataTypes.STRING(), { comment: "added later" }),
+      ]);
       const table2 = await conn.getTable(table.info.tablePath);
       assert.equal(table2.info.schemaId, 2);
       assert.deepEqual(table2.info.schema.columnNames, ["id", "name", "amount", "note"]);
@@ -158,7 +170,7 @@ describe("schema evolution (e2e)", () => {
       const bad = await produce(table.info, rawBatch(logFormat, rt2, 3, [[22, "x", 1n, "y"]]));
       assert.equal(bad.errorCode, ErrorCode.SCHEMA_NOT_EXIST, bad.errorMessage);
 
-      const noteOf = (id: number): string | null => (id >= 10 && id < 15) || id === 21 ? `note${id}` : null;
+      const noteOf = (id: number): string | null => ((id >= 10 && id < 15) || id === 21 ? `note${id}` : null);
       // the scanner that started before the ALTER keeps reading, in its own (old) schema
       const rest = await pollN(oldScanner, 12);
       assert.deepEqual(
@@ -218,7 +230,10 @@ describe("schema evolution (e2e)", () => {
         [18, 19, 20, 21].map((i) => [i, noteOf(i)]),
       );
       await using limitedProjected = await table2.newScan().projectByName(["note", "id"]).limit(3).createBucketScanner(0);
-      assert.deepEqual(await limitedProjected.toRows(), [19, 20, 21].map((i) => ({ note: noteOf(i), id: i })));
+      assert.deepEqual(
+        await limitedProjected.toRows(),
+        [19, 20, 21].map((i) => ({ note: noteOf(i), id: i })),
+      );
       await oldWriter.close();
       await newWriter.close();
     });
@@ -227,6 +242,8 @@ describe("schema evolution (e2e)", () => {
   const pkFormats = [
     { logFormat: "ARROW", kvFormat: "COMPACTED" },
     { logFormat: "INDEXED", kvFormat: "INDEXED" },
+    { logFormat: "COMPACTED", kvFormat: "COMPACTED" },
+    { logFormat: "ARROW", kvFormat: "INDEXED" },
   ] as const;
   for (const { logFormat, kvFormat } of pkFormats) {
     test(`primary-key table (${logFormat} log, ${kvFormat} kv): lookups and changelog across ADD COLUMN`, async () => {
@@ -317,7 +334,9 @@ describe("schema evolution (e2e)", () => {
     const table = await create("agg", schema, { bucketCount: 1, properties: { "table.merge-engine": "aggregation" } });
     const w1 = table.newUpsert();
     await w1.upsert({ id: 1, total: 5n }).wait();
-    await admin.alterTable(table.info.tablePath, [TableChange.addColumn("hits", DataTypes.BIGINT(), { aggFunction: AggFunctions.SUM() })]);
+    await admin.alterTable(table.info.tablePath, [
+      TableChange.addColumn("hits", DataTypes.BIGINT(), { aggFunction: AggFunctions.SUM() }),
+    ]);
     const table2 = await conn.getTable(table.info.tablePath);
     assert.deepEqual(table2.info.schema.columns[2]!.aggFunction, AggFunctions.SUM());
     const w2 = table2.newUpsert();
@@ -342,7 +361,11 @@ describe("schema evolution (e2e)", () => {
       ErrorCode.UNKNOWN_SERVER_ERROR,
       /^Column x must be nullable\.$/,
     );
-    await expectError(admin.alterTable(p, [TableChange.dropColumn("name")]), ErrorCode.UNKNOWN_SERVER_ERROR, /^Not support drop column now\.$/);
+    await expectError(
+      admin.alterTable(p, [TableChange.dropColumn("name")]),
+      ErrorCode.UNKNOWN_SERVER_ERROR,
+      /^Not support drop column now\.$/,
+    );
     await expectError(
       admin.alterTable(p, [TableChange.renameColumn("name", "n")]),
       ErrorCode.UNKNOWN_SERVER_ERROR,

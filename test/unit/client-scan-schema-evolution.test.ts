@@ -54,7 +54,12 @@ test("new columns of every type are null in rows of an older schema (ARROW and I
   assert.deepEqual(v2.columnIds, [0, 1, 2, 3, 4, 5, 6, 7, 8, 10]);
   for (const format of ["ARROW", "INDEXED"] as const) {
     const dec = new BatchDecoder({ rowType: v2.rowType, logFormat: format, schemaId: 2, schema: v2 }, undefined, schemas);
-    const old = drained(batch(format, v1.rowType, 1, [[1, "a"], [2, null]]));
+    const old = drained(
+      batch(format, v1.rowType, 1, [
+        [1, "a"],
+        [2, null],
+      ]),
+    );
     const out: ScanRecord[] = [];
     dec.toRecords(old, out);
     const nulls = Object.fromEntries(v2.columnNames.slice(2).map((n) => [n, null]));
@@ -114,7 +119,11 @@ test("an older reader drops the columns added after it; projections map by colum
 test("only columns the batch lacks: the server sends none of its columns, the rows still count", () => {
   const projection = Projection.ofNames(["tags"], v2.rowType);
   const dec = new BatchDecoder({ rowType: v2.rowType, logFormat: "ARROW", schemaId: 2, schema: v2 }, projection, schemas);
-  const view = batch("ARROW", v1.rowType, 1, [[1, "a"], [2, "b"], [3, "c"]]);
+  const view = batch("ARROW", v1.rowType, 1, [
+    [1, "a"],
+    [2, "b"],
+    [3, "c"],
+  ]);
   const bytes = projectArrowLogRecords(view.buf.subarray(0, view.sizeInBytes), (id) => schemas.get(id)!.rowType, dec.pushedDown!);
   const out: ScanRecord[] = [];
   dec.toRecords(drained(new LogBatchView(bytes, 0)), out);
@@ -132,5 +141,8 @@ test("a type that differs for the same column id fails the batch (Java SchemaUti
   const dec = new BatchDecoder({ rowType: v1.rowType, logFormat: "INDEXED", schemaId: 1, schema: v1 }, undefined, {
     get: (id) => (id === 5 ? other : undefined),
   });
-  assert.throws(() => dec.toRecords(drained(batch("INDEXED", other.rowType, 5, [[1n, "a"]])), []), /Expected datatype of column\(id=0,name=id\)/);
+  assert.throws(
+    () => dec.toRecords(drained(batch("INDEXED", other.rowType, 5, [[1n, "a"]])), []),
+    /Expected datatype of column\(id=0,name=id\)/,
+  );
 });

@@ -139,7 +139,9 @@ export class BatchDecoder {
     if (this.format !== "ARROW") return this.rowsToArrow(d, from, to, variant);
     const content = readArrowLogBatch(view, variant?.wireSchema ?? this.wireSchema);
     if (!content.batch) return null;
-    let batch = variant ? this.rebuild(this.columnsOf(content.batch, variant), content.batch.numRows) : this.project(content.batch);
+    let batch = variant
+      ? this.rebuild(this.columnsOf(content.batch, variant), content.batch.numRows)
+      : this.project(content.batch);
     let changeTypes = content.changeTypes;
     if (from > 0 || to < batch.numRows) {
       batch = batch.slice(from, to);

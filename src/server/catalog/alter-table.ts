@@ -27,7 +27,9 @@ const OP_DELETE = 1;
 /** ColumnPositionType.LAST, the only position Java reads. */
 const POSITION_LAST = 0;
 
-type OptionChange = { readonly set: true; readonly key: string; readonly value: string } | { readonly set: false; readonly key: string };
+type OptionChange =
+  | { readonly set: true; readonly key: string; readonly value: string }
+  | { readonly set: false; readonly key: string };
 
 type SchemaChange =
   | {
@@ -235,5 +237,5 @@ export function alterTable(catalog: CatalogStore, req: M.AlterTableRequest): voi
 
 function sameMap(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && b[k] === a[k]);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && b[k] === a[k]);
 }
