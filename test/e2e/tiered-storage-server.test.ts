@@ -164,6 +164,8 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
 
     // remote: {remote}/log/{db}/{table}-{tableId}/{bucket}/{uuid}/{base}.log|.index|.timeindex + metadata/{uuid}.manifest
     assert.equal(cluster.remoteDataDir, path.join(dataDir, "remote"));
+    const tableInfo = await raw.request(ApiKey.GET_TABLE_INFO, { tablePath: { databaseName: db, tableName: "events" } });
+    assert.equal(tableInfo.remoteDataDir, cluster.remoteDataDir, "GetTableInfo names remote.data.dir, as Java's");
     const tabletDir = path.join(cluster.remoteDataDir, "log", db, `events-${tableId}`, "0");
     const entries = fs.readdirSync(tabletDir).sort();
     assert.ok(entries.includes("metadata"));
