@@ -408,6 +408,9 @@ export class RemoteLogManager {
       .filter((s) => !s.active && s.nextOffset > from && s.nextOffset <= hw && s.sizeInBytes > 0)
       .slice(0, this.options.maxUploadSegmentsPerTask ?? DEFAULT_MAX_UPLOAD_SEGMENTS);
     const copied: RemoteLogSegment[] = [];
+    // only what is on disk locally goes remote: a machine crash must not leave remote data
+    // the local log lost (the roll's background sync of the newest closed segment)
+    if (candidates.length > 0) await log.flush();
     for (const s of candidates) {
       if (this.closed || this.isDropped(key)) break;
       const id = randomUUID();
