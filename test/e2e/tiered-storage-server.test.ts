@@ -267,10 +267,17 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
     assert.equal(token.expirationTime, undefined);
     assert.deepEqual(token.additionInfo, []);
 
-    // restart on the same data dir: the same answers, and writes go on
+    // restart on the same data dir: the same answers, and writes go on; what a crash during
+    // a copy or commit would leave (an uncommitted segment dir, a stray manifest) is removed
     await shut();
+    const orphan = path.join(tabletDir, "0b7f5e9c-1d2a-4c3b-9e8f-7a6b5c4d3e2f");
+    fs.mkdirSync(orphan);
+    fs.writeFileSync(path.join(orphan, "00000000000000000000.log"), "x");
+    fs.writeFileSync(path.join(tabletDir, "metadata", "0b7f5e9c-1d2a-4c3b-9e8f-7a6b5c4d3e2f.manifest"), "{}");
     await open();
     assert.deepEqual((await fetchRaw(raw, tableId, 0)).remoteLogFetchInfo, info);
+    assert.ok(!fs.existsSync(orphan));
+    assert.deepEqual(fs.readdirSync(path.join(tabletDir, "metadata")), manifests);
     assert.deepEqual(await conn.getAdmin().listOffsets(tp, [0], OffsetSpec.earliest()), { 0: 0 });
     await writeBatches(conn, tp, 30, 150 * 12);
     await tierAll(cluster, localDir);
