@@ -9,6 +9,7 @@ import type { LogManager } from "./storage/log-manager.js";
 import type { Leadership, LeadershipView } from "./cluster/leadership.js";
 import type { DynamicConfigManager } from "./admin/dynamic-config.js";
 import type { ProducerOffsetsManager } from "./admin/producer-offsets.js";
+import type { RemoteLogManager } from "./tiering/remote-log-manager.js";
 
 /**
  * Node id of the coordinator and of the one tablet server. Both roles share one listener;
@@ -46,6 +47,8 @@ export interface ServerState {
   readonly clusterConfigs: DynamicConfigManager;
   /** Producer offset snapshots of exactly-once producers. */
   readonly producerOffsets: ProducerOffsetsManager;
+  /** Tiered log storage (`remote.data.dir`); absent: logs are local only. */
+  readonly remoteLogs?: RemoteLogManager;
 }
 
 /**
