@@ -98,6 +98,20 @@ export interface LocalClusterOptions {
    * reopened on use (default: half the process's open-file limit, 64 to 4,096).
    */
   maxOpenSegmentFiles?: number;
+  /**
+   * Remote (tiered) storage of log segments, Fluss's `remote.data.dir`: a directory path or
+   * a `file:` URI (default `<dataDir>/remote`). Closed segments beyond
+   * `table.log.tiered.local-segments` are copied there, in Fluss's layout, and removed
+   * locally; FetchLog answers offsets below the local log start with where they are.
+   */
+  remoteDataDir?: string;
+  /**
+   * Closed log segments each bucket keeps locally (overrides every table's
+   * `table.log.tiered.local-segments`, default 2); the older ones are tiered.
+   */
+  localSegmentsToKeep?: number;
+  /** Size at which a log segment is rolled (Fluss `log.segment.file-size`, default 64 MiB). */
+  segmentBytes?: number;
 }
 
 /** Whether binding `host` keeps the server reachable from this machine only. */
@@ -210,6 +224,7 @@ export class LocalCluster implements AsyncDisposable {
     }
     const lag = options.metadataLagMs ?? 0;
     checkLag(lag);
+    checkTiering(options);
     const ownsDataDir = options.dataDir === undefined;
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-"));
     let logs: LogManager | undefined;
@@ -229,6 +244,7 @@ export class LocalCluster implements AsyncDisposable {
         logger: { warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
         syncEveryAppend: options.syncEveryWrite ?? false,
         ...(options.maxOpenSegmentFiles !== undefined ? { maxOpenSegmentFiles: options.maxOpenSegmentFiles } : {}),
+        ...(options.segmentBytes !== undefined ? { segmentBytes: options.segmentBytes } : {}),
       });
       kv = new KvManager(logs, { ...options.kv, logger: { warn: (m) => logger.warn(m) } });
       const shared: ServerState = { catalog, logs, kv, notifier: new AppendNotifier(), clock: Date.now, logger };
@@ -535,6 +551,20 @@ export class LocalCluster implements AsyncDisposable {
     this.parts.lock.release();
     if (this.parts.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
     state.logger.info("Fluss local cluster stopped");
+  }
+}
+
+/** Checks the tiering options of {@link LocalClusterOptions}. */
+function checkTiering(options: LocalClusterOptions): void {
+  const { localSegmentsToKeep: keep, segmentBytes, remoteDataDir } = options;
+  if (keep !== undefined && (!Number.isInteger(keep) || keep < 0)) {
+    throw FlussError.client(`localSegmentsToKeep must be a non-negative integer, got ${keep}`);
+  }
+  if (segmentBytes !== undefined && (!Number.isInteger(segmentBytes) || segmentBytes < 1 || segmentBytes > 0x7fffffff)) {
+    throw FlussError.client(`segmentBytes must be an integer from 1 to 2^31-1, got ${segmentBytes}`);
+  }
+  if (remoteDataDir !== undefined && (typeof remoteDataDir !== "string" || remoteDataDir.length === 0)) {
+    throw FlussError.client(`remoteDataDir must be a non-empty path or file: URI`);
   }
 }
 
