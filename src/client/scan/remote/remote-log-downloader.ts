@@ -70,6 +70,7 @@ export class RemoteLogDownloader {
   private readonly dirPath: string;
   private readonly running = new Set<Request>();
   private closed = false;
+  private pumpQueued = false;
 
   constructor(
     private readonly storage: RemoteStorage,
@@ -104,7 +105,14 @@ export class RemoteLogDownloader {
       return req;
     }
     this.queue.push(req);
-    this.pump();
+    // requests of one turn are ordered among themselves before any starts
+    if (!this.pumpQueued) {
+      this.pumpQueued = true;
+      queueMicrotask(() => {
+        this.pumpQueued = false;
+        this.pump();
+      });
+    }
     return req;
   }
 
