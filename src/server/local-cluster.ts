@@ -23,6 +23,9 @@ import { DataDirLock } from "./storage/data-dir-lock.js";
 import { describeOsCause, storageError } from "./storage/storage-errors.js";
 import { openFileLimit, type OpenFiles } from "./storage/open-files.js";
 import { LogManager } from "./storage/log-manager.js";
+import { RemoteLogManager, ensureRemoteRoot } from "./tiering/remote-log-manager.js";
+import { RemotePath } from "./tiering/remote-paths.js";
+import { fsTokenHandlers } from "./tiering/fs-token-service.js";
 import { TRANSIENT_BODY_API_KEYS, tabletHandlers } from "./tablet-service.js";
 import { COORDINATOR_ID } from "./server-state.js";
 import { ApiKey, COORDINATOR_API_KEYS, ServerType, TABLET_SERVER_API_KEYS, type ApiKeyName } from "../rpc/api-keys.js";
@@ -112,6 +115,11 @@ export interface LocalClusterOptions {
   localSegmentsToKeep?: number;
   /** Size at which a log segment is rolled (Fluss `log.segment.file-size`, default 64 MiB). */
   segmentBytes?: number;
+  /**
+   * How often each open bucket's tiering task runs (Fluss `remote.log.task-interval-duration`,
+   * 1 min there; default here 1000 ms); 0: only through {@link LocalCluster.runRemoteLogTasks}.
+   */
+  remoteLogTaskIntervalMs?: number;
 }
 
 /** Whether binding `host` keeps the server reachable from this machine only. */
@@ -206,6 +214,25 @@ export class LocalCluster implements AsyncDisposable {
   /** The data directory in use. */
   readonly dataDir: string;
 
+  /**
+   * Fluss's `remote.data.dir` of this cluster, as the servers report it (a plain absolute
+   * path, or `file:/...` when given as a `file:` URI). Tiered log segments live under
+   * `<remoteDataDir>/log/`.
+   */
+  get remoteDataDir(): string {
+    return this.parts.shared.remoteLogs!.remoteDataDir;
+  }
+
+  /**
+   * Test hook: runs the tiering task of every open bucket log once, now: copies closed
+   * segments to remote storage, expires remote segments past `table.log.ttl`, and deletes
+   * local segments beyond `table.log.tiered.local-segments` or past `table.log.local-ttl`.
+   */
+  async runRemoteLogTasks(): Promise<void> {
+    this.checkOpen();
+    await this.parts.shared.remoteLogs!.runAll();
+  }
+
   /** The state every server shares (tests inspect it, e.g. the append notifier's waiters). */
   private get state(): ServerState {
     return this.parts.shared;
@@ -229,6 +256,7 @@ export class LocalCluster implements AsyncDisposable {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-"));
     let logs: LogManager | undefined;
     let kv: KvManager | undefined;
+    let remoteLogs: RemoteLogManager | undefined;
     const started: RpcServer[] = [];
     let lock: DataDirLock | undefined;
     try {
@@ -247,7 +275,16 @@ export class LocalCluster implements AsyncDisposable {
         ...(options.segmentBytes !== undefined ? { segmentBytes: options.segmentBytes } : {}),
       });
       kv = new KvManager(logs, { ...options.kv, logger: { warn: (m) => logger.warn(m) } });
-      const shared: ServerState = { catalog, logs, kv, notifier: new AppendNotifier(), clock: Date.now, logger };
+      const root = RemotePath.root(options.remoteDataDir ?? path.join(dataDir, "remote"));
+      ensureRemoteRoot(root);
+      remoteLogs = new RemoteLogManager(catalog, logs, {
+        root,
+        ...(options.localSegmentsToKeep !== undefined ? { localSegmentsToKeep: options.localSegmentsToKeep } : {}),
+        taskIntervalMs: options.remoteLogTaskIntervalMs ?? 1000,
+        clock: Date.now,
+        logger,
+      });
+      const shared: ServerState = { catalog, logs, kv, notifier: new AppendNotifier(), clock: Date.now, logger, remoteLogs };
       const ids = Array.from({ length: count }, (_, i) => i);
       const leadership = new Leadership(ids);
       const faults = new FaultInjector();
@@ -302,6 +339,7 @@ export class LocalCluster implements AsyncDisposable {
       return cluster;
     } catch (err) {
       for (const s of started) await s.close().catch(() => undefined);
+      await remoteLogs?.close().catch(() => undefined);
       await kv?.closeAll().catch(() => undefined);
       await logs?.closeAll().catch(() => undefined);
       lock?.release();
@@ -545,6 +583,7 @@ export class LocalCluster implements AsyncDisposable {
       }),
     );
     const state = this.state;
+    await state.remoteLogs?.close();
     // KV first: a clean close snapshots each bucket's state, which flushes its log
     await state.kv.closeAll();
     await state.logs.closeAll();
@@ -557,8 +596,12 @@ export class LocalCluster implements AsyncDisposable {
 /** Checks the tiering options of {@link LocalClusterOptions}. */
 function checkTiering(options: LocalClusterOptions): void {
   const { localSegmentsToKeep: keep, segmentBytes, remoteDataDir } = options;
-  if (keep !== undefined && (!Number.isInteger(keep) || keep < 0)) {
-    throw FlussError.client(`localSegmentsToKeep must be a non-negative integer, got ${keep}`);
+  if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) {
+    throw FlussError.client(`localSegmentsToKeep must be a positive integer (the active segment counts), got ${keep}`);
+  }
+  const interval = options.remoteLogTaskIntervalMs;
+  if (interval !== undefined && (!Number.isFinite(interval) || interval < 0)) {
+    throw FlussError.client(`remoteLogTaskIntervalMs must be a non-negative number of ms, got ${interval}`);
   }
   if (segmentBytes !== undefined && (!Number.isInteger(segmentBytes) || segmentBytes < 1 || segmentBytes > 0x7fffffff)) {
     throw FlussError.client(`segmentBytes must be an integer from 1 to 2^31-1, got ${segmentBytes}`);
@@ -616,6 +659,7 @@ function allHandlers(state: ServerState): Map<number, RawHandler> {
     ...tabletHandlers(state),
     ...kvHandlers(state),
     ...scanHandlers(state),
+    ...fsTokenHandlers(),
   ]);
   handlers.set(ApiKey.GET_METADATA, metadataHandler(state));
   return handlers;

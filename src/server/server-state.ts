@@ -7,6 +7,7 @@ import type { CatalogStore } from "./storage/catalog-store.js";
 import type { KvManager } from "./kv/kv-manager.js";
 import type { LogManager } from "./storage/log-manager.js";
 import type { Leadership, LeadershipView } from "./cluster/leadership.js";
+import type { RemoteLogManager } from "./tiering/remote-log-manager.js";
 
 /**
  * Node id of the coordinator and of the one tablet server. Both roles share one listener;
@@ -40,6 +41,8 @@ export interface ServerState {
   readonly logger: ClusterLogger;
   /** Which server of the cluster these handlers run on, and what it knows of the others. */
   readonly node?: ServerNode;
+  /** Tiered log storage (`remote.data.dir`); absent: logs are local only. */
+  readonly remoteLogs?: RemoteLogManager;
 }
 
 /**

@@ -213,6 +213,8 @@ interface FetchRound {
   readonly bytes: number;
   /** A bucket failed with an error that should end a long poll at once. */
   readonly critical: boolean;
+  /** Buckets were answered from remote storage and none from the local log: no long poll (Java `hasFetchFromLocal`). */
+  readonly onlyRemote: boolean;
 }
 
 /** Errors that do not cut a long poll short (Java `isNonCriticalFetchError`). */
@@ -263,9 +265,40 @@ function checkProjection(projected: readonly number[], fieldCount: number): void
   }
 }
 
+/** Java `FetchLogReadPreference.REMOTE_FIRST`. */
+const READ_PREFERENCE_REMOTE_FIRST = 1;
+
+/**
+ * Java `ReplicaManager.handleFetchOutOfRangeException`: a fetch below the local log start
+ * that remote storage holds is answered with where the data is (undefined: not remote, the
+ * local error stands).
+ */
+async function remoteAnswer(
+  remote: NonNullable<ServerState["remoteLogs"]>,
+  tablet: LogTablet,
+  tableId: number,
+  partitionId: number | undefined,
+  bucket: number,
+  offset: number,
+  err: unknown,
+): Promise<M.PbRemoteLogFetchInfo | undefined> {
+  if (!(err instanceof FlussError) || err.code !== ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION) return undefined;
+  if (offset >= tablet.logStartOffset || !(await remote.covers(tableId, partitionId, bucket, offset))) return undefined;
+  const info = await remote.fetchInfo(tableId, partitionId, bucket, offset);
+  if (!info) {
+    throw new FlussError(
+      ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION,
+      `The fetch offset ${offset} is out of range for table bucket ${tableBucketName(tableId, partitionId, bucket)}`,
+    );
+  }
+  return info;
+}
+
 async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: readonly BucketRead[]): Promise<FetchRound> {
   let limit = Math.max(0, req.maxBytes);
   let readOne = false;
+  let hasLocal = false;
+  let hasRemote = false;
   let bytes = 0;
   let critical = false;
   const byTable = new Map<M.PbFetchLogReqForTable, M.PbFetchLogRespForBucket[]>();
@@ -285,21 +318,48 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
       }
       if (projected !== undefined) checkProjection(projected, rowTypeResolver(t)(t.entry.schemaId).fields.length);
       const tablet = await state.logs.getOrCreate(table.tableId, bucket.partitionId, bucket.bucketId);
-      const offset = bucket.fetchOffset === FETCH_FROM_EARLIEST_OFFSET ? tablet.logStartOffset : bucket.fetchOffset;
+      const remote = state.remoteLogs;
+      const startOffset = remote
+        ? await remote.logStartOffset(tablet, table.tableId, bucket.partitionId, bucket.bucketId)
+        : tablet.logStartOffset;
+      const offset = bucket.fetchOffset === FETCH_FROM_EARLIEST_OFFSET ? startOffset : bucket.fetchOffset;
       const maxBytes = Math.max(0, Math.min(limit, bucket.maxFetchBytes));
-      // unprojected: Java's byte slice, which may cut the last batch; projected: whole
-      // projected batches while their projected size fits (FileLogProjection.project)
-      const res =
-        projected === undefined
-          ? await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: true })
-          : await tablet.readProjected(offset, maxBytes, !readOne, (batch) =>
-              projectArrowLogRecords(batch, rowTypeResolver(t), projected),
-            );
-      const size = res.records.length;
-      if (size > 0) readOne = true;
-      limit = Math.max(0, limit - size);
-      bytes += size;
-      entry = { ...id, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records: res.records };
+      // REMOTE_FIRST (Java ReplicaManager#tryFetchRemoteFirst): remote data when it has the offset
+      const remoteFirst =
+        remote && req.readPreference === READ_PREFERENCE_REMOTE_FIRST && req.followerServerId < 0
+          ? await remote.fetchInfo(table.tableId, bucket.partitionId, bucket.bucketId, offset).catch(() => undefined)
+          : undefined;
+      if (remoteFirst) {
+        hasRemote = true;
+        entry = { ...id, highWatermark: tablet.highWatermark, logStartOffset: startOffset, remoteLogFetchInfo: remoteFirst };
+      } else {
+        // unprojected: Java's byte slice, which may cut the last batch; projected: whole
+        // projected batches while their projected size fits (FileLogProjection.project)
+        let res: Awaited<ReturnType<LogTablet["read"]>> | M.PbRemoteLogFetchInfo;
+        try {
+          res =
+            projected === undefined
+              ? await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: true })
+              : await tablet.readProjected(offset, maxBytes, !readOne, (batch) =>
+                  projectArrowLogRecords(batch, rowTypeResolver(t), projected),
+                );
+        } catch (err) {
+          const info = remote && (await remoteAnswer(remote, tablet, table.tableId, bucket.partitionId, bucket.bucketId, offset, err));
+          if (!info) throw err;
+          res = info;
+        }
+        if ("remoteLogTabletDir" in res) {
+          hasRemote = true;
+          entry = { ...id, highWatermark: tablet.highWatermark, logStartOffset: startOffset, remoteLogFetchInfo: res };
+        } else {
+          hasLocal = true;
+          const size = res.records.length;
+          if (size > 0) readOne = true;
+          limit = Math.max(0, limit - size);
+          bytes += size;
+          entry = { ...id, highWatermark: res.highWatermark, logStartOffset: startOffset, records: res.records };
+        }
+      }
     } catch (err) {
       const why = unlessDropped(state, table.tableId, bucket.partitionId, bucket.bucketId, err);
       const fields = errorFields(state, why, `fetching ${tableBucketName(table.tableId, bucket.partitionId, bucket.bucketId)}`);
@@ -311,7 +371,7 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
     list.push(entry);
   }
   const tablesResp = [...byTable].map(([table, bucketsResp]) => ({ tableId: table.tableId, bucketsResp }));
-  return { response: { tablesResp }, bytes, critical };
+  return { response: { tablesResp }, bytes, critical, onlyRemote: hasRemote && !hasLocal };
 }
 
 /**
@@ -338,7 +398,14 @@ async function fetchLog(state: ServerState, req: M.FetchLogRequest, ctx: Request
     // take the append counters before reading, so an append during the read is not missed
     const before = state.notifier.version(keys);
     const round = await readOnce(state, req, reads);
-    if (minBytes === undefined || maxWait <= 0 || round.bytes >= minBytes || round.critical || reads.length === 0) {
+    if (
+      minBytes === undefined ||
+      maxWait <= 0 ||
+      round.bytes >= minBytes ||
+      round.critical ||
+      reads.length === 0 ||
+      round.onlyRemote
+    ) {
       return round.response;
     }
     const remaining = deadline - Date.now();
@@ -357,7 +424,7 @@ async function listOffsets(state: ServerState, req: M.ListOffsetsRequest): Promi
     buckets.map(async (bucketId): Promise<M.PbListOffsetsRespForBucket> => {
       try {
         const tablet = await openTablet(state, req.tableId, req.partitionId, bucketId);
-        return { bucketId, offset: await offsetOf(state, tablet, req) };
+        return { bucketId, offset: await offsetOf(state, tablet, req, bucketId) };
       } catch (err) {
         const why = unlessDropped(state, req.tableId, req.partitionId, bucketId, err);
         return {
@@ -371,10 +438,14 @@ async function listOffsets(state: ServerState, req: M.ListOffsetsRequest): Promi
 }
 
 /** Java `Replica.getOffset` for a single-replica log. */
-async function offsetOf(state: ServerState, tablet: LogTablet, req: M.ListOffsetsRequest): Promise<number> {
+async function offsetOf(state: ServerState, tablet: LogTablet, req: M.ListOffsetsRequest, bucketId: number): Promise<number> {
+  const remote = state.remoteLogs;
   switch (req.offsetType) {
     case OffsetType.EARLIEST:
-      return tablet.logStartOffset;
+      // a client gets the first offset in local or remote storage, a follower the local one
+      return remote && req.followerServerId < 0
+        ? remote.logStartOffset(tablet, req.tableId, req.partitionId, bucketId)
+        : tablet.logStartOffset;
     case OffsetType.LATEST:
       // followers would get the log end offset; with one replica both are the same
       return req.followerServerId < 0 ? tablet.highWatermark : tablet.logEndOffset;
@@ -394,6 +465,9 @@ async function offsetOf(state: ServerState, tablet: LogTablet, req: M.ListOffset
         );
       }
       if (ts > tablet.localMaxTimestamp) return tablet.highWatermark;
+      // remote storage first (Java Replica#getOffsetByTimestamp), then the local log
+      const inRemote = remote ? await remote.offsetForTimestamp(req.tableId, req.partitionId, bucketId, ts) : -1;
+      if (inRemote !== -1) return inRemote;
       return tablet.lookupOffsetForTimestamp(ts);
     }
     default:

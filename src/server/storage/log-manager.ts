@@ -118,6 +118,15 @@ export class LogManager {
     return this.tablets.get(this.key(tableId, partitionId, bucket));
   }
 
+  /** The logs open (or opening) now, with their bucket (tiering walks these). */
+  openLogs(): { tableId: number; partitionId: number | undefined; bucket: number; log: Promise<LogTablet> }[] {
+    return [...this.tablets].map(([key, log]) => {
+      const parts = key.split("/");
+      const partitionId = parts.length === 3 ? Number(parts[1]!.slice(1)) : undefined;
+      return { tableId: Number(parts[0]), partitionId, bucket: Number(parts.at(-1)), log };
+    });
+  }
+
   /** Closes and deletes every log of a table, partitions included. */
   async dropTable(tableId: number): Promise<void> {
     await this.closeMatching(`${tableId}/`);

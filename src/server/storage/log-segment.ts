@@ -472,7 +472,7 @@ export class LogSegment implements ClosableFile {
    */
   private async walk(
     position: number,
-    stop: (v: LogBatchView) => boolean,
+    stop: (v: LogBatchView, position: number) => boolean,
   ): Promise<{ position: number; baseOffset: number } | undefined> {
     const end = this.size;
     const win = new FileWindow(this.handle, this.file, end, Math.max(2 * this.indexIntervalBytes, 8192));
@@ -486,13 +486,34 @@ export class LogSegment implements ClosableFile {
         }
         const { buf, at } = await win.at(pos, Math.min(end - pos, V2_RECORD_BATCH_HEADER_SIZE));
         const view = new LogBatchView(buf, at);
-        if (stop(view)) return { position: pos, baseOffset: view.baseOffset };
+        if (stop(view, pos)) return { position: pos, baseOffset: view.baseOffset };
         pos += view.sizeInBytes;
       }
     } catch (e) {
       throw storageError("Reading segment", this.file, e);
     }
     return undefined;
+  }
+
+  /**
+   * Header fields of every batch of the segment, in file order (corrupt stretches skipped):
+   * what tiering needs to build Java's offset and time indexes of a closed segment.
+   */
+  async batches(): Promise<StoredBatchInfo[]> {
+    const out: StoredBatchInfo[] = [];
+    await this.walk(0, (v, position) => {
+      out.push({
+        baseOffset: v.baseOffset,
+        lastOffset: v.lastOffset,
+        position,
+        sizeInBytes: v.sizeInBytes,
+        commitTimestamp: v.commitTimestamp,
+        writerId: v.writerId,
+        batchSequence: v.batchSequence,
+      });
+      return false;
+    });
+    return out;
   }
 
   /** File position of the batch containing `offset`, or undefined if it is past this segment. */

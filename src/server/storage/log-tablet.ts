@@ -22,10 +22,15 @@ import {
   setBaseOffsetAndCommitTimestamp,
 } from "../../record/log-batch.js";
 import { partitionPoint } from "../../util/search.js";
-import { fsyncDir } from "./atomic-file.js";
+import { fsyncDir, writeFileAtomic } from "./atomic-file.js";
 import type { OpenFiles } from "./open-files.js";
 import { LogSegment, parseSegmentFileName, segmentFileName, storageError, type StoredBatchInfo } from "./log-segment.js";
-import { DEFAULT_WRITER_EXPIRATION_MS, WriterStateTable, type IncomingWriterBatch } from "./writer-state.js";
+import {
+  DEFAULT_WRITER_EXPIRATION_MS,
+  WriterStateTable,
+  type IncomingWriterBatch,
+  type WriterBatch,
+} from "./writer-state.js";
 
 /** Default segment size before rolling: 64 MiB. */
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -176,6 +181,9 @@ export class LogTablet {
       .map((n) => parseSegmentFileName(n))
       .filter((b): b is number => b !== undefined)
       .sort((a, b) => a - b);
+    if (bases.length > 0 && names.includes(WRITER_STATE_FILE)) {
+      await loadWriterSnapshot(path.join(dir, WRITER_STATE_FILE), bases[0]!, writers, logger);
+    }
     const segments: LogSegment[] = [];
     const onBatch = (b: StoredBatchInfo): void => {
       if (b.commitTimestamp > maxTs) maxTs = b.commitTimestamp;
@@ -297,6 +305,63 @@ export class LogTablet {
   /** Number of segment files. */
   get segmentCount(): number {
     return this.segments.length;
+  }
+
+  /**
+   * The local segments, oldest first; the last one is the active segment. `nextOffset` of a
+   * closed segment is the next one's base offset (Java's `nextSegmentOffset`).
+   */
+  segmentInfos(): LocalSegmentInfo[] {
+    return this.segments.map((seg, i) => ({
+      baseOffset: seg.baseOffset,
+      nextOffset: this.segments[i + 1]?.baseOffset ?? seg.nextOffset,
+      sizeInBytes: seg.size,
+      maxTimestamp: seg.maxTimestamp,
+      file: seg.file,
+      active: i === this.segments.length - 1,
+    }));
+  }
+
+  /** Header fields of every batch of the local segment starting at `baseOffset`. */
+  async segmentBatches(baseOffset: number): Promise<StoredBatchInfo[]> {
+    this.ensureOpen();
+    const seg = this.segments.find((s) => s.baseOffset === baseOffset);
+    if (!seg) throw new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `Log ${this.name} has no segment at offset ${baseOffset}`);
+    return seg.batches();
+  }
+
+  /**
+   * Deletes the oldest local segments that end at or before `offset` (never the active one;
+   * Java `LocalLog.removeAndDeleteSegments`), after saving the writer states they held so a
+   * restart still deduplicates those writers. Runs between appends. Returns the new local
+   * log start offset.
+   */
+  removeSegmentsBefore(offset: number): Promise<number> {
+    const run = this.queue.then(async () => {
+      this.ensureUsable();
+      let count = 0;
+      while (count < this.segments.length - 1 && this.segments[count + 1]!.baseOffset <= offset) count++;
+      if (count === 0) return this.logStartOffset;
+      const newStart = this.segments[count]!.baseOffset;
+      try {
+        await writeWriterSnapshot(path.join(this.dir, WRITER_STATE_FILE), newStart, this.writers.snapshotBefore(newStart));
+      } catch (e) {
+        throw storageError("Saving writer states of", this.name, e);
+      }
+      const gone = this.segments.splice(0, count);
+      for (const seg of gone) {
+        await seg.close();
+        try {
+          await fsp.rm(seg.file, { force: true });
+        } catch (e) {
+          throw storageError("Deleting segment", seg.file, e);
+        }
+      }
+      await fsyncDir(this.dir).catch(() => undefined);
+      return newStart;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -505,6 +570,28 @@ export class LogTablet {
    * above the log end fail with LOG_OFFSET_OUT_OF_RANGE_EXCEPTION (19).
    */
   async read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): Promise<ReadResult> {
+    try {
+      return await this.readLocal(fetchOffset, maxBytes, options);
+    } catch (e) {
+      throw this.removedUnder(fetchOffset, e);
+    }
+  }
+
+  /**
+   * A read that failed because tiering or retention removed its segment meanwhile is a read
+   * below the log start: LOG_OFFSET_OUT_OF_RANGE_EXCEPTION, which FetchLog answers from
+   * remote storage.
+   */
+  private removedUnder(fetchOffset: number, e: unknown): unknown {
+    if (this.closed || fetchOffset >= this.logStartOffset) return e;
+    return new FlussError(
+      ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION,
+      `Received request for offset ${fetchOffset} for table bucket ${this.name}, ` +
+        `but we only have log segments from offset ${this.logStartOffset} up to ${this.leo}.`,
+    );
+  }
+
+  private async readLocal(fetchOffset: number, maxBytes: number, options: ReadOptions): Promise<ReadResult> {
     this.ensureOpen();
     const hw = this.hw;
     const start = this.logStartOffset;
@@ -550,6 +637,19 @@ export class LogTablet {
    * offset checks as {@link read}.
    */
   async readProjected(
+    fetchOffset: number,
+    maxBytes: number,
+    minOneBatch: boolean,
+    project: (batch: Uint8Array) => Uint8Array,
+  ): Promise<ReadResult> {
+    try {
+      return await this.readProjectedLocal(fetchOffset, maxBytes, minOneBatch, project);
+    } catch (e) {
+      throw this.removedUnder(fetchOffset, e);
+    }
+  }
+
+  private async readProjectedLocal(
     fetchOffset: number,
     maxBytes: number,
     minOneBatch: boolean,
@@ -670,5 +770,58 @@ export class LogTablet {
   private ensureUsable(): void {
     this.ensureOpen();
     if (this.failure) throw this.failure;
+  }
+}
+
+/** A local segment as {@link LogTablet.segmentInfos} describes it. */
+export interface LocalSegmentInfo {
+  readonly baseOffset: number;
+  /** Exclusive end: the next segment's base offset (for the active one, the log end). */
+  readonly nextOffset: number;
+  readonly sizeInBytes: number;
+  /** Largest commit timestamp in the segment, -1 while empty. */
+  readonly maxTimestamp: number;
+  /** Path of the segment file. */
+  readonly file: string;
+  readonly active: boolean;
+}
+
+/**
+ * Writer states of the batches that left the local log (ours; Java keeps binary
+ * `.writer_snapshot` files per segment): `{"version":1,"offset":N,"writers":[[id,[[seq,first,last,ts],...]],...]}`.
+ */
+const WRITER_STATE_FILE = "writer-state.json";
+
+async function writeWriterSnapshot(file: string, offset: number, writers: [number, WriterBatch[]][]): Promise<void> {
+  const doc = {
+    version: 1,
+    offset,
+    writers: writers.map(([id, batches]) => [
+      id,
+      batches.map((b) => [b.batchSequence, b.firstOffset, b.lastOffset, b.commitTimestamp]),
+    ]),
+  };
+  await writeFileAtomic(file, Buffer.from(JSON.stringify(doc)));
+}
+
+/** Seeds `writers` with the saved batches that end before the first local segment. */
+async function loadWriterSnapshot(
+  file: string,
+  firstBase: number,
+  writers: WriterStateTable,
+  logger: { warn(m: string): void },
+): Promise<void> {
+  try {
+    const doc = JSON.parse(await fsp.readFile(file, "utf8")) as { writers?: unknown };
+    if (!Array.isArray(doc.writers)) throw new Error("no writers");
+    for (const w of doc.writers as unknown[]) {
+      const [id, batches] = w as [number, [number, number, number, number][]];
+      for (const [batchSequence, firstOffset, lastOffset, commitTimestamp] of batches) {
+        if (![id, batchSequence, firstOffset, lastOffset, commitTimestamp].every(Number.isSafeInteger)) throw new Error("bad entry");
+        if (lastOffset < firstBase) writers.record(id, { batchSequence, firstOffset, lastOffset, commitTimestamp });
+      }
+    }
+  } catch (e) {
+    logger.warn(`Ignoring unreadable writer states in ${file}: ${(e as Error).message}`);
   }
 }

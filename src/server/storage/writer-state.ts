@@ -92,6 +92,20 @@ export class WriterStateTable {
     return undefined;
   }
 
+  /**
+   * The remembered batches that end before `offset`, per writer: the state a replay of the
+   * log up to `offset` would rebuild (kept when the segments before `offset` leave the local
+   * log, so a restart still knows writers whose batches are all in remote storage).
+   */
+  snapshotBefore(offset: number): [number, WriterBatch[]][] {
+    const out: [number, WriterBatch[]][] = [];
+    for (const [id, e] of this.writers) {
+      const batches = e.batches.filter((b) => b.lastOffset < offset);
+      if (batches.length > 0) out.push([id, batches]);
+    }
+    return out;
+  }
+
   /** Records an appended (or, during recovery, a stored) batch of a writer. */
   record(writerId: number, batch: WriterBatch): void {
     let entry = this.writers.get(writerId);
