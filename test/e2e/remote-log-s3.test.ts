@@ -60,7 +60,14 @@ describe("reading tiered segments from S3 (e2e, s3rver)", { skip: EXTERNAL_SERVE
     dataDir = mkdtempSync(join(tmpdir(), "flussjs-s3-e2e-"));
     remoteDir = join(dataDir, "remote");
     scratch = mkdtempSync(join(tmpdir(), "flussjs-s3-scratch-"));
-    cluster = await LocalCluster.start({ dataDir, remoteDataDir: remoteDir, segmentBytes: 2048, localSegmentsToKeep: 1 });
+    cluster = await LocalCluster.start({
+      dataDir,
+      remoteDataDir: remoteDir,
+      segmentBytes: 2048,
+      localSegmentsToKeep: 1,
+      // tiering only when the test says, so the uploaded layout stays what the cluster names
+      remoteLogTaskIntervalMs: 0,
+    });
     s3 = await startFakeS3("fluss");
     setup = await FlussConnection.connect({ "bootstrap.servers": cluster.bootstrapServers });
     await setup.getAdmin().createDatabase(db);
@@ -71,7 +78,8 @@ describe("reading tiered segments from S3 (e2e, s3rver)", { skip: EXTERNAL_SERVE
       if (i % 10 === 9) await w.flush();
     }
     await w.close();
-    // wait until both buckets start in remote storage
+    await cluster.runRemoteLogTasks();
+    // both buckets start in remote storage
     const [host, port] = cluster.bootstrapServers.split(":");
     const raw = await ServerConnection.connect({ host: host!, port: Number(port), connectTimeoutMs: 5000, requestTimeoutMs: 15_000 });
     const deadline = Date.now() + 30_000;
@@ -96,7 +104,10 @@ describe("reading tiered segments from S3 (e2e, s3rver)", { skip: EXTERNAL_SERVE
     }
     raw.close();
     // copy the tiered layout into S3
-    for (const f of filesUnder(remoteDir)) await s3.put(`${PREFIX}/${relative(remoteDir, f)}`, readFileSync(f));
+    // (segments are immutable once tiered; manifests are replaced as tiering goes on and are not read by clients)
+    for (const f of filesUnder(remoteDir)) {
+      if (f.endsWith(".log")) await s3.put(`${PREFIX}/${relative(remoteDir, f)}`, readFileSync(f));
+    }
   });
   after(async () => {
     await setup?.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);

@@ -97,6 +97,9 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
       remoteDataDir: remoteDir,
       segmentBytes: SEGMENT_BYTES,
       localSegmentsToKeep: 1,
+      remoteLogTaskIntervalMs: 100,
+      // primary-key changelogs are tiered up to their KV snapshot: snapshot often
+      kv: { snapshotBytes: 4096, snapshotIntervalMs: 200 },
     });
     conn = await FlussConnection.connect({
       "bootstrap.servers": cluster.bootstrapServers,

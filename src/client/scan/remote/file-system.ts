@@ -32,7 +32,8 @@ export function parseRemoteLocation(uri: string): RemoteLocation {
         throw FlussError.client(`remote path "${uri}" is not a local file URI: ${(err as Error).message}`, err);
       }
     }
-    return { scheme: "file", path: decodeURIComponent(uri.slice("file:".length)) };
+    // `file:/abs/path`, as Java's FsPath prints local paths (not percent-encoded)
+    return { scheme: "file", path: uri.slice("file:".length) };
   }
   if (scheme === "s3" || scheme === "s3a") {
     const s = /^[^:]+:\/\/([^/]+)\/?(.*)$/.exec(uri);
