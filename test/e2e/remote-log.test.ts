@@ -1,5 +1,5 @@
 /**
- * Reading tiered log segments: the embedded cluster keeps one closed segment per bucket
+ * Reading tiered log segments: the embedded cluster keeps two segments per bucket
  * (tiny segments) and moves the older ones to its remote directory; scanners must read
  * every record exactly once across the remote/local boundary.
  */
@@ -27,6 +27,7 @@ import {
 import { ApiKey } from "../../src/rpc/api-keys.js";
 import { ServerConnection } from "../../src/rpc/server-connection.js";
 import { EXTERNAL_SERVERS, uniqueName } from "../helpers/cluster.js";
+import { rewritingProxy } from "../helpers/rewrite-proxy.js";
 import { createTestTable, type TestTableOptions } from "../helpers/tables.js";
 
 const SEGMENT_BYTES = 2048;
@@ -96,7 +97,8 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
       dataDir,
       remoteDataDir: remoteDir,
       segmentBytes: SEGMENT_BYTES,
-      localSegmentsToKeep: 1,
+      // the active segment and the last closed one stay local
+      localSegmentsToKeep: 2,
       remoteLogTaskIntervalMs: 100,
       // primary-key changelogs are tiered up to their KV snapshot: snapshot often
       kv: { snapshotBytes: 4096, snapshotIntervalMs: 200 },
@@ -128,8 +130,8 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  /** Whether FetchLog at offset 0 of the bucket is answered from remote storage. */
-  async function startsRemote(tableId: number, bucket: number, partitionId?: number): Promise<boolean> {
+  /** Whether FetchLog at `offset` (0) of the bucket is answered from remote storage. */
+  async function startsRemote(tableId: number, bucket: number, partitionId?: number, offset = 0): Promise<boolean> {
     const resp = await raw.request(ApiKey.FETCH_LOG, {
       followerServerId: -1,
       maxBytes: 1 << 20,
@@ -138,7 +140,7 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
           tableId,
           projectionPushdownEnabled: false,
           projectedFields: [],
-          bucketsReq: [{ ...(partitionId !== undefined ? { partitionId } : {}), bucketId: bucket, fetchOffset: 0, maxFetchBytes: 1 << 20 }],
+          bucketsReq: [{ ...(partitionId !== undefined ? { partitionId } : {}), bucketId: bucket, fetchOffset: offset, maxFetchBytes: 1 << 20 }],
         },
       ],
     });
@@ -373,6 +375,52 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
       "after restart",
     );
     await scanner.close();
+  });
+
+  test("scanner.log.read-preference remote-first reads a tiered segment the server still has locally", async () => {
+    const table = await logTable("preference", { buckets: 1 }, 300);
+    await cluster.runRemoteLogTasks();
+    // a tiered segment the server still answers locally (localSegmentsToKeep 2: the last closed one)
+    const starts = logFiles(join(remoteDir, "log", db, `preference-${table.info.tableId}`))
+      .map((f) => Number(f.split("/").pop()!.replace(".log", "")))
+      .sort((a, b) => b - a);
+    let from = -1;
+    for (const start of starts) {
+      if (start > 0 && !(await startsRemote(table.info.tableId, 0, undefined, start))) {
+        from = start;
+        break;
+      }
+    }
+    assert.ok(from > 0, `no tiered segment of ${starts.join(", ")} is answered locally`);
+    const port = Number(cluster.bootstrapServers.split(":")[1]);
+    /** Reads from `from` to the end through a proxy; returns the remote segments the server named. */
+    const remoteSegments = async (preference: "local-first" | "remote-first"): Promise<number> => {
+      const named = new Set<string>();
+      const proxy = await rewritingProxy(port, {
+        fetchLog: (resp) => {
+          for (const t of resp.tablesResp)
+            for (const b of t.bucketsResp) for (const seg of b.remoteLogFetchInfo?.remoteLogSegments ?? []) named.add(seg.remoteLogSegmentId);
+        },
+      });
+      const c = await FlussConnection.connect({
+        "bootstrap.servers": `127.0.0.1:${proxy.port}`,
+        "scanner.log.fetch.wait-max-time-ms": 100,
+        "client.scanner.log.read-preference": preference,
+      });
+      const scanner = await (await c.getTable(table.info.tablePath)).newScan().createLogScanner();
+      await scanner.subscribe(0, from);
+      const recs = await readN(scanner, 300 - from);
+      assert.deepEqual(
+        recs.map((r) => r.offset),
+        Array.from({ length: 300 - from }, (_, i) => from + i),
+      );
+      await scanner.close();
+      await c.close();
+      await proxy.close();
+      return named.size;
+    };
+    assert.equal(await remoteSegments("local-first"), 0, "local-first reads it from the tablet server");
+    assert.ok((await remoteSegments("remote-first")) >= 1, "remote-first reads it from remote storage");
   });
 
   test("a remote segment deleted under a reader fails the bucket with a FlussError naming it", async () => {
