@@ -25,7 +25,9 @@ import {
   type ScanRecord,
 } from "../../src/index.js";
 import { ApiKey } from "../../src/rpc/api-keys.js";
+import type { PbRemoteLogFetchInfo } from "../../src/rpc/messages.js";
 import { ServerConnection } from "../../src/rpc/server-connection.js";
+import { parseRemoteLocation } from "../../src/client/scan/remote/file-system.js";
 import { EXTERNAL_SERVERS, uniqueName } from "../helpers/cluster.js";
 import { rewritingProxy } from "../helpers/rewrite-proxy.js";
 import { createTestTable, type TestTableOptions } from "../helpers/tables.js";
@@ -132,6 +134,17 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
 
   /** Whether FetchLog at `offset` (0) of the bucket is answered from remote storage. */
   async function startsRemote(tableId: number, bucket: number, partitionId?: number, offset = 0): Promise<boolean> {
+    const info = await remoteInfo(tableId, bucket, partitionId, offset);
+    return info !== undefined && info.remoteLogSegments.length > 0;
+  }
+
+  /** The `remote_log_fetch_info` of a FetchLog at `offset` of the bucket (local-first), if any. */
+  async function remoteInfo(
+    tableId: number,
+    bucket: number,
+    partitionId?: number,
+    offset = 0,
+  ): Promise<PbRemoteLogFetchInfo | undefined> {
     const resp = await raw.request(ApiKey.FETCH_LOG, {
       followerServerId: -1,
       maxBytes: 1 << 20,
@@ -144,8 +157,7 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
         },
       ],
     });
-    const b = resp.tablesResp[0]?.bucketsResp[0];
-    return b?.remoteLogFetchInfo !== undefined && b.remoteLogFetchInfo.remoteLogSegments.length > 0;
+    return resp.tablesResp[0]?.bucketsResp[0]?.remoteLogFetchInfo;
   }
 
   /** Waits until offset 0 of every listed bucket lives in remote storage. */
@@ -380,15 +392,20 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
   test("scanner.log.read-preference remote-first reads a tiered segment the server still has locally", async () => {
     const table = await logTable("preference", { buckets: 1 }, 300);
     await cluster.runRemoteLogTasks();
-    // a tiered segment the server still answers locally (localSegmentsToKeep 2: the last closed one)
-    const starts = logFiles(join(remoteDir, "log", db, `preference-${table.info.tableId}`))
-      .map((f) => Number(f.split("/").pop()!.replace(".log", "")))
-      .sort((a, b) => b - a);
+    // a tiered segment the server still answers locally (localSegmentsToKeep 2: the last closed
+    // one), looked for until tiering has settled
     let from = -1;
-    for (const start of starts) {
-      if (start > 0 && !(await startsRemote(table.info.tableId, 0, undefined, start))) {
-        from = start;
-        break;
+    let starts: number[] = [];
+    for (const deadline = Date.now() + 10_000; from < 0 && Date.now() < deadline; ) {
+      await cluster.runRemoteLogTasks();
+      starts = logFiles(join(remoteDir, "log", db, `preference-${table.info.tableId}`))
+        .map((f) => Number(f.split("/").pop()!.replace(".log", "")))
+        .sort((a, b) => b - a);
+      for (const start of starts) {
+        if (start > 0 && !(await startsRemote(table.info.tableId, 0, undefined, start))) {
+          from = start;
+          break;
+        }
       }
     }
     assert.ok(from > 0, `no tiered segment of ${starts.join(", ")} is answered locally`);
@@ -425,10 +442,23 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
 
   test("a remote segment deleted under a reader fails the bucket with a FlussError naming it", async () => {
     const table = await logTable("deleted", { buckets: 1 }, 300);
-    const tableDir = join(remoteDir, "log", db, `deleted-${table.info.tableId}`);
-    const files = logFiles(tableDir).sort((a, b) => a.split("/").pop()!.localeCompare(b.split("/").pop()!));
-    assert.ok(files.length >= 2, `${files.length} remote segments`);
-    const victim = files[1]!;
+    // the second segment the server names for offset 0, once it names two
+    let named: PbRemoteLogFetchInfo | undefined;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      await cluster.runRemoteLogTasks();
+      named = await remoteInfo(table.info.tableId, 0);
+      if ((named?.remoteLogSegments.length ?? 0) >= 2) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(named && named.remoteLogSegments.length >= 2, `${named?.remoteLogSegments.length} remote segments`);
+    const seg = named.remoteLogSegments[1]!;
+    const tablet = parseRemoteLocation(named.remoteLogTabletDir);
+    assert.equal(tablet.scheme, "file");
+    const victim = join(
+      (tablet as { path: string }).path,
+      seg.remoteLogSegmentId,
+      `${String(seg.remoteLogStartOffset).padStart(20, "0")}.log`,
+    );
     unlinkSync(victim);
     const scanner = await table.newScan().createLogScanner();
     await scanner.subscribe(0, EARLIEST_OFFSET);
