@@ -122,7 +122,8 @@ export async function remoteScan(options: RemoteScanBenchOptions = {}): Promise<
     const local = await freshTable(conn, "bench_remote_scan_local", 1_000_000);
     for (const table of [remote, local]) {
       const writer = table.newAppendWriter();
-      for (let start = 0; start < rows; start += BATCH_ROWS) writer.writeArrowBatch(benchBatch(start, Math.min(BATCH_ROWS, rows - start)));
+      for (let start = 0; start < rows; start += BATCH_ROWS)
+        writer.writeArrowBatch(benchBatch(start, Math.min(BATCH_ROWS, rows - start)));
       await writer.flush();
       await writer.close();
     }

@@ -52,7 +52,8 @@ describe("reading tiered segments from S3 (e2e, s3rver)", { skip: EXTERNAL_SERVE
   };
   const rewriteFetch = (resp: Parameters<NonNullable<Parameters<typeof rewritingProxy>[1]["fetchLog"]>>[0]): void => {
     for (const t of resp.tablesResp) {
-      for (const b of t.bucketsResp) if (b.remoteLogFetchInfo) b.remoteLogFetchInfo.remoteLogTabletDir = toS3(b.remoteLogFetchInfo.remoteLogTabletDir);
+      for (const b of t.bucketsResp)
+        if (b.remoteLogFetchInfo) b.remoteLogFetchInfo.remoteLogTabletDir = toS3(b.remoteLogFetchInfo.remoteLogTabletDir);
     }
   };
 
@@ -81,7 +82,12 @@ describe("reading tiered segments from S3 (e2e, s3rver)", { skip: EXTERNAL_SERVE
     await cluster.runRemoteLogTasks();
     // both buckets start in remote storage
     const [host, port] = cluster.bootstrapServers.split(":");
-    const raw = await ServerConnection.connect({ host: host!, port: Number(port), connectTimeoutMs: 5000, requestTimeoutMs: 15_000 });
+    const raw = await ServerConnection.connect({
+      host: host!,
+      port: Number(port),
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 15_000,
+    });
     const deadline = Date.now() + 30_000;
     for (const bucketId of [0, 1]) {
       for (;;) {
@@ -110,7 +116,10 @@ describe("reading tiered segments from S3 (e2e, s3rver)", { skip: EXTERNAL_SERVE
     }
   });
   after(async () => {
-    await setup?.getAdmin().dropDatabase(db, { ignoreIfNotExists: true, cascade: true }).catch(() => undefined);
+    await setup
+      ?.getAdmin()
+      .dropDatabase(db, { ignoreIfNotExists: true, cascade: true })
+      .catch(() => undefined);
     await setup?.close();
     await cluster?.close();
     await s3?.close();
@@ -176,7 +185,10 @@ describe("reading tiered segments from S3 (e2e, s3rver)", { skip: EXTERNAL_SERVE
         { key: "fs.s3a.region", value: "us-east-1" },
       ],
     });
-    const proxy = await rewritingProxy(Number(cluster.bootstrapServers.split(":")[1]), { fetchLog: rewriteFetch, securityToken: token });
+    const proxy = await rewritingProxy(Number(cluster.bootstrapServers.split(":")[1]), {
+      fetchLog: rewriteFetch,
+      securityToken: token,
+    });
     try {
       await readThrough(proxy, {});
       assert.equal(proxy.tokenRequests(), 1, "one token for the whole read");

@@ -153,7 +153,14 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
           tableId,
           projectionPushdownEnabled: false,
           projectedFields: [],
-          bucketsReq: [{ ...(partitionId !== undefined ? { partitionId } : {}), bucketId: bucket, fetchOffset: offset, maxFetchBytes: 1 << 20 }],
+          bucketsReq: [
+            {
+              ...(partitionId !== undefined ? { partitionId } : {}),
+              bucketId: bucket,
+              fetchOffset: offset,
+              maxFetchBytes: 1 << 20,
+            },
+          ],
         },
       ],
     });
@@ -207,7 +214,11 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
       // offsets contiguous per bucket, rows intact
       for (const b of [0, 1]) {
         const offsets = recs.filter((r) => bucketOf.get(r) === b).map((r) => r.offset);
-        assert.deepEqual(offsets, Array.from({ length: offsets.length }, (_, i) => i), `bucket ${b} offsets`);
+        assert.deepEqual(
+          offsets,
+          Array.from({ length: offsets.length }, (_, i) => i),
+          `bucket ${b} offsets`,
+        );
       }
       const r7 = recs.find((r) => r.row.id === 7)!;
       assert.deepEqual(r7.row, { id: 7, name: `name-7-${"x".repeat(20)}`, amount: 21n });
@@ -416,7 +427,8 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
       const proxy = await rewritingProxy(port, {
         fetchLog: (resp) => {
           for (const t of resp.tablesResp)
-            for (const b of t.bucketsResp) for (const seg of b.remoteLogFetchInfo?.remoteLogSegments ?? []) named.add(seg.remoteLogSegmentId);
+            for (const b of t.bucketsResp)
+              for (const seg of b.remoteLogFetchInfo?.remoteLogSegments ?? []) named.add(seg.remoteLogSegmentId);
         },
       });
       const c = await FlussConnection.connect({

@@ -6,12 +6,14 @@
  */
 import * as net from "node:net";
 import { ApiKey } from "../../src/rpc/api-keys.js";
-import { encodeResponseMessage, FrameDecoder, parseRequestHeader, parseResponseFrame, ResponseType } from "../../src/rpc/frame.js";
 import {
-  FetchLogResponse,
-  GetFileSystemSecurityTokenResponse,
-  MetadataResponse,
-} from "../../src/rpc/messages.js";
+  encodeResponseMessage,
+  FrameDecoder,
+  parseRequestHeader,
+  parseResponseFrame,
+  ResponseType,
+} from "../../src/rpc/frame.js";
+import { FetchLogResponse, GetFileSystemSecurityTokenResponse, MetadataResponse } from "../../src/rpc/messages.js";
 
 export interface Rewrites {
   /** Changes a FetchLog answer in place. */

@@ -89,7 +89,11 @@ describe("remote URIs", () => {
   });
 });
 
-const tokenResp = (json: unknown, expirationTime?: number, infos: Record<string, string> = {}): GetFileSystemSecurityTokenResponse => ({
+const tokenResp = (
+  json: unknown,
+  expirationTime?: number,
+  infos: Record<string, string> = {},
+): GetFileSystemSecurityTokenResponse => ({
   schema: "s3",
   token: new TextEncoder().encode(JSON.stringify(json)),
   ...(expirationTime !== undefined ? { expirationTime } : {}),
@@ -110,7 +114,9 @@ describe("security tokens", () => {
     const local = parseSecurityToken({ schema: "file", token: new Uint8Array(0), additionInfo: [] });
     assert.equal(local.credentials, undefined);
     assert.equal(local.expirationTime, undefined);
-    const noSession = parseSecurityToken(tokenResp({ version: 1, access_key_id: "A", access_key_secret: "S", security_token: null }));
+    const noSession = parseSecurityToken(
+      tokenResp({ version: 1, access_key_id: "A", access_key_secret: "S", security_token: null }),
+    );
     assert.deepEqual(noSession.credentials, { accessKeyId: "A", secretAccessKey: "S" });
   });
 
@@ -287,7 +293,10 @@ describe("remote log downloader", () => {
 
     const local = new RemoteLogDownloader(storageOf(new LocalFileSystem()), 4, dir);
     const gone = local.request("b", join(dir, "nowhere"), segment(SEG, 0, 5));
-    await assert.rejects(gone.file, (err: unknown) => isRemoteFileMissing(err) && String(err).includes(`${SEG}/00000000000000000000.log`));
+    await assert.rejects(
+      gone.file,
+      (err: unknown) => isRemoteFileMissing(err) && String(err).includes(`${SEG}/00000000000000000000.log`),
+    );
     await local.close();
     await dl.close();
   });
@@ -385,10 +394,14 @@ describe("S3 file system against a fake S3 server", () => {
     // only the token says where the server is and how to sign
     const tokens = new SecurityTokenManager(
       async () =>
-        tokenResp({ version: 1, access_key_id: S3RVER_KEY, access_key_secret: S3RVER_KEY, security_token: null }, Date.now() + 3_600_000, {
-          "fs.s3a.endpoint": s3.endpoint,
-          "fs.s3a.path.style.access": "true",
-        }),
+        tokenResp(
+          { version: 1, access_key_id: S3RVER_KEY, access_key_secret: S3RVER_KEY, security_token: null },
+          Date.now() + 3_600_000,
+          {
+            "fs.s3a.endpoint": s3.endpoint,
+            "fs.s3a.path.style.access": "true",
+          },
+        ),
       0.75,
       3_600_000,
     );

@@ -71,10 +71,14 @@ const missing = new WeakSet<FlussError>();
 
 /** A FlussError for a remote file that does not exist. */
 export function remoteFileMissing(uri: string, cause?: unknown): FlussError {
-  const err = new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `remote file ${uri} does not exist (deleted from remote storage?)`, {
-    cause,
-    retriable: false,
-  });
+  const err = new FlussError(
+    ErrorCode.LOG_STORAGE_EXCEPTION,
+    `remote file ${uri} does not exist (deleted from remote storage?)`,
+    {
+      cause,
+      retriable: false,
+    },
+  );
   missing.add(err);
   return err;
 }

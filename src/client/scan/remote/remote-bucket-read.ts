@@ -29,11 +29,7 @@ export class RemoteBucketRead {
   private position: number;
   private cancelled = false;
 
-  constructor(
-    downloader: RemoteLogDownloader,
-    bucketKey: string,
-    info: PbRemoteLogFetchInfo,
-  ) {
+  constructor(downloader: RemoteLogDownloader, bucketKey: string, info: PbRemoteLogFetchInfo) {
     this.downloads = info.remoteLogSegments.map((seg) => downloader.request(bucketKey, info.remoteLogTabletDir, seg));
     this.position = info.firstStartPos ?? 0;
   }

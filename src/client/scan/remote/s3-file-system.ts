@@ -53,7 +53,8 @@ export function resolveS3Settings(config: Config, token: ObtainedToken | undefin
   let endpoint = info("fs.s3a.endpoint") ?? (config.get("fs.s3a.endpoint") || undefined);
   // Hadoop's fs.s3a.endpoint may omit the scheme (https by default)
   if (endpoint && !/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) endpoint = `https://${endpoint}`;
-  const region = info("fs.s3a.region") ?? (config.get("fs.s3a.region") || env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1");
+  const region =
+    info("fs.s3a.region") ?? (config.get("fs.s3a.region") || env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1");
   const pathStyle = info("fs.s3a.path.style.access");
   const forcePathStyle = pathStyle !== undefined ? pathStyle.toLowerCase() === "true" : config.get("fs.s3a.path.style.access");
   const accessKey = config.get("fs.s3a.access.key");
