@@ -3,17 +3,10 @@
  * and a client to fill it. s3rver accepts requests signed with the keys S3RVER/S3RVER.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-
-interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
+import S3rver from "s3rver";
 
 /** A running fake S3 server. */
 export interface FakeS3 {
@@ -30,7 +23,6 @@ export const S3RVER_KEY = "S3RVER";
 
 /** Starts s3rver with one bucket on a free port. */
 export async function startFakeS3(bucket = "fluss"): Promise<FakeS3> {
-  const S3rver = createRequire(import.meta.url)("s3rver") as S3rverClass;
   const directory = mkdtempSync(join(tmpdir(), "flussjs-s3rver-"));
   const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
   const addr = await server.run();
