@@ -172,6 +172,7 @@ export function coordinatorHandlers(state: ServerState): Map<number, RawHandler>
         tableJson: utf8Encode(t.tableJson),
         createdTime: t.createdTime,
         modifiedTime: t.modifiedTime,
+        ...(state.remoteLogs ? { remoteDataDir: state.remoteLogs.remoteDataDir } : {}),
       };
     }),
   );
@@ -270,7 +271,11 @@ export function coordinatorHandlers(state: ServerState): Map<number, RawHandler>
         .listPartitions(t.tableId)
         .filter((p) => filter === undefined || matchesPartialSpec(t.partitionKeys, p.spec, filter));
       return {
-        partitionsInfo: parts.map((p) => ({ partitionId: p.partitionId, partitionSpec: toPbPartitionSpec(p.spec) })),
+        partitionsInfo: parts.map((p) => ({
+          partitionId: p.partitionId,
+          partitionSpec: toPbPartitionSpec(p.spec),
+          ...(state.remoteLogs ? { remoteDataDir: state.remoteLogs.remoteDataDir } : {}),
+        })),
       };
     }),
   );

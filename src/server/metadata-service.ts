@@ -60,7 +60,7 @@ function bucketMetadata(
   return out;
 }
 
-function tableMetadata(t: TableEntry, lv: LeadershipView | undefined): M.PbTableMetadata {
+function tableMetadata(t: TableEntry, lv: LeadershipView | undefined, remoteDataDir: string | undefined): M.PbTableMetadata {
   const view = tableView(t);
   return {
     tablePath: { databaseName: t.databaseName, tableName: t.tableName },
@@ -71,6 +71,7 @@ function tableMetadata(t: TableEntry, lv: LeadershipView | undefined): M.PbTable
     bucketMetadata: view.isPartitioned ? [] : bucketMetadata(view.bucketCount, lv, t.tableId, undefined),
     createdTime: t.createdTime,
     modifiedTime: t.modifiedTime,
+    ...(remoteDataDir !== undefined ? { remoteDataDir } : {}),
   };
 }
 
@@ -122,7 +123,7 @@ export function metadataHandler(state: ServerState): RawHandler {
       return {
         coordinatorServer: node(COORDINATOR_ID),
         tabletServers: lv && lv.aliveServers().length === 0 ? [] : [node(TABLET_SERVER_ID)],
-        tableMetadata: tables.map((t) => tableMetadata(t, lv)),
+        tableMetadata: tables.map((t) => tableMetadata(t, lv, state.remoteLogs?.remoteDataDir)),
         partitionMetadata: [...partitions.values()].map(({ table, partition }) => partitionMetadata(table, partition, lv)),
       };
     }
@@ -132,7 +133,7 @@ export function metadataHandler(state: ServerState): RawHandler {
     return {
       coordinatorServer: at(COORDINATOR_ID, self.coordinatorPort()),
       tabletServers: lv.aliveServers().map((id) => at(id, self.tabletServerPort(id))),
-      tableMetadata: tables.map((t) => tableMetadata(t, lv)),
+      tableMetadata: tables.map((t) => tableMetadata(t, lv, state.remoteLogs?.remoteDataDir)),
       partitionMetadata: [...partitions.values()].map(({ table, partition }) => partitionMetadata(table, partition, lv)),
     };
   });

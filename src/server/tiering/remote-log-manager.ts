@@ -148,6 +148,8 @@ async function copyDurably(from: string, to: string, size: number): Promise<void
 /** Copies, expires and cleans up tiered log segments; answers remote lookups. */
 export class RemoteLogManager {
   private readonly tablets = new Map<string, Promise<RemoteLogTablet>>();
+  /** The remote tablets loaded so far (what {@link tablets} resolved to). */
+  private readonly loaded = new Map<string, RemoteLogTablet>();
   /** The task running on each bucket (one at a time). */
   private readonly running = new Map<string, Promise<void>>();
   private readonly indexCache = new Map<string, Promise<SegmentIndexes>>();
@@ -216,9 +218,14 @@ export class RemoteLogManager {
     if (!p) {
       p = this.load(b);
       this.tablets.set(key, p);
-      p.catch(() => {
-        if (this.tablets.get(key) === p) this.tablets.delete(key);
-      });
+      p.then(
+        (t) => {
+          if (this.tablets.get(key) === p) this.loaded.set(key, t);
+        },
+        () => {
+          if (this.tablets.get(key) === p) this.tablets.delete(key);
+        },
+      );
     }
     return p;
   }
@@ -355,7 +362,11 @@ export class RemoteLogManager {
     for (const { tableId, partitionId, bucket, log } of this.logs.openLogs()) {
       if (this.closed) return;
       const l = await log.catch(() => undefined);
-      if (l) await this.runBucket({ tableId, partitionId, bucket }, l);
+      if (!l) continue;
+      const b = { tableId, partitionId, bucket };
+      // nothing to copy, expire or clean: one local segment and nothing remote
+      if (l.segmentCount === 1 && this.loaded.get(keyOf(b))?.segments.length === 0) continue;
+      await this.runBucket(b, l);
     }
   }
 
@@ -506,7 +517,12 @@ export class RemoteLogManager {
   private async dropMatching(prefix: string): Promise<void> {
     this.dropped.add(prefix);
     for (const [k, run] of [...this.running]) if (k.startsWith(prefix)) await run;
-    for (const k of [...this.tablets.keys()]) if (k.startsWith(prefix)) this.tablets.delete(k);
+    for (const k of [...this.tablets.keys()]) {
+      if (k.startsWith(prefix)) {
+        this.tablets.delete(k);
+        this.loaded.delete(k);
+      }
+    }
     const m = /^(\d+)\/(?:p(\d+)\/)?$/.exec(prefix);
     if (!m) return;
     const tableSuffix = `-${m[1]}`;

@@ -78,7 +78,7 @@ export class RemotePath {
    * kept in the local handle files).
    */
   static under(root: RemotePath, uri: string): RemotePath | undefined {
-    if (uri !== root.uri && !uri.startsWith(root.uri + "/")) return undefined;
+    if (uri !== root.uri && !uri.startsWith(`${root.uri}/`)) return undefined;
     const rest = uri.slice(root.uri.length + 1);
     return rest === "" ? root : root.child(rest);
   }
@@ -103,7 +103,7 @@ export interface RemoteBucketName {
 }
 
 /** Java `FlussPaths.remoteTableDir` / `remotePartitionDir`. */
-export function remoteTableDir(logDir: RemotePath, databaseName: string, tableName: string, tableId: number): RemotePath {
+function remoteTableDir(logDir: RemotePath, databaseName: string, tableName: string, tableId: number): RemotePath {
   return logDir.child(databaseName).child(`${tableName}-${tableId}`);
 }
 
@@ -123,7 +123,7 @@ export function remoteLogSegmentDir(tabletDir: RemotePath, segmentId: string): R
 }
 
 /** Java `FlussPaths.filenamePrefixFromOffset`: the offset padded to 20 digits. */
-export function filenamePrefixFromOffset(offset: number): string {
+function filenamePrefixFromOffset(offset: number): string {
   return String(offset).padStart(20, "0");
 }
 

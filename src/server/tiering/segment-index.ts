@@ -14,7 +14,7 @@
 import type { StoredBatchInfo } from "../storage/log-segment.js";
 
 /** Java `log.index.interval-size` default. */
-export const INDEX_INTERVAL_BYTES = 4096;
+const INDEX_INTERVAL_BYTES = 4096;
 const OFFSET_ENTRY = 8;
 const TIME_ENTRY = 12;
 
