@@ -4,7 +4,7 @@
  * every record exactly once across the remote/local boundary.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -176,6 +176,28 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+  }
+
+  /** The local file of the second remote segment the server names for offset 0 of bucket 0. */
+  async function secondRemoteSegment(table: FlussTable): Promise<string> {
+    // the second segment the server names for offset 0, once it names two
+    let named: PbRemoteLogFetchInfo | undefined;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      await cluster.runRemoteLogTasks();
+      named = await remoteInfo(table.info.tableId, 0);
+      if ((named?.remoteLogSegments.length ?? 0) >= 2) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(named && named.remoteLogSegments.length >= 2, `${named?.remoteLogSegments.length} remote segments`);
+    const seg = named.remoteLogSegments[1]!;
+    const tablet = parseRemoteLocation(named.remoteLogTabletDir);
+    assert.equal(tablet.scheme, "file");
+    const victim = join(
+      (tablet as { path: string }).path,
+      seg.remoteLogSegmentId,
+      `${String(seg.remoteLogStartOffset).padStart(20, "0")}.log`,
+    );
+    return victim;
   }
 
   /** Appends ids from..from+n-1 in flushes of 10 rows (one batch per bucket each). */
@@ -452,25 +474,29 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
     assert.ok((await remoteSegments("remote-first")) >= 1, "remote-first reads it from remote storage");
   });
 
+  test("a damaged remote segment fails its bucket with CORRUPT_MESSAGE naming the segment", async () => {
+    const table = await logTable("damaged", { buckets: 1 }, 300);
+    const victim = await secondRemoteSegment(table);
+    const bytes = readFileSync(victim);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 5) ^ 0xff, bytes.length - 5); // inside the last batch
+    writeFileSync(victim, bytes);
+    const scanner = await table.newScan().createLogScanner();
+    await scanner.subscribe(0, EARLIEST_OFFSET);
+    let error: unknown;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && !error; ) {
+      await scanner.poll(500).catch((err: unknown) => {
+        error = err;
+      });
+    }
+    assert.ok(error instanceof FlussError, `expected a FlussError, got ${String(error)}`);
+    assert.equal(error.code, ErrorCode.CORRUPT_MESSAGE);
+    assert.ok(error.message.includes(victim.split("/").slice(-2).join("/")), error.message);
+    await scanner.close();
+  });
+
   test("a remote segment deleted under a reader fails the bucket with a FlussError naming it", async () => {
     const table = await logTable("deleted", { buckets: 1 }, 300);
-    // the second segment the server names for offset 0, once it names two
-    let named: PbRemoteLogFetchInfo | undefined;
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-      await cluster.runRemoteLogTasks();
-      named = await remoteInfo(table.info.tableId, 0);
-      if ((named?.remoteLogSegments.length ?? 0) >= 2) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(named && named.remoteLogSegments.length >= 2, `${named?.remoteLogSegments.length} remote segments`);
-    const seg = named.remoteLogSegments[1]!;
-    const tablet = parseRemoteLocation(named.remoteLogTabletDir);
-    assert.equal(tablet.scheme, "file");
-    const victim = join(
-      (tablet as { path: string }).path,
-      seg.remoteLogSegmentId,
-      `${String(seg.remoteLogStartOffset).padStart(20, "0")}.log`,
-    );
+    const victim = await secondRemoteSegment(table);
     unlinkSync(victim);
     const scanner = await table.newScan().createLogScanner();
     await scanner.subscribe(0, EARLIEST_OFFSET);
