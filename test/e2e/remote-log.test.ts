@@ -4,6 +4,7 @@
  * every record exactly once across the remote/local boundary.
  */
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -472,6 +473,49 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
     };
     assert.equal(await remoteSegments("local-first"), 0, "local-first reads it from the tablet server");
     assert.ok((await remoteSegments("remote-first")) >= 1, "remote-first reads it from remote storage");
+  });
+
+  test("overlapping remote segments, and a segment gone once, still give every record once", async () => {
+    const table = await logTable("overlap", { buckets: 1 }, 300);
+    const port = Number(cluster.bootstrapServers.split(":")[1]);
+    let answers = 0;
+    const proxy = await rewritingProxy(port, {
+      fetchLog: (resp) => {
+        for (const t of resp.tablesResp) {
+          for (const b of t.bucketsResp) {
+            const info = b.remoteLogFetchInfo;
+            if (!info) continue;
+            answers++;
+            // every segment listed twice: the second copy overlaps what was read
+            info.remoteLogSegments = info.remoteLogSegments.flatMap((seg) => [seg, { ...seg }]);
+            // the first answer names a segment that is not there (expired meanwhile)
+            if (answers === 1) info.remoteLogSegments[0] = { ...info.remoteLogSegments[0]!, remoteLogSegmentId: randomUUID() };
+          }
+        }
+      },
+    });
+    const c = await FlussConnection.connect({
+      "bootstrap.servers": `127.0.0.1:${proxy.port}`,
+      "scanner.log.fetch.wait-max-time-ms": 100,
+    });
+    try {
+      const scanner = await (await c.getTable(table.info.tablePath)).newScan().createLogScanner();
+      const failures: FlussError[] = [];
+      scanner.onError((e) => failures.push(e));
+      await scanner.subscribe(0, EARLIEST_OFFSET);
+      const recs = await readN(scanner, 300);
+      assert.deepEqual(
+        recs.map((r) => r.offset),
+        Array.from({ length: 300 }, (_, i) => i),
+      );
+      assert.ok(answers >= 2);
+      assert.equal(failures.length, 1, failures.map((f) => f.message).join("; "));
+      assert.match(failures[0]!.message, /asking the server again/);
+      await scanner.close();
+    } finally {
+      await c.close();
+      await proxy.close();
+    }
   });
 
   test("a damaged remote segment fails its bucket with CORRUPT_MESSAGE naming the segment", async () => {
