@@ -813,7 +813,10 @@ export class LogFetcher {
       (chunk) => {
         s.inFlight = false;
         if (!live()) return;
-        if (chunk.records) this.handleRemoteChunk(s, offset, chunk.records, chunk.uri);
+        if (chunk.records) {
+          this.handleRemoteChunk(s, offset, chunk.records, chunk.uri);
+          this.markAvailable(); // data flows (the unavailability clock is about reading, not one server)
+        }
         if (chunk.endOffset !== undefined && s.remote === read) {
           // every segment read: FetchLog goes on from the end of the last one (exclusive)
           s.remote = undefined;
