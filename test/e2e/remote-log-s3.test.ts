@@ -162,6 +162,11 @@ describe("reading tiered segments from S3 (e2e, s3rver)", { skip: EXTERNAL_SERVE
     );
     assert.ok(sawDir, "segments were downloaded into scanner.io.tmpdir");
     assert.ok(maxHeld <= 2, `${maxHeld} downloaded segments held at once (prefetch-num 2)`);
+    // every segment was read: each was deleted after its last chunk
+    const held = readdirSync(scratch)
+      .filter((n) => n.startsWith("remote-logs-"))
+      .flatMap((d) => readdirSync(join(scratch, d)));
+    assert.deepEqual(held, [], "downloaded segments are deleted once read");
     await scanner.close();
     assert.deepEqual(
       readdirSync(scratch).filter((n) => n.startsWith("remote-logs-")),
