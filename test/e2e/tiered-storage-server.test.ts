@@ -267,10 +267,17 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
     assert.equal(token.expirationTime, undefined);
     assert.deepEqual(token.additionInfo, []);
 
-    // restart on the same data dir: the same answers, and writes go on
+    // restart on the same data dir: the same answers, and writes go on; what a crash during
+    // a copy or commit would leave (an uncommitted segment dir, a stray manifest) is removed
     await shut();
+    const orphan = path.join(tabletDir, "0b7f5e9c-1d2a-4c3b-9e8f-7a6b5c4d3e2f");
+    fs.mkdirSync(orphan);
+    fs.writeFileSync(path.join(orphan, "00000000000000000000.log"), "x");
+    fs.writeFileSync(path.join(tabletDir, "metadata", "0b7f5e9c-1d2a-4c3b-9e8f-7a6b5c4d3e2f.manifest"), "{}");
     await open();
     assert.deepEqual((await fetchRaw(raw, tableId, 0)).remoteLogFetchInfo, info);
+    assert.ok(!fs.existsSync(orphan));
+    assert.deepEqual(fs.readdirSync(path.join(tabletDir, "metadata")), manifests);
     assert.deepEqual(await conn.getAdmin().listOffsets(tp, [0], OffsetSpec.earliest()), { 0: 0 });
     await writeBatches(conn, tp, 30, 150 * 12);
     await tierAll(cluster, localDir);
@@ -371,8 +378,38 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
     assert.equal(row?.payload, "v59-".padEnd(60, "y"), "the KV state recovers from its snapshot and the local changelog");
     assert.deepEqual((await fetchRaw(raw, tableId, 0, { partitionId: pid })).remoteLogFetchInfo, info);
 
-    // dropping the table removes its remote data
+    // dropping a partition, then the table, removes their remote data
+    await (await conn.getTable(tp)).newUpsert().upsert({ region: "US", id: 1, payload: "x" }).wait();
+    await conn.getAdmin().dropPartition(tp, { region: "EU" });
+    assert.ok(!fs.existsSync(path.join(cluster.remoteDataDir, "log", db, `pk_parted-${tableId}`, `EU-p${pid}`)));
     await conn.getAdmin().dropTable(tp);
     assert.ok(!fs.existsSync(path.join(cluster.remoteDataDir, "log", db, `pk_parted-${tableId}`)));
+  });
+
+  test("tiering runs in the background on its own", async () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-tier-bg-"));
+    const remote = path.join(own, "elsewhere");
+    const bg = await LocalCluster.start({ dataDir: path.join(own, "data"), remoteDataDir: `file://${remote}`, segmentBytes: 4096, remoteLogTaskIntervalMs: 50 });
+    try {
+      assert.equal(bg.remoteDataDir, `file:${remote}`);
+      const c = await FlussConnection.connect(new Config({ "bootstrap.servers": bg.bootstrapServers }));
+      const tp = new TablePath("fluss", "bg");
+      await c.getAdmin().createTable(tp, new TableDescriptor(schema, { bucketCount: 1 }));
+      const tableId = (await c.getAdmin().getTableInfo(tp)).tableId;
+      await writeBatches(c, tp, 20);
+      const localDir = path.join(own, "data", "log", String(tableId), "0");
+      const deadline = Date.now() + 20_000;
+      while (segmentFiles(localDir).length > 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(segmentFiles(localDir).length, 2);
+      const r = await ServerConnection.connect({ host: "127.0.0.1", port: bg.port, connectTimeoutMs: 5000, requestTimeoutMs: 10_000 });
+      const info = (await fetchRaw(r, tableId, 0)).remoteLogFetchInfo!;
+      r.close();
+      assert.equal(info.remoteLogTabletDir, `file:${remote}/log/fluss/bg-${tableId}/0`);
+      for (const seg of info.remoteLogSegments) assert.ok(fs.existsSync(path.join(remote, "log", "fluss", `bg-${tableId}`, "0", seg.remoteLogSegmentId)));
+      await c.close();
+    } finally {
+      await bg.close();
+      fs.rmSync(own, { recursive: true, force: true });
+    }
   });
 });

@@ -59,6 +59,8 @@ const HANDLE_FILE = "remote-log-manifest.json";
 const DEFAULT_MAX_UPLOAD_SEGMENTS = 5;
 /** Java `table.log.tiered.local-segments` default. */
 const DEFAULT_LOCAL_SEGMENTS = 2;
+/** A remote segment directory's name (a UUID). */
+const UUID_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Index files of this many remote segments stay in memory. */
 const INDEX_CACHE_ENTRIES = 512;
 
@@ -245,8 +247,9 @@ export class RemoteLogManager {
     try {
       json = await fsp.readFile(handleFile, "utf8");
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return tablet;
-      throw storageError("Reading remote log manifest handle", handleFile, e);
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw storageError("Reading remote log manifest handle", handleFile, e);
+      await this.removeOrphans(tablet); // a crash before the first commit
+      return tablet;
     }
     const handle = handleFromJson(json, handleFile);
     // the handle names the manifest by its reported path; it lies under this cluster's root
@@ -267,7 +270,28 @@ export class RemoteLogManager {
     }
     const m = manifestFromJson(manifestJson, manifestPath.uri);
     tablet.load({ ...m, owner }, manifestPath);
+    await this.removeOrphans(tablet);
     return tablet;
+  }
+
+  /**
+   * Removes what a crash left behind in a bucket's remote dir: segments copied but never
+   * committed, and manifests other than the committed one. Runs when the bucket's remote log
+   * is loaded, before any task of the bucket can write there.
+   */
+  private async removeOrphans(tablet: RemoteLogTablet): Promise<void> {
+    const live = new Set(tablet.segments.map((s) => s.id));
+    const entries = await fsp.readdir(tablet.tabletDir.local).catch(() => [] as string[]);
+    for (const name of entries) {
+      if (UUID_NAME.test(name) && !live.has(name)) {
+        await fsp.rm(path.join(tablet.tabletDir.local, name), { recursive: true, force: true }).catch(() => undefined);
+      }
+    }
+    const committed = tablet.manifestPath?.name;
+    const metadataDir = path.join(tablet.tabletDir.local, "metadata");
+    for (const name of await fsp.readdir(metadataDir).catch(() => [] as string[])) {
+      if (name !== committed && name.endsWith(".manifest")) await fsp.rm(path.join(metadataDir, name), { force: true }).catch(() => undefined);
+    }
   }
 
   /** Java `LogTablet.logStartOffset`: the first offset in local or remote storage. */
@@ -408,6 +432,9 @@ export class RemoteLogManager {
       .filter((s) => !s.active && s.nextOffset > from && s.nextOffset <= hw && s.sizeInBytes > 0)
       .slice(0, this.options.maxUploadSegmentsPerTask ?? DEFAULT_MAX_UPLOAD_SEGMENTS);
     const copied: RemoteLogSegment[] = [];
+    // only what is on disk locally goes remote: a machine crash must not leave remote data
+    // the local log lost (the roll's background sync of the newest closed segment)
+    if (candidates.length > 0) await log.flush();
     for (const s of candidates) {
       if (this.closed || this.isDropped(key)) break;
       const id = randomUUID();
