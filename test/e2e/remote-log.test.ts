@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
 import {
   DataTypes,
   EARLIEST_OFFSET,
@@ -515,6 +516,60 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
     } finally {
       await c.close();
       await proxy.close();
+    }
+  });
+
+  test("a remote dir given as a file: URI (reported as file:/…) is read too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flussjs-remote-uri-"));
+    const other = await LocalCluster.start({
+      remoteDataDir: pathToFileURL(join(dir, "remote")).href,
+      segmentBytes: SEGMENT_BYTES,
+      localSegmentsToKeep: 1,
+      remoteLogTaskIntervalMs: 0,
+    });
+    const c = await FlussConnection.connect({
+      "bootstrap.servers": other.bootstrapServers,
+      "scanner.log.fetch.wait-max-time-ms": 100,
+    });
+    try {
+      assert.match(other.remoteDataDir, /^file:\//);
+      await c.getAdmin().createDatabase(db);
+      const table = await createTestTable(c, db, "uri", { buckets: 1 });
+      await append(table, 0, 200);
+      await other.runRemoteLogTasks();
+      const [host, port] = other.bootstrapServers.split(":");
+      const r = await ServerConnection.connect({
+        host: host!,
+        port: Number(port),
+        connectTimeoutMs: 5000,
+        requestTimeoutMs: 15_000,
+      });
+      const resp = await r.request(ApiKey.FETCH_LOG, {
+        followerServerId: -1,
+        maxBytes: 1 << 20,
+        tablesReq: [
+          {
+            tableId: table.info.tableId,
+            projectionPushdownEnabled: false,
+            projectedFields: [],
+            bucketsReq: [{ bucketId: 0, fetchOffset: 0, maxFetchBytes: 1 << 20 }],
+          },
+        ],
+      });
+      r.close();
+      assert.match(resp.tablesResp[0]?.bucketsResp[0]?.remoteLogFetchInfo?.remoteLogTabletDir ?? "", /^file:\//);
+      const scanner = await table.newScan().createLogScanner();
+      await scanner.subscribe(0, EARLIEST_OFFSET);
+      const recs = await readN(scanner, 200);
+      assert.deepEqual(
+        recs.map((r) => r.offset),
+        Array.from({ length: 200 }, (_, i) => i),
+      );
+      await scanner.close();
+    } finally {
+      await c.close();
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
