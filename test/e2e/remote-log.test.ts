@@ -284,59 +284,66 @@ describe("reading tiered (remote) log segments (e2e)", { skip: EXTERNAL_SERVERS 
     });
   }
 
-  test("a start by timestamp lands in remote data and reads from there on", async () => {
-    const table = await createTestTable(conn, db, "by_time", { buckets: 1 });
-    await append(table, 0, 30);
-    await new Promise((r) => setTimeout(r, 30));
-    const ts = Date.now();
-    await new Promise((r) => setTimeout(r, 5));
-    await append(table, 30, 300);
-    await waitTiered(table, [{ bucket: 0 }]);
-    const offsets = await conn.getAdmin().listOffsets(table.info.tablePath, [0], OffsetSpec.timestamp(ts));
-    assert.equal(offsets[0], 30);
-    assert.ok(await startsRemote(table.info.tableId, 0));
-    const scanner = await table.newScan().createLogScanner();
-    await scanner.subscribe(0, offsets[0]!);
-    const recs = await readN(scanner, 300);
-    assert.deepEqual(
-      recs.map((r) => r.row.id),
-      Array.from({ length: 300 }, (_, i) => 30 + i),
-    );
-    await scanner.close();
-  });
-
-  test("a lagging consumer falls behind the local log and continues from remote storage", async () => {
-    const table = await createTestTable(conn, db, "lagging", { buckets: 1 });
-    await append(table, 0, 20);
-    const c2 = await FlussConnection.connect({
-      "bootstrap.servers": cluster.bootstrapServers,
-      "scanner.log.fetch.wait-max-time-ms": 100,
-      // one fetch at a time: the consumer cannot read ahead
-      "scanner.log.max-buffered-bytes": 1,
-      "scanner.log.fetch.max-bytes-for-bucket": 256,
+  for (const format of ["ARROW", "INDEXED"] as const) {
+    test(`${format}: a start by timestamp lands in remote data and reads from there on`, async () => {
+      const table = await createTestTable(conn, db, `by_time_${format.toLowerCase()}`, { buckets: 1, format });
+      await append(table, 0, 30);
+      await new Promise((r) => setTimeout(r, 30));
+      const ts = Date.now();
+      await new Promise((r) => setTimeout(r, 5));
+      await append(table, 30, 300);
+      await waitTiered(table, [{ bucket: 0 }]);
+      const offsets = await conn.getAdmin().listOffsets(table.info.tablePath, [0], OffsetSpec.timestamp(ts));
+      assert.equal(offsets[0], 30);
+      assert.ok(await startsRemote(table.info.tableId, 0));
+      const scanner = await table.newScan().createLogScanner();
+      await scanner.subscribe(0, offsets[0]!);
+      const recs = await readN(scanner, 300);
+      assert.deepEqual(
+        recs.map((r) => r.row.id),
+        Array.from({ length: 300 }, (_, i) => 30 + i),
+      );
+      await scanner.close();
     });
-    const scanner = await table.newScan().createLogScanner();
-    const lagging = await (await c2.getTable(table.info.tablePath)).newScan().createLogScanner();
-    await lagging.subscribe(0, EARLIEST_OFFSET);
-    const first = (await lagging.poll(5_000)).toArray();
-    assert.ok(first.length > 0 && first.length < 20);
-    // meanwhile the log moves on and its beginning is tiered
-    await append(table, 20, 400);
-    await waitTiered(table, [{ bucket: 0 }]);
-    const rest = await readN(lagging, 420 - first.length);
-    assertOnceEach(
-      [...first, ...rest].map((r) => r.row.id as number),
-      420,
-      "lagging",
-    );
-    assert.deepEqual(
-      [...first, ...rest].map((r) => r.offset),
-      Array.from({ length: 420 }, (_, i) => i),
-    );
-    await scanner.close();
-    await lagging.close();
-    await c2.close();
-  });
+
+    test(`${format}: a lagging consumer falls behind the local log and continues from remote storage`, async () => {
+      const table = await createTestTable(conn, db, `lagging_${format.toLowerCase()}`, { buckets: 1, format });
+      await append(table, 0, 20);
+      const c2 = await FlussConnection.connect({
+        "bootstrap.servers": cluster.bootstrapServers,
+        "scanner.log.fetch.wait-max-time-ms": 100,
+        // one fetch at a time: the consumer cannot read ahead
+        "scanner.log.max-buffered-bytes": 1,
+        "scanner.log.fetch.max-bytes-for-bucket": 256,
+      });
+      const scanner = await table.newScan().createLogScanner();
+      const lagging = await (await c2.getTable(table.info.tablePath)).newScan().createLogScanner();
+      await lagging.subscribe(0, EARLIEST_OFFSET);
+      const first = (await lagging.poll(5_000)).toArray();
+      assert.ok(first.length > 0 && first.length < 20);
+      // meanwhile the log moves on and its beginning is tiered
+      await append(table, 20, 400);
+      await waitTiered(table, [{ bucket: 0 }]);
+      // where the consumer stands (at most a batch or two ahead of what it polled) is remote now
+      for (const deadline = Date.now() + 10_000; !(await startsRemote(table.info.tableId, 0, undefined, 40)); ) {
+        if (Date.now() > deadline) assert.fail("offset 40 was not tiered");
+        await cluster.runRemoteLogTasks();
+      }
+      const rest = await readN(lagging, 420 - first.length);
+      assertOnceEach(
+        [...first, ...rest].map((r) => r.row.id as number),
+        420,
+        "lagging",
+      );
+      assert.deepEqual(
+        [...first, ...rest].map((r) => r.offset),
+        Array.from({ length: 420 }, (_, i) => i),
+      );
+      await scanner.close();
+      await lagging.close();
+      await c2.close();
+    });
+  }
 
   test("primary-key changelog (ARROW and INDEXED) across the boundary", async () => {
     const schema = Schema.fromColumns(
