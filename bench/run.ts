@@ -5,6 +5,8 @@
  * - Arrow-batch append (MB/s)   vs raw loopback socket throughput of the same bytes
  * - object-row append (rows/s)  vs apache-arrow building the same rows into columns
  * - Arrow scan (rows/s)         vs apache-arrow IPC decode of the same data
+ * - Arrow scan of segments tiered to remote storage (rows/s) vs the scan of the same rows
+ *   on the tablet server (`bench/remote-scan.ts`)
  * - object-row upsert into a primary-key table (rows/s) vs object-row append of the same
  *   rows into a log table
  * - lookups: throughput with 1,000 concurrent callers and latency at 10k lookups/s, vs raw
@@ -31,6 +33,7 @@ import { startClusterProcess } from "./cluster-process.js";
 import { benchBatch, benchRows, benchSchema } from "./data.js";
 import { measureKvState } from "./kv-state.js";
 import { lookupLatency, lookupThroughput } from "./lookup.js";
+import { remoteScan } from "./remote-scan.js";
 import { snapshotScan } from "./snapshot-scan.js";
 import { failover } from "./failover.js";
 
@@ -39,6 +42,8 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 /** Each benchmark first runs once on a quarter of the data, so JIT and server are warm. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const WARMUP_ROWS = Math.max(BATCH_ROWS, Math.floor(ROWS / 4));
+/** Rows of the remote-storage scan (its own cluster process with 4 MiB segments). */
+const REMOTE_ROWS = Number(process.env.BENCH_REMOTE_ROWS ?? 1_000_000);
 /** Rows of the upsert benchmark, keys of the state-store figures. */
 const PK_ROWS = Number(process.env.BENCH_PK_ROWS ?? 1_000_000);
 
@@ -105,6 +110,9 @@ const NOTES = [
   "  The bench drops and recreates its table before each run, so the freed pages are reused.",
   "- The IPC-decode baseline is zero-copy over one contiguous buffer, so it measures arrow-js bookkeeping only;",
   "  the scan pays fetch round trips (1 MiB per bucket per request, as Java's default) and CRC checks.",
+  "- The remote-storage scan runs against its own `LocalCluster` child with 4 MiB segments, one table tiered down",
+  "  to its active segment and one keeping every segment: the client reads the tiered segments from the remote",
+  "  directory in 4 MiB chunks (no FetchLog round trip per 1 MiB), so it can outrun the tablet-server scan.",
   "- Figures on this shared machine vary by ±15% between runs; the raw loopback baseline varies as much.",
   "- Targets (issue 8): upsert ≥ 300k rows/s; lookups ≥ 100k/s with 1,000 concurrent callers; p99 < 2 ms at",
   "  10k lookups/s. The upsert baseline appends the same object rows to a log table of the same schema in the",
@@ -204,6 +212,9 @@ async function main(): Promise<void> {
       baseline: `${fmt(decodeRate, "rows/s")} apache-arrow IPC decode`,
       ratio: `${((scanRate / decodeRate) * 100).toFixed(0)}%`,
     });
+
+    // --- Arrow scan of tiered segments vs the same rows on the tablet server ------------
+    results.push(await remoteScan({ rows: REMOTE_ROWS, runs: Math.min(RUNS, 3) }));
 
     // --- object-row append vs apache-arrow building the same rows ----------------------
     // (last, in its own block: 2M live row objects would slow every later GC)

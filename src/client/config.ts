@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { FlussError } from "../rpc/errors.js";
 import { didYouMean } from "../util/names.js";
 
@@ -9,7 +11,7 @@ import { didYouMean } from "../util/names.js";
  * are accepted as aliases so configs can be carried over from the other clients.
  */
 interface OptionSpec {
-  readonly kind: "string" | "int" | "bool" | "enum" | "duration" | "bytes";
+  readonly kind: "string" | "int" | "bool" | "enum" | "duration" | "bytes" | "ratio";
   readonly default: string | number | boolean;
   readonly min?: number;
   readonly values?: readonly string[];
@@ -117,6 +119,65 @@ const OPTIONS = {
     min: 0,
     doc: "When > 0, `poll` and `for await` throw once fetching has failed (no answer, errors) without a success for this long; 0 (default) retries quietly forever, reporting failures only to `onError` listeners.",
   },
+  "scanner.log.read-preference": {
+    kind: "enum",
+    default: "local-first",
+    values: ["local-first", "remote-first"],
+    doc: "Where FetchLog reads older data from when both have it: `local-first` (the tablet server's disk) or `remote-first` (remote storage, for servers that support it; others read locally).",
+  },
+  "scanner.remote-log.prefetch-num": {
+    kind: "int",
+    default: 4,
+    min: 1,
+    doc: "Remote log segments a scanner downloads ahead of what it reads (each held in the local temp dir until read).",
+  },
+  "remote-file.download-thread-num": {
+    kind: "int",
+    default: 3,
+    min: 1,
+    doc: "Remote files a connection downloads at once.",
+  },
+  "scanner.io.tmpdir": {
+    kind: "string",
+    default: join(tmpdir(), "fluss"),
+    doc: "Local directory for downloaded remote log segments (a `remote-logs-<uuid>` directory per scanner, removed on close).",
+  },
+  "filesystem.security.token.renewal.time-ratio": {
+    kind: "ratio",
+    default: 0.75,
+    doc: "Fraction of a remote-storage token's lifetime after which a new one is asked for (GetFileSystemSecurityToken).",
+  },
+  "filesystem.security.token.renewal.backoff": {
+    kind: "duration",
+    default: 3_600_000,
+    min: 0,
+    doc: "How long to wait before asking for a remote-storage token again after the request failed (meanwhile the standard AWS credentials are used).",
+  },
+  "fs.s3a.endpoint": {
+    kind: "string",
+    default: "",
+    doc: "S3 endpoint URL for remote log segments (e.g. a MinIO address); empty: AWS (or `AWS_ENDPOINT_URL`). A token's `fs.s3a.endpoint` wins.",
+  },
+  "fs.s3a.region": {
+    kind: "string",
+    default: "",
+    doc: "S3 region; empty: `AWS_REGION` or the SDK's configuration, else us-east-1. A token's `fs.s3a.region` wins.",
+  },
+  "fs.s3a.path.style.access": {
+    kind: "bool",
+    default: false,
+    doc: "Path-style S3 addressing (`endpoint/bucket/key`), as S3-compatible servers often need. A token's value wins.",
+  },
+  "fs.s3a.access.key": {
+    kind: "string",
+    default: "",
+    doc: "Static S3 access key, used when the cluster hands out no token (else the standard AWS credential chain).",
+  },
+  "fs.s3a.secret.key": {
+    kind: "string",
+    default: "",
+    doc: "Static S3 secret key going with `fs.s3a.access.key`.",
+  },
   "lookup.queue-size": {
     kind: "int",
     default: 25_600,
@@ -143,7 +204,7 @@ const OPTIONS = {
 export type ConfigKey = keyof typeof OPTIONS;
 
 type EnumValues<S> = S extends { readonly values: readonly (infer V)[] } ? V : string;
-type ValueOf<S extends OptionSpec> = S["kind"] extends "int" | "duration" | "bytes"
+type ValueOf<S extends OptionSpec> = S["kind"] extends "int" | "duration" | "bytes" | "ratio"
   ? number
   : S["kind"] extends "bool"
     ? boolean
@@ -152,7 +213,7 @@ type ValueOf<S extends OptionSpec> = S["kind"] extends "int" | "duration" | "byt
       : string;
 /** Enum values that are numbers (`"-1"`) may also be given as numbers (`-1`). */
 type NumericForms<V> = V extends `${infer N extends number}` ? N : never;
-type InputOf<S extends OptionSpec> = S["kind"] extends "int" | "duration" | "bytes"
+type InputOf<S extends OptionSpec> = S["kind"] extends "int" | "duration" | "bytes" | "ratio"
   ? number | string
   : S["kind"] extends "bool"
     ? boolean | "true" | "false"
@@ -207,6 +268,12 @@ const ALIASES = {
   "client.scanner.log.fetch.max-bytes-for-bucket": "scanner.log.fetch.max-bytes-for-bucket",
   "client.scanner.log.fetch.min-bytes": "scanner.log.fetch.min-bytes",
   "client.scanner.log.fetch.wait-max-time": "scanner.log.fetch.wait-max-time-ms",
+  "client.scanner.log.read-preference": "scanner.log.read-preference",
+  "client.scanner.remote-log.prefetch-num": "scanner.remote-log.prefetch-num",
+  "client.remote-file.download-thread-num": "remote-file.download-thread-num",
+  "client.scanner.io.tmpdir": "scanner.io.tmpdir",
+  "client.filesystem.security.token.renewal.time-ratio": "filesystem.security.token.renewal.time-ratio",
+  "client.filesystem.security.token.renewal.backoff": "filesystem.security.token.renewal.backoff",
 } as const satisfies Record<string, ConfigKey>;
 
 const MS_PER_UNIT: Record<string, number> = {
@@ -256,8 +323,14 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
   };
   switch (spec.kind) {
     case "string":
-      if (typeof raw !== "string" || raw.trim() === "") bad("expected a non-empty string");
+      // an empty default means "not set": such options may be set to "" again
+      if (typeof raw !== "string" || (raw.trim() === "" && spec.default !== "")) bad("expected a non-empty string");
       return (raw as string).trim();
+    case "ratio": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+      if (!(n > 0 && n <= 1)) bad("expected a number in (0, 1]");
+      return n;
+    }
     case "int": {
       const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(n)) bad("expected an integer");

@@ -1,9 +1,11 @@
+import { ApiKey } from "../rpc/api-keys.js";
 import { FlussError } from "../rpc/errors.js";
 import { Config, type ConfigInput } from "./config.js";
 import type { ClientContext, ConnectionResource } from "./context.js";
 import { FlussAdmin, toTablePath, type TablePathLike } from "./admin.js";
 import { MetadataUpdater } from "./metadata.js";
 import { RpcClient } from "./rpc-client.js";
+import { RemoteStorage } from "./scan/remote/remote-storage.js";
 import { FlussTable } from "./table.js";
 
 /**
@@ -25,11 +27,20 @@ export class FlussConnection implements AsyncDisposable {
     const rpc = new RpcClient(config);
     const metadata = new MetadataUpdater(rpc, config);
     const admin = FlussAdmin.create(rpc, metadata);
+    // the remote-storage token comes from any tablet server (Java FlussConnection:
+    // getOneAvailableTabletServerNode)
+    const remoteStorage = new RemoteStorage(config, async () => {
+      const servers = metadata.tabletServers();
+      const node = servers[Math.floor(Math.random() * servers.length)] ?? metadata.anyServer();
+      const conn = await rpc.connection(node);
+      return conn.request(ApiKey.GET_FILESYSTEM_SECURITY_TOKEN, {});
+    });
     this.ctx = {
       config,
       rpc,
       metadata,
       admin,
+      remoteStorage,
       track: (r) => {
         // every writer and scanner registers here: none can be created once closing began
         this.ensureOpen();
@@ -92,6 +103,7 @@ export class FlussConnection implements AsyncDisposable {
           }
         }
         this.resources.clear();
+        this.ctx.remoteStorage.close();
         this.ctx.rpc.close();
         if (errors.length > 0) throw errors[0];
       })();

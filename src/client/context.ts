@@ -6,6 +6,7 @@ import type { FlussAdmin } from "./admin.js";
 import type { Config } from "./config.js";
 import type { MetadataUpdater } from "./metadata.js";
 import type { RpcClient } from "./rpc-client.js";
+import type { RemoteStorage } from "./scan/remote/remote-storage.js";
 
 /** Something the connection must flush or close when it closes (writers, scanners). */
 export interface ConnectionResource {
@@ -18,6 +19,8 @@ export interface ClientContext {
   readonly rpc: RpcClient;
   readonly metadata: MetadataUpdater;
   readonly admin: FlussAdmin;
+  /** Remote (tiered) log storage: file systems, tokens, the download bound. */
+  readonly remoteStorage: RemoteStorage;
   /** Registers a resource closed with the connection; returns the unregister function. */
   track(resource: ConnectionResource): () => void;
 }

@@ -17,18 +17,32 @@
  *   errors) are retried quietly but reported to `onError` listeners; with
  *   `scanner.max-unavailable-ms` set, `poll` throws once fetching failed for that long
  *   without a success in between (and keeps retrying afterwards).
+ * - A bucket whose fetch offset lies in remote (tiered) storage gets
+ *   `remote_log_fetch_info` instead of records: it is then read from the named segments
+ *   (`remote/`), and FetchLog resumes where the last of them ends.
  */
 import type { TableBucket } from "../../metadata/cluster.js";
+import type { RowType } from "../../metadata/data-types.js";
+import type { LogFormat } from "../../metadata/table-options.js";
 import type { TablePath } from "../../metadata/table-path.js";
-import { iterateBatches, LENGTH_OFFSET, LOG_OVERHEAD, type LogBatchView } from "../../record/log-batch.js";
+import { projectArrowLogBatch } from "../../record/arrow/arrow-projection.js";
+import { iterateBatches, LENGTH_OFFSET, LOG_OVERHEAD, LogBatchView } from "../../record/log-batch.js";
 import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError, errorName } from "../../rpc/errors.js";
-import type { FetchLogRequest, FetchLogResponse, PbFetchLogRespForBucket } from "../../rpc/messages.js";
+import type {
+  FetchLogRequest,
+  FetchLogResponse,
+  PbFetchLogRespForBucket,
+  PbRemoteLogFetchInfo,
+} from "../../rpc/messages.js";
 import type { ClientContext } from "../context.js";
 import type { NodeAddress } from "../metadata.js";
 import { EARLIEST_OFFSET, LATEST_OFFSET, OffsetSpec } from "../offsets.js";
 import { backoffMs, isRetriableError } from "../retry.js";
 import { CompletedFetch, FetchBuffer } from "./fetch-buffer.js";
+import { isRemoteFileMissing, parseRemoteLocation } from "./remote/file-system.js";
+import { RemoteBucketRead } from "./remote/remote-bucket-read.js";
+import { RemoteLogDownloader } from "./remote/remote-log-downloader.js";
 import { bucketKey, tableBucket } from "./scan-records.js";
 
 /** What the fetcher needs to know about the table (a subset of `TableInfo`). */
@@ -37,6 +51,9 @@ export interface FetchTableInfo {
   readonly tableId: number;
   readonly numBuckets: number;
   readonly isPartitioned: boolean;
+  /** The row type and log format: remote ARROW batches are projected with them. */
+  readonly rowType?: RowType;
+  readonly logFormat?: LogFormat;
 }
 
 /** Fetch settings derived from the scan. */
@@ -89,6 +106,10 @@ class BucketState {
    * batch comes back. Undefined: `scanner.log.fetch.max-bytes-for-bucket`.
    */
   raisedLimit: number | undefined;
+  /** The remote segments being read instead of FetchLog (set by a `remote_log_fetch_info` answer). */
+  remote: RemoteBucketRead | undefined;
+  /** The fetch offset at which a remote segment was missing (the next miss there fails the bucket). */
+  missingRemoteAt: number | undefined;
   /** Earliest time of the next fetch or resolution attempt (retry backoff). */
   retryAt = 0;
   attempts = 0;
@@ -142,6 +163,11 @@ export class LogFetcher {
   private readonly maxWaitMs: number;
   private readonly maxBuffered: number;
   private readonly checkCrc: boolean;
+  /** Remote batches are whole (not projected by a server): their CRC can always be checked. */
+  private readonly checkRemoteCrc: boolean;
+  /** Bytes read from a remote segment at a time. */
+  private readonly remoteChunkBytes: number;
+  private downloader: RemoteLogDownloader | undefined;
   private scheduled = false;
   private refreshing = false;
   /** Whether a check that the table id still exists is running. */
@@ -173,6 +199,8 @@ export class LogFetcher {
     this.maxBuffered = c.get("scanner.log.max-buffered-bytes");
     // Server-side projection rewrites batches without recomputing the CRC (formats.md §1.5).
     this.checkCrc = c.get("scanner.log.check-crc") && options.projectedFields === undefined;
+    this.checkRemoteCrc = c.get("scanner.log.check-crc");
+    this.remoteChunkBytes = Math.min(this.maxBytes, Math.max(this.maxBucketBytes, 4 * 1024 * 1024));
     this.maxUnavailableMs = c.get("scanner.max-unavailable-ms");
   }
 
@@ -268,7 +296,9 @@ export class LogFetcher {
       offset,
       verify || offset === LATEST_OFFSET,
     );
-    this.buckets.get(key)?.settle(FlussError.client(`${describe(state.bucket)} was re-subscribed`));
+    const old = this.buckets.get(key);
+    old?.settle(FlussError.client(`${describe(state.bucket)} was re-subscribed`));
+    if (old) this.stopRemote(old);
     this.buckets.set(key, state);
     this.buffer.removeBucket(key);
     if (this.tableGone) this.failBucket(state, this.tableGone);
@@ -283,6 +313,7 @@ export class LogFetcher {
     const state = this.buckets.get(key);
     if (!state) return;
     state.settle(FlussError.client(`${describe(state.bucket)} was unsubscribed`));
+    this.stopRemote(state);
     this.buckets.delete(key);
     this.buffer.removeBucket(key);
   }
@@ -399,6 +430,7 @@ export class LogFetcher {
     const s = this.buckets.get(key);
     if (!s) return;
     this.buffer.removeBucket(key);
+    this.stopRemote(s);
     s.position = offset;
     s.fetchOffset = offset;
     this.failBucket(s, err);
@@ -415,18 +447,25 @@ export class LogFetcher {
     this.buffer.notify();
   }
 
-  /** Stops fetching; buffered data is dropped and waiters are woken. */
-  close(): void {
-    if (this.closed) return;
+  /**
+   * Stops fetching; buffered data is dropped and waiters are woken. The promise resolves
+   * once the downloaded remote segments are deleted.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.markAvailable();
     this.errorListeners.clear();
-    for (const s of this.buckets.values()) s.settle(FlussError.client("the scanner was closed"));
+    for (const s of this.buckets.values()) {
+      s.settle(FlussError.client("the scanner was closed"));
+      this.stopRemote(s);
+    }
     this.buckets.clear();
     this.buffer.clear();
     this.buffer.notify();
+    return this.downloader?.close() ?? Promise.resolve();
   }
 
   get isClosed(): boolean {
@@ -484,6 +523,10 @@ export class LogFetcher {
         continue;
       }
       if (full) continue;
+      if (s.remote) {
+        this.readRemote(s, s.remote);
+        continue;
+      }
       const leader = this.ctx.metadata.leaderFor(this.table.tableId, s.bucket.partitionId, s.bucket.bucket);
       if (!leader) {
         leaderless.push(s);
@@ -519,6 +562,8 @@ export class LogFetcher {
       maxBytes: Math.max(this.maxBytes, raised),
       minBytes: this.minBytes,
       maxWaitMs: this.maxWaitMs,
+      // FetchLogReadPreference: LOCAL_FIRST = 0, REMOTE_FIRST = 1 (servers without it read locally)
+      readPreference: this.ctx.config.get("scanner.log.read-preference") === "remote-first" ? 1 : 0,
       tablesReq: [
         {
           tableId: this.table.tableId,
@@ -613,6 +658,7 @@ export class LogFetcher {
   }
 
   private failBucket(s: BucketState, err: FlussError): void {
+    this.stopRemote(s);
     s.error = err;
     s.settle(err);
     this.buffer.notify();
@@ -667,10 +713,7 @@ export class LogFetcher {
     s.attempts = 0;
     if (b.highWatermark !== undefined) s.highWatermark = b.highWatermark;
     if (b.remoteLogFetchInfo) {
-      this.failBucket(
-        s,
-        FlussError.client(`${this.where(s, offset)} is only available in remote (tiered) storage, which this client cannot read`),
-      );
+      this.startRemote(s, b.remoteLogFetchInfo);
       return;
     }
     // A plain Uint8Array view (no copy): the network hands out Node Buffers, whose
@@ -728,6 +771,133 @@ export class LogFetcher {
     } else if (!this.buffer.has(s.key)) {
       s.idleHighWatermark = s.highWatermark;
       this.buffer.notify(); // lets toArrow() notice an empty bucket
+    }
+    s.fetchOffset = next;
+    if (corrupt) this.failBucket(s, corrupt);
+  }
+
+  // ---- remote (tiered) segments ---------------------------------------------------------
+
+  /** Starts reading a bucket from the remote segments a FetchLog answer named. */
+  private startRemote(s: BucketState, info: PbRemoteLogFetchInfo): void {
+    if (info.remoteLogSegments.length === 0) {
+      // nothing to read yet: ask again after a pause
+      s.retryAt = Date.now() + backoff(s.attempts++);
+      return;
+    }
+    try {
+      parseRemoteLocation(info.remoteLogTabletDir); // an unsupported scheme fails the bucket now
+    } catch (err) {
+      const fe = err instanceof FlussError ? err : FlussError.client(String(err), err);
+      this.failBucket(s, new FlussError(fe.code, `${this.where(s, s.fetchOffset)} is in remote storage: ${fe.message}`, { cause: fe }));
+      return;
+    }
+    this.downloader ??= new RemoteLogDownloader(
+      this.ctx.remoteStorage,
+      this.ctx.config.get("scanner.remote-log.prefetch-num"),
+      this.ctx.config.get("scanner.io.tmpdir"),
+      (err) =>
+        this.reportFailure(
+          new FlussError(
+            err.code,
+            `downloading a remote log segment of table ${this.table.tablePath.toString()} failed (retrying): ${err.message}`,
+            { cause: err },
+          ),
+        ),
+    );
+    s.remote = new RemoteBucketRead(this.downloader, s.key, info);
+  }
+
+  /** Stops a bucket's remote read, freeing its segments. */
+  private stopRemote(s: BucketState): void {
+    s.remote?.cancel();
+    s.remote = undefined;
+  }
+
+  /** Reads the next chunk of a bucket's remote segments into the buffer. */
+  private readRemote(s: BucketState, read: RemoteBucketRead): void {
+    s.inFlight = true;
+    const offset = s.fetchOffset;
+    const live = (): boolean => !this.closed && this.buckets.get(s.key) === s && s.remote === read;
+    read.next(this.remoteChunkBytes).then(
+      (chunk) => {
+        s.inFlight = false;
+        if (!live()) return;
+        if (chunk.records) {
+          this.handleRemoteChunk(s, offset, chunk.records, chunk.uri);
+          this.markAvailable(); // data flows (the unavailability clock is about reading, not one server)
+        }
+        if (chunk.endOffset !== undefined && s.remote === read) {
+          // every segment read: FetchLog goes on from the end of the last one (exclusive)
+          s.remote = undefined;
+          if (chunk.endOffset > s.fetchOffset) s.fetchOffset = chunk.endOffset;
+        }
+        this.sendFetches();
+      },
+      (err: unknown) => {
+        s.inFlight = false;
+        if (!live()) return;
+        const fe = err instanceof FlussError ? err : FlussError.client(String(err), err);
+        this.stopRemote(s);
+        if (isRemoteFileMissing(fe) && s.missingRemoteAt !== s.fetchOffset) {
+          // the segment may have been replaced or expired since the answer: ask the server again once
+          s.missingRemoteAt = s.fetchOffset;
+          this.reportFailure(
+            new FlussError(fe.code, `reading ${this.where(s, s.fetchOffset)} from remote storage failed (asking the server again): ${fe.message}`, {
+              cause: fe,
+            }),
+          );
+        } else {
+          this.failBucket(
+            s,
+            new FlussError(fe.code, `reading ${this.where(s, s.fetchOffset)} from remote storage failed: ${fe.message}`, {
+              cause: fe,
+              retriable: false,
+            }),
+          );
+        }
+        this.schedule();
+      },
+    );
+  }
+
+  /**
+   * Buffers the batches of a remote chunk as {@link handleBucket} buffers a FetchLog
+   * answer. Remote batches are whole: their CRC is checked even for a projected scan, and
+   * ARROW batches are then projected here exactly as the server projects local ones
+   * (Java reads remote batches with a read context that projects on the client).
+   */
+  private handleRemoteChunk(s: BucketState, offset: number, records: Uint8Array, uri: string): void {
+    const views: LogBatchView[] = [];
+    let next = offset;
+    let corrupt: FlussError | undefined;
+    const projected = this.options.projectedFields;
+    const rowType = this.table.logFormat === "ARROW" && projected ? this.table.rowType : undefined;
+    try {
+      for (const view of iterateBatches(records)) {
+        if (this.checkRemoteCrc && !view.isValid()) {
+          corrupt = new FlussError(
+            ErrorCode.CORRUPT_MESSAGE,
+            `${this.where(s, view.baseOffset)}: record batch in remote segment ${uri} failed its CRC check (stored ${view.crc}, computed ${view.computeCrc()})`,
+          );
+          break;
+        }
+        // the first batch may start before the fetch offset; segments may overlap
+        if (offset >= 0 && view.nextOffset <= offset) continue;
+        views.push(rowType ? new LogBatchView(projectArrowLogBatch(view.bytes(), rowType, projected!)) : view);
+        next = view.nextOffset;
+      }
+    } catch (err) {
+      corrupt = new FlussError(
+        ErrorCode.CORRUPT_RECORD_EXCEPTION,
+        `${this.where(s, views.length > 0 ? next : offset)}: the record batches of remote segment ${uri} cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+    if (views.length > 0) {
+      s.idleHighWatermark = undefined;
+      s.missingRemoteAt = undefined;
+      this.buffer.add(new CompletedFetch(s.bucket, s.key, views, offset, records.length));
     }
     s.fetchOffset = next;
     if (corrupt) this.failBucket(s, corrupt);

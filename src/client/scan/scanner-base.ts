@@ -178,9 +178,8 @@ export abstract class ScannerBase {
   /** Stops fetching and ends pending polls and iterations. Idempotent. */
   close(): Promise<void> {
     if (!this.closing) {
-      this.fetcher.close();
       this.untrack();
-      this.closing = Promise.resolve();
+      this.closing = this.fetcher.close();
     }
     return this.closing;
   }
