@@ -100,4 +100,15 @@ export {
   type InjectErrorOptions,
   type DelayOptions,
   type ServerRef,
+  type LocalClusterSecurity,
 } from "./server/local-cluster.js";
+
+// security: ACLs
+export type {
+  AclBinding,
+  AclBindingFilter,
+  AclBindingInfo,
+  AclOperation,
+  AclPermission,
+  AclResourceType,
+} from "./metadata/acl.js";

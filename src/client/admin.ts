@@ -14,6 +14,8 @@ import type { MetadataUpdater, NodeAddress } from "./metadata.js";
 import type { RpcClient } from "./rpc-client.js";
 import { OffsetSpec } from "./offsets.js";
 import { sleep } from "./retry.js";
+import * as acl from "./acl-admin.js";
+import type { AclBinding, AclBindingFilter, AclBindingInfo } from "../metadata/acl.js";
 
 /** Errors of ListOffsets after which the leaders are refreshed and the buckets asked again. */
 const REFRESH_LIST_OFFSETS = new Set<number>([
@@ -367,6 +369,27 @@ export class FlussAdmin {
       );
     for (const t of snap.tabletServers) nodes.push(new ServerNode(t.id, t.host, t.port, "TABLET_SERVER", t.rack));
     return nodes;
+  }
+
+  // ---- ACLs --------------------------------------------------------------------------
+
+  /**
+   * Adds ACLs, e.g. `{ resourceType: "TABLE", resourceName: "db.t", principal: "User:alice",
+   * operation: "READ" }`. Needs ALL on the resource (on its database for a table). Throws
+   * the first refused ACL's FlussError.
+   */
+  async createAcls(acls: readonly AclBinding[]): Promise<void> {
+    await acl.createAcls((k, r) => this.call(k, r), acls);
+  }
+
+  /** The ACLs matching `filter` (default: all) on resources the caller may DESCRIBE. */
+  async listAcls(filter: AclBindingFilter = {}): Promise<AclBindingInfo[]> {
+    return acl.listAcls((k, r) => this.call(k, r), filter);
+  }
+
+  /** Removes the ACLs matching any of `filters`; resolves with the ACLs removed. */
+  async dropAcls(filters: readonly AclBindingFilter[]): Promise<AclBindingInfo[]> {
+    return acl.dropAcls((k, r) => this.call(k, r), filters);
   }
 }
 

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { FlussError } from "../rpc/errors.js";
 import { didYouMean } from "../util/names.js";
 
@@ -14,9 +15,13 @@ interface OptionSpec {
   readonly min?: number;
   readonly values?: readonly string[];
   readonly doc: string;
+  /** Never shown: not in error messages, `toString`, `toJSON`, `util.inspect` or `toObject`. */
+  readonly secret?: boolean;
 }
 
 const MiB = 1024 * 1024;
+/** How a set secret shows. */
+const HIDDEN = "[hidden]";
 
 const OPTIONS = {
   "bootstrap.servers": {
@@ -137,6 +142,25 @@ const OPTIONS = {
     min: 0,
     doc: "Retries of a lookup failing with a transient error (bounded in time by request.timeout.ms).",
   },
+  "client.security.protocol": {
+    kind: "enum",
+    default: "PLAINTEXT",
+    values: ["PLAINTEXT", "SASL"],
+    doc: "`SASL` authenticates every connection (right after ApiVersions) with the SASL mechanism below; `PLAINTEXT` sends no credentials.",
+  },
+  "client.security.sasl.mechanism": {
+    kind: "enum",
+    default: "PLAIN",
+    values: ["PLAIN"],
+    doc: "SASL mechanism (PLAIN: user name and password).",
+  },
+  "client.security.sasl.username": { kind: "string", default: "", doc: "SASL/PLAIN user name (required with SASL)." },
+  "client.security.sasl.password": {
+    kind: "string",
+    default: "",
+    secret: true,
+    doc: "SASL/PLAIN password (required with SASL); never shown in messages, logs or the config's string forms.",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Every configuration key. */
@@ -207,6 +231,11 @@ const ALIASES = {
   "client.scanner.log.fetch.max-bytes-for-bucket": "scanner.log.fetch.max-bytes-for-bucket",
   "client.scanner.log.fetch.min-bytes": "scanner.log.fetch.min-bytes",
   "client.scanner.log.fetch.wait-max-time": "scanner.log.fetch.wait-max-time-ms",
+  // the Rust/Python clients' spellings (fluss-rust bindings/python/src/config.rs)
+  "security.protocol": "client.security.protocol",
+  "security.sasl.mechanism": "client.security.sasl.mechanism",
+  "security.sasl.username": "client.security.sasl.username",
+  "security.sasl.password": "client.security.sasl.password",
 } as const satisfies Record<string, ConfigKey>;
 
 const MS_PER_UNIT: Record<string, number> = {
@@ -252,7 +281,9 @@ const BYTES_PER_UNIT: Record<string, number> = {
 function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
   const spec: OptionSpec = OPTIONS[key];
   const bad = (why: string): never => {
-    throw FlussError.client(`config "${key}": ${why}, got ${typeof raw === "string" ? `"${raw}"` : String(raw)}`);
+    // a secret's value is never echoed
+    const got = spec.secret ? "" : `, got ${typeof raw === "string" ? `"${raw}"` : String(raw)}`;
+    throw FlussError.client(`config "${key}": ${why}${got}`);
   };
   switch (spec.kind) {
     case "string":
@@ -288,8 +319,10 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
       return bad("expected true or false");
     case "enum": {
       const s = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw.trim().toLowerCase() : undefined;
-      if (s === undefined || !spec.values!.includes(s)) bad(`expected one of ${spec.values!.join(", ")}`);
-      return s!;
+      // case-insensitive, as Java's enum options; the value keeps its canonical spelling
+      const value = s === undefined ? undefined : spec.values!.find((v) => v.toLowerCase() === s);
+      if (value === undefined) bad(`expected one of ${spec.values!.join(", ")}`);
+      return value!;
     }
   }
 }
@@ -328,7 +361,8 @@ export function parseBootstrapServers(value: string): HostPort[] {
  * Unknown keys and ill-typed values throw a {@link FlussError} naming the key.
  */
 export class Config {
-  private readonly values: ConfigValues;
+  // an ES private field: spreading, Object.entries or a structured clone of a Config shows no password
+  readonly #values: ConfigValues;
 
   /**
    * Options by key (or alias); the rest keep their defaults (see {@link Config.describe}).
@@ -354,7 +388,12 @@ export class Config {
       values[key] = parseValue(key, raw);
     }
     if (values["bootstrap.servers"] !== undefined) parseBootstrapServers(values["bootstrap.servers"] as string);
-    this.values = values as ConfigValues;
+    if (values["client.security.protocol"] === "SASL") {
+      for (const k of ["client.security.sasl.username", "client.security.sasl.password"] as const) {
+        if (values[k] === "") throw FlussError.client(`config "${k}" is required when "client.security.protocol" is SASL`);
+      }
+    }
+    this.#values = values as ConfigValues;
   }
 
   /**
@@ -367,28 +406,50 @@ export class Config {
 
   /** The value of one option (the default when not set). */
   get<K extends ConfigKey>(key: K): ConfigValues[K] {
-    return this.values[key];
+    return this.#values[key];
   }
 
   /** The bootstrap addresses. */
   get bootstrapServers(): HostPort[] {
-    return parseBootstrapServers(this.values["bootstrap.servers"]);
+    return parseBootstrapServers(this.#values["bootstrap.servers"]);
   }
 
   /** `writer.acks` as the protocol's integer: all → -1. */
   get acks(): number {
-    const a = this.values["writer.acks"];
+    const a = this.#values["writer.acks"];
     return a === "all" ? -1 : Number(a);
   }
 
   /** A copy with some options changed. */
   with(changes: ConfigInput): Config {
-    return new Config({ ...this.values, ...changes });
+    return new Config({ ...this.#values, ...changes });
   }
 
-  /** All options with their effective values. */
+  /** All options with their effective values (a set secret, the password, as `"[hidden]"`). */
   toObject(): ConfigValues {
-    return { ...this.values };
+    const out: Record<string, string | number | boolean> = { ...this.#values };
+    for (const [k, spec] of Object.entries(OPTIONS) as [string, OptionSpec][]) {
+      if (spec.secret && out[k] !== "") out[k] = HIDDEN;
+    }
+    return out as ConfigValues;
+  }
+
+  /** The options that differ from their defaults, secrets hidden: `Config {"bootstrap.servers":"h:9123"}`. */
+  toString(): string {
+    const changed = Object.fromEntries(
+      Object.entries(this.toObject()).filter(([k, v]) => v !== (OPTIONS as Record<string, OptionSpec>)[k]!.default),
+    );
+    return `Config ${JSON.stringify(changed)}`;
+  }
+
+  /** `JSON.stringify(config)`: every option, secrets hidden. */
+  toJSON(): ConfigValues {
+    return this.toObject();
+  }
+
+  /** `console.log(config)` / `util.inspect`: secrets hidden. */
+  [inspect.custom](_depth: number, options: object): string {
+    return `Config ${inspect(this.toObject(), options)}`;
   }
 
   /** Documentation of every key, for the CLI and README. */
