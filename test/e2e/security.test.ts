@@ -435,6 +435,30 @@ describe("security: open cluster", () => {
     }
   });
 
+  test("RETRIABLE_AUTHENTICATE_EXCEPTION is retried with backoff, within the connect time", async () => {
+    await using cluster = await LocalCluster.start({ security: { users: { u: "pw-u" } } });
+    const config = (timeout: number) =>
+      Config.fromRecord({
+        "bootstrap.servers": cluster.bootstrapServers,
+        "client.security.protocol": "SASL",
+        "client.security.sasl.username": "u",
+        "client.security.sasl.password": "pw-u",
+        "connect.timeout.ms": timeout,
+        "request.timeout.ms": timeout,
+      });
+    cluster.injectError({ apiKey: "AUTHENTICATE", errorCode: ErrorCode.RETRIABLE_AUTHENTICATE_EXCEPTION, count: 2 });
+    const started = Date.now();
+    const conn = await FlussConnection.connect(config(10_000));
+    // 100 ms then 200 ms, ±20 %
+    assert.ok(Date.now() - started >= 240, `retried after backoff (${Date.now() - started} ms)`);
+    assert.ok((await conn.getAdmin().listDatabases()).length > 0);
+    await conn.close();
+    cluster.injectError({ apiKey: "AUTHENTICATE", errorCode: ErrorCode.RETRIABLE_AUTHENTICATE_EXCEPTION, count: 1000 });
+    const t0 = Date.now();
+    await rejectsWith(FlussConnection.connect(config(1500)), ErrorCode.RETRIABLE_AUTHENTICATE_EXCEPTION, /did not succeed within/);
+    assert.ok(Date.now() - t0 < 5000, `bounded (${Date.now() - t0} ms)`);
+  });
+
   test("three tablet servers: every listener requires SASL", async () => {
     await using cluster = await LocalCluster.start({
       tabletServers: 3,
