@@ -27,6 +27,8 @@ import { ApiKey } from "../../src/rpc/api-keys.js";
 import * as M from "../../src/rpc/messages.js";
 import { FrameDecoder, encodeRequestMessage, errorFromErrorResponse, parseResponseFrame } from "../../src/rpc/frame.js";
 import { rejectsWith } from "../helpers/assert.js";
+import { ServerConnection } from "../../src/rpc/server-connection.js";
+import { plainAuthenticator } from "../../src/client/auth/sasl-plain.js";
 
 const ADMIN_PW = "adm1n-S3cret!";
 const ALICE_PW = "al1ce-pa55word";
@@ -389,6 +391,40 @@ describe("security: SASL/PLAIN and ACLs", () => {
     } finally {
       await alice.close();
       await bob.close();
+    }
+  });
+
+  test("one FetchLog for a readable and an unreadable table: records for one, AUTHORIZATION_EXCEPTION for the other", async () => {
+    const events = await admin.getAdmin().getTableInfo(logPath);
+    const hidden = await admin.getAdmin().getTableInfo(otherPath);
+    const [host, port] = [cluster.bootstrapServers.split(":")[0]!, Number(cluster.bootstrapServers.split(":")[1])];
+    // bob: READ on events; on hidden only WRITE (and CREATE on the database), which do not imply READ
+    await admin.getAdmin().createAcls([{ resourceType: "TABLE", resourceName: "sec_db.events", principal: "User:bob", operation: "READ" }]);
+    const conn = await ServerConnection.connect({
+      host,
+      port,
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 5000,
+      authenticate: plainAuthenticator("bob", BOB_PW),
+    });
+    try {
+      const resp = await conn.request(ApiKey.FETCH_LOG, {
+        followerServerId: -1,
+        maxBytes: 1 << 20,
+        tablesReq: [events.tableId, hidden.tableId].map((tableId) => ({
+          tableId,
+          projectionPushdownEnabled: false,
+          projectedFields: [],
+          bucketsReq: [{ bucketId: 0, fetchOffset: 0, maxFetchBytes: 1 << 20 }],
+        })),
+      });
+      const byTable = new Map(resp.tablesResp.map((t) => [t.tableId, t.bucketsResp[0]!]));
+      assert.equal(byTable.get(events.tableId)?.errorCode ?? 0, 0);
+      assert.ok((byTable.get(events.tableId)?.records?.length ?? 0) > 0);
+      assert.equal(byTable.get(hidden.tableId)?.errorCode, ErrorCode.AUTHORIZATION_EXCEPTION);
+      assert.match(byTable.get(hidden.tableId)?.errorMessage ?? "", /No permission to READ table hidden in database sec_db/);
+    } finally {
+      conn.close();
     }
   });
 
