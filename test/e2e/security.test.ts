@@ -316,6 +316,20 @@ describe("security: SASL/PLAIN and ACLs", () => {
       // and a lookup of a table bob may not READ fails per bucket
       await adminApi.createAcls([{ resourceType: "TABLE", resourceName: "sec_db.users", principal: "User:bob", operation: "DESCRIBE" }]);
       await rejectsWith((await bob.getTable(pkPath)).newLookup().lookup({ id: 3 }), ErrorCode.AUTHORIZATION_EXCEPTION, /READ/);
+      // full scans (ScanKv) and limit scans (LimitScan) need READ too
+      await rejectsWith((await bob.getTable(pkPath)).newScan().createSnapshotScanner().then((x) => x.toRows()), ErrorCode.AUTHORIZATION_EXCEPTION);
+      await rejectsWith(
+        (await bob.getTable(otherPath)).newScan().limit(5).createBucketScanner(0).then((x) => x.toRows()),
+        ErrorCode.AUTHORIZATION_EXCEPTION,
+      );
+      const snapshot = await (await alice.getTable(pkPath)).newScan().createSnapshotScanner();
+      assert.equal((await snapshot.toRows()).length, 10);
+      let limitedRows = 0;
+      for (const b of [0, 1]) {
+        const limited = await (await alice.getTable(logPath)).newScan().limit(3).createBucketScanner(b);
+        limitedRows += (await limited.toRows()).length;
+      }
+      assert.ok(limitedRows > 0);
 
       // WRITE granted: alice's writes go through
       await adminApi.createAcls([{ resourceType: "TABLE", resourceName: "sec_db.events", principal: "User:alice", operation: "WRITE" }]);
@@ -325,6 +339,12 @@ describe("security: SASL/PLAIN and ACLs", () => {
       const up = (await alice.getTable(pkPath)).newUpsert();
       await rejectsWith(Promise.resolve(up.upsert({ id: 50, name: "no" }).wait()), ErrorCode.AUTHORIZATION_EXCEPTION, /WRITE/);
       await up.close().catch(() => undefined);
+      // PutKv with WRITE on the table; a lookup that inserts missing keys needs WRITE too
+      await adminApi.createAcls([{ resourceType: "TABLE", resourceName: "sec_db.users", principal: "User:alice", operation: "WRITE" }]);
+      const up2 = (await alice.getTable(pkPath)).newUpsert();
+      await up2.upsert({ id: 50, name: "yes" }).wait();
+      await up2.close();
+      assert.deepEqual(await (await alice.getTable(pkPath)).newLookup().lookup({ id: 50 }), { id: 50, name: "yes" });
 
       // CREATE on the database lets bob create tables there, DROP on a table lets him drop it
       const bobAdmin = bob.getAdmin();
@@ -332,6 +352,7 @@ describe("security: SASL/PLAIN and ACLs", () => {
       const bobSees = await bobAdmin.listAcls();
       assert.deepEqual(bobSees.map((x) => `${x.resourceName} ${x.principal} ${x.operation}`).sort(), [
         "sec_db.hidden User:bob WRITE",
+        "sec_db.users User:alice WRITE",
         "sec_db.users User:bob DESCRIBE",
       ]);
       const bobPath = new TablePath(db, "bobs");
@@ -355,7 +376,7 @@ describe("security: SASL/PLAIN and ACLs", () => {
 
       // listAcls filters by principal, resource and operation; a user sees ACLs of what he may DESCRIBE
       const mine = await adminApi.listAcls({ principal: "User:alice" });
-      assert.equal(mine.length, 5, JSON.stringify(mine));
+      assert.equal(mine.length, 6, JSON.stringify(mine));
       assert.ok(mine.every((a) => a.principal === "User:alice"));
       const onEvents = await adminApi.listAcls({ resourceType: "TABLE", resourceName: "sec_db.events" });
       assert.deepEqual(onEvents.map((a) => a.operation).sort(), ["READ", "WRITE"]);
