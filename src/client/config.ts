@@ -425,8 +425,16 @@ export class Config {
     return new Config({ ...this.#values, ...changes });
   }
 
-  /** All options with their effective values (a set secret, the password, as `"[hidden]"`). */
+  /**
+   * All options with their effective values, the password included (to build another
+   * `Config` from); for display use `String(config)` or `JSON.stringify(config)`, which hide it.
+   */
   toObject(): ConfigValues {
+    return { ...this.#values };
+  }
+
+  /** {@link toObject} with every set secret (the password) shown as `"[hidden]"`. */
+  private redacted(): ConfigValues {
     const out: Record<string, string | number | boolean> = { ...this.#values };
     for (const [k, spec] of Object.entries(OPTIONS) as [string, OptionSpec][]) {
       if (spec.secret && out[k] !== "") out[k] = HIDDEN;
@@ -437,19 +445,19 @@ export class Config {
   /** The options that differ from their defaults, secrets hidden: `Config {"bootstrap.servers":"h:9123"}`. */
   toString(): string {
     const changed = Object.fromEntries(
-      Object.entries(this.toObject()).filter(([k, v]) => v !== (OPTIONS as Record<string, OptionSpec>)[k]!.default),
+      Object.entries(this.redacted()).filter(([k, v]) => v !== (OPTIONS as Record<string, OptionSpec>)[k]!.default),
     );
     return `Config ${JSON.stringify(changed)}`;
   }
 
   /** `JSON.stringify(config)`: every option, secrets hidden. */
   toJSON(): ConfigValues {
-    return this.toObject();
+    return this.redacted();
   }
 
   /** `console.log(config)` / `util.inspect`: secrets hidden. */
   [inspect.custom](_depth: number, options: object): string {
-    return `Config ${inspect(this.toObject(), options)}`;
+    return `Config ${inspect(this.redacted(), options)}`;
   }
 
   /** Documentation of every key, for the CLI and README. */
