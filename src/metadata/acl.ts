@@ -38,11 +38,17 @@ export interface AclBinding {
 
 /** An {@link AclBinding} as the cluster reports it: every field filled in. */
 export interface AclBindingInfo {
+  /** CLUSTER, DATABASE or TABLE. */
   readonly resourceType: AclResourceType;
+  /** `"fluss-cluster"`, the database name, `"db.table"`, or `"*"`. */
   readonly resourceName: string;
+  /** `"Type:name"`, or `"*"` for every principal. */
   readonly principal: string;
+  /** The client IP the ACL applies to, or `"*"`. */
   readonly host: string;
+  /** The operation allowed. */
   readonly operation: AclOperation;
+  /** Always ALLOW. */
   readonly permission: AclPermission;
 }
 
@@ -102,7 +108,7 @@ export function permissionName(code: number): keyof typeof PERMISSION_CODES | un
 }
 
 /** Splits `"Type:name"` (or `"*"`) into Java's principal (name, type). */
-export function parsePrincipal(principal: string, what = "principal"): { name: string; type: string } {
+function parsePrincipal(principal: string, what = "principal"): { name: string; type: string } {
   if (principal === WILDCARD) return { name: WILDCARD, type: WILDCARD };
   const i = typeof principal === "string" ? principal.indexOf(":") : -1;
   if (i <= 0 || i === principal.length - 1) {
@@ -112,7 +118,7 @@ export function parsePrincipal(principal: string, what = "principal"): { name: s
 }
 
 /** `"Type:name"`, or `"*"` for Java's wildcard principal. */
-export function formatPrincipal(name: string, type: string): string {
+function formatPrincipal(name: string, type: string): string {
   return name === WILDCARD && type === WILDCARD ? WILDCARD : `${type}:${name}`;
 }
 
@@ -128,7 +134,8 @@ function enumValue<T extends Record<string, number>>(codes: T, value: unknown, f
 
 /** Checks an {@link AclBinding} and converts it to its wire form. */
 export function toPbAclInfo(binding: AclBinding): PbAclInfo {
-  if (typeof binding !== "object" || binding === null) throw FlussError.client(`an ACL must be an object, got ${String(binding)}`);
+  if (typeof binding !== "object" || binding === null)
+    throw FlussError.client(`an ACL must be an object, got ${String(binding)}`);
   const resourceType = enumValue(RESOURCE_TYPE_CODES, binding.resourceType, "resourceType", false);
   const resourceName = resourceNameFor(resourceType, binding.resourceName);
   const { name, type } = parsePrincipal(binding.principal);
@@ -146,7 +153,9 @@ export function toPbAclInfo(binding: AclBinding): PbAclInfo {
 function resourceNameFor(type: number, name: string | undefined): string {
   if (type === RESOURCE_TYPE_CODES.CLUSTER) {
     if (name !== undefined && name !== CLUSTER_RESOURCE_NAME) {
-      throw FlussError.client(`a CLUSTER ACL has no resource name (the cluster is "${CLUSTER_RESOURCE_NAME}"), got ${JSON.stringify(name)}`);
+      throw FlussError.client(
+        `a CLUSTER ACL has no resource name (the cluster is "${CLUSTER_RESOURCE_NAME}"), got ${JSON.stringify(name)}`,
+      );
     }
     return CLUSTER_RESOURCE_NAME;
   }
@@ -162,7 +171,8 @@ function resourceNameFor(type: number, name: string | undefined): string {
 
 /** Checks an {@link AclBindingFilter} and converts it to its wire form. */
 export function toPbAclFilter(filter: AclBindingFilter = {}): PbAclFilter {
-  if (typeof filter !== "object" || filter === null) throw FlussError.client(`an ACL filter must be an object, got ${String(filter)}`);
+  if (typeof filter !== "object" || filter === null)
+    throw FlussError.client(`an ACL filter must be an object, got ${String(filter)}`);
   const out: PbAclFilter = {
     resourceType: enumValue(RESOURCE_TYPE_CODES, filter.resourceType ?? "ANY", "resourceType", true),
     operationType: enumValue(OPERATION_CODES, filter.operation ?? "ANY", "operation", true),

@@ -37,7 +37,7 @@ export interface ConnectionSession {
 }
 
 /** Java `FlussPrincipal.ANONYMOUS`: the principal of every connection of a PLAINTEXT listener. */
-export const ANONYMOUS_PRINCIPAL = { name: "ANONYMOUS", type: "User" } as const;
+const ANONYMOUS_PRINCIPAL = { name: "ANONYMOUS", type: "User" } as const;
 
 /** Serves one api key: decodes the body, does the work, returns the encoded response body. */
 export type RawHandler = (body: Uint8Array, ctx: RequestContext) => Promise<Uint8Array> | Uint8Array;

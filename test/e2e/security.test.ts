@@ -207,7 +207,7 @@ describe("security: SASL/PLAIN and ACLs", () => {
     const auth = (protocol: string, token: string) =>
       encodeRequestMessage(ApiKey.AUTHENTICATE, 0, 4, M.AuthenticateRequest, { protocol, token: Buffer.from(token) });
     for (const [protocol, token] of [
-      ["PLAIN", "alice\u0000" + ALICE_PW],
+      ["PLAIN", `alice\u0000${ALICE_PW}`],
       ["PLAIN", "\u0000alice\u0000"],
       ["SCRAM-SHA-256", `\u0000alice\u0000${ALICE_PW}`],
     ] as const) {
@@ -262,16 +262,24 @@ describe("security: SASL/PLAIN and ACLs", () => {
       // nothing granted: nothing visible, nothing allowed
       assert.ok(!(await aliceAdmin.listDatabases()).includes(db));
       assert.equal(await aliceAdmin.tableExists(logPath), false);
-      await rejectsWith(aliceAdmin.getTableInfo(logPath), ErrorCode.AUTHORIZATION_EXCEPTION, /DESCRIBE on resource .*TABLE.*sec_db\.events/);
+      await rejectsWith(
+        aliceAdmin.getTableInfo(logPath),
+        ErrorCode.AUTHORIZATION_EXCEPTION,
+        /DESCRIBE on resource .*TABLE.*sec_db\.events/,
+      );
       await rejectsWith(aliceAdmin.createDatabase("alice_db"), ErrorCode.AUTHORIZATION_EXCEPTION, /CREATE on resource .*CLUSTER/);
       await rejectsWith(
-        aliceAdmin.createAcls([{ resourceType: "TABLE", resourceName: "sec_db.events", principal: "User:alice", operation: "ALL" }]),
+        aliceAdmin.createAcls([
+          { resourceType: "TABLE", resourceName: "sec_db.events", principal: "User:alice", operation: "ALL" },
+        ]),
         ErrorCode.AUTHORIZATION_EXCEPTION,
         /ALL on resource .*DATABASE.*sec_db/,
       );
 
       // READ on the log table: read yes, write no; READ implies DESCRIBE; other tables stay hidden
-      await adminApi.createAcls([{ resourceType: "TABLE", resourceName: "sec_db.events", principal: "User:alice", operation: "READ" }]);
+      await adminApi.createAcls([
+        { resourceType: "TABLE", resourceName: "sec_db.events", principal: "User:alice", operation: "READ" },
+      ]);
       assert.deepEqual(await aliceAdmin.listTables(db), ["events"]);
       assert.equal(await aliceAdmin.tableExists(otherPath), false);
       const events = await alice.getTable(logPath);
@@ -279,8 +287,11 @@ describe("security: SASL/PLAIN and ACLs", () => {
       await scanner.subscribe(0, -2);
       await scanner.subscribe(1, -2);
       const seen: number[] = [];
-      for (let i = 0; i < 50 && seen.length < 10; i++) for (const r of await scanner.poll(200)) seen.push(r.row["id"] as number);
-      assert.deepEqual(seen.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      for (let i = 0; i < 50 && seen.length < 10; i++) for (const r of await scanner.poll(200)) seen.push(r.row.id as number);
+      assert.deepEqual(
+        seen.sort((a, b) => a - b),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      );
       await scanner.close();
       const writer = events.newAppendWriter();
       const denied = writer.append({ id: 100, v: "x" });
@@ -299,7 +310,9 @@ describe("security: SASL/PLAIN and ACLs", () => {
       assert.ok((await aliceAdmin.listDatabases()).includes(db), "READ on the database implies DESCRIBE");
 
       // a scan of a table she may DESCRIBE (via WRITE) but not READ fails its buckets
-      await adminApi.createAcls([{ resourceType: "TABLE", resourceName: "sec_db.hidden", principal: "User:bob", operation: "WRITE" }]);
+      await adminApi.createAcls([
+        { resourceType: "TABLE", resourceName: "sec_db.hidden", principal: "User:bob", operation: "WRITE" },
+      ]);
       const hidden = await bob.getTable(otherPath);
       const bw = hidden.newAppendWriter();
       await bw.append({ id: 1, v: "bob" }).wait();
@@ -315,12 +328,24 @@ describe("security: SASL/PLAIN and ACLs", () => {
       );
       await bs.close();
       // and a lookup of a table bob may not READ fails per bucket
-      await adminApi.createAcls([{ resourceType: "TABLE", resourceName: "sec_db.users", principal: "User:bob", operation: "DESCRIBE" }]);
+      await adminApi.createAcls([
+        { resourceType: "TABLE", resourceName: "sec_db.users", principal: "User:bob", operation: "DESCRIBE" },
+      ]);
       await rejectsWith((await bob.getTable(pkPath)).newLookup().lookup({ id: 3 }), ErrorCode.AUTHORIZATION_EXCEPTION, /READ/);
       // full scans (ScanKv) and limit scans (LimitScan) need READ too
-      await rejectsWith((await bob.getTable(pkPath)).newScan().createSnapshotScanner().then((x) => x.toRows()), ErrorCode.AUTHORIZATION_EXCEPTION);
       await rejectsWith(
-        (await bob.getTable(otherPath)).newScan().limit(5).createBucketScanner(0).then((x) => x.toRows()),
+        (await bob.getTable(pkPath))
+          .newScan()
+          .createSnapshotScanner()
+          .then((x) => x.toRows()),
+        ErrorCode.AUTHORIZATION_EXCEPTION,
+      );
+      await rejectsWith(
+        (await bob.getTable(otherPath))
+          .newScan()
+          .limit(5)
+          .createBucketScanner(0)
+          .then((x) => x.toRows()),
         ErrorCode.AUTHORIZATION_EXCEPTION,
       );
       const snapshot = await (await alice.getTable(pkPath)).newScan().createSnapshotScanner();
@@ -333,7 +358,9 @@ describe("security: SASL/PLAIN and ACLs", () => {
       assert.ok(limitedRows > 0);
 
       // WRITE granted: alice's writes go through
-      await adminApi.createAcls([{ resourceType: "TABLE", resourceName: "sec_db.events", principal: "User:alice", operation: "WRITE" }]);
+      await adminApi.createAcls([
+        { resourceType: "TABLE", resourceName: "sec_db.events", principal: "User:alice", operation: "WRITE" },
+      ]);
       const w2 = (await alice.getTable(logPath)).newAppendWriter();
       await w2.append({ id: 11, v: "alice" }).wait();
       await w2.close();
@@ -341,7 +368,9 @@ describe("security: SASL/PLAIN and ACLs", () => {
       await rejectsWith(Promise.resolve(up.upsert({ id: 50, name: "no" }).wait()), ErrorCode.AUTHORIZATION_EXCEPTION, /WRITE/);
       await up.close().catch(() => undefined);
       // PutKv with WRITE on the table; a lookup that inserts missing keys needs WRITE too
-      await adminApi.createAcls([{ resourceType: "TABLE", resourceName: "sec_db.users", principal: "User:alice", operation: "WRITE" }]);
+      await adminApi.createAcls([
+        { resourceType: "TABLE", resourceName: "sec_db.users", principal: "User:alice", operation: "WRITE" },
+      ]);
       const up2 = (await alice.getTable(pkPath)).newUpsert();
       await up2.upsert({ id: 50, name: "yes" }).wait();
       await up2.close();
@@ -362,7 +391,9 @@ describe("security: SASL/PLAIN and ACLs", () => {
       await adminApi.createAcls([{ resourceType: "DATABASE", resourceName: db, principal: "User:bob", operation: "CREATE" }]);
       await bobAdmin.createTable(bobPath, desc);
       await rejectsWith(bobAdmin.dropTable(bobPath), ErrorCode.AUTHORIZATION_EXCEPTION, /DROP on resource .*TABLE/);
-      await adminApi.createAcls([{ resourceType: "TABLE", resourceName: "sec_db.bobs", principal: "User:bob", operation: "DROP" }]);
+      await adminApi.createAcls([
+        { resourceType: "TABLE", resourceName: "sec_db.bobs", principal: "User:bob", operation: "DROP" },
+      ]);
       await bobAdmin.dropTable(bobPath);
 
       // host rules: another host's ACL does not apply, this one's does; the wildcard principal applies to all
@@ -409,7 +440,10 @@ describe("security: SASL/PLAIN and ACLs", () => {
         ErrorCode.AUTHORIZATION_EXCEPTION,
         /ALL on resource .*DATABASE/,
       );
-      await assert.rejects(() => adminApi.createAcls([{ resourceType: "TABLE", resourceName: "nodot", principal: "User:x", operation: "READ" }]), /db\.table/);
+      await assert.rejects(
+        () => adminApi.createAcls([{ resourceType: "TABLE", resourceName: "nodot", principal: "User:x", operation: "READ" }]),
+        /db\.table/,
+      );
     } finally {
       await alice.close();
       await bob.close();
@@ -421,7 +455,9 @@ describe("security: SASL/PLAIN and ACLs", () => {
     const hidden = await admin.getAdmin().getTableInfo(otherPath);
     const [host, port] = [cluster.bootstrapServers.split(":")[0]!, Number(cluster.bootstrapServers.split(":")[1])];
     // bob: READ on events; on hidden only WRITE (and CREATE on the database), which do not imply READ
-    await admin.getAdmin().createAcls([{ resourceType: "TABLE", resourceName: "sec_db.events", principal: "User:bob", operation: "READ" }]);
+    await admin
+      .getAdmin()
+      .createAcls([{ resourceType: "TABLE", resourceName: "sec_db.events", principal: "User:bob", operation: "READ" }]);
     const conn = await ServerConnection.connect({
       host,
       port,
@@ -513,7 +549,11 @@ describe("security: open cluster", () => {
     await conn.close();
     cluster.injectError({ apiKey: "AUTHENTICATE", errorCode: ErrorCode.RETRIABLE_AUTHENTICATE_EXCEPTION, count: 1000 });
     const t0 = Date.now();
-    await rejectsWith(FlussConnection.connect(config(1500)), ErrorCode.RETRIABLE_AUTHENTICATE_EXCEPTION, /did not succeed within/);
+    await rejectsWith(
+      FlussConnection.connect(config(1500)),
+      ErrorCode.RETRIABLE_AUTHENTICATE_EXCEPTION,
+      /did not succeed within/,
+    );
     assert.ok(Date.now() - t0 < 5000, `bounded (${Date.now() - t0} ms)`);
   });
 
@@ -537,7 +577,9 @@ describe("security: open cluster", () => {
     );
     try {
       const p = new TablePath("fluss", "multi");
-      await conn.getAdmin().createTable(p, new TableDescriptor(Schema.fromColumns([{ name: "x", type: DataTypes.INT() }]), { bucketCount: 3 }));
+      await conn
+        .getAdmin()
+        .createTable(p, new TableDescriptor(Schema.fromColumns([{ name: "x", type: DataTypes.INT() }]), { bucketCount: 3 }));
       const w = (await conn.getTable(p)).newAppendWriter();
       for (let i = 0; i < 9; i++) w.append({ x: i });
       await w.flush();

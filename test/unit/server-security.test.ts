@@ -32,7 +32,11 @@ test("PLAIN tokens are checked as Java's PlainSaslServer", () => {
   for (const [t, re] of cases) {
     assert.throws(
       () => evaluatePlainToken(tok(t), users),
-      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.AUTHENTICATE_EXCEPTION && re.test(e.message) && !e.message.includes("pw-"),
+      (e: unknown) =>
+        e instanceof FlussError &&
+        e.code === ErrorCode.AUTHENTICATE_EXCEPTION &&
+        re.test(e.message) &&
+        !e.message.includes("pw-"),
       t,
     );
   }
@@ -55,20 +59,36 @@ test("the authorizer follows DefaultAuthorizer: implied operations, hierarchy, w
     assert.equal(authz.isAuthorized(s("alice"), OP.WRITE, t), true);
     assert.equal(authz.isAuthorized(s("alice"), OP.DESCRIBE, t), true, "WRITE implies DESCRIBE");
     assert.equal(authz.isAuthorized(s("alice"), OP.READ, t), false, "WRITE does not imply READ");
-    assert.equal(authz.isAuthorized(s("alice"), OP.DESCRIBE, databaseResource("db")), false, "a table ACL says nothing of its database");
+    assert.equal(
+      authz.isAuthorized(s("alice"), OP.DESCRIBE, databaseResource("db")),
+      false,
+      "a table ACL says nothing of its database",
+    );
     grant({ resourceType: "DATABASE", resourceName: "db", principal: "User:bob", operation: "ALL" });
     assert.equal(authz.isAuthorized(s("bob"), OP.DROP, t), true, "a database ACL covers its tables");
     assert.equal(authz.isAuthorized(s("bob"), OP.DROP, tableResource("db2", "t")), false);
     grant({ resourceType: "TABLE", resourceName: "*", principal: "*", operation: "READ", host: "10.0.0.7" });
-    assert.equal(authz.isAuthorized(s("carol", "10.0.0.7"), OP.READ, tableResource("x", "y")), true, "wildcard resource and principal");
+    assert.equal(
+      authz.isAuthorized(s("carol", "10.0.0.7"), OP.READ, tableResource("x", "y")),
+      true,
+      "wildcard resource and principal",
+    );
     assert.equal(authz.isAuthorized(s("carol"), OP.READ, tableResource("x", "y")), false, "another host");
     assert.equal(authz.isAuthorized(s("carol", "10.0.0.7"), OP.DESCRIBE, tableResource("x", "y")), true);
     // ACL changes need ALL on the database (for a table); listing is filtered by DESCRIBE
     assert.throws(
-      () => authz.createAcls(s("alice"), [toPbAclInfo({ resourceType: "TABLE", resourceName: "db.t", principal: "User:x", operation: "READ" })]),
-      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.AUTHORIZATION_EXCEPTION && /ALL on resource Resource\{type=DATABASE, name='db'\}/.test(e.message),
+      () =>
+        authz.createAcls(s("alice"), [
+          toPbAclInfo({ resourceType: "TABLE", resourceName: "db.t", principal: "User:x", operation: "READ" }),
+        ]),
+      (e: unknown) =>
+        e instanceof FlussError &&
+        e.code === ErrorCode.AUTHORIZATION_EXCEPTION &&
+        /ALL on resource Resource\{type=DATABASE, name='db'\}/.test(e.message),
     );
-    authz.createAcls(s("bob"), [toPbAclInfo({ resourceType: "TABLE", resourceName: "db.t", principal: "User:x", operation: "READ" })]);
+    authz.createAcls(s("bob"), [
+      toPbAclInfo({ resourceType: "TABLE", resourceName: "db.t", principal: "User:x", operation: "READ" }),
+    ]);
     assert.equal(authz.listAcls(s("alice"), toPbAclFilter({ resourceName: "db.t", resourceType: "TABLE" })).length, 2);
     assert.equal(authz.listAcls(s("nobody"), toPbAclFilter()).length, 0);
     // an unauthenticated session is never authorized

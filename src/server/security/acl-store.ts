@@ -11,24 +11,32 @@ import { describeOsCause } from "../storage/storage-errors.js";
 import { TEMP_SUFFIX, writeFileAtomicSync } from "../storage/atomic-file.js";
 
 /** File name of the ACLs inside the catalog directory. */
-export const ACL_FILE = "acls.json";
+const ACL_FILE = "acls.json";
 
 /** Key of one ACL (every field): a set of these dedups equal entries, as Java's HashSet. */
 export function aclKey(a: PbAclInfo): string {
-  return JSON.stringify([a.resourceType, a.resourceName, a.principalType, a.principalName, a.host, a.operationType, a.permissionType]);
+  return JSON.stringify([
+    a.resourceType,
+    a.resourceName,
+    a.principalType,
+    a.principalName,
+    a.host,
+    a.operationType,
+    a.permissionType,
+  ]);
 }
 
 function isAcl(v: unknown): v is PbAclInfo {
   if (typeof v !== "object" || v === null) return false;
   const o = v as Record<string, unknown>;
   return (
-    typeof o["resourceName"] === "string" &&
-    typeof o["principalName"] === "string" &&
-    typeof o["principalType"] === "string" &&
-    typeof o["host"] === "string" &&
-    Number.isInteger(o["resourceType"]) &&
-    Number.isInteger(o["operationType"]) &&
-    Number.isInteger(o["permissionType"])
+    typeof o.resourceName === "string" &&
+    typeof o.principalName === "string" &&
+    typeof o.principalType === "string" &&
+    typeof o.host === "string" &&
+    Number.isInteger(o.resourceType) &&
+    Number.isInteger(o.operationType) &&
+    Number.isInteger(o.permissionType)
   );
 }
 
@@ -65,7 +73,10 @@ export class AclStore {
     if (!Array.isArray(list) || !list.every(isAcl)) {
       throw new FlussError(ErrorCode.STORAGE_EXCEPTION, `ACL file ${file} does not hold {"version":1,"acls":[...]}`);
     }
-    return new AclStore(file, list.map((a) => ({ ...a })));
+    return new AclStore(
+      file,
+      list.map((a) => ({ ...a })),
+    );
   }
 
   /** Every ACL. */

@@ -28,7 +28,10 @@ function tryDecode<T>(codec: MessageCodec<T>, body: Uint8Array): T | undefined {
 }
 
 /** A check that needs only the request: `check` throws when not authorized. */
-function checked<T>(codec: MessageCodec<T>, check: (req: T, ctx: RequestContext, authz: Authorizer, state: ServerState) => void): Wrap {
+function checked<T>(
+  codec: MessageCodec<T>,
+  check: (req: T, ctx: RequestContext, authz: Authorizer, state: ServerState) => void,
+): Wrap {
   return (next, authz, state) => (body, ctx) => {
     const req = tryDecode(codec, body);
     if (req !== undefined) check(req, ctx, authz, state);
@@ -37,10 +40,13 @@ function checked<T>(codec: MessageCodec<T>, check: (req: T, ctx: RequestContext,
 }
 
 /** A check of one operation on the whole cluster. */
-const onCluster = (op: number): Wrap => (next, authz) => (body, ctx) => {
-  authz.authorize(ctx.session, op, CLUSTER);
-  return next(body, ctx);
-};
+const onCluster =
+  (op: number): Wrap =>
+  (next, authz) =>
+  (body, ctx) => {
+    authz.authorize(ctx.session, op, CLUSTER);
+    return next(body, ctx);
+  };
 
 /** Java `TabletService#authorizeTable(op, tableId)`: an unknown id is UNKNOWN_TABLE_OR_BUCKET. */
 function authorizeTableId(authz: Authorizer, state: ServerState, ctx: RequestContext, op: number, tableId: number): void {
@@ -55,7 +61,9 @@ function authorizeTableId(authz: Authorizer, state: ServerState, ctx: RequestCon
 }
 
 const byPath = <T extends { tablePath: M.PbTablePath }>(codec: MessageCodec<T>, op: number): Wrap =>
-  checked(codec, (req, ctx, authz) => authz.authorize(ctx.session, op, tableResource(req.tablePath.databaseName, req.tablePath.tableName)));
+  checked(codec, (req, ctx, authz) =>
+    authz.authorize(ctx.session, op, tableResource(req.tablePath.databaseName, req.tablePath.tableName)),
+  );
 
 const byDatabase = <T extends { databaseName: string }>(codec: MessageCodec<T>, op: number): Wrap =>
   checked(codec, (req, ctx, authz) => authz.authorize(ctx.session, op, databaseResource(req.databaseName)));
@@ -69,7 +77,12 @@ function rewriteResponse<R>(next: RawHandler, codec: MessageCodec<R>, body: Uint
 }
 
 /** Tables (by id) of a request the session may not READ: the others go to the handler. */
-function deniedTables(authz: Authorizer, state: ServerState, ctx: RequestContext, tableIds: Iterable<number>): Map<number, string> {
+function deniedTables(
+  authz: Authorizer,
+  state: ServerState,
+  ctx: RequestContext,
+  tableIds: Iterable<number>,
+): Map<number, string> {
   const denied = new Map<number, string>();
   for (const id of tableIds) {
     const t = state.catalog.getTableById(id);
@@ -86,7 +99,12 @@ const fetchLog: Wrap = (next, authz, state) => (body, ctx) => {
   const req = tryDecode(M.FetchLogRequest, body);
   // followers are not checked (TabletService.java:233)
   if (req === undefined || req.followerServerId >= 0) return next(body, ctx);
-  const denied = deniedTables(authz, state, ctx, req.tablesReq.map((t) => t.tableId));
+  const denied = deniedTables(
+    authz,
+    state,
+    ctx,
+    req.tablesReq.map((t) => t.tableId),
+  );
   if (denied.size === 0) return next(body, ctx);
   const errors: M.PbFetchLogRespForTable[] = req.tablesReq
     .filter((t) => denied.has(t.tableId))
@@ -174,7 +192,10 @@ const databaseExists: Wrap = (next, authz) => (body, ctx) => {
 
 const tableExists: Wrap = (next, authz) => (body, ctx) => {
   const req = tryDecode(M.TableExistsRequest, body);
-  if (req !== undefined && !authz.isAuthorized(ctx.session, OP.DESCRIBE, tableResource(req.tablePath.databaseName, req.tablePath.tableName))) {
+  if (
+    req !== undefined &&
+    !authz.isAuthorized(ctx.session, OP.DESCRIBE, tableResource(req.tablePath.databaseName, req.tablePath.tableName))
+  ) {
     return M.TableExistsResponse.encode({ exists: false });
   }
   return next(body, ctx);
@@ -208,7 +229,10 @@ const metadata: Wrap = (next, authz, state) => (body, ctx) => {
 const initWriter: Wrap = checked(M.InitWriterRequest, (req, ctx, authz) => {
   // TabletService.java:782: WRITE on any one of the tables is enough
   if (req.tablePath.length === 0) {
-    throw new FlussError(ErrorCode.AUTHORIZATION_EXCEPTION, "The request of InitWriter requires non empty table paths for authorization.");
+    throw new FlussError(
+      ErrorCode.AUTHORIZATION_EXCEPTION,
+      "The request of InitWriter requires non empty table paths for authorization.",
+    );
   }
   if (req.tablePath.some((p) => authz.isAuthorized(ctx.session, OP.WRITE, tableResource(p.databaseName, p.tableName)))) return;
   const names = req.tablePath.map((p) => `${p.databaseName}.${p.tableName}`).join(", ");
@@ -230,7 +254,9 @@ const RULES: ReadonlyMap<number, Wrap> = new Map<number, Wrap>([
   [ApiKey.DATABASE_EXISTS, databaseExists],
   [
     ApiKey.CREATE_TABLE,
-    checked(M.CreateTableRequest, (req, ctx, authz) => authz.authorize(ctx.session, OP.CREATE, databaseResource(req.tablePath.databaseName))),
+    checked(M.CreateTableRequest, (req, ctx, authz) =>
+      authz.authorize(ctx.session, OP.CREATE, databaseResource(req.tablePath.databaseName)),
+    ),
   ],
   [ApiKey.DROP_TABLE, byPath(M.DropTableRequest, OP.DROP)],
   [ApiKey.ALTER_TABLE, byPath(M.AlterTableRequest, OP.ALTER)],

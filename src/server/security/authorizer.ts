@@ -19,7 +19,7 @@ import {
   resourceTypeName,
 } from "../../metadata/acl.js";
 import type { ConnectionSession } from "../rpc-server.js";
-import { AclStore, aclKey } from "./acl-store.js";
+import { type AclStore, aclKey } from "./acl-store.js";
 
 /** A resource: type code and name (`fluss-cluster`, the database, `db.table`). */
 export interface AclResource {
@@ -46,7 +46,7 @@ const IMPLY_DESCRIBE = [OP.DESCRIBE, OP.READ, OP.WRITE, OP.CREATE, OP.DROP, OP.A
 const resourceKey = (r: AclResource) => `${r.type}\u0000${r.name}`;
 
 /** Java `Resource.toString()`. */
-export function describeResource(r: AclResource): string {
+function describeResource(r: AclResource): string {
   return `Resource{type=${resourceTypeName(r.type) ?? r.type}, name='${r.name}'}`;
 }
 

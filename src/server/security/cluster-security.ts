@@ -58,7 +58,8 @@ export function resolveSecurity(options: LocalClusterSecurity | undefined, catal
     users = new Map();
     for (const [name, password] of Object.entries(options.users)) {
       // the password itself is never part of a message
-      if (name === "" || name.includes("\u0000")) throw FlussError.client(`security.users: invalid user name ${JSON.stringify(name)}`);
+      if (name === "" || name.includes("\u0000"))
+        throw FlussError.client(`security.users: invalid user name ${JSON.stringify(name)}`);
       if (typeof password !== "string" || password === "" || password.includes("\u0000")) {
         throw FlussError.client(`security.users: the password of user "${name}" must be a non-empty string without NUL`);
       }
