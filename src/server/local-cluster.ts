@@ -30,7 +30,12 @@ import { ErrorCode, FlussError } from "../rpc/errors.js";
 import * as M from "../rpc/messages.js";
 import { TablePath } from "../metadata/table-path.js";
 import { tableView } from "./table-view.js";
-import { resolveSecurity, secureHandlers, type LocalClusterSecurity, type ResolvedSecurity } from "./security/cluster-security.js";
+import {
+  resolveSecurity,
+  secureHandlers,
+  type LocalClusterSecurity,
+  type ResolvedSecurity,
+} from "./security/cluster-security.js";
 
 export type { ClusterLogger } from "./server-state.js";
 export type { ServerRef } from "./cluster/faults.js";
@@ -283,7 +288,19 @@ export class LocalCluster implements AsyncDisposable {
           tablets.set(id, newSlot(id, `tablet server ${id}`, tserved, faults.interceptorFor(id), port));
         }
       }
-      const parts: Parts = { shared, host, dataDir, ownsDataDir, lock, leadership, faults, coordinator, tablets, views, security };
+      const parts: Parts = {
+        shared,
+        host,
+        dataDir,
+        ownsDataDir,
+        lock,
+        leadership,
+        faults,
+        coordinator,
+        tablets,
+        views,
+        security,
+      };
       for (const slot of [coordinator, ...tablets.values()]) {
         await openSlot(parts, slot);
         started.push(slot.server!);
@@ -296,8 +313,7 @@ export class LocalCluster implements AsyncDisposable {
         );
       }
       const more = count > 1 ? ` (coordinator; tablet servers ${[...tablets.values()].map((s) => s.port).join(", ")})` : "";
-      const secured =
-        security.users === undefined ? "" : `, SASL/PLAIN${security.authorizer ? " with ACL authorization" : ""}`;
+      const secured = security.users === undefined ? "" : `, SASL/PLAIN${security.authorizer ? " with ACL authorization" : ""}`;
       logger.info(`Fluss local cluster listening on ${cluster.bootstrapServers}${more}${secured}, data in ${dataDir}`);
       return cluster;
     } catch (err) {
