@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { FlussError } from "../rpc/errors.js";
 import { didYouMean } from "../util/names.js";
+import { parsePlainJaasConfig } from "./auth/jaas.js";
 
 /**
  * Client configuration keys, their types and defaults.
@@ -160,6 +161,12 @@ const OPTIONS = {
     default: "",
     secret: true,
     doc: "SASL/PLAIN password (required with SASL); never shown in messages, logs or the config's string forms.",
+  },
+  "client.security.sasl.jaas.config": {
+    kind: "string",
+    default: "",
+    secret: true,
+    doc: 'Java\'s JAAS form of the credentials, for configs carried over: `org.apache.fluss.security.auth.sasl.plain.PlainLoginModule required username="u" password="p";` (username/password above take precedence).',
   },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -385,12 +392,19 @@ export class Config {
           `unknown config key "${rawKey}"${didYouMean(rawKey, [...Object.keys(OPTIONS), ...Object.keys(ALIASES)])}`,
         );
       }
-      values[key] = parseValue(key, raw);
+      // a default is valid as it is (an empty username given back by `with()` included)
+      values[key] = raw === (OPTIONS[key] as OptionSpec).default ? raw : parseValue(key, raw);
     }
     if (values["bootstrap.servers"] !== undefined) parseBootstrapServers(values["bootstrap.servers"] as string);
     if (values["client.security.protocol"] === "SASL") {
+      const jaasText = values["client.security.sasl.jaas.config"] as string;
+      const jaas = jaasText === "" ? {} : parsePlainJaasConfig(jaasText);
       for (const k of ["client.security.sasl.username", "client.security.sasl.password"] as const) {
-        if (values[k] === "") throw FlussError.client(`config "${k}" is required when "client.security.protocol" is SASL`);
+        if (values[k] === "" && jaas[k === "client.security.sasl.username" ? "username" : "password"] === undefined) {
+          throw FlussError.client(
+            `config "${k}" is required when "client.security.protocol" is SASL (or give "client.security.sasl.jaas.config")`,
+          );
+        }
       }
     }
     this.#values = values as ConfigValues;

@@ -221,6 +221,28 @@ describe("security: SASL/PLAIN and ACLs", () => {
     assert.equal(dbs!.type, 0);
   });
 
+  test("Java's JAAS line works in place of username and password, and stays hidden", async () => {
+    const jaas = `org.apache.fluss.security.auth.sasl.plain.PlainLoginModule required username="alice" password="${ALICE_PW}";`;
+    const c = Config.fromRecord({
+      "bootstrap.servers": cluster.bootstrapServers,
+      "client.security.protocol": "SASL",
+      "client.security.sasl.jaas.config": jaas,
+    });
+    for (const text of [String(c), JSON.stringify(c), inspect(c)]) assertNoPassword(text, "a JAAS config");
+    const conn = await FlussConnection.connect(c);
+    await conn.close();
+    // the explicit keys win over the line; a bad line is refused without echoing it
+    await rejectsWith(
+      FlussConnection.connect(c.with({ "client.security.sasl.password": WRONG_PW })),
+      ErrorCode.AUTHENTICATE_EXCEPTION,
+    );
+    const bad = `com.example.OtherModule required username="alice" password="${BOB_PW}";`;
+    assert.throws(
+      () => Config.fromRecord({ "security.protocol": "SASL", "client.security.sasl.jaas.config": bad }),
+      (e: unknown) => e instanceof FlussError && /only PlainLoginModule/.test(e.message) && !errorText(e).includes(BOB_PW),
+    );
+  });
+
   test("the password is never in Config's string forms", () => {
     const c = config("alice", ALICE_PW);
     assert.equal(c.get("client.security.sasl.password"), ALICE_PW);

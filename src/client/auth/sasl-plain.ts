@@ -12,6 +12,7 @@ import type { ConnectionAuthenticator } from "../../rpc/server-connection.js";
 import { utf8Encode } from "../../util/bytes.js";
 import type { Config } from "../config.js";
 import { backoffMs, sleep } from "../retry.js";
+import { parsePlainJaasConfig } from "./jaas.js";
 
 /** Java `ServerConnection`'s `new ExponentialBackoff(100L, 2, 5000L, 0.2)`. */
 const AUTH_BACKOFF = { baseMs: 100, maxMs: 5000, jitter: 0.2 } as const;
@@ -22,7 +23,12 @@ const AUTH_BACKOFF = { baseMs: 100, maxMs: 5000, jitter: 0.2 } as const;
  */
 export function authenticatorFor(config: Config): ConnectionAuthenticator | undefined {
   if (config.get("client.security.protocol") !== "SASL") return undefined;
-  return plainAuthenticator(config.get("client.security.sasl.username"), config.get("client.security.sasl.password"));
+  // the username/password keys win over the JAAS line (Java's order)
+  const jaasText = config.get("client.security.sasl.jaas.config");
+  const jaas = jaasText === "" ? {} : parsePlainJaasConfig(jaasText);
+  const username = config.get("client.security.sasl.username") || jaas.username || "";
+  const password = config.get("client.security.sasl.password") || jaas.password || "";
+  return plainAuthenticator(username, password);
 }
 
 /** A SASL/PLAIN authenticator for `username`; the password stays in this closure. */
