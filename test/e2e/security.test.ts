@@ -354,6 +354,33 @@ describe("security: SASL/PLAIN and ACLs", () => {
         { resourceType: "TABLE", resourceName: "sec_db.users", principal: "User:bob", operation: "DESCRIBE" },
       ]);
       await rejectsWith((await bob.getTable(pkPath)).newLookup().lookup({ id: 3 }), ErrorCode.AUTHORIZATION_EXCEPTION, /READ/);
+      // prefix lookups too
+      const prefixPath = new TablePath(db, "by_user");
+      await adminApi.createTable(
+        prefixPath,
+        new TableDescriptor(
+          Schema.fromColumns(
+            [
+              { name: "u", type: notNull(DataTypes.INT()) },
+              { name: "n", type: notNull(DataTypes.INT()) },
+            ],
+            ["u", "n"],
+          ),
+          { bucketCount: 2, bucketKeys: ["u"] },
+        ),
+      );
+      const pw = (await admin.getTable(prefixPath)).newUpsert();
+      for (let n = 0; n < 3; n++) pw.upsert({ u: 1, n });
+      await pw.flush();
+      await adminApi.createAcls([
+        { resourceType: "TABLE", resourceName: "sec_db.by_user", principal: "User:bob", operation: "DESCRIBE" },
+      ]);
+      await rejectsWith(
+        (await bob.getTable(prefixPath)).newLookup().lookupBy(["u"]).lookup({ u: 1 }),
+        ErrorCode.AUTHORIZATION_EXCEPTION,
+        /No permission to READ table by_user/,
+      );
+      assert.equal((await (await alice.getTable(prefixPath)).newLookup().lookupBy(["u"]).lookup({ u: 1 })).length, 3);
       // full scans (ScanKv) and limit scans (LimitScan) need READ too
       await rejectsWith(
         (await bob.getTable(pkPath))
@@ -403,6 +430,7 @@ describe("security: SASL/PLAIN and ACLs", () => {
       // a user lists only the ACLs of resources he may DESCRIBE
       const bobSees = await bobAdmin.listAcls();
       assert.deepEqual(bobSees.map((x) => `${x.resourceName} ${x.principal} ${x.operation}`).sort(), [
+        "sec_db.by_user User:bob DESCRIBE",
         "sec_db.hidden User:bob WRITE",
         "sec_db.users User:alice WRITE",
         "sec_db.users User:bob DESCRIBE",
