@@ -132,7 +132,17 @@ export {
   type InjectErrorOptions,
   type DelayOptions,
   type ServerRef,
+  type LocalClusterSecurity,
 } from "./server/local-cluster.js";
 
 // web console
 export { WebConsole, DEFAULT_CONSOLE_PORT, type WebConsoleOptions } from "./console/web-console.js";
+// security: ACLs
+export type {
+  AclBinding,
+  AclBindingFilter,
+  AclBindingInfo,
+  AclOperation,
+  AclPermission,
+  AclResourceType,
+} from "./metadata/acl.js";

@@ -2,7 +2,8 @@
  * The `flussjs` command line: `flussjs local` runs a single-node cluster in the foreground.
  */
 import { parseArgs } from "node:util";
-import { LocalCluster } from "../server/local-cluster.js";
+import { LocalCluster, type LocalClusterSecurity } from "../server/local-cluster.js";
+import { readUsersFile } from "../server/security/cluster-security.js";
 import type { ClusterLogger } from "../server/server-state.js";
 
 /** Default port of `flussjs local` (Fluss's usual coordinator port). */
@@ -10,13 +11,16 @@ export const DEFAULT_CLI_PORT = 9123;
 
 const USAGE = `Usage:
   flussjs local [--port ${DEFAULT_CLI_PORT}] [--host 127.0.0.1] [--data-dir DIR] [--sync-every-write]
-                [--tablet-servers N]
+                [--tablet-servers N] [--sasl-users FILE] [--super-user NAME]...
       Run a local Fluss cluster in the foreground (Ctrl-C to stop): one server by default;
       with --tablet-servers N > 1, a coordinator on --port and N tablet servers on the
       ports after it, sharing one data directory (no replication).
       Without --data-dir the data lives in a temporary directory deleted on exit.
       Writes are acknowledged once in the OS page cache (safe from process crashes) and
       forced to disk every second; --sync-every-write fsyncs each write before its ack.
+      --sasl-users FILE: every listener requires SASL/PLAIN with the users of FILE (one
+      "name=password" per line, # comments). --super-user NAME (repeatable): User:NAME may
+      do anything, and every other request is checked against ACLs (admin.createAcls).
   flussjs --help
       Show this help.
 `;
@@ -67,6 +71,8 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
     "data-dir"?: string;
     "sync-every-write"?: boolean;
     "tablet-servers"?: string;
+    "sasl-users"?: string;
+    "super-user"?: string[];
     help?: boolean;
   };
   try {
@@ -78,6 +84,8 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
         "data-dir": { type: "string", short: "d" },
         "sync-every-write": { type: "boolean" },
         "tablet-servers": { type: "string", short: "n" },
+        "sasl-users": { type: "string" },
+        "super-user": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -101,6 +109,25 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
     io.err(`flussjs local: --tablet-servers must be an integer between 1 and 64, got '${values["tablet-servers"]}'\n`);
     return 2;
   }
+  let security: LocalClusterSecurity | undefined;
+  const superUsers = values["super-user"] ?? [];
+  if (values["sasl-users"] !== undefined || superUsers.length > 0) {
+    if (values["sasl-users"] === undefined) {
+      io.err("flussjs local: --super-user needs --sasl-users FILE (users must authenticate to be told apart)\n");
+      return 2;
+    }
+    try {
+      security = {
+        users: readUsersFile(values["sasl-users"]),
+        ...(superUsers.length > 0
+          ? { superUsers: superUsers.map((u) => (u.includes(":") ? u : `User:${u}`)), authorization: true }
+          : {}),
+      };
+    } catch (e) {
+      io.err(`flussjs local: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
   const logger: ClusterLogger = {
     info: () => {},
     warn: (m) => io.err(`[warn] ${m}\n`),
@@ -115,6 +142,7 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
       syncEveryWrite: values["sync-every-write"] ?? false,
       tabletServers,
       logger,
+      ...(security ? { security } : {}),
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -132,6 +160,12 @@ async function runLocal(args: string[], io: CliIo): Promise<number> {
         ? [`  tablet servers     ${cluster.tabletServerIds.map((id) => `${id}@${cluster.serverAddress(id)}`).join("  ")}`]
         : []),
       `  data directory     ${cluster.dataDir}${values["data-dir"] === undefined ? " (temporary, deleted on exit)" : ""}`,
+      ...(security
+        ? [
+            `  security           SASL/PLAIN (${Object.keys(security.users ?? {}).length} users)` +
+              (security.authorization ? `, ACLs, super users ${security.superUsers!.join(", ")}` : ""),
+          ]
+        : []),
       "",
       "  Press Ctrl-C to stop.",
       "",

@@ -33,6 +33,8 @@ import type {
   RegisterResult,
   TableStats,
 } from "./admin-types.js";
+import * as acl from "./acl-admin.js";
+import type { AclBinding, AclBindingFilter, AclBindingInfo } from "../metadata/acl.js";
 
 /** Errors of ListOffsets after which the leaders are refreshed and the buckets asked again. */
 const REFRESH_LIST_OFFSETS = new Set<number>([
@@ -778,6 +780,27 @@ export class FlussAdmin {
   async deleteProducerOffsets(producerId: string): Promise<void> {
     checkProducerId(producerId, "deleteProducerOffsets");
     await this.call(ApiKey.DELETE_PRODUCER_OFFSETS, { producerId });
+  }
+
+  // ---- ACLs --------------------------------------------------------------------------
+
+  /**
+   * Adds ACLs, e.g. `{ resourceType: "TABLE", resourceName: "db.t", principal: "User:alice",
+   * operation: "READ" }`. Needs ALL on the resource (on its database for a table). Throws
+   * the first refused ACL's FlussError.
+   */
+  async createAcls(acls: readonly AclBinding[]): Promise<void> {
+    await acl.createAcls((k, r) => this.call(k, r), acls);
+  }
+
+  /** The ACLs matching `filter` (default: all) on resources the caller may DESCRIBE. */
+  async listAcls(filter: AclBindingFilter = {}): Promise<AclBindingInfo[]> {
+    return acl.listAcls((k, r) => this.call(k, r), filter);
+  }
+
+  /** Removes the ACLs matching any of `filters`; resolves with the ACLs removed. */
+  async dropAcls(filters: readonly AclBindingFilter[]): Promise<AclBindingInfo[]> {
+    return acl.dropAcls((k, r) => this.call(k, r), filters);
   }
 }
 

@@ -1,7 +1,9 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import { FlussError } from "../rpc/errors.js";
 import { didYouMean } from "../util/names.js";
+import { parsePlainJaasConfig } from "./auth/jaas.js";
 
 /**
  * Client configuration keys, their types and defaults.
@@ -16,9 +18,13 @@ interface OptionSpec {
   readonly min?: number;
   readonly values?: readonly string[];
   readonly doc: string;
+  /** Never shown: not in error messages, `toString`, `toJSON`, `util.inspect` or `toObject`. */
+  readonly secret?: boolean;
 }
 
 const MiB = 1024 * 1024;
+/** How a set secret shows. */
+const HIDDEN = "[hidden]";
 
 const OPTIONS = {
   "bootstrap.servers": {
@@ -198,6 +204,31 @@ const OPTIONS = {
     min: 0,
     doc: "Retries of a lookup failing with a transient error (bounded in time by request.timeout.ms).",
   },
+  "client.security.protocol": {
+    kind: "enum",
+    default: "PLAINTEXT",
+    values: ["PLAINTEXT", "SASL"],
+    doc: "`SASL` authenticates every connection (right after ApiVersions) with the SASL mechanism below; `PLAINTEXT` sends no credentials.",
+  },
+  "client.security.sasl.mechanism": {
+    kind: "enum",
+    default: "PLAIN",
+    values: ["PLAIN"],
+    doc: "SASL mechanism (PLAIN: user name and password).",
+  },
+  "client.security.sasl.username": { kind: "string", default: "", doc: "SASL/PLAIN user name (required with SASL)." },
+  "client.security.sasl.password": {
+    kind: "string",
+    default: "",
+    secret: true,
+    doc: "SASL/PLAIN password (required with SASL); never shown in messages, logs or the config's string forms.",
+  },
+  "client.security.sasl.jaas.config": {
+    kind: "string",
+    default: "",
+    secret: true,
+    doc: 'Java\'s JAAS form of the credentials, for configs carried over: `org.apache.fluss.security.auth.sasl.plain.PlainLoginModule required username="u" password="p";` (username/password above take precedence).',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Every configuration key. */
@@ -274,6 +305,11 @@ const ALIASES = {
   "client.scanner.io.tmpdir": "scanner.io.tmpdir",
   "client.filesystem.security.token.renewal.time-ratio": "filesystem.security.token.renewal.time-ratio",
   "client.filesystem.security.token.renewal.backoff": "filesystem.security.token.renewal.backoff",
+  // the Rust/Python clients' spellings (fluss-rust bindings/python/src/config.rs)
+  "security.protocol": "client.security.protocol",
+  "security.sasl.mechanism": "client.security.sasl.mechanism",
+  "security.sasl.username": "client.security.sasl.username",
+  "security.sasl.password": "client.security.sasl.password",
 } as const satisfies Record<string, ConfigKey>;
 
 const MS_PER_UNIT: Record<string, number> = {
@@ -319,7 +355,9 @@ const BYTES_PER_UNIT: Record<string, number> = {
 function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
   const spec: OptionSpec = OPTIONS[key];
   const bad = (why: string): never => {
-    throw FlussError.client(`config "${key}": ${why}, got ${typeof raw === "string" ? `"${raw}"` : String(raw)}`);
+    // a secret's value is never echoed
+    const got = spec.secret ? "" : `, got ${typeof raw === "string" ? `"${raw}"` : String(raw)}`;
+    throw FlussError.client(`config "${key}": ${why}${got}`);
   };
   switch (spec.kind) {
     case "string":
@@ -361,8 +399,10 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
       return bad("expected true or false");
     case "enum": {
       const s = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw.trim().toLowerCase() : undefined;
-      if (s === undefined || !spec.values!.includes(s)) bad(`expected one of ${spec.values!.join(", ")}`);
-      return s!;
+      // case-insensitive, as Java's enum options; the value keeps its canonical spelling
+      const value = s === undefined ? undefined : spec.values!.find((v) => v.toLowerCase() === s);
+      if (value === undefined) bad(`expected one of ${spec.values!.join(", ")}`);
+      return value!;
     }
   }
 }
@@ -401,7 +441,8 @@ export function parseBootstrapServers(value: string): HostPort[] {
  * Unknown keys and ill-typed values throw a {@link FlussError} naming the key.
  */
 export class Config {
-  private readonly values: ConfigValues;
+  // an ES private field: spreading, Object.entries or a structured clone of a Config shows no password
+  readonly #values: ConfigValues;
 
   /**
    * Options by key (or alias); the rest keep their defaults (see {@link Config.describe}).
@@ -424,10 +465,22 @@ export class Config {
           `unknown config key "${rawKey}"${didYouMean(rawKey, [...Object.keys(OPTIONS), ...Object.keys(ALIASES)])}`,
         );
       }
-      values[key] = parseValue(key, raw);
+      // a default is valid as it is (an empty username given back by `with()` included)
+      values[key] = raw === (OPTIONS[key] as OptionSpec).default ? raw : parseValue(key, raw);
     }
     if (values["bootstrap.servers"] !== undefined) parseBootstrapServers(values["bootstrap.servers"] as string);
-    this.values = values as ConfigValues;
+    if (values["client.security.protocol"] === "SASL") {
+      const jaasText = values["client.security.sasl.jaas.config"] as string;
+      const jaas = jaasText === "" ? {} : parsePlainJaasConfig(jaasText);
+      for (const k of ["client.security.sasl.username", "client.security.sasl.password"] as const) {
+        if (values[k] === "" && jaas[k === "client.security.sasl.username" ? "username" : "password"] === undefined) {
+          throw FlussError.client(
+            `config "${k}" is required when "client.security.protocol" is SASL (or give "client.security.sasl.jaas.config")`,
+          );
+        }
+      }
+    }
+    this.#values = values as ConfigValues;
   }
 
   /**
@@ -440,28 +493,58 @@ export class Config {
 
   /** The value of one option (the default when not set). */
   get<K extends ConfigKey>(key: K): ConfigValues[K] {
-    return this.values[key];
+    return this.#values[key];
   }
 
   /** The bootstrap addresses. */
   get bootstrapServers(): HostPort[] {
-    return parseBootstrapServers(this.values["bootstrap.servers"]);
+    return parseBootstrapServers(this.#values["bootstrap.servers"]);
   }
 
   /** `writer.acks` as the protocol's integer: all → -1. */
   get acks(): number {
-    const a = this.values["writer.acks"];
+    const a = this.#values["writer.acks"];
     return a === "all" ? -1 : Number(a);
   }
 
   /** A copy with some options changed. */
   with(changes: ConfigInput): Config {
-    return new Config({ ...this.values, ...changes });
+    return new Config({ ...this.#values, ...changes });
   }
 
-  /** All options with their effective values. */
+  /**
+   * All options with their effective values, the password included (to build another
+   * `Config` from); for display use `String(config)` or `JSON.stringify(config)`, which hide it.
+   */
   toObject(): ConfigValues {
-    return { ...this.values };
+    return { ...this.#values };
+  }
+
+  /** {@link toObject} with every set secret (the password) shown as `"[hidden]"`. */
+  private redacted(): ConfigValues {
+    const out: Record<string, string | number | boolean> = { ...this.#values };
+    for (const [k, spec] of Object.entries(OPTIONS) as [string, OptionSpec][]) {
+      if (spec.secret && out[k] !== "") out[k] = HIDDEN;
+    }
+    return out as ConfigValues;
+  }
+
+  /** The options that differ from their defaults, secrets hidden: `Config {"bootstrap.servers":"h:9123"}`. */
+  toString(): string {
+    const changed = Object.fromEntries(
+      Object.entries(this.redacted()).filter(([k, v]) => v !== (OPTIONS as Record<string, OptionSpec>)[k]!.default),
+    );
+    return `Config ${JSON.stringify(changed)}`;
+  }
+
+  /** `JSON.stringify(config)`: every option, secrets hidden. */
+  toJSON(): ConfigValues {
+    return this.redacted();
+  }
+
+  /** `console.log(config)` / `util.inspect`: secrets hidden. */
+  [inspect.custom](_depth: number, options: object): string {
+    return `Config ${inspect(this.redacted(), options)}`;
   }
 
   /** Documentation of every key, for the CLI and README. */

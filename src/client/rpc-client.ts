@@ -1,6 +1,7 @@
 import { FlussError } from "../rpc/errors.js";
 import { ServerConnection } from "../rpc/server-connection.js";
 import type { Config, HostPort } from "./config.js";
+import { authenticatorFor } from "./auth/sasl-plain.js";
 
 /** The kind of server an advertised address belongs to. */
 export type ServerKind = "COORDINATOR" | "TABLET_SERVER";
@@ -15,7 +16,12 @@ export class RpcClient {
   private readonly established = new Map<string, ServerConnection>();
   private closed = false;
 
-  constructor(private readonly config: Config) {}
+  /** SASL authentication of every new connection (undefined: PLAINTEXT). */
+  private readonly authenticate: ReturnType<typeof authenticatorFor>;
+
+  constructor(private readonly config: Config) {
+    this.authenticate = authenticatorFor(config);
+  }
 
   /**
    * The established, open connection to `node`, or undefined (then use {@link connection}).
@@ -64,6 +70,7 @@ export class RpcClient {
       connectTimeoutMs: limitMs === undefined ? connectTimeoutMs : Math.max(1, Math.min(connectTimeoutMs, limitMs)),
       requestTimeoutMs,
       ...(limitMs === undefined ? {} : { handshakeTimeoutMs: Math.max(1, Math.min(requestTimeoutMs, limitMs)) }),
+      ...(this.authenticate ? { authenticate: this.authenticate } : {}),
     });
     this.connections.set(key, pending);
     pending.then(

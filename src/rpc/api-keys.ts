@@ -234,6 +234,9 @@ export const API_MESSAGES = {
   [ApiKey.CREATE_PARTITION]: { request: M.CreatePartitionRequest, response: M.CreatePartitionResponse },
   [ApiKey.DROP_PARTITION]: { request: M.DropPartitionRequest, response: M.DropPartitionResponse },
   [ApiKey.AUTHENTICATE]: { request: M.AuthenticateRequest, response: M.AuthenticateResponse },
+  [ApiKey.CREATE_ACLS]: { request: M.CreateAclsRequest, response: M.CreateAclsResponse },
+  [ApiKey.LIST_ACLS]: { request: M.ListAclsRequest, response: M.ListAclsResponse },
+  [ApiKey.DROP_ACLS]: { request: M.DropAclsRequest, response: M.DropAclsResponse },
   [ApiKey.ALTER_TABLE]: { request: M.AlterTableRequest, response: M.AlterTableResponse },
   [ApiKey.DESCRIBE_CLUSTER_CONFIGS]: {
     request: M.DescribeClusterConfigsRequest,

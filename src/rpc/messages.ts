@@ -416,6 +416,882 @@ function readAuthenticateResponse(r: ProtoReader, end: number): AuthenticateResp
   return out;
 }
 
+/** Protobuf message `fluss.ListAclsRequest`. */
+export interface ListAclsRequest {
+  /** 1: required PbAclFilter acl_filter */
+  aclFilter: PbAclFilter;
+}
+
+/** Codec of {@link ListAclsRequest}. */
+export const ListAclsRequest: MessageCodec<ListAclsRequest> = makeCodec("ListAclsRequest", sizeListAclsRequest, writeListAclsRequest, readListAclsRequest);
+
+function sizeListAclsRequest(m: ListAclsRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.aclFilter;
+  if (v1 == null) throw missingField("ListAclsRequest", "aclFilter");
+  {
+    const k = sizePbAclFilter(v1, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeListAclsRequest(m: ListAclsRequest, w: ProtoWriter): void {
+  const v1 = m.aclFilter;
+  {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbAclFilter(v1, w);
+  }
+}
+
+function readListAclsRequest(r: ProtoReader, end: number): ListAclsRequest {
+  let f1: PbAclFilter | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1 = readPbAclFilter(r, e);
+        r.expectEnd(e, "ListAclsRequest.aclFilter");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "ListAclsRequest");
+  if (f1 === undefined) throw missingField("ListAclsRequest", "aclFilter");
+  return { aclFilter: f1 };
+}
+
+/** Protobuf message `fluss.ListAclsResponse`. */
+export interface ListAclsResponse {
+  /** 1: repeated PbAclInfo acl */
+  acl: PbAclInfo[];
+}
+
+/** Codec of {@link ListAclsResponse}. */
+export const ListAclsResponse: MessageCodec<ListAclsResponse> = makeCodec("ListAclsResponse", sizeListAclsResponse, writeListAclsResponse, readListAclsResponse);
+
+function sizeListAclsResponse(m: ListAclsResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.acl ?? EMPTY;
+  for (const e of v1 as PbAclInfo[]) {
+    if (e == null) throw missingField("ListAclsResponse", "acl[]");
+    const k = sizePbAclInfo(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeListAclsResponse(m: ListAclsResponse, w: ProtoWriter): void {
+  const v1 = (m.acl ?? EMPTY) as PbAclInfo[];
+  for (const e of v1) {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbAclInfo(e, w);
+  }
+}
+
+function readListAclsResponse(r: ProtoReader, end: number): ListAclsResponse {
+  const f1: PbAclInfo[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1.push(readPbAclInfo(r, e));
+        r.expectEnd(e, "ListAclsResponse.acl");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "ListAclsResponse");
+  return { acl: f1 };
+}
+
+/** Protobuf message `fluss.CreateAclsRequest`. */
+export interface CreateAclsRequest {
+  /** 1: repeated PbAclInfo acl */
+  acl: PbAclInfo[];
+}
+
+/** Codec of {@link CreateAclsRequest}. */
+export const CreateAclsRequest: MessageCodec<CreateAclsRequest> = makeCodec("CreateAclsRequest", sizeCreateAclsRequest, writeCreateAclsRequest, readCreateAclsRequest);
+
+function sizeCreateAclsRequest(m: CreateAclsRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.acl ?? EMPTY;
+  for (const e of v1 as PbAclInfo[]) {
+    if (e == null) throw missingField("CreateAclsRequest", "acl[]");
+    const k = sizePbAclInfo(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeCreateAclsRequest(m: CreateAclsRequest, w: ProtoWriter): void {
+  const v1 = (m.acl ?? EMPTY) as PbAclInfo[];
+  for (const e of v1) {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbAclInfo(e, w);
+  }
+}
+
+function readCreateAclsRequest(r: ProtoReader, end: number): CreateAclsRequest {
+  const f1: PbAclInfo[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1.push(readPbAclInfo(r, e));
+        r.expectEnd(e, "CreateAclsRequest.acl");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "CreateAclsRequest");
+  return { acl: f1 };
+}
+
+/** Protobuf message `fluss.CreateAclsResponse`. */
+export interface CreateAclsResponse {
+  /** 1: repeated PbCreateAclRespInfo aclRes */
+  aclRes: PbCreateAclRespInfo[];
+}
+
+/** Codec of {@link CreateAclsResponse}. */
+export const CreateAclsResponse: MessageCodec<CreateAclsResponse> = makeCodec("CreateAclsResponse", sizeCreateAclsResponse, writeCreateAclsResponse, readCreateAclsResponse);
+
+function sizeCreateAclsResponse(m: CreateAclsResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.aclRes ?? EMPTY;
+  for (const e of v1 as PbCreateAclRespInfo[]) {
+    if (e == null) throw missingField("CreateAclsResponse", "aclRes[]");
+    const k = sizePbCreateAclRespInfo(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeCreateAclsResponse(m: CreateAclsResponse, w: ProtoWriter): void {
+  const v1 = (m.aclRes ?? EMPTY) as PbCreateAclRespInfo[];
+  for (const e of v1) {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbCreateAclRespInfo(e, w);
+  }
+}
+
+function readCreateAclsResponse(r: ProtoReader, end: number): CreateAclsResponse {
+  const f1: PbCreateAclRespInfo[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1.push(readPbCreateAclRespInfo(r, e));
+        r.expectEnd(e, "CreateAclsResponse.aclRes");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "CreateAclsResponse");
+  return { aclRes: f1 };
+}
+
+/** Protobuf message `fluss.DropAclsRequest`. */
+export interface DropAclsRequest {
+  /** 1: repeated PbAclFilter acl_filter */
+  aclFilter: PbAclFilter[];
+}
+
+/** Codec of {@link DropAclsRequest}. */
+export const DropAclsRequest: MessageCodec<DropAclsRequest> = makeCodec("DropAclsRequest", sizeDropAclsRequest, writeDropAclsRequest, readDropAclsRequest);
+
+function sizeDropAclsRequest(m: DropAclsRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.aclFilter ?? EMPTY;
+  for (const e of v1 as PbAclFilter[]) {
+    if (e == null) throw missingField("DropAclsRequest", "aclFilter[]");
+    const k = sizePbAclFilter(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeDropAclsRequest(m: DropAclsRequest, w: ProtoWriter): void {
+  const v1 = (m.aclFilter ?? EMPTY) as PbAclFilter[];
+  for (const e of v1) {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbAclFilter(e, w);
+  }
+}
+
+function readDropAclsRequest(r: ProtoReader, end: number): DropAclsRequest {
+  const f1: PbAclFilter[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1.push(readPbAclFilter(r, e));
+        r.expectEnd(e, "DropAclsRequest.aclFilter");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "DropAclsRequest");
+  return { aclFilter: f1 };
+}
+
+/** Protobuf message `fluss.DropAclsResponse`. */
+export interface DropAclsResponse {
+  /** 1: repeated PbDropAclsFilterResult filter_results */
+  filterResults: PbDropAclsFilterResult[];
+}
+
+/** Codec of {@link DropAclsResponse}. */
+export const DropAclsResponse: MessageCodec<DropAclsResponse> = makeCodec("DropAclsResponse", sizeDropAclsResponse, writeDropAclsResponse, readDropAclsResponse);
+
+function sizeDropAclsResponse(m: DropAclsResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.filterResults ?? EMPTY;
+  for (const e of v1 as PbDropAclsFilterResult[]) {
+    if (e == null) throw missingField("DropAclsResponse", "filterResults[]");
+    const k = sizePbDropAclsFilterResult(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeDropAclsResponse(m: DropAclsResponse, w: ProtoWriter): void {
+  const v1 = (m.filterResults ?? EMPTY) as PbDropAclsFilterResult[];
+  for (const e of v1) {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbDropAclsFilterResult(e, w);
+  }
+}
+
+function readDropAclsResponse(r: ProtoReader, end: number): DropAclsResponse {
+  const f1: PbDropAclsFilterResult[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1.push(readPbDropAclsFilterResult(r, e));
+        r.expectEnd(e, "DropAclsResponse.filterResults");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "DropAclsResponse");
+  return { filterResults: f1 };
+}
+
+/** Protobuf message `fluss.PbCreateAclRespInfo`. */
+export interface PbCreateAclRespInfo {
+  /** 1: required PbAclInfo acl */
+  acl: PbAclInfo;
+  /** 2: optional int32 error_code */
+  errorCode?: number;
+  /** 3: optional string error_message */
+  errorMessage?: string;
+}
+
+/** Codec of {@link PbCreateAclRespInfo}. */
+export const PbCreateAclRespInfo: MessageCodec<PbCreateAclRespInfo> = makeCodec("PbCreateAclRespInfo", sizePbCreateAclRespInfo, writePbCreateAclRespInfo, readPbCreateAclRespInfo);
+
+function sizePbCreateAclRespInfo(m: PbCreateAclRespInfo, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.acl;
+  if (v1 == null) throw missingField("PbCreateAclRespInfo", "acl");
+  {
+    const k = sizePbAclInfo(v1, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  const v2 = m.errorCode;
+  if (v2 != null) {
+    if ((v2 | 0) !== v2) throw badValue("PbCreateAclRespInfo", "errorCode", "int32", v2);
+    n += 1 + sizeInt32(v2);
+  }
+  const v3 = m.errorMessage;
+  if (v3 != null) {
+    if (typeof v3 !== "string") throw badValue("PbCreateAclRespInfo", "errorMessage", "string", v3);
+    n += 1 + sizeString(v3);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writePbCreateAclRespInfo(m: PbCreateAclRespInfo, w: ProtoWriter): void {
+  const v1 = m.acl;
+  {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbAclInfo(v1, w);
+  }
+  const v2 = m.errorCode;
+  if (v2 != null) {
+    w.u32(16);
+    w.int32(v2);
+  }
+  const v3 = m.errorMessage;
+  if (v3 != null) {
+    w.u32(26);
+    w.string(v3);
+  }
+}
+
+function readPbCreateAclRespInfo(r: ProtoReader, end: number): PbCreateAclRespInfo {
+  let f1: PbAclInfo | undefined;
+  let f2: number | undefined;
+  let f3: string | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1 = readPbAclInfo(r, e);
+        r.expectEnd(e, "PbCreateAclRespInfo.acl");
+        break;
+      }
+      case 16:
+        f2 = r.int32();
+        break;
+      case 26:
+        f3 = r.string();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "PbCreateAclRespInfo");
+  if (f1 === undefined) throw missingField("PbCreateAclRespInfo", "acl");
+  const out: PbCreateAclRespInfo = { acl: f1 };
+  if (f2 !== undefined) out.errorCode = f2;
+  if (f3 !== undefined) out.errorMessage = f3;
+  return out;
+}
+
+/** Protobuf message `fluss.PbAclInfo`. */
+export interface PbAclInfo {
+  /** 1: required string resource_name */
+  resourceName: string;
+  /** 2: required int32 resource_type */
+  resourceType: number;
+  /** 3: required string principal_name */
+  principalName: string;
+  /** 4: required string principal_type */
+  principalType: string;
+  /** 5: required string host */
+  host: string;
+  /** 6: required int32 operation_type */
+  operationType: number;
+  /** 7: required int32 permission_type */
+  permissionType: number;
+}
+
+/** Codec of {@link PbAclInfo}. */
+export const PbAclInfo: MessageCodec<PbAclInfo> = makeCodec("PbAclInfo", sizePbAclInfo, writePbAclInfo, readPbAclInfo);
+
+function sizePbAclInfo(m: PbAclInfo, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.resourceName;
+  if (v1 == null) throw missingField("PbAclInfo", "resourceName");
+  {
+    if (typeof v1 !== "string") throw badValue("PbAclInfo", "resourceName", "string", v1);
+    n += 1 + sizeString(v1);
+  }
+  const v2 = m.resourceType;
+  if (v2 == null) throw missingField("PbAclInfo", "resourceType");
+  {
+    if ((v2 | 0) !== v2) throw badValue("PbAclInfo", "resourceType", "int32", v2);
+    n += 1 + sizeInt32(v2);
+  }
+  const v3 = m.principalName;
+  if (v3 == null) throw missingField("PbAclInfo", "principalName");
+  {
+    if (typeof v3 !== "string") throw badValue("PbAclInfo", "principalName", "string", v3);
+    n += 1 + sizeString(v3);
+  }
+  const v4 = m.principalType;
+  if (v4 == null) throw missingField("PbAclInfo", "principalType");
+  {
+    if (typeof v4 !== "string") throw badValue("PbAclInfo", "principalType", "string", v4);
+    n += 1 + sizeString(v4);
+  }
+  const v5 = m.host;
+  if (v5 == null) throw missingField("PbAclInfo", "host");
+  {
+    if (typeof v5 !== "string") throw badValue("PbAclInfo", "host", "string", v5);
+    n += 1 + sizeString(v5);
+  }
+  const v6 = m.operationType;
+  if (v6 == null) throw missingField("PbAclInfo", "operationType");
+  {
+    if ((v6 | 0) !== v6) throw badValue("PbAclInfo", "operationType", "int32", v6);
+    n += 1 + sizeInt32(v6);
+  }
+  const v7 = m.permissionType;
+  if (v7 == null) throw missingField("PbAclInfo", "permissionType");
+  {
+    if ((v7 | 0) !== v7) throw badValue("PbAclInfo", "permissionType", "int32", v7);
+    n += 1 + sizeInt32(v7);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writePbAclInfo(m: PbAclInfo, w: ProtoWriter): void {
+  const v1 = m.resourceName;
+  {
+    w.u32(10);
+    w.string(v1);
+  }
+  const v2 = m.resourceType;
+  {
+    w.u32(16);
+    w.int32(v2);
+  }
+  const v3 = m.principalName;
+  {
+    w.u32(26);
+    w.string(v3);
+  }
+  const v4 = m.principalType;
+  {
+    w.u32(34);
+    w.string(v4);
+  }
+  const v5 = m.host;
+  {
+    w.u32(42);
+    w.string(v5);
+  }
+  const v6 = m.operationType;
+  {
+    w.u32(48);
+    w.int32(v6);
+  }
+  const v7 = m.permissionType;
+  {
+    w.u32(56);
+    w.int32(v7);
+  }
+}
+
+function readPbAclInfo(r: ProtoReader, end: number): PbAclInfo {
+  let f1: string | undefined;
+  let f2: number | undefined;
+  let f3: string | undefined;
+  let f4: string | undefined;
+  let f5: string | undefined;
+  let f6: number | undefined;
+  let f7: number | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10:
+        f1 = r.string();
+        break;
+      case 16:
+        f2 = r.int32();
+        break;
+      case 26:
+        f3 = r.string();
+        break;
+      case 34:
+        f4 = r.string();
+        break;
+      case 42:
+        f5 = r.string();
+        break;
+      case 48:
+        f6 = r.int32();
+        break;
+      case 56:
+        f7 = r.int32();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "PbAclInfo");
+  if (f1 === undefined) throw missingField("PbAclInfo", "resourceName");
+  if (f2 === undefined) throw missingField("PbAclInfo", "resourceType");
+  if (f3 === undefined) throw missingField("PbAclInfo", "principalName");
+  if (f4 === undefined) throw missingField("PbAclInfo", "principalType");
+  if (f5 === undefined) throw missingField("PbAclInfo", "host");
+  if (f6 === undefined) throw missingField("PbAclInfo", "operationType");
+  if (f7 === undefined) throw missingField("PbAclInfo", "permissionType");
+  return { resourceName: f1, resourceType: f2, principalName: f3, principalType: f4, host: f5, operationType: f6, permissionType: f7 };
+}
+
+/** Protobuf message `fluss.PbAclFilter`. */
+export interface PbAclFilter {
+  /** 1: optional string resource_name */
+  resourceName?: string;
+  /** 2: required int32 resource_type */
+  resourceType: number;
+  /** 3: optional string principal_name */
+  principalName?: string;
+  /** 4: optional string principal_type */
+  principalType?: string;
+  /** 5: optional string host */
+  host?: string;
+  /** 6: required int32 operation_type */
+  operationType: number;
+  /** 7: required int32 permission_type */
+  permissionType: number;
+}
+
+/** Codec of {@link PbAclFilter}. */
+export const PbAclFilter: MessageCodec<PbAclFilter> = makeCodec("PbAclFilter", sizePbAclFilter, writePbAclFilter, readPbAclFilter);
+
+function sizePbAclFilter(m: PbAclFilter, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.resourceName;
+  if (v1 != null) {
+    if (typeof v1 !== "string") throw badValue("PbAclFilter", "resourceName", "string", v1);
+    n += 1 + sizeString(v1);
+  }
+  const v2 = m.resourceType;
+  if (v2 == null) throw missingField("PbAclFilter", "resourceType");
+  {
+    if ((v2 | 0) !== v2) throw badValue("PbAclFilter", "resourceType", "int32", v2);
+    n += 1 + sizeInt32(v2);
+  }
+  const v3 = m.principalName;
+  if (v3 != null) {
+    if (typeof v3 !== "string") throw badValue("PbAclFilter", "principalName", "string", v3);
+    n += 1 + sizeString(v3);
+  }
+  const v4 = m.principalType;
+  if (v4 != null) {
+    if (typeof v4 !== "string") throw badValue("PbAclFilter", "principalType", "string", v4);
+    n += 1 + sizeString(v4);
+  }
+  const v5 = m.host;
+  if (v5 != null) {
+    if (typeof v5 !== "string") throw badValue("PbAclFilter", "host", "string", v5);
+    n += 1 + sizeString(v5);
+  }
+  const v6 = m.operationType;
+  if (v6 == null) throw missingField("PbAclFilter", "operationType");
+  {
+    if ((v6 | 0) !== v6) throw badValue("PbAclFilter", "operationType", "int32", v6);
+    n += 1 + sizeInt32(v6);
+  }
+  const v7 = m.permissionType;
+  if (v7 == null) throw missingField("PbAclFilter", "permissionType");
+  {
+    if ((v7 | 0) !== v7) throw badValue("PbAclFilter", "permissionType", "int32", v7);
+    n += 1 + sizeInt32(v7);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writePbAclFilter(m: PbAclFilter, w: ProtoWriter): void {
+  const v1 = m.resourceName;
+  if (v1 != null) {
+    w.u32(10);
+    w.string(v1);
+  }
+  const v2 = m.resourceType;
+  {
+    w.u32(16);
+    w.int32(v2);
+  }
+  const v3 = m.principalName;
+  if (v3 != null) {
+    w.u32(26);
+    w.string(v3);
+  }
+  const v4 = m.principalType;
+  if (v4 != null) {
+    w.u32(34);
+    w.string(v4);
+  }
+  const v5 = m.host;
+  if (v5 != null) {
+    w.u32(42);
+    w.string(v5);
+  }
+  const v6 = m.operationType;
+  {
+    w.u32(48);
+    w.int32(v6);
+  }
+  const v7 = m.permissionType;
+  {
+    w.u32(56);
+    w.int32(v7);
+  }
+}
+
+function readPbAclFilter(r: ProtoReader, end: number): PbAclFilter {
+  let f1: string | undefined;
+  let f2: number | undefined;
+  let f3: string | undefined;
+  let f4: string | undefined;
+  let f5: string | undefined;
+  let f6: number | undefined;
+  let f7: number | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10:
+        f1 = r.string();
+        break;
+      case 16:
+        f2 = r.int32();
+        break;
+      case 26:
+        f3 = r.string();
+        break;
+      case 34:
+        f4 = r.string();
+        break;
+      case 42:
+        f5 = r.string();
+        break;
+      case 48:
+        f6 = r.int32();
+        break;
+      case 56:
+        f7 = r.int32();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "PbAclFilter");
+  if (f2 === undefined) throw missingField("PbAclFilter", "resourceType");
+  if (f6 === undefined) throw missingField("PbAclFilter", "operationType");
+  if (f7 === undefined) throw missingField("PbAclFilter", "permissionType");
+  const out: PbAclFilter = { resourceType: f2, operationType: f6, permissionType: f7 };
+  if (f1 !== undefined) out.resourceName = f1;
+  if (f3 !== undefined) out.principalName = f3;
+  if (f4 !== undefined) out.principalType = f4;
+  if (f5 !== undefined) out.host = f5;
+  return out;
+}
+
+/** Protobuf message `fluss.PbDropAclsFilterResult`. */
+export interface PbDropAclsFilterResult {
+  /** 1: repeated PbDropAclsMatchingAcl matching_acls */
+  matchingAcls: PbDropAclsMatchingAcl[];
+  /** 2: optional int32 error_code */
+  errorCode?: number;
+  /** 3: optional string error_message */
+  errorMessage?: string;
+}
+
+/** Codec of {@link PbDropAclsFilterResult}. */
+export const PbDropAclsFilterResult: MessageCodec<PbDropAclsFilterResult> = makeCodec("PbDropAclsFilterResult", sizePbDropAclsFilterResult, writePbDropAclsFilterResult, readPbDropAclsFilterResult);
+
+function sizePbDropAclsFilterResult(m: PbDropAclsFilterResult, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.matchingAcls ?? EMPTY;
+  for (const e of v1 as PbDropAclsMatchingAcl[]) {
+    if (e == null) throw missingField("PbDropAclsFilterResult", "matchingAcls[]");
+    const k = sizePbDropAclsMatchingAcl(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  const v2 = m.errorCode;
+  if (v2 != null) {
+    if ((v2 | 0) !== v2) throw badValue("PbDropAclsFilterResult", "errorCode", "int32", v2);
+    n += 1 + sizeInt32(v2);
+  }
+  const v3 = m.errorMessage;
+  if (v3 != null) {
+    if (typeof v3 !== "string") throw badValue("PbDropAclsFilterResult", "errorMessage", "string", v3);
+    n += 1 + sizeString(v3);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writePbDropAclsFilterResult(m: PbDropAclsFilterResult, w: ProtoWriter): void {
+  const v1 = (m.matchingAcls ?? EMPTY) as PbDropAclsMatchingAcl[];
+  for (const e of v1) {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbDropAclsMatchingAcl(e, w);
+  }
+  const v2 = m.errorCode;
+  if (v2 != null) {
+    w.u32(16);
+    w.int32(v2);
+  }
+  const v3 = m.errorMessage;
+  if (v3 != null) {
+    w.u32(26);
+    w.string(v3);
+  }
+}
+
+function readPbDropAclsFilterResult(r: ProtoReader, end: number): PbDropAclsFilterResult {
+  const f1: PbDropAclsMatchingAcl[] = [];
+  let f2: number | undefined;
+  let f3: string | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1.push(readPbDropAclsMatchingAcl(r, e));
+        r.expectEnd(e, "PbDropAclsFilterResult.matchingAcls");
+        break;
+      }
+      case 16:
+        f2 = r.int32();
+        break;
+      case 26:
+        f3 = r.string();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "PbDropAclsFilterResult");
+  const out: PbDropAclsFilterResult = { matchingAcls: f1 };
+  if (f2 !== undefined) out.errorCode = f2;
+  if (f3 !== undefined) out.errorMessage = f3;
+  return out;
+}
+
+/** Protobuf message `fluss.PbDropAclsMatchingAcl`. */
+export interface PbDropAclsMatchingAcl {
+  /** 1: required PbAclInfo acl */
+  acl: PbAclInfo;
+  /** 2: optional int32 error_code */
+  errorCode?: number;
+  /** 3: optional string error_message */
+  errorMessage?: string;
+}
+
+/** Codec of {@link PbDropAclsMatchingAcl}. */
+export const PbDropAclsMatchingAcl: MessageCodec<PbDropAclsMatchingAcl> = makeCodec("PbDropAclsMatchingAcl", sizePbDropAclsMatchingAcl, writePbDropAclsMatchingAcl, readPbDropAclsMatchingAcl);
+
+function sizePbDropAclsMatchingAcl(m: PbDropAclsMatchingAcl, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.acl;
+  if (v1 == null) throw missingField("PbDropAclsMatchingAcl", "acl");
+  {
+    const k = sizePbAclInfo(v1, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  const v2 = m.errorCode;
+  if (v2 != null) {
+    if ((v2 | 0) !== v2) throw badValue("PbDropAclsMatchingAcl", "errorCode", "int32", v2);
+    n += 1 + sizeInt32(v2);
+  }
+  const v3 = m.errorMessage;
+  if (v3 != null) {
+    if (typeof v3 !== "string") throw badValue("PbDropAclsMatchingAcl", "errorMessage", "string", v3);
+    n += 1 + sizeString(v3);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writePbDropAclsMatchingAcl(m: PbDropAclsMatchingAcl, w: ProtoWriter): void {
+  const v1 = m.acl;
+  {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbAclInfo(v1, w);
+  }
+  const v2 = m.errorCode;
+  if (v2 != null) {
+    w.u32(16);
+    w.int32(v2);
+  }
+  const v3 = m.errorMessage;
+  if (v3 != null) {
+    w.u32(26);
+    w.string(v3);
+  }
+}
+
+function readPbDropAclsMatchingAcl(r: ProtoReader, end: number): PbDropAclsMatchingAcl {
+  let f1: PbAclInfo | undefined;
+  let f2: number | undefined;
+  let f3: string | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1 = readPbAclInfo(r, e);
+        r.expectEnd(e, "PbDropAclsMatchingAcl.acl");
+        break;
+      }
+      case 16:
+        f2 = r.int32();
+        break;
+      case 26:
+        f3 = r.string();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "PbDropAclsMatchingAcl");
+  if (f1 === undefined) throw missingField("PbDropAclsMatchingAcl", "acl");
+  const out: PbDropAclsMatchingAcl = { acl: f1 };
+  if (f2 !== undefined) out.errorCode = f2;
+  if (f3 !== undefined) out.errorMessage = f3;
+  return out;
+}
+
 /** Protobuf message `fluss.MetadataRequest`. */
 export interface MetadataRequest {
   /** 1: repeated PbTablePath table_path */

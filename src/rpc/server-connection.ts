@@ -51,7 +51,18 @@ export interface ServerConnectionOptions {
   clientSoftwareVersion?: string;
   /** When set, a server announcing a different `server_type` is rejected. */
   expectedServerType?: "COORDINATOR" | "TABLET_SERVER";
+  /**
+   * Runs right after the ApiVersions handshake, before the connection is handed out (SASL,
+   * protocol.md §11); its failure closes the connection and fails `connect`.
+   */
+  authenticate?: ConnectionAuthenticator;
 }
+
+/**
+ * Authenticates a freshly handshaken connection within `timeoutMs` (the handshake's time):
+ * resolves when the server accepted the credentials.
+ */
+export type ConnectionAuthenticator = (conn: ServerConnection, timeoutMs: number) => Promise<void>;
 
 /** Per-request options. */
 export interface RequestOptions {
@@ -142,7 +153,8 @@ export class ServerConnection {
   }
 
   /**
-   * Opens a connection and performs the ApiVersions handshake. Fails with NETWORK_EXCEPTION
+   * Opens a connection, performs the ApiVersions handshake and authenticates (when
+   * `authenticate` is set). Fails with NETWORK_EXCEPTION
    * when the server cannot be reached within `connectTimeoutMs`.
    */
   static async connect(options: ServerConnectionOptions): Promise<ServerConnection> {
@@ -154,6 +166,7 @@ export class ServerConnection {
     const conn = new ServerConnection(socket, inbox, options);
     try {
       await conn.handshake();
+      await options.authenticate?.(conn, options.handshakeTimeoutMs ?? options.requestTimeoutMs);
     } catch (err) {
       conn.close();
       throw err;

@@ -37,9 +37,16 @@ import { adminHandlers } from "./admin/admin-service.js";
 import { DynamicConfigManager } from "./admin/dynamic-config.js";
 import { ProducerOffsetsManager } from "./admin/producer-offsets.js";
 import { parseJavaDuration } from "../metadata/table-options.js";
+import {
+  resolveSecurity,
+  secureHandlers,
+  type LocalClusterSecurity,
+  type ResolvedSecurity,
+} from "./security/cluster-security.js";
 
 export type { ClusterLogger } from "./server-state.js";
 export type { ServerRef } from "./cluster/faults.js";
+export type { LocalClusterSecurity } from "./security/cluster-security.js";
 
 /** Options of {@link LocalCluster.start}. */
 export interface LocalClusterOptions {
@@ -137,6 +144,12 @@ export interface LocalClusterOptions {
    * 1 min there; default here 1000 ms); 0: only through {@link LocalCluster.runRemoteLogTasks}.
    */
   remoteLogTaskIntervalMs?: number;
+  /**
+   * Authentication and authorization (default: none, every client may do anything):
+   * `users` turns on SASL/PLAIN on every listener, `superUsers` and `authorization: true`
+   * check every request against ACLs as Java's DefaultAuthorizer (see {@link LocalClusterSecurity}).
+   */
+  security?: LocalClusterSecurity;
 }
 
 /** Whether binding `host` keeps the server reachable from this machine only. */
@@ -205,6 +218,8 @@ interface Parts {
   /** Tablet servers by id (single-listener: none, the coordinator slot plays tablet server 0). */
   readonly tablets: ReadonlyMap<number, Slot>;
   readonly views: Map<number, LeadershipView>;
+  /** SASL users and the authorizer, when configured. */
+  readonly security: ResolvedSecurity;
 }
 
 /**
@@ -287,6 +302,7 @@ export class LocalCluster implements AsyncDisposable {
       // before anything reads or writes: a second server on a live server's dir fails here
       lock = DataDirLock.acquire(dataDir);
       const catalog = CatalogStore.open(dataDir);
+      const security = resolveSecurity(options.security, catalog.dir);
       logs = new LogManager(dataDir, {
         logger: { warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
         syncEveryAppend: options.syncEveryWrite ?? false,
@@ -345,34 +361,50 @@ export class LocalCluster implements AsyncDisposable {
           ApiKey.API_VERSIONS,
           apiVersionsHandler(() => handlers.keys()),
         );
-        coordinator = newSlot(0, "server 0", handlers, faults.interceptorFor(0, "coordinator"), options.port ?? 0);
+        const served = secureHandlers(handlers, security, state);
+        coordinator = newSlot(0, "server 0", served, faults.interceptorFor(0, "coordinator"), options.port ?? 0);
       } else {
         const cs: ServerState = { ...shared, node: node("coordinator", COORDINATOR_ID, () => leadership) };
         const ch = roleHandlers(cs, COORDINATOR_API_KEYS, ServerType.COORDINATOR);
         announceCreations(ch, cs, leadership);
-        coordinator = newSlot("coordinator", "coordinator", ch, faults.interceptorFor("coordinator"), options.port ?? 0);
+        const served = secureHandlers(ch, security, cs, COORDINATOR_API_KEYS);
+        coordinator = newSlot("coordinator", "coordinator", served, faults.interceptorFor("coordinator"), options.port ?? 0);
         const basePort = options.port ?? 0;
         for (const id of ids) {
           const ts: ServerState = { ...shared, node: node("tablet-server", id, () => views.get(id) ?? leadership) };
           const th = roleHandlers(ts, TABLET_SERVER_API_KEYS, ServerType.TABLET_SERVER);
           const port = options.tabletServerPorts?.[id] ?? (basePort === 0 ? 0 : basePort + 1 + id);
-          tablets.set(id, newSlot(id, `tablet server ${id}`, th, faults.interceptorFor(id), port));
+          const tserved = secureHandlers(th, security, ts, TABLET_SERVER_API_KEYS);
+          tablets.set(id, newSlot(id, `tablet server ${id}`, tserved, faults.interceptorFor(id), port));
         }
       }
-      const parts: Parts = { shared, host, dataDir, ownsDataDir, lock, leadership, faults, coordinator, tablets, views };
+      const parts: Parts = {
+        shared,
+        host,
+        dataDir,
+        ownsDataDir,
+        lock,
+        leadership,
+        faults,
+        coordinator,
+        tablets,
+        views,
+        security,
+      };
       for (const slot of [coordinator, ...tablets.values()]) {
         await openSlot(parts, slot);
         started.push(slot.server!);
       }
       const cluster = new LocalCluster(parts, lag);
-      if (!isLoopback(host)) {
+      if (!isLoopback(host) && security.users === undefined) {
         logger.warn(
           `Listening on ${cluster.bootstrapServers}, reachable from other machines: this cluster has no ` +
             `authentication, so anyone who can reach this port can read, write and drop every table`,
         );
       }
       const more = count > 1 ? ` (coordinator; tablet servers ${[...tablets.values()].map((s) => s.port).join(", ")})` : "";
-      logger.info(`Fluss local cluster listening on ${cluster.bootstrapServers}${more}, data in ${dataDir}`);
+      const secured = security.users === undefined ? "" : `, SASL/PLAIN${security.authorizer ? " with ACL authorization" : ""}`;
+      logger.info(`Fluss local cluster listening on ${cluster.bootstrapServers}${more}${secured}, data in ${dataDir}`);
       if (options.ui) {
         try {
           await cluster.startConsole(options.ui);
@@ -698,6 +730,7 @@ async function openSlot(parts: Parts, slot: Slot): Promise<void> {
     onAcceptError: (err) => reportAcceptError(parts.shared.logs.openFiles, logger, err),
     transientBodyApiKeys: TRANSIENT_BODY_API_KEYS,
     intercept: slot.intercept,
+    requireAuthentication: parts.security.users !== undefined,
   });
   slot.port = await server.listen();
   if (slot.unresponsive) server.setUnresponsive(true);

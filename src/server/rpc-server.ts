@@ -1,4 +1,5 @@
 import net from "node:net";
+import { ApiKey } from "../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../rpc/errors.js";
 import {
   FrameDecoder,
@@ -20,7 +21,23 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   /** "host:port" of the listener the request arrived on (advertised in metadata). */
   readonly localAddress: { host: string; port: number };
+  /** The connection's session: who authenticated on it (the AUTHENTICATE handler sets it), from where. */
+  readonly session: ConnectionSession;
 }
+
+/** Per connection: the principal (Java `FlussPrincipal`) and the client's address. */
+export interface ConnectionSession {
+  /**
+   * Undefined until the connection authenticated (with `requireAuthentication`); otherwise
+   * Java's ANONYMOUS principal (`User:ANONYMOUS`).
+   */
+  principal: { readonly name: string; readonly type: string } | undefined;
+  /** IP address of the client. */
+  readonly remoteHost: string;
+}
+
+/** Java `FlussPrincipal.ANONYMOUS`: the principal of every connection of a PLAINTEXT listener. */
+const ANONYMOUS_PRINCIPAL = { name: "ANONYMOUS", type: "User" } as const;
 
 /** Serves one api key: decodes the body, does the work, returns the encoded response body. */
 export type RawHandler = (body: Uint8Array, ctx: RequestContext) => Promise<Uint8Array> | Uint8Array;
@@ -68,6 +85,12 @@ export interface RpcServerOptions {
    * `injectError` / `delay`).
    */
   intercept?: (apiKey: number) => RequestFault | undefined;
+  /**
+   * SASL listener: a connection is served only API_VERSIONS and AUTHENTICATE until the
+   * AUTHENTICATE handler sets its session's principal; anything else is answered with
+   * AUTHENTICATE_EXCEPTION (Java NettyServerHandler.java:130-139, 330-339).
+   */
+  requireAuthentication?: boolean;
 }
 
 /** What {@link RpcServerOptions.intercept} does to one request. */
@@ -245,6 +268,10 @@ export class RpcServer {
     let open = true;
     const isOpen = () => open;
     let localAddress = { host: this.options.host, port: this.boundPort };
+    const session: ConnectionSession = {
+      principal: this.options.requireAuthentication ? undefined : ANONYMOUS_PRINCIPAL,
+      remoteHost: (accepted.remoteAddress ?? "").replace(/^::ffff:/, ""),
+    };
     const take = (frames: () => Uint8Array[]) => {
       let completed: Uint8Array[];
       try {
@@ -256,7 +283,7 @@ export class RpcServer {
         finish();
         return;
       }
-      for (const frame of completed) this.dispatch(frame, socket, abort.signal, localAddress, isOpen);
+      for (const frame of completed) this.dispatch(frame, socket, abort.signal, localAddress, isOpen, session);
       if (decoder.blocked && open) {
         socket.pause();
         this.waiting.add(retry);
@@ -304,6 +331,7 @@ export class RpcServer {
     signal: AbortSignal,
     localAddress: { host: string; port: number },
     isOpen: () => boolean,
+    session: ConnectionSession,
   ): void {
     let header: ReturnType<typeof parseRequestHeader>;
     try {
@@ -321,6 +349,18 @@ export class RpcServer {
       socket.uncork();
       if (socket.writableLength > this.maxQueuedResponseBytes) socket.pause();
     };
+    if (session.principal === undefined && apiKey !== ApiKey.API_VERSIONS && apiKey !== ApiKey.AUTHENTICATE) {
+      this.pool.release(frame);
+      send(
+        encodeErrorResponseFrame(
+          requestId,
+          ErrorCode.AUTHENTICATE_EXCEPTION,
+          "The connection has not completed authentication yet. This may be caused by a missing or incorrect " +
+            "configuration of 'client.security.protocol' on the client side.",
+        ),
+      );
+      return;
+    }
     const handler = this.handlers.get(apiKey);
     if (!handler) {
       this.pool.release(frame);
@@ -329,7 +369,7 @@ export class RpcServer {
       );
       return;
     }
-    const ctx: RequestContext = { apiKey, apiVersion, requestId, signal, localAddress };
+    const ctx: RequestContext = { apiKey, apiVersion, requestId, signal, localAddress, session };
     const fault = this.options.intercept?.(apiKey);
     let result: Promise<Uint8Array>;
     if (fault === undefined) {

@@ -64,6 +64,10 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
   ) {
     this.acc = client.accumulator;
     this.target = client.target(info);
+    // Ask for the writer id now, as Java's sender does on start, instead of holding the
+    // first batch for that round trip; a failure here is retried by the sender. After the
+    // target is known: InitWriter names the tables written (a secured cluster checks WRITE).
+    client.idempotence.ensureWriterId().catch(() => undefined);
     this.tableName = info.tablePath.toString();
     this.maxRequestSize = ctx.config.get("request.max.size");
     const create = ctx.config.get("writer.dynamic-create-partition.enabled")
@@ -80,11 +84,7 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
    */
   protected static clientFor(ctx: ClientContext, kind: string): WriterClient {
     if (ctx.rpc.isClosed) throw FlussError.client(`cannot create an ${kind}: the connection is closed`);
-    const client = WriterClient.of(ctx);
-    // Ask for the writer id now, as Java's sender does on start, instead of holding the
-    // first batch for that round trip; a failure here is retried by the sender.
-    client.idempotence.ensureWriterId().catch(() => undefined);
-    return client;
+    return WriterClient.of(ctx);
   }
 
   /**
