@@ -104,7 +104,7 @@ async function bufferedTable(columns: readonly OutColumn[], out: (text: string) 
   const table = new Table({
     head: columns.map((c) => c.name),
     colAligns: columns.map((c) => (isNumeric(c) ? "right" : "left")),
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
   });
   let count = 0;
   return {

@@ -7,7 +7,7 @@
  *
  * Errors name the position (1-based) and show it under the input.
  */
-import { DataTypes, type DataType, type DataField, withNullability } from "../index.js";
+import { DataTypes, type DataType, type DataField, withNullability } from "../metadata/data-types.js";
 import { didYouMean } from "../util/names.js";
 import { usageError } from "./runtime.js";
 
