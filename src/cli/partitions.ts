@@ -20,12 +20,18 @@ export async function selectPartitions(
   const spec = specText && specText.length > 0 ? parseSpec(specText, "--partition") : undefined;
   for (const k of Object.keys(spec ?? {})) {
     if (!info.partitionKeys.includes(k)) {
-      throw usageError(`--partition: "${k}" is not a partition key of ${table} (partition keys: ${info.partitionKeys.join(", ")})`);
+      throw usageError(
+        `--partition: "${k}" is not a partition key of ${table} (partition keys: ${info.partitionKeys.join(", ")})`,
+      );
     }
   }
   const partitions = await admin.listPartitionInfos(table, spec);
   if (spec && partitions.length === 0) {
-    throw new CliError(`table ${table} has no partition ${Object.entries(spec).map(([k, v]) => `${k}=${v}`).join(",")}`);
+    throw new CliError(
+      `table ${table} has no partition ${Object.entries(spec)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",")}`,
+    );
   }
   return partitions;
 }

@@ -6,7 +6,7 @@
 import type { FlussConnection } from "../index.js";
 
 /** Default cluster address of every command but `local`. */
-export const DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9123";
+const DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9123";
 
 /** Exit codes: success, failure, usage error. */
 export const EXIT_OK = 0;
@@ -82,9 +82,10 @@ export class Runtime {
   }
 
   /** Wraps a command's action: its result (a number, or nothing for 0) becomes the exit code. */
-  run<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  run<A extends unknown[]>(fn: (...args: A) => Promise<unknown>): (...args: A) => Promise<void> {
     return async (...args: A) => {
-      this.exitCode = (await fn(...args)) ?? EXIT_OK;
+      const code = await fn(...args);
+      this.exitCode = typeof code === "number" ? code : EXIT_OK;
     };
   }
 

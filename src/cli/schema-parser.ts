@@ -12,7 +12,7 @@ import { didYouMean } from "../util/names.js";
 import { usageError } from "./runtime.js";
 
 /** One parsed column. */
-export interface ParsedColumn {
+interface ParsedColumn {
   readonly name: string;
   readonly type: DataType;
   readonly comment?: string;
@@ -300,7 +300,8 @@ class Parser {
         const [p] = this.params(1);
         if (this.peek()?.value === "WITH") {
           const w = this.next("WITH");
-          if (this.peek()?.value !== "LOCAL") throw this.error(w, "TIMESTAMP WITH TIME ZONE is not supported (use TIMESTAMP_LTZ)");
+          if (this.peek()?.value !== "LOCAL")
+            throw this.error(w, "TIMESTAMP WITH TIME ZONE is not supported (use TIMESTAMP_LTZ)");
           this.i++;
           this.keyword("TIME");
           this.keyword("ZONE");

@@ -32,7 +32,8 @@ function assertPlainError(stderr: string, pattern: RegExp): void {
 test("--help of every command has examples; usage errors exit 2", async () => {
   const top = await cli(["--help"]);
   assert.equal(top.code, 0);
-  for (const c of ["local", "db", "table", "partition", "offsets", "produce", "scan", "lookup"]) assert.match(top.stdout, new RegExp(`\\n  ${c}\\b`));
+  for (const c of ["local", "db", "table", "partition", "offsets", "produce", "scan", "lookup"])
+    assert.match(top.stdout, new RegExp(`\\n  ${c}\\b`));
   const helps = await Promise.all(
     [["local"], ["db"], ["table"], ["table", "create"], ["partition"], ["offsets"], ["produce"], ["scan"], ["lookup"]].map((c) =>
       cli([...c, "--help"]),
@@ -153,15 +154,7 @@ test("table create from a column list, describe, list, drop", async () => {
   assert.equal(info.schema.columns[0]!.comment, "order id");
   assert.deepEqual(
     info.schema.columns.map((c) => `${c.name} ${c.type.root}`),
-    [
-      "id BIGINT",
-      "item STRING",
-      "amount DECIMAL",
-      "tags ARRAY",
-      "attrs MAP",
-      "at TIMESTAMP_WITHOUT_TIME_ZONE",
-      "day DATE",
-    ],
+    ["id BIGINT", "item STRING", "amount DECIMAL", "tags ARRAY", "attrs MAP", "at TIMESTAMP_WITHOUT_TIME_ZONE", "day DATE"],
   );
   const desc = await cli(["table", "describe", t]);
   assert.equal(desc.code, 0);
@@ -225,8 +218,17 @@ test("table create: a schema typo points at its position; bad options are named"
 test("partition list, create, drop", async () => {
   const t = `${db}.sales`;
   assert.equal(
-    (await cli(["table", "create", t, "--partition-by", "region", "--schema", "region STRING, id INT, total DOUBLE, PRIMARY KEY (region, id)"]))
-      .code,
+    (
+      await cli([
+        "table",
+        "create",
+        t,
+        "--partition-by",
+        "region",
+        "--schema",
+        "region STRING, id INT, total DOUBLE, PRIMARY KEY (region, id)",
+      ])
+    ).code,
     0,
   );
   for (const r of ["US", "EU"]) assert.equal((await cli(["partition", "create", t, `region=${r}`])).code, 0);
@@ -263,10 +265,7 @@ test("partition list, create, drop", async () => {
 
 test("lookup prints the row or says none exists (exit 1); a bad key value names its column", async () => {
   const t = `${db}.users`;
-  assert.equal(
-    (await cli(["table", "create", t, "--schema", "id BIGINT, name STRING, born DATE, PRIMARY KEY (id)"])).code,
-    0,
-  );
+  assert.equal((await cli(["table", "create", t, "--schema", "id BIGINT, name STRING, born DATE, PRIMARY KEY (id)"])).code, 0);
   const w = (await conn.getTable(t)).newUpsert();
   w.upsert({ id: 7n, name: "Ada", born: "1815-12-10" });
   w.upsert({ id: 9007199254740993n, name: "Big", born: null });

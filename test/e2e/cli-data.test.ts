@@ -40,18 +40,24 @@ async function create(table: string, schema: string, ...more: string[]): Promise
 async function readAll(t: string): Promise<Record<string, unknown>[]> {
   const table = await conn.getTable(t);
   const scanner = await table.newScan().createLogScanner();
-  const offsets = await conn.getAdmin().listOffsets(t, [...Array(table.info.numBuckets).keys()], (await import("../../src/index.js")).OffsetSpec.latest());
+  const offsets = await conn
+    .getAdmin()
+    .listOffsets(t, [...Array(table.info.numBuckets).keys()], (await import("../../src/index.js")).OffsetSpec.latest());
   const total = Object.values(offsets).reduce((a, b) => a + b, 0);
   for (let b = 0; b < table.info.numBuckets; b++) await scanner.subscribe(b, EARLIEST_OFFSET);
   const rows: Record<string, unknown>[] = [];
   const deadline = Date.now() + 20_000;
-  while (rows.length < total && Date.now() < deadline) for (const r of await scanner.poll(500)) rows.push({ op: r.changeType.shortString(), ...r.row });
+  while (rows.length < total && Date.now() < deadline)
+    for (const r of await scanner.poll(500)) rows.push({ op: r.changeType.shortString(), ...r.row });
   await scanner.close();
   return rows;
 }
 
 test("produce JSON Lines into a log table, then scan it in every format", async () => {
-  const t = await create("events", "id INT, name STRING, score DOUBLE, big BIGINT, price DECIMAL(10,2), at TIMESTAMP(3), day DATE, raw BYTES, tags ARRAY<STRING>");
+  const t = await create(
+    "events",
+    "id INT, name STRING, score DOUBLE, big BIGINT, price DECIMAL(10,2), at TIMESTAMP(3), day DATE, raw BYTES, tags ARRAY<STRING>",
+  );
   const lines = [
     '{"id":1,"name":"Ada","score":1.5,"big":"9007199254740993","price":"10.25","at":"2024-05-01T12:00:00.250","day":"2024-05-01","raw":"AQID","tags":["a","b"]}',
     '{"id":2,"name":"Bob, \\"the\\" builder","score":null,"big":42,"price":3}',
@@ -87,9 +93,14 @@ test("produce JSON Lines into a log table, then scan it in every format", async 
   assert.deepEqual(back[1]!.name, 'Bob, "the" builder');
   assert.equal(back[1]!.big, 42);
   // what scan prints, produce reads back
-  const t2 = await create("events_copy", "id INT, name STRING, score DOUBLE, big BIGINT, price DECIMAL(10,2), at TIMESTAMP(3), day DATE, raw BYTES, tags ARRAY<STRING>");
+  const t2 = await create(
+    "events_copy",
+    "id INT, name STRING, score DOUBLE, big BIGINT, price DECIMAL(10,2), at TIMESTAMP(3), day DATE, raw BYTES, tags ARRAY<STRING>",
+  );
   assert.equal((await cli(["produce", t2], jsonl.stdout)).code, 0);
-  const copy = jsonLines((await cli(["scan", t2, "--format", "jsonl"])).stdout).sort((a, b) => (a.id as number) - (b.id as number));
+  const copy = jsonLines((await cli(["scan", t2, "--format", "jsonl"])).stdout).sort(
+    (a, b) => (a.id as number) - (b.id as number),
+  );
   assert.deepEqual(copy, back);
 
   const csv = await cli(["scan", t, "--format", "csv", "--columns", "name,id"]);
@@ -132,7 +143,10 @@ test("produce CSV; a bad line stops with its line and column (rows before it are
   assert.match(bad.stderr, /stopped there: appended 1 row to .* all acknowledged/);
   assert.deepEqual((await readAll(t)).map((r) => r.id).sort(), [1, 2, 3, 4]);
 
-  const skip = await cli(["produce", t, "--skip-bad"], '{"id":7}\n{"id":"x"}\nnot json\n{"id":null}\n{"id":8,"nope":1}\n{"id":9}\n');
+  const skip = await cli(
+    ["produce", t, "--skip-bad"],
+    '{"id":7}\n{"id":"x"}\nnot json\n{"id":null}\n{"id":8,"nope":1}\n{"id":9}\n',
+  );
   assert.equal(skip.code, 0, skip.stderr);
   assert.match(skip.stderr, /skipped line 2: column "id": expected INT, got "x"/);
   assert.match(skip.stderr, /skipped line 3: not valid JSON/);
@@ -183,11 +197,20 @@ test("a primary-key table: upserts and deletes, change types, --state, offsets, 
   assert.equal(offsets.code, 0, offsets.stderr);
   const latest = jsonLines(offsets.stdout);
   assert.equal(latest.length, 2);
-  assert.equal(latest.reduce((a, r) => a + (r.offset as number), 0), 6); // 5 changes + 1 header-only batch
+  assert.equal(
+    latest.reduce((a, r) => a + (r.offset as number), 0),
+    6,
+  ); // 5 changes + 1 header-only batch
   const earliest = jsonLines((await cli(["offsets", t, "--at", "earliest", "--format", "jsonl"])).stdout);
-  assert.deepEqual(earliest.map((r) => r.offset), [0, 0]);
+  assert.deepEqual(
+    earliest.map((r) => r.offset),
+    [0, 0],
+  );
   const past = jsonLines((await cli(["offsets", t, "--at", "2000-01-01T00:00:00Z", "--format", "jsonl"])).stdout);
-  assert.deepEqual(past.map((r) => r.offset), [0, 0]);
+  assert.deepEqual(
+    past.map((r) => r.offset),
+    [0, 0],
+  );
   const future = await cli(["offsets", t, "--at", String(Date.now() + 3_600_000)]);
   assert.equal(future.code, 1); // as Java's server: a timestamp after now is refused
   assert.match(future.stderr, /^error: .*timestamp \d+ is larger than the current timestamp/);
@@ -216,10 +239,7 @@ test("scan --from an offset or a timestamp, and --partition", async () => {
   assert.equal(fromLatest.code, 0);
   assert.equal(fromLatest.stdout, "");
   const perPartition = jsonLines((await cli(["offsets", t, "--format", "jsonl"])).stdout);
-  assert.deepEqual(
-    perPartition.map((r) => `${r.partition} ${r.bucket} ${r.offset}`).sort(),
-    ["region=EU 0 1", "region=US 0 3"],
-  );
+  assert.deepEqual(perPartition.map((r) => `${r.partition} ${r.bucket} ${r.offset}`).sort(), ["region=EU 0 1", "region=US 0 3"]);
   const nope = await cli(["scan", t, "--partition", "region=XX"]);
   assert.equal(nope.code, 1);
   assert.match(nope.stderr, /has no partition region=XX/);
@@ -265,16 +285,28 @@ test("produce 100,000 JSON Lines from a file", async () => {
   const t = await create("bulk", "id BIGINT, name STRING, amount DOUBLE, at TIMESTAMP(3)", "--buckets", "4");
   const file = path.join(tmp, "bulk.jsonl");
   const lines: string[] = [];
-  for (let i = 0; i < 100_000; i++) lines.push(`{"id":${i},"name":"row ${i}","amount":${i / 4},"at":"2024-05-01T00:00:00.${String(i % 1000).padStart(3, "0")}"}`);
+  for (let i = 0; i < 100_000; i++)
+    lines.push(`{"id":${i},"name":"row ${i}","amount":${i / 4},"at":"2024-05-01T00:00:00.${String(i % 1000).padStart(3, "0")}"}`);
   fs.writeFileSync(file, `${lines.join("\n")}\n`);
   const r = await runCli(["produce", t, file], { servers: cluster.bootstrapServers, timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /appended 100000 rows to .*, all acknowledged/);
   const offsets = jsonLines((await cli(["offsets", t, "--format", "jsonl"])).stdout);
-  assert.equal(offsets.reduce((a, o) => a + (o.offset as number), 0), 100_000);
-  const scanned = await runCli(["scan", t, "--format", "csv", "--columns", "id"], { servers: cluster.bootstrapServers, timeoutMs: 120_000 });
+  assert.equal(
+    offsets.reduce((a, o) => a + (o.offset as number), 0),
+    100_000,
+  );
+  const scanned = await runCli(["scan", t, "--format", "csv", "--columns", "id"], {
+    servers: cluster.bootstrapServers,
+    timeoutMs: 120_000,
+  });
   assert.equal(scanned.code, 0, scanned.stderr);
-  const ids = scanned.stdout.trim().split("\n").slice(1).map(Number).sort((a, b) => a - b);
+  const ids = scanned.stdout
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map(Number)
+    .sort((a, b) => a - b);
   assert.equal(ids.length, 100_000);
   assert.ok(ids.every((id, i) => id === i));
 });

@@ -28,7 +28,8 @@ export function cliBin(): string {
   const stage = path.join(os.tmpdir(), `flussjs-cli-build-${Math.floor(newest)}`);
   if (!fs.existsSync(path.join(stage, "dist", "cli", "main.js"))) {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-cli-stage-"));
-    for (const f of ["src", "bin", "package.json", "tsconfig.json"]) fs.cpSync(path.join(root, f), path.join(tmp, f), { recursive: true });
+    for (const f of ["src", "bin", "package.json", "tsconfig.json"])
+      fs.cpSync(path.join(root, f), path.join(tmp, f), { recursive: true });
     fs.symlinkSync(path.join(root, "node_modules"), path.join(tmp, "node_modules"));
     execFileSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
       cwd: tmp,

@@ -37,7 +37,7 @@ function integer(flag: string, text: unknown, min: number, max: number): number 
 }
 
 /** Every option of `flussjs local`, in help order. Add new ones here. */
-export const LOCAL_OPTIONS: LocalOption[] = [
+const LOCAL_OPTIONS: LocalOption[] = [
   {
     flags: "-p, --port <port>",
     description: "port of the coordinator (0: any free port)",
@@ -108,11 +108,11 @@ async function runLocal(rt: Runtime, opts: Record<string, unknown>): Promise<num
   try {
     cluster = await Cluster.start({
       ...start,
-    logger: {
-      info: () => {},
-      warn: (m) => io.err(`[warn] ${m}\n`),
-      error: (m, e) => io.err(`[error] ${m}${e instanceof Error ? `: ${e.stack ?? e.message}` : ""}\n`),
-    },
+      logger: {
+        info: () => {},
+        warn: (m) => io.err(`[warn] ${m}\n`),
+        error: (m, e) => io.err(`[error] ${m}${e instanceof Error ? `: ${e.stack ?? e.message}` : ""}\n`),
+      },
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

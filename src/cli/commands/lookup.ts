@@ -33,10 +33,12 @@ export function registerLookup(program: Command, rt: Runtime): void {
         if (!info.hasPrimaryKey) throw new CliError(`table ${p.text} has no primary key: read a log table with flussjs scan`);
         const pk = info.primaryKeys;
         for (const k of Object.keys(given)) {
-          if (!pk.includes(k)) throw usageError(`"${k}" is not a primary-key column of ${p.text} (primary key: ${pk.join(", ")})`);
+          if (!pk.includes(k))
+            throw usageError(`"${k}" is not a primary-key column of ${p.text} (primary key: ${pk.join(", ")})`);
         }
         const missing = pk.filter((k) => !(k in given));
-        if (missing.length > 0) throw usageError(`the key misses ${missing.map((k) => `${k}=...`).join(" ")} (primary key: ${pk.join(", ")})`);
+        if (missing.length > 0)
+          throw usageError(`the key misses ${missing.map((k) => `${k}=...`).join(" ")} (primary key: ${pk.join(", ")})`);
         const { inputConverter } = await import("../values.js");
         const key: Record<string, unknown> = {};
         for (const f of info.rowType.fields) {
@@ -54,7 +56,11 @@ export function registerLookup(program: Command, rt: Runtime): void {
           return EXIT_FAILURE;
         }
         const fields = info.rowType.fields;
-        const sink = await createSink(format, fields.map((f) => ({ name: f.name, type: f.type })), rt.io.out);
+        const sink = await createSink(
+          format,
+          fields.map((f) => ({ name: f.name, type: f.type })),
+          rt.io.out,
+        );
         sink.write(fields.map((f) => row[f.name]));
         sink.end("1 row");
       }),

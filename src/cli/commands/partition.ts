@@ -33,7 +33,11 @@ export function registerPartition(program: Command, rt: Runtime): void {
         const filter = spec.length > 0 ? parseSpec(spec, "partition spec") : undefined;
         const admin = (await rt.connect()).getAdmin();
         const list = await admin.listPartitionInfos(p.text, filter);
-        const sink = await createSink(format, [{ name: "partition_id" }, { name: "partition_name" }, { name: "spec" }], rt.io.out);
+        const sink = await createSink(
+          format,
+          [{ name: "partition_id" }, { name: "partition_name" }, { name: "spec" }],
+          rt.io.out,
+        );
         for (const info of list.sort((a, b) => a.partitionId - b.partitionId)) {
           sink.write([info.partitionId, info.partitionName, info.qualifiedPartitionName]);
         }

@@ -54,7 +54,8 @@ export function registerProduce(program: Command, rt: Runtime): void {
 async function produce(rt: Runtime, path: string, file: string | undefined, opts: ProduceOptions): Promise<number> {
   const p = parseTablePath(path);
   const format = opts.format.toLowerCase();
-  if (format !== "jsonl" && format !== "csv" && format !== "json") throw usageError(`--format must be jsonl or csv, got "${opts.format}"`);
+  if (format !== "jsonl" && format !== "csv" && format !== "json")
+    throw usageError(`--format must be jsonl or csv, got "${opts.format}"`);
   const fs = await import("node:fs");
   let input: NodeJS.ReadableStream;
   let totalBytes: number | undefined;
@@ -63,7 +64,9 @@ async function produce(rt: Runtime, path: string, file: string | undefined, opts
     try {
       totalBytes = fs.statSync(file).size;
     } catch (e) {
-      throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(e)}`);
+      throw new CliError(
+        `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(e)}`,
+      );
     }
     input = fs.createReadStream(file);
   }
@@ -102,7 +105,9 @@ async function produce(rt: Runtime, path: string, file: string | undefined, opts
         try {
           const row = Array.isArray(rec.row) ? Object.fromEntries(names.map((n, i) => [n, (rec.row as unknown[])[i]])) : rec.row;
           if (Array.isArray(rec.row) && rec.row.length !== names.length) {
-            throw new Error(`the row has ${rec.row.length} values but the table has ${names.length} columns (${names.join(", ")})`);
+            throw new Error(
+              `the row has ${rec.row.length} values but the table has ${names.length} columns (${names.join(", ")})`,
+            );
           }
           handle = write.one(convert(row));
         } catch (e) {
@@ -164,7 +169,10 @@ function isFatalWriteError(e: unknown): boolean {
   return e instanceof Error && typeof code === "number" && code !== -2;
 }
 
-function writerFor(table: FlussTable, del: boolean): { one(row: Record<string, unknown>): WriteResultHandle; flush(): Promise<void> } {
+function writerFor(
+  table: FlussTable,
+  del: boolean,
+): { one(row: Record<string, unknown>): WriteResultHandle; flush(): Promise<void> } {
   if (!table.info.hasPrimaryKey) {
     const w = table.newAppendWriter();
     return { one: (row) => w.append(row), flush: () => w.close() };
@@ -210,14 +218,19 @@ async function* csvRecords(input: NodeJS.ReadableStream, names: readonly string[
     }),
   );
   let lastBytes = 0;
-  for await (const { record, info } of parser as AsyncIterable<{ record: (string | null)[]; info: { lines: number; bytes: number } }>) {
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: (string | null)[];
+    info: { lines: number; bytes: number };
+  }>) {
     const bytes = info.bytes - lastBytes;
     lastBytes = info.bytes;
     if (!header) {
       header = record.map((h) => (h ?? "").trim());
       const unknown = header.filter((h) => !names.includes(h));
       if (unknown.length > 0) {
-        throw new CliError(`line ${info.lines}: the CSV header names unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `"${u}"`).join(", ")} (columns: ${names.join(", ")})`);
+        throw new CliError(
+          `line ${info.lines}: the CSV header names unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `"${u}"`).join(", ")} (columns: ${names.join(", ")})`,
+        );
       }
       continue;
     }
@@ -242,10 +255,7 @@ async function startProgress(totalBytes: number | undefined): Promise<Progress> 
   const { SingleBar } = await import("cli-progress");
   const bar = new SingleBar(
     {
-      format:
-        totalBytes !== undefined
-          ? " {bar} {percentage}% | {rows} rows | {rate} rows/s"
-          : " {rows} rows | {rate} rows/s",
+      format: totalBytes !== undefined ? " {bar} {percentage}% | {rows} rows | {rate} rows/s" : " {rows} rows | {rate} rows/s",
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,

@@ -63,7 +63,8 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
   const p = parseTablePath(path);
   const format = parseFormat(opts.format, rt.stdoutIsTTY);
   const limit = opts.limit === undefined ? Number.POSITIVE_INFINITY : parseCount(opts.limit, "--limit", 1);
-  if (opts.state && (opts.follow || opts.from !== undefined)) throw usageError("--state reads the current rows: drop --follow and --from");
+  if (opts.state && (opts.follow || opts.from !== undefined))
+    throw usageError("--state reads the current rows: drop --follow and --from");
   const conn = await rt.connect();
   const admin = conn.getAdmin();
   const table = await conn.getTable(p.text);
@@ -72,7 +73,8 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
   if (opts.columns !== undefined) {
     const cols = parseList(opts.columns);
     const names = info.rowType.fields.map((f) => f.name);
-    for (const c of cols) if (!names.includes(c)) throw usageError(`--columns: "${c}" is not a column of ${p.text} (columns: ${names.join(", ")})`);
+    for (const c of cols)
+      if (!names.includes(c)) throw usageError(`--columns: "${c}" is not a column of ${p.text} (columns: ${names.join(", ")})`);
     tableScan = tableScan.projectByName(cols);
   }
   const projected = (tableScan.projectedColumns ?? info.rowType.fields.map((_, i) => i)).map((i) => info.rowType.fields[i]!);
@@ -80,7 +82,8 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
   const partitions = await selectPartitions(admin, info, opts.partition);
 
   if (opts.state) {
-    if (!info.hasPrimaryKey) throw new CliError(`--state reads a primary-key table; ${p.text} is a log table (scan it without --state)`);
+    if (!info.hasPrimaryKey)
+      throw new CliError(`--state reads a primary-key table; ${p.text} is a log table (scan it without --state)`);
     const snapshot = await tableScan.createSnapshotScanner();
     if (partitions && opts.partition) {
       for (const part of partitions) for (let b = 0; b < info.numBuckets; b++) snapshot.subscribePartition(part.partitionId, b);
@@ -105,7 +108,9 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
     for (let b = 0; b < info.numBuckets; b++) targets.push(part ? { partition: part, bucket: b } : { bucket: b });
   }
   const start = await startOffsets(admin, info, targets, opts.from);
-  const end = opts.follow ? undefined : await offsetsAt(admin, info, targets, (await import("../../index.js")).OffsetSpec.latest());
+  const end = opts.follow
+    ? undefined
+    : await offsetsAt(admin, info, targets, (await import("../../index.js")).OffsetSpec.latest());
 
   const op = info.hasPrimaryKey ? [{ name: projected.some((f) => f.name === "op") ? "_op" : "op" }] : [];
   const sink = await createSink(format, [...op, ...dataColumns], rt.io.out, { streaming: opts.follow === true });
@@ -133,7 +138,10 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
     while (open.size > 0 && n < limit && !abort.signal.aborted) {
       const records = await scanner.poll(opts.follow ? 1000 : 200, { signal: abort.signal });
       for (const group of records.groups()) {
-        const k = group.bucket.partitionId === undefined ? `${group.bucket.bucket}` : `${group.bucket.partitionId}:${group.bucket.bucket}`;
+        const k =
+          group.bucket.partitionId === undefined
+            ? `${group.bucket.bucket}`
+            : `${group.bucket.partitionId}:${group.bucket.bucket}`;
         const stop = open.get(k)?.end;
         for (const r of group.records) {
           if (n >= limit) break;

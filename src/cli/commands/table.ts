@@ -44,10 +44,7 @@ interface CreateOptions {
 
 /** Registers `flussjs table`. */
 export function registerTable(program: Command, rt: Runtime): void {
-  const table = program
-    .command("table")
-    .description("list, describe, create and drop tables")
-    .addHelpText("after", HELP_AFTER);
+  const table = program.command("table").description("list, describe, create and drop tables").addHelpText("after", HELP_AFTER);
 
   table
     .command("list")
@@ -109,7 +106,11 @@ async function createTable(rt: Runtime, path: string, opts: CreateOptions): Prom
   const parsed = parseSchema(opts.schema);
   const { Schema, TableDescriptor } = await import("../../index.js");
   const schema = new Schema({
-    columns: parsed.columns.map((c) => ({ name: c.name, type: c.type, ...(c.comment !== undefined ? { comment: c.comment } : {}) })),
+    columns: parsed.columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      ...(c.comment !== undefined ? { comment: c.comment } : {}),
+    })),
     primaryKeys: parsed.primaryKey,
   });
   const names = new Set(parsed.columns.map((c) => c.name));
