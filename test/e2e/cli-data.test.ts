@@ -281,6 +281,23 @@ test("scan --follow prints new rows until SIGINT, then exits 0", async () => {
   assert.match(tr.stdout, /^id {2}msg\s*\n─+ {2}─+\n {1,}1 {2}before\n {1,}2 {2}after\n2 rows \(stopped by SIGINT\)\n$/);
 });
 
+test("produce from stdin stopped by SIGINT: what was read is written, exit 130", async () => {
+  const t = await create("interrupted", "id INT");
+  const run = startCli(["produce", t], { servers: cluster.bootstrapServers, keepStdinOpen: true });
+  run.child.stdin!.write('{"id":1}\n{"id":2}\n{"id":3}\n');
+  const latest = (await import("../../src/index.js")).OffsetSpec.latest();
+  const deadline = Date.now() + 30_000;
+  while ((await conn.getAdmin().listOffsets(t, [0], latest))[0] !== 3) {
+    assert.ok(Date.now() < deadline, `rows not written: ${run.stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  run.child.kill("SIGINT"); // stdin is still open: the read is waiting
+  const r = await run.done;
+  assert.equal(r.code, 130, `${r.signal} ${r.stderr}`);
+  assert.match(r.stderr, /interrupted \(SIGINT\): appended 3 rows to .*, all acknowledged/);
+  assert.deepEqual((await readAll(t)).map((x) => x.id).sort(), [1, 2, 3]);
+});
+
 test("produce 100,000 JSON Lines from a file", async () => {
   const t = await create("bulk", "id BIGINT, name STRING, amount DOUBLE, at TIMESTAMP(3)", "--buckets", "4");
   const file = path.join(tmp, "bulk.jsonl");
@@ -288,8 +305,9 @@ test("produce 100,000 JSON Lines from a file", async () => {
   for (let i = 0; i < 100_000; i++)
     lines.push(`{"id":${i},"name":"row ${i}","amount":${i / 4},"at":"2024-05-01T00:00:00.${String(i % 1000).padStart(3, "0")}"}`);
   fs.writeFileSync(file, `${lines.join("\n")}\n`);
-  const r = await runCli(["produce", t, file], { servers: cluster.bootstrapServers, timeoutMs: 120_000 });
+  const r = await runCli(["produce", t, file, "--progress"], { servers: cluster.bootstrapServers, timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, / █{30} 100% \| 100,000 rows \| [\d,]+ rows\/s\n/); // --progress draws the bar on a pipe too
   assert.match(r.stderr, /appended 100000 rows to .*, all acknowledged/);
   const offsets = jsonLines((await cli(["offsets", t, "--format", "jsonl"])).stdout);
   assert.equal(

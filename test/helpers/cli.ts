@@ -55,6 +55,8 @@ export interface CliResult {
 export interface CliRunOptions {
   /** Written to stdin (then closed); default: stdin closed at once. */
   readonly input?: string;
+  /** Leave stdin open for the caller (`child.stdin`). */
+  readonly keepStdinOpen?: boolean;
   /** FLUSS_BOOTSTRAP_SERVERS for the child. */
   readonly servers?: string;
   readonly env?: Readonly<Record<string, string>>;
@@ -76,7 +78,7 @@ export function startCli(
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
   child.stdin!.on("error", () => undefined);
   if (opts.input !== undefined) child.stdin!.end(opts.input);
-  else child.stdin!.end();
+  else if (!opts.keepStdinOpen) child.stdin!.end();
   const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
   const done = new Promise<CliResult>((resolve) => {
     child.on("close", (code, signal) => {

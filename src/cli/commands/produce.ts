@@ -32,7 +32,10 @@ interface ProduceOptions {
   format: string;
   delete?: boolean;
   skipBad?: boolean;
+  progress?: boolean;
 }
+
+const STOP = Symbol("stop");
 
 /** One input record: its line number and either the parsed object or why it is bad. */
 type InputRecord = { line: number; bytes: number } & ({ row: Record<string, unknown> | unknown[] } | { error: string });
@@ -47,6 +50,8 @@ export function registerProduce(program: Command, rt: Runtime): void {
     .option("-f, --format <format>", "jsonl or csv", "jsonl")
     .option("--delete", "delete the rows' keys (primary-key tables)")
     .option("--skip-bad", "report bad lines and go on (default: stop at the first)")
+    .option("--progress", "show the progress bar even when stderr is not a terminal")
+    .option("--no-progress", "no progress bar (default: shown when stderr is a terminal)")
     .addHelpText("after", HELP_AFTER)
     .action(rt.run(async (path: string, file: string | undefined, opts: ProduceOptions) => produce(rt, path, file, opts)));
 }
@@ -82,11 +87,12 @@ async function produce(rt: Runtime, path: string, file: string | undefined, opts
   const verb = opts.delete ? "deleted" : info.hasPrimaryKey ? "upserted" : "appended";
 
   const records = format === "csv" ? csvRecords(input, names) : jsonLines(input);
-  const progress = rt.stderrIsTTY ? await startProgress(totalBytes) : undefined;
+  const showProgress = opts.progress ?? rt.stderrIsTTY;
+  const progress = showProgress ? await startProgress(totalBytes, !rt.stderrIsTTY) : undefined;
   let stopped: string | undefined;
-  void rt.waitForStop().then((sig) => {
+  const stop = rt.waitForStop().then((sig): typeof STOP => {
     stopped ??= sig;
-    (input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.(); // ends a read waiting on stdin
+    return STOP;
   });
 
   const started = Date.now();
@@ -95,8 +101,14 @@ async function produce(rt: Runtime, path: string, file: string | undefined, opts
   let bytes = 0;
   let failure: string | undefined;
   let badLine: string | undefined;
+  // a ref'd timer: the process lives until the writes are settled, whatever else is unref'd
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
-    for await (const rec of records) {
+    for (;;) {
+      // a stop ends a read that waits on a quiet stdin
+      const next = await Promise.race([records.next(), stop]);
+      if (next === STOP || next.done) break;
+      const rec = next.value;
       bytes += rec.bytes;
       let handle: WriteResultHandle | undefined;
       let problem: string | undefined;
@@ -139,6 +151,12 @@ async function produce(rt: Runtime, path: string, file: string | undefined, opts
     await write.flush();
   } catch (e) {
     failure ??= messageOf(e);
+  }
+  clearInterval(keepAlive);
+  if (stopped) {
+    // the read still waiting on the input would keep the process alive
+    (input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    void records.return(undefined).catch(() => undefined);
   }
   progress?.stop(written, bytes, started);
   const secs = (Date.now() - started) / 1000;
@@ -251,7 +269,7 @@ interface Progress {
 }
 
 /** A progress bar on stderr: a bar over the file's bytes when its size is known, else a counter. */
-async function startProgress(totalBytes: number | undefined): Promise<Progress> {
+async function startProgress(totalBytes: number | undefined, notTTY: boolean): Promise<Progress> {
   const { SingleBar } = await import("cli-progress");
   const bar = new SingleBar(
     {
@@ -260,6 +278,8 @@ async function startProgress(totalBytes: number | undefined): Promise<Progress> 
       hideCursor: true,
       clearOnComplete: true,
       barsize: 30,
+      // forced onto a file or pipe: a line every second instead of redrawing in place
+      ...(notTTY ? { noTTYOutput: true, notTTYSchedule: 1000, clearOnComplete: false } : {}),
     },
     { format: "", barCompleteChar: "█", barIncompleteChar: "░" },
   );
@@ -271,7 +291,7 @@ async function startProgress(totalBytes: number | undefined): Promise<Progress> 
   return {
     update: (rows, bytes, started) => bar.update(Math.min(bytes, totalBytes ?? bytes), payload(rows, started)),
     log: (text) => {
-      process.stderr.write(`\r\x1b[K${text}\n`);
+      process.stderr.write(notTTY ? `${text}\n` : `\r\x1b[K${text}\n`);
     },
     stop: (rows, bytes, started) => {
       bar.update(Math.min(bytes, totalBytes ?? bytes), payload(rows, started));
