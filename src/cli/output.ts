@@ -23,6 +23,8 @@ export function parseFormat(text: string | undefined, stdoutIsTTY: boolean): Out
 export interface OutColumn {
   readonly name: string;
   readonly type?: DataType;
+  /** Right-aligned in a table (numeric types are anyway). */
+  readonly numeric?: boolean;
 }
 
 /** Takes rows (values in column order), writes them in its format. */
@@ -37,7 +39,7 @@ export interface RowSink {
 const NUMERIC = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "DECIMAL"]);
 
 function isNumeric(c: OutColumn): boolean {
-  return c.type !== undefined && NUMERIC.has(c.type.root);
+  return c.numeric === true || (c.type !== undefined && NUMERIC.has(c.type.root));
 }
 
 function cell(c: OutColumn, v: unknown): string | null {

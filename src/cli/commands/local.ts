@@ -23,8 +23,15 @@ interface LocalOption {
   readonly key: string;
   /** Default shown in the help and used when absent. */
   readonly defaultValue?: string | boolean;
-  /** Checks the value (throw `usageError` naming the flag) and sets cluster options. */
-  apply(value: unknown, into: LocalStartOptions): void | Promise<void>;
+  /** Commander's argument parser, e.g. `collect` (from `../args.js`) for a repeatable option. */
+  readonly parse?: (value: string, previous: unknown) => unknown;
+  /**
+   * Checks the value (throw `usageError` naming the flag) and sets cluster options; `all`
+   * holds every option's value by key, for checks across options.
+   */
+  apply(value: unknown, into: LocalStartOptions, all: Readonly<Record<string, unknown>>): void | Promise<void>;
+  /** Lines for the start-up banner (aligned after the label), once the cluster runs. */
+  banner?(value: unknown, cluster: LocalCluster): readonly { label: string; text: string }[];
 }
 
 function integer(flag: string, text: unknown, min: number, max: number): number {
@@ -92,7 +99,8 @@ Examples:
 export function registerLocal(program: Command, rt: Runtime): void {
   const cmd = program.command("local").description("run a local Fluss cluster in the foreground (Ctrl-C stops it)");
   for (const o of LOCAL_OPTIONS) {
-    if (o.defaultValue !== undefined) cmd.option(o.flags, o.description, o.defaultValue);
+    if (o.parse) cmd.option(o.flags, o.description, o.parse, o.defaultValue);
+    else if (o.defaultValue !== undefined) cmd.option(o.flags, o.description, o.defaultValue);
     else cmd.option(o.flags, o.description);
   }
   cmd.addHelpText("after", HELP_AFTER);
@@ -101,7 +109,7 @@ export function registerLocal(program: Command, rt: Runtime): void {
 
 async function runLocal(rt: Runtime, opts: Record<string, unknown>): Promise<number> {
   const start: LocalStartOptions = {};
-  for (const o of LOCAL_OPTIONS) await o.apply(opts[o.key], start);
+  for (const o of LOCAL_OPTIONS) await o.apply(opts[o.key], start, opts);
   const io = rt.io;
   const { LocalCluster: Cluster } = await import("../../index.js");
   let cluster: LocalCluster;
@@ -132,6 +140,7 @@ async function runLocal(rt: Runtime, opts: Record<string, unknown>): Promise<num
         ? [`  tablet servers     ${cluster.tabletServerIds.map((id) => `${id}@${cluster.serverAddress(id)}`).join("  ")}`]
         : []),
       `  data directory     ${cluster.dataDir}${start.dataDir === undefined ? " (temporary, deleted on exit)" : ""}`,
+      ...LOCAL_OPTIONS.flatMap((o) => o.banner?.(opts[o.key], cluster) ?? []).map((l) => `  ${l.label.padEnd(18)} ${l.text}`),
       "",
       "  Press Ctrl-C to stop.",
       "",

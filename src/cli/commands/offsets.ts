@@ -45,7 +45,11 @@ export function registerOffsets(program: Command, rt: Runtime): void {
         const info = await admin.getTableInfo(p.text);
         const partitions = await selectPartitions(admin, info, opts.partition);
         const buckets = Array.from({ length: info.numBuckets }, (_, i) => i);
-        const columns = [...(partitions ? [{ name: "partition" }] : []), { name: "bucket" }, { name: "offset" }];
+        const columns = [
+          ...(partitions ? [{ name: "partition" }] : []),
+          { name: "bucket", numeric: true },
+          { name: "offset", numeric: true },
+        ];
         const sink = await createSink(format, columns, rt.io.out);
         let rows = 0;
         for (const part of partitions ?? [undefined]) {

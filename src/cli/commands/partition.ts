@@ -35,7 +35,7 @@ export function registerPartition(program: Command, rt: Runtime): void {
         const list = await admin.listPartitionInfos(p.text, filter);
         const sink = await createSink(
           format,
-          [{ name: "partition_id" }, { name: "partition_name" }, { name: "spec" }],
+          [{ name: "partition_id", numeric: true }, { name: "partition_name" }, { name: "spec" }],
           rt.io.out,
         );
         for (const info of list.sort((a, b) => a.partitionId - b.partitionId)) {
