@@ -14,6 +14,7 @@ import { registerPartition } from "./commands/partition.js";
 import { registerProduce } from "./commands/produce.js";
 import { registerScan } from "./commands/scan.js";
 import { registerTable } from "./commands/table.js";
+import { collect } from "./args.js";
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE, type GlobalOptions, Runtime } from "./runtime.js";
 
 export { DEFAULT_CLI_PORT } from "./commands/local.js";
@@ -52,6 +53,7 @@ function buildProgram(io: CliIo, rt: Runtime): Command {
     .description("Apache Fluss from the command line: a local cluster, tables, produce, scan, lookup")
     .version(version(), "-V, --version", "print the version")
     .option("-b, --bootstrap-servers <host:port,...>", "cluster address (default: $FLUSS_BOOTSTRAP_SERVERS or 127.0.0.1:9123)")
+    .option("-c, --config <key=value>", "client configuration, e.g. request.timeout.ms=5000 (repeatable)", collect)
     .option("--verbose", "print stack traces of errors")
     .helpOption("-h, --help", "show help")
     .helpCommand("help [command]", "show help of a command")

@@ -49,6 +49,8 @@ export function usageError(message: string): CliError {
 /** Global options, given before or after the command. */
 export interface GlobalOptions {
   bootstrapServers?: string;
+  /** `--config key=value` (repeatable): client configuration, e.g. timeouts or security. */
+  config?: string[];
   verbose?: boolean;
 }
 
@@ -94,10 +96,20 @@ export class Runtime {
     if (this.conn) return this.conn;
     const { Config, FlussConnection } = await import("../index.js");
     const servers = this.bootstrapServers;
+    const extra: Record<string, string> = {};
+    for (const item of this.globals().config ?? []) {
+      const eq = item.indexOf("=");
+      if (eq <= 0) throw usageError(`--config "${item}" is not KEY=VALUE`);
+      extra[item.slice(0, eq).trim()] = item.slice(eq + 1);
+    }
+    let config: InstanceType<typeof Config>;
     try {
-      this.conn = await FlussConnection.connect(
-        new Config({ "bootstrap.servers": servers, "connect.timeout.ms": 10_000, "request.timeout.ms": 30_000 }),
-      );
+      config = Config.fromRecord({ "connect.timeout.ms": 10_000, ...extra, "bootstrap.servers": servers });
+    } catch (e) {
+      throw usageError(`--config: ${messageOf(e)}`);
+    }
+    try {
+      this.conn = await FlussConnection.connect(config);
     } catch (e) {
       throw new CliError(`cannot reach the Fluss cluster at ${servers}: ${messageOf(e)}`, EXIT_FAILURE, { cause: e });
     }

@@ -98,6 +98,12 @@ test("an unreachable cluster is named in one line; --verbose adds the stack", as
   assert.equal(v.code, 1);
   assert.match(v.stderr, /cannot reach the Fluss cluster at 127\.0\.0\.1:1/);
   assert.match(v.stderr, /^\s+at /m);
+  const badConfig = await cli(["db", "list", "--config", "request.timeout.msec=1"]);
+  assert.equal(badConfig.code, 2);
+  assertPlainError(badConfig.stderr, /--config: .*request\.timeout\.msec/);
+  const config = await cli(["db", "list", "-c", "request.timeout.ms=5000", "-c", "connect.timeout.ms=5s"]);
+  assert.equal(config.code, 0, config.stderr);
+  assert.ok(config.stdout.split("\n").includes(db));
 });
 
 test("db list, create, describe, drop", async () => {
