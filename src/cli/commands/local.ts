@@ -30,8 +30,12 @@ interface LocalOption {
    * holds every option's value by key, for checks across options.
    */
   apply(value: unknown, into: LocalStartOptions, all: Readonly<Record<string, unknown>>): void | Promise<void>;
-  /** Lines for the start-up banner (aligned after the label), once the cluster runs. */
-  banner?(value: unknown, cluster: LocalCluster): readonly { label: string; text: string }[];
+  /** Lines for the start-up banner (aligned after the label), once the cluster runs with `applied`. */
+  banner?(
+    value: unknown,
+    cluster: LocalCluster,
+    applied: Readonly<LocalStartOptions>,
+  ): readonly { label: string; text: string }[];
 }
 
 function integer(flag: string, text: unknown, min: number, max: number): number {
@@ -140,7 +144,9 @@ async function runLocal(rt: Runtime, opts: Record<string, unknown>): Promise<num
         ? [`  tablet servers     ${cluster.tabletServerIds.map((id) => `${id}@${cluster.serverAddress(id)}`).join("  ")}`]
         : []),
       `  data directory     ${cluster.dataDir}${start.dataDir === undefined ? " (temporary, deleted on exit)" : ""}`,
-      ...LOCAL_OPTIONS.flatMap((o) => o.banner?.(opts[o.key], cluster) ?? []).map((l) => `  ${l.label.padEnd(18)} ${l.text}`),
+      ...LOCAL_OPTIONS.flatMap((o) => o.banner?.(opts[o.key], cluster, start) ?? []).map(
+        (l) => `  ${l.label.padEnd(18)} ${l.text}`,
+      ),
       "",
       "  Press Ctrl-C to stop.",
       "",
