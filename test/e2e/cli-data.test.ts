@@ -157,7 +157,11 @@ test("produce CSV; a bad line stops with its line and column (rows before it are
 
   const header = await cli(["produce", t, "--format", "csv"], "id,wat\n1,2\n");
   assert.equal(header.code, 1);
-  assert.match(header.stderr, /line 1: the CSV header names unknown column "wat"/);
+  assert.match(header.stderr, /^error: line 1: the CSV header names unknown column "wat"/);
+  const quote = await cli(["produce", t, "--format", "csv"], 'id,name\n10,"open\n');
+  assert.equal(quote.code, 1);
+  assert.match(quote.stderr, /^error: Quote Not Closed.*line 2/);
+  assert.match(quote.stderr, /stopped there: appended 0 rows/);
   const missing = await cli(["produce", t, path.join(tmp, "missing.jsonl")]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /cannot read .*missing\.jsonl: no such file/);

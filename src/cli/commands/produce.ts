@@ -144,7 +144,9 @@ async function produce(rt: Runtime, path: string, file: string | undefined, opts
       if (stopped) break;
     }
   } catch (e) {
-    failure = messageOf(e);
+    // the cluster or writer failed; anything else is the input's (e.g. a CSV quote never closed)
+    if (isFatalWriteError(e)) failure = messageOf(e);
+    else badLine = messageOf(e);
   }
   // what was accepted is written whatever stopped the input
   try {
