@@ -65,3 +65,8 @@ export function parseTimestamp(text: string, allowEpoch: boolean): number | unde
   if (Number.isNaN(ms)) throw usageError(`"${text}" is not a valid date-time (use ISO 8601, e.g. 2024-05-01T12:00:00Z)`);
   return ms;
 }
+
+/** Help text listing examples (`$ flussjs ...` lines), for `addHelpText("after", ...)`. */
+export function examples(...lines: string[]): string {
+  return `\nExample${lines.length > 1 ? "s" : ""}:\n${lines.map((l) => `  $ ${l}\n`).join("")}`;
+}

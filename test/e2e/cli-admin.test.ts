@@ -35,13 +35,23 @@ test("--help of every command has examples; usage errors exit 2", async () => {
   for (const c of ["local", "db", "table", "partition", "offsets", "produce", "scan", "lookup"])
     assert.match(top.stdout, new RegExp(`\\n  ${c}\\b`));
   const helps = await Promise.all(
-    [["local"], ["db"], ["table"], ["table", "create"], ["partition"], ["offsets"], ["produce"], ["scan"], ["lookup"]].map((c) =>
-      cli([...c, "--help"]),
-    ),
+    [
+      ["local"],
+      ["db"],
+      ...["list", "create", "drop", "describe"].map((s) => ["db", s]),
+      ["table"],
+      ...["list", "create", "drop", "describe"].map((s) => ["table", s]),
+      ["partition"],
+      ...["list", "create", "drop"].map((s) => ["partition", s]),
+      ["offsets"],
+      ["produce"],
+      ["scan"],
+      ["lookup"],
+    ].map((c) => cli([...c, "--help"])),
   );
   for (const h of helps) {
     assert.equal(h.code, 0, h.stderr);
-    assert.match(h.stdout, /Examples:\n {2}\$ flussjs /);
+    assert.match(h.stdout, /Examples?:\n {2}\$ flussjs /);
     assert.match(h.stdout, /--bootstrap-servers/, "global options are listed");
   }
   const none = await cli([]);

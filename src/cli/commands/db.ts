@@ -1,6 +1,7 @@
 /** `flussjs db list | create NAME | drop NAME [--cascade] | describe NAME`. */
 import type { Command } from "commander";
 import type { Runtime } from "../runtime.js";
+import { examples } from "../args.js";
 
 const HELP_AFTER = `
 Examples:
@@ -15,6 +16,7 @@ export function registerDb(program: Command, rt: Runtime): void {
   const db = program.command("db").description("list, create, drop and describe databases").addHelpText("after", HELP_AFTER);
 
   db.command("list")
+    .addHelpText("after", examples("flussjs db list"))
     .description("list the databases")
     .action(
       rt.run(async () => {
@@ -24,6 +26,7 @@ export function registerDb(program: Command, rt: Runtime): void {
     );
 
   db.command("create")
+    .addHelpText("after", examples("flussjs db create shop", 'flussjs db create shop --if-not-exists --comment "the web shop"'))
     .description("create a database")
     .argument("<name>", "database name")
     .option("--if-not-exists", "succeed when it exists already")
@@ -41,6 +44,7 @@ export function registerDb(program: Command, rt: Runtime): void {
     );
 
   db.command("drop")
+    .addHelpText("after", examples("flussjs db drop shop", "flussjs db drop shop --cascade --if-exists"))
     .description("drop a database (with --cascade also its tables)")
     .argument("<name>", "database name")
     .option("--cascade", "drop its tables too (else a database with tables is refused)")
@@ -54,6 +58,7 @@ export function registerDb(program: Command, rt: Runtime): void {
     );
 
   db.command("describe")
+    .addHelpText("after", examples("flussjs db describe shop"))
     .description("show a database's comment, properties, times and tables")
     .argument("<name>", "database name")
     .action(

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { parseSpec, parseTablePath } from "../args.js";
 import { createSink, parseFormat } from "../output.js";
 import type { Runtime } from "../runtime.js";
+import { examples } from "../args.js";
 
 const HELP_AFTER = `
 Examples:
@@ -22,6 +23,10 @@ export function registerPartition(program: Command, rt: Runtime): void {
 
   part
     .command("list")
+    .addHelpText(
+      "after",
+      examples("flussjs partition list shop.sales", "flussjs partition list shop.sales region=US --format csv"),
+    )
     .description("list the partitions (id, name, spec)")
     .argument("<db.table>", "the table")
     .argument("[spec...]", "only partitions matching KEY=VALUE[,KEY=VALUE]")
@@ -47,6 +52,10 @@ export function registerPartition(program: Command, rt: Runtime): void {
 
   part
     .command("create")
+    .addHelpText(
+      "after",
+      examples("flussjs partition create shop.sales region=EU", "flussjs partition create shop.daily region=EU,day=2024-05-01"),
+    )
     .description("create a partition")
     .argument("<db.table>", "the table")
     .argument("<spec...>", "KEY=VALUE[,KEY=VALUE] for every partition key")
@@ -63,6 +72,7 @@ export function registerPartition(program: Command, rt: Runtime): void {
 
   part
     .command("drop")
+    .addHelpText("after", examples("flussjs partition drop shop.sales region=EU"))
     .description("drop a partition and its data")
     .argument("<db.table>", "the table")
     .argument("<spec...>", "KEY=VALUE[,KEY=VALUE] for every partition key")

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { collect, parseCount, parseList, parseSpec, parseTablePath } from "../args.js";
 import { type Runtime, usageError } from "../runtime.js";
+import { examples } from "../args.js";
 
 const HELP_AFTER = `
 Examples:
@@ -48,6 +49,7 @@ export function registerTable(program: Command, rt: Runtime): void {
 
   table
     .command("list")
+    .addHelpText("after", examples("flussjs table list", "flussjs table list shop"))
     .description("list the tables of a database (default: of every database, as DB.TABLE)")
     .argument("[db]", "database name")
     .action(
@@ -65,12 +67,14 @@ export function registerTable(program: Command, rt: Runtime): void {
 
   table
     .command("describe")
+    .addHelpText("after", examples("flussjs table describe shop.orders"))
     .description("show a table's columns, keys, buckets and properties")
     .argument("<db.table>", "the table")
     .action(rt.run(async (path: string) => describeTable(rt, path)));
 
   table
     .command("drop")
+    .addHelpText("after", examples("flussjs table drop shop.orders --if-exists"))
     .description("drop a table")
     .argument("<db.table>", "the table")
     .option("--if-exists", "succeed when it does not exist")
