@@ -11,6 +11,7 @@ export async function selectPartitions(
   admin: FlussAdmin,
   info: TableInfo,
   specText: readonly string[] | undefined,
+  options: { allowNone?: boolean } = {},
 ): Promise<PartitionInfo[] | undefined> {
   const table = info.tablePath.toString();
   if (!info.isPartitioned) {
@@ -26,7 +27,7 @@ export async function selectPartitions(
     }
   }
   const partitions = await admin.listPartitionInfos(table, spec);
-  if (spec && partitions.length === 0) {
+  if (spec && partitions.length === 0 && !options.allowNone) {
     throw new CliError(
       `table ${table} has no partition ${Object.entries(spec)
         .map(([k, v]) => `${k}=${v}`)

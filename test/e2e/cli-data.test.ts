@@ -285,6 +285,32 @@ test("scan --follow prints new rows until SIGINT, then exits 0", async () => {
   assert.match(tr.stdout, /^id {2}msg\s*\n─+ {2}─+\n {1,}1 {2}before\n {1,}2 {2}after\n2 rows \(stopped by SIGINT\)\n$/);
 });
 
+test("scan --follow of a partitioned table reads partitions created after its start", async () => {
+  const t = await create("tail_parts", "region STRING, id INT", "--partition-by", "region", "--buckets", "1");
+  const w = (await conn.getTable(t)).newAppendWriter();
+  w.append({ region: "EU", id: 1 });
+  await w.flush();
+  const follow = startCli(["scan", t, "--follow", "--format", "jsonl"], { servers: cluster.bootstrapServers });
+  const waitFor = async (pattern: RegExp) => {
+    const deadline = Date.now() + 30_000;
+    while (!pattern.test(follow.stdout())) {
+      assert.ok(Date.now() < deadline, `timed out waiting for ${pattern}: ${follow.stdout()} ${follow.stderr()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await waitFor(/"id":1/); // the scan runs, with partition EU only
+  w.append({ region: "US", id: 2 }); // creates partition region=US
+  await w.flush();
+  await waitFor(/"id":2/);
+  follow.child.kill("SIGINT");
+  const r = await follow.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(jsonLines(r.stdout), [
+    { region: "EU", id: 1 },
+    { region: "US", id: 2 },
+  ]);
+});
+
 test("produce from stdin stopped by SIGINT: what was read is written, exit 130", async () => {
   const t = await create("interrupted", "id INT");
   const run = startCli(["produce", t], { servers: cluster.bootstrapServers, keepStdinOpen: true });

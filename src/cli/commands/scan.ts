@@ -36,6 +36,9 @@ interface ScanOptions {
   state?: boolean;
 }
 
+/** How often `--follow` looks for new partitions of a partitioned table. */
+const PARTITION_CHECK_MS = 2000;
+
 /** One bucket to read, with the partition it belongs to. */
 interface Target {
   readonly partition?: PartitionInfo;
@@ -79,7 +82,7 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
   }
   const projected = (tableScan.projectedColumns ?? info.rowType.fields.map((_, i) => i)).map((i) => info.rowType.fields[i]!);
   const dataColumns: OutColumn[] = projected.map((f) => ({ name: f.name, type: f.type }));
-  const partitions = await selectPartitions(admin, info, opts.partition);
+  const partitions = await selectPartitions(admin, info, opts.partition, { allowNone: opts.follow === true });
 
   if (opts.state) {
     if (!info.hasPrimaryKey)
@@ -135,8 +138,31 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
       if (t.partition) await scanner.subscribePartition(t.partition.partitionId, t.bucket, from);
       else await scanner.subscribe(t.bucket, from);
     }
-    while (open.size > 0 && n < limit && !abort.signal.aborted) {
-      const records = await scanner.poll(opts.follow ? 1000 : 200, { signal: abort.signal });
+    // --follow on a partitioned table: partitions created meanwhile are read from their start
+    const known = new Set(targets.map((t) => t.partition?.partitionId));
+    let partitionsCheckedAt = Date.now();
+    const followNewPartitions = async (): Promise<void> => {
+      partitionsCheckedAt = Date.now();
+      const now = (await selectPartitions(admin, info, opts.partition, { allowNone: true })) ?? [];
+      const fresh = now.filter((p) => !known.has(p.partitionId));
+      if (fresh.length === 0) return;
+      const added: Target[] = fresh.flatMap((p) =>
+        Array.from({ length: info.numBuckets }, (_, b) => ({ partition: p, bucket: b })),
+      );
+      const { OffsetSpec } = await import("../../index.js");
+      const from = await offsetsAt(admin, info, added, OffsetSpec.earliest());
+      for (let i = 0; i < added.length; i++) {
+        const t = added[i]!;
+        known.add(t.partition!.partitionId);
+        open.set(key(t), { target: t, end: undefined });
+        await scanner.subscribePartition(t.partition!.partitionId, t.bucket, from[i]!);
+      }
+    };
+    while ((opts.follow || open.size > 0) && n < limit && !abort.signal.aborted) {
+      if (opts.follow && info.isPartitioned && Date.now() - partitionsCheckedAt >= PARTITION_CHECK_MS) {
+        await followNewPartitions();
+      }
+      const records = await scanner.poll(opts.follow ? Math.min(1000, PARTITION_CHECK_MS) : 200, { signal: abort.signal });
       for (const group of records.groups()) {
         const k =
           group.bucket.partitionId === undefined
