@@ -106,7 +106,8 @@ export class Runtime {
     try {
       config = Config.fromRecord({ "connect.timeout.ms": 10_000, ...extra, "bootstrap.servers": servers });
     } catch (e) {
-      throw usageError(`--config: ${messageOf(e)}`);
+      const m = messageOf(e);
+      throw usageError(m.includes('"bootstrap.servers"') ? `--bootstrap-servers: ${m}` : `--config: ${m}`);
     }
     try {
       this.conn = await FlussConnection.connect(config);

@@ -108,6 +108,9 @@ test("an unreachable cluster is named in one line; --verbose adds the stack", as
   assert.equal(v.code, 1);
   assert.match(v.stderr, /cannot reach the Fluss cluster at 127\.0\.0\.1:1/);
   assert.match(v.stderr, /^\s+at /m);
+  const badAddress = await cli(["db", "list", "-b", "nohost"]);
+  assert.equal(badAddress.code, 2);
+  assertPlainError(badAddress.stderr, /--bootstrap-servers: .*"nohost" is not a host:port address/);
   const badConfig = await cli(["db", "list", "--config", "request.timeout.msec=1"]);
   assert.equal(badConfig.code, 2);
   assertPlainError(badConfig.stderr, /--config: .*request\.timeout\.msec/);
