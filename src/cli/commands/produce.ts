@@ -64,8 +64,11 @@ async function produce(rt: Runtime, path: string, file: string | undefined, opts
   const fs = await import("node:fs");
   let input: NodeJS.ReadableStream;
   let totalBytes: number | undefined;
-  if (file === undefined || file === "-") input = rt.io.stdin ?? process.stdin;
-  else {
+  if (file === undefined || file === "-") {
+    input = rt.io.stdin ?? process.stdin;
+    if ((input as { isTTY?: boolean }).isTTY)
+      rt.io.err(`reading ${format === "csv" ? "CSV" : "JSON Lines"} from the terminal (Ctrl-D ends)\n`);
+  } else {
     try {
       totalBytes = fs.statSync(file).size;
     } catch (e) {
