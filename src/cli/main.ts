@@ -1,180 +1,115 @@
 /**
- * The `flussjs` command line: `flussjs local` runs a single-node cluster in the foreground.
+ * The `flussjs` command line: `local` (the embedded cluster), `db`, `table`, `partition`,
+ * `offsets`, `produce`, `scan`, `lookup`, `ui` (the web console). Argument parsing and help come from commander;
+ * each command lives in `commands/<name>.ts` and imports the client only when it runs, so
+ * `flussjs --help` loads no more than commander and these small files.
  */
-import { parseArgs } from "node:util";
-import { LocalCluster, type LocalClusterSecurity } from "../server/local-cluster.js";
-import { readUsersFile } from "../server/security/cluster-security.js";
-import type { ClusterLogger } from "../server/server-state.js";
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { registerDb } from "./commands/db.js";
+import { registerLocal } from "./commands/local.js";
+import { registerLookup } from "./commands/lookup.js";
+import { registerOffsets } from "./commands/offsets.js";
+import { registerPartition } from "./commands/partition.js";
+import { registerProduce } from "./commands/produce.js";
+import { registerScan } from "./commands/scan.js";
+import { registerTable } from "./commands/table.js";
+import { registerUi } from "./commands/ui.js";
+import { collect } from "./args.js";
+import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE, type GlobalOptions, Runtime } from "./runtime.js";
 
-/** Default port of `flussjs local` (Fluss's usual coordinator port). */
-export const DEFAULT_CLI_PORT = 9123;
-
-const USAGE = `Usage:
-  flussjs local [--port ${DEFAULT_CLI_PORT}] [--host 127.0.0.1] [--data-dir DIR] [--sync-every-write]
-                [--tablet-servers N] [--sasl-users FILE] [--super-user NAME]...
-      Run a local Fluss cluster in the foreground (Ctrl-C to stop): one server by default;
-      with --tablet-servers N > 1, a coordinator on --port and N tablet servers on the
-      ports after it, sharing one data directory (no replication).
-      Without --data-dir the data lives in a temporary directory deleted on exit.
-      Writes are acknowledged once in the OS page cache (safe from process crashes) and
-      forced to disk every second; --sync-every-write fsyncs each write before its ack.
-      --sasl-users FILE: every listener requires SASL/PLAIN with the users of FILE (one
-      "name=password" per line, # comments). --super-user NAME (repeatable): User:NAME may
-      do anything, and every other request is checked against ACLs (admin.createAcls).
-  flussjs --help
-      Show this help.
-`;
-
-/** Output streams, replaceable for tests. */
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  /** Resolves when the process is asked to stop (SIGINT/SIGTERM by default). */
-  waitForStop?: () => Promise<string>;
-}
+export { DEFAULT_CLI_PORT } from "./commands/local.js";
+export type { CliIo } from "./runtime.js";
 
 const STD_IO: CliIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
 };
 
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (sig: NodeJS.Signals): void => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      resolve(sig);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+const HELP_AFTER = `
+Every command but local talks to the cluster at --bootstrap-servers, else
+$FLUSS_BOOTSTRAP_SERVERS, else 127.0.0.1:9123. Exit codes: 0 success, 1 failure, 2 usage.
+
+Examples:
+  $ flussjs local &
+  $ flussjs db create shop
+  $ flussjs table create shop.orders --schema "id BIGINT, item STRING, amount DECIMAL(10,2), PRIMARY KEY (id)"
+  $ flussjs produce shop.orders orders.jsonl
+  $ flussjs scan shop.orders --follow
+  $ flussjs lookup shop.orders id=42
+`;
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
 }
 
-/** Runs the CLI; resolves with the process exit code. */
+/** Builds the command tree (a new one per run, so tests can run several in one process). */
+function buildProgram(io: CliIo, rt: Runtime): Command {
+  const program = new Command("flussjs");
+  program
+    .description("Apache Fluss from the command line: a local cluster, tables, produce, scan, lookup")
+    .version(version(), "-V, --version", "print the version")
+    .option("-b, --bootstrap-servers <host:port,...>", "cluster address (default: $FLUSS_BOOTSTRAP_SERVERS or 127.0.0.1:9123)")
+    .option("-c, --config <key=value>", "client configuration, e.g. request.timeout.ms=5000 (repeatable)", collect)
+    .option("--verbose", "print stack traces of errors")
+    .helpOption("-h, --help", "show help")
+    .helpCommand("help [command]", "show help of a command")
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s, write) => write(s),
+    })
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride()
+    .addHelpText("after", HELP_AFTER);
+  registerLocal(program, rt);
+  registerDb(program, rt);
+  registerTable(program, rt);
+  registerPartition(program, rt);
+  registerOffsets(program, rt);
+  registerProduce(program, rt);
+  registerScan(program, rt);
+  registerLookup(program, rt);
+  registerUi(program, rt);
+  program.showHelpAfterError(true); // the top level shows its whole usage; commands the hint above
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[], io: CliIo = STD_IO): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
-    (command === undefined ? io.err : io.out)(USAGE);
-    return command === undefined ? 2 : 0;
+  let program: Command | undefined;
+  const rt = new Runtime(io, () => (program?.opts() ?? {}) as GlobalOptions);
+  program = buildProgram(io, rt);
+  if (argv.length === 0) {
+    io.err(program.helpInformation());
+    return EXIT_USAGE;
   }
-  if (command !== "local") {
-    io.err(`flussjs: unknown command '${command}'\n\n${USAGE}`);
-    return 2;
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return rt.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; every parsing error is a usage error
+      return e.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    reportError(io, e, rt.verbose);
+    return e instanceof CliError ? e.exitCode : EXIT_FAILURE;
+  } finally {
+    await rt.close();
   }
-  return runLocal(rest, io);
 }
 
-async function runLocal(args: string[], io: CliIo): Promise<number> {
-  let values: {
-    port?: string;
-    host?: string;
-    "data-dir"?: string;
-    "sync-every-write"?: boolean;
-    "tablet-servers"?: string;
-    "sasl-users"?: string;
-    "super-user"?: string[];
-    help?: boolean;
-  };
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        port: { type: "string", short: "p" },
-        host: { type: "string" },
-        "data-dir": { type: "string", short: "d" },
-        "sync-every-write": { type: "boolean" },
-        "tablet-servers": { type: "string", short: "n" },
-        "sasl-users": { type: "string" },
-        "super-user": { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: false,
-      strict: true,
-    }).values;
-  } catch (e) {
-    io.err(`flussjs local: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
+/** One line naming what went wrong; the stack (and causes) only with --verbose. */
+function reportError(io: CliIo, e: unknown, verbose: boolean): void {
+  const message = e instanceof Error ? e.message : String(e);
+  io.err(`error: ${message}\n`);
+  if (!verbose) return;
+  for (let cur: unknown = e; cur instanceof Error; cur = cur.cause) {
+    io.err(`${cur === e ? "" : "caused by: "}${cur.stack ?? cur.message}\n`);
   }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  const port = values.port === undefined ? DEFAULT_CLI_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.err(`flussjs local: --port must be an integer between 0 and 65535, got '${values.port}'\n`);
-    return 2;
-  }
-  const tabletServers = values["tablet-servers"] === undefined ? 1 : Number(values["tablet-servers"]);
-  if (!Number.isInteger(tabletServers) || tabletServers < 1 || tabletServers > 64) {
-    io.err(`flussjs local: --tablet-servers must be an integer between 1 and 64, got '${values["tablet-servers"]}'\n`);
-    return 2;
-  }
-  let security: LocalClusterSecurity | undefined;
-  const superUsers = values["super-user"] ?? [];
-  if (values["sasl-users"] !== undefined || superUsers.length > 0) {
-    if (values["sasl-users"] === undefined) {
-      io.err("flussjs local: --super-user needs --sasl-users FILE (users must authenticate to be told apart)\n");
-      return 2;
-    }
-    try {
-      security = {
-        users: readUsersFile(values["sasl-users"]),
-        ...(superUsers.length > 0
-          ? { superUsers: superUsers.map((u) => (u.includes(":") ? u : `User:${u}`)), authorization: true }
-          : {}),
-      };
-    } catch (e) {
-      io.err(`flussjs local: ${(e as Error).message}\n`);
-      return 2;
-    }
-  }
-  const logger: ClusterLogger = {
-    info: () => {},
-    warn: (m) => io.err(`[warn] ${m}\n`),
-    error: (m, e) => io.err(`[error] ${m}${e instanceof Error ? `: ${e.stack ?? e.message}` : ""}\n`),
-  };
-  let cluster: LocalCluster;
-  try {
-    cluster = await LocalCluster.start({
-      port,
-      host: values.host ?? "127.0.0.1",
-      ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
-      syncEveryWrite: values["sync-every-write"] ?? false,
-      tabletServers,
-      logger,
-      ...(security ? { security } : {}),
-    });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === "EADDRINUSE" ? `port ${port} is already in use (try --port 0 or another port)` : err.message;
-    io.err(`flussjs local: cannot start the cluster: ${why}\n`);
-    return 1;
-  }
-  io.out(
-    [
-      "",
-      "  Fluss local cluster is running",
-      "",
-      `  bootstrap.servers  ${cluster.bootstrapServers}`,
-      ...(tabletServers > 1
-        ? [`  tablet servers     ${cluster.tabletServerIds.map((id) => `${id}@${cluster.serverAddress(id)}`).join("  ")}`]
-        : []),
-      `  data directory     ${cluster.dataDir}${values["data-dir"] === undefined ? " (temporary, deleted on exit)" : ""}`,
-      ...(security
-        ? [
-            `  security           SASL/PLAIN (${Object.keys(security.users ?? {}).length} users)` +
-              (security.authorization ? `, ACLs, super users ${security.superUsers!.join(", ")}` : ""),
-          ]
-        : []),
-      "",
-      "  Press Ctrl-C to stop.",
-      "",
-      "",
-    ].join("\n"),
-  );
-  const signal = await (io.waitForStop ?? waitForSignal)();
-  io.out(`\n  ${signal} received, stopping...\n`);
-  await cluster.close();
-  io.out("  Stopped.\n");
-  return 0;
 }

@@ -165,6 +165,17 @@ export abstract class ScannerBase {
     return this.fetcher.onError(listener);
   }
 
+  /**
+   * The offset reading of a bucket has reached: every record below it has been returned by
+   * `poll` (or is waiting in a loop), header-only batches included. Compare it with a high
+   * watermark from `admin.listOffsets` to read "up to now". `undefined` when the bucket is
+   * not subscribed; -2 / -1 while an EARLIEST / LATEST start is not resolved yet. Pass
+   * `partitionId` for a partitioned table.
+   */
+  position(bucketId: number, partitionId?: number): number | undefined {
+    return this.fetcher.position(partitionId, bucketId);
+  }
+
   /** The subscribed buckets. */
   subscriptions(): TableBucket[] {
     return this.fetcher.subscribed();
