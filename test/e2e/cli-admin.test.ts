@@ -32,7 +32,7 @@ function assertPlainError(stderr: string, pattern: RegExp): void {
 test("--help of every command has examples; usage errors exit 2", async () => {
   const top = await cli(["--help"]);
   assert.equal(top.code, 0);
-  for (const c of ["local", "db", "table", "partition", "offsets", "produce", "scan", "lookup"])
+  for (const c of ["local", "db", "table", "partition", "offsets", "produce", "scan", "lookup", "ui"])
     assert.match(top.stdout, new RegExp(`\\n  ${c}\\b`));
   const helps = await Promise.all(
     [
@@ -47,6 +47,7 @@ test("--help of every command has examples; usage errors exit 2", async () => {
       ["produce"],
       ["scan"],
       ["lookup"],
+      ["ui"],
     ].map((c) => cli([...c, "--help"])),
   );
   for (const h of helps) {
