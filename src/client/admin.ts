@@ -450,7 +450,7 @@ export class FlussAdmin {
     options: { ignoreIfNotExists?: boolean } = {},
   ): Promise<void> {
     checkOptionNames(options, ["ignoreIfNotExists"], "alterDatabase");
-    TablePath.validateName(name, "database", false);
+    TablePath.validateName(name, "database"); // Java TablePath.validateDatabaseName: names and the "__" prefix
     if (!Array.isArray(changes))
       throw FlussError.client(`alterDatabase needs an array of DatabaseChange, got ${describeArg(changes)}`);
     const configChanges: PbAlterConfig[] = [];

@@ -117,6 +117,7 @@ describe("admin: databases, cluster, stats, snapshots, producer offsets (e2e)", 
     await admin.alterDatabase("adm_nope", [DatabaseChange.set("x", "1")], { ignoreIfNotExists: true });
     assert.equal(await admin.databaseExists("adm_nope"), false);
     await rejectsWith(admin.alterDatabase("bad name", []), ErrorCode.INVALID_DATABASE_EXCEPTION);
+    await rejectsWith(admin.alterDatabase("__internal", []), ErrorCode.INVALID_DATABASE_EXCEPTION, /__internal is invalid/);
     await rejectsWith(
       admin.alterDatabase(db, [{ type: "append", key: "a" } as unknown as DatabaseChange]),
       ErrorCode.CLIENT_ERROR,
