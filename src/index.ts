@@ -62,6 +62,8 @@ export {
   type TimestampLtzType,
   type ArrayType,
   type MapType,
+  type WithNullability,
+  type FieldsOf,
 } from "./metadata/data-types.js";
 export {
   Schema,
@@ -71,6 +73,10 @@ export {
   type ColumnOptions,
   type SchemaOptions,
   type SchemaInit,
+  type ColumnTypes,
+  type ColumnTypesOf,
+  type SchemaTypes,
+  type KeyColumnName,
 } from "./metadata/schema.js";
 export { AggFunctions, type AggFunction, type AggFunctionType } from "./metadata/agg-function.js";
 export { TableDescriptor, type TableDescriptorOptions, type TableDistribution } from "./metadata/table-descriptor.js";
@@ -91,6 +97,21 @@ export type {
 // values
 export { Decimal, Timestamp, type RowObject } from "./row/values.js";
 export type { RowInput } from "./row/coerce.js";
+export type {
+  RowOf,
+  KeyOf,
+  KeyColumnsOf,
+  ValueOf,
+  RowOfColumns,
+  RowInputOf,
+  KeyInputOf,
+  InputValueOf,
+  PartialRowOf,
+  ProjectedRowOf,
+  IndexProjectedRowOf,
+  IsLooseRow,
+  ColumnName,
+} from "./row/typed-rows.js";
 
 // embedded cluster
 export {

@@ -12,9 +12,10 @@ import { PrimaryKeyCodec, prefixKeyEncoder } from "../../row/key-encoding.js";
 import type { KeyEncoder } from "../../row/lake-keys.js";
 import type { RowDecoder } from "../../row/row-codec.js";
 import type { RowObject } from "../../row/values.js";
+import type { ColumnName, KeyInputOf } from "../../row/typed-rows.js";
 import type { ClientContext } from "../context.js";
 import { LookupClient } from "./lookup-client.js";
-import { makeKeyRowBuilder, type KeyRowBuilder, type LookupKey } from "./lookup-key.js";
+import { makeKeyRowBuilder, type KeyRowBuilder } from "./lookup-key.js";
 import { type LookupAnswer, type LookupKind, type LookupOwner, LookupQuery } from "./lookup-query.js";
 import { PartitionResolver } from "../partition-resolver.js";
 
@@ -206,10 +207,13 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
  * a missing, null or ill-typed key column throws a {@link FlussError} (CLIENT_ERROR) naming
  * it at once. Concurrent lookups are batched into few requests (`lookup.*` options). A
  * lookup in a partition that does not exist returns null.
+ *
+ * `R` is the table's row type and `K` its primary-key column names (see `RowOf`, `KeyOf`):
+ * with a typed row, keys are objects of the key columns and rows come back as `R`.
  */
-export class Lookuper extends LookuperBase {
+export class Lookuper<R = RowObject, K extends string = string> extends LookuperBase {
   private readonly keyRow: KeyRowBuilder;
-  private readonly children = new Set<PrefixLookuper>();
+  private readonly children = new Set<LookuperBase>();
   private readonly untrack: () => void;
 
   private constructor(table: LookupTable) {
@@ -234,13 +238,13 @@ export class Lookuper extends LookuperBase {
    * there is none. `key` is an object holding the primary-key columns, or their values in
    * primary-key order. Bad keys throw synchronously.
    */
-  lookup(key: LookupKey): Promise<RowObject | null> {
+  lookup(key: KeyInputOf<R, K>): Promise<R | null> {
     this.ensureOpen();
     const row = this.keyRow(key);
     const codec = this.table.codec;
     const keyBytes = codec.key(row);
     const bucket = codec.bucket(row, keyBytes);
-    return this.submit("lookup", row, bucket, keyBytes) as Promise<RowObject | null>;
+    return this.submit("lookup", row, bucket, keyBytes) as Promise<R | null>;
   }
 
   protected decodeAnswer(answer: LookupAnswer): RowObject | null {
@@ -253,10 +257,10 @@ export class Lookuper extends LookuperBase {
    * partitioned. Its `lookup` returns every row whose key starts with the given values.
    * Other columns throw a {@link FlussError} naming them.
    */
-  lookupBy(columns: readonly string[]): PrefixLookuper {
+  lookupBy<const P extends readonly ColumnName<R>[]>(columns: P): PrefixLookuper<R, P[number]> {
     this.ensureOpen();
     validatePrefixColumns(this.table.info, columns);
-    const child = PrefixLookuper.create(this.table, columns, () => this.children.delete(child));
+    const child = PrefixLookuper.create<R, P[number]>(this.table, columns, () => this.children.delete(child));
     this.children.add(child);
     return child;
   }
@@ -277,8 +281,10 @@ export class Lookuper extends LookuperBase {
  * const byUser = table.newLookup().lookupBy(["region", "user_id"]);
  * const rows = await byUser.lookup({ region: "US", user_id: 1 });   // [] when none
  * ```
+ *
+ * `R` is the table's row type and `P` the lookup column names (see `RowOf`).
  */
-export class PrefixLookuper extends LookuperBase {
+export class PrefixLookuper<R = RowObject, P extends string = string> extends LookuperBase {
   /** The lookup columns, in the order array keys give them. */
   readonly columns: readonly string[];
   private readonly keyRow: KeyRowBuilder;
@@ -286,8 +292,8 @@ export class PrefixLookuper extends LookuperBase {
   private readonly bucketKeyIndexes: readonly number[];
 
   /** @internal Use `lookuper.lookupBy(columns)`. */
-  static create(table: LookupTable, columns: readonly string[], detach: () => void): PrefixLookuper {
-    return new PrefixLookuper(table, columns, detach);
+  static create<R, P extends string>(table: LookupTable, columns: readonly string[], detach: () => void): PrefixLookuper<R, P> {
+    return new PrefixLookuper<R, P>(table, columns, detach);
   }
 
   private constructor(
@@ -307,7 +313,7 @@ export class PrefixLookuper extends LookuperBase {
    * order), `[]` when none. `prefix` is an object holding the lookup columns, or their
    * values in the order given to `lookupBy`. Bad prefixes throw synchronously.
    */
-  lookup(prefix: LookupKey): Promise<RowObject[]> {
+  lookup(prefix: KeyInputOf<R, P>): Promise<R[]> {
     this.ensureOpen();
     const row = this.keyRow(prefix);
     const idx = this.bucketKeyIndexes;
@@ -315,7 +321,7 @@ export class PrefixLookuper extends LookuperBase {
     for (let i = 0; i < idx.length; i++) values[i] = row[idx[i]!];
     const keyBytes = this.prefixEncoder.encode(values);
     const bucket = this.table.codec.bucket(row, keyBytes);
-    return this.submit("prefix", row, bucket, keyBytes) as Promise<RowObject[]>;
+    return this.submit("prefix", row, bucket, keyBytes) as Promise<R[]>;
   }
 
   protected decodeAnswer(answer: LookupAnswer): RowObject[] {
