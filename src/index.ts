@@ -62,6 +62,7 @@ export {
   type TimestampLtzType,
   type ArrayType,
   type MapType,
+  type TypeBase,
   type WithNullability,
   type FieldsOf,
 } from "./metadata/data-types.js";

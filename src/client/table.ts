@@ -39,7 +39,7 @@ export class FlussTable<R = RowObject, K extends string = string> {
    * primary-key table or a closed connection.
    */
   newAppendWriter(options: AppendWriterOptions = {}): AppendWriter<R> {
-    return AppendWriter.create(this.ctx, this.info, options) as AppendWriter<R>;
+    return AppendWriter.create<R>(this.ctx, this.info, options);
   }
 
   /**
@@ -53,7 +53,7 @@ export class FlussTable<R = RowObject, K extends string = string> {
   newUpsert<const C extends readonly (ColumnName<R> | number)[] = never>(
     options: UpsertOptions<C> = {},
   ): UpsertWriter<PartialRowOf<R, C, K>, K> {
-    return UpsertWriter.create(this.ctx, this.info, options) as UpsertWriter<PartialRowOf<R, C, K>, K>;
+    return UpsertWriter.create<PartialRowOf<R, C, K>, K>(this.ctx, this.info, options);
   }
 
   /**
@@ -61,7 +61,7 @@ export class FlussTable<R = RowObject, K extends string = string> {
    * for prefix lookups. Closed with the connection. Throws a FlussError on a log table.
    */
   newLookup(): Lookuper<R, K> {
-    return Lookuper.create(this.ctx, this.info) as Lookuper<R, K>;
+    return Lookuper.create<R, K>(this.ctx, this.info);
   }
 
   /** Starts configuring a scan (projection), then create a log or batch scanner from it. */

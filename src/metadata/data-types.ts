@@ -28,7 +28,8 @@ export type DataTypeRoot =
   | "MAP"
   | "ROW";
 
-interface TypeBase<R extends DataTypeRoot, N extends boolean = boolean> {
+/** What every data type has: its root and its nullability. */
+export interface TypeBase<R extends DataTypeRoot, N extends boolean = boolean> {
   /** The type root, e.g. `"INTEGER"` for INT (Java `DataTypeRoot`). */
   readonly root: R;
   /**

@@ -38,7 +38,7 @@ export class Column<Name extends string = string, T extends DataType = DataType>
     readonly type: T,
     /** Free-form column comment, if any. */
     readonly comment?: string,
-    /** The column's field id; {@link UNKNOWN_COLUMN_ID} until a schema assigns one. */
+    /** The column's field id; `UNKNOWN_COLUMN_ID` (-1) until a schema assigns one. */
     readonly id: number = UNKNOWN_COLUMN_ID,
     /** The aggregation function (`aggregation` merge engine only), if any. */
     readonly aggFunction?: AggFunction,

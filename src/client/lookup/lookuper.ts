@@ -91,13 +91,13 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
     return this.table.info;
   }
 
-  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
+  /** Called by the lookup sender (`LookupOwner`); not for applications. */
   partitionGone(q: LookupQuery): void {
     if (q.partitionId !== undefined) this.table.ctx.metadata.forgetPartition(q.partitionId);
     if (q.partitionName !== undefined) this.table.partitions?.forget(q.partitionName);
   }
 
-  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
+  /** Called by the lookup sender (`LookupOwner`); not for applications. */
   complete(q: LookupQuery, answer: LookupAnswer): void {
     this.done();
     let result: unknown;
@@ -110,7 +110,7 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
     q.resolve(result);
   }
 
-  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
+  /** Called by the lookup sender (`LookupOwner`); not for applications. */
   failed(q: LookupQuery, error: FlussError): void {
     this.done();
     q.reject(error);
@@ -223,14 +223,14 @@ export class Lookuper<R = RowObject, K extends string = string> extends Lookuper
   }
 
   /** @internal Use `table.newLookup()`. */
-  static create(ctx: ClientContext, info: TableInfo): Lookuper {
+  static create<R = RowObject, K extends string = string>(ctx: ClientContext, info: TableInfo): Lookuper<R, K> {
     if (ctx.rpc.isClosed) throw FlussError.client("the connection of this table is closed");
     if (!info.hasPrimaryKey) {
       throw FlussError.client(
         `table ${info.tablePath.toString()} has no primary key: lookups need a primary-key table (read log tables with newScan())`,
       );
     }
-    return new Lookuper(new LookupTable(ctx, info));
+    return new Lookuper<R, K>(new LookupTable(ctx, info));
   }
 
   /**

@@ -66,7 +66,7 @@ export class AppendWriter<R = RowObject> extends WriterBase<AppendRecord> {
   }
 
   /** @internal Use `table.newAppendWriter()`. */
-  static create(ctx: ClientContext, info: TableInfo, options: AppendWriterOptions = {}): AppendWriter {
+  static create<R = RowObject>(ctx: ClientContext, info: TableInfo, options: AppendWriterOptions = {}): AppendWriter<R> {
     void options;
     if (info.hasPrimaryKey) {
       throw FlussError.client(
@@ -78,7 +78,7 @@ export class AppendWriter<R = RowObject> extends WriterBase<AppendRecord> {
       // learn the bucket leaders early (the sticky assigner prefers buckets with a leader)
       ctx.metadata.updateTables([info.tablePath]).catch(() => undefined);
     }
-    const writer = new AppendWriter(ctx, client, info);
+    const writer = new AppendWriter<R>(ctx, client, info);
     client.addWriter(writer);
     return writer;
   }

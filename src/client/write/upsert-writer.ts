@@ -82,7 +82,11 @@ export class UpsertWriter<R = RowObject, K extends string = string> extends Writ
   }
 
   /** @internal Use `table.newUpsert()`. */
-  static create(ctx: ClientContext, info: TableInfo, options: UpsertOptions = {}): UpsertWriter {
+  static create<R = RowObject, K extends string = string>(
+    ctx: ClientContext,
+    info: TableInfo,
+    options: UpsertOptions = {},
+  ): UpsertWriter<R, K> {
     const name = info.tablePath.toString();
     if (!info.hasPrimaryKey) {
       throw FlussError.client(`table ${name} has no primary key: use newAppendWriter() instead of newUpsert()`);
@@ -90,7 +94,7 @@ export class UpsertWriter<R = RowObject, K extends string = string> extends Writ
     const targetColumns = options.columns === undefined ? undefined : resolveTargetColumns(info, options.columns);
     const client = WriterBase.clientFor(ctx, "UpsertWriter");
     if (!info.isPartitioned) ctx.metadata.updateTables([info.tablePath]).catch(() => undefined);
-    const writer = new UpsertWriter(ctx, client, info, targetColumns);
+    const writer = new UpsertWriter<R, K>(ctx, client, info, targetColumns);
     client.addWriter(writer);
     return writer;
   }
