@@ -186,6 +186,14 @@ describe("typed rows", () => {
     }
     await scanner.close();
     assert.deepEqual(kinds, ["click", null]);
+    const batch = await table.newScan().createBatchScanner();
+    await batch.subscribe(0, EARLIEST_OFFSET);
+    const all: RowOf<typeof events>[] = await batch.toRows();
+    await batch.close();
+    assert.deepEqual(all, [
+      { ts: 1n, kind: "click" },
+      { ts: 2n, kind: null },
+    ]);
     const last = await (await table.newScan().limit(1).createBucketScanner(0)).toRows();
     assert.deepEqual(last, [{ ts: 2n, kind: null }]);
   });

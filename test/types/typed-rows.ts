@@ -206,6 +206,9 @@ export async function declaredRowType(conn: FlussConnection): Promise<void> {
   // @ts-expect-error wrong value type
   writer.append({ id: 1, kind: 2 });
   check<Equal<RowInputOf<Event>, { readonly id: number; readonly kind: string; readonly note?: string | null | undefined }>>();
+  const batch = await table.newScan().createBatchScanner();
+  const all = await batch.toRows();
+  check<Equal<typeof all, Event[]>>();
   const keyed = await conn.getTable<Event, "id">("db.events");
   const hit = await keyed.newLookup().lookup({ id: 1 });
   check<Equal<typeof hit, Event | null>>();

@@ -93,7 +93,7 @@ export class TableScan<R = RowObject> {
    * CLIENT_ERROR: Arrow tables carry no change type per row, so read their changelog with
    * {@link createLogScanner} (as the Rust and Python clients do).
    */
-  async createBatchScanner(): Promise<BatchScanner> {
+  async createBatchScanner(): Promise<BatchScanner<R>> {
     this.refuseLimit("createBatchScanner");
     if (this.info.hasPrimaryKey) {
       // fluss-rust scanner.rs create_record_batch_log_scanner: "Log tables only"
@@ -102,7 +102,7 @@ export class TableScan<R = RowObject> {
           "read it with createLogScanner() instead",
       );
     }
-    return BatchScanner.create(this.ctx, this.info, this.projection);
+    return BatchScanner.create<R>(this.ctx, this.info, this.projection);
   }
 
   /**
