@@ -23,6 +23,7 @@ import {
   type FlussConnection,
 } from "../../src/index.js";
 import { uniqueName, type TestCluster, closeTestDatabase, openTestDatabase } from "../helpers/cluster.js";
+import { main as typedRowsExample } from "../../examples/typed-rows.js";
 
 const orders = Schema.fromColumns(
   [
@@ -232,4 +233,17 @@ describe("typed rows", () => {
       expectClientError(e, /column "user_id" is BIGINT NOT NULL, not INT NOT NULL/),
     );
   });
+});
+
+test("examples/typed-rows.ts", async () => {
+  const r = await typedRowsExample();
+  assert.deepEqual(r.order, { id: 1, customer: "Alice", amount: new Decimal(1999n, 2), qty: 2n });
+  assert.equal(r.total?.toString(), "19.99");
+  assert.deepEqual(
+    r.rows.map((x) => [x.id, x.customer, x.qty]),
+    [
+      [1, "Alice", 2n],
+      [2, null, 1n],
+    ],
+  );
 });
