@@ -175,10 +175,17 @@ function collectFieldIds(columns: readonly Column[]): number[] {
 export type ColumnTypes = { readonly [name: string]: DataType };
 
 /**
- * `P` when it names one of `Names` (or is a `string` known only at run time), else
- * `never`: a misspelled primary-key column is a compile error.
+ * `P` when it names one of `Names` (or is a `string` known only at run time, or no column
+ * names are known at the type level), else `never`: a misspelled primary-key column is a
+ * compile error.
  */
-export type KeyColumnName<Names extends string, P extends string> = string extends P ? P : P extends Names ? P : never;
+export type KeyColumnName<Names extends string, P extends string> = string extends P
+  ? P
+  : [Names] extends [never]
+    ? P
+    : P extends Names
+      ? P
+      : never;
 
 /** The {@link ColumnTypes} of a list of columns given to {@link Schema.fromColumns}. */
 export type ColumnTypesOf<Cs extends readonly ColumnSpec[]> = Flat<{

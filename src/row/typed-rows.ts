@@ -56,12 +56,17 @@ type NonNullValueOf<T> = T extends { readonly root: infer R }
  */
 export type ValueOf<T> = T extends { readonly nullable: false } ? NonNullValueOf<T> : NonNullValueOf<T> | null;
 
-/** The row of columns `C` (name → data type) with primary key `K`, as reads return it. */
+/**
+ * The row of columns `C` (name → data type) with primary key `K`, as reads return it;
+ * `RowObject` when the column names are not known at the type level.
+ */
 export type RowOfColumns<C, K extends string = never> = string extends keyof C
   ? RowObject
-  : Flat<{
-      -readonly [P in keyof C & string]: string extends K ? ValueOf<C[P]> : P extends K ? NonNullValueOf<C[P]> : ValueOf<C[P]>;
-    }>;
+  : [keyof C] extends [never]
+    ? RowObject
+    : Flat<{
+        -readonly [P in keyof C & string]: string extends K ? ValueOf<C[P]> : P extends K ? NonNullValueOf<C[P]> : ValueOf<C[P]>;
+      }>;
 
 /**
  * The row type of a typed schema (from `Schema.fromColumns` or `Schema.builder()` with

@@ -7,6 +7,7 @@
 import {
   type Decimal,
   DataTypes,
+  type DataType,
   type FlussConnection,
   type FlussTable,
   type KeyOf,
@@ -215,6 +216,28 @@ export async function declaredRowType(conn: FlussConnection): Promise<void> {
 }
 
 // ---- untyped usage compiles as before -------------------------------------------------------
+
+// a builder used without chaining, or with names known only at run time, gives a loose schema
+export function unchainedBuilder(): Schema {
+  const b = Schema.builder();
+  b.column("id", DataTypes.INT());
+  b.column("name", DataTypes.STRING());
+  b.primaryKey("id");
+  const s = b.build();
+  check<Equal<RowOf<typeof s>, RowObject>>();
+  return s;
+}
+export function runtimeColumns(cols: { name: string; type: DataType }[], pk: string[]): Schema {
+  const b = Schema.builder();
+  for (const c of cols) b.column(c.name, c.type);
+  const s = b.primaryKey(pk).build();
+  check<Equal<RowOf<typeof s>, RowObject>>();
+  const t = Schema.fromColumns(cols, pk);
+  check<Equal<RowOf<typeof t>, RowObject>>();
+  let any: Schema = s;
+  any = orders; // a typed schema is a Schema
+  return any;
+}
 
 export async function untyped(conn: FlussConnection): Promise<void> {
   const table = await conn.getTable("db.any");
