@@ -81,6 +81,9 @@ export {
   type TimestampLtzType,
   type ArrayType,
   type MapType,
+  type TypeBase,
+  type WithNullability,
+  type FieldsOf,
 } from "./metadata/data-types.js";
 export {
   Schema,
@@ -90,6 +93,10 @@ export {
   type ColumnOptions,
   type SchemaOptions,
   type SchemaInit,
+  type ColumnTypes,
+  type ColumnTypesOf,
+  type SchemaTypes,
+  type KeyColumnName,
 } from "./metadata/schema.js";
 export { AggFunctions, type AggFunction, type AggFunctionType } from "./metadata/agg-function.js";
 export { TableDescriptor, type TableDescriptorOptions, type TableDistribution } from "./metadata/table-descriptor.js";
@@ -123,6 +130,21 @@ export type {
 // values
 export { Decimal, Timestamp, type RowObject } from "./row/values.js";
 export type { RowInput } from "./row/coerce.js";
+export type {
+  RowOf,
+  KeyOf,
+  KeyColumnsOf,
+  ValueOf,
+  RowOfColumns,
+  RowInputOf,
+  KeyInputOf,
+  InputValueOf,
+  PartialRowOf,
+  ProjectedRowOf,
+  IndexProjectedRowOf,
+  IsLooseRow,
+  ColumnName,
+} from "./row/typed-rows.js";
 
 // embedded cluster
 export {

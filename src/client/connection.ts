@@ -7,6 +7,10 @@ import { MetadataUpdater } from "./metadata.js";
 import { RpcClient } from "./rpc-client.js";
 import { RemoteStorage } from "./scan/remote/remote-storage.js";
 import { FlussTable } from "./table.js";
+import { checkSchemaMatches } from "./schema-check.js";
+import type { Schema } from "../metadata/schema.js";
+import type { RowOfColumns } from "../row/typed-rows.js";
+import type { RowObject } from "../row/values.js";
 
 /**
  * A connection to a Fluss cluster: the entry point of the client.
@@ -77,11 +81,28 @@ export class FlussConnection implements AsyncDisposable {
     return this.ctx.admin;
   }
 
-  /** A table handle for writing and reading; fails with TABLE_NOT_EXIST for unknown tables. */
-  async getTable(path: TablePathLike): Promise<FlussTable> {
+  /**
+   * A table handle for writing and reading; fails with TABLE_NOT_EXIST for unknown tables.
+   * Rows are loosely typed unless a row type is given: `conn.getTable<Row>(path)` types
+   * the rows as `Row` (not checked at run time; the primary key is unknown to the types,
+   * so keys are checked at run time only; `conn.getTable<Row, "id">(path)` names it).
+   */
+  async getTable<R = RowObject, K extends string = string>(path: TablePathLike): Promise<FlussTable<R, K>>;
+  /**
+   * A table handle typed by `schema` (from `Schema.fromColumns` or `Schema.builder()`): its
+   * rows are `RowOf<typeof schema>` and its keys `KeyOf<typeof schema>`. Fails with
+   * TABLE_NOT_EXIST for unknown tables, and with a CLIENT_ERROR naming the difference when
+   * the table's columns, types or primary key are not those of `schema`.
+   */
+  async getTable<C extends object, K extends string>(
+    path: TablePathLike,
+    schema: Schema<C, K>,
+  ): Promise<FlussTable<RowOfColumns<C, K>, K>>;
+  async getTable(path: TablePathLike, schema?: Schema): Promise<FlussTable> {
     this.ensureOpen();
     const p = toTablePath(path);
     const info = await this.ctx.admin.getTableInfo(p);
+    if (schema !== undefined) checkSchemaMatches(info, schema);
     return FlussTable.create(this.ctx, info);
   }
 

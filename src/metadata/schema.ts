@@ -25,27 +25,27 @@ export interface ColumnOptions {
   readonly aggFunction?: AggFunction;
 }
 
-/** A table column. Immutable. */
-export class Column {
+/** A table column. Immutable. `Name` and `T` keep its name and type at the type level. */
+export class Column<Name extends string = string, T extends DataType = DataType> {
   /**
    * Usually made for you by {@link Schema} or {@link SchemaBuilder}; build one yourself
    * for {@link Schema.fromColumns}. No validation happens until a schema is made from it.
    */
   constructor(
     /** The column name. */
-    readonly name: string,
+    readonly name: Name,
     /** The column's type (nullability included). */
-    readonly type: DataType,
+    readonly type: T,
     /** Free-form column comment, if any. */
     readonly comment?: string,
-    /** The column's field id; {@link UNKNOWN_COLUMN_ID} until a schema assigns one. */
+    /** The column's field id; `UNKNOWN_COLUMN_ID` (-1) until a schema assigns one. */
     readonly id: number = UNKNOWN_COLUMN_ID,
     /** The aggregation function (`aggregation` merge engine only), if any. */
     readonly aggFunction?: AggFunction,
   ) {}
 
   /** A copy with another type. */
-  withType(type: DataType): Column {
+  withType<U extends DataType>(type: U): Column<Name, U> {
     return new Column(this.name, type, this.comment, this.id, this.aggFunction);
   }
 
@@ -56,12 +56,15 @@ export class Column {
   }
 }
 
-/** A column as given to {@link Schema.fromColumns}: a `Column` or a plain object. */
-export interface ColumnSpec {
+/**
+ * A column as given to {@link Schema.fromColumns}: a `Column` or a plain object. `Name` and
+ * `T` keep its name and type at the type level (for {@link RowOf}).
+ */
+export interface ColumnSpec<Name extends string = string, T extends DataType = DataType> {
   /** The column name. */
-  readonly name: string;
+  readonly name: Name;
   /** The column's type (nullability included). */
-  readonly type: DataType;
+  readonly type: T;
   /** Free-form column comment. */
   readonly comment?: string;
   /** Either every column has an id or none does (then ids are assigned). */
@@ -164,6 +167,45 @@ function collectFieldIds(columns: readonly Column[]): number[] {
   return out;
 }
 
+/**
+ * Column types by column name: what a {@link Schema} knows of its columns at the type level
+ * (`Schema<{ id: IntType<false>; name: StringType<true> }, "id">`). `RowOf` maps it to the
+ * row type.
+ */
+export type ColumnTypes = { readonly [name: string]: DataType };
+
+/**
+ * `P` when it names one of `Names` (or is a `string` known only at run time, or no column
+ * names are known at the type level), else `never`: a misspelled primary-key column is a
+ * compile error.
+ */
+export type KeyColumnName<Names extends string, P extends string> = string extends P
+  ? P
+  : [Names] extends [never]
+    ? P
+    : P extends Names
+      ? P
+      : never;
+
+/** The {@link ColumnTypes} of a list of columns given to {@link Schema.fromColumns}. */
+export type ColumnTypesOf<Cs extends readonly ColumnSpec[]> = Flat<{
+  readonly [X in Cs[number] as X["name"]]: X["type"];
+}>;
+
+/** An intersection of object types as one object type (for readable hovers). */
+type Flat<T> = { readonly [P in keyof T]: T[P] };
+
+/** The type-level description a typed {@link Schema} carries (never set at run time). */
+export interface SchemaTypes<C extends object, K extends string> {
+  /** The column types by name. */
+  readonly columns: C;
+  /** The primary-key column names. */
+  readonly primaryKey: K;
+}
+
+/** Key of the type-level-only member of {@link Schema} (no value at run time). */
+declare const SCHEMA_TYPES: unique symbol;
+
 function isArrowSchema(x: unknown): x is arrow.Schema {
   return x instanceof arrow.Schema || (typeof x === "object" && x !== null && Array.isArray((x as { fields?: unknown }).fields));
 }
@@ -179,8 +221,19 @@ function isArrowSchema(x: unknown): x is arrow.Schema {
  *
  * Invalid schemas (duplicate column names, unknown primary-key columns, ...) throw a
  * `FlussError` with code CLIENT_ERROR naming the columns.
+ *
+ * A schema made by {@link Schema.fromColumns} or {@link SchemaBuilder} with literal column
+ * names knows its columns at the type level (`C`: column name → data type, `K`: the
+ * primary-key column names): `type Row = RowOf<typeof schema>` is its row type, and
+ * `conn.getTable(path, schema)` a table whose writers, lookups and scans use it. Schemas
+ * made at run time (from Arrow, from JSON, `TableInfo.schema`) are `Schema` with loose rows.
  */
-export class Schema {
+export class Schema<C extends object = ColumnTypes, K extends string = string> {
+  /**
+   * Type-level only: the column types and primary key this schema was typed with (for
+   * `RowOf` and `KeyOf`). Never set at run time.
+   */
+  declare readonly [SCHEMA_TYPES]?: SchemaTypes<C, K>;
   /** The columns, in order; primary-key columns are NOT NULL. */
   readonly columns: readonly Column[];
   /** Primary key column names (empty for log tables). */
@@ -242,9 +295,24 @@ export class Schema {
     Object.freeze(this.primaryKeys);
   }
 
-  /** A schema from Fluss-typed columns (ids assigned as Java's builder does when absent). */
-  static fromColumns(columns: readonly ColumnSpec[], primaryKeys?: readonly string[]): Schema {
-    return new Schema(primaryKeys ? { columns, primaryKeys } : { columns });
+  /**
+   * A schema from Fluss-typed columns (ids assigned as Java's builder does when absent).
+   * With literal names it is typed: `RowOf<typeof schema>` is its row type, primary-key
+   * columns non-nullable; a primary-key name that is not a column is a compile error.
+   *
+   * ```ts
+   * const schema = Schema.fromColumns(
+   *   [{ name: "id", type: DataTypes.INT() }, { name: "name", type: DataTypes.STRING() }],
+   *   ["id"],
+   * );
+   * type Row = RowOf<typeof schema>; // { id: number; name: string | null }
+   * ```
+   */
+  static fromColumns<const Cs extends readonly ColumnSpec[], const K extends string = never>(
+    columns: Cs,
+    primaryKeys?: readonly KeyColumnName<Cs[number]["name"], K>[],
+  ): Schema<ColumnTypesOf<Cs>, K> {
+    return new Schema(primaryKeys ? { columns, primaryKeys } : { columns }) as unknown as Schema<ColumnTypesOf<Cs>, K>;
   }
 
   /** A schema whose columns are the fields of `rowType`. */
@@ -253,8 +321,9 @@ export class Schema {
     return Schema.fromColumns(columns, primaryKeys);
   }
 
-  /** A fluent builder (Java `Schema.newBuilder()`). */
-  static builder(): SchemaBuilder {
+  /** A fluent builder (Java `Schema.newBuilder()`), typed column by column. */
+  // biome-ignore lint/complexity/noBannedTypes: {} is "no columns yet"
+  static builder(): SchemaBuilder<{}, never> {
     return new SchemaBuilder();
   }
 
@@ -442,8 +511,15 @@ function checkAggFunction(c: Column): void {
   }
 }
 
-/** Fluent schema builder (Java `Schema.Builder`): ids are assigned as columns are added. */
-export class SchemaBuilder {
+/**
+ * Fluent schema builder (Java `Schema.Builder`): ids are assigned as columns are added.
+ * Chained calls with literal names type the schema built (`C`: column name → data type,
+ * `K`: the primary-key column names), see {@link Schema}.
+ */
+// biome-ignore lint/complexity/noBannedTypes: {} is "no columns yet"
+export class SchemaBuilder<C extends object = {}, K extends string = never> {
+  /** Type-level only: the columns and primary key added so far. Never set at run time. */
+  declare readonly [SCHEMA_TYPES]?: SchemaTypes<C, K>;
   private readonly cols: Column[] = [];
   private pk: string[] | undefined;
   private readonly autoInc: string[] = [];
@@ -463,11 +539,15 @@ export class SchemaBuilder {
    *   .build();
    * ```
    */
-  column(name: string, type: DataType, options?: string | ColumnOptions): this {
+  column<const Name extends string, T extends DataType>(
+    name: Name,
+    type: T,
+    options?: string | ColumnOptions,
+  ): SchemaBuilder<Flat<C & { readonly [P in Name]: T }>, K> {
     const o: ColumnOptions = typeof options === "string" ? { comment: options } : (options ?? {});
     const id = ++this.counter.value;
     this.cols.push(new Column(name, reassignFieldIds(type, this.counter), o.comment, id, o.aggFunction));
-    return this;
+    return this as unknown as SchemaBuilder<Flat<C & { readonly [P in Name]: T }>, K>;
   }
 
   /**
@@ -502,19 +582,22 @@ export class SchemaBuilder {
     return this;
   }
 
-  /** Adds all fields of a ROW type as columns. */
-  fromRowType(rowType: RowType): this {
+  /** Adds all fields of a ROW type as columns (the schema's rows are then loosely typed). */
+  fromRowType(rowType: RowType): SchemaBuilder<ColumnTypes, K> {
     for (const f of rowType.fields) this.column(f.name, f.type, f.description);
-    return this;
+    return this as unknown as SchemaBuilder<ColumnTypes, K>;
   }
 
-  /** Sets the primary key (once). */
-  primaryKey(columns: readonly string[] | string, ...more: string[]): this {
+  /** Sets the primary key (once); a name that is not a column added before is a compile error. */
+  primaryKey<const P extends string>(
+    columns: readonly KeyColumnName<keyof C & string, P>[] | KeyColumnName<keyof C & string, P>,
+    ...more: KeyColumnName<keyof C & string, P>[]
+  ): SchemaBuilder<C, P> {
     if (this.pk) throw FlussError.client("Multiple primary keys are not supported.");
-    const list = typeof columns === "string" ? [columns, ...more] : [...columns];
+    const list: string[] = typeof columns === "string" ? [columns, ...more] : [...columns];
     if (list.length === 0) throw FlussError.client("Primary key constraint must be defined for at least a single column.");
     this.pk = list;
-    return this;
+    return this as unknown as SchemaBuilder<C, P>;
   }
 
   /** Marks a column as auto-increment (primary-key tables only; at most one). */
@@ -531,8 +614,8 @@ export class SchemaBuilder {
   }
 
   /** The schema; throws a FlussError naming a bad or unknown column (as `new Schema` does). */
-  build(): Schema {
-    return new Schema({
+  build(): Schema<C, K> {
+    return new Schema<C, K>({
       columns: this.cols,
       ...(this.pk ? { primaryKeys: this.pk } : {}),
       autoIncrementColumns: this.autoInc,

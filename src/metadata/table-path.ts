@@ -83,7 +83,7 @@ export class TablePath {
     throw new FlussError(ErrorCode.INVALID_TABLE_EXCEPTION, `Table name ${name} is invalid: ${problem}`);
   }
 
-  /** True when both names pass {@link detectInvalidName} (the prefix rule is not applied). */
+  /** True when both names pass `detectInvalidName` (the prefix rule is not applied). */
   isValid(): boolean {
     return detectInvalidName(this.databaseName) === undefined && detectInvalidName(this.tableName) === undefined;
   }

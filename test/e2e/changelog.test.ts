@@ -60,7 +60,7 @@ describe("primary-key changelog (e2e)", () => {
   async function create(
     name: string,
     options: ConstructorParameters<typeof TableDescriptor>[1],
-    schema = users,
+    schema: Schema = users,
   ): Promise<FlussTable> {
     const path = new TablePath(db, name);
     await conn.getAdmin().createTable(path, new TableDescriptor(schema, options));

@@ -9,9 +9,10 @@ import { rowObject } from "../../row/codec-util.js";
 import { PrimaryKeyCodec, prefixKeyEncoder } from "../../row/key-encoding.js";
 import type { KeyEncoder } from "../../row/lake-keys.js";
 import type { RowObject } from "../../row/values.js";
+import type { ColumnName, KeyInputOf } from "../../row/typed-rows.js";
 import type { ClientContext } from "../context.js";
 import { LookupClient } from "./lookup-client.js";
-import { makeKeyRowBuilder, type KeyRowBuilder, type LookupKey } from "./lookup-key.js";
+import { makeKeyRowBuilder, type KeyRowBuilder } from "./lookup-key.js";
 import { type LookupAnswer, type LookupKind, type LookupOwner, LookupQuery } from "./lookup-query.js";
 import { PartitionResolver } from "../partition-resolver.js";
 import { type TableSchemas, tableSchemas } from "../table-schemas.js";
@@ -108,13 +109,13 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
     return this.table.info;
   }
 
-  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
+  /** Called by the lookup sender (`LookupOwner`); not for applications. */
   partitionGone(q: LookupQuery): void {
     if (q.partitionId !== undefined) this.table.ctx.metadata.forgetPartition(q.partitionId);
     if (q.partitionName !== undefined) this.table.partitions?.forget(q.partitionName);
   }
 
-  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
+  /** Called by the lookup sender (`LookupOwner`); not for applications. */
   complete(q: LookupQuery, answer: LookupAnswer): void {
     const missing = this.table.unknownSchemaIds(answer);
     if (missing.length > 0) {
@@ -139,7 +140,7 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
     q.resolve(result);
   }
 
-  /** Called by the lookup sender ({@link LookupOwner}); not for applications. */
+  /** Called by the lookup sender (`LookupOwner`); not for applications. */
   failed(q: LookupQuery, error: FlussError): void {
     this.done();
     q.reject(error);
@@ -236,10 +237,13 @@ abstract class LookuperBase implements AsyncDisposable, LookupOwner {
  * a missing, null or ill-typed key column throws a {@link FlussError} (CLIENT_ERROR) naming
  * it at once. Concurrent lookups are batched into few requests (`lookup.*` options). A
  * lookup in a partition that does not exist returns null.
+ *
+ * `R` is the table's row type and `K` its primary-key column names (see `RowOf`, `KeyOf`):
+ * with a typed row, keys are objects of the key columns and rows come back as `R`.
  */
-export class Lookuper extends LookuperBase {
+export class Lookuper<R = RowObject, K extends string = string> extends LookuperBase {
   private readonly keyRow: KeyRowBuilder;
-  private readonly children = new Set<PrefixLookuper>();
+  private readonly children = new Set<LookuperBase>();
   private readonly untrack: () => void;
 
   private constructor(table: LookupTable) {
@@ -249,14 +253,14 @@ export class Lookuper extends LookuperBase {
   }
 
   /** @internal Use `table.newLookup()`. */
-  static create(ctx: ClientContext, info: TableInfo): Lookuper {
+  static create<R = RowObject, K extends string = string>(ctx: ClientContext, info: TableInfo): Lookuper<R, K> {
     if (ctx.rpc.isClosed) throw FlussError.client("the connection of this table is closed");
     if (!info.hasPrimaryKey) {
       throw FlussError.client(
         `table ${info.tablePath.toString()} has no primary key: lookups need a primary-key table (read log tables with newScan())`,
       );
     }
-    return new Lookuper(new LookupTable(ctx, info));
+    return new Lookuper<R, K>(new LookupTable(ctx, info));
   }
 
   /**
@@ -264,13 +268,13 @@ export class Lookuper extends LookuperBase {
    * there is none. `key` is an object holding the primary-key columns, or their values in
    * primary-key order. Bad keys throw synchronously.
    */
-  lookup(key: LookupKey): Promise<RowObject | null> {
+  lookup(key: KeyInputOf<R, K>): Promise<R | null> {
     this.ensureOpen();
     const row = this.keyRow(key);
     const codec = this.table.codec;
     const keyBytes = codec.key(row);
     const bucket = codec.bucket(row, keyBytes);
-    return this.submit("lookup", row, bucket, keyBytes) as Promise<RowObject | null>;
+    return this.submit("lookup", row, bucket, keyBytes) as Promise<R | null>;
   }
 
   protected decodeAnswer(answer: LookupAnswer): RowObject | null {
@@ -283,10 +287,10 @@ export class Lookuper extends LookuperBase {
    * partitioned. Its `lookup` returns every row whose key starts with the given values.
    * Other columns throw a {@link FlussError} naming them.
    */
-  lookupBy(columns: readonly string[]): PrefixLookuper {
+  lookupBy<const P extends readonly ColumnName<R>[]>(columns: P): PrefixLookuper<R, P[number]> {
     this.ensureOpen();
     validatePrefixColumns(this.table.info, columns);
-    const child = PrefixLookuper.create(this.table, columns, () => this.children.delete(child));
+    const child = PrefixLookuper.create<R, P[number]>(this.table, columns, () => this.children.delete(child));
     this.children.add(child);
     return child;
   }
@@ -307,8 +311,10 @@ export class Lookuper extends LookuperBase {
  * const byUser = table.newLookup().lookupBy(["region", "user_id"]);
  * const rows = await byUser.lookup({ region: "US", user_id: 1 });   // [] when none
  * ```
+ *
+ * `R` is the table's row type and `P` the lookup column names (see `RowOf`).
  */
-export class PrefixLookuper extends LookuperBase {
+export class PrefixLookuper<R = RowObject, P extends string = string> extends LookuperBase {
   /** The lookup columns, in the order array keys give them. */
   readonly columns: readonly string[];
   private readonly keyRow: KeyRowBuilder;
@@ -316,8 +322,8 @@ export class PrefixLookuper extends LookuperBase {
   private readonly bucketKeyIndexes: readonly number[];
 
   /** @internal Use `lookuper.lookupBy(columns)`. */
-  static create(table: LookupTable, columns: readonly string[], detach: () => void): PrefixLookuper {
-    return new PrefixLookuper(table, columns, detach);
+  static create<R, P extends string>(table: LookupTable, columns: readonly string[], detach: () => void): PrefixLookuper<R, P> {
+    return new PrefixLookuper<R, P>(table, columns, detach);
   }
 
   private constructor(
@@ -337,7 +343,7 @@ export class PrefixLookuper extends LookuperBase {
    * order), `[]` when none. `prefix` is an object holding the lookup columns, or their
    * values in the order given to `lookupBy`. Bad prefixes throw synchronously.
    */
-  lookup(prefix: LookupKey): Promise<RowObject[]> {
+  lookup(prefix: KeyInputOf<R, P>): Promise<R[]> {
     this.ensureOpen();
     const row = this.keyRow(prefix);
     const idx = this.bucketKeyIndexes;
@@ -345,7 +351,7 @@ export class PrefixLookuper extends LookuperBase {
     for (let i = 0; i < idx.length; i++) values[i] = row[idx[i]!];
     const keyBytes = this.prefixEncoder.encode(values);
     const bucket = this.table.codec.bucket(row, keyBytes);
-    return this.submit("prefix", row, bucket, keyBytes) as Promise<RowObject[]>;
+    return this.submit("prefix", row, bucket, keyBytes) as Promise<R[]>;
   }
 
   protected decodeAnswer(answer: LookupAnswer): RowObject[] {

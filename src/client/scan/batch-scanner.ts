@@ -5,6 +5,7 @@
 import type { ClientContext } from "../context.js";
 import type { TableInfo } from "../../metadata/table-info.js";
 import type { Projection } from "./projection.js";
+import type { RowObject } from "../../row/values.js";
 import * as arrow from "apache-arrow";
 import type { TableBucket } from "../../metadata/cluster.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
@@ -39,11 +40,12 @@ export interface BucketBatch {
  * const everything = await scanner.toArrow(); // up to the latest offsets as of the call
  * const more = await scanner.pollArrow(1000);  // then keep polling
  * ```
+ * `R` is the row type of `toRows()` (see `RowOf`); the Arrow data is not typed by it.
  */
-export class BatchScanner extends ScannerBase {
+export class BatchScanner<R = RowObject> extends ScannerBase {
   /** @internal Created by `table.newScan().createBatchScanner()`. */
-  static create(ctx: ClientContext, info: TableInfo, projection: Projection | undefined): BatchScanner {
-    return new BatchScanner(ctx, info, projection);
+  static create<R = RowObject>(ctx: ClientContext, info: TableInfo, projection: Projection | undefined): BatchScanner<R> {
+    return new BatchScanner<R>(ctx, info, projection);
   }
 
   private busy = false;
@@ -106,7 +108,7 @@ export class BatchScanner extends ScannerBase {
   }
 
   /** {@link toArrow} as row objects (values as in `src/row/values.ts`). */
-  async toRows(options: ReadOptions = {}): Promise<Record<string, unknown>[]> {
+  async toRows(options: ReadOptions = {}): Promise<R[]> {
     const batches = await this.readToEnd(options);
     const conv = new ArrowRowConverter(this.decoder.rowType);
     const out: Record<string, unknown>[] = [];
@@ -114,7 +116,7 @@ export class BatchScanner extends ScannerBase {
       const readers = conv.bind(b.data.children as arrow.Data[]);
       for (let i = 0; i < b.numRows; i++) out.push(conv.row(readers, i));
     }
-    return out;
+    return out as R[];
   }
 
   /** Streams batches until {@link close} or abort. */

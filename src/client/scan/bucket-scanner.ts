@@ -28,6 +28,7 @@ import type { NodeAddress } from "../metadata.js";
 import { backoffMs, sleep } from "../retry.js";
 import { BatchDecoder } from "./batch-decoder.js";
 import type { Projection } from "./projection.js";
+import type { RowObject } from "../../row/values.js";
 
 /** A bucket of a non-partitioned table (its id), or of one partition. */
 export type BucketSpec = number | { readonly partitionId: number; readonly bucketId: number };
@@ -88,8 +89,9 @@ export function toTableBucket(info: TableInfo, spec: BucketSpec): TableBucket {
  * const rows = await scanner.toRows();      // every current row of bucket 0
  * scanner.logOffset;                        // where its changelog continues
  * ```
+ * `R` is the row type of `toRows()` (see `RowOf`).
  */
-export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDisposable {
+export class BucketScanner<R = RowObject> implements AsyncIterable<arrow.RecordBatch>, AsyncDisposable {
   /** The bucket read. */
   readonly bucket: TableBucket;
   private readonly out: BatchDecoder;
@@ -112,14 +114,14 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
   private readonly untrack: () => void;
 
   /** @internal Created by `scan.createBucketScanner(bucket)`. */
-  static create(
+  static create<R = RowObject>(
     ctx: ClientContext,
     info: TableInfo,
     bucket: TableBucket,
     projection: Projection | undefined,
     limit: number | undefined,
-  ): BucketScanner {
-    return new BucketScanner(ctx, info, bucket, projection, limit);
+  ): BucketScanner<R> {
+    return new BucketScanner<R>(ctx, info, bucket, projection, limit);
   }
 
   private constructor(
@@ -169,8 +171,8 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
   }
 
   /** Every row as a plain object (values as in `src/row/values.ts`). */
-  async toRows(): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
+  async toRows(): Promise<R[]> {
+    const out: RowObject[] = [];
     const conv = new ArrowRowConverter(this.out.rowType);
     try {
       for await (const page of this.pages()) {
@@ -184,7 +186,7 @@ export class BucketScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDis
     } finally {
       await this.close();
     }
-    return out;
+    return out as R[];
   }
 
   /** The rows as Arrow record batches, streamed; leaving the loop early closes the scan. */

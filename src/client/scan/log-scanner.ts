@@ -11,6 +11,7 @@ import { FlussError } from "../../rpc/errors.js";
 import type { DrainedBatch } from "./log-fetcher.js";
 import { ScannerBase, type ReadOptions } from "./scanner-base.js";
 import { type ScanRecord, ScanRecords, bucketKey } from "./scan-records.js";
+import type { RowObject } from "../../row/values.js";
 
 /** Batch bytes decoded into records per `poll`. */
 const POLL_MAX_BATCH_BYTES = 1024 * 1024;
@@ -32,12 +33,12 @@ export function checkTimeout(timeoutMs: number): void {
  * for await (const r of scanner.records({ signal })) handle(r);
  * ```
  * Fetching runs in the background (prefetching while you process); `poll` never
- * blocks the event loop.
+ * blocks the event loop. `R` is the row type of the records (see `RowOf`).
  */
-export class LogScanner extends ScannerBase {
+export class LogScanner<R = RowObject> extends ScannerBase {
   /** @internal Created by `table.newScan().createLogScanner()`. */
-  static create(ctx: ClientContext, info: TableInfo, projection: Projection | undefined): LogScanner {
-    return new LogScanner(ctx, info, projection);
+  static create<R = RowObject>(ctx: ClientContext, info: TableInfo, projection: Projection | undefined): LogScanner<R> {
+    return new LogScanner<R>(ctx, info, projection);
   }
 
   private polling = false;
@@ -45,7 +46,7 @@ export class LogScanner extends ScannerBase {
    * Records a loop ({@link records}) took from a poll but has not yielded yet: a `break`
    * leaves them here and the next poll or loop hands them out first.
    */
-  private carried: { bucket: TableBucket; records: ScanRecord[]; next: number }[] = [];
+  private carried: { bucket: TableBucket; records: ScanRecord<R>[]; next: number }[] = [];
 
   /**
    * Returns the records fetched so far, waiting up to `timeoutMs` for some to arrive (it
@@ -53,7 +54,7 @@ export class LogScanner extends ScannerBase {
    * Throws a FlussError when a subscribed bucket failed (e.g. LOG_OFFSET_OUT_OF_RANGE),
    * naming the bucket and offset; re-subscribe or unsubscribe the bucket to go on.
    */
-  async poll(timeoutMs: number, options: ReadOptions = {}): Promise<ScanRecords> {
+  async poll(timeoutMs: number, options: ReadOptions = {}): Promise<ScanRecords<R>> {
     this.ensureOpen();
     checkTimeout(timeoutMs);
     if (this.polling) throw FlussError.client("poll() is already running on this scanner (concurrent polls are not supported)");
@@ -92,7 +93,7 @@ export class LogScanner extends ScannerBase {
    * Streams records until {@link close} is called or `signal` aborts (then the loop
    * ends normally). Bucket failures end it with the error.
    */
-  async *records(options: ReadOptions = {}): AsyncGenerator<ScanRecord, void, undefined> {
+  async *records(options: ReadOptions = {}): AsyncGenerator<ScanRecord<R>, void, undefined> {
     const signal = options.signal;
     while (!this.closed && !signal?.aborted) {
       const batch = await this.poll(Infinity, options);
@@ -111,7 +112,7 @@ export class LogScanner extends ScannerBase {
     }
   }
 
-  [Symbol.asyncIterator](): AsyncGenerator<ScanRecord, void, undefined> {
+  [Symbol.asyncIterator](): AsyncGenerator<ScanRecord<R>, void, undefined> {
     return this.records();
   }
 
@@ -121,7 +122,7 @@ export class LogScanner extends ScannerBase {
   }
 
   /** The records a loop left undelivered, as one result, or undefined when none. */
-  private takeCarried(): ScanRecords | undefined {
+  private takeCarried(): ScanRecords<R> | undefined {
     const groups = this.carried.filter((g) => g.next < g.records.length);
     this.carried = [];
     if (groups.length === 0) return undefined;
@@ -131,15 +132,15 @@ export class LogScanner extends ScannerBase {
     );
   }
 
-  private decode(drained: readonly DrainedBatch[]): { records: ScanRecords; error: FlussError | undefined } {
-    const groups = new Map<string, { bucket: TableBucket; records: ScanRecord[] }>();
+  private decode(drained: readonly DrainedBatch[]): { records: ScanRecords<R>; error: FlussError | undefined } {
+    const groups = new Map<string, { bucket: TableBucket; records: ScanRecord<R>[] }>();
     const error = this.decodeEach(drained, (d) => {
       const key = bucketKey(d.bucket.partitionId, d.bucket.bucket);
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { bucket: d.bucket, records: [] }));
       const mark = g.records.length;
       try {
-        this.decoder.toRecords(d, g.records);
+        this.decoder.toRecords(d, g.records as ScanRecord[]);
       } catch (err) {
         g.records.length = mark; // nothing of a batch that fails
         throw err;

@@ -9,6 +9,7 @@ import {
   changeTypeName,
   changeTypeShortString,
 } from "../../record/change-type.js";
+import type { RowObject } from "../../row/values.js";
 
 /** A bucket given as an object (`TableBucket` or a plain `{ tableId, partitionId?, bucket }`). */
 export interface TableBucketLike {
@@ -75,8 +76,8 @@ export class ChangeType {
   }
 }
 
-/** One record read from a log. */
-export class ScanRecord {
+/** One record read from a log; `R` is the table's row type (see `RowOf`). */
+export class ScanRecord<R = RowObject> {
   /** Scanners create records; make one yourself only for tests. */
   constructor(
     /** The record's offset in its bucket. */
@@ -86,7 +87,7 @@ export class ScanRecord {
     /** `+A` for log tables; the changelog kind for primary-key tables. */
     readonly changeType: ChangeType,
     /** The (projected) row, keyed by column name; values follow `src/row/values.ts`. */
-    readonly row: Record<string, unknown>,
+    readonly row: R,
   ) {}
 
   /** `<change type>@<offset>`, e.g. `+I@42` (the row is left out). */
@@ -95,25 +96,28 @@ export class ScanRecord {
   }
 }
 
-const EMPTY: readonly ScanRecord[] = Object.freeze([]);
+const EMPTY: readonly ScanRecord<never>[] = Object.freeze([]);
 
 /**
  * The records of one `poll`, per bucket in fetch order. Iterating yields every record,
  * bucket by bucket.
  */
-export class ScanRecords implements Iterable<ScanRecord> {
-  private readonly byBucket: Map<string, { bucket: TableBucket; records: ScanRecord[] }>;
+export class ScanRecords<R = RowObject> implements Iterable<ScanRecord<R>> {
+  private readonly byBucket: Map<string, { bucket: TableBucket; records: ScanRecord<R>[] }>;
   /** Total number of records. */
   readonly count: number;
 
   /** @internal Created by scanners. */
-  static create(tableId: number, groups: Iterable<{ bucket: TableBucket; records: ScanRecord[] }> = []): ScanRecords {
-    return new ScanRecords(tableId, groups);
+  static create<R = RowObject>(
+    tableId: number,
+    groups: Iterable<{ bucket: TableBucket; records: ScanRecord<R>[] }> = [],
+  ): ScanRecords<R> {
+    return new ScanRecords<R>(tableId, groups);
   }
 
   private constructor(
     private readonly tableId: number,
-    groups: Iterable<{ bucket: TableBucket; records: ScanRecord[] }> = [],
+    groups: Iterable<{ bucket: TableBucket; records: ScanRecord<R>[] }> = [],
   ) {
     this.byBucket = new Map();
     let n = 0;
@@ -129,8 +133,8 @@ export class ScanRecords implements Iterable<ScanRecord> {
   }
 
   /** An empty result. */
-  static empty(tableId = -1): ScanRecords {
-    return new ScanRecords(tableId);
+  static empty<R = RowObject>(tableId = -1): ScanRecords<R> {
+    return new ScanRecords<R>(tableId);
   }
 
   /** Whether no record was returned. */
@@ -147,25 +151,25 @@ export class ScanRecords implements Iterable<ScanRecord> {
    * The records of one bucket (empty when it has none). A number means a bucket of a
    * non-partitioned table.
    */
-  records(bucket: TableBucketLike | number): readonly ScanRecord[] {
+  records(bucket: TableBucketLike | number): readonly ScanRecord<R>[] {
     const key = typeof bucket === "number" ? bucketKey(undefined, bucket) : bucketKey(bucket.partitionId, bucket.bucket);
     if (typeof bucket !== "number" && bucket.tableId !== this.tableId && this.tableId >= 0) return EMPTY;
     return this.byBucket.get(key)?.records ?? EMPTY;
   }
 
   /** @internal The per-bucket groups, in order (the arrays are this result's own). */
-  groups(): { bucket: TableBucket; records: ScanRecord[] }[] {
+  groups(): { bucket: TableBucket; records: ScanRecord<R>[] }[] {
     return [...this.byBucket.values()];
   }
 
   /** All records as one array. */
-  toArray(): ScanRecord[] {
-    const out: ScanRecord[] = [];
+  toArray(): ScanRecord<R>[] {
+    const out: ScanRecord<R>[] = [];
     for (const g of this.byBucket.values()) for (const r of g.records) out.push(r);
     return out;
   }
 
-  *[Symbol.iterator](): Iterator<ScanRecord> {
+  *[Symbol.iterator](): Iterator<ScanRecord<R>> {
     for (const g of this.byBucket.values()) yield* g.records;
   }
 }

@@ -12,6 +12,7 @@ import { BatchDecoder } from "./batch-decoder.js";
 import { BucketScanner, toTableBucket } from "./bucket-scanner.js";
 import type { Projection } from "./projection.js";
 import type { PartitionBucketOffset } from "./scanner-base.js";
+import type { RowObject } from "../../row/values.js";
 
 /**
  * Changelog offsets per bucket after a snapshot read, in the forms the log scanner takes:
@@ -32,8 +33,9 @@ export type SnapshotOffsets = Readonly<Record<number, number>> & Iterable<Partit
  * const log = await table.newScan().createLogScanner();
  * await log.subscribeBuckets(snapshot.offsets());        // ...then every change after it
  * ```
+ * `R` is the row type of `toRows()` (see `RowOf`).
  */
-export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncDisposable {
+export class SnapshotScanner<R = RowObject> implements AsyncIterable<arrow.RecordBatch>, AsyncDisposable {
   private readonly chosen: TableBucket[] = [];
   private readonly done = new Map<string, { bucket: TableBucket; offset: number }>();
   private readonly decoder: BatchDecoder;
@@ -42,8 +44,8 @@ export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncD
   private isClosed = false;
 
   /** @internal Created by `table.newScan().createSnapshotScanner()`. */
-  static create(ctx: ClientContext, info: TableInfo, projection: Projection | undefined): SnapshotScanner {
-    return new SnapshotScanner(ctx, info, projection);
+  static create<R = RowObject>(ctx: ClientContext, info: TableInfo, projection: Projection | undefined): SnapshotScanner<R> {
+    return new SnapshotScanner<R>(ctx, info, projection);
   }
 
   private constructor(
@@ -83,10 +85,10 @@ export class SnapshotScanner implements AsyncIterable<arrow.RecordBatch>, AsyncD
   }
 
   /** Every row of the buckets read, as plain objects. */
-  async toRows(): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
+  async toRows(): Promise<R[]> {
+    const out: RowObject[] = [];
     for await (const rows of this.perBucket((s) => s.toRows())) for (const r of rows) out.push(r);
-    return out;
+    return out as R[];
   }
 
   /**

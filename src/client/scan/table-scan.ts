@@ -9,6 +9,8 @@ import { BucketScanner, toTableBucket, type BucketSpec } from "./bucket-scanner.
 import { LogScanner } from "./log-scanner.js";
 import { Projection } from "./projection.js";
 import { SnapshotScanner } from "./snapshot-scanner.js";
+import type { ColumnName, IndexProjectedRowOf, ProjectedRowOf } from "../../row/typed-rows.js";
+import type { RowObject } from "../../row/values.js";
 
 /** The largest limit (LimitScanRequest `limit` is an int32). */
 const MAX_LIMIT = 2147483647;
@@ -21,11 +23,12 @@ const MAX_LIMIT = 2147483647;
  * ```
  * For ARROW tables the projection is pushed down to the server, which then sends only
  * the selected columns; INDEXED and COMPACTED tables are projected on the client.
+ * `R` is the row type the scanners return (see `RowOf`; narrowed by `projectByName`).
  */
-export class TableScan {
+export class TableScan<R = RowObject> {
   /** @internal Created by `table.newScan()`. */
-  static create(ctx: ClientContext, info: TableInfo): TableScan {
-    return new TableScan(ctx, info);
+  static create<R>(ctx: ClientContext, info: TableInfo): TableScan<R> {
+    return new TableScan<R>(ctx, info);
   }
 
   private constructor(
@@ -39,13 +42,23 @@ export class TableScan {
    * Reads only these columns, in this order (0-based indexes into the table schema).
    * Invalid or repeated indexes throw a CLIENT_ERROR FlussError naming them.
    */
-  project(columnIndexes: readonly number[]): TableScan {
-    return new TableScan(this.ctx, this.info, Projection.of(columnIndexes, this.info.rowType, this.what()), this.rowLimit);
+  project(columnIndexes: readonly number[]): TableScan<IndexProjectedRowOf<R>> {
+    return new TableScan<IndexProjectedRowOf<R>>(
+      this.ctx,
+      this.info,
+      Projection.of(columnIndexes, this.info.rowType, this.what()),
+      this.rowLimit,
+    );
   }
 
   /** Reads only the named columns, in this order; unknown names throw a CLIENT_ERROR naming them. */
-  projectByName(names: readonly string[]): TableScan {
-    return new TableScan(this.ctx, this.info, Projection.ofNames(names, this.info.rowType, this.what()), this.rowLimit);
+  projectByName<const C extends readonly ColumnName<R>[]>(names: C): TableScan<ProjectedRowOf<R, C>> {
+    return new TableScan<ProjectedRowOf<R, C>>(
+      this.ctx,
+      this.info,
+      Projection.ofNames(names, this.info.rowType, this.what()),
+      this.rowLimit,
+    );
   }
 
   /**
@@ -53,11 +66,11 @@ export class TableScan {
    * {@link createBucketScanner}: the last `n` records of a log table's bucket, or `n` of
    * the current rows of a primary-key table's bucket. Log scanners refuse a scan with a limit.
    */
-  limit(n: number): TableScan {
+  limit(n: number): TableScan<R> {
     if (typeof n !== "number" || !Number.isInteger(n) || n <= 0 || n > MAX_LIMIT) {
       throw FlussError.client(`a scan limit must be a positive integer of at most ${MAX_LIMIT}, got ${String(n)}`);
     }
-    return new TableScan(this.ctx, this.info, this.projection, n);
+    return new TableScan<R>(this.ctx, this.info, this.projection, n);
   }
 
   /** The projected column indexes (undefined: all columns). */
@@ -70,9 +83,9 @@ export class TableScan {
    * changelog: each record's `changeType` is `+I` (insert), `-U` (the row before an
    * update), `+U` (the row after it) or `-D` (the deleted row).
    */
-  async createLogScanner(): Promise<LogScanner> {
+  async createLogScanner(): Promise<LogScanner<R>> {
     this.refuseLimit("createLogScanner");
-    return LogScanner.create(this.ctx, this.info, this.projection);
+    return LogScanner.create<R>(this.ctx, this.info, this.projection);
   }
 
   /**
@@ -80,7 +93,7 @@ export class TableScan {
    * CLIENT_ERROR: Arrow tables carry no change type per row, so read their changelog with
    * {@link createLogScanner} (as the Rust and Python clients do).
    */
-  async createBatchScanner(): Promise<BatchScanner> {
+  async createBatchScanner(): Promise<BatchScanner<R>> {
     this.refuseLimit("createBatchScanner");
     if (this.info.hasPrimaryKey) {
       // fluss-rust scanner.rs create_record_batch_log_scanner: "Log tables only"
@@ -89,7 +102,7 @@ export class TableScan {
           "read it with createLogScanner() instead",
       );
     }
-    return BatchScanner.create(this.ctx, this.info, this.projection);
+    return BatchScanner.create<R>(this.ctx, this.info, this.projection);
   }
 
   /**
@@ -99,14 +112,14 @@ export class TableScan {
    * {@link limit}: at most that many current rows (primary-key table) or the latest records
    * (log table; a log table requires a limit). Projection applies.
    */
-  async createBucketScanner(bucket: BucketSpec): Promise<BucketScanner> {
+  async createBucketScanner(bucket: BucketSpec): Promise<BucketScanner<R>> {
     const b = toTableBucket(this.info, bucket);
     if (!this.info.hasPrimaryKey && this.rowLimit === undefined) {
       throw FlussError.client(
         `${this.what()} is a log table: a bucket scanner of it needs a limit (table.newScan().limit(n)); read the whole log with createLogScanner() or createBatchScanner()`,
       );
     }
-    return BucketScanner.create(this.ctx, this.info, b, this.projection, this.rowLimit);
+    return BucketScanner.create<R>(this.ctx, this.info, b, this.projection, this.rowLimit);
   }
 
   /**
@@ -114,7 +127,7 @@ export class TableScan {
    * those chosen with `subscribe` / `subscribePartition`, each as of one moment, and
    * `offsets()` to continue with a log scanner from exactly there.
    */
-  async createSnapshotScanner(): Promise<SnapshotScanner> {
+  async createSnapshotScanner(): Promise<SnapshotScanner<R>> {
     if (!this.info.hasPrimaryKey) {
       throw FlussError.client(
         `${this.what()} has no primary key: read a log table with createLogScanner() or createBatchScanner()`,
@@ -125,7 +138,7 @@ export class TableScan {
         `a snapshot scanner reads whole buckets: for at most ${this.rowLimit} rows use createBucketScanner() on a scan with a limit`,
       );
     }
-    return SnapshotScanner.create(this.ctx, this.info, this.projection);
+    return SnapshotScanner.create<R>(this.ctx, this.info, this.projection);
   }
 
   private refuseLimit(method: string): void {

@@ -7,6 +7,8 @@ import { encodeArrowRecordBatchParts } from "../../record/arrow/arrow-writer.js"
 import type { IpcMessageParts } from "../../record/arrow/ipc-message.js";
 import { V0_RECORD_BATCH_HEADER_SIZE } from "../../record/log-batch.js";
 import { makeRowCoercer, type RowCoercer } from "../../row/coerce.js";
+import type { RowInputOf } from "../../row/typed-rows.js";
+import type { RowObject } from "../../row/values.js";
 import { FlussError } from "../../rpc/errors.js";
 import type { ClientContext } from "../context.js";
 import { arrowRowValues, checkNotNullColumns, conformArrowBatch, validateArrowSchema } from "./arrow-input.js";
@@ -49,8 +51,11 @@ type AppendRecord = unknown[] | PrebuiltMessage;
  * (CLIENT_ERROR) naming the column and expected type, and nothing else is affected; so
  * does a row larger than `request.max.size`. Failures of fire-and-forget writes are
  * reported by {@link flush} (and {@link close}), unless already delivered by `wait()`.
+ *
+ * `R` is the table's row type (see `RowOf`); with a typed row, `append` takes objects of
+ * that type only (`RowInputOf<R>`), so a wrong column name or value type is a compile error.
  */
-export class AppendWriter extends WriterBase<AppendRecord> {
+export class AppendWriter<R = RowObject> extends WriterBase<AppendRecord> {
   private readonly coerce: RowCoercer;
   private readonly assigner: BucketAssigner;
 
@@ -61,7 +66,7 @@ export class AppendWriter extends WriterBase<AppendRecord> {
   }
 
   /** @internal Use `table.newAppendWriter()`. */
-  static create(ctx: ClientContext, info: TableInfo, options: AppendWriterOptions = {}): AppendWriter {
+  static create<R = RowObject>(ctx: ClientContext, info: TableInfo, options: AppendWriterOptions = {}): AppendWriter<R> {
     void options;
     if (info.hasPrimaryKey) {
       throw FlussError.client(
@@ -73,7 +78,7 @@ export class AppendWriter extends WriterBase<AppendRecord> {
       // learn the bucket leaders early (the sticky assigner prefers buckets with a leader)
       ctx.metadata.updateTables([info.tablePath]).catch(() => undefined);
     }
-    const writer = new AppendWriter(ctx, client, info);
+    const writer = new AppendWriter<R>(ctx, client, info);
     client.addWriter(writer);
     return writer;
   }
@@ -84,7 +89,7 @@ export class AppendWriter extends WriterBase<AppendRecord> {
    * server, `await handle` only for buffer room. Throws a FlussError (CLIENT_ERROR) if the
    * row does not fit the schema or `request.max.size`.
    */
-  append(row: Record<string, unknown> | unknown[]): WriteResultHandle {
+  append(row: RowInputOf<R>): WriteResultHandle {
     this.ensureOpen();
     const values = this.coerce(row);
     this.checkRowSize(values);

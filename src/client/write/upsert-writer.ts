@@ -4,7 +4,9 @@
  * sender, backpressure, retries and idempotence as appends.
  */
 import type { TableInfo } from "../../metadata/table-info.js";
-import { makeRowCoercer, makeValueCoercer, type RowCoercer, type RowInput } from "../../row/coerce.js";
+import { makeRowCoercer, makeValueCoercer, type RowCoercer } from "../../row/coerce.js";
+import type { KeyInputOf, RowInputOf } from "../../row/typed-rows.js";
+import type { RowObject } from "../../row/values.js";
 import { PrimaryKeyCodec } from "../../row/key-encoding.js";
 import { FlussError } from "../../rpc/errors.js";
 import type { ClientContext } from "../context.js";
@@ -15,14 +17,17 @@ import type { KvWriteRecord, TargetColumns } from "./write-record.js";
 import { WriterBase } from "./writer-base.js";
 import type { WriterClient } from "./writer-client.js";
 
-/** Options of `table.newUpsert()`. */
-export interface UpsertOptions {
+/**
+ * Options of `table.newUpsert()`. `C` keeps the partial update's column names at the type
+ * level (a typed writer then takes rows of those columns only).
+ */
+export interface UpsertOptions<C extends readonly (string | number)[] = readonly (string | number)[]> {
   /**
    * Partial update: the columns this writer writes, by name or index; they must include
    * every primary-key column. Rows give the key and these columns; the other columns keep
    * their stored values. Omit to write whole rows.
    */
-  readonly columns?: readonly (string | number)[];
+  readonly columns?: C;
 }
 
 /** A KV record and the bucket it goes to. */
@@ -51,8 +56,12 @@ interface UpsertRecord extends KvWriteRecord {
  * once, and nothing else is affected. A write to a partition that does not exist fails
  * its handle with PARTITION_NOT_EXISTS. `await writer.upsert(row)` waits only for buffer
  * room; `await handle.wait()` waits for the server (see {@link WriteResultHandle}).
+ *
+ * `R` is the row type this writer writes and `K` the primary-key column names (see `RowOf`
+ * and `KeyOf`); with a typed row, `upsert` takes `RowInputOf<R>` and `delete` an object of
+ * the key columns, so a wrong column name or value type is a compile error.
  */
-export class UpsertWriter extends WriterBase<UpsertRecord> {
+export class UpsertWriter<R = RowObject, K extends string = string> extends WriterBase<UpsertRecord> {
   private readonly coerce: RowCoercer;
   private readonly codec: PrimaryKeyCodec;
   private readonly targetColumns: TargetColumns | undefined;
@@ -73,7 +82,11 @@ export class UpsertWriter extends WriterBase<UpsertRecord> {
   }
 
   /** @internal Use `table.newUpsert()`. */
-  static create(ctx: ClientContext, info: TableInfo, options: UpsertOptions = {}): UpsertWriter {
+  static create<R = RowObject, K extends string = string>(
+    ctx: ClientContext,
+    info: TableInfo,
+    options: UpsertOptions = {},
+  ): UpsertWriter<R, K> {
     const name = info.tablePath.toString();
     if (!info.hasPrimaryKey) {
       throw FlussError.client(`table ${name} has no primary key: use newAppendWriter() instead of newUpsert()`);
@@ -81,7 +94,7 @@ export class UpsertWriter extends WriterBase<UpsertRecord> {
     const targetColumns = options.columns === undefined ? undefined : resolveTargetColumns(info, options.columns);
     const client = WriterBase.clientFor(ctx, "UpsertWriter");
     if (!info.isPartitioned) ctx.metadata.updateTables([info.tablePath]).catch(() => undefined);
-    const writer = new UpsertWriter(ctx, client, info, targetColumns);
+    const writer = new UpsertWriter<R, K>(ctx, client, info, targetColumns);
     client.addWriter(writer);
     return writer;
   }
@@ -97,7 +110,7 @@ export class UpsertWriter extends WriterBase<UpsertRecord> {
    * column name or an array in column order (a partial update's other columns absent or
    * null). Returns at once; throws a FlussError naming the column for bad input.
    */
-  upsert(row: RowInput): WriteResultHandle {
+  upsert(row: RowInputOf<R>): WriteResultHandle {
     this.ensureOpen();
     const values = this.coerce(row);
     for (const i of this.pkIndexes) {
@@ -118,7 +131,7 @@ export class UpsertWriter extends WriterBase<UpsertRecord> {
    * primary-key column (other columns are ignored) or an array of the key values in
    * primary-key order. Deleting an absent key is not an error.
    */
-  delete(key: RowInput): WriteResultHandle {
+  delete(key: KeyInputOf<R, K>): WriteResultHandle {
     this.ensureOpen();
     const values = new Array<unknown>(this.width).fill(null);
     const fields = this.info.rowType.fields;

@@ -159,7 +159,7 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
     await this.close();
   }
 
-  /** A batch (or a waiting write) of this writer failed for good ({@link BatchOwner}); not for applications. */
+  /** A batch (or a waiting write) of this writer failed for good (`BatchOwner`); not for applications. */
   recordFailure(error: FlussError, result: WriteResult): void {
     if (this.failures.length >= MAX_KEPT_FAILURES) {
       // keep the list bounded: drop what the user has seen already
