@@ -344,7 +344,8 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
                   projectArrowLogRecords(batch, rowTypeResolver(t), projected),
                 );
         } catch (err) {
-          const info = remote && (await remoteAnswer(remote, tablet, table.tableId, bucket.partitionId, bucket.bucketId, offset, err));
+          const info =
+            remote && (await remoteAnswer(remote, tablet, table.tableId, bucket.partitionId, bucket.bucketId, offset, err));
           if (!info) throw err;
           res = info;
         }

@@ -36,7 +36,10 @@ test("flussjs ui serves the console of the cluster at --bootstrap-servers until 
   const res = await fetch(`${url}api/cluster`);
   assert.equal(res.status, 200);
   const body = (await res.json()) as { databases: { name: string }[] };
-  assert.ok(body.databases.some((d) => d.name === db), JSON.stringify(body));
+  assert.ok(
+    body.databases.some((d) => d.name === db),
+    JSON.stringify(body),
+  );
   const missing = await fetch(`${url}api/tables/${db}/nope`);
   assert.equal(missing.status, 404);
   assert.match(((await missing.json()) as { error: string }).error, /does not exist/);
@@ -51,7 +54,10 @@ test("flussjs local --ui starts a cluster with its console; --ui-port needs --ui
   assert.match(run.stdout(), /web console\s+http:\/\/127\.0\.0\.1:\d+\//);
   const res = await fetch(`${url}api/cluster`);
   assert.equal(res.status, 200);
-  assert.deepEqual(((await res.json()) as { databases: { name: string }[] }).databases.map((d) => d.name), ["fluss"]);
+  assert.deepEqual(
+    ((await res.json()) as { databases: { name: string }[] }).databases.map((d) => d.name),
+    ["fluss"],
+  );
   run.child.kill("SIGINT");
   const r = await run.done;
   assert.equal(r.code, 0, r.stderr);

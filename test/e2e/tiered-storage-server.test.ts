@@ -40,7 +40,8 @@ const schema = Schema.fromColumns([
 /** Batches of a segment file: base offset, last offset, position, commit timestamp. */
 function batchesOf(bytes: Uint8Array): { base: number; last: number; pos: number; ts: number }[] {
   const out = [];
-  for (const v of iterateBatches(bytes)) out.push({ base: v.baseOffset, last: v.lastOffset, pos: v.position, ts: v.commitTimestamp });
+  for (const v of iterateBatches(bytes))
+    out.push({ base: v.baseOffset, last: v.lastOffset, pos: v.position, ts: v.commitTimestamp });
   return out;
 }
 
@@ -119,7 +120,12 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
   async function open(): Promise<void> {
     cluster = await LocalCluster.start(options());
     conn = await FlussConnection.connect(new Config({ "bootstrap.servers": cluster.bootstrapServers }));
-    raw = await ServerConnection.connect({ host: "127.0.0.1", port: cluster.port, connectTimeoutMs: 5000, requestTimeoutMs: 10_000 });
+    raw = await ServerConnection.connect({
+      host: "127.0.0.1",
+      port: cluster.port,
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 10_000,
+    });
   }
   async function shut(): Promise<void> {
     raw.close();
@@ -173,7 +179,13 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
     assert.equal(manifests.length, 1, "the previous manifests are removed after each commit");
     assert.match(manifests[0]!, /^[0-9a-f-]{36}\.manifest$/);
     const manifest = JSON.parse(fs.readFileSync(path.join(tabletDir, "metadata", manifests[0]!), "utf8")) as {
-      remote_log_segments: { segment_id: string; start_offset: number; end_offset: number; max_timestamp: number; size_in_bytes: number }[];
+      remote_log_segments: {
+        segment_id: string;
+        start_offset: number;
+        end_offset: number;
+        max_timestamp: number;
+        size_in_bytes: number;
+      }[];
     };
     assert.deepEqual(Object.keys(manifest), ["version", "database", "table", "table_id", "bucket_id", "remote_log_segments"]);
     assert.deepEqual(
@@ -189,7 +201,11 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
       assert.equal(s.start_offset, expect, "remote segments are contiguous from 0");
       expect = s.end_offset;
       const name = String(s.start_offset).padStart(20, "0");
-      assert.deepEqual(fs.readdirSync(path.join(tabletDir, s.segment_id)).sort(), [`${name}.index`, `${name}.log`, `${name}.timeindex`]);
+      assert.deepEqual(fs.readdirSync(path.join(tabletDir, s.segment_id)).sort(), [
+        `${name}.index`,
+        `${name}.log`,
+        `${name}.timeindex`,
+      ]);
       const log = fs.readFileSync(path.join(tabletDir, s.segment_id, `${name}.log`));
       assert.ok(log.equals(before.get(`${name}.log`)!), `remote ${name}.log is the local segment`);
       assert.equal(s.size_in_bytes, log.length);
@@ -220,7 +236,13 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
     assert.equal(info.partitionName, undefined);
     assert.equal(info.firstStartPos, 0);
     assert.deepEqual(
-      info.remoteLogSegments.map((s) => [s.remoteLogSegmentId, s.remoteLogStartOffset, s.remoteLogEndOffset, s.segmentSizeInBytes, s.maxTimestamp]),
+      info.remoteLogSegments.map((s) => [
+        s.remoteLogSegmentId,
+        s.remoteLogStartOffset,
+        s.remoteLogEndOffset,
+        s.segmentSizeInBytes,
+        s.maxTimestamp,
+      ]),
       segs.map((s) => [s.segment_id, s.start_offset, s.end_offset, s.size_in_bytes, s.max_timestamp]),
     );
     // EARLIEST (-2) is the remote start
@@ -228,7 +250,9 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
 
     // an offset inside the second remote segment: from that segment on, first_start_pos from its index
     const second = segs[1]!;
-    const secondLog = fs.readFileSync(path.join(tabletDir, second.segment_id, `${String(second.start_offset).padStart(20, "0")}.log`));
+    const secondLog = fs.readFileSync(
+      path.join(tabletDir, second.segment_id, `${String(second.start_offset).padStart(20, "0")}.log`),
+    );
     const secondBatches = batchesOf(secondLog);
     const target = secondBatches.at(-2)!.base + 3;
     const mid = (await fetchRaw(raw, tableId, target)).remoteLogFetchInfo!;
@@ -304,7 +328,9 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
     const readManifest = (): Record<string, unknown> & { remote_log_segments: { segment_id: string }[] } => {
       const manifests = fs.readdirSync(path.join(tabletDir, "metadata"));
       assert.equal(manifests.length, 1);
-      return JSON.parse(fs.readFileSync(path.join(tabletDir, "metadata", manifests[0]!), "utf8")) as ReturnType<typeof readManifest>;
+      return JSON.parse(fs.readFileSync(path.join(tabletDir, "metadata", manifests[0]!), "utf8")) as ReturnType<
+        typeof readManifest
+      >;
     };
     const copied = readManifest().remote_log_segments.map((s) => s.segment_id);
     assert.ok(copied.length >= 2);
@@ -366,7 +392,15 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
     const manifest = JSON.parse(
       fs.readFileSync(path.join(tabletDir, "metadata", fs.readdirSync(path.join(tabletDir, "metadata"))[0]!), "utf8"),
     ) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(manifest).slice(0, 7), ["version", "database", "table", "partition_name", "table_id", "partition_id", "bucket_id"]);
+    assert.deepEqual(Object.keys(manifest).slice(0, 7), [
+      "version",
+      "database",
+      "table",
+      "partition_name",
+      "table_id",
+      "partition_id",
+      "bucket_id",
+    ]);
     assert.equal(manifest.partition_name, "EU");
     assert.equal(manifest.partition_id, pid);
     assert.deepEqual(await admin.listOffsets(tp, [0], OffsetSpec.earliest(), { partitionName: "EU" }), { 0: 0 });
@@ -389,7 +423,12 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
   test("tiering runs in the background on its own", async () => {
     const own = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-tier-bg-"));
     const remote = path.join(own, "elsewhere");
-    const bg = await LocalCluster.start({ dataDir: path.join(own, "data"), remoteDataDir: `file://${remote}`, segmentBytes: 4096, remoteLogTaskIntervalMs: 50 });
+    const bg = await LocalCluster.start({
+      dataDir: path.join(own, "data"),
+      remoteDataDir: `file://${remote}`,
+      segmentBytes: 4096,
+      remoteLogTaskIntervalMs: 50,
+    });
     try {
       assert.equal(bg.remoteDataDir, `file:${remote}`);
       const c = await FlussConnection.connect(new Config({ "bootstrap.servers": bg.bootstrapServers }));
@@ -401,11 +440,17 @@ describe("tiered log storage (local cluster)", { skip: EXTERNAL_SERVERS !== unde
       const deadline = Date.now() + 20_000;
       while (segmentFiles(localDir).length > 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.equal(segmentFiles(localDir).length, 2);
-      const r = await ServerConnection.connect({ host: "127.0.0.1", port: bg.port, connectTimeoutMs: 5000, requestTimeoutMs: 10_000 });
+      const r = await ServerConnection.connect({
+        host: "127.0.0.1",
+        port: bg.port,
+        connectTimeoutMs: 5000,
+        requestTimeoutMs: 10_000,
+      });
       const info = (await fetchRaw(r, tableId, 0)).remoteLogFetchInfo!;
       r.close();
       assert.equal(info.remoteLogTabletDir, `file:${remote}/log/fluss/bg-${tableId}/0`);
-      for (const seg of info.remoteLogSegments) assert.ok(fs.existsSync(path.join(remote, "log", "fluss", `bg-${tableId}`, "0", seg.remoteLogSegmentId)));
+      for (const seg of info.remoteLogSegments)
+        assert.ok(fs.existsSync(path.join(remote, "log", "fluss", `bg-${tableId}`, "0", seg.remoteLogSegmentId)));
       await c.close();
     } finally {
       await bg.close();

@@ -46,9 +46,15 @@ test("manifest JSON is Java's RemoteLogManifestJsonSerde format (its test vector
     '{"version":1,"database":"db","table":"mytable","table_id":1001,"bucket_id":1,"highest_copied_end_offset":42,"remote_log_segments":[]}',
   );
   assert.equal(manifestFromJson(manifestToJson(empty), "t").highestCopiedEndOffset, 42);
-  assert.throws(() => manifestFromJson('{"version":1}', "x.manifest"), (e: unknown) => e instanceof FlussError && /x\.manifest/.test(e.message));
+  assert.throws(
+    () => manifestFromJson('{"version":1}', "x.manifest"),
+    (e: unknown) => e instanceof FlussError && /x\.manifest/.test(e.message),
+  );
   const h = { manifestPath: "file:/r/log/db/t-1/0/metadata/u.manifest", remoteLogEndOffset: 7 };
-  assert.equal(handleToJson(h), '{"version":1,"remote_log_manifest_path":"file:/r/log/db/t-1/0/metadata/u.manifest","remote_log_end_offset":7}');
+  assert.equal(
+    handleToJson(h),
+    '{"version":1,"remote_log_manifest_path":"file:/r/log/db/t-1/0/metadata/u.manifest","remote_log_end_offset":7}',
+  );
   assert.deepEqual(handleFromJson(handleToJson(h), "h"), h);
 });
 
@@ -103,7 +109,13 @@ test("offset and time indexes are built and searched as Java's", () => {
   assert.deepEqual(lookupTimeIndex(timeIndex, base, 499), [-1, base]);
   assert.deepEqual(lookupTimeIndex(timeIndex, base, 900), [500, base + 15]);
   // 8 KiB batches: an entry for every batch after the first, the time index only when time moved
-  const big = Array.from({ length: 4 }, (_, i) => ({ ...batches[0]!, baseOffset: i, lastOffset: i, position: i * 8192, commitTimestamp: 7 }));
+  const big = Array.from({ length: 4 }, (_, i) => ({
+    ...batches[0]!,
+    baseOffset: i,
+    lastOffset: i,
+    position: i * 8192,
+    commitTimestamp: 7,
+  }));
   const b2 = buildSegmentIndexes(0, big);
   assert.equal(b2.offsetIndex.length, 3 * 8);
   assert.equal(b2.timeIndex.length, 12);
@@ -112,7 +124,9 @@ test("offset and time indexes are built and searched as Java's", () => {
 test("a log gives up its oldest segments; writer states survive a reopen", async () => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "flussjs-tier-log-"));
   const batch = (writerId: number, seq: number): Uint8Array =>
-    assembleLogBatch({ magic: 0, schemaId: 1, appendOnly: true, recordCount: 2, writerId, batchSequence: seq }, [new Uint8Array(80)]);
+    assembleLogBatch({ magic: 0, schemaId: 1, appendOnly: true, recordCount: 2, writerId, batchSequence: seq }, [
+      new Uint8Array(80),
+    ]);
   try {
     // every batch rolls a new segment
     const log = await LogTablet.open(dir, { logger: { warn: () => undefined }, segmentBytes: 100, clock: () => 1000 });
@@ -137,7 +151,10 @@ test("a log gives up its oldest segments; writer states survive a reopen", async
     assert.equal(await log.removeSegmentsBefore(1000), 8);
     assert.equal(log.logStartOffset, 8);
     assert.equal(log.segmentCount, 1);
-    await assert.rejects(log.read(first.baseOffset, 1000), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION);
+    await assert.rejects(
+      log.read(first.baseOffset, 1000),
+      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION,
+    );
     await log.close();
 
     const again = await LogTablet.open(dir, { logger: { warn: () => undefined }, segmentBytes: 100, clock: () => 2000 });
@@ -147,7 +164,10 @@ test("a log gives up its oldest segments; writer states survive a reopen", async
     assert.deepEqual([dup.duplicate, dup.baseOffset], [true, last7.baseOffset]);
     assert.equal((await again.append(batch(7, 3))).baseOffset, 10);
     assert.equal((await again.append(batch(8, 1))).baseOffset, 12);
-    await assert.rejects(again.append(batch(8, 5)), (e: unknown) => e instanceof FlussError && e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_EXCEPTION);
+    await assert.rejects(
+      again.append(batch(8, 5)),
+      (e: unknown) => e instanceof FlussError && e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_EXCEPTION,
+    );
     await again.close();
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });

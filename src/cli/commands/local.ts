@@ -87,7 +87,8 @@ const LOCAL_OPTIONS: LocalOption[] = [
     apply: async (v, o, all) => {
       const supers = (all.superUser as string[] | undefined) ?? [];
       if (v === undefined) {
-        if (supers.length > 0) throw usageError("--super-user needs --sasl-users FILE (users must authenticate to be told apart)");
+        if (supers.length > 0)
+          throw usageError("--super-user needs --sasl-users FILE (users must authenticate to be told apart)");
         return;
       }
       const { readUsersFile } = await import("../../server/security/cluster-security.js");

@@ -29,12 +29,7 @@ import { projectArrowLogBatch } from "../../record/arrow/arrow-projection.js";
 import { iterateBatches, LENGTH_OFFSET, LOG_OVERHEAD, LogBatchView } from "../../record/log-batch.js";
 import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError, errorName } from "../../rpc/errors.js";
-import type {
-  FetchLogRequest,
-  FetchLogResponse,
-  PbFetchLogRespForBucket,
-  PbRemoteLogFetchInfo,
-} from "../../rpc/messages.js";
+import type { FetchLogRequest, FetchLogResponse, PbFetchLogRespForBucket, PbRemoteLogFetchInfo } from "../../rpc/messages.js";
 import type { ClientContext } from "../context.js";
 import type { NodeAddress } from "../metadata.js";
 import { EARLIEST_OFFSET, LATEST_OFFSET, OffsetSpec } from "../offsets.js";
@@ -789,7 +784,10 @@ export class LogFetcher {
       parseRemoteLocation(info.remoteLogTabletDir); // an unsupported scheme fails the bucket now
     } catch (err) {
       const fe = err instanceof FlussError ? err : FlussError.client(String(err), err);
-      this.failBucket(s, new FlussError(fe.code, `${this.where(s, s.fetchOffset)} is in remote storage: ${fe.message}`, { cause: fe }));
+      this.failBucket(
+        s,
+        new FlussError(fe.code, `${this.where(s, s.fetchOffset)} is in remote storage: ${fe.message}`, { cause: fe }),
+      );
       return;
     }
     this.downloader ??= new RemoteLogDownloader(
@@ -843,9 +841,13 @@ export class LogFetcher {
           // the segment may have been replaced or expired since the answer: ask the server again once
           s.missingRemoteAt = s.fetchOffset;
           this.reportFailure(
-            new FlussError(fe.code, `reading ${this.where(s, s.fetchOffset)} from remote storage failed (asking the server again): ${fe.message}`, {
-              cause: fe,
-            }),
+            new FlussError(
+              fe.code,
+              `reading ${this.where(s, s.fetchOffset)} from remote storage failed (asking the server again): ${fe.message}`,
+              {
+                cause: fe,
+              },
+            ),
           );
         } else {
           this.failBucket(

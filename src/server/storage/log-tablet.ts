@@ -25,12 +25,7 @@ import { partitionPoint } from "../../util/search.js";
 import { fsyncDir, writeFileAtomic } from "./atomic-file.js";
 import type { OpenFiles } from "./open-files.js";
 import { LogSegment, parseSegmentFileName, segmentFileName, storageError, type StoredBatchInfo } from "./log-segment.js";
-import {
-  DEFAULT_WRITER_EXPIRATION_MS,
-  WriterStateTable,
-  type IncomingWriterBatch,
-  type WriterBatch,
-} from "./writer-state.js";
+import { DEFAULT_WRITER_EXPIRATION_MS, WriterStateTable, type IncomingWriterBatch, type WriterBatch } from "./writer-state.js";
 
 /** Default segment size before rolling: 64 MiB. */
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -817,7 +812,8 @@ async function loadWriterSnapshot(
     for (const w of doc.writers as unknown[]) {
       const [id, batches] = w as [number, [number, number, number, number][]];
       for (const [batchSequence, firstOffset, lastOffset, commitTimestamp] of batches) {
-        if (![id, batchSequence, firstOffset, lastOffset, commitTimestamp].every(Number.isSafeInteger)) throw new Error("bad entry");
+        if (![id, batchSequence, firstOffset, lastOffset, commitTimestamp].every(Number.isSafeInteger))
+          throw new Error("bad entry");
         if (lastOffset < firstBase) writers.record(id, { batchSequence, firstOffset, lastOffset, commitTimestamp });
       }
     }

@@ -290,7 +290,8 @@ export class RemoteLogManager {
     const committed = tablet.manifestPath?.name;
     const metadataDir = path.join(tablet.tabletDir.local, "metadata");
     for (const name of await fsp.readdir(metadataDir).catch(() => [] as string[])) {
-      if (name !== committed && name.endsWith(".manifest")) await fsp.rm(path.join(metadataDir, name), { force: true }).catch(() => undefined);
+      if (name !== committed && name.endsWith(".manifest"))
+        await fsp.rm(path.join(metadataDir, name), { force: true }).catch(() => undefined);
     }
   }
 
@@ -323,7 +324,10 @@ export class RemoteLogManager {
         throw storageError("Reading remote log index", file, e);
       }
     };
-    p = (async () => ({ offsetIndex: await read(SegmentFileSuffix.INDEX), timeIndex: await read(SegmentFileSuffix.TIME_INDEX) }))();
+    p = (async () => ({
+      offsetIndex: await read(SegmentFileSuffix.INDEX),
+      timeIndex: await read(SegmentFileSuffix.TIME_INDEX),
+    }))();
     this.indexCache.set(seg.id, p);
     p.catch(() => this.indexCache.delete(seg.id));
     while (this.indexCache.size > INDEX_CACHE_ENTRIES) this.indexCache.delete(this.indexCache.keys().next().value!);
@@ -398,11 +402,15 @@ export class RemoteLogManager {
   private runBucket(b: BucketId, log: LogTablet): Promise<void> {
     const key = keyOf(b);
     const prev = this.running.get(key) ?? Promise.resolve();
-    const run = prev.then(() => this.tierOnce(b, log, key)).catch((e: unknown) => {
-      if (!this.closed && !this.isDropped(key)) {
-        this.options.logger.warn(`Tiering the log of ${tableBucketName(b.tableId, b.partitionId, b.bucket)} failed: ${String(e)}`);
-      }
-    });
+    const run = prev
+      .then(() => this.tierOnce(b, log, key))
+      .catch((e: unknown) => {
+        if (!this.closed && !this.isDropped(key)) {
+          this.options.logger.warn(
+            `Tiering the log of ${tableBucketName(b.tableId, b.partitionId, b.bucket)} failed: ${String(e)}`,
+          );
+        }
+      });
     this.running.set(key, run);
     void run.finally(() => {
       if (this.running.get(key) === run) this.running.delete(key);
@@ -450,10 +458,22 @@ export class RemoteLogManager {
       } catch (e) {
         // as Java: stop here, commit what was copied
         this.options.logger.warn(`Copying ${s.file} to remote storage failed: ${String(e)}`);
-        await this.deleteSegmentFiles(rt, { id, startOffset: s.baseOffset, endOffset: s.nextOffset, maxTimestamp: 0, sizeInBytes: 0 });
+        await this.deleteSegmentFiles(rt, {
+          id,
+          startOffset: s.baseOffset,
+          endOffset: s.nextOffset,
+          maxTimestamp: 0,
+          sizeInBytes: 0,
+        });
         break;
       }
-      copied.push({ id, startOffset: s.baseOffset, endOffset: s.nextOffset, maxTimestamp: s.maxTimestamp, sizeInBytes: s.sizeInBytes });
+      copied.push({
+        id,
+        startOffset: s.baseOffset,
+        endOffset: s.nextOffset,
+        maxTimestamp: s.maxTimestamp,
+        sizeInBytes: s.sizeInBytes,
+      });
     }
 
     // 2. remote segments past the TTL, 3. commit
@@ -512,7 +532,13 @@ export class RemoteLogManager {
     });
   }
 
-  private async cleanLocal(b: BucketId, log: LogTablet, rt: RemoteLogTablet, cfg: TieringConfig & { hasPrimaryKey: boolean }, now: number): Promise<void> {
+  private async cleanLocal(
+    b: BucketId,
+    log: LogTablet,
+    rt: RemoteLogTablet,
+    cfg: TieringConfig & { hasPrimaryKey: boolean },
+    now: number,
+  ): Promise<void> {
     const segs = log.segmentInfos();
     const keep = this.options.localSegmentsToKeep ?? cfg.localSegments;
     let bound = rt.highestCopiedEndOffset;
