@@ -543,6 +543,49 @@ describe("security: SASL/PLAIN and ACLs", () => {
     }
   });
 
+  test("producer offsets: WRITE to register and delete, READ filters what get returns", async () => {
+    const adminApi = admin.getAdmin();
+    const alice = await FlussConnection.connect(config("alice", ALICE_PW));
+    const bob = await FlussConnection.connect(config("bob", BOB_PW));
+    try {
+      const logId = (await adminApi.getTableInfo(logPath)).tableId;
+      const otherId = (await adminApi.getTableInfo(otherPath)).tableId;
+      const offsets = [
+        { tableId: logId, bucket: 0, offset: 5 },
+        { tableId: otherId, bucket: 0, offset: 7 },
+      ];
+      await rejectsWith(
+        alice.getAdmin().registerProducerOffsets("job_1", offsets),
+        ErrorCode.AUTHORIZATION_EXCEPTION,
+        /WRITE on resource .*TABLE/,
+      );
+      const grants = [logPath, otherPath].map((p) => ({
+        resourceType: "TABLE" as const,
+        resourceName: p.toString(),
+        principal: "User:alice",
+        operation: "WRITE" as const,
+      }));
+      await adminApi.createAcls([
+        ...grants,
+        { resourceType: "TABLE", resourceName: logPath.toString(), principal: "User:bob", operation: "READ" },
+      ]);
+      assert.equal(await alice.getAdmin().registerProducerOffsets("job_1", offsets), "CREATED");
+      // bob may READ one of the two tables: he sees its offsets only
+      const seen = await bob.getAdmin().getProducerOffsets("job_1");
+      assert.deepEqual(
+        seen?.offsets.map((o) => o.tableId),
+        [logId],
+      );
+      await rejectsWith(bob.getAdmin().deleteProducerOffsets("job_1"), ErrorCode.AUTHORIZATION_EXCEPTION, /WRITE/);
+      await alice.getAdmin().deleteProducerOffsets("job_1");
+      assert.equal(await adminApi.getProducerOffsets("job_1"), null);
+      await adminApi.dropAcls([{ principal: "User:alice" }, { principal: "User:bob" }]);
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  });
+
   test("ACLs persist across a restart", async () => {
     const before = await admin.getAdmin().listAcls();
     assert.ok(before.length > 0);

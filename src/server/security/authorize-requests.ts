@@ -244,6 +244,27 @@ const scanKv: Wrap = checked(M.ScanKvRequest, (req, ctx, authz, state) => {
   if (req.bucketScanReq !== undefined) authorizeTableId(authz, state, ctx, OP.READ, req.bucketScanReq.tableId);
 });
 
+// producer offsets: CoordinatorService.java registerProducerOffsets (WRITE on every table of
+// the request), getProducerOffsets (tables the session may not READ left out),
+// deleteProducerOffsets (WRITE on every table of the stored snapshot)
+const registerProducerOffsets: Wrap = checked(M.RegisterProducerOffsetsRequest, (req, ctx, authz, state) => {
+  for (const t of req.tableOffsets) authorizeTableId(authz, state, ctx, OP.WRITE, t.tableId);
+});
+
+const getProducerOffsets: Wrap = (next, authz, state) => (body, ctx) =>
+  rewriteResponse(next, M.GetProducerOffsetsResponse, body, ctx, (resp) => ({
+    ...resp,
+    tableOffsets: resp.tableOffsets.filter((t) => {
+      const table = state.catalog.getTableById(t.tableId);
+      return table !== undefined && authz.isAuthorized(ctx.session, OP.READ, tableResource(table.databaseName, table.tableName));
+    }),
+  }));
+
+const deleteProducerOffsets: Wrap = checked(M.DeleteProducerOffsetsRequest, (req, ctx, authz, state) => {
+  const tableIds = new Set(state.producerOffsets.get(req.producerId)?.offsets.map((o) => o.tableId));
+  for (const id of tableIds) authorizeTableId(authz, state, ctx, OP.WRITE, id);
+});
+
 /** The rule of each api key (Java's service methods; cited per rule where not obvious). */
 const RULES: ReadonlyMap<number, Wrap> = new Map<number, Wrap>([
   [ApiKey.CREATE_DATABASE, onCluster(OP.CREATE)],
@@ -266,6 +287,7 @@ const RULES: ReadonlyMap<number, Wrap> = new Map<number, Wrap>([
   [ApiKey.GET_LATEST_KV_SNAPSHOTS, byPath(M.GetLatestKvSnapshotsRequest, OP.DESCRIBE)],
   [ApiKey.GET_LAKE_SNAPSHOT, byPath(M.GetLakeSnapshotRequest, OP.DESCRIBE)],
   [ApiKey.GET_KV_SNAPSHOT_METADATA, byTableId(M.GetKvSnapshotMetadataRequest, OP.DESCRIBE)],
+  [ApiKey.LIST_KV_SNAPSHOTS, byTableId(M.ListKvSnapshotsRequest, OP.DESCRIBE)],
   [ApiKey.TABLE_EXISTS, tableExists],
   [ApiKey.LIST_TABLES, listTables],
   // partitions are created and dropped by writers: WRITE (CoordinatorService.java:863, 921)
@@ -282,6 +304,9 @@ const RULES: ReadonlyMap<number, Wrap> = new Map<number, Wrap>([
   [ApiKey.GET_TABLE_STATS, byTableId(M.GetTableStatsRequest, OP.READ)],
   [ApiKey.LIST_OFFSETS, byTableId(M.ListOffsetsRequest, OP.DESCRIBE)],
   [ApiKey.INIT_WRITER, initWriter],
+  [ApiKey.REGISTER_PRODUCER_OFFSETS, registerProducerOffsets],
+  [ApiKey.GET_PRODUCER_OFFSETS, getProducerOffsets],
+  [ApiKey.DELETE_PRODUCER_OFFSETS, deleteProducerOffsets],
   [ApiKey.DESCRIBE_CLUSTER_CONFIGS, onCluster(OP.DESCRIBE)],
   [ApiKey.GET_CLUSTER_HEALTH, onCluster(OP.DESCRIBE)],
   [ApiKey.LIST_REBALANCE_PROGRESS, onCluster(OP.DESCRIBE)],
