@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { javaHashMapOrder } from "../../metadata/java-json.js";
 import { writeFileAtomicSync } from "../storage/atomic-file.js";
-import { describeOsCause } from "../storage/storage-errors.js";
+import { describeOsCause, readTextIfExists } from "../storage/storage-errors.js";
 import { isCollectionKey, isDynamicKey, isMapKey, parseDynamicValue, redactConfigValue } from "./config-values.js";
 
 /** `PbAlterConfig.op_type` values (Java `AlterConfigOpType`). */
@@ -116,14 +116,7 @@ export class DynamicConfigManager {
     const dir = path.join(dataDir, "catalog");
     const file = path.join(dir, FILE);
     let dynamic = new Map<string, string>();
-    let text: string | undefined;
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-        throw new FlussError(ErrorCode.STORAGE_EXCEPTION, `Cannot read ${file}: ${describeOsCause(e)}`, { cause: e });
-      }
-    }
+    const text = readTextIfExists(file, "cluster configs file");
     if (text !== undefined) {
       let doc: unknown;
       try {

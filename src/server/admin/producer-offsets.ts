@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { detectInvalidName } from "../../metadata/table-path.js";
 import { writeFileAtomicSync } from "../storage/atomic-file.js";
-import { describeOsCause } from "../storage/storage-errors.js";
+import { describeOsCause, readTextIfExists } from "../storage/storage-errors.js";
 
 /** One bucket's offset in a snapshot. */
 export interface ProducerBucketOffset {
@@ -70,14 +70,7 @@ export class ProducerOffsetsManager {
   static open(dataDir: string, options: ProducerOffsetsOptions = {}): ProducerOffsetsManager {
     const file = path.join(dataDir, "catalog", FILE);
     const snapshots = new Map<string, ProducerSnapshot>();
-    let text: string | undefined;
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-        throw new FlussError(ErrorCode.STORAGE_EXCEPTION, `Cannot read ${file}: ${describeOsCause(e)}`, { cause: e });
-      }
-    }
+    const text = readTextIfExists(file, "producer offsets file");
     if (text !== undefined) {
       const corrupt = (): never => {
         throw new FlussError(ErrorCode.STORAGE_EXCEPTION, `Producer offsets file ${file} is corrupt; restore or remove it.`);

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { PbAclInfo } from "../../rpc/messages.js";
-import { describeOsCause } from "../storage/storage-errors.js";
+import { describeOsCause, readTextIfExists } from "../storage/storage-errors.js";
 import { TEMP_SUFFIX, writeFileAtomicSync } from "../storage/atomic-file.js";
 
 /** File name of the ACLs inside the catalog directory. */
@@ -53,15 +53,12 @@ export class AclStore {
   /** Reads `<catalogDir>/acls.json` (none: no ACLs). A corrupt file fails with STORAGE_EXCEPTION. */
   static open(catalogDir: string): AclStore {
     const file = path.join(catalogDir, ACL_FILE);
-    let text: string | undefined;
     try {
       fs.rmSync(file + TEMP_SUFFIX, { force: true });
-      text = fs.readFileSync(file, "utf8");
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-        throw new FlussError(ErrorCode.STORAGE_EXCEPTION, `Cannot read ACL file ${file}: ${describeOsCause(e)}`, { cause: e });
-      }
+      throw new FlussError(ErrorCode.STORAGE_EXCEPTION, `Cannot prepare ACL file ${file}: ${describeOsCause(e)}`, { cause: e });
     }
+    const text = readTextIfExists(file, "ACL file");
     if (text === undefined) return new AclStore(file, []);
     let parsed: unknown;
     try {

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { TEMP_SUFFIX, fsyncDirSync, writeFileAtomicSync } from "./atomic-file.js";
-import { describeOsCause } from "./storage-errors.js";
+import { describeOsCause, readTextIfExists } from "./storage-errors.js";
 
 /** Name of the database created at first start (Java `CoordinatorServer.DEFAULT_DATABASE`). */
 export const DEFAULT_DATABASE = "fluss";
@@ -151,14 +151,7 @@ export class CatalogStore {
     } catch (e) {
       throw storageError(`Cannot prepare catalog directory ${dir}: ${describeOsCause(e)}`, e);
     }
-    let text: string | undefined;
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-        throw storageError(`Cannot read catalog file ${file}: ${describeOsCause(e)}`, e);
-      }
-    }
+    const text = readTextIfExists(file, "catalog file");
     if (text === undefined) {
       state = { nextTableId: 0, nextPartitionId: 0, nextWriterId: 0, databases: [], tables: [], partitions: [] };
     } else {

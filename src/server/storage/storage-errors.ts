@@ -6,6 +6,7 @@
  * them within their delivery timeout and then report this message; they are never turned
  * into sequence errors (a failed append changes no writer state, see LogTablet.doAppend).
  */
+import * as fs from "node:fs";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 
 /** What the errno codes a disk can answer mean, in words. */
@@ -42,4 +43,17 @@ export function storageError(
 ): FlussError {
   if (cause instanceof FlussError) return cause;
   return new FlussError(code, `${what} ${file} failed: ${describeOsCause(cause)}`, { cause });
+}
+
+/**
+ * The text of `file`, or undefined when it does not exist (a state file not written yet);
+ * any other failure is a STORAGE_EXCEPTION naming `what` and the file.
+ */
+export function readTextIfExists(file: string, what: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new FlussError(ErrorCode.STORAGE_EXCEPTION, `Cannot read ${what} ${file}: ${describeOsCause(e)}`, { cause: e });
+  }
 }
