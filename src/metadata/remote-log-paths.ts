@@ -13,7 +13,7 @@
  */
 
 /** FlussPaths.REMOTE_LOG_DIR_NAME. */
-const REMOTE_LOG_DIR_NAME = "log";
+export const REMOTE_LOG_DIR_NAME = "log";
 /** FlussPaths.PARTITION_DIR_PREFIX. */
 const PARTITION_DIR_PREFIX = "p";
 /** FlussPaths.LOG_FILE_SUFFIX. */
@@ -45,11 +45,24 @@ export interface RemoteLogTablet {
   readonly bucket: number;
 }
 
+/**
+ * A bucket's directory relative to the remote log dir (FlussPaths.remoteLogTabletDir):
+ * `{db}/{table}-{tableId}[/{partitionName}-p{partitionId}]/{bucket}`. The embedded
+ * cluster's tiering writes to the same place.
+ */
+export function remoteLogTabletPath(t: RemoteLogTablet): string {
+  const partition = t.partitionName !== undefined ? `/${t.partitionName}-${PARTITION_DIR_PREFIX}${t.partitionId}` : "";
+  return `${t.databaseName}/${t.tableName}-${t.tableId}${partition}/${t.bucket}`;
+}
+
 /** The remote directory of one bucket's log (FlussPaths.remoteLogTabletDir). */
 export function remoteLogTabletDir(logDir: string, t: RemoteLogTablet): string {
-  let dir = join(logDir, `${t.databaseName}/${t.tableName}-${t.tableId}`);
-  if (t.partitionName !== undefined) dir = join(dir, `${t.partitionName}-${PARTITION_DIR_PREFIX}${t.partitionId}`);
-  return join(dir, String(t.bucket));
+  return join(logDir, remoteLogTabletPath(t));
+}
+
+/** `{20-digit baseOffset}{suffix}`: the name of a segment's file (`.log`, `.index`, `.timeindex`). */
+export function segmentFileName(baseOffset: number, suffix: string = LOG_FILE_SUFFIX): string {
+  return filenamePrefixFromOffset(baseOffset) + suffix;
 }
 
 /** `{tabletDir}/{segmentId}` (FlussPaths.remoteLogSegmentDir). */
@@ -59,7 +72,7 @@ export function remoteLogSegmentDir(tabletDir: string, segmentId: string): strin
 
 /** `{segmentDir}/{20-digit baseOffset}.log` (FlussPaths.remoteLogSegmentFile). */
 export function remoteLogSegmentFile(segmentDir: string, baseOffset: number): string {
-  return join(segmentDir, filenamePrefixFromOffset(baseOffset) + LOG_FILE_SUFFIX);
+  return join(segmentDir, segmentFileName(baseOffset));
 }
 
 /**

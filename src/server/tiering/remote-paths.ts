@@ -14,14 +14,11 @@
  */
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { REMOTE_LOG_DIR_NAME, remoteLogTabletPath, segmentFileName } from "../../metadata/remote-log-paths.js";
 import { FlussError } from "../../rpc/errors.js";
 
-/** Java `FlussPaths.REMOTE_LOG_DIR_NAME`. */
-const REMOTE_LOG_DIR_NAME = "log";
 /** Java `FlussPaths.REMOTE_LOG_METADATA_DIR_NAME`. */
 const REMOTE_LOG_METADATA_DIR_NAME = "metadata";
-/** Java `FlussPaths.PARTITION_DIR_PREFIX`. */
-const PARTITION_DIR_PREFIX = "p";
 
 /** A remote file or directory: the string Fluss reports and the local path it stands for. */
 export class RemotePath {
@@ -102,19 +99,14 @@ export interface RemoteBucketName {
   readonly bucket: number;
 }
 
-/** Java `FlussPaths.remoteTableDir` / `remotePartitionDir`. */
-function remoteTableDir(logDir: RemotePath, databaseName: string, tableName: string, tableId: number): RemotePath {
-  return logDir.child(databaseName).child(`${tableName}-${tableId}`);
-}
-
 /**
  * Java `FlussPaths.remoteLogTabletDir`:
  * `{remote}/log/{db}/{table}-{tableId}[/{partitionName}-p{partitionId}]/{bucket}`.
  */
 export function remoteLogTabletDir(logDir: RemotePath, b: RemoteBucketName): RemotePath {
-  let dir = remoteTableDir(logDir, b.databaseName, b.tableName, b.tableId);
-  if (b.partition) dir = dir.child(`${b.partition.name}-${PARTITION_DIR_PREFIX}${b.partition.id}`);
-  return dir.child(String(b.bucket));
+  const { databaseName, tableName, tableId, bucket } = b;
+  const partition = b.partition ? { partitionName: b.partition.name, partitionId: b.partition.id } : {};
+  return logDir.child(remoteLogTabletPath({ databaseName, tableName, tableId, bucket, ...partition }));
 }
 
 /** Java `FlussPaths.remoteLogSegmentDir`: `{tabletDir}/{segmentUuid}`. */
@@ -122,17 +114,12 @@ export function remoteLogSegmentDir(tabletDir: RemotePath, segmentId: string): R
   return tabletDir.child(segmentId);
 }
 
-/** Java `FlussPaths.filenamePrefixFromOffset`: the offset padded to 20 digits. */
-function filenamePrefixFromOffset(offset: number): string {
-  return String(offset).padStart(20, "0");
-}
-
 /** Java's segment file suffixes (`LOG_FILE_SUFFIX`, `INDEX_FILE_SUFFIX`, `TIME_INDEX_FILE_SUFFIX`). */
 export const SegmentFileSuffix = { LOG: ".log", INDEX: ".index", TIME_INDEX: ".timeindex" } as const;
 
 /** A file of a remote segment: `{segmentDir}/{20-digit base offset}{suffix}`. */
 export function remoteSegmentFile(segmentDir: RemotePath, baseOffset: number, suffix: string): RemotePath {
-  return segmentDir.child(filenamePrefixFromOffset(baseOffset) + suffix);
+  return segmentDir.child(segmentFileName(baseOffset, suffix));
 }
 
 /** Java `FlussPaths.remoteLogManifestFile`: `{tabletDir}/metadata/{manifestUuid}.manifest`. */
