@@ -4,7 +4,9 @@
  *
  * - Arrow-batch append (MB/s)   vs raw loopback socket throughput of the same bytes
  * - object-row append (rows/s)  vs apache-arrow building the same rows into columns
- * - Arrow scan (rows/s)         vs apache-arrow IPC decode of the same data
+ * - reads (`bench/read.ts`): Arrow scans (1 and 8 buckets, NONE/ZSTD/LZ4) vs raw loopback of
+ *   the same bytes or decode-only of the same batches, record scanner and toRows vs plain
+ *   objects from apache-arrow columns, a primary-key changelog scan, peak RSS of a scan
  * - object-row upsert into a primary-key table (rows/s) vs object-row append of the same
  *   rows into a log table
  * - lookups: throughput with 1,000 concurrent callers and latency at 10k lookups/s, vs raw
@@ -24,7 +26,7 @@ import os from "node:os";
 import fs from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import * as arrow from "apache-arrow";
-import { Config, EARLIEST_OFFSET, FlussConnection, Schema, TableDescriptor, TablePath, type FlussTable } from "../src/index.js";
+import { Config, FlussConnection, Schema, TableDescriptor, TablePath, type FlussTable } from "../src/index.js";
 import { formatTable } from "../src/cli/format.js";
 import { CRC32C_IMPLEMENTATION } from "../src/record/crc32c.js";
 import { startClusterProcess } from "./cluster-process.js";
@@ -32,6 +34,7 @@ import { benchBatch, benchRows, benchSchema } from "./data.js";
 import { measureKvState } from "./kv-state.js";
 import { lookupLatency, lookupThroughput } from "./lookup.js";
 import { snapshotScan } from "./snapshot-scan.js";
+import { readBenchmarks } from "./read.js";
 import { failover } from "./failover.js";
 
 const BATCH_ROWS = 65_536;
@@ -175,35 +178,8 @@ async function main(): Promise<void> {
       ratio: `${((appendMBps / rawMBps) * 100).toFixed(0)}%`,
     });
 
-    // --- Arrow scan vs apache-arrow IPC decode of the same data ------------------------
-    const scan = async (table: FlussTable) => {
-      const scanner = await table.newScan().createBatchScanner();
-      scanner.subscribe(0, EARLIEST_OFFSET);
-      const t0 = performance.now();
-      const result = await scanner.toArrow();
-      const secs = (performance.now() - t0) / 1000;
-      await scanner.close();
-      return result.numRows / secs;
-    };
-    await scan(await conn.getTable(new TablePath("fluss", "bench_warmup_arrow")));
-    const ipc = arrow.tableToIPC(new arrow.Table(batches), "stream");
-    arrow.tableFromIPC(ipc); // warm-up
-    const scanRuns: number[] = [];
-    const decodeRuns: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      scanRuns.push(await scan(arrowTable));
-      const t0 = performance.now();
-      const decoded = arrow.tableFromIPC(ipc);
-      decodeRuns.push(decoded.numRows / ((performance.now() - t0) / 1000));
-    }
-    const scanRate = median(scanRuns);
-    const decodeRate = median(decodeRuns);
-    results.push({
-      benchmark: `Arrow scan to arrow.Table (${fmt(ROWS, "rows")}, no compression)`,
-      flussjs: fmt(scanRate, "rows/s"),
-      baseline: `${fmt(decodeRate, "rows/s")} apache-arrow IPC decode`,
-      ratio: `${((scanRate / decodeRate) * 100).toFixed(0)}%`,
-    });
+    // --- the read path (bench/read.ts): scans beside same-work baselines ---------------
+    for (const r of await readBenchmarks(cluster.bootstrapServers, { rows: ROWS, runs: Math.min(RUNS, 3) })) results.push(r);
 
     // --- object-row append vs apache-arrow building the same rows ----------------------
     // (last, in its own block: 2M live row objects would slow every later GC)

@@ -716,7 +716,9 @@ export class LogFetcher {
       s.idleHighWatermark = undefined;
       this.buffer.add(new CompletedFetch(s.bucket, s.key, views, offset, records!.length));
     } else if (!this.buffer.has(s.key)) {
-      s.idleHighWatermark = s.highWatermark;
+      // only an answer without even a cut batch says the bucket holds nothing more: a cut
+      // batch (raisedLimit) has rows below the high watermark still to come
+      if (s.raisedLimit === undefined) s.idleHighWatermark = s.highWatermark;
       this.buffer.notify(); // lets toArrow() notice an empty bucket
     }
     s.fetchOffset = next;
