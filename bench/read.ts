@@ -16,6 +16,7 @@
  *
  * `tsx bench/read.ts` runs only these against a fresh cluster process and prints the table.
  */
+import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as arrow from "apache-arrow";
 import {
@@ -45,6 +46,29 @@ export interface ReadBenchOptions {
   runs?: number;
   /** Rows of the primary-key changelog table (default 500,000). */
   pkRows?: number;
+  /** The cluster's process id: the Arrow scans then also report its CPU time per scan. */
+  serverPid?: number;
+}
+
+/** CPU time (ms) of a process from /proc (Linux), or undefined. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms of this process and of the server spent in `fn`, beside its result. */
+async function withCpu<T>(serverPid: number | undefined, fn: () => Promise<T>): Promise<{ value: T; client: number; server: number | undefined }> {
+  const c0 = process.cpuUsage();
+  const s0 = processCpuMs(serverPid);
+  const value = await fn();
+  const c = process.cpuUsage(c0);
+  const s1 = processCpuMs(serverPid);
+  return { value, client: (c.user + c.system) / 1000, server: s0 !== undefined && s1 !== undefined ? s1 - s0 : undefined };
 }
 
 const BATCH_ROWS = 65_536;
@@ -120,6 +144,21 @@ export async function readBenchmarks(bootstrapServers: string, options: ReadBenc
       const bytes = raw.bytes;
       if (buckets === 1) noneBytes = bytes;
       if (process.env.BENCH_DEBUG) console.log(raw.chunks.map((c) => [c.bucket, c.bytes.length]));
+      const cpu: Record<"toArrow" | "poll", { client: number[]; server: number[] }> = {
+        toArrow: { client: [], server: [] },
+        poll: { client: [], server: [] },
+      };
+      const timed = async (kind: "toArrow" | "poll", fn: () => Promise<number>) => {
+        const r = await withCpu(options.serverPid, fn);
+        cpu[kind].client.push(r.client);
+        if (r.server !== undefined) cpu[kind].server.push(r.server);
+        return r.value;
+      };
+      const cpuNote = (kind: "toArrow" | "poll") => {
+        const c = cpu[kind];
+        const server = c.server.length > 0 ? `, server ${median(c.server).toFixed(0)}` : "";
+        return `; CPU ms per scan: client ${median(c.client).toFixed(0)}${server}`;
+      };
       const scanToArrow = async () => {
         await using scanner = await table.newScan().createBatchScanner();
         await subscribeAll(scanner, buckets);
@@ -138,20 +177,20 @@ export async function readBenchmarks(bootstrapServers: string, options: ReadBenc
         return bytes / ((performance.now() - t0) / 1000);
       };
       const loop = () => loopbackChunks(bytes, fetchBytes);
-      const [toArrowBps, loop1] = await paired(runs, scanToArrow, loop);
-      const [pollBps, loop2] = await paired(runs, scanPoll, loop);
+      const [toArrowBps, loop1] = await paired(runs, () => timed("toArrow", scanToArrow), loop);
+      const [pollBps, loop2] = await paired(runs, () => timed("poll", scanPoll), loop);
       const mb = (bytes / 1e6).toFixed(0);
       const what = `${(rows / 1e6).toFixed(1)} Mrows, ${mb} MB, NONE, ${buckets} bucket${buckets > 1 ? "s" : ""}`;
       const rowsOf = (bps: number) => rate((bps / bytes) * rows);
       results.push({
         benchmark: `Arrow scan, batch scanner toArrow (${what})`,
-        flussjs: `${(toArrowBps / 1e6).toFixed(0)} MB/s (${rowsOf(toArrowBps)})`,
+        flussjs: `${(toArrowBps / 1e6).toFixed(0)} MB/s (${rowsOf(toArrowBps)}${cpuNote("toArrow")})`,
         baseline: `${(loop1 / 1e6).toFixed(0)} MB/s raw loopback socket, same bytes in ${fetchBytes / MiB} MiB writes`,
         ratio: pct(toArrowBps, loop1),
       });
       results.push({
         benchmark: `Arrow scan, batch scanner pollBatches (${what})`,
-        flussjs: `${(pollBps / 1e6).toFixed(0)} MB/s (${rowsOf(pollBps)})`,
+        flussjs: `${(pollBps / 1e6).toFixed(0)} MB/s (${rowsOf(pollBps)}${cpuNote("poll")})`,
         baseline: `${(loop2 / 1e6).toFixed(0)} MB/s raw loopback socket, same bytes in ${fetchBytes / MiB} MiB writes`,
         ratio: pct(pollBps, loop2),
       });
@@ -283,6 +322,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const cluster = await startClusterProcess();
   try {
     const res = await readBenchmarks(cluster.bootstrapServers, {
+      serverPid: cluster.pid,
       rows: Number(process.env.BENCH_ROWS ?? 2_000_000),
       runs: Number(process.env.BENCH_RUNS ?? 3),
     });

@@ -106,8 +106,17 @@ const NOTES = [
   "  built at install (`native/crc32c.c`, three interleaved streams) runs at ~15 GB/s.",
   "- This VM backs guest memory on first touch: page-cache writes into memory not used before run at ~400 MB/s.",
   "  The bench drops and recreates its table before each run, so the freed pages are reused.",
-  "- The IPC-decode baseline is zero-copy over one contiguous buffer, so it measures arrow-js bookkeeping only;",
-  "  the scan pays fetch round trips (1 MiB per bucket per request, as Java's default) and CRC checks.",
+  "- Targets (issue 15): Arrow scans ≥ 70% of the raw loopback socket moving the same bytes (one socket pair,",
+  "  fetch-size writes, the reader counting); record scanner and toRows ≥ 70% of building the same plain objects",
+  "  from the same table's apache-arrow column arrays (`toArray()` per column, one object per row); ZSTD/LZ4 scans",
+  "  beside decoding the same fetched batches in memory (decode-only: decompression + Arrow data, no network);",
+  "  the primary-key changelog (+I, -U/+U, -D) beside a log table's record scan of as many rows; peak RSS of a",
+  "  scan under `scanner.log.max-buffered-bytes`. The Arrow scan rows also give the CPU time of client and server",
+  "  per scan (process.cpuUsage and /proc): unlike wall-clock figures, these hold on a loaded machine.",
+  "- Where a 64 MB Arrow scan's CPU goes (1 bucket, `--cpu-prof` on both sides, samples within the scans): the",
+  "  server spends most of it in the socket `writev` (the kernel's loopback copy, as the baseline's sender) and",
+  "  the page-cache read; the client in GC of the receive buffers (fresh memory per response, kept by the Arrow",
+  "  data: the price of zero-copy), the kernel's socket work, CRC-32C and Arrow loading. See bench/RESULTS.md.",
   "- Figures on this shared machine vary by ±15% between runs; the raw loopback baseline varies as much.",
   "- Targets (issue 8): upsert ≥ 300k rows/s; lookups ≥ 100k/s with 1,000 concurrent callers; p99 < 2 ms at",
   "  10k lookups/s. The upsert baseline appends the same object rows to a log table of the same schema in the",
@@ -179,7 +188,7 @@ async function main(): Promise<void> {
     });
 
     // --- the read path (bench/read.ts): scans beside same-work baselines ---------------
-    for (const r of await readBenchmarks(cluster.bootstrapServers, { rows: ROWS, runs: Math.min(RUNS, 3) })) results.push(r);
+    for (const r of await readBenchmarks(cluster.bootstrapServers, { rows: ROWS, runs: Math.min(RUNS, 3), serverPid: cluster.pid })) results.push(r);
 
     // --- object-row append vs apache-arrow building the same rows ----------------------
     // (last, in its own block: 2M live row objects would slow every later GC)
