@@ -35,6 +35,7 @@ import { measureKvState } from "./kv-state.js";
 import { lookupLatency, lookupThroughput } from "./lookup.js";
 import { snapshotScan } from "./snapshot-scan.js";
 import { readBenchmarks } from "./read.js";
+import { READ_PATH_NOTES } from "./read-notes.js";
 import { failover } from "./failover.js";
 
 const BATCH_ROWS = 65_536;
@@ -327,6 +328,8 @@ async function main(): Promise<void> {
       "| benchmark | flussjs | baseline | flussjs / baseline |",
       "|---|---|---|---|",
       ...results.map((r) => `| ${r.benchmark} | ${r.flussjs} | ${r.baseline} | ${r.ratio} |`),
+      "",
+      ...READ_PATH_NOTES,
       "",
       ...NOTES,
       "",
