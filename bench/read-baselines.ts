@@ -52,7 +52,12 @@ export async function fetchRawBatches(
   table: FlussTable,
 ): Promise<{ chunks: { bucket: number; bytes: Uint8Array }[]; bytes: number }> {
   const [addr] = parseBootstrapServers(bootstrapServers);
-  const conn = await ServerConnection.connect({ host: addr!.host, port: addr!.port, connectTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+  const conn = await ServerConnection.connect({
+    host: addr!.host,
+    port: addr!.port,
+    connectTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+  });
   const chunks: { bucket: number; bytes: Uint8Array }[] = [];
   let total = 0;
   try {
@@ -96,7 +101,11 @@ export async function fetchRawBatches(
 }
 
 /** Rows/s of decoding `chunks` (fetched batches) into Arrow record batches in memory, as a scan's decoder does. */
-export function decodeOnly(chunks: readonly { bucket: number; bytes: Uint8Array }[], expectRows: number, table: FlussTable): number {
+export function decodeOnly(
+  chunks: readonly { bucket: number; bytes: Uint8Array }[],
+  expectRows: number,
+  table: FlussTable,
+): number {
   const decoder = new BatchDecoder({ rowType: table.info.rowType, logFormat: table.info.logFormat });
   const t0 = performance.now();
   let rows = 0;
@@ -132,12 +141,23 @@ export function objectsFromArrow(table: arrow.Table, records: boolean): number {
   let last: unknown;
   for (const batch of table.batches) {
     const cols = names.map((_, k) => batch.getChildAt(k)!.toArray() as ArrayLike<unknown>);
-    const [c0, c1, c2, c3, c4] = cols as [ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>];
+    const [c0, c1, c2, c3, c4] = cols as [
+      ArrayLike<unknown>,
+      ArrayLike<unknown>,
+      ArrayLike<unknown>,
+      ArrayLike<unknown>,
+      ArrayLike<unknown>,
+    ];
     const len = batch.numRows;
     if (records) {
       const out = new Array<unknown>(len);
       for (let i = 0; i < len; i++) {
-        out[i] = { offset: offset++, timestamp: ts, changeType: "+A", row: { id: c0[i], user: c1[i], score: c2[i], count: c3[i], ok: c4[i] } };
+        out[i] = {
+          offset: offset++,
+          timestamp: ts,
+          changeType: "+A",
+          row: { id: c0[i], user: c1[i], score: c2[i], count: c3[i], ok: c4[i] },
+        };
       }
       last = out;
     } else {

@@ -20,7 +20,12 @@ export interface RssResult {
 }
 
 /** Runs the scan in a child process and returns its RSS figures. */
-export async function peakRssScan(bootstrapServers: string, path: TablePath, bufferBytes: number, rows: number): Promise<RssResult> {
+export async function peakRssScan(
+  bootstrapServers: string,
+  path: TablePath,
+  bufferBytes: number,
+  rows: number,
+): Promise<RssResult> {
   const self = fileURLToPath(import.meta.url);
   const child = spawn(
     process.execPath,

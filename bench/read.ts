@@ -18,16 +18,8 @@
  */
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
-import * as arrow from "apache-arrow";
-import {
-  Config,
-  EARLIEST_OFFSET,
-  FlussConnection,
-  Schema,
-  TableDescriptor,
-  TablePath,
-  type FlussTable,
-} from "../src/index.js";
+import type * as arrow from "apache-arrow";
+import { Config, EARLIEST_OFFSET, FlussConnection, Schema, TableDescriptor, TablePath, type FlussTable } from "../src/index.js";
 import { benchBatch, benchRows, benchSchema } from "./data.js";
 import { decodeOnly, fetchRawBatches, loopbackChunks, objectsFromArrow } from "./read-baselines.js";
 import { peakRssScan } from "./read-rss.js";
@@ -62,7 +54,10 @@ function processCpuMs(pid: number | undefined): number | undefined {
 }
 
 /** CPU ms of this process and of the server spent in `fn`, beside its result. */
-async function withCpu<T>(serverPid: number | undefined, fn: () => Promise<T>): Promise<{ value: T; client: number; server: number | undefined }> {
+async function withCpu<T>(
+  serverPid: number | undefined,
+  fn: () => Promise<T>,
+): Promise<{ value: T; client: number; server: number | undefined }> {
   const c0 = process.cpuUsage();
   const s0 = processCpuMs(serverPid);
   const value = await fn();

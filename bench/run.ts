@@ -189,7 +189,8 @@ async function main(): Promise<void> {
     });
 
     // --- the read path (bench/read.ts): scans beside same-work baselines ---------------
-    for (const r of await readBenchmarks(cluster.bootstrapServers, { rows: ROWS, runs: Math.min(RUNS, 3), serverPid: cluster.pid })) results.push(r);
+    const reads = await readBenchmarks(cluster.bootstrapServers, { rows: ROWS, runs: Math.min(RUNS, 3), serverPid: cluster.pid });
+    for (const r of reads) results.push(r);
 
     // --- object-row append vs apache-arrow building the same rows ----------------------
     // (last, in its own block: 2M live row objects would slow every later GC)

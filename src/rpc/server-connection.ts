@@ -197,7 +197,7 @@ export class ServerConnection {
   /** @internal Whether a response frame (its first bytes) answers a pending FetchLog. */
   isFetchResponse(head: Uint8Array): boolean {
     if (head.length < 5) return false;
-    const requestId = ((head[1]! << 24) | (head[2]! << 16) | (head[3]! << 8) | head[4]!) | 0;
+    const requestId = (head[1]! << 24) | (head[2]! << 16) | (head[3]! << 8) | head[4]! | 0;
     return this.pending.get(requestId)?.apiKey === ApiKey.FETCH_LOG;
   }
 

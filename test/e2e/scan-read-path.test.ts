@@ -38,11 +38,15 @@ describe("scan read path (e2e)", () => {
   before(async () => {
     ({ cluster, conn } = await openTestDatabase(db, small));
     const path = new TablePath(db, "t");
-    const schema = new Schema(new arrow.Schema([new arrow.Field("id", new arrow.Int64(), false), new arrow.Field("pad", new arrow.Utf8(), true)]));
-    await conn.getAdmin().createTable(
-      path,
-      new TableDescriptor(schema, { bucketCount: BUCKETS, properties: { "table.log.arrow.compression.type": "NONE" } }),
+    const schema = new Schema(
+      new arrow.Schema([new arrow.Field("id", new arrow.Int64(), false), new arrow.Field("pad", new arrow.Utf8(), true)]),
     );
+    await conn
+      .getAdmin()
+      .createTable(
+        path,
+        new TableDescriptor(schema, { bucketCount: BUCKETS, properties: { "table.log.arrow.compression.type": "NONE" } }),
+      );
     table = await conn.getTable(path);
     const writer = table.newAppendWriter();
     for (let b = 0; b < BATCHES; b++) writer.writeArrowBatch(batch(b * BATCH_ROWS));
@@ -62,17 +66,24 @@ describe("scan read path (e2e)", () => {
   test("toArrow returns every row of buckets whose first answers hold only cut batches", async () => {
     // one batch per bucket: a bucket answered with only a cut batch once passed for empty
     const path = new TablePath(db, "single");
-    const schema = new Schema(new arrow.Schema([new arrow.Field("id", new arrow.Int64(), false), new arrow.Field("pad", new arrow.Utf8(), true)]));
-    await conn.getAdmin().createTable(
-      path,
-      new TableDescriptor(schema, { bucketCount: BUCKETS, properties: { "table.log.arrow.compression.type": "NONE" } }),
+    const schema = new Schema(
+      new arrow.Schema([new arrow.Field("id", new arrow.Int64(), false), new arrow.Field("pad", new arrow.Utf8(), true)]),
     );
+    await conn
+      .getAdmin()
+      .createTable(
+        path,
+        new TableDescriptor(schema, { bucketCount: BUCKETS, properties: { "table.log.arrow.compression.type": "NONE" } }),
+      );
     const single = await conn.getTable(path);
     const writer = single.newAppendWriter();
     for (let b = 0; b < SINGLE; b++) writer.writeArrowBatch(batch(b * BATCH_ROWS));
     await writer.flush();
     await writer.close();
-    for (const [t, rows] of [[single, SINGLE * BATCH_ROWS], [table, total]] as const) {
+    for (const [t, rows] of [
+      [single, SINGLE * BATCH_ROWS],
+      [table, total],
+    ] as const) {
       for (let run = 0; run < 3; run++) {
         await using scanner = await t.newScan().createBatchScanner();
         await subscribeAll(scanner);
@@ -87,7 +98,8 @@ describe("scan read path (e2e)", () => {
     await using scanner = await table.newScan().createBatchScanner();
     await subscribeAll(scanner);
     const ids: bigint[] = [];
-    while (ids.length < total) for (const b of await scanner.pollBatches(5_000)) ids.push(...(b.batch.getChild("id")!.toArray() as BigInt64Array));
+    while (ids.length < total)
+      for (const b of await scanner.pollBatches(5_000)) ids.push(...(b.batch.getChild("id")!.toArray() as BigInt64Array));
     assert.deepEqual(sortedIds(ids), expected);
 
     await using records = await table.newScan().createLogScanner();

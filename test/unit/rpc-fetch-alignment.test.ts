@@ -50,7 +50,13 @@ test("fetchLogBodyOffset finds the first batch's body behind the protobuf around
 });
 
 test("FrameDecoder places a large frame so that alignAt's offset is 8-aligned", () => {
-  for (const [at, eager] of [[0, 1 << 20], [3, 1 << 20], [13, 20_000], [62, 1 << 20], [1001, 20_000]] as const) {
+  for (const [at, eager] of [
+    [0, 1 << 20],
+    [3, 1 << 20],
+    [13, 20_000],
+    [62, 1 << 20],
+    [1001, 20_000],
+  ] as const) {
     // (a 20 kB eager size makes the buffer grow as the frame arrives)
     const dec = new FrameDecoder({ eagerFrameBytes: eager, alignAt: () => at });
     const body = Uint8Array.from({ length: 50_000 }, (_, i) => i & 0xff);

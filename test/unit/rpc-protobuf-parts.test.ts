@@ -31,7 +31,10 @@ test("encodeParts: the chunks are exactly encode(), large bytes values uncopied"
   }
   // a message without large values is one chunk
   assert.equal(FetchLogResponse.encodeParts({ tablesResp: [] }, 16_384, 0).length, 0);
-  assert.deepEqual(Buffer.concat(FetchLogResponse.encodeParts({ tablesResp: [{ tableId: 1, bucketsResp: [] }] }, 16_384, 0)), Buffer.from(FetchLogResponse.encode({ tablesResp: [{ tableId: 1, bucketsResp: [] }] })));
+  assert.deepEqual(
+    Buffer.concat(FetchLogResponse.encodeParts({ tablesResp: [{ tableId: 1, bucketsResp: [] }] }, 16_384, 0)),
+    Buffer.from(FetchLogResponse.encode({ tablesResp: [{ tableId: 1, bucketsResp: [] }] })),
+  );
   // a wrong partBytes is caught
   assert.throws(() => FetchLogResponse.encodeParts(msg, 16_384, 0));
 });
