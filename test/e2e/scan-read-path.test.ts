@@ -94,6 +94,33 @@ describe("scan read path (e2e)", () => {
     }
   });
 
+  test("fetched Arrow columns are views of the received bytes, not copies (1 bucket)", async () => {
+    const path = new TablePath(db, "aligned");
+    const schema = new Schema(
+      new arrow.Schema([new arrow.Field("id", new arrow.Int64(), false), new arrow.Field("pad", new arrow.Utf8(), true)]),
+    );
+    await conn
+      .getAdmin()
+      .createTable(
+        path,
+        new TableDescriptor(schema, { bucketCount: 1, properties: { "table.log.arrow.compression.type": "NONE" } }),
+      );
+    const one = await conn.getTable(path);
+    const writer = one.newAppendWriter();
+    for (let b = 0; b < 6; b++) writer.writeArrowBatch(batch(b * BATCH_ROWS));
+    await writer.flush();
+    await writer.close();
+    await using scanner = await one.newScan().createBatchScanner();
+    await scanner.subscribe(0, EARLIEST_OFFSET);
+    const t = await scanner.toArrow();
+    assert.equal(t.numRows, 6 * BATCH_ROWS);
+    for (const b of t.batches) {
+      const values = b.getChild("id")!.data[0]!.values as BigInt64Array;
+      // a copied (misaligned) column gets an ArrayBuffer of its own, exactly its size
+      assert.ok(values.buffer.byteLength > values.byteLength, "the int64 column shares the response's buffer");
+    }
+  });
+
   test("pollBatches and the record scanner read every row once", async () => {
     await using scanner = await table.newScan().createBatchScanner();
     await subscribeAll(scanner);
