@@ -121,6 +121,17 @@ describe("scan read path (e2e)", () => {
     }
   });
 
+  test("concurrent scans read intact batches (pooled server read buffers are reused only once sent)", async () => {
+    // every batch is CRC-checked by the scanner: a buffer reused before its bytes left would show
+    const scans = Array.from({ length: 4 }, async () => {
+      await using scanner = await table.newScan().createBatchScanner();
+      await subscribeAll(scanner);
+      const t = await scanner.toArrow();
+      return sortedIds(t.getChild("id")!.toArray() as BigInt64Array);
+    });
+    for (const ids of await Promise.all(scans)) assert.deepEqual(ids, expected);
+  });
+
   test("pollBatches and the record scanner read every row once", async () => {
     await using scanner = await table.newScan().createBatchScanner();
     await subscribeAll(scanner);
