@@ -56,3 +56,21 @@ test("extras beyond the configured limits share the room left in the buffer", ()
   // no room: the configured limits (Java's request)
   assert.deepEqual(sizing.limits([a, b], 20 * MiB), [1 * MiB, 1 * MiB]);
 });
+
+test("raised limits are whole multiples of the largest batch and keep to the request's total", () => {
+  const sizing = new FetchSizing(1 * MiB, 16 * MiB, 64 * MiB);
+  const batch = 2_098_576; // a 65,536-row batch of the bench table
+  const a = new BucketFetchSize(sizing);
+  for (let i = 0; i < 4; i++) a.update(a.limit, true, batch);
+  assert.equal(a.limit, 16 * MiB);
+  const [la] = sizing.limits([a], 0);
+  assert.equal(la! % batch, 0);
+  assert.equal(la, 7 * batch);
+  const many = Array.from({ length: 8 }, () => {
+    const s = new BucketFetchSize(sizing);
+    for (let i = 0; i < 4; i++) s.update(s.limit, true, batch);
+    return s;
+  });
+  // eight such buckets: 1 MiB of extra room each would be a cut slice; each asks one whole batch
+  assert.deepEqual(sizing.limits(many, 0), Array(8).fill(batch));
+});

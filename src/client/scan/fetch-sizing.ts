@@ -47,7 +47,7 @@ export class FetchSizing {
 
   constructor(
     bucketBytes: number,
-    requestBytes: number,
+    private readonly requestBytes: number,
     private readonly bufferBytes: number,
   ) {
     this.base = bucketBytes;
@@ -57,13 +57,27 @@ export class FetchSizing {
   /**
    * The `max_fetch_bytes` of each bucket of one request, given their adaptive sizes and
    * the bytes buffered or already asked for by requests in flight: extras beyond `base`
-   * share what room is left under the buffer bound.
+   * share what room is left under the buffer bound and the request's total
+   * (`scanner.log.fetch.max-bytes`, which the server would otherwise enforce by cutting the
+   * last bucket's slice). A raised limit is rounded down to whole multiples of the bucket's
+   * largest batch: the server answers a byte slice, and a slice ending inside a batch sends
+   * bytes the client drops and fetches again (with 2 MiB batches, up to a quarter of a
+   * 8 MiB slice; with equal batches the rounded slice ends on a boundary).
    */
   limits(sizes: readonly BucketFetchSize[], committed: number): number[] {
     let wanted = 0;
     for (const s of sizes) wanted += Math.max(0, s.limit - this.base);
-    const room = Math.max(0, this.bufferBytes - committed - sizes.length * this.base);
+    const room = Math.max(0, Math.min(this.bufferBytes - committed, this.requestBytes) - sizes.length * this.base);
     const share = wanted <= room ? 1 : room / wanted;
-    return sizes.map((s) => this.base + Math.floor(Math.max(0, s.limit - this.base) * share));
+    return sizes.map((s) => {
+      const limit = this.base + Math.floor(Math.max(0, s.limit - this.base) * share);
+      const batch = s.largestBatch;
+      if (limit <= this.base || batch <= 0) return limit;
+      // less than one batch would be a cut slice only: one whole batch instead (the server's
+      // total then leaves later buckets of this request empty, fetched by the next one)
+      if (limit < batch) return Math.min(batch, this.max);
+      const whole = Math.floor(limit / batch) * batch;
+      return whole >= this.base ? whole : limit;
+    });
   }
 }
