@@ -68,7 +68,7 @@ export const READ_PATH_NOTES: readonly string[] = [
   "thread receives (the kernel's copy into the receive buffer), checks CRC-32C and decodes, while decode-only",
   "starts from bytes in memory, and LZ4 decodes fast enough for the receive to show. The Arrow scans of",
   "uncompressed data reach 50-65% of the raw socket with 1 bucket and 45-55% with 8, short of 70%: the",
-  "baseline's reader only counts bytes into Node's recycled 64 KiB read buffers, while a scan keeps every byte",
+  "baseline's reader only counts bytes and drops each 64 KiB read at once, while a scan keeps every byte",
   "(zero-copy Arrow over fresh receive buffers, whose allocation and collection is the client's largest cost",
   "after the socket itself), checks its CRC and builds Arrow data; the server side is now at the socket's cost.",
   "Closing the rest needs receive buffers reused across polls (an opt-in where a polled batch is valid until",
