@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 
 export interface ClusterProcess {
   readonly bootstrapServers: string;
+  /** The child's process id (for CPU-time readings from /proc). */
+  readonly pid: number | undefined;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startClusterProcess(): Promise<ClusterProcess> {
   });
   return {
     bootstrapServers,
+    pid: child.pid,
     close: async () => {
       child.kill("SIGINT");
       await exited;

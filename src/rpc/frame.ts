@@ -242,6 +242,12 @@ export interface FrameDecoderOptions {
    * complete or abandoned.
    */
   readonly budget?: { reserve(bytes: number, force: boolean): boolean; unreserve(bytes: number): void };
+  /**
+   * Given the first bytes of a large frame, the frame offset that should land 8-aligned in
+   * the buffer the decoder allocates for it (-1: none), e.g. fetched Arrow data
+   * (`fetch-alignment.ts`), so arrow-js can view it without copying.
+   */
+  readonly alignAt?: (head: Uint8Array) => number;
 }
 
 function uninitialized(n: number): Uint8Array {
@@ -264,6 +270,9 @@ export class FrameDecoder {
   readonly maxFrameBytes: number;
   private readonly eagerFrameBytes: number;
   private readonly acquire: FrameDecoderOptions["acquire"];
+  private readonly alignAt: FrameDecoderOptions["alignAt"];
+  /** Where the direct frame starts in its own buffer (0..7), see `alignAt`. */
+  private shift = 0;
   private readonly staging = uninitialized(STAGING_BYTES);
   /** Unconsumed bytes of the staging buffer: [start, end). */
   private start = 0;
@@ -285,6 +294,7 @@ export class FrameDecoder {
     this.maxFrameBytes = options.maxFrameBytes ?? 0x7fffffff;
     this.eagerFrameBytes = options.eagerFrameBytes ?? 1024 * 1024;
     this.acquire = options.acquire;
+    this.alignAt = options.alignAt;
     this.budget = options.budget;
   }
 
@@ -420,7 +430,9 @@ export class FrameDecoder {
         return;
       }
       this.reserved += this.budget ? length : 0;
-      buf = uninitialized(Math.min(length, Math.max(this.eagerFrameBytes, 2 * prefix.length)));
+      const at = this.alignAt ? this.alignAt(prefix) : -1;
+      this.shift = at >= 0 ? (8 - (at % 8)) % 8 : 0;
+      buf = this.allocShifted(Math.min(length, Math.max(this.eagerFrameBytes, 2 * prefix.length)));
     }
     buf.set(prefix);
     this.direct = buf;
@@ -432,9 +444,14 @@ export class FrameDecoder {
   private growDirect(full: Uint8Array): void {
     // (own buffers only: an acquired one holds its whole frame; the budget was reserved whole)
     const size = Math.min(this.directLength, full.length * 2);
-    const bigger = uninitialized(size);
+    const bigger = this.allocShifted(size);
     bigger.set(full);
     this.direct = bigger;
+  }
+
+  /** `n` fresh bytes starting {@link shift} bytes into their ArrayBuffer. */
+  private allocShifted(n: number): Uint8Array {
+    return this.shift === 0 ? uninitialized(n) : uninitialized(n + this.shift).subarray(this.shift);
   }
 
   private checkLength(len: number): void {

@@ -33,6 +33,14 @@ export interface MessageCodec<T> {
   decode(buf: Uint8Array): T;
   /** Size in bytes of `encode(msg)`. */
   encodedSize(msg: T): number;
+  /**
+   * Serializes `msg` as chunks without copying its large `bytes` values: every `bytes`
+   * value of at least `minPart` bytes becomes a chunk of its own (the value itself), the
+   * rest is encoded into one buffer the other chunks are views of. `partBytes` must be the
+   * total length of those large values (the caller knows where they are). The chunks,
+   * written in order, are exactly `encode(msg)`.
+   */
+  encodeParts(msg: T, minPart: number, partBytes: number): Uint8Array[];
 }
 
 /** Size pass of one message type: pushes its own slot into `sizes`, returns its byte size. */
@@ -67,6 +75,18 @@ export function makeCodec<T>(name: string, size: SizeFn<T>, write: WriteFn<T>, r
       }
     },
     encodedSize: (msg) => size(msg, []),
+    encodeParts: (msg, minPart, partBytes) => {
+      const sizes: number[] = [];
+      const n = size(msg, sizes);
+      const w = new ProtoWriter(new Uint8Array(n - partBytes), 0, sizes);
+      w.si = 1;
+      const parts = { minPart, chunks: [] as Uint8Array[], from: 0 };
+      w.parts = parts;
+      write(msg, w);
+      if (w.pos !== w.buf.length) throw new ProtocolError(`${name}: size pass and write pass disagree (parts)`);
+      if (parts.from < w.pos) parts.chunks.push(w.buf.subarray(parts.from, w.pos));
+      return parts.chunks;
+    },
   };
 }
 
@@ -141,6 +161,8 @@ export class ProtoWriter {
   /** Cursor into `sizes` (nested message and packed field lengths, pre-order). */
   si = 0;
   private view: DataView | undefined;
+  /** Set by `encodeParts`: large `bytes` values become chunks of their own, uncopied. */
+  parts: { readonly minPart: number; readonly chunks: Uint8Array[]; from: number } | undefined;
 
   constructor(
     readonly buf: Uint8Array,
@@ -202,6 +224,13 @@ export class ProtoWriter {
 
   bytes(b: Uint8Array): void {
     this.u32(b.length);
+    const parts = this.parts;
+    if (parts !== undefined && b.length >= parts.minPart) {
+      if (this.pos > parts.from) parts.chunks.push(this.buf.subarray(parts.from, this.pos));
+      if (b.length > 0) parts.chunks.push(b);
+      parts.from = this.pos;
+      return;
+    }
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }

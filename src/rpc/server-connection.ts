@@ -20,6 +20,7 @@ import {
   type VersionRange,
 } from "./api-keys.js";
 import { ErrorResponse } from "./messages.js";
+import { fetchLogBodyOffset } from "./fetch-alignment.js";
 import {
   FrameDecoder,
   encodeRequestFrame,
@@ -160,10 +161,16 @@ export class ServerConnection {
   static async connect(options: ServerConnectionOptions): Promise<ServerConnection> {
     const inbox = new Inbox(
       // the server is trusted with its announced lengths: a large response gets its whole buffer at once
-      new FrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? 0x7fffffff, eagerFrameBytes: CLIENT_EAGER_FRAME_BYTES }),
+      new FrameDecoder({
+        maxFrameBytes: options.maxFrameBytes ?? 0x7fffffff,
+        eagerFrameBytes: CLIENT_EAGER_FRAME_BYTES,
+        // fetched Arrow data lands 8-aligned, so arrow-js views it without copying
+        alignAt: (head) => (conn?.isFetchResponse(head) ? fetchLogBodyOffset(head) : -1),
+      }),
     );
+    let conn: ServerConnection | undefined;
     const socket = await openSocket(options, inbox);
-    const conn = new ServerConnection(socket, inbox, options);
+    conn = new ServerConnection(socket, inbox, options);
     try {
       await conn.handshake();
       await options.authenticate?.(conn, options.handshakeTimeoutMs ?? options.requestTimeoutMs);
@@ -198,6 +205,13 @@ export class ServerConnection {
   onClose(callback: (err: FlussError) => void): void {
     if (this.closeError) callback(this.closeError);
     else this.closeListeners.push(callback);
+  }
+
+  /** @internal Whether a response frame (its first bytes) answers a pending FetchLog. */
+  isFetchResponse(head: Uint8Array): boolean {
+    if (head.length < 5) return false;
+    const requestId = (head[1]! << 24) | (head[2]! << 16) | (head[3]! << 8) | head[4]! | 0;
+    return this.pending.get(requestId)?.apiKey === ApiKey.FETCH_LOG;
   }
 
   /** The server's version range for `apiKey`, if it serves the key. */

@@ -4,7 +4,7 @@
  */
 import { ErrorCode, FlussError } from "../rpc/errors.js";
 import type { MessageCodec } from "../rpc/protobuf.js";
-import type { RawHandler, RequestContext } from "./rpc-server.js";
+import type { RawHandler, RequestContext, ResponseParts } from "./rpc-server.js";
 
 /** A handler working on decoded messages. */
 export type TypedHandler<Req, Resp> = (req: Req, ctx: RequestContext) => Promise<Resp> | Resp;
@@ -21,17 +21,27 @@ export function typedHandler<Req, Resp>(
   fn: TypedHandler<Req, Resp>,
 ): RawHandler {
   return async (body, ctx) => {
-    let req: Req;
-    try {
-      req = reqCodec.decode(body);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `Failed to parse ${reqCodec.name}: ${why}`, {
-        cause: err,
-        retriable: false,
-      });
-    }
-    const resp = await fn(req, ctx);
+    const resp = await fn(decodeRequest(reqCodec, body), ctx);
     return respCodec.encode(resp);
   };
+}
+
+/** {@link typedHandler} for a handler that encodes its response itself, as chunks. */
+export function partsHandler<Req>(
+  reqCodec: MessageCodec<Req>,
+  fn: (req: Req, ctx: RequestContext) => Promise<ResponseParts>,
+): RawHandler {
+  return (body, ctx) => fn(decodeRequest(reqCodec, body), ctx);
+}
+
+function decodeRequest<Req>(reqCodec: MessageCodec<Req>, body: Uint8Array): Req {
+  try {
+    return reqCodec.decode(body);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new FlussError(ErrorCode.CORRUPT_MESSAGE, `Failed to parse ${reqCodec.name}: ${why}`, {
+      cause: err,
+      retriable: false,
+    });
+  }
 }

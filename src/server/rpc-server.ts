@@ -39,8 +39,23 @@ export interface ConnectionSession {
 /** Java `FlussPrincipal.ANONYMOUS`: the principal of every connection of a PLAINTEXT listener. */
 const ANONYMOUS_PRINCIPAL = { name: "ANONYMOUS", type: "User" } as const;
 
+/**
+ * A response body sent as chunks (written in one `writev`, uncopied), e.g. FetchLog's
+ * records read into pooled buffers; `release` runs once the chunks are written (or will
+ * never be), so those buffers can be reused.
+ */
+export interface ResponseParts {
+  readonly chunks: readonly Uint8Array[];
+  /** Total bytes of the chunks. */
+  readonly length: number;
+  readonly release?: () => void;
+}
+
 /** Serves one api key: decodes the body, does the work, returns the encoded response body. */
-export type RawHandler = (body: Uint8Array, ctx: RequestContext) => Promise<Uint8Array> | Uint8Array;
+export type RawHandler = (
+  body: Uint8Array,
+  ctx: RequestContext,
+) => Promise<Uint8Array | ResponseParts> | Uint8Array | ResponseParts;
 
 /** Server-side limits. */
 export interface RpcServerOptions {
@@ -371,7 +386,7 @@ export class RpcServer {
     }
     const ctx: RequestContext = { apiKey, apiVersion, requestId, signal, localAddress, session };
     const fault = this.options.intercept?.(apiKey);
-    let result: Promise<Uint8Array>;
+    let result: Promise<Uint8Array | ResponseParts>;
     if (fault === undefined) {
       try {
         result = Promise.resolve(handler(body, ctx));
@@ -379,7 +394,7 @@ export class RpcServer {
         result = Promise.reject(err);
       }
     } else {
-      const run = (): Promise<Uint8Array> => {
+      const run = (): Promise<Uint8Array | ResponseParts> => {
         if (fault.error) return Promise.reject(new FlussError(fault.error.code, fault.error.message));
         return Promise.resolve().then(() => handler(body, ctx));
       };
@@ -392,9 +407,25 @@ export class RpcServer {
     };
     result.then(
       (resp) => {
-        // a large body (fetched records) goes out after its header in one writev, uncopied
-        if (resp.length < LARGE_RESPONSE_BYTES) send(encodeResponseFrame(requestId, resp));
-        else send(encodeResponseHeader(requestId, resp.length), resp);
+        if (!(resp instanceof Uint8Array)) {
+          // chunks (fetched records in pooled buffers): released once written
+          const release = resp.release;
+          if (!isOpen() || socket.destroyed) {
+            release?.();
+          } else {
+            socket.cork();
+            const n = resp.chunks.length;
+            socket.write(encodeResponseHeader(requestId, resp.length), n === 0 && release ? () => release() : undefined);
+            for (let i = 0; i < n; i++) socket.write(resp.chunks[i]!, i === n - 1 && release ? () => release() : undefined);
+            socket.uncork();
+            if (socket.writableLength > this.maxQueuedResponseBytes) socket.pause();
+          }
+        } else if (resp.length < LARGE_RESPONSE_BYTES) {
+          send(encodeResponseFrame(requestId, resp));
+        } else {
+          // a large body (fetched records) goes out after its header in one writev, uncopied
+          send(encodeResponseHeader(requestId, resp.length), resp);
+        }
         done();
       },
       (err: unknown) => {

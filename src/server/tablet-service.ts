@@ -12,7 +12,8 @@ import { schemaFromJson } from "../metadata/json.js";
 import { projectArrowLogRecords } from "../record/arrow/arrow-projection.js";
 import { iterateBatches } from "../record/log-batch.js";
 import { bucketKey } from "./append-notifier.js";
-import { typedHandler } from "./handler.js";
+import { partsHandler, typedHandler } from "./handler.js";
+import { fetchLogResponseParts, ReadLease } from "./fetch-response.js";
 import type { RawHandler, RequestContext } from "./rpc-server.js";
 import type { ServerNode, ServerState } from "./server-state.js";
 import { tableBucketName } from "./storage/log-manager.js";
@@ -294,7 +295,12 @@ async function remoteAnswer(
   return info;
 }
 
-async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: readonly BucketRead[]): Promise<FetchRound> {
+async function readOnce(
+  state: ServerState,
+  req: M.FetchLogRequest,
+  reads: readonly BucketRead[],
+  lease: ReadLease,
+): Promise<FetchRound> {
   let limit = Math.max(0, req.maxBytes);
   let readOne = false;
   let hasLocal = false;
@@ -339,7 +345,7 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
         try {
           res =
             projected === undefined
-              ? await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: true })
+              ? await tablet.read(offset, maxBytes, { minOneBatch: !readOne, slice: true, alloc: lease.alloc })
               : await tablet.readProjected(offset, maxBytes, !readOne, (batch) =>
                   projectArrowLogRecords(batch, rowTypeResolver(t), projected),
                 );
@@ -382,7 +388,11 @@ async function readOnce(state: ServerState, req: M.FetchLogRequest, reads: reado
  */
 let fetchRotation = 0;
 
-async function fetchLog(state: ServerState, req: M.FetchLogRequest, ctx: RequestContext): Promise<M.FetchLogResponse> {
+async function fetchLog(
+  state: ServerState,
+  req: M.FetchLogRequest,
+  ctx: RequestContext,
+): Promise<{ response: M.FetchLogResponse; lease: ReadLease }> {
   const listed: BucketRead[] = [];
   for (const table of req.tablesReq) {
     for (const bucket of table.bucketsReq) {
@@ -398,7 +408,15 @@ async function fetchLog(state: ServerState, req: M.FetchLogRequest, ctx: Request
   for (;;) {
     // take the append counters before reading, so an append during the read is not missed
     const before = state.notifier.version(keys);
-    const round = await readOnce(state, req, reads);
+    const lease = new ReadLease();
+    let round: FetchRound;
+    try {
+      round = await readOnce(state, req, reads, lease);
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+    const answer = { response: round.response, lease };
     if (
       minBytes === undefined ||
       maxWait <= 0 ||
@@ -407,13 +425,15 @@ async function fetchLog(state: ServerState, req: M.FetchLogRequest, ctx: Request
       reads.length === 0 ||
       round.onlyRemote
     ) {
-      return round.response;
+      return answer;
     }
     const remaining = deadline - Date.now();
-    if (remaining <= 0 || ctx.signal.aborted) return round.response;
+    if (remaining <= 0 || ctx.signal.aborted) return answer;
+    // this round's reads are dropped: their buffers go back before waiting
+    lease.release();
     if (state.notifier.version(keys) !== before) continue;
     await state.notifier.waitForAny(keys, remaining, ctx.signal);
-    if (ctx.signal.aborted) return round.response;
+    if (ctx.signal.aborted) return { response: { tablesResp: [] }, lease: new ReadLease() };
   }
 }
 
@@ -493,7 +513,15 @@ export function tabletHandlers(state: ServerState): Map<number, RawHandler> {
   );
   h.set(
     ApiKey.FETCH_LOG,
-    typedHandler(M.FetchLogRequest, M.FetchLogResponse, (req, ctx) => fetchLog(state, req, ctx)),
+    partsHandler(M.FetchLogRequest, async (req, ctx) => {
+      const { response, lease } = await fetchLog(state, req, ctx);
+      try {
+        return fetchLogResponseParts(response, lease);
+      } catch (err) {
+        lease.release();
+        throw err;
+      }
+    }),
   );
   h.set(
     ApiKey.LIST_OFFSETS,

@@ -38,6 +38,7 @@ import { CompletedFetch, FetchBuffer } from "./fetch-buffer.js";
 import { isRemoteFileMissing, parseRemoteLocation } from "./remote/file-system.js";
 import { RemoteBucketRead } from "./remote/remote-bucket-read.js";
 import { RemoteLogDownloader } from "./remote/remote-log-downloader.js";
+import { BucketFetchSize, FetchSizing } from "./fetch-sizing.js";
 import { bucketKey, tableBucket } from "./scan-records.js";
 
 /** What the fetcher needs to know about the table (a subset of `TableInfo`). */
@@ -105,6 +106,8 @@ class BucketState {
   remote: RemoteBucketRead | undefined;
   /** The fetch offset at which a remote segment was missing (the next miss there fails the bucket). */
   missingRemoteAt: number | undefined;
+  /** The adaptive per-bucket limit (fetch-sizing.ts). */
+  readonly size: BucketFetchSize;
   /** Earliest time of the next fetch or resolution attempt (retry backoff). */
   retryAt = 0;
   attempts = 0;
@@ -119,7 +122,9 @@ class BucketState {
     startOffset: number,
     /** Whether the start is settled later (LATEST to look up, a partition to check). */
     settleLater: boolean,
+    sizing: FetchSizing,
   ) {
+    this.size = new BucketFetchSize(sizing);
     this.fetchOffset = startOffset;
     this.position = startOffset;
     if (settleLater) {
@@ -163,6 +168,9 @@ export class LogFetcher {
   /** Bytes read from a remote segment at a time. */
   private readonly remoteChunkBytes: number;
   private downloader: RemoteLogDownloader | undefined;
+  private readonly sizing: FetchSizing;
+  /** Bytes the requests in flight may bring back (their per-bucket limits). */
+  private inFlightBytes = 0;
   private scheduled = false;
   private refreshing = false;
   /** Whether a check that the table id still exists is running. */
@@ -192,6 +200,7 @@ export class LogFetcher {
     this.minBytes = c.get("scanner.log.fetch.min-bytes");
     this.maxWaitMs = c.get("scanner.log.fetch.wait-max-time-ms");
     this.maxBuffered = c.get("scanner.log.max-buffered-bytes");
+    this.sizing = new FetchSizing(this.maxBucketBytes, this.maxBytes, this.maxBuffered);
     // Server-side projection rewrites batches without recomputing the CRC (formats.md §1.5).
     this.checkCrc = c.get("scanner.log.check-crc") && options.projectedFields === undefined;
     this.checkRemoteCrc = c.get("scanner.log.check-crc");
@@ -290,6 +299,7 @@ export class LogFetcher {
       key,
       offset,
       verify || offset === LATEST_OFFSET,
+      this.sizing,
     );
     const old = this.buckets.get(key);
     old?.settle(FlussError.client(`${describe(state.bucket)} was re-subscribed`));
@@ -547,7 +557,7 @@ export class LogFetcher {
     }
   }
 
-  private buildRequest(states: readonly BucketState[]): FetchLogRequest {
+  private buildRequest(states: readonly BucketState[], limits: readonly number[]): FetchLogRequest {
     const projected = this.options.projectedFields;
     let raised = 0;
     for (const s of states) raised += s.raisedLimit ?? 0;
@@ -564,11 +574,11 @@ export class LogFetcher {
           tableId: this.table.tableId,
           projectionPushdownEnabled: projected !== undefined,
           projectedFields: projected ? [...projected] : [],
-          bucketsReq: states.map((s) => ({
+          bucketsReq: states.map((s, i) => ({
             ...(s.bucket.partitionId !== undefined ? { partitionId: s.bucket.partitionId } : {}),
             bucketId: s.bucket.bucket,
             fetchOffset: s.fetchOffset,
-            maxFetchBytes: s.raisedLimit ?? this.maxBucketBytes,
+            maxFetchBytes: s.raisedLimit ?? limits[i]!,
           })),
         },
       ],
@@ -582,11 +592,20 @@ export class LogFetcher {
       this.schedule();
       return;
     }
-    const request = this.buildRequest(states);
+    const limits = this.sizing.limits(
+      states.map((s) => s.size),
+      this.buffer.bufferedBytes + this.inFlightBytes,
+    );
+    const request = this.buildRequest(states, limits);
+    let asked = 0;
+    for (const b of request.tablesReq[0]!.bucketsReq) asked += b.maxFetchBytes;
+    asked = Math.min(asked, request.maxBytes);
+    this.inFlightBytes += asked;
     const sent = states.map((s) => ({ state: s, offset: s.fetchOffset }));
     for (const s of states) s.inFlight = true;
     this.nodesInFlight.add(nodeId);
     const done = (): void => {
+      this.inFlightBytes -= asked;
       this.nodesInFlight.delete(nodeId);
       for (const { state } of sent) state.inFlight = false;
     };
@@ -719,11 +738,14 @@ export class LogFetcher {
     let corrupt: FlussError | undefined;
     /** Bytes of the complete batches in `records` (what follows is a cut batch, if anything). */
     let whole = 0;
+    /** The largest batch in this answer (a cut one by its header's length). */
+    let largest = 0;
     s.raisedLimit = undefined;
     if (records && records.length > 0) {
       try {
         for (const view of iterateBatches(records)) {
           whole = view.position + view.sizeInBytes;
+          if (view.sizeInBytes > largest) largest = view.sizeInBytes;
           if (this.checkCrc && !view.isValid()) {
             corrupt = new FlussError(
               ErrorCode.CORRUPT_MESSAGE,
@@ -753,18 +775,24 @@ export class LogFetcher {
       if (!corrupt && records.length - whole >= LOG_OVERHEAD) {
         const length =
           LOG_OVERHEAD + new DataView(records.buffer, records.byteOffset + whole + LENGTH_OFFSET, 4).getInt32(0, true);
-        if (length > this.maxBucketBytes || views.length === 0) s.raisedLimit = Math.max(this.maxBucketBytes, length);
+        if (length > largest) largest = length;
+        // the adaptive limit grows to the largest batch seen (fetch-sizing.ts), so a cut tail
+        // after whole batches needs no lone fetch unless the batch exceeds every limit
+        if (length > this.sizing.max || views.length === 0) s.raisedLimit = Math.max(this.maxBucketBytes, length);
       } else if (!corrupt && views.length === 0 && records.length > 0) {
         // not even a header: the response's total budget ran out; fetch it on its own
         s.raisedLimit = this.maxBucketBytes;
       }
     }
     if (b.filteredEndOffset !== undefined && b.filteredEndOffset > next) next = b.filteredEndOffset;
+    s.size.update(records?.length ?? 0, next >= 0 && s.highWatermark > next, largest);
     if (views.length > 0) {
       s.idleHighWatermark = undefined;
       this.buffer.add(new CompletedFetch(s.bucket, s.key, views, offset, records!.length));
     } else if (!this.buffer.has(s.key)) {
-      s.idleHighWatermark = s.highWatermark;
+      // only an answer without even a cut batch says the bucket holds nothing more: a cut
+      // batch (raisedLimit) has rows below the high watermark still to come
+      if (s.raisedLimit === undefined) s.idleHighWatermark = s.highWatermark;
       this.buffer.notify(); // lets toArrow() notice an empty bucket
     }
     s.fetchOffset = next;

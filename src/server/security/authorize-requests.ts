@@ -10,8 +10,9 @@ import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import * as M from "../../rpc/messages.js";
 import type { MessageCodec } from "../../rpc/protobuf.js";
+import { concatBytes } from "../../util/bytes.js";
 import { OPERATION_CODES as OP, operationName } from "../../metadata/acl.js";
-import type { RawHandler, RequestContext } from "../rpc-server.js";
+import type { RawHandler, RequestContext, ResponseParts } from "../rpc-server.js";
 import type { ServerState } from "../server-state.js";
 import { DEFAULT_DATABASE } from "../storage/catalog-store.js";
 import { CLUSTER, databaseResource, tableResource, type Authorizer } from "./authorizer.js";
@@ -73,7 +74,17 @@ const byTableId = <T extends { tableId: number }>(codec: MessageCodec<T>, op: nu
 
 /** Runs `next` and rewrites its (encoded) answer. */
 function rewriteResponse<R>(next: RawHandler, codec: MessageCodec<R>, body: Uint8Array, ctx: RequestContext, fn: (resp: R) => R) {
-  return Promise.resolve(next(body, ctx)).then((bytes) => codec.encode(fn(codec.decode(bytes))));
+  return Promise.resolve(next(body, ctx)).then((out) => codec.encode(fn(codec.decode(flatten(out)))));
+}
+
+/** An answer as one buffer: chunked answers (FetchLog's pooled reads) are copied out, then released. */
+function flatten(out: Uint8Array | ResponseParts): Uint8Array {
+  if (out instanceof Uint8Array) return out;
+  try {
+    return concatBytes(out.chunks);
+  } finally {
+    out.release?.();
+  }
 }
 
 /** Tables (by id) of a request the session may not READ: the others go to the handler. */

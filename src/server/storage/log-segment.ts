@@ -578,27 +578,26 @@ export class LogSegment implements ClosableFile {
    * max position, the high watermark's). A plain byte slice: the last batch may be cut, as
    * Java's `FileLogRecords.slice` cuts it. Less than a batch header's worth is nothing.
    */
-  async readSlice(position: number, maxBytes: number, upTo: number, minOneBatch: boolean): Promise<Uint8Array> {
+  async readSlice(
+    position: number,
+    maxBytes: number,
+    upTo: number,
+    minOneBatch: boolean,
+    alloc: (n: number) => Uint8Array = uninitialized,
+  ): Promise<Uint8Array> {
     // never into a corrupt stretch: its offsets are answered with CORRUPT_RECORD_EXCEPTION
     const end = this.corrupt.length > 0 ? this.readableEnd(position) : this.size;
     if (position >= end) return new Uint8Array(0);
     try {
-      const first = Math.min(Math.max(maxBytes, 0), end - position);
-      let buf = first >= LOG_OVERHEAD ? await readAt(this.handle, position, first) : new Uint8Array(0);
-      const header =
-        buf.length >= LOG_OVERHEAD ? buf : await readAt(this.handle, position, Math.min(end - position, LOG_OVERHEAD));
+      // the first batch's header says whether minOneBatch raises the size: read it first
+      // when the slice could be smaller than that batch, so the bytes are read only once
+      const header = await readAt(this.handle, position, Math.min(end - position, LOG_OVERHEAD));
       if (header.length < LOG_OVERHEAD || baseOffsetAt(header, 0) >= upTo) return new Uint8Array(0);
       const firstSize = LOG_OVERHEAD + readInt32LE(header, LENGTH_OFFSET);
       const adjusted = minOneBatch ? Math.max(maxBytes, firstSize) : maxBytes;
       if (adjusted < V0_RECORD_BATCH_HEADER_SIZE) return new Uint8Array(0);
       const want = Math.min(adjusted, end - position);
-      if (want > buf.length) {
-        const whole = uninitialized(want);
-        whole.set(buf);
-        buf = await readInto(this.handle, position, whole, buf.length);
-      } else if (want < buf.length) {
-        buf = buf.subarray(0, want);
-      }
+      const buf = want >= LOG_OVERHEAD ? await readInto(this.handle, position, alloc(want), 0) : new Uint8Array(0);
       // stop before the first batch at or past upTo (its base offset is in its first 8 bytes)
       let pos = 0;
       while (buf.length - pos >= LOG_OVERHEAD) {

@@ -87,6 +87,11 @@ export interface ReadOptions {
    * false: whole batches only.
    */
   readonly slice?: boolean;
+  /**
+   * Where a `slice` read puts its bytes: a buffer of exactly `n` bytes (e.g. a view of a
+   * pooled one; fetch-response.ts); default a fresh one.
+   */
+  readonly alloc?: (n: number) => Uint8Array;
 }
 
 /** Outcome of {@link LogTablet.read}. */
@@ -616,7 +621,7 @@ export class LogTablet {
       if (position === undefined) continue;
       const minOne = options.minOneBatch ?? true;
       const records = options.slice
-        ? await seg.readSlice(position, maxBytes, upTo, minOne)
+        ? await seg.readSlice(position, maxBytes, upTo, minOne, options.alloc)
         : await seg.read(position, maxBytes, upTo, minOne);
       return { records, highWatermark: hw, logStartOffset: start };
     }
