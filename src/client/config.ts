@@ -18,7 +18,10 @@ interface OptionSpec {
   readonly min?: number;
   readonly values?: readonly string[];
   readonly doc: string;
-  /** Never shown: not in error messages, `toString`, `toJSON`, `util.inspect` or `toObject`. */
+  /**
+   * Never shown: not in error messages, `toString`, `toJSON` or `util.inspect` (`get` and
+   * `toObject` still return it: configs are rebuilt from them).
+   */
   readonly secret?: boolean;
 }
 
@@ -183,6 +186,7 @@ const OPTIONS = {
     kind: "string",
     default: "",
     doc: "Static S3 secret key going with `fs.s3a.access.key`.",
+    secret: true,
   },
   "lookup.queue-size": {
     kind: "int",

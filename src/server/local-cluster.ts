@@ -133,8 +133,9 @@ export interface LocalClusterOptions {
    */
   remoteDataDir?: string;
   /**
-   * Closed log segments each bucket keeps locally (overrides every table's
-   * `table.log.tiered.local-segments`, default 2); the older ones are tiered.
+   * Log segments each bucket keeps locally, the active one included, as Java counts them
+   * (overrides every table's `table.log.tiered.local-segments`, default 2); the older,
+   * closed ones are tiered.
    */
   localSegmentsToKeep?: number;
   /** Size at which a log segment is rolled (Fluss `log.segment.file-size`, default 64 MiB). */

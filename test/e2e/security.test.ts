@@ -273,6 +273,12 @@ describe("security: SASL/PLAIN and ACLs", () => {
     const r = Config.fromRecord({ "security.protocol": "sasl", "security.sasl.username": "u", "security.sasl.password": "p" });
     assert.equal(r.get("client.security.protocol"), "SASL");
     assert.throws(() => new Config({ "client.security.protocol": "SASL" }), /client\.security\.sasl\.username/);
+    // the S3 secret key is hidden the same way
+    const s3 = Config.fromRecord({ "fs.s3a.access.key": "AKIA-visible", "fs.s3a.secret.key": "s3-Secret-value" });
+    for (const text of [String(s3), JSON.stringify(s3), inspect(s3, { depth: 10 })]) {
+      assert.ok(!text.includes("s3-Secret-value"), text);
+      assert.ok(text.includes("AKIA-visible"), text);
+    }
   });
 
   test("ACL rules allow and deny admin, write, read and lookup paths; listAcls filters; dropAcls", async () => {

@@ -123,14 +123,24 @@ const LOCAL_OPTIONS: LocalOption[] = [
     key: "ui",
     defaultValue: false,
     apply: (v, o, all) => {
-      if (v === true) o.ui = { port: integer("--ui-port", all.uiPort, 0, 65535) };
-      else if (all.uiPort !== String(DEFAULT_UI_PORT)) throw usageError("--ui-port needs --ui");
+      if (v !== true) {
+        if (all.uiPort !== String(DEFAULT_UI_PORT)) throw usageError("--ui-port needs --ui");
+        return;
+      }
+      let port = integer("--ui-port", all.uiPort, 0, 65535);
+      // tablet servers take the ports after the coordinator's: the default moves past them
+      const base = o.port ?? DEFAULT_CLI_PORT;
+      const servers = o.tabletServers ?? 1;
+      if (all.uiPort === String(DEFAULT_UI_PORT) && servers > 1 && base !== 0 && port > base && port <= base + servers) {
+        port = base + servers + 1;
+      }
+      o.ui = { port };
     },
     banner: (_v, cluster) => (cluster.consoleUrl ? [{ label: "web console", text: cluster.consoleUrl }] : []),
   },
   {
     flags: "--ui-port <port>",
-    description: "port of the web console (0: any free port)",
+    description: "port of the web console (0: any free port; default 9124, or the port after the last tablet server)",
     key: "uiPort",
     defaultValue: String(DEFAULT_UI_PORT),
     apply: () => {}, // applied by --ui
