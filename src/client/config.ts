@@ -365,6 +365,8 @@ function parseValue(key: ConfigKey, raw: unknown): string | number | boolean {
   };
   switch (spec.kind) {
     case "string":
+      // a secret is used byte for byte (a password may begin or end with spaces)
+      if (spec.secret && typeof raw === "string" && raw !== "") return raw;
       // an empty default means "not set": such options may be set to "" again
       if (typeof raw !== "string" || (raw.trim() === "" && spec.default !== "")) bad("expected a non-empty string");
       return (raw as string).trim();

@@ -30,7 +30,12 @@ export async function handleApi(
   url: URL,
   connection: () => Promise<FlussConnection>,
 ): Promise<void> {
-  const parts = url.pathname.split("/").slice(2).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = url.pathname.split("/").slice(2).map(decodeURIComponent);
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in ${url.pathname}`);
+  }
   const method = req.method ?? "GET";
   if (parts[0] === "cluster" && parts.length === 1 && method === "GET") {
     sendJson(res, 200, await describeCluster((await connection()).getAdmin()));

@@ -26,12 +26,20 @@ export function findUiDir(): string | undefined {
 
 /** Sends a file of the page; paths outside the folder and unknown files get the page itself (client-side routes). */
 export function serveStatic(res: ServerResponse, uiDir: string | undefined, urlPath: string): void {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
+    res.end("Malformed percent-encoding in the path.\n");
+    return;
+  }
   if (uiDir === undefined) {
     res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
     res.end("The console's page is not built: run `npm run build` in the flussjs folder.\n");
     return;
   }
-  const rel = path.normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, "");
+  const rel = path.normalize(decoded).replace(/^([/\\])+/, "");
   let file = path.join(uiDir, rel);
   if (!file.startsWith(uiDir + path.sep) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
     file = path.join(uiDir, "index.html");

@@ -86,7 +86,14 @@ export class WebConsole implements AsyncDisposable {
       });
       return;
     }
-    const url = new URL(req.url ?? "/", "http://console");
+    let url: URL;
+    try {
+      // "//" and the like are no URL: answered here, not thrown out of the listener
+      url = new URL(req.url ?? "/", "http://console");
+    } catch {
+      sendJson(res, 400, { error: `"${req.url ?? ""}" is not a valid request target` });
+      return;
+    }
     if (!url.pathname.startsWith("/api/")) {
       serveStatic(res, uiDir, url.pathname);
       return;

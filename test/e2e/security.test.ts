@@ -549,6 +549,39 @@ describe("security: SASL/PLAIN and ACLs", () => {
     }
   });
 
+  test("a client posing as a follower (followerServerId >= 0) is still checked for READ", async () => {
+    // Java skips the check for followers (TabletService.java:231, a TODO); the embedded
+    // cluster has no followers, so a mocked one must not read around the ACLs
+    const hidden = await admin.getAdmin().getTableInfo(otherPath);
+    const [host, port] = [cluster.bootstrapServers.split(":")[0]!, Number(cluster.bootstrapServers.split(":")[1])];
+    const conn = await ServerConnection.connect({
+      host,
+      port,
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 5000,
+      authenticate: plainAuthenticator("bob", BOB_PW),
+    });
+    try {
+      const resp = await conn.request(ApiKey.FETCH_LOG, {
+        followerServerId: 0,
+        maxBytes: 1 << 20,
+        tablesReq: [
+          {
+            tableId: hidden.tableId,
+            projectionPushdownEnabled: false,
+            projectedFields: [],
+            bucketsReq: [{ bucketId: 0, fetchOffset: 0, maxFetchBytes: 1 << 20 }],
+          },
+        ],
+      });
+      const b = resp.tablesResp[0]?.bucketsResp[0];
+      assert.equal(b?.errorCode, ErrorCode.AUTHORIZATION_EXCEPTION);
+      assert.equal(b?.records, undefined);
+    } finally {
+      conn.close();
+    }
+  });
+
   test("producer offsets: WRITE to register and delete, READ filters what get returns", async () => {
     const adminApi = admin.getAdmin();
     const alice = await FlussConnection.connect(config("alice", ALICE_PW));

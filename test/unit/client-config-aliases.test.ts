@@ -55,3 +55,17 @@ test("a bad duration or memory size names the key", () => {
     );
   }
 });
+
+test("a SASL password is kept exactly, spaces included (the server compares it byte for byte)", () => {
+  const c = new Config({
+    "client.security.protocol": "SASL",
+    "client.security.sasl.username": "alice",
+    "client.security.sasl.password": "  pass word ",
+  });
+  assert.equal(c.get("client.security.sasl.password"), "  pass word ");
+  // a password of spaces only is a password, not "missing"
+  assert.equal(
+    new Config({ "security.sasl.username": "u", "security.sasl.password": " " }).get("client.security.sasl.password"),
+    " ",
+  );
+});
