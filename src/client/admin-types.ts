@@ -10,7 +10,14 @@
  * `DatabaseChange.reset(k)`, `DatabaseChange.updateComment(c)` or write the object.
  */
 export type DatabaseChange =
-  | { readonly type: "set"; readonly key: string; readonly value: string }
+  | {
+      /** Set a custom property. */
+      readonly type: "set";
+      /** The property's name. */
+      readonly key: string;
+      /** Its new value. */
+      readonly value: string;
+    }
   | { readonly type: "reset"; readonly key: string }
   | { readonly type: "updateComment"; readonly comment: string };
 
@@ -29,9 +36,11 @@ export type ConfigSource = "DYNAMIC_SERVER_CONFIG" | "INITIAL_SERVER_CONFIG";
 
 /** One server option of `admin.describeClusterConfigs()` (Java `ConfigEntry`). */
 export interface ConfigEntry {
+  /** The option's name, e.g. `kv.snapshot.interval`. */
   readonly key: string;
   /** The value; secrets (SASL credentials, JAAS configs) are shown as `******`. */
   readonly value: string | undefined;
+  /** Whether the value was set at run time or at start. */
   readonly source: ConfigSource;
 }
 
@@ -44,6 +53,7 @@ export type AlterConfigOpType = "SET" | "DELETE" | "APPEND" | "SUBTRACT";
 
 /** One change of `admin.alterClusterConfigs` (Java `AlterConfig`). */
 export interface AlterConfig {
+  /** The option's name. */
   readonly key: string;
   /** The value (SET), the item (APPEND/SUBTRACT); absent for DELETE. */
   readonly value?: string;
@@ -75,6 +85,7 @@ export interface ClusterHealth {
 export interface BucketStats {
   /** Set for buckets of a partition. */
   readonly partitionId?: number;
+  /** The bucket id. */
   readonly bucket: number;
   /**
    * Primary-key tables: the live keys; log tables: the records between the log start and
@@ -85,6 +96,7 @@ export interface BucketStats {
 
 /** `admin.getTableStats(path)`: the table's rows in total and per bucket (Java `TableStats`). */
 export interface TableStats {
+  /** Rows of the whole table: the sum over {@link TableStats.buckets}. */
   readonly rowCount: number;
   /** Every bucket of the table (of every partition), by partition then bucket. */
   readonly buckets: readonly BucketStats[];
@@ -92,6 +104,7 @@ export interface TableStats {
 
 /** The latest KV snapshot of one bucket. */
 export interface BucketKvSnapshot {
+  /** The bucket id. */
   readonly bucket: number;
   /** Absent when the bucket has no snapshot yet (read its changelog from the earliest offset). */
   readonly snapshotId?: number;
@@ -101,6 +114,7 @@ export interface BucketKvSnapshot {
 
 /** `admin.getLatestKvSnapshots(...)` (Java `KvSnapshots`). */
 export interface KvSnapshots {
+  /** The table's id. */
   readonly tableId: number;
   /** Set for a partition. */
   readonly partitionId?: number;
@@ -110,7 +124,9 @@ export interface KvSnapshots {
 
 /** `admin.listKvSnapshots(...)` (Java `ActiveKvSnapshots`): snapshots still kept, per bucket. */
 export interface ActiveKvSnapshots {
+  /** The table's id. */
   readonly tableId: number;
+  /** Set for a partition. */
   readonly partitionId?: number;
   /** Bucket id → snapshot ids (retained or leased); buckets without one are absent. */
   readonly snapshotIdsByBucket: Readonly<Record<number, readonly number[]>>;
@@ -118,8 +134,11 @@ export interface ActiveKvSnapshots {
 
 /** A bucket's offset in a lake snapshot. */
 export interface LakeBucketOffset {
+  /** The table's id. */
   readonly tableId: number;
+  /** Set for buckets of a partition. */
   readonly partitionId?: number;
+  /** The bucket id. */
   readonly bucket: number;
   /** The log offset tiered into the lake up to (exclusive). */
   readonly offset: number | undefined;
@@ -127,16 +146,21 @@ export interface LakeBucketOffset {
 
 /** `admin.getLatestLakeSnapshot(path)` (Java `LakeSnapshot`). */
 export interface LakeSnapshot {
+  /** The lake snapshot's id. */
   readonly snapshotId: number;
+  /** How far each bucket is tiered into the lake. */
   readonly tableBucketsOffset: readonly LakeBucketOffset[];
 }
 
 /** One bucket's offset registered for a producer. */
 export interface ProducerBucketOffset {
+  /** The table's id. */
   readonly tableId: number;
   /** Set for buckets of a partition. */
   readonly partitionId?: number;
+  /** The bucket id. */
   readonly bucket: number;
+  /** The log offset the producer has written up to. */
   readonly offset: number;
 }
 
@@ -148,6 +172,7 @@ export type RegisterResult = "CREATED" | "ALREADY_EXISTS";
 
 /** A producer's registered offsets (Java `ProducerOffsetsResult`). */
 export interface ProducerOffsets {
+  /** The producer's id, as registered. */
   readonly producerId: string;
   /** Epoch ms after which the snapshot is expired and may be removed or replaced. */
   readonly expirationTime: number;

@@ -22,7 +22,7 @@ export type ColumnPosition =
       readonly kind: "FIRST";
     }
   | {
-      /** After {@link column}. */
+      /** After the column named by `column`. */
       readonly kind: "AFTER";
       /** The column it follows. */
       readonly column: string;

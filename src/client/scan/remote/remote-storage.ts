@@ -10,7 +10,7 @@ import { LocalFileSystem, type RemoteFileSystem, type RemoteLocation } from "./f
 import { S3FileSystem } from "./s3-file-system.js";
 import { SecurityTokenManager } from "./security-token.js";
 
-/** @internal One per connection. */
+/** Remote (tiered) log storage of one connection: file systems, tokens, the download bound. Not exported from the package. */
 export class RemoteStorage {
   private local: LocalFileSystem | undefined;
   private s3: S3FileSystem | undefined;
