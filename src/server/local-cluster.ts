@@ -153,6 +153,29 @@ export interface LocalClusterOptions {
   security?: LocalClusterSecurity;
 }
 
+/**
+ * The SASL settings of the console of a secured cluster: it signs in as a super user (or,
+ * without authorization, as any user), so that its pages work; the console listens on
+ * loopback only, for the developer who started the cluster.
+ */
+function consoleCredentials(security: LocalClusterSecurity | undefined): Record<string, string> {
+  const users = security?.users;
+  if (users === undefined) return {};
+  const names = Object.keys(users);
+  const superUser = names.find((n) => (security?.superUsers ?? []).includes(`User:${n}`));
+  const name = superUser ?? (security?.authorization ? undefined : names[0]);
+  if (name === undefined) {
+    throw FlussError.client(
+      "the web console of a cluster with authorization signs in as a super user: name one of `users` in `superUsers`",
+    );
+  }
+  return {
+    "client.security.protocol": "SASL",
+    "client.security.sasl.username": name,
+    "client.security.sasl.password": users[name]!,
+  };
+}
+
 /** Whether binding `host` keeps the server reachable from this machine only. */
 function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "");
@@ -408,7 +431,7 @@ export class LocalCluster implements AsyncDisposable {
       logger.info(`Fluss local cluster listening on ${cluster.bootstrapServers}${more}${secured}, data in ${dataDir}`);
       if (options.ui) {
         try {
-          await cluster.startConsole(options.ui);
+          await cluster.startConsole(options.ui, options.security);
         } catch (e) {
           await cluster.close();
           throw e;
@@ -437,9 +460,12 @@ export class LocalCluster implements AsyncDisposable {
    * The console is a client of this cluster (it uses the public client API, a layer beside
    * the server's), so it is loaded only when asked for.
    */
-  private async startConsole(ui: { port?: number; host?: string }): Promise<void> {
+  private async startConsole(ui: { port?: number; host?: string }, security?: LocalClusterSecurity): Promise<void> {
     const { WebConsole } = await import("../console/web-console.js");
-    this.console = await WebConsole.start({ ...ui, config: { "bootstrap.servers": this.bootstrapServers } });
+    this.console = await WebConsole.start({
+      ...ui,
+      config: { "bootstrap.servers": this.bootstrapServers, ...consoleCredentials(security) },
+    });
   }
 
   /** The address clients bootstrap from (the coordinator's), e.g. `"127.0.0.1:9123"`. */

@@ -46,3 +46,21 @@ test("malformed request targets get 400, and the console keeps serving", async (
   const res = await fetch(`${ui.url}api/cluster`);
   assert.equal(res.status, 200);
 });
+
+test("the console of a secured local cluster signs in as its super user; without one it refuses to start", async () => {
+  const { LocalCluster } = await import("../../src/index.js");
+  const security = { users: { admin: "Adm1n-pw", alice: "Al1ce-pw" }, superUsers: ["User:admin"], authorization: true };
+  {
+    await using secured = await LocalCluster.start({ security, ui: { port: 0 } });
+    const res = await fetch(`${secured.consoleUrl}api/cluster`);
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(
+      ((await res.json()) as { databases: { name: string }[] }).databases.map((d) => d.name),
+      ["fluss"],
+    );
+  }
+  await assert.rejects(
+    LocalCluster.start({ security: { ...security, superUsers: [] }, ui: { port: 0 } }),
+    /signs in as a super user/,
+  );
+});
