@@ -100,6 +100,8 @@ export class BatchDecoder {
   /** Reader column index of each output column. */
   private readonly outputIndexes: readonly number[];
   private readonly variants = new Map<number, SchemaVariant>();
+  /** Variants of whole (unprojected) batches of a pushed-down scan, by schema id. */
+  private readonly wholeVariants = new Map<number, SchemaVariant>();
 
   constructor(
     private readonly info: DecodeTableInfo,
@@ -135,7 +137,7 @@ export class BatchDecoder {
     const from = Math.max(0, d.skipBelow - base);
     const to = Math.min(view.recordCount, d.stopAt - base);
     if (view.recordCount === 0 || to <= from) return null;
-    const variant = this.variantOf(view.schemaId);
+    const variant = this.variantOf(view.schemaId, d.whole);
     if (this.format !== "ARROW") return this.rowsToArrow(d, from, to, variant);
     const content = readArrowLogBatch(view, variant?.wireSchema ?? this.wireSchema);
     if (!content.batch) return null;
@@ -160,7 +162,7 @@ export class BatchDecoder {
     const to = Math.min(view.recordCount, d.stopAt - base);
     if (view.recordCount === 0 || to <= from) return;
     const ts = view.commitTimestamp;
-    const variant = this.variantOf(view.schemaId);
+    const variant = this.variantOf(view.schemaId, d.whole);
     if (this.format === "ARROW") {
       const content = readArrowLogBatch(view, variant?.wireSchema ?? this.wireSchema);
       if (!content.batch) return;
@@ -208,17 +210,31 @@ export class BatchDecoder {
    * How batches of `schemaId` map to the output, or undefined when they are in the
    * reader's schema (Java `SchemaUtil.getIndexMapping`: columns are matched by column id; a
    * column the batch's schema lacks is null; a column whose type differs fails the batch).
+   * `whole`: an ARROW batch with every column of its schema although the scan pushes a
+   * projection down (read from remote storage): its columns are picked here.
    */
-  private variantOf(schemaId: number): SchemaVariant | undefined {
+  private variantOf(schemaId: number, whole = false): SchemaVariant | undefined {
+    whole &&= this.pushedDown !== undefined;
     const reader = this.info.schema;
-    if (!this.schemas || !reader || schemaId === this.info.schemaId) return undefined;
-    let v = this.variants.get(schemaId);
+    const sameSchema = !this.schemas || !reader || schemaId === this.info.schemaId;
+    if (sameSchema && !whole) return undefined;
+    const cache = whole ? this.wholeVariants : this.variants;
+    let v = cache.get(schemaId);
     if (v) return v;
-    const batchSchema = this.schemas.get(schemaId);
+    if (sameSchema) {
+      v = {
+        sources: this.outputIndexes,
+        wireSchema: canonicalSchema(toArrowSchema(this.fullRowType)),
+        rowType: this.fullRowType,
+      };
+      cache.set(schemaId, v);
+      return v;
+    }
+    const batchSchema = this.schemas!.get(schemaId);
     if (!batchSchema) throw new Error(`the schema with id ${schemaId} is not known`);
     const batchIds = batchSchema.columns.map((c) => c.id);
     const positions = this.outputIndexes.map((i) => {
-      const col = reader.columns[i]!;
+      const col = reader!.columns[i]!;
       const q = batchIds.indexOf(col.id);
       if (q >= 0) {
         const other = batchSchema.columns[q]!;
@@ -233,7 +249,7 @@ export class BatchDecoder {
     const batchRowType = batchSchema.rowType;
     if (this.format !== "ARROW") {
       v = { sources: positions, wireSchema: undefined, rowType: batchRowType };
-    } else if (this.pushedDown) {
+    } else if (this.pushedDown && !whole) {
       // the server projects each batch by its own schema: the pushed-down positions it has
       const wire = this.pushedDown.filter((p) => p < batchRowType.fields.length);
       v = {
@@ -244,7 +260,7 @@ export class BatchDecoder {
     } else {
       v = { sources: positions, wireSchema: canonicalSchema(toArrowSchema(batchRowType)), rowType: batchRowType };
     }
-    this.variants.set(schemaId, v);
+    cache.set(schemaId, v);
     return v;
   }
 
