@@ -14,6 +14,7 @@ import {
   type FlussTable,
   LocalCluster,
   type LogScanner,
+  OffsetSpec,
   type ScanRecord,
   TableChange,
 } from "../../src/index.js";
@@ -176,4 +177,54 @@ describe("tiered storage review (e2e)", { skip: EXTERNAL_SERVERS !== undefined }
       assert.ok(await startsRemote(table.info.tableId), "offset 0 is tiered");
     });
   }
+
+  test("ListOffsets by timestamp and EARLIEST point into remote data, also after a restart", async () => {
+    const table = await createTestTable(conn, db, "by_time_restart", { buckets: 1, format: "ARROW" });
+    const marks: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      await new Promise((r) => setTimeout(r, 15));
+      marks.push(Date.now());
+      await new Promise((r) => setTimeout(r, 5));
+      await append(table, k * 60, 60);
+    }
+    await cluster.runRemoteLogTasks();
+    assert.ok(await startsRemote(table.info.tableId), "offset 0 is tiered");
+    const check = async (c: FlussConnection, when: string): Promise<void> => {
+      const admin = c.getAdmin();
+      assert.equal((await admin.listOffsets(table.info.tablePath, [0], OffsetSpec.earliest()))[0], 0, `${when}: earliest`);
+      for (const [k, ts] of marks.entries()) {
+        const at = (await admin.listOffsets(table.info.tablePath, [0], OffsetSpec.timestamp(ts)))[0];
+        // the first record at or after ts is k * 60; an index answer may lie a few batches before it
+        assert.ok(at !== undefined && at <= k * 60 && at >= Math.max(0, k * 60 - 60), `${when}: ts of ${k * 60} gave ${at}`);
+        const t = await c.getTable(table.info.tablePath);
+        await using scanner = await t.newScan().projectByName(["id"]).createLogScanner();
+        await scanner.subscribe(0, at!);
+        const ids = (await readN(scanner, 360 - at!)).map((r) => r.row.id as number);
+        assert.deepEqual(
+          ids,
+          [...Array(360 - at!).keys()].map((i) => i + at!),
+          `${when}: from ${at}`,
+        );
+      }
+    };
+    await check(conn, "before restart");
+    raw.close();
+    await conn.close();
+    await cluster.close();
+    cluster = await LocalCluster.start({
+      dataDir,
+      segmentBytes: SEGMENT_BYTES,
+      localSegmentsToKeep: 2,
+      remoteLogTaskIntervalMs: 0,
+    });
+    conn = await FlussConnection.connect({
+      "bootstrap.servers": cluster.bootstrapServers,
+      "scanner.log.fetch.wait-max-time-ms": 100,
+      "scanner.io.tmpdir": scratch,
+    });
+    const [host, port] = cluster.bootstrapServers.split(":");
+    raw = await ServerConnection.connect({ host: host!, port: Number(port), connectTimeoutMs: 5000, requestTimeoutMs: 15_000 });
+    assert.ok(await startsRemote(table.info.tableId), "offset 0 is still tiered");
+    await check(conn, "after restart");
+  });
 });
