@@ -129,4 +129,44 @@ describe("schema evolution review (e2e)", { skip: EXTERNAL_SERVERS !== undefined
       }
     });
   }
+
+  test("COMPACTED kv: Arrow output of a KV scan holds values stored before ADD COLUMN", async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "flussjs-schema-review-"));
+    const pk = new TablePath("fluss", "pk_arrow_out");
+    const cluster = await LocalCluster.start({ dataDir });
+    const conn = await FlussConnection.connect(new Config({ "bootstrap.servers": cluster.bootstrapServers }));
+    try {
+      await conn.getAdmin().createTable(pk, new TableDescriptor(users, { bucketCount: 1, kvFormat: "COMPACTED" }));
+      const w1 = (await conn.getTable(pk)).newUpsert();
+      for (let i = 1; i <= 3; i++) w1.upsert({ id: i, name: `u${i}`, age: BigInt(i) });
+      await w1.flush();
+      await conn.getAdmin().alterTable(pk, [TableChange.addColumn("note", DataTypes.STRING())]);
+      const table2 = await conn.getTable(pk);
+      await table2.newUpsert().upsert({ id: 4, name: "u4", age: 4n, note: "n4" }).wait();
+      const want = [1, 2, 3, 4].map((i) => ({ id: i, name: `u${i}`, age: BigInt(i), note: i === 4 ? "n4" : null }));
+      const rowsOf = (t: import("apache-arrow").Table): Record<string, unknown>[] =>
+        t
+          .toArray()
+          .map((r) => ({ id: r.id, name: r.name, age: r.age, note: r.note }))
+          .sort((a, b) => (a.id as number) - (b.id as number));
+      {
+        await using snap = await table2.newScan().createSnapshotScanner();
+        assert.deepEqual(rowsOf(await snap.toArrow()), want, "snapshot scanner");
+      }
+      {
+        await using bucket = await table2.newScan().createBucketScanner(0);
+        assert.deepEqual(rowsOf(await bucket.toArrow()), want, "bucket scanner");
+      }
+      {
+        // a second scan on the same connection: the old schema is cached by then
+        await using again = await table2.newScan().createBucketScanner(0);
+        assert.deepEqual(rowsOf(await again.toArrow()), want, "bucket scanner, schema cached");
+      }
+      await w1.close();
+    } finally {
+      await conn.close();
+      await cluster.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
