@@ -102,32 +102,34 @@ describe("tiered storage review (e2e)", { skip: EXTERNAL_SERVERS !== undefined }
     await w.close();
   }
 
-  test("ARROW: a projected scan reads remote batches written before ADD COLUMN", async () => {
-    const table = await createTestTable(conn, db, "altered_arrow", { buckets: 1, format: "ARROW" });
-    await append(table, 0, 200);
-    await conn.getAdmin().alterTable(table.info.tablePath, [TableChange.addColumn("note", DataTypes.STRING())]);
-    const table2 = await conn.getTable(table.info.tablePath);
-    await append(table2, 200, 200, (i) => ({ note: `note${i}` }));
-    await cluster.runRemoteLogTasks();
-    assert.ok(await startsRemote(table.info.tableId), "offset 0 is tiered");
-    const noteOf = (id: number): string | null => (id >= 200 ? `note${id}` : null);
+  for (const format of ["ARROW", "INDEXED"] as const) {
+    test(`${format}: a projected scan reads remote batches written before ADD COLUMN`, async () => {
+      const table = await createTestTable(conn, db, `altered_${format.toLowerCase()}`, { buckets: 1, format });
+      await append(table, 0, 200);
+      await conn.getAdmin().alterTable(table.info.tablePath, [TableChange.addColumn("note", DataTypes.STRING())]);
+      const table2 = await conn.getTable(table.info.tablePath);
+      await append(table2, 200, 200, (i) => ({ note: `note${i}` }));
+      await cluster.runRemoteLogTasks();
+      assert.ok(await startsRemote(table.info.tableId), "offset 0 is tiered");
+      const noteOf = (id: number): string | null => (id >= 200 ? `note${id}` : null);
 
-    for (const names of [["note", "id"], ["id", "amount"], ["note"]]) {
-      await using scanner = await table2.newScan().projectByName(names).createLogScanner();
-      await scanner.subscribe(0, EARLIEST_OFFSET);
-      const recs = await readN(scanner, 400);
-      assert.equal(recs.length, 400, names.join(","));
-      recs.forEach((r, i) => {
-        const want: Record<string, unknown> = { id: i, amount: BigInt(i * 3), note: noteOf(i) };
-        assert.deepEqual(r.row, Object.fromEntries(names.map((n) => [n, want[n]])), `${names.join(",")} row ${i}`);
-      });
-    }
-    // a scanner made before the ALTER, projecting, reads the new (remote and local) batches too
-    await using old = await table.newScan().projectByName(["amount", "id"]).createLogScanner();
-    await old.subscribe(0, EARLIEST_OFFSET);
-    const recs = await readN(old, 400);
-    recs.forEach((r, i) => assert.deepEqual(r.row, { amount: BigInt(i * 3), id: i }));
-  });
+      for (const names of [["note", "id"], ["id", "amount"], ["note"]]) {
+        await using scanner = await table2.newScan().projectByName(names).createLogScanner();
+        await scanner.subscribe(0, EARLIEST_OFFSET);
+        const recs = await readN(scanner, 400);
+        assert.equal(recs.length, 400, names.join(","));
+        recs.forEach((r, i) => {
+          const want: Record<string, unknown> = { id: i, amount: BigInt(i * 3), note: noteOf(i) };
+          assert.deepEqual(r.row, Object.fromEntries(names.map((n) => [n, want[n]])), `${names.join(",")} row ${i}`);
+        });
+      }
+      // a scanner made before the ALTER, projecting, reads the new (remote and local) batches too
+      await using old = await table.newScan().projectByName(["amount", "id"]).createLogScanner();
+      await old.subscribe(0, EARLIEST_OFFSET);
+      const recs = await readN(old, 400);
+      recs.forEach((r, i) => assert.deepEqual(r.row, { amount: BigInt(i * 3), id: i }));
+    });
+  }
 
   for (const format of ["ARROW", "INDEXED"] as const) {
     test(`${format}: readers racing a writer and tiering rounds see every record once`, async () => {
