@@ -151,6 +151,16 @@ describe("tiered storage review (e2e)", { skip: EXTERNAL_SERVERS !== undefined }
       await old.subscribe(0, EARLIEST_OFFSET);
       const recs = await readN(old, 400);
       recs.forEach((r, i) => assert.deepEqual(r.row, { amount: BigInt(i * 3), id: i }));
+      // Arrow output (one schema for the whole scan), up to the latest offset
+      await using batches = await table2.newScan().projectByName(["note", "id"]).createBatchScanner();
+      await batches.subscribe(0, EARLIEST_OFFSET);
+      const t = await batches.toArrow();
+      assert.deepEqual(
+        t.schema.fields.map((f) => f.name),
+        ["note", "id"],
+      );
+      assert.deepEqual([...t.getChild("id")!.toArray()], [...Array(400).keys()]);
+      assert.deepEqual(t.getChild("note")!.toArray(), [...Array(400).keys()].map(noteOf));
     });
   }
 
