@@ -161,6 +161,22 @@ describe("tiered storage review (e2e)", { skip: EXTERNAL_SERVERS !== undefined }
       );
       assert.deepEqual([...t.getChild("id")!.toArray()], [...Array(400).keys()]);
       assert.deepEqual(t.getChild("note")!.toArray(), [...Array(400).keys()].map(noteOf));
+      // remote-first: the server names remote segments wherever it has them
+      const remoteFirst = await FlussConnection.connect({
+        "bootstrap.servers": cluster.bootstrapServers,
+        "scanner.log.fetch.wait-max-time-ms": 100,
+        "scanner.io.tmpdir": scratch,
+        "scanner.log.read-preference": "remote-first",
+      });
+      try {
+        const rt = await remoteFirst.getTable(table.info.tablePath);
+        await using rf = await rt.newScan().projectByName(["id", "note"]).createLogScanner();
+        await rf.subscribe(0, EARLIEST_OFFSET);
+        const got = await readN(rf, 400);
+        got.forEach((r, i) => assert.deepEqual(r.row, { id: i, note: noteOf(i) }, `remote-first row ${i}`));
+      } finally {
+        await remoteFirst.close();
+      }
     });
   }
 
