@@ -385,6 +385,28 @@ export class RemoteLogManager {
     return offset < seg.endOffset ? offset : -1;
   }
 
+  /**
+   * The bucket's tiered log below `to`, segment by segment (whole files; segments are at most
+   * a local segment's size): what KV recovery replays when no snapshot covers the local log start.
+   */
+  async *changelogBefore(
+    tableId: number,
+    partitionId: number | undefined,
+    bucket: number,
+    to: number,
+  ): AsyncGenerator<Uint8Array> {
+    const rt = await this.remoteTablet(tableId, partitionId, bucket);
+    for (const s of rt.segments) {
+      if (s.startOffset >= to) return;
+      const file = remoteSegmentFile(remoteLogSegmentDir(rt.tabletDir, s.id), s.startOffset, SegmentFileSuffix.LOG).local;
+      try {
+        yield await fsp.readFile(file);
+      } catch (e) {
+        throw storageError("Reading remote log segment", file, e);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ tasks
 
   /**
