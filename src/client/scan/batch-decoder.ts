@@ -17,6 +17,8 @@ import { type DataField, type RowType, typeToString, withNullability } from "../
 import type { Schema } from "../../metadata/schema.js";
 import type { LogFormat } from "../../metadata/table-options.js";
 import { readArrowLogBatch } from "../../record/arrow/arrow-log.js";
+import { projectArrowLogBatch } from "../../record/arrow/arrow-projection.js";
+import { LogBatchView } from "../../record/log-batch.js";
 import { decodeArrowRecordBatch } from "../../record/arrow/arrow-reader.js";
 import { ArrowBatchBuilder } from "../../record/arrow/arrow-writer.js";
 import { readIndexedLogRecords } from "../../record/indexed-log.js";
@@ -100,8 +102,6 @@ export class BatchDecoder {
   /** Reader column index of each output column. */
   private readonly outputIndexes: readonly number[];
   private readonly variants = new Map<number, SchemaVariant>();
-  /** Variants of whole (unprojected) batches of a pushed-down scan, by schema id. */
-  private readonly wholeVariants = new Map<number, SchemaVariant>();
 
   constructor(
     private readonly info: DecodeTableInfo,
@@ -132,12 +132,12 @@ export class BatchDecoder {
 
   /** The rows of one drained batch as Arrow, or null when none remain after skipping. */
   toArrow(d: DrainedBatch): DecodedArrowBatch | null {
-    const { view } = d;
+    const view = this.wireView(d);
     const base = view.baseOffset;
     const from = Math.max(0, d.skipBelow - base);
     const to = Math.min(view.recordCount, d.stopAt - base);
     if (view.recordCount === 0 || to <= from) return null;
-    const variant = this.variantOf(view.schemaId, d.whole);
+    const variant = this.variantOf(view.schemaId);
     if (this.format !== "ARROW") return this.rowsToArrow(d, from, to, variant);
     const content = readArrowLogBatch(view, variant?.wireSchema ?? this.wireSchema);
     if (!content.batch) return null;
@@ -156,13 +156,13 @@ export class BatchDecoder {
 
   /** Appends the records of one drained batch to `out`. */
   toRecords(d: DrainedBatch, out: ScanRecord[]): void {
-    const { view } = d;
+    const view = this.wireView(d);
     const base = view.baseOffset;
     const from = Math.max(0, d.skipBelow - base);
     const to = Math.min(view.recordCount, d.stopAt - base);
     if (view.recordCount === 0 || to <= from) return;
     const ts = view.commitTimestamp;
-    const variant = this.variantOf(view.schemaId, d.whole);
+    const variant = this.variantOf(view.schemaId);
     if (this.format === "ARROW") {
       const content = readArrowLogBatch(view, variant?.wireSchema ?? this.wireSchema);
       if (!content.batch) return;
@@ -210,31 +210,17 @@ export class BatchDecoder {
    * How batches of `schemaId` map to the output, or undefined when they are in the
    * reader's schema (Java `SchemaUtil.getIndexMapping`: columns are matched by column id; a
    * column the batch's schema lacks is null; a column whose type differs fails the batch).
-   * `whole`: an ARROW batch with every column of its schema although the scan pushes a
-   * projection down (read from remote storage): its columns are picked here.
    */
-  private variantOf(schemaId: number, whole = false): SchemaVariant | undefined {
-    whole &&= this.pushedDown !== undefined;
+  private variantOf(schemaId: number): SchemaVariant | undefined {
     const reader = this.info.schema;
-    const sameSchema = !this.schemas || !reader || schemaId === this.info.schemaId;
-    if (sameSchema && !whole) return undefined;
-    const cache = whole ? this.wholeVariants : this.variants;
-    let v = cache.get(schemaId);
+    if (!this.schemas || !reader || schemaId === this.info.schemaId) return undefined;
+    let v = this.variants.get(schemaId);
     if (v) return v;
-    if (sameSchema) {
-      v = {
-        sources: this.outputIndexes,
-        wireSchema: canonicalSchema(toArrowSchema(this.fullRowType)),
-        rowType: this.fullRowType,
-      };
-      cache.set(schemaId, v);
-      return v;
-    }
-    const batchSchema = this.schemas!.get(schemaId);
+    const batchSchema = this.schemas.get(schemaId);
     if (!batchSchema) throw new Error(`the schema with id ${schemaId} is not known`);
     const batchIds = batchSchema.columns.map((c) => c.id);
     const positions = this.outputIndexes.map((i) => {
-      const col = reader!.columns[i]!;
+      const col = reader.columns[i]!;
       const q = batchIds.indexOf(col.id);
       if (q >= 0) {
         const other = batchSchema.columns[q]!;
@@ -249,7 +235,7 @@ export class BatchDecoder {
     const batchRowType = batchSchema.rowType;
     if (this.format !== "ARROW") {
       v = { sources: positions, wireSchema: undefined, rowType: batchRowType };
-    } else if (this.pushedDown && !whole) {
+    } else if (this.pushedDown) {
       // the server projects each batch by its own schema: the pushed-down positions it has
       const wire = this.pushedDown.filter((p) => p < batchRowType.fields.length);
       v = {
@@ -260,8 +246,27 @@ export class BatchDecoder {
     } else {
       v = { sources: positions, wireSchema: canonicalSchema(toArrowSchema(batchRowType)), rowType: batchRowType };
     }
-    cache.set(schemaId, v);
+    this.variants.set(schemaId, v);
     return v;
+  }
+
+  /**
+   * The batch of a drained entry as the server would have sent it: a whole ARROW batch of a
+   * scan that pushes a projection down (read from remote storage) is projected here at the
+   * byte level by its own schema id, as the server projects local batches
+   * (`projectArrowLogRecords`: only the projected columns are decompressed later).
+   */
+  private wireView(d: DrainedBatch): LogBatchView {
+    const pushed = this.pushedDown;
+    if (!d.whole || !pushed || this.format !== "ARROW") return d.view;
+    const view = d.view;
+    const rowType =
+      view.schemaId === this.info.schemaId || !this.schemas ? this.fullRowType : this.schemas.get(view.schemaId)?.rowType;
+    if (!rowType) throw new Error(`the schema with id ${view.schemaId} is not known`);
+    const n = rowType.fields.length;
+    // a batch written before columns were added keeps the projected ones it has
+    const fields = pushed.some((i) => i >= n) ? pushed.filter((i) => i < n) : pushed;
+    return new LogBatchView(projectArrowLogBatch(view.bytes(), rowType, fields, fields !== pushed));
   }
 
   /** Reorders/picks the columns of a wire batch (zero-copy). */
