@@ -351,6 +351,8 @@ export class LocalCluster implements AsyncDisposable {
         clock: Date.now,
         logger,
       });
+      const tiered = remoteLogs;
+      kv.earlierChangelog = (tableId, partitionId, bucket) => (to) => tiered.changelogBefore(tableId, partitionId, bucket, to);
       const shared: ServerState = {
         catalog,
         logs,

@@ -17,6 +17,8 @@ import { type DataField, type RowType, typeToString, withNullability } from "../
 import type { Schema } from "../../metadata/schema.js";
 import type { LogFormat } from "../../metadata/table-options.js";
 import { readArrowLogBatch } from "../../record/arrow/arrow-log.js";
+import { projectArrowLogBatch } from "../../record/arrow/arrow-projection.js";
+import { LogBatchView } from "../../record/log-batch.js";
 import { decodeArrowRecordBatch } from "../../record/arrow/arrow-reader.js";
 import { ArrowBatchBuilder } from "../../record/arrow/arrow-writer.js";
 import { readIndexedLogRecords } from "../../record/indexed-log.js";
@@ -130,7 +132,7 @@ export class BatchDecoder {
 
   /** The rows of one drained batch as Arrow, or null when none remain after skipping. */
   toArrow(d: DrainedBatch): DecodedArrowBatch | null {
-    const { view } = d;
+    const view = this.wireView(d);
     const base = view.baseOffset;
     const from = Math.max(0, d.skipBelow - base);
     const to = Math.min(view.recordCount, d.stopAt - base);
@@ -154,7 +156,7 @@ export class BatchDecoder {
 
   /** Appends the records of one drained batch to `out`. */
   toRecords(d: DrainedBatch, out: ScanRecord[]): void {
-    const { view } = d;
+    const view = this.wireView(d);
     const base = view.baseOffset;
     const from = Math.max(0, d.skipBelow - base);
     const to = Math.min(view.recordCount, d.stopAt - base);
@@ -246,6 +248,25 @@ export class BatchDecoder {
     }
     this.variants.set(schemaId, v);
     return v;
+  }
+
+  /**
+   * The batch of a drained entry as the server would have sent it: a whole ARROW batch of a
+   * scan that pushes a projection down (read from remote storage) is projected here at the
+   * byte level by its own schema id, as the server projects local batches
+   * (`projectArrowLogRecords`: only the projected columns are decompressed later).
+   */
+  private wireView(d: DrainedBatch): LogBatchView {
+    const pushed = this.pushedDown;
+    if (!d.whole || !pushed || this.format !== "ARROW") return d.view;
+    const view = d.view;
+    const rowType =
+      view.schemaId === this.info.schemaId || !this.schemas ? this.fullRowType : this.schemas.get(view.schemaId)?.rowType;
+    if (!rowType) throw new Error(`the schema with id ${view.schemaId} is not known`);
+    const n = rowType.fields.length;
+    // a batch written before columns were added keeps the projected ones it has
+    const fields = pushed.some((i) => i >= n) ? pushed.filter((i) => i < n) : pushed;
+    return new LogBatchView(projectArrowLogBatch(view.bytes(), rowType, fields, fields !== pushed));
   }
 
   /** Reorders/picks the columns of a wire batch (zero-copy). */

@@ -299,6 +299,19 @@ export class BucketScanner<R = RowObject> implements AsyncIterable<arrow.RecordB
     return out;
   }
 
+  /** Whether every row of a value batch has this handle's schema id. */
+  private allOwnSchema(bytes: Uint8Array): boolean {
+    let own = true;
+    try {
+      forEachValueRecord(bytes, (sid) => {
+        if (sid !== this.info.schemaId) own = false;
+      });
+    } catch {
+      return false; // damaged bytes are reported when decoded
+    }
+    return own;
+  }
+
   /** Fetches the schemas of rows written with another schema id (once per id and connection). */
   private async loadSchemas(ids: readonly number[]): Promise<void> {
     const missing = ids.filter((id) => !this.values.knows(id));
@@ -328,7 +341,9 @@ export class BucketScanner<R = RowObject> implements AsyncIterable<arrow.RecordB
    */
   private valuesToBatch(bytes: Uint8Array): arrow.RecordBatch | undefined {
     const transcode = this.transcode;
-    if (!transcode || this.otherSchemaIds(bytes).length > 0) {
+    // the copy reads rows of this handle's schema only: rows of other ids (loaded or not)
+    // are decoded with their own schema
+    if (!transcode || !this.allOwnSchema(bytes)) {
       const rows = this.decodeValues(bytes);
       return rows.length > 0 ? this.toBatch(rows) : undefined;
     }

@@ -24,6 +24,11 @@ export class CompletedFetch {
     public skipBelow: number,
     /** Bytes accounted against `scanner.log.max-buffered-bytes`. */
     readonly sizeInBytes: number,
+    /**
+     * The batches are whole even though the scan pushes a projection down (read from remote
+     * storage): the decoder projects them, by each batch's own schema.
+     */
+    readonly whole = false,
   ) {}
 
   get drained(): boolean {

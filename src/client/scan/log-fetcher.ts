@@ -22,11 +22,8 @@
  *   (`remote/`), and FetchLog resumes where the last of them ends.
  */
 import type { TableBucket } from "../../metadata/cluster.js";
-import type { RowType } from "../../metadata/data-types.js";
-import type { LogFormat } from "../../metadata/table-options.js";
 import type { TablePath } from "../../metadata/table-path.js";
-import { projectArrowLogBatch } from "../../record/arrow/arrow-projection.js";
-import { iterateBatches, LENGTH_OFFSET, LOG_OVERHEAD, LogBatchView } from "../../record/log-batch.js";
+import { iterateBatches, LENGTH_OFFSET, LOG_OVERHEAD, type LogBatchView } from "../../record/log-batch.js";
 import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError, errorName } from "../../rpc/errors.js";
 import type { FetchLogRequest, FetchLogResponse, PbFetchLogRespForBucket, PbRemoteLogFetchInfo } from "../../rpc/messages.js";
@@ -47,9 +44,6 @@ export interface FetchTableInfo {
   readonly tableId: number;
   readonly numBuckets: number;
   readonly isPartitioned: boolean;
-  /** The row type and log format: remote ARROW batches are projected with them. */
-  readonly rowType?: RowType;
-  readonly logFormat?: LogFormat;
 }
 
 /** Fetch settings derived from the scan. */
@@ -66,6 +60,8 @@ export interface DrainedBatch {
   readonly skipBelow: number;
   /** Skip records at or above this offset (`Infinity`: none). */
   readonly stopAt: number;
+  /** The batch holds every column although a projection is pushed down (a remote batch). */
+  readonly whole?: boolean;
 }
 
 /** Errors after which the fetcher refreshes metadata and keeps going (protocol.md §7). */
@@ -409,12 +405,12 @@ export class LogFetcher {
         if (start >= stop) break;
         const next = view.nextOffset;
         if (next <= stop) {
-          out.push({ bucket: f.bucket, view, skipBelow: f.skipBelow, stopAt: Infinity });
+          out.push({ bucket: f.bucket, view, skipBelow: f.skipBelow, stopAt: Infinity, whole: f.whole });
           f.index++;
           state.position = Math.max(state.position, next);
         } else {
           // the batch straddles the stop offset: hand out its head, keep the rest
-          out.push({ bucket: f.bucket, view, skipBelow: f.skipBelow, stopAt: stop });
+          out.push({ bucket: f.bucket, view, skipBelow: f.skipBelow, stopAt: stop, whole: f.whole });
           f.skipBelow = stop;
           state.position = Math.max(state.position, stop);
         }
@@ -894,15 +890,14 @@ export class LogFetcher {
   /**
    * Buffers the batches of a remote chunk as {@link handleBucket} buffers a FetchLog
    * answer. Remote batches are whole: their CRC is checked even for a projected scan, and
-   * ARROW batches are then projected here exactly as the server projects local ones
-   * (Java reads remote batches with a read context that projects on the client).
+   * the decoder projects them by their own schema id (Java reads remote batches with a
+   * read context that projects on the client). Projecting them here with the scan's row
+   * type broke on batches written before an ALTER TABLE ADD COLUMN.
    */
   private handleRemoteChunk(s: BucketState, offset: number, records: Uint8Array, uri: string): void {
     const views: LogBatchView[] = [];
     let next = offset;
     let corrupt: FlussError | undefined;
-    const projected = this.options.projectedFields;
-    const rowType = this.table.logFormat === "ARROW" && projected ? this.table.rowType : undefined;
     try {
       for (const view of iterateBatches(records)) {
         if (this.checkRemoteCrc && !view.isValid()) {
@@ -914,7 +909,7 @@ export class LogFetcher {
         }
         // the first batch may start before the fetch offset; segments may overlap
         if (offset >= 0 && view.nextOffset <= offset) continue;
-        views.push(rowType ? new LogBatchView(projectArrowLogBatch(view.bytes(), rowType, projected!)) : view);
+        views.push(view);
         next = view.nextOffset;
       }
     } catch (err) {
@@ -927,7 +922,9 @@ export class LogFetcher {
     if (views.length > 0) {
       s.idleHighWatermark = undefined;
       s.missingRemoteAt = undefined;
-      this.buffer.add(new CompletedFetch(s.bucket, s.key, views, offset, records.length));
+      this.buffer.add(
+        new CompletedFetch(s.bucket, s.key, views, offset, records.length, this.options.projectedFields !== undefined),
+      );
     }
     s.fetchOffset = next;
     if (corrupt) this.failBucket(s, corrupt);

@@ -11,7 +11,7 @@ import type { TableView } from "../table-view.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import { SequenceCounter, SequenceGenerator } from "./auto-increment.js";
 import { kvTableOf } from "./kv-table.js";
-import { KvTablet, type KvLogger } from "./kv-tablet.js";
+import { type EarlierChangelog, KvTablet, type KvLogger } from "./kv-tablet.js";
 import { ScannerManager, type ScannerOptions } from "./scanner-manager.js";
 
 /** Options of the {@link KvManager}. */
@@ -46,6 +46,11 @@ export class KvManager {
   readonly maxPendingBytes: number;
   /** Full-scan sessions (ScanKv) over the tablets' state. */
   readonly scanners: ScannerManager;
+  /**
+   * The changelog that left the local log (tiered to remote storage), for recoveries that
+   * must start before the local log start (set by the cluster once its remote log manager exists).
+   */
+  earlierChangelog: ((tableId: number, partitionId: number | undefined, bucket: number) => EarlierChangelog) | undefined;
 
   constructor(
     private readonly logs: LogManager,
@@ -86,6 +91,7 @@ export class KvManager {
           ...(this.options.logger ? { logger: this.options.logger } : {}),
           ...(this.options.clock ? { clock: this.options.clock } : {}),
           ...(sequence ? { sequence } : {}),
+          ...(this.earlierChangelog ? { earlier: this.earlierChangelog(t.tableId, partitionId, bucket) } : {}),
         });
       })();
       this.tablets.set(key, p);

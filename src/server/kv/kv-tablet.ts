@@ -88,6 +88,12 @@ function storedSchemaId(value: string): number {
   return ((value.charCodeAt(0) | (value.charCodeAt(1) << 8)) << 16) >> 16;
 }
 
+/**
+ * The changelog of a bucket that left its local log (tiered segments), oldest first, as
+ * whole-batch byte chunks covering offsets below `to`.
+ */
+export type EarlierChangelog = (to: number) => AsyncIterable<Uint8Array>;
+
 /** Node's latin1 decoder behind `toString("latin1", start, end)`, without its argument handling. */
 type Latin1Sliceable = Buffer & { latin1Slice(start: number, end: number): string };
 
@@ -152,7 +158,7 @@ export class KvTablet {
     log: LogTablet,
     kt: KvTable,
     snapshotDir: string,
-    options: { logger?: KvLogger; clock?: () => number; sequence?: SequenceGenerator } = {},
+    options: { logger?: KvLogger; clock?: () => number; sequence?: SequenceGenerator; earlier?: EarlierChangelog } = {},
   ): Promise<KvTablet> {
     const logger = options.logger ?? { warn: (m: string) => console.warn(m) };
     const store = new KvStore(kt.prefixOf);
@@ -176,7 +182,13 @@ export class KvTablet {
       }
     }
     const tablet = new KvTablet(name, log, snapshotDir, store, snapshotOffset, options.clock ?? Date.now, options.sequence);
-    tablet.bytesSinceSnapshot = await tablet.replay(kt, from);
+    if (snapshotOffset < 0 && from > 0 && options.earlier) {
+      // no usable snapshot and the changelog's head was tiered away: replaying from the local
+      // log start would silently lose every key written before it (Java recovers the
+      // changelog from remote storage, KvTablet/RemoteLogFetcher)
+      tablet.bytesSinceSnapshot = await tablet.replayEarlier(kt, options.earlier, from);
+    }
+    tablet.bytesSinceSnapshot += await tablet.replay(kt, from);
     tablet.appliedOffset = log.logEndOffset;
     return tablet;
   }
@@ -235,6 +247,39 @@ export class KvTablet {
         }
         offset = Math.max(offset, next);
       }
+    }
+    return bytes;
+  }
+
+  /** Replays the tiered changelog below `to` (the local log start); returns the bytes read. */
+  private async replayEarlier(kt: KvTable, earlier: EarlierChangelog, to: number): Promise<number> {
+    let offset = 0;
+    let bytes = 0;
+    const fail = (why: string, cause?: unknown): FlussError =>
+      new FlussError(
+        ErrorCode.KV_STORAGE_EXCEPTION,
+        `KV ${this.name}: cannot recover the state from the tiered changelog at offset ${offset}: ${why}`,
+        cause === undefined ? undefined : { cause },
+      );
+    try {
+      for await (const records of earlier(to)) {
+        bytes += records.length;
+        for (const batch of iterateBatches(records)) {
+          if (batch.baseOffset >= to) return bytes;
+          const next = batch.lastOffset + 1;
+          if (!batch.isValid()) throw fail(`the changelog batch at offset ${batch.baseOffset} failed its CRC check`);
+          if (batch.recordCount > 0 && next > offset) {
+            try {
+              this.replayBatch(kt, batch, Math.max(0, offset - batch.baseOffset));
+            } catch (e) {
+              throw fail(`the changelog batch at offset ${batch.baseOffset} cannot be decoded: ${String(e)}`, e);
+            }
+          }
+          offset = Math.max(offset, next);
+        }
+      }
+    } catch (e) {
+      throw e instanceof FlussError && e.code === ErrorCode.KV_STORAGE_EXCEPTION ? e : fail(String(e), e);
     }
     return bytes;
   }

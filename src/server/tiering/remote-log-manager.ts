@@ -159,6 +159,8 @@ export class RemoteLogManager {
   private readonly dropped = new Set<string>();
   private readonly timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
+  /** The one-time opening of the logs on disk that have something to tier or expire. */
+  private storedOpened: Promise<void> | undefined;
   private closed = false;
   private readonly logDir: RemotePath;
 
@@ -383,10 +385,38 @@ export class RemoteLogManager {
     return offset < seg.endOffset ? offset : -1;
   }
 
+  /**
+   * The bucket's tiered log below `to`, segment by segment (whole files; segments are at most
+   * a local segment's size): what KV recovery replays when no snapshot covers the local log start.
+   */
+  async *changelogBefore(
+    tableId: number,
+    partitionId: number | undefined,
+    bucket: number,
+    to: number,
+  ): AsyncGenerator<Uint8Array> {
+    const rt = await this.remoteTablet(tableId, partitionId, bucket);
+    for (const s of rt.segments) {
+      if (s.startOffset >= to) return;
+      const file = remoteSegmentFile(remoteLogSegmentDir(rt.tabletDir, s.id), s.startOffset, SegmentFileSuffix.LOG).local;
+      try {
+        yield await fsp.readFile(file);
+      } catch (e) {
+        throw storageError("Reading remote log segment", file, e);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ tasks
 
-  /** Runs the task of every open bucket log once (tests call this through LocalCluster). */
+  /**
+   * Runs the task of every open bucket log once (tests call this through LocalCluster). The
+   * first round opens the logs on disk with closed segments or remote data first: logs open
+   * on first use, so after a restart a bucket nobody reads or writes would otherwise never
+   * be tiered or expired (Java runs the task of every leader replica).
+   */
   async runAll(): Promise<void> {
+    await (this.storedOpened ??= this.openStoredLogs());
     for (const { tableId, partitionId, bucket, log } of this.logs.openLogs()) {
       if (this.closed) return;
       const l = await log.catch(() => undefined);
@@ -395,6 +425,39 @@ export class RemoteLogManager {
       // nothing to copy, expire or clean: one local segment and nothing remote
       if (l.segmentCount === 1 && this.loaded.get(keyOf(b))?.segments.length === 0) continue;
       await this.runBucket(b, l);
+    }
+  }
+
+  /** Opens the bucket logs of the catalog's tables whose directory holds closed segments or a remote manifest handle. */
+  private async openStoredLogs(): Promise<void> {
+    const buckets = async (dir: string): Promise<number[]> =>
+      (await fsp.readdir(dir).catch(() => [] as string[])).filter((n) => /^\d+$/.test(n)).map(Number);
+    const worth = async (dir: string): Promise<boolean> => {
+      const names = await fsp.readdir(dir).catch(() => [] as string[]);
+      return names.includes(HANDLE_FILE) || names.filter((n) => n.endsWith(".log")).length > 1;
+    };
+    for (const db of this.catalog.listDatabases()) {
+      for (const t of this.catalog.listTables(db.name)) {
+        const parts: (number | undefined)[] = [undefined, ...this.catalog.listPartitions(t.tableId).map((p) => p.partitionId)];
+        for (const partitionId of parts) {
+          const dir =
+            partitionId === undefined
+              ? this.logs.tableDir(t.tableId)
+              : path.join(this.logs.tableDir(t.tableId), `p${partitionId}`);
+          for (const bucket of await buckets(dir)) {
+            if (this.closed) return;
+            if (this.logs.getIfOpen(t.tableId, partitionId, bucket)) continue;
+            if (!(await worth(this.logs.bucketDir(t.tableId, partitionId, bucket)))) continue;
+            await this.logs.getOrCreate(t.tableId, partitionId, bucket).catch((e: unknown) => {
+              if (!this.closed) {
+                this.options.logger.warn(
+                  `Opening the log of ${tableBucketName(t.tableId, partitionId, bucket)} for tiering failed: ${String(e)}`,
+                );
+              }
+            });
+          }
+        }
+      }
     }
   }
 

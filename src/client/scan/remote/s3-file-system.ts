@@ -97,6 +97,13 @@ export class S3FileSystem implements RemoteFileSystem {
         ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
         ...(settings.credentials ? { credentials: settings.credentials } : {}),
         maxAttempts: 1, // the downloader retries with its own backoff
+        // the SDK waits forever by default: a stalled connection would hang the reader. No
+        // bytes for request.timeout.ms fails the attempt (retried); a long download that
+        // keeps receiving is not cut
+        requestHandler: {
+          connectionTimeout: this.config.get("connect.timeout.ms"),
+          socketTimeout: this.config.get("request.timeout.ms"),
+        },
       });
       this.client = { key, client };
     }
