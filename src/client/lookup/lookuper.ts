@@ -46,17 +46,21 @@ class LookupTable {
   }
 
   /** Schema ids of the values in `answer` that {@link schemas} does not know yet. */
-  unknownSchemaIds(answer: LookupAnswer): number[] {
-    if (answer === null) return [];
-    const out: number[] = [];
-    const check = (v: Uint8Array): void => {
-      if (v.length < 2) return;
-      const id = schemaIdOf(v);
-      if (!this.values.knows(id) && !out.includes(id)) out.push(id);
-    };
-    if (answer instanceof Uint8Array) check(answer);
-    else for (const v of answer) check(v);
+  unknownSchemaIds(answer: LookupAnswer): readonly number[] {
+    // one check per answer, no closure: this runs for every lookup
+    if (answer === null) return NONE;
+    if (answer instanceof Uint8Array) return this.unknownIn(answer, NONE);
+    let out = NONE;
+    for (const v of answer) out = this.unknownIn(v, out);
     return out;
+  }
+
+  /** `found` plus the schema id of `value` when it is not known yet (and not in `found`). */
+  private unknownIn(value: Uint8Array, found: readonly number[]): readonly number[] {
+    if (value.length < 2) return found;
+    const id = schemaIdOf(value);
+    if (this.values.knows(id) || found.includes(id)) return found;
+    return [...found, id];
   }
 
   /**
@@ -84,6 +88,8 @@ class LookupTable {
     return rowObject(this.names, row);
   }
 }
+
+const NONE: readonly number[] = Object.freeze([]);
 
 /** The schema id of a stored value (little-endian int16 at its start). */
 function schemaIdOf(value: Uint8Array): number {
