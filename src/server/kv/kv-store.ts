@@ -136,14 +136,18 @@ export class KvStore {
     return this.get(key) !== undefined;
   }
 
-  put(key: string, value: string): void {
+  /**
+   * Stores `value` under `key`. `existed`: whether the key holds a value now, when the caller
+   * just read it (an upsert reads the old value anyway): saves a lookup per write.
+   */
+  put(key: string, value: string, existed?: boolean): void {
     const d = this.delta;
     if (d === undefined) {
-      if (!this.base.has(key)) this.added(key);
+      if (!(existed ?? this.base.has(key))) this.added(key);
       this.base.set(key, value);
       return;
     }
-    if (this.get(key) === undefined) this.added(key);
+    if (!(existed ?? this.get(key) !== undefined)) this.added(key);
     d.set(key, value);
   }
 

@@ -651,7 +651,7 @@ class Applier {
   private set(key: string, value: string | null, old: string | undefined): void {
     this.undo.record(key, old);
     if (value === null) this.store.delete(key);
-    else this.store.put(key, value);
+    else this.store.put(key, value, old !== undefined);
   }
 
   /** A stored value's row in the latest schema (a value of an older schema is padded with nulls). */
