@@ -235,20 +235,37 @@ export class KvTablet {
       }
       if (res.records.length === 0) break;
       bytes += res.records.length;
-      for (const batch of iterateBatches(res.records)) {
-        const next = batch.lastOffset + 1;
-        if (!batch.isValid()) throw fail(`the changelog batch at offset ${batch.baseOffset} failed its CRC check`);
-        if (batch.recordCount > 0 && next > offset) {
-          try {
-            this.replayBatch(kt, batch, Math.max(0, offset - batch.baseOffset));
-          } catch (e) {
-            throw fail(`the changelog batch at offset ${batch.baseOffset} cannot be decoded: ${String(e)}`, e);
-          }
-        }
-        offset = Math.max(offset, next);
-      }
+      offset = this.replayRecords(kt, res.records, offset, Number.POSITIVE_INFINITY, fail);
     }
     return bytes;
+  }
+
+  /**
+   * Applies the changelog batches of `records` from `offset` up to `to` (exclusive; a batch
+   * starting there ends the replay), each CRC-checked; returns the offset after the last one
+   * applied, or `to` when it was reached.
+   */
+  private replayRecords(
+    kt: KvTable,
+    records: Uint8Array,
+    offset: number,
+    to: number,
+    fail: (why: string, cause?: unknown) => FlussError,
+  ): number {
+    for (const batch of iterateBatches(records)) {
+      if (batch.baseOffset >= to) return to;
+      const next = batch.lastOffset + 1;
+      if (!batch.isValid()) throw fail(`the changelog batch at offset ${batch.baseOffset} failed its CRC check`);
+      if (batch.recordCount > 0 && next > offset) {
+        try {
+          this.replayBatch(kt, batch, Math.max(0, offset - batch.baseOffset));
+        } catch (e) {
+          throw fail(`the changelog batch at offset ${batch.baseOffset} cannot be decoded: ${String(e)}`, e);
+        }
+      }
+      offset = Math.max(offset, next);
+    }
+    return offset;
   }
 
   /** Replays the tiered changelog below `to` (the local log start); returns the bytes read. */
@@ -264,19 +281,8 @@ export class KvTablet {
     try {
       for await (const records of earlier(to)) {
         bytes += records.length;
-        for (const batch of iterateBatches(records)) {
-          if (batch.baseOffset >= to) return bytes;
-          const next = batch.lastOffset + 1;
-          if (!batch.isValid()) throw fail(`the changelog batch at offset ${batch.baseOffset} failed its CRC check`);
-          if (batch.recordCount > 0 && next > offset) {
-            try {
-              this.replayBatch(kt, batch, Math.max(0, offset - batch.baseOffset));
-            } catch (e) {
-              throw fail(`the changelog batch at offset ${batch.baseOffset} cannot be decoded: ${String(e)}`, e);
-            }
-          }
-          offset = Math.max(offset, next);
-        }
+        offset = this.replayRecords(kt, records, offset, to, fail);
+        if (offset >= to) return bytes;
       }
     } catch (e) {
       throw e instanceof FlussError && e.code === ErrorCode.KV_STORAGE_EXCEPTION ? e : fail(String(e), e);
