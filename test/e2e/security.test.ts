@@ -506,6 +506,24 @@ describe("security: SASL/PLAIN and ACLs", () => {
     }
   });
 
+  test("GetFileSystemSecurityToken is served to any authenticated user, as Java (no ACL on it)", async () => {
+    const [host, port] = [cluster.bootstrapServers.split(":")[0]!, Number(cluster.bootstrapServers.split(":")[1])];
+    // alice holds no ACL at all here
+    const conn = await ServerConnection.connect({
+      host,
+      port,
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 5000,
+      authenticate: plainAuthenticator("alice", ALICE_PW),
+    });
+    try {
+      const resp = await conn.request(ApiKey.GET_FILESYSTEM_SECURITY_TOKEN, {});
+      assert.equal(resp.schema, "file");
+    } finally {
+      conn.close();
+    }
+  });
+
   test("one FetchLog for a readable and an unreadable table: records for one, AUTHORIZATION_EXCEPTION for the other", async () => {
     const events = await admin.getAdmin().getTableInfo(logPath);
     const hidden = await admin.getAdmin().getTableInfo(otherPath);

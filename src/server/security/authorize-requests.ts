@@ -316,6 +316,8 @@ const RULES: ReadonlyMap<number, Wrap> = new Map<number, Wrap>([
   [ApiKey.GET_TABLE_STATS, byTableId(M.GetTableStatsRequest, OP.READ)],
   [ApiKey.LIST_OFFSETS, byTableId(M.ListOffsetsRequest, OP.DESCRIBE)],
   [ApiKey.INIT_WRITER, initWriter],
+  // any authenticated session: Java has no ACL on it yet (RpcServiceBase.java:456, fluss#752)
+  [ApiKey.GET_FILESYSTEM_SECURITY_TOKEN, (next) => next],
   [ApiKey.REGISTER_PRODUCER_OFFSETS, registerProducerOffsets],
   [ApiKey.GET_PRODUCER_OFFSETS, getProducerOffsets],
   [ApiKey.DELETE_PRODUCER_OFFSETS, deleteProducerOffsets],
