@@ -173,3 +173,38 @@ test("a log gives up its oldest segments; writer states survive a reopen", async
     await fsp.rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a failing background tiering round is logged, never an unhandled rejection", async () => {
+  const { RemoteLogManager } = await import("../../src/server/tiering/remote-log-manager.js");
+  const { CatalogStore } = await import("../../src/server/storage/catalog-store.js");
+  const { LogManager } = await import("../../src/server/storage/log-manager.js");
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "flussjs-tier-round-"));
+  const catalog = CatalogStore.open(dir);
+  const logs = new LogManager(dir, { logger: { warn: () => {}, error: () => {} }, syncEveryAppend: false });
+  // a catalog that fails under the first round (as a database dropped during it did)
+  catalog.listDatabases = () => {
+    throw new FlussError(ErrorCode.DATABASE_NOT_EXIST, "Database fz does not exist.");
+  };
+  const warnings: string[] = [];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on("unhandledRejection", onUnhandled);
+  const manager = new RemoteLogManager(catalog, logs, {
+    root: RemotePath.root(path.join(dir, "remote")),
+    taskIntervalMs: 10,
+    clock: Date.now,
+    logger: { info: () => {}, warn: (m) => warnings.push(m), error: () => {} },
+  });
+  try {
+    const deadline = Date.now() + 5000;
+    while (warnings.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(warnings.length >= 2, "every round reports its failure");
+    assert.match(warnings[0]!, /A tiering round failed: .*Database fz does not exist/);
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+    await manager.close();
+    await logs.closeAll();
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -173,7 +173,12 @@ export class RemoteLogManager {
     logs.onDrop((prefix) => this.dropMatching(prefix));
     if (options.taskIntervalMs > 0) {
       this.timer = setInterval(() => {
-        this.round ??= this.runAll().finally(() => (this.round = undefined));
+        // a background round never rejects unhandled (that would end the process)
+        this.round ??= this.runAll()
+          .catch((e: unknown) => {
+            if (!this.closed) this.options.logger.warn(`A tiering round failed: ${String(e)}`);
+          })
+          .finally(() => (this.round = undefined));
       }, options.taskIntervalMs);
       this.timer.unref();
     }
@@ -416,7 +421,10 @@ export class RemoteLogManager {
    * be tiered or expired (Java runs the task of every leader replica).
    */
   async runAll(): Promise<void> {
-    await (this.storedOpened ??= this.openStoredLogs());
+    await (this.storedOpened ??= this.openStoredLogs().catch((e: unknown) => {
+      this.storedOpened = undefined; // tried again next round
+      throw e;
+    }));
     for (const { tableId, partitionId, bucket, log } of this.logs.openLogs()) {
       if (this.closed) return;
       const l = await log.catch(() => undefined);
@@ -436,26 +444,33 @@ export class RemoteLogManager {
       const names = await fsp.readdir(dir).catch(() => [] as string[]);
       return names.includes(HANDLE_FILE) || names.filter((n) => n.endsWith(".log")).length > 1;
     };
+    // the catalog as of now, read before any await: tables and databases may be dropped meanwhile
+    const tables: { tableId: number; parts: (number | undefined)[] }[] = [];
     for (const db of this.catalog.listDatabases()) {
       for (const t of this.catalog.listTables(db.name)) {
-        const parts: (number | undefined)[] = [undefined, ...this.catalog.listPartitions(t.tableId).map((p) => p.partitionId)];
-        for (const partitionId of parts) {
-          const dir =
-            partitionId === undefined
-              ? this.logs.tableDir(t.tableId)
-              : path.join(this.logs.tableDir(t.tableId), `p${partitionId}`);
-          for (const bucket of await buckets(dir)) {
-            if (this.closed) return;
-            if (this.logs.getIfOpen(t.tableId, partitionId, bucket)) continue;
-            if (!(await worth(this.logs.bucketDir(t.tableId, partitionId, bucket)))) continue;
-            await this.logs.getOrCreate(t.tableId, partitionId, bucket).catch((e: unknown) => {
-              if (!this.closed) {
-                this.options.logger.warn(
-                  `Opening the log of ${tableBucketName(t.tableId, partitionId, bucket)} for tiering failed: ${String(e)}`,
-                );
-              }
-            });
-          }
+        tables.push({
+          tableId: t.tableId,
+          parts: [undefined, ...this.catalog.listPartitions(t.tableId).map((p) => p.partitionId)],
+        });
+      }
+    }
+    for (const { tableId, parts } of tables) {
+      for (const partitionId of parts) {
+        const dir =
+          partitionId === undefined ? this.logs.tableDir(tableId) : path.join(this.logs.tableDir(tableId), `p${partitionId}`);
+        for (const bucket of await buckets(dir)) {
+          if (this.closed) return;
+          // dropped since the catalog was read: its directory must not be opened (recreated)
+          if (this.catalog.getTableById(tableId) === undefined) break;
+          if (this.logs.getIfOpen(tableId, partitionId, bucket)) continue;
+          if (!(await worth(this.logs.bucketDir(tableId, partitionId, bucket)))) continue;
+          await this.logs.getOrCreate(tableId, partitionId, bucket).catch((e: unknown) => {
+            if (!this.closed) {
+              this.options.logger.warn(
+                `Opening the log of ${tableBucketName(tableId, partitionId, bucket)} for tiering failed: ${String(e)}`,
+              );
+            }
+          });
         }
       }
     }
