@@ -1,6 +1,7 @@
 import { ApiKey, type MessageApiKey, type RequestOf, type ResponseOf } from "../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../rpc/errors.js";
-import type { PbAlterConfig, PbBucketOffset, PbPartitionSpec, PbTablePath } from "../rpc/messages.js";
+import type { PbAlterConfig, PbPartitionSpec, PbTablePath } from "../rpc/messages.js";
+import { producerTableOffsets } from "../rpc/producer-offsets.js";
 import { utf8Decode, utf8Encode } from "../util/bytes.js";
 import { TablePath } from "../metadata/table-path.js";
 import { TableInfo } from "../metadata/table-info.js";
@@ -729,7 +730,6 @@ export class FlussAdmin {
     }
     if (!Array.isArray(offsets))
       throw FlussError.client(`registerProducerOffsets needs an array of offsets, got ${describeArg(offsets)}`);
-    const byTable = new Map<number, PbBucketOffset[]>();
     for (const o of offsets as readonly ProducerBucketOffset[]) {
       const ints = [o?.tableId, o?.bucket, o?.offset, o?.partitionId ?? 0];
       if (!ints.every((v) => Number.isSafeInteger(v))) {
@@ -737,17 +737,10 @@ export class FlussAdmin {
           `registerProducerOffsets: ${describeArg(o)} is not a { tableId, partitionId?, bucket, offset } of integers`,
         );
       }
-      let list = byTable.get(o.tableId);
-      if (!list) byTable.set(o.tableId, (list = []));
-      list.push({
-        ...(o.partitionId !== undefined ? { partitionId: o.partitionId } : {}),
-        bucketId: o.bucket,
-        logEndOffset: o.offset,
-      });
     }
     const r = await this.call(ApiKey.REGISTER_PRODUCER_OFFSETS, {
       producerId,
-      tableOffsets: [...byTable].map(([tableId, bucketOffsets]) => ({ tableId, bucketOffsets })),
+      tableOffsets: producerTableOffsets(offsets),
       ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
     });
     return (r.result ?? 0) === 1 ? "ALREADY_EXISTS" : "CREATED";

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import * as M from "../../rpc/messages.js";
+import { producerTableOffsets } from "../../rpc/producer-offsets.js";
 import { databaseDescriptorFromJson, databaseDescriptorToJson } from "../../metadata/json.js";
 import { javaHashMapOrder } from "../../metadata/java-json.js";
 import { DatabaseDescriptor } from "../../metadata/database.js";
@@ -237,20 +238,10 @@ export function adminHandlers(state: ServerState): Map<number, RawHandler> {
     typedHandler(M.GetProducerOffsetsRequest, M.GetProducerOffsetsResponse, (req) => {
       const snap = state.producerOffsets.get(req.producerId);
       if (!snap) return { tableOffsets: [] };
-      const byTable = new Map<number, M.PbBucketOffset[]>();
-      for (const o of snap.offsets) {
-        let list = byTable.get(o.tableId);
-        if (!list) byTable.set(o.tableId, (list = []));
-        list.push({
-          ...(o.partitionId !== undefined ? { partitionId: o.partitionId } : {}),
-          bucketId: o.bucket,
-          logEndOffset: o.offset,
-        });
-      }
       return {
         producerId: snap.producerId,
         expirationTime: snap.expirationTime,
-        tableOffsets: [...byTable].map(([tableId, bucketOffsets]) => ({ tableId, bucketOffsets })),
+        tableOffsets: producerTableOffsets(snap.offsets),
       };
     }),
   );
