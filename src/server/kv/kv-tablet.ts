@@ -31,6 +31,7 @@ import type { SequenceGenerator } from "./auto-increment.js";
 import { checkChangelogFormat, padRow, type AutoIncrementColumn, type KvSchemaCodec, type KvTable } from "./kv-table.js";
 import { DefaultRowMerger } from "./merge/default-merger.js";
 import type { MergeRow, RowMerger } from "./merge/row-merger.js";
+import { whenDrained } from "../../util/drained.js";
 
 /** Where problems during recovery are reported. */
 export interface KvLogger {
@@ -406,12 +407,8 @@ export class KvTablet {
   }
 
   /** Resolves once no put (or snapshot step) is queued or running. */
-  async whenIdle(): Promise<void> {
-    let q: Promise<unknown>;
-    do {
-      q = this.queue;
-      await q;
-    } while (q !== this.queue);
+  whenIdle(): Promise<void> {
+    return whenDrained(() => this.queue);
   }
 
   /**

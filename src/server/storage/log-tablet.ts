@@ -26,6 +26,7 @@ import { fsyncDir, writeFileAtomic } from "./atomic-file.js";
 import type { OpenFiles } from "./open-files.js";
 import { LogSegment, parseSegmentFileName, segmentFileName, storageError, type StoredBatchInfo } from "./log-segment.js";
 import { DEFAULT_WRITER_EXPIRATION_MS, WriterStateTable, type IncomingWriterBatch, type WriterBatch } from "./writer-state.js";
+import { whenDrained } from "../../util/drained.js";
 
 /** Default segment size before rolling: 64 MiB. */
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -728,12 +729,8 @@ export class LogTablet {
   }
 
   /** Resolves once no append is queued or running (appends queued meanwhile are waited for too). */
-  async whenIdle(): Promise<void> {
-    let q: Promise<unknown>;
-    do {
-      q = this.queue;
-      await q;
-    } while (q !== this.queue);
+  whenIdle(): Promise<void> {
+    return whenDrained(() => this.queue);
   }
 
   /** Forces every appended byte to disk (after pending appends). */
