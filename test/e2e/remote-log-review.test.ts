@@ -52,19 +52,7 @@ describe("tiered storage review (e2e)", { skip: EXTERNAL_SERVERS !== undefined }
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "flussjs-remote-review-"));
     scratch = mkdtempSync(join(tmpdir(), "flussjs-remote-review-scratch-"));
-    cluster = await LocalCluster.start({
-      dataDir,
-      segmentBytes: SEGMENT_BYTES,
-      localSegmentsToKeep: 2,
-      remoteLogTaskIntervalMs: 0,
-    });
-    conn = await FlussConnection.connect({
-      "bootstrap.servers": cluster.bootstrapServers,
-      "scanner.log.fetch.wait-max-time-ms": 100,
-      "scanner.io.tmpdir": scratch,
-    });
-    const [host, port] = cluster.bootstrapServers.split(":");
-    raw = await ServerConnection.connect({ host: host!, port: Number(port), connectTimeoutMs: 5000, requestTimeoutMs: 15_000 });
+    await open();
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
@@ -79,6 +67,11 @@ describe("tiered storage review (e2e)", { skip: EXTERNAL_SERVERS !== undefined }
     raw.close();
     await conn.close();
     await cluster.close();
+    await open();
+  }
+
+  /** The cluster on `dataDir` (tiering on demand), a client reading through `scratch`, a raw connection. */
+  async function open(): Promise<void> {
     cluster = await LocalCluster.start({
       dataDir,
       segmentBytes: SEGMENT_BYTES,
@@ -342,19 +335,7 @@ describe("tiered storage review (e2e)", { skip: EXTERNAL_SERVERS !== undefined }
     const snaps = readdirSync(kvDir).filter((n) => n.endsWith(".snapshot"));
     assert.ok(snaps.length > 0, "a snapshot exists");
     for (const n of snaps) writeFileSync(join(kvDir, n), "damaged");
-    cluster = await LocalCluster.start({
-      dataDir,
-      segmentBytes: SEGMENT_BYTES,
-      localSegmentsToKeep: 2,
-      remoteLogTaskIntervalMs: 0,
-    });
-    conn = await FlussConnection.connect({
-      "bootstrap.servers": cluster.bootstrapServers,
-      "scanner.log.fetch.wait-max-time-ms": 100,
-      "scanner.io.tmpdir": scratch,
-    });
-    const [host, port] = cluster.bootstrapServers.split(":");
-    raw = await ServerConnection.connect({ host: host!, port: Number(port), connectTimeoutMs: 5000, requestTimeoutMs: 15_000 });
+    await open();
     const lookup = (await conn.getTable(path)).newLookup();
     assert.deepEqual(await lookup.lookup({ id: 0 }), { id: 0, name: `v-0-${"q".repeat(20)}` });
     assert.deepEqual(await lookup.lookup({ id: 199 }), { id: 199, name: `v-199-${"q".repeat(20)}` });
