@@ -37,23 +37,29 @@ describe("scan read path (e2e)", () => {
 
   before(async () => {
     ({ cluster, conn } = await openTestDatabase(db, small));
-    const path = new TablePath(db, "t");
+    table = await createTable("t", BUCKETS, BATCHES);
+  });
+  after(async () => closeTestDatabase(cluster, conn, db));
+
+  /** A table of `buckets` buckets (id BIGINT, pad STRING, no compression) holding `batches` batches of `batch()`. */
+  async function createTable(name: string, buckets: number, batches: number): Promise<FlussTable> {
     const schema = new Schema(
       new arrow.Schema([new arrow.Field("id", new arrow.Int64(), false), new arrow.Field("pad", new arrow.Utf8(), true)]),
     );
+    const path = new TablePath(db, name);
     await conn
       .getAdmin()
       .createTable(
         path,
-        new TableDescriptor(schema, { bucketCount: BUCKETS, properties: { "table.log.arrow.compression.type": "NONE" } }),
+        new TableDescriptor(schema, { bucketCount: buckets, properties: { "table.log.arrow.compression.type": "NONE" } }),
       );
-    table = await conn.getTable(path);
-    const writer = table.newAppendWriter();
-    for (let b = 0; b < BATCHES; b++) writer.writeArrowBatch(batch(b * BATCH_ROWS));
+    const t = await conn.getTable(path);
+    const writer = t.newAppendWriter();
+    for (let b = 0; b < batches; b++) writer.writeArrowBatch(batch(b * BATCH_ROWS));
     await writer.flush();
     await writer.close();
-  });
-  after(async () => closeTestDatabase(cluster, conn, db));
+    return t;
+  }
 
   const subscribeAll = async (s: { subscribeBuckets(o: Record<number, number>): Promise<void> }) => {
     const o: Record<number, number> = {};
@@ -65,21 +71,7 @@ describe("scan read path (e2e)", () => {
 
   test("toArrow returns every row of buckets whose first answers hold only cut batches", async () => {
     // one batch per bucket: a bucket answered with only a cut batch once passed for empty
-    const path = new TablePath(db, "single");
-    const schema = new Schema(
-      new arrow.Schema([new arrow.Field("id", new arrow.Int64(), false), new arrow.Field("pad", new arrow.Utf8(), true)]),
-    );
-    await conn
-      .getAdmin()
-      .createTable(
-        path,
-        new TableDescriptor(schema, { bucketCount: BUCKETS, properties: { "table.log.arrow.compression.type": "NONE" } }),
-      );
-    const single = await conn.getTable(path);
-    const writer = single.newAppendWriter();
-    for (let b = 0; b < SINGLE; b++) writer.writeArrowBatch(batch(b * BATCH_ROWS));
-    await writer.flush();
-    await writer.close();
+    const single = await createTable("single", BUCKETS, SINGLE);
     for (const [t, rows] of [
       [single, SINGLE * BATCH_ROWS],
       [table, total],
@@ -95,21 +87,7 @@ describe("scan read path (e2e)", () => {
   });
 
   test("fetched Arrow columns are views of the received bytes, not copies (1 bucket)", async () => {
-    const path = new TablePath(db, "aligned");
-    const schema = new Schema(
-      new arrow.Schema([new arrow.Field("id", new arrow.Int64(), false), new arrow.Field("pad", new arrow.Utf8(), true)]),
-    );
-    await conn
-      .getAdmin()
-      .createTable(
-        path,
-        new TableDescriptor(schema, { bucketCount: 1, properties: { "table.log.arrow.compression.type": "NONE" } }),
-      );
-    const one = await conn.getTable(path);
-    const writer = one.newAppendWriter();
-    for (let b = 0; b < 6; b++) writer.writeArrowBatch(batch(b * BATCH_ROWS));
-    await writer.flush();
-    await writer.close();
+    const one = await createTable("aligned", 1, 6);
     await using scanner = await one.newScan().createBatchScanner();
     await scanner.subscribe(0, EARLIEST_OFFSET);
     const t = await scanner.toArrow();
