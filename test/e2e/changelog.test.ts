@@ -20,6 +20,7 @@ import {
   type ScanRecord,
 } from "../../src/index.js";
 import { uniqueName, type TestCluster, closeTestDatabase, openTestDatabase } from "../helpers/cluster.js";
+import { renderRecords as render } from "../helpers/records.js";
 
 const users = Schema.fromColumns(
   [
@@ -29,11 +30,6 @@ const users = Schema.fromColumns(
   ],
   ["id"],
 );
-
-/** `changeType row…` of each record, e.g. `+I 1 a 1`. */
-function render(records: readonly ScanRecord[]): string[] {
-  return records.map((r) => [r.changeType.shortString(), ...Object.values(r.row).map(String)].join(" "));
-}
 
 /** Reads `n` records in a `for await` loop (then breaks). */
 async function take(scanner: LogScanner, n: number): Promise<ScanRecord[]> {

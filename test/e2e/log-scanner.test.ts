@@ -21,10 +21,9 @@ import { ServerConnection } from "../../src/rpc/server-connection.js";
 import { ArrowBatchBuilder } from "../../src/record/arrow/arrow-writer.js";
 import { buildArrowLogBatch } from "../../src/record/arrow/arrow-log.js";
 import { buildIndexedLogBatch } from "../../src/record/indexed-log.js";
-import type { LogScanner } from "../../src/client/scan/log-scanner.js";
-import type { ScanRecord } from "../../src/client/scan/scan-records.js";
 import { createTestTable, type TestTableOptions } from "../helpers/tables.js";
 import { startTestCluster, uniqueName, type TestCluster } from "../helpers/cluster.js";
+import { pollN } from "../helpers/records.js";
 
 type Row = [number, string | null, bigint];
 const rowsFrom = (start: number, n: number): Row[] =>
@@ -38,18 +37,6 @@ async function expectFlussError(p: Promise<unknown>, code: number, pattern?: Reg
     if (pattern) assert.match(err.message, pattern);
     return true;
   });
-}
-
-/** Polls until `n` records arrived (or fails after `ms`). */
-async function pollN(scanner: LogScanner, n: number, ms = 10_000): Promise<ScanRecord[]> {
-  const out: ScanRecord[] = [];
-  const deadline = Date.now() + ms;
-  while (out.length < n) {
-    const left = deadline - Date.now();
-    if (left <= 0) assert.fail(`got ${out.length} of ${n} records in ${ms} ms`);
-    for (const r of await scanner.poll(Math.min(left, 1000))) out.push(r);
-  }
-  return out;
 }
 
 describe("log scanner (e2e)", () => {

@@ -13,15 +13,14 @@ import {
   EARLIEST_OFFSET,
   FlussConnection,
   LocalCluster,
-  type LogScanner,
   notNull,
-  type ScanRecord,
   Schema,
   TableChange,
   TableDescriptor,
   TablePath,
 } from "../../src/index.js";
 import { EXTERNAL_SERVERS } from "../helpers/cluster.js";
+import { pollN, renderRecords as render } from "../helpers/records.js";
 
 const users = Schema.fromColumns(
   [
@@ -31,21 +30,6 @@ const users = Schema.fromColumns(
   ],
   ["id"],
 );
-
-async function pollN(scanner: LogScanner, n: number, ms = 10_000): Promise<ScanRecord[]> {
-  const out: ScanRecord[] = [];
-  const deadline = Date.now() + ms;
-  while (out.length < n) {
-    const left = deadline - Date.now();
-    if (left <= 0) assert.fail(`got ${out.length} of ${n} records in ${ms} ms`);
-    for (const r of await scanner.poll(Math.min(left, 500))) out.push(r);
-  }
-  return out;
-}
-
-function render(records: readonly ScanRecord[]): string[] {
-  return records.map((r) => [r.changeType.shortString(), ...Object.values(r.row).map(String)].join(" "));
-}
 
 describe("schema evolution review (e2e)", { skip: EXTERNAL_SERVERS !== undefined }, () => {
   for (const kvFormat of ["COMPACTED", "INDEXED"] as const) {

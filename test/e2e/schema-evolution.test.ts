@@ -25,8 +25,6 @@ import {
   notNull,
   type FlussAdmin,
   type FlussTable,
-  type LogScanner,
-  type ScanRecord,
   type TableInfo,
 } from "../../src/index.js";
 import { ApiKey } from "../../src/rpc/api-keys.js";
@@ -36,6 +34,7 @@ import { buildArrowLogBatch } from "../../src/record/arrow/arrow-log.js";
 import { buildIndexedLogBatch } from "../../src/record/indexed-log.js";
 import type { RowType } from "../../src/metadata/data-types.js";
 import { EXTERNAL_SERVERS, closeTestDatabase, openTestDatabase, uniqueName, type TestCluster } from "../helpers/cluster.js";
+import { pollN, renderRecords as render } from "../helpers/records.js";
 
 const logSchema = Schema.fromColumns([
   { name: "id", type: notNull(DataTypes.INT()) },
@@ -59,23 +58,6 @@ async function expectError(p: Promise<unknown>, code: number, pattern?: RegExp):
     if (pattern) assert.match(err.message, pattern);
     return true;
   });
-}
-
-/** Polls until `n` records arrived (or fails after `ms`). */
-async function pollN(scanner: LogScanner, n: number, ms = 10_000): Promise<ScanRecord[]> {
-  const out: ScanRecord[] = [];
-  const deadline = Date.now() + ms;
-  while (out.length < n) {
-    const left = deadline - Date.now();
-    if (left <= 0) assert.fail(`got ${out.length} of ${n} records in ${ms} ms`);
-    for (const r of await scanner.poll(Math.min(left, 500))) out.push(r);
-  }
-  return out;
-}
-
-/** `changeType row…` of each record. */
-function render(records: readonly ScanRecord[]): string[] {
-  return records.map((r) => [r.changeType.shortString(), ...Object.values(r.row).map(String)].join(" "));
 }
 
 /** A log batch of `rows` in the row type and schema id given (the probe-style raw producer). */
