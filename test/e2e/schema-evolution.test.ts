@@ -16,7 +16,6 @@ import {
   EARLIEST_OFFSET,
   ErrorCode,
   FlussConnection,
-  FlussError,
   LocalCluster,
   Schema,
   TableChange,
@@ -35,6 +34,7 @@ import { buildIndexedLogBatch } from "../../src/record/indexed-log.js";
 import type { RowType } from "../../src/metadata/data-types.js";
 import { EXTERNAL_SERVERS, closeTestDatabase, openTestDatabase, uniqueName, type TestCluster } from "../helpers/cluster.js";
 import { pollN, renderRecords as render } from "../helpers/records.js";
+import { rejectsWith as expectError } from "../helpers/assert.js";
 
 const logSchema = Schema.fromColumns([
   { name: "id", type: notNull(DataTypes.INT()) },
@@ -50,15 +50,6 @@ const users = Schema.fromColumns(
   ],
   ["id"],
 );
-
-async function expectError(p: Promise<unknown>, code: number, pattern?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof FlussError, `expected FlussError, got ${String(err)}`);
-    assert.equal(err.code, code, `expected code ${code}, got ${err.code} (${err.name}: ${err.message})`);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  });
-}
 
 /** A log batch of `rows` in the row type and schema id given (the probe-style raw producer). */
 function rawBatch(format: string, rowType: RowType, schemaId: number, rows: unknown[][]): Uint8Array {
