@@ -101,7 +101,13 @@ export class FlussConnection implements AsyncDisposable {
   async getTable(path: TablePathLike, schema?: Schema): Promise<FlussTable> {
     this.ensureOpen();
     const p = toTablePath(path);
-    const info = await this.ctx.admin.getTableInfo(p);
+    // Java FlussConnection.getTable refreshes the table's metadata first: with its bucket
+    // leaders known, a writer's first full batch goes out at once, not after an RPC that
+    // only the event loop could complete. A failure here is left to the writers' own refresh.
+    const [info] = await Promise.all([
+      this.ctx.admin.getTableInfo(p),
+      this.ctx.metadata.updateTables([p]).catch(() => undefined),
+    ]);
     if (schema !== undefined) checkSchemaMatches(info, schema);
     return FlussTable.create(this.ctx, info);
   }

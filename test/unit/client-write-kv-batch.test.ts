@@ -2,9 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { goldenVectors } from "./helpers/golden.js";
 import { DataTypes } from "../../src/metadata/data-types.js";
-import { KvBatchView } from "../../src/record/kv-batch.js";
+import { KV_RECORD_BATCH_HEADER_SIZE, KvBatchView } from "../../src/record/kv-batch.js";
 import { fromHex, toHex, utf8Encode } from "../../src/util/bytes.js";
 import { KvBatchContext, KvWriteBatch } from "../../src/client/write/kv-write-batch.js";
+import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
 import type { BatchTarget } from "../../src/client/write/write-batch.js";
 import type { KvWriteRecord, TargetColumns } from "../../src/client/write/write-record.js";
 
@@ -44,7 +45,7 @@ test("KvWriteBatch writes the kv-batch golden vector (upsert + delete), and re-s
   assert.equal(built.stamp(7, 3), false);
 });
 
-test("a KvWriteBatch holds one target-column set and closes at its size", () => {
+test("a KvWriteBatch holds one target-column set and closes before it would cross its size", () => {
   const ctx = new KvBatchContext([DataTypes.INT(), DataTypes.STRING()], "INDEXED", 1, 200);
   const partial: TargetColumns = { indexes: [0], key: "0" };
   const rec = (k: number, t?: TargetColumns): KvWriteRecord => ({
@@ -59,7 +60,10 @@ test("a KvWriteBatch holds one target-column set and closes at its size", () => 
   const p = new KvWriteBatch(target, 0, ctx, partial);
   let n = 0;
   while (p.tryAppend(rec(n, { indexes: [0], key: "0" }))) n++;
-  assert.ok(n > 1 && p.estimatedSizeInBytes() >= 200, `${n} records, ${p.estimatedSizeInBytes()} bytes`);
+  // Java KvRecordBatchBuilder.hasRoomFor: the record that would cross 200 bytes is left out
+  const size = p.estimatedSizeInBytes();
+  const recordSize = (size - KV_RECORD_BATCH_HEADER_SIZE) / n;
+  assert.ok(n > 1 && size <= 200 && size + recordSize > 200, `${n} records, ${size} bytes`);
   const view = new KvBatchView(p.serializeParts().toBytes());
   assert.ok(view.isValid());
   assert.equal(view.recordCount, n);
@@ -81,4 +85,28 @@ test("an encoder failure drops the record whole; the batch stays valid", () => {
       [3, true],
     ],
   );
+});
+
+test("a KV batch's buffer is reused only after the batch is acknowledged, never while it may be sent", () => {
+  const ctx = new KvBatchContext([DataTypes.BIGINT()], "COMPACTED", 1, 1024);
+  const rec = (k: number): KvWriteRecord => ({ key: new Uint8Array([k]), values: [BigInt(k)], targetColumns: undefined });
+  const a = new KvWriteBatch(target, 0, ctx, undefined);
+  a.tryAppend(rec(1));
+  const sentA = a.serializeParts().toBytes();
+  const before = toHex(sentA);
+  // built and in flight: a new batch must get another buffer
+  const b = new KvWriteBatch(target, 0, ctx, undefined);
+  for (let k = 2; k < 40; k++) b.tryAppend(rec(k));
+  const sentB = b.serializeParts().toBytes();
+  assert.equal(toHex(sentA), before, "a batch in flight keeps its bytes");
+  assert.notEqual(sentB.buffer, sentA.buffer);
+  // a failed batch's buffer is not reused either (a closed connection may still have held it)
+  b.fail(new FlussError(ErrorCode.NETWORK_EXCEPTION, "gone"));
+  a.succeed(0);
+  const c = new KvWriteBatch(target, 0, ctx, undefined);
+  c.tryAppend(rec(9));
+  assert.equal(c.serializeParts().toBytes().buffer, sentA.buffer, "the acknowledged batch's buffer is reused");
+  const d = new KvWriteBatch(target, 0, ctx, undefined);
+  d.tryAppend(rec(10));
+  assert.notEqual(d.serializeParts().toBytes().buffer, sentB.buffer);
 });

@@ -54,8 +54,14 @@ export class RecordAccumulator {
   readonly active = new Set<BucketQueue>();
   /** Batches not completed yet (queued or in flight). */
   readonly incomplete = new Set<WriteBatch>();
-  /** Called when a batch may have become sendable now (full batch, flush, memory pressure). */
+  /** Called when a batch may have become sendable now (flush, memory pressure, a waiter). */
   onReady: () => void = () => undefined;
+  /**
+   * Called when a bucket's open batch just filled up, before the next one is started. The
+   * sender sends at once (synchronously), so a caller's synchronous loop of appends keeps
+   * the server busy instead of queueing everything until the loop ends.
+   */
+  onFull: () => void = () => undefined;
   /** Called with the time a new batch's linger expires. */
   onLinger: (atMs: number) => void = () => undefined;
 
@@ -98,7 +104,7 @@ export class RecordAccumulator {
         return last;
       }
       // the open batch just filled up: it is ready
-      this.onReady();
+      this.onFull();
     }
     if ((mode & AppendMode.ALLOW_NEW_BATCH) === 0) return NEEDS_NEW_BATCH;
     const reserve = Math.min(this.batchSize, this.totalMemory);

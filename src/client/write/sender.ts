@@ -95,6 +95,8 @@ class NodeChannel {
 
 /** Sends batches of a writer client. */
 export class Sender {
+  /** Set while a drain runs (a drain can be entered from an append inside it). */
+  private running = false;
   private immediate: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -126,6 +128,7 @@ export class Sender {
     this.retries = config.get("writer.retries");
     this.deliveryTimeoutMs = config.get("writer.delivery.timeout.ms");
     accumulator.onReady = () => this.wakeup();
+    accumulator.onFull = () => this.runNow();
     accumulator.onLinger = (at) => this.wakeAt(at);
   }
 
@@ -136,6 +139,15 @@ export class Sender {
       this.immediate = undefined;
       this.run();
     });
+  }
+
+  /**
+   * Runs the loop now, synchronously (a batch filled up inside a caller's append): Java's
+   * sender thread is woken at once too, and the event loop may not turn for a while.
+   */
+  private runNow(): void {
+    if (this.running) this.wakeup();
+    else this.run();
   }
 
   /** Runs the loop at `atMs` at the latest. */
@@ -163,7 +175,16 @@ export class Sender {
 
   /** One drain: send whatever is ready, and schedule the next run. */
   private run(): void {
-    if (this.closed) return;
+    if (this.closed || this.running) return;
+    this.running = true;
+    try {
+      this.drain();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private drain(): void {
     const acc = this.accumulator;
     if (acc.active.size === 0) return;
     const idem = this.idempotence;

@@ -100,6 +100,9 @@ export abstract class WriteBatch {
   /** Releases builders (called once the batch is built or abandoned). */
   protected release(): void {}
 
+  /** Called once the batch is acknowledged: its built bytes may be reused. */
+  protected acknowledged(): void {}
+
   /** Notes that `owner` has rows in this batch. Cheap when the same owner appends repeatedly. */
   addOwner(owner: BatchOwner): void {
     if (owner === this.lastOwner) return;
@@ -148,6 +151,7 @@ export abstract class WriteBatch {
   succeed(baseOffset: number): void {
     this.closed = true;
     this.release();
+    this.acknowledged();
     this.result.succeed(baseOffset);
   }
 

@@ -1,3 +1,5 @@
+import { KeyMap } from "./key-map.js";
+
 /**
  * The state of one primary-key bucket: record key → stored value (`int16 schemaId ‖ row`,
  * formats.md §4.3), held in memory. Keys and values are kept as latin1 strings (one byte
@@ -98,7 +100,7 @@ export interface KvView {
  * scanner manager.
  */
 export class KvStore {
-  private readonly base = new Map<string, string>();
+  private readonly base = new KeyMap();
   /** Writes made while views are open (null: deleted); undefined when no view is open. */
   private delta: Map<string, string | null> | undefined;
   private liveSize = 0;
@@ -286,7 +288,7 @@ class StoreView implements KvView {
 
   constructor(
     private readonly store: KvStore,
-    private readonly base: Map<string, string>,
+    private readonly base: KeyMap,
     private readonly overlay: Map<string, string | null>,
     readonly empty: boolean,
   ) {}
