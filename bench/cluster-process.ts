@@ -18,6 +18,8 @@ export async function startClusterProcess(): Promise<ClusterProcess> {
     process.execPath,
     [
       ...(process.env.PROFILE_SERVER ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof/server"] : []),
+      // e.g. BENCH_SERVER_FLAGS="--trace-gc": Node flags of the server (its output goes to stderr)
+      ...(process.env.BENCH_SERVER_FLAGS ? process.env.BENCH_SERVER_FLAGS.split(" ") : []),
       "--import",
       "tsx",
       "-e",
@@ -29,6 +31,7 @@ export async function startClusterProcess(): Promise<ClusterProcess> {
   const bootstrapServers = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => {
+      if (process.env.BENCH_SERVER_FLAGS) process.stderr.write(chunk);
       out += chunk.toString();
       const m = /bootstrap\.servers\s+(\S+)/.exec(out);
       if (m) resolve(m[1]!);

@@ -14,6 +14,10 @@ import { CompressionRatioEstimator } from "../../src/client/write/arrow-write-ba
 import { TableWriteTarget } from "../../src/client/write/write-target.js";
 import type { BatchOwner, WriteBatch } from "../../src/client/write/write-batch.js";
 import { WriteResultHandle } from "../../src/client/write/write-handle.js";
+import { Sender } from "../../src/client/write/sender.js";
+import { Config } from "../../src/client/config.js";
+import type { MetadataUpdater } from "../../src/client/metadata.js";
+import type { RpcClient } from "../../src/client/rpc-client.js";
 
 function tableInfo(format: "ARROW" | "INDEXED" = "ARROW", compression = "NONE"): TableInfo {
   const schema = new Schema(
@@ -79,9 +83,9 @@ describe("RecordAccumulator", () => {
     const target = new TableWriteTarget(tableInfo(), acc.batchSize);
     const q = target.queue(-1, 0);
     const owner = new Owner();
-    let readyCalls = 0;
+    let fullCalls = 0;
     const lingers: number[] = [];
-    acc.onReady = () => readyCalls++;
+    acc.onFull = () => fullCalls++;
     acc.onLinger = (at) => lingers.push(at);
     const batches = new Set<WriteBatch>();
     for (let i = 0; i < 1000; i++) {
@@ -91,7 +95,7 @@ describe("RecordAccumulator", () => {
     }
     assert.ok(batches.size > 3, `${batches.size} batches`);
     assert.equal(q.batches.length, batches.size);
-    assert.ok(readyCalls >= batches.size - 1, "a full batch wakes the sender");
+    assert.equal(fullCalls, batches.size - 1, "a full batch is sent at once");
     assert.equal(lingers.length, batches.size);
     const total = q.batches.reduce((n, b) => n + b.recordCount, 0);
     assert.equal(total, 1000);
@@ -433,5 +437,43 @@ describe("WriteResultHandle", () => {
     h.accept(b.result);
     await p;
     assert.ok(admitted);
+  });
+});
+
+describe("Sender", () => {
+  test("a batch that fills up inside a synchronous loop of appends is written at once, not when the loop ends", async () => {
+    const acc = new RecordAccumulator({ batchSize: 2048, lingerMs: 60_000, bufferMemory: 1 << 20 });
+    const target = new TableWriteTarget(tableInfo("INDEXED"), acc.batchSize);
+    const q = target.queue(-1, 0);
+    const written: number[] = [];
+    let loopStep = -1;
+    // a connection that notes when each request is written, answering none of them
+    const conn = {
+      closed: false,
+      requestParts: () => {
+        written.push(loopStep);
+        return new Promise(() => undefined);
+      },
+    };
+    const rpc = { connection: async () => conn } as unknown as RpcClient;
+    const leader = { id: 1, host: "127.0.0.1", port: 1 };
+    const metadata = { leaderFor: () => leader } as unknown as MetadataUpdater;
+    const idem = new IdempotenceManager(false, 5, async () => 0);
+    const sender = new Sender(acc, idem, metadata, rpc, new Config());
+    const owner = new Owner();
+    // the first request opens the channel (asynchronously)
+    acc.append(q, [0, "first"], owner, ALLOW);
+    acc.beginFlush();
+    await new Promise((r) => setTimeout(r, 20));
+    acc.endFlush();
+    assert.deepEqual(written, [-1]);
+    for (loopStep = 0; loopStep < 200; loopStep++) acc.append(q, [loopStep, `name-${loopStep}`], owner, ALLOW);
+    // several batches filled up during the loop: each was written before the loop went on
+    assert.ok(written.length >= 3, `written at loop steps ${written.join(", ")}`);
+    assert.ok(
+      written.slice(1).every((step) => step >= 0 && step < 199),
+      `written at loop steps ${written.join(", ")}`,
+    );
+    sender.close();
   });
 });

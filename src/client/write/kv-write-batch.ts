@@ -26,28 +26,36 @@ const TWO_32 = 4294967296;
 /** Shared per table and schema: the value encoder and the batch size. */
 export class KvBatchContext {
   readonly encoder: RowEncoder;
-  /**
-   * Idle batch buffers of {@link bufferSize} bytes. Fresh buffers per batch (growing by
-   * doubling, then copied when built) made ~4x the batch size of short-lived external
-   * memory per batch, and V8 answers external-memory growth with full GCs: a third of the
-   * client's time in a 1M-row upsert loop.
-   */
-  private readonly pool: ByteWriter[] = [];
-  /** A batch's buffer: the batch size plus room for the record that crosses it. */
-  readonly bufferSize: number;
 
   constructor(
     types: readonly DataType[],
     readonly kvFormat: KvFormat,
     readonly schemaId: number,
     readonly batchSize: number,
+    /** The connection's batch buffers (one pool for every primary-key table). */
+    readonly buffers: KvBufferPool = new KvBufferPool(batchSize),
   ) {
     this.encoder = kvFormat === "INDEXED" ? new IndexedRowEncoder(types) : new CompactedRowEncoder(types);
+  }
+}
+
+/**
+ * Idle KV batch buffers of one connection, each the batch size plus room for the record
+ * that crosses it. Fresh buffers per batch (growing by doubling, then copied when built)
+ * made ~4x the batch size of short-lived external memory per batch, and V8 answers
+ * external-memory growth with full GCs: a third of the client's time in a 1M-row upsert
+ * loop. A buffer returns here once its batch is acknowledged.
+ */
+export class KvBufferPool {
+  private readonly idle: ByteWriter[] = [];
+  readonly bufferSize: number;
+
+  constructor(batchSize: number) {
     this.bufferSize = batchSize + BUFFER_SLACK;
   }
 
   acquire(): ByteWriter {
-    const w = this.pool.pop() ?? new ByteWriter(this.bufferSize);
+    const w = this.idle.pop() ?? new ByteWriter(this.bufferSize);
     w.reset();
     return w;
   }
@@ -55,13 +63,13 @@ export class KvBatchContext {
   /** Takes back a batch's writer once nothing can read its bytes any more. */
   recycle(w: ByteWriter): void {
     // one that grew for an outsized row is let go
-    if (this.pool.length < MAX_IDLE_BUFFERS && w.buf.length === this.bufferSize) this.pool.push(w);
+    if (this.idle.length < MAX_IDLE_BUFFERS && w.buf.length === this.bufferSize) this.idle.push(w);
   }
 }
 
 /** Room past the batch size for the record that crosses it (bigger ones grow the buffer). */
 const BUFFER_SLACK = 16 * 1024;
-/** Idle buffers kept per table schema: enough for the batches of a bucket in flight. */
+/** Idle buffers kept: the batches of a bucket in flight, and one being filled. */
 const MAX_IDLE_BUFFERS = 6;
 
 /** A built KV batch: one contiguous array; a re-stamp copies it (a queued frame may still hold the old one). */
@@ -113,7 +121,7 @@ export class KvWriteBatch extends RowWriteBatch {
     readonly targetColumns: TargetColumns | undefined,
   ) {
     super(target, createdMs);
-    const w = ctx.acquire();
+    const w = ctx.buffers.acquire();
     w.zeros(KV_RECORD_BATCH_HEADER_SIZE);
     this.writer = this.buffer = w;
   }
@@ -181,6 +189,6 @@ export class KvWriteBatch extends RowWriteBatch {
     // every attempt has returned (or its connection is closed): no frame holds the bytes
     const b = this.buffer;
     this.buffer = undefined;
-    if (b) this.ctx.recycle(b);
+    if (b) this.ctx.buffers.recycle(b);
   }
 }

@@ -7,7 +7,7 @@
 import type { TableInfo } from "../../metadata/table-info.js";
 import type { ArrowCompression } from "../../record/arrow/compression.js";
 import type { FlussError } from "../../rpc/errors.js";
-import { KvBatchContext, KvWriteBatch } from "./kv-write-batch.js";
+import { KvBatchContext, KvBufferPool, KvWriteBatch } from "./kv-write-batch.js";
 import { produceLogProtocol, putKvProtocol, type WriteProtocol } from "./write-protocol.js";
 import type { KvWriteRecord, WriteRecord } from "./write-record.js";
 import { ArrowBatchContext } from "./arrow-write-batch.js";
@@ -72,12 +72,14 @@ export class TableWriteTarget {
     batchSize: number,
     /** Sequence states by `"<partitionId>/<bucketId>"`, shared by the targets of one table id. */
     private readonly sequenceStates: Map<string, BucketSequenceState> = new Map(),
+    /** The connection's KV batch buffers. */
+    kvBuffers: KvBufferPool = new KvBufferPool(batchSize),
   ) {
     this.compression = arrowCompressionOf(info);
     const types = info.rowType.fields.map((f) => f.type);
     if (info.hasPrimaryKey) {
       this.protocol = putKvProtocol;
-      this.kv = new KvBatchContext(types, info.kvFormat, info.schemaId, batchSize);
+      this.kv = new KvBatchContext(types, info.kvFormat, info.schemaId, batchSize, kvBuffers);
       return;
     }
     this.protocol = produceLogProtocol;

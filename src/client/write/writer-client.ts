@@ -12,6 +12,7 @@ import { type BucketSequenceState, IdempotenceManager } from "./idempotence.js";
 import { RecordAccumulator } from "./record-accumulator.js";
 import { Sender } from "./sender.js";
 import { TableWriteTarget } from "./write-target.js";
+import { KvBufferPool } from "./kv-write-batch.js";
 
 /** A writer the client closes (flushes) before itself. */
 export interface ClosableWriter {
@@ -29,6 +30,7 @@ export class WriterClient {
   readonly sender: Sender;
   readonly idempotence: IdempotenceManager;
   private readonly targets = new Map<string, TableWriteTarget>();
+  private readonly kvBuffers: KvBufferPool;
   private readonly writers = new Set<ClosableWriter>();
   private readonly untrack: () => void;
   private closing: Promise<void> | undefined;
@@ -48,6 +50,7 @@ export class WriterClient {
       lingerMs: config.get("writer.batch.timeout.ms"),
       bufferMemory: config.get("writer.buffer.memory.size"),
     });
+    this.kvBuffers = new KvBufferPool(this.accumulator.batchSize);
     this.idempotence = new IdempotenceManager(idempotent, config.get("writer.max.inflight.requests.per.bucket"), () =>
       this.initWriter(),
     );
@@ -77,7 +80,7 @@ export class WriterClient {
     if (!t) {
       let seqs = this.sequenceStates.get(info.tableId);
       if (!seqs) this.sequenceStates.set(info.tableId, (seqs = new Map()));
-      this.targets.set(key, (t = new TableWriteTarget(info, this.accumulator.batchSize, seqs)));
+      this.targets.set(key, (t = new TableWriteTarget(info, this.accumulator.batchSize, seqs, this.kvBuffers)));
     }
     return t;
   }
