@@ -49,9 +49,18 @@ export class CompactedKeyEncoder {
     if (values.length !== n) {
       throw FlussError.client(`key has ${values.length} values but ${n} key fields`);
     }
+    return this.encodeRowInto(w, values, undefined);
+  }
+
+  /**
+   * Appends the key taken from a full row at `indexes` (undefined: the row is the key);
+   * returns the number of bytes written.
+   */
+  encodeRowInto(w: ByteWriter, row: readonly unknown[], indexes: readonly number[] | undefined): number {
+    const n = this.writers.length;
     const start = w.pos;
     for (let i = 0; i < n; i++) {
-      const v = values[i];
+      const v = row[indexes === undefined ? i : indexes[i]!];
       if (v === null || v === undefined) {
         w.pos = start;
         throw FlussError.client(`key field "${this.names?.[i] ?? i}" must not be null`);
@@ -59,13 +68,6 @@ export class CompactedKeyEncoder {
       this.writers[i]!(w, v);
     }
     return w.pos - start;
-  }
-
-  /** Encodes the key taken from a full row at `indexes`. */
-  encodeFromRow(row: readonly unknown[], indexes: readonly number[]): Uint8Array {
-    const vals = new Array<unknown>(indexes.length);
-    for (let i = 0; i < indexes.length; i++) vals[i] = row[indexes[i]!];
-    return this.encode(vals);
   }
 }
 

@@ -8,6 +8,7 @@ import type { RowType } from "../metadata/data-types.js";
 import { FlussError } from "../rpc/errors.js";
 import { bucketingFunction, type BucketingFunction } from "./bucketing.js";
 import { CompactedKeyEncoder } from "./compacted-key.js";
+import type { ByteWriter } from "../util/bytes.js";
 import { HudiKeyEncoder, IcebergKeyEncoder, type KeyEncoder, PaimonKeyEncoder } from "./lake-keys.js";
 
 /** What the key rules read of a table (a `TableInfo` fits). */
@@ -94,6 +95,13 @@ export class PrimaryKeyCodec {
   /** The record key bytes of a full row. */
   key(row: readonly unknown[]): Uint8Array {
     return this.keyEncoder.encode(pick(row, this.keyIndexes));
+  }
+
+  /** Appends the record key of a full row to `w` (as {@link key}, without allocating). */
+  keyInto(row: readonly unknown[], w: ByteWriter): void {
+    const e = this.keyEncoder;
+    if (e instanceof CompactedKeyEncoder) e.encodeRowInto(w, row, this.keyIndexes);
+    else w.bytes(e.encode(pick(row, this.keyIndexes)));
   }
 
   /** The bucket of a full row whose record key is `key` (from {@link key}). */

@@ -166,7 +166,15 @@ test("compacted key: no null bitmap, null key field names the field", () => {
     { name: "b", type: T.INT() },
   ]);
   const byName = CompactedKeyEncoder.forKeys(row, ["b"]);
-  assert.equal(toHex(byName.encodeFromRow(["zz", 300], [1])), "ac02");
+  const w = new ByteWriter(8);
+  w.u8(0xff);
+  assert.equal(byName.encodeRowInto(w, ["zz", 300], [1]), 2);
+  assert.equal(toHex(w.written()), "ffac02", "appended after what the writer holds");
+  assert.throws(
+    () => byName.encodeRowInto(w, ["zz", null], [1]),
+    (e: unknown) => e instanceof FlussError && /"b" must not be null/.test(e.message),
+  );
+  assert.equal(w.pos, 3, "a failed key leaves the writer as it was");
 });
 
 test("BinaryArray layout: inline short strings, 8-aligned variable part", () => {

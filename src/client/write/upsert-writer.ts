@@ -9,6 +9,7 @@ import type { KeyInputOf, RowInputOf } from "../../row/typed-rows.js";
 import type { RowObject } from "../../row/values.js";
 import { PrimaryKeyCodec } from "../../row/key-encoding.js";
 import { FlussError } from "../../rpc/errors.js";
+import { ByteWriter } from "../../util/bytes.js";
 import type { ClientContext } from "../context.js";
 import { AppendMode, NEEDS_NEW_BATCH, NO_MEMORY } from "./record-accumulator.js";
 import type { WriteBatch } from "./write-batch.js";
@@ -69,6 +70,9 @@ export class UpsertWriter<R = RowObject, K extends string = string> extends Writ
   private readonly pkIndexes: readonly number[];
   private readonly pkCoercers: readonly ((v: unknown, path: string) => unknown)[];
   private readonly width: number;
+  private readonly keyBuffer = new ByteWriter(64);
+  private keyViews: Uint8Array[] = [];
+  private keyViewsOf: Uint8Array | undefined;
 
   private constructor(ctx: ClientContext, client: WriterClient, info: TableInfo, targetColumns: TargetColumns | undefined) {
     super(ctx, client, info, "UpsertWriter");
@@ -113,7 +117,9 @@ export class UpsertWriter<R = RowObject, K extends string = string> extends Writ
   upsert(row: RowInputOf<R>): WriteResultHandle {
     this.ensureOpen();
     const values = this.coerce(row);
-    for (const i of this.pkIndexes) {
+    const pk = this.pkIndexes;
+    for (let k = 0; k < pk.length; k++) {
+      const i = pk[k]!;
       if (values[i] === null || values[i] === undefined) {
         throw FlussError.client(
           `primary-key column "${this.info.rowType.fields[i]!.name}" of table ${this.tableName} must have a value`,
@@ -159,9 +165,28 @@ export class UpsertWriter<R = RowObject, K extends string = string> extends Writ
   // ---------------------------------------------------------------------------------------
 
   private write(values: readonly unknown[], row: readonly unknown[] | null): WriteResultHandle {
-    const key = this.codec.key(values);
+    // the key is encoded into a reused buffer and goes into a batch before enqueue returns;
+    // a record that has to wait gets its own copy (retained)
+    const kb = this.keyBuffer;
+    kb.reset();
+    this.codec.keyInto(values, kb);
+    const key = this.keyView(kb.pos);
     const record: UpsertRecord = { key, values: row, targetColumns: this.targetColumns, bucket: this.codec.bucket(values, key) };
     return this.enqueue(record, this.partitions?.nameOf(values));
+  }
+
+  /** The first `length` bytes of the key buffer, as one reused view per length (no allocation per row). */
+  private keyView(length: number): Uint8Array {
+    const buf = this.keyBuffer.buf;
+    if (buf !== this.keyViewsOf) {
+      this.keyViews = [];
+      this.keyViewsOf = buf;
+    }
+    return (this.keyViews[length] ??= buf.subarray(0, length));
+  }
+
+  protected override retained(record: UpsertRecord): UpsertRecord {
+    return { ...record, key: record.key.slice() };
   }
 
   protected place(record: UpsertRecord, pid: number, name: string | undefined, mode: number): WriteBatch | undefined {

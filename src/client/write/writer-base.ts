@@ -208,6 +208,15 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
     }
   }
 
+  /**
+   * The record as kept while it waits (for memory, a partition or earlier writes): a writer
+   * whose records borrow reused memory copies it here. Records placed at once are consumed
+   * before `enqueue` returns.
+   */
+  protected retained(record: R): R {
+    return record;
+  }
+
   /** Queues a record: straight into a batch when nothing waits, else behind the waiting writes. */
   protected enqueue(record: R, partitionName: string | undefined): WriteResultHandle {
     let pid = NO_PARTITION;
@@ -217,7 +226,7 @@ export abstract class WriterBase<R> implements BatchOwner, AsyncDisposable {
       if (b) return WriteResultHandle.create(b.result);
     }
     const handle = WriteResultHandle.create();
-    this.pending.push({ handle, partitionName, partitionId: pid, record, ticket: this.tickets++ });
+    this.pending.push({ handle, partitionName, partitionId: pid, record: this.retained(record), ticket: this.tickets++ });
     this.drainPending(false);
     return handle;
   }
