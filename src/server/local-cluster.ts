@@ -757,6 +757,7 @@ async function openSlot(parts: Parts, slot: Slot): Promise<void> {
     port: slot.port,
     onError: (err) => logger.error(`Unexpected error while serving a request (${slot.label})`, err),
     onAcceptError: (err) => reportAcceptError(parts.shared.logs.openFiles, logger, err),
+    onBadFrame: (message, remoteHost) => logger.warn(`Closed the connection from ${remoteHost} to the ${slot.label}: ${message}`),
     transientBodyApiKeys: TRANSIENT_BODY_API_KEYS,
     intercept: slot.intercept,
     requireAuthentication: parts.security.users !== undefined,
