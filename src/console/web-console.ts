@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { Config, type ConfigInput } from "../client/config.js";
 import { FlussConnection } from "../client/connection.js";
 import { FlussError } from "../rpc/errors.js";
+import { ConsoleAccess, checkAccessToken, newAccessToken } from "./access-token.js";
 import { handleApi } from "./api.js";
 import { describeError, isLocalHost, sendJson } from "./http-util.js";
 import { findUiDir, serveStatic } from "./static-files.js";
@@ -21,8 +22,21 @@ export interface WebConsoleOptions {
   readonly config?: Config | ConfigInput;
   /** Port to listen on; 0 picks a free one. Default 9124. */
   readonly port?: number;
-  /** Address to listen on. Default `127.0.0.1`: the console has no login, keep it on loopback. */
+  /**
+   * Address to listen on. Default `127.0.0.1`: keep it on loopback (plain HTTP: the token
+   * and the data travel in clear).
+   */
   readonly host?: string;
+  /**
+   * The access token every API and event-stream request must carry (Jupyter-style): by
+   * default a new random one per start, shown in {@link WebConsole.url}
+   * (`http://127.0.0.1:9124/?token=…`); opening that address sets an HttpOnly,
+   * SameSite=Strict cookie, and scripts may send `Authorization: Bearer <token>` instead.
+   * A string sets the token (characters `A-Z a-z 0-9 . _ ~ -`); `false` turns the check
+   * off, for tests or when the console is embedded behind a login of your own (then anyone
+   * who can reach the port acts with the console's cluster rights).
+   */
+  readonly token?: string | false;
 }
 
 /**
@@ -36,15 +50,28 @@ export class WebConsole implements AsyncDisposable {
   private constructor(
     private readonly server: http.Server,
     private readonly config: Config,
-    /** The page's address, e.g. `http://127.0.0.1:9124/`. */
-    readonly url: string,
+    /** The console's address without the token, e.g. `http://127.0.0.1:9124/`. */
+    readonly address: string,
+    /** The access token (undefined when started with `token: false`). */
+    readonly token: string | undefined,
+    private readonly access: ConsoleAccess | undefined,
   ) {}
+
+  /**
+   * The address to open in a browser: {@link WebConsole.address} with `?token=…` (without the token
+   * check, the address itself).
+   */
+  get url(): string {
+    return this.token === undefined ? this.address : `${this.address}?token=${this.token}`;
+  }
 
   /** Starts serving; fails with a FlussError naming the address when the port is taken. */
   static async start(options: WebConsoleOptions = {}): Promise<WebConsole> {
     const host = options.host ?? "127.0.0.1";
     const port = options.port ?? DEFAULT_CONSOLE_PORT;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw FlussError.client(`console port must be 0-65535, got ${port}`);
+    const token =
+      options.token === false ? undefined : options.token === undefined ? newAccessToken() : checkAccessToken(options.token);
     const given = options.config instanceof Config ? options.config.toObject() : (options.config ?? {});
     // a page waits for its answer: fail fast when the cluster is away (overridable)
     const config = new Config({ "connect.timeout.ms": 5000, "request.timeout.ms": 10000, ...given });
@@ -62,7 +89,8 @@ export class WebConsole implements AsyncDisposable {
     });
     const bound = server.address() as AddressInfo;
     const shown = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
-    self = new WebConsole(server, config, `http://${shown}:${bound.port}/`);
+    const access = token === undefined ? undefined : new ConsoleAccess(token, bound.port);
+    self = new WebConsole(server, config, `http://${shown}:${bound.port}/`, token, access);
     return self;
   }
 
@@ -94,7 +122,23 @@ export class WebConsole implements AsyncDisposable {
       sendJson(res, 400, { error: `"${req.url ?? ""}" is not a valid request target` });
       return;
     }
-    if (!url.pathname.startsWith("/api/")) {
+    const isApi = url.pathname.startsWith("/api/");
+    const access = this.access;
+    if (access !== undefined) {
+      const check = access.check(req, url);
+      if (!isApi && url.searchParams.has("token")) {
+        // the address printed at start: trade the token for the cookie
+        if (check === "ok") access.redirectWithCookie(res, url);
+        else access.refuse(res, "wrong", false);
+        return;
+      }
+      // the page itself holds no data (it is the same for everyone): served without a token
+      if (isApi && check !== "ok") {
+        access.refuse(res, check, true);
+        return;
+      }
+    }
+    if (!isApi) {
       serveStatic(res, uiDir, url.pathname);
       return;
     }

@@ -267,7 +267,9 @@ function uninitialized(n: number): Uint8Array {
  * unusable afterwards, so the caller should answer SERVER_FAILURE (server) or close.
  */
 export class FrameDecoder {
-  readonly maxFrameBytes: number;
+  private maxBytes: number;
+  /** Ends the oversized-frame message (e.g. "before authentication"). */
+  private limitContext = "";
   private readonly eagerFrameBytes: number;
   private readonly acquire: FrameDecoderOptions["acquire"];
   private readonly alignAt: FrameDecoderOptions["alignAt"];
@@ -291,11 +293,26 @@ export class FrameDecoder {
   private pending: { length: number; prefix: Uint8Array } | undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
-    this.maxFrameBytes = options.maxFrameBytes ?? 0x7fffffff;
+    this.maxBytes = options.maxFrameBytes ?? 0x7fffffff;
     this.eagerFrameBytes = options.eagerFrameBytes ?? 1024 * 1024;
     this.acquire = options.acquire;
     this.alignAt = options.alignAt;
     this.budget = options.budget;
+  }
+
+  /** Largest frame accepted now, counting the 4-byte length. */
+  get maxFrameBytes(): number {
+    return this.maxBytes;
+  }
+
+  /**
+   * Changes the largest frame accepted (counting the 4-byte length) for the frames whose
+   * length is read from now on, e.g. a lower cap until a connection authenticated;
+   * `context` ends the message of a frame refused for its size.
+   */
+  setMaxFrameBytes(bytes: number, context?: string): void {
+    this.maxBytes = bytes;
+    this.limitContext = context === undefined ? "" : ` ${context}`;
   }
 
   /** True while an incomplete frame waits for budget: do not read until {@link unblock}. */
@@ -459,8 +476,10 @@ export class FrameDecoder {
       this.failure = new FrameError(`negative frame length ${len}`);
       throw this.failure;
     }
-    if (len + LENGTH_PREFIX > this.maxFrameBytes) {
-      this.failure = new FrameError(`frame of ${len + LENGTH_PREFIX} bytes exceeds the maximum of ${this.maxFrameBytes} bytes`);
+    if (len + LENGTH_PREFIX > this.maxBytes) {
+      this.failure = new FrameError(
+        `frame of ${len + LENGTH_PREFIX} bytes exceeds the maximum of ${this.maxBytes} bytes${this.limitContext}`,
+      );
       throw this.failure;
     }
   }

@@ -122,9 +122,11 @@ export interface LocalClusterOptions {
   serverConfig?: Readonly<Record<string, string>>;
   /**
    * Serve the web console too (`{}` for port 9124, `{ port: 0 }` for any free port) on
-   * loopback; its address is {@link LocalCluster.consoleUrl}.
+   * loopback; the address to open, with its access token, is {@link LocalCluster.consoleUrl}.
+   * `token`: a new random one per start by default, a string to set it, `false` for none
+   * (see `WebConsoleOptions.token`).
    */
-  ui?: { port?: number; host?: string };
+  ui?: { port?: number; host?: string; token?: string | false };
   /**
    * Remote (tiered) storage of log segments, Fluss's `remote.data.dir`: a directory path or
    * a `file:` URI (default `<dataDir>/remote`). Closed segments beyond
@@ -453,7 +455,10 @@ export class LocalCluster implements AsyncDisposable {
     }
   }
 
-  /** The web console's address when started with `ui` (e.g. `http://127.0.0.1:9124/`). */
+  /**
+   * The web console's address with its access token when started with `ui`
+   * (e.g. `http://127.0.0.1:9124/?token=…`): open it in a browser.
+   */
   get consoleUrl(): string | undefined {
     return this.console?.url;
   }
@@ -462,7 +467,7 @@ export class LocalCluster implements AsyncDisposable {
    * The console is a client of this cluster (it uses the public client API, a layer beside
    * the server's), so it is loaded only when asked for.
    */
-  private async startConsole(ui: { port?: number; host?: string }, security?: LocalClusterSecurity): Promise<void> {
+  private async startConsole(ui: NonNullable<LocalClusterOptions["ui"]>, security?: LocalClusterSecurity): Promise<void> {
     const { WebConsole } = await import("../console/web-console.js");
     this.console = await WebConsole.start({
       ...ui,
@@ -757,6 +762,7 @@ async function openSlot(parts: Parts, slot: Slot): Promise<void> {
     port: slot.port,
     onError: (err) => logger.error(`Unexpected error while serving a request (${slot.label})`, err),
     onAcceptError: (err) => reportAcceptError(parts.shared.logs.openFiles, logger, err),
+    onBadFrame: (message, remoteHost) => logger.warn(`Closed the connection from ${remoteHost} to the ${slot.label}: ${message}`),
     transientBodyApiKeys: TRANSIENT_BODY_API_KEYS,
     intercept: slot.intercept,
     requireAuthentication: parts.security.users !== undefined,

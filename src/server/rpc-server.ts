@@ -106,6 +106,18 @@ export interface RpcServerOptions {
    * AUTHENTICATE_EXCEPTION (Java NettyServerHandler.java:130-139, 330-339).
    */
   requireAuthentication?: boolean;
+  /**
+   * With `requireAuthentication`: largest frame accepted before the connection authenticated
+   * (512 KiB, Kafka's `sasl.server.max.receive.size`; Java Fluss applies `maxFrameBytes` from
+   * the first byte, ServerChannelInitializer.java:71). A larger one closes the connection
+   * before any of it is allocated; once authenticated, `maxFrameBytes` applies.
+   */
+  maxUnauthenticatedFrameBytes?: number;
+  /**
+   * Called when a connection is closed for a malformed frame (negative or oversized length,
+   * too short a header), at most once a second: the message and the client's address.
+   */
+  onBadFrame?: (message: string, remoteHost: string) => void;
 }
 
 /** What {@link RpcServerOptions.intercept} does to one request. */
@@ -118,6 +130,7 @@ const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
 const DEFAULT_MAX_QUEUED_RESPONSE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_RECEIVE_POOL_BYTES = 128 * 1024 * 1024;
 const DEFAULT_MAX_INCOMPLETE_FRAME_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_UNAUTHENTICATED_FRAME_BYTES = 512 * 1024;
 /** Response bodies from this size are written after their header instead of copied into a frame. */
 const LARGE_RESPONSE_BYTES = 16 * 1024;
 
@@ -148,6 +161,8 @@ export class RpcServer {
   private readonly maxIncompleteBytes: number;
   /** Connections waiting for incomplete-frame budget, oldest first; each retries its reservation. */
   private readonly waiting = new Set<() => boolean>();
+  /** When {@link RpcServerOptions.onBadFrame} was last called (once a second at most). */
+  private lastBadFrame = 0;
 
   constructor(
     private readonly handlers: ReadonlyMap<number, RawHandler>,
@@ -267,11 +282,19 @@ export class RpcServer {
       accepted.once("close", () => this.deferred.delete(accepted));
       return;
     }
+    const maxFrameBytes = this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME;
     const decoder = new FrameDecoder({
-      maxFrameBytes: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME,
+      maxFrameBytes,
       acquire: (length, head) => (this.transient.has(apiKeyOf(head)) ? this.pool.acquire(length) : undefined),
       budget: this.budget,
     });
+    // a SASL listener caps frames until the connection authenticated (Kafka's
+    // sasl.server.max.receive.size): a stranger cannot make the server allocate 100 MiB
+    let capped = this.options.requireAuthentication === true;
+    if (capped) {
+      const cap = this.options.maxUnauthenticatedFrameBytes ?? DEFAULT_MAX_UNAUTHENTICATED_FRAME_BYTES;
+      decoder.setMaxFrameBytes(Math.min(cap, maxFrameBytes), "before authentication");
+    }
     // a frame waiting for budget: not read until it gets it (then resumed, in arrival order)
     const retry = (): boolean => {
       if (!decoder.unblock()) return false;
@@ -288,6 +311,12 @@ export class RpcServer {
       remoteHost: (accepted.remoteAddress ?? "").replace(/^::ffff:/, ""),
     };
     const take = (frames: () => Uint8Array[]) => {
+      // the AUTHENTICATE handler set the principal before answering: what the client sends
+      // from then on may use the full frame size
+      if (capped && session.principal !== undefined) {
+        capped = false;
+        decoder.setMaxFrameBytes(maxFrameBytes);
+      }
       let completed: Uint8Array[];
       try {
         completed = frames();
@@ -296,6 +325,7 @@ export class RpcServer {
         const msg = err instanceof Error ? err.message : String(err);
         if (open) socket.end(encodeServerFailureFrame(ErrorCode.CORRUPT_MESSAGE, msg));
         finish();
+        this.reportBadFrame(msg, session.remoteHost);
         return;
       }
       for (const frame of completed) this.dispatch(frame, socket, abort.signal, localAddress, isOpen, session);
@@ -340,6 +370,15 @@ export class RpcServer {
     }
   }
 
+  private reportBadFrame(message: string, remoteHost: string): void {
+    const report = this.options.onBadFrame;
+    if (report === undefined) return;
+    const now = Date.now();
+    if (now - this.lastBadFrame < 1000) return;
+    this.lastBadFrame = now;
+    report(message, remoteHost);
+  }
+
   private dispatch(
     frame: Uint8Array,
     socket: net.Socket,
@@ -354,6 +393,7 @@ export class RpcServer {
     } catch (err) {
       if (isOpen()) socket.end(encodeServerFailureFrame(ErrorCode.CORRUPT_MESSAGE, (err as Error).message));
       socket.destroySoon?.();
+      this.reportBadFrame((err as Error).message, session.remoteHost);
       return;
     }
     const { apiKey, apiVersion, requestId, body } = header;

@@ -1,6 +1,7 @@
 /**
  * The web console in headless Chromium (Debian's `chromium`, driven by playwright-core):
- * tables listed, a live tail while rows are written (paused and resumed without loss),
+ * the access token (refused without it; the printed address sets the cookie every later
+ * page, API call and live tail uses), tables listed, a live tail while rows are written (paused and resumed without loss),
  * lookups, writing a row, current rows, keyboard navigation, and the error shown once the
  * cluster is stopped. Screenshots of each page go to test-results/console/.
  */
@@ -22,6 +23,8 @@ describe("web console", { skip, timeout: 120_000 }, () => {
   let conn: FlussConnection;
   let browser: Browser;
   let page: Page;
+  /** The console's address without the token: pages opened with the cookie only. */
+  let home: string;
   const db = uniqueName("console");
   const users = new TablePath(db, "users");
   const events = new TablePath(db, "events");
@@ -69,6 +72,7 @@ describe("web console", { skip, timeout: 120_000 }, () => {
       ],
     });
     page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    home = cluster.consoleUrl!.replace(/\?token=[0-9a-f]+$/, "");
   });
 
   after(async () => {
@@ -77,8 +81,24 @@ describe("web console", { skip, timeout: 120_000 }, () => {
     await cluster?.close();
   });
 
-  it("lists databases and tables", async () => {
+  it("asks for its token; the printed address signs in with an HttpOnly cookie and drops the token", async () => {
+    assert.match(cluster.consoleUrl!, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
+    const stranger = await browser.newPage();
+    try {
+      await stranger.goto(home);
+      const alert = stranger.getByRole("alert").filter({ hasText: "needs its access token" });
+      await alert.waitFor();
+      await stranger.screenshot({ path: `${SHOTS}/0-token.png` });
+    } finally {
+      await stranger.close();
+    }
     await page.goto(cluster.consoleUrl!);
+    assert.equal(page.url(), home, "the token is gone from the address bar");
+    assert.equal(await page.evaluate("document.cookie"), "", "scripts cannot read the cookie");
+  });
+
+  it("lists databases and tables", async () => {
+    await page.goto(home);
     const nav = page.getByRole("navigation", { name: "Databases and tables" });
     await nav.getByRole("link", { name: "users" }).waitFor();
     assert.ok(await nav.getByRole("link", { name: "events" }).isVisible());
@@ -98,7 +118,7 @@ describe("web console", { skip, timeout: 120_000 }, () => {
   });
 
   it("tails a log table while rows are written, and pause/resume loses nothing", async () => {
-    await page.goto(`${cluster.consoleUrl}#/${db}/events/tail`);
+    await page.goto(`${home}#/${db}/events/tail`);
     await page.getByRole("combobox").selectOption("earliest");
     await page.getByRole("status").filter({ hasText: "live" }).waitFor();
     const table = await conn.getTable(events);
@@ -135,7 +155,7 @@ describe("web console", { skip, timeout: 120_000 }, () => {
     writer.upsert({ id: 2, name: "Bob", balance: "3.00" });
     writer.upsert({ id: 1, name: "Alice", balance: "11.00" });
     await writer.flush();
-    await page.goto(`${cluster.consoleUrl}#/${db}/users/tail`);
+    await page.goto(`${home}#/${db}/users/tail`);
     await page.getByRole("combobox").selectOption("earliest");
     await page
       .getByTestId("tail-count")
@@ -147,7 +167,7 @@ describe("web console", { skip, timeout: 120_000 }, () => {
   });
 
   it("looks a key up, with keyboard navigation between tabs", async () => {
-    await page.goto(`${cluster.consoleUrl}#/${db}/users/overview`);
+    await page.goto(`${home}#/${db}/users/overview`);
     await page.getByRole("tab", { name: "Overview", selected: true }).focus();
     await page.keyboard.press("ArrowRight");
     await page.getByRole("tab", { name: "Live tail", selected: true }).waitFor();
@@ -167,7 +187,7 @@ describe("web console", { skip, timeout: 120_000 }, () => {
   });
 
   it("writes a row from the form, and shows the server's refusal in plain words", async () => {
-    await page.goto(`${cluster.consoleUrl}#/${db}/users/produce`);
+    await page.goto(`${home}#/${db}/users/produce`);
     await page.getByLabel("id").fill("7");
     await page.getByLabel("name").fill("Grace");
     await page.getByLabel("balance").fill("99.95");
@@ -183,7 +203,7 @@ describe("web console", { skip, timeout: 120_000 }, () => {
   });
 
   it("lists the current rows of a primary-key table", async () => {
-    await page.goto(`${cluster.consoleUrl}#/${db}/users/rows`);
+    await page.goto(`${home}#/${db}/users/rows`);
     const rows = page.getByRole("table", { name: "Current rows" });
     await rows.waitFor();
     const text = await rows.innerText();
@@ -195,7 +215,7 @@ describe("web console", { skip, timeout: 120_000 }, () => {
   it("says in plain words when the cluster is stopped", async () => {
     await cluster.stopTabletServer(0);
     try {
-      await page.goto(`${cluster.consoleUrl}#/${db}/users/overview`);
+      await page.goto(`${home}#/${db}/users/overview`);
       await page.reload();
       // the table's panel fails with the error and offers to try again
       await page.getByRole("button", { name: "Try again" }).waitFor({ timeout: 30_000 });

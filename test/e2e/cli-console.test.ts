@@ -19,12 +19,12 @@ before(async () => {
 });
 after(async () => closeTestDatabase(cluster, conn, db));
 
-/** Waits until the child printed the console's address, and returns it. */
-async function consoleUrl(run: ReturnType<typeof startCli>): Promise<string> {
+/** Waits until the child printed the console's address with its token, and returns both. */
+async function consoleUrl(run: ReturnType<typeof startCli>): Promise<{ url: string; token: string }> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(run.stdout());
-    if (m) return m[1]!;
+    const m = /(http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]{48})/.exec(run.stdout());
+    if (m) return { url: m[1]!, token: m[2]! };
     assert.ok(Date.now() < deadline, `no console address printed: ${run.stdout()} ${run.stderr()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -32,15 +32,17 @@ async function consoleUrl(run: ReturnType<typeof startCli>): Promise<string> {
 
 test("flussjs ui serves the console of the cluster at --bootstrap-servers until SIGINT", async () => {
   const run = startCli(["ui", "--port", "0"], { servers: cluster.bootstrapServers });
-  const url = await consoleUrl(run);
-  const res = await fetch(`${url}api/cluster`);
+  const { url, token } = await consoleUrl(run);
+  assert.equal((await fetch(`${url}api/cluster`)).status, 401);
+  const auth = { headers: { authorization: `Bearer ${token}` } };
+  const res = await fetch(`${url}api/cluster`, auth);
   assert.equal(res.status, 200);
   const body = (await res.json()) as { databases: { name: string }[] };
   assert.ok(
     body.databases.some((d) => d.name === db),
     JSON.stringify(body),
   );
-  const missing = await fetch(`${url}api/tables/${db}/nope`);
+  const missing = await fetch(`${url}api/tables/${db}/nope`, auth);
   assert.equal(missing.status, 404);
   assert.match(((await missing.json()) as { error: string }).error, /does not exist/);
   run.child.kill("SIGINT");
@@ -50,9 +52,10 @@ test("flussjs ui serves the console of the cluster at --bootstrap-servers until 
 
 test("flussjs local --ui starts a cluster with its console; --ui-port needs --ui", async () => {
   const run = startCli(["local", "--port", "0", "--ui", "--ui-port", "0"]);
-  const url = await consoleUrl(run);
-  assert.match(run.stdout(), /web console\s+http:\/\/127\.0\.0\.1:\d+\//);
-  const res = await fetch(`${url}api/cluster`);
+  const { url, token } = await consoleUrl(run);
+  assert.match(run.stdout(), /web console\s+http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}/);
+  assert.equal((await fetch(`${url}api/cluster`)).status, 401);
+  const res = await fetch(`${url}api/cluster?token=${token}`);
   assert.equal(res.status, 200);
   assert.deepEqual(
     ((await res.json()) as { databases: { name: string }[] }).databases.map((d) => d.name),

@@ -7,7 +7,9 @@ import { DEFAULT_UI_PORT } from "./local.js";
 const HELP_AFTER = `
 Serves a web console for the cluster at --bootstrap-servers on loopback: databases and
 tables, a live tail, lookups, writing a row, the current rows of primary-key tables.
---config key=value passes client settings (timeouts, SASL credentials).
+--config key=value passes client settings (timeouts, SASL credentials). Open the address
+printed, with its ?token=: the console asks every request for that token (new at every
+start), so other users and programs of this machine cannot act with its rights.
 
 Examples:
   $ flussjs ui                                     # the cluster at 127.0.0.1:9123
@@ -21,7 +23,7 @@ export function registerUi(program: Command, rt: Runtime): void {
     .command("ui")
     .description("serve the web console of a cluster on loopback (Ctrl-C stops it)")
     .option("-p, --port <port>", "port of the console (0: any free port)", String(DEFAULT_UI_PORT))
-    .option("--host <host>", "address to listen on (the console has no login: keep it on loopback)", "127.0.0.1")
+    .option("--host <host>", "address to listen on (plain HTTP: keep it on loopback)", "127.0.0.1")
     .addHelpText("after", HELP_AFTER)
     .action(
       rt.run(async (opts: { port: string; host: string }) => {
