@@ -69,6 +69,12 @@ const OPTIONS = {
     min: 64 * 1024,
     doc: "Bytes of unsent rows the writer may hold before appends wait.",
   },
+  "writer.kv-backpressure.max-throttle.ms": {
+    kind: "duration",
+    default: 3000,
+    min: 0,
+    doc: "Longest a primary-key bucket's writes are held back when the server reports write pressure (max · p²; the whole window after a STORAGE_BACKPRESSURE rejection).",
+  },
   "writer.max.inflight.requests.per.bucket": { kind: "int", default: 5, min: 1, doc: "Write requests in flight per bucket." },
   "writer.enable.idempotence": {
     kind: "bool",
@@ -297,6 +303,8 @@ const ALIASES = {
   "client.writer.batch-timeout": "writer.batch.timeout.ms",
   "client.writer.enable-idempotence": "writer.enable.idempotence",
   "client.writer.max-inflight-requests-per-bucket": "writer.max.inflight.requests.per.bucket",
+  "client.writer.kv-backpressure.max-throttle": "writer.kv-backpressure.max-throttle.ms",
+  "writer.kv-backpressure.max-throttle": "writer.kv-backpressure.max-throttle.ms",
   "client.writer.dynamic-create-partition.enabled": "writer.dynamic-create-partition.enabled",
   "client.scanner.log.check-crc": "scanner.log.check-crc",
   "client.scanner.log.fetch.max-bytes": "scanner.log.fetch.max-bytes",

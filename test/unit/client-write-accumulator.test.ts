@@ -477,3 +477,66 @@ describe("Sender", () => {
     sender.close();
   });
 });
+
+describe("Sender KV backpressure (Java RecordAccumulator.updateThrottle)", () => {
+  function pkInfo(): TableInfo {
+    const schema = new Schema(
+      new arrow.Schema([new arrow.Field("id", new arrow.Int32(), false), new arrow.Field("v", new arrow.Utf8(), true)]),
+      { primaryKeys: ["id"] },
+    );
+    return TableInfo.of(new TablePath("db", "pk"), 8, 1, new TableDescriptor(schema, { bucketCount: 1 }), 0, 0);
+  }
+
+  /** A sender whose connection answers each PutKv with `answer()`, noting when requests are written. */
+  function harness(answer: () => unknown, maxThrottleMs: number) {
+    const acc = new RecordAccumulator({ batchSize: 1 << 20, lingerMs: 0, bufferMemory: 1 << 22 });
+    const q = new TableWriteTarget(pkInfo(), acc.batchSize).queue(-1, 0);
+    const sentAt: number[] = [];
+    const conn = {
+      closed: false,
+      requestParts: () => {
+        sentAt.push(Date.now());
+        return Promise.resolve(answer());
+      },
+    };
+    const rpc = { connection: async () => conn } as unknown as RpcClient;
+    const metadata = { leaderFor: () => ({ id: 1, host: "127.0.0.1", port: 1 }) } as unknown as MetadataUpdater;
+    const idem = new IdempotenceManager(false, 5, async () => 0);
+    const config = new Config({ "client.writer.kv-backpressure.max-throttle": "400ms", "writer.retries": 5 });
+    assert.equal(config.get("writer.kv-backpressure.max-throttle.ms"), maxThrottleMs);
+    const sender = new Sender(acc, idem, metadata, rpc, config);
+    const owner = new Owner();
+    const write = (k: number) => {
+      const b = acc.append(q, { key: new Uint8Array([k]), values: [k, "x"], targetColumns: undefined }, owner, ALLOW);
+      assert.ok(typeof b === "object");
+      return WriteResultHandle.create(b.result);
+    };
+    return { sender, sentAt, write, owner };
+  }
+
+  test("a bucket reported under pressure p is held back max·p² before its next batch", async () => {
+    const h = harness(() => ({ bucketsResp: [{ bucketId: 0, logEndOffset: 1, pressure: 0.5 }] }), 400);
+    await h.write(1).wait();
+    await h.write(2).wait();
+    assert.equal(h.sentAt.length, 2);
+    const gap = h.sentAt[1]! - h.sentAt[0]!;
+    assert.ok(gap >= 95 && gap < 350, `second batch after ${gap} ms (expected ~100 ms = 400 · 0.5²)`);
+    h.sender.close();
+  });
+
+  test("no pressure: no hold; a STORAGE_BACKPRESSURE rejection holds the bucket for the whole window, then the retry succeeds", async () => {
+    let n = 0;
+    const h = harness(() => {
+      n++;
+      if (n === 2)
+        return { bucketsResp: [{ bucketId: 0, errorCode: ErrorCode.STORAGE_BACKPRESSURE_EXCEPTION, errorMessage: "slow down" }] };
+      return { bucketsResp: [{ bucketId: 0, logEndOffset: n }] };
+    }, 400);
+    await h.write(1).wait();
+    await h.write(2).wait();
+    assert.equal(h.sentAt.length, 3);
+    const retryGap = h.sentAt[2]! - h.sentAt[1]!;
+    assert.ok(retryGap >= 395, `retry after ${retryGap} ms (expected the 400 ms window)`);
+    h.sender.close();
+  });
+});

@@ -6,6 +6,8 @@ import { KV_RECORD_BATCH_HEADER_SIZE, KvBatchView } from "../../src/record/kv-ba
 import { fromHex, toHex, utf8Encode } from "../../src/util/bytes.js";
 import { KvBatchContext, KvWriteBatch } from "../../src/client/write/kv-write-batch.js";
 import { ErrorCode, FlussError } from "../../src/rpc/errors.js";
+import { PutKvRequest } from "../../src/rpc/messages.js";
+import { putKvProtocol } from "../../src/client/write/write-protocol.js";
 import type { BatchTarget } from "../../src/client/write/write-batch.js";
 import type { KvWriteRecord, TargetColumns } from "../../src/client/write/write-record.js";
 
@@ -109,4 +111,34 @@ test("a KV batch's buffer is reused only after the batch is acknowledged, never 
   const d = new KvWriteBatch(target, 0, ctx, undefined);
   d.tryAppend(rec(10));
   assert.notEqual(d.serializeParts().toBytes().buffer, sentB.buffer);
+});
+
+test("a PutKv request carries large KV batches uncopied, byte-identical to the plain encoding", () => {
+  const ctx = new KvBatchContext([DataTypes.BIGINT(), DataTypes.STRING()], "COMPACTED", 1, 1 << 20);
+  const big = new KvWriteBatch(target, 0, ctx, undefined);
+  for (let k = 0; k < 500; k++)
+    big.tryAppend({ key: new Uint8Array([k & 0xff, k >> 8]), values: [BigInt(k), "v".repeat(20)], targetColumns: undefined });
+  const small = new KvWriteBatch({ ...target, partitionId: 9, bucketId: 3 }, 0, ctx, undefined);
+  small.tryAppend({ key: new Uint8Array([1]), values: [1n, "x"], targetColumns: undefined });
+  const entries = [big, small].map((b) => ({
+    partitionId: b.target.partitionId,
+    bucketId: b.target.bucketId,
+    batch: b,
+    records: b.serializeParts(),
+  }));
+  const chunks = putKvProtocol.encode(5, -1, 30_000, entries);
+  const bigBytes = entries[0]!.records.toBytes();
+  assert.ok(chunks.includes(bigBytes), "the large batch is a chunk of its own (its buffer, not a copy)");
+  const plain = PutKvRequest.encode({
+    acks: -1,
+    tableId: 5,
+    timeoutMs: 30_000,
+    targetColumns: [],
+    bucketsReq: [
+      { bucketId: 0, records: bigBytes },
+      { partitionId: 9, bucketId: 3, records: entries[1]!.records.toBytes() },
+    ],
+    aggMode: 0,
+  });
+  assert.equal(toHex(Buffer.concat(chunks)), toHex(plain));
 });

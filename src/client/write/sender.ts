@@ -110,6 +110,7 @@ export class Sender {
   private readonly maxRequestSize: number;
   private readonly retries: number;
   private readonly deliveryTimeoutMs: number;
+  private readonly maxThrottleMs: number;
 
   constructor(
     private readonly accumulator: RecordAccumulator,
@@ -127,6 +128,7 @@ export class Sender {
     this.maxRequestSize = config.get("request.max.size");
     this.retries = config.get("writer.retries");
     this.deliveryTimeoutMs = config.get("writer.delivery.timeout.ms");
+    this.maxThrottleMs = config.get("writer.kv-backpressure.max-throttle.ms");
     accumulator.onReady = () => this.wakeup();
     accumulator.onFull = () => this.runNow();
     accumulator.onLinger = (at) => this.wakeAt(at);
@@ -148,6 +150,16 @@ export class Sender {
   private runNow(): void {
     if (this.running) this.wakeup();
     else this.run();
+  }
+
+  /**
+   * Holds a bucket back after the server reported write pressure `p` (Java
+   * `RecordAccumulator.updateThrottle`): `max-throttle · p²`, the whole window at 1 (a
+   * rejection), none at 0.
+   */
+  private throttle(q: BucketQueue, p: number): void {
+    const delay = p >= 1 ? this.maxThrottleMs : p > 0 ? Math.floor(this.maxThrottleMs * p * p) : 0;
+    q.throttledUntilMs = delay > 0 ? Date.now() + delay : 0;
   }
 
   /** Runs the loop at `atMs` at the latest. */
@@ -220,6 +232,11 @@ export class Sender {
         if (batches.length === 0) continue;
         const at = this.refreshMetadata(q, now);
         if (at > now) nextWake = Math.min(nextWake, at);
+        continue;
+      }
+      // Java RecordAccumulator.shouldSkipBucket: a bucket under backpressure throttle waits
+      if (q.throttledUntilMs > now) {
+        nextWake = Math.min(nextWake, q.throttledUntilMs);
         continue;
       }
       let round = 0;
@@ -337,6 +354,7 @@ export class Sender {
       const { q, batch } = e;
       this.idempotence.onReturned(q.sequences, batch);
       const r = byBucket.get(`${q.partitionId ?? -1}:${q.bucketId}`);
+      if (r?.pressure !== undefined) this.throttle(q, r.pressure);
       if (!r) {
         this.handleError(q, batch, ErrorCode.UNKNOWN_SERVER_ERROR, "the response has no entry for this bucket", undefined, true);
         continue;
@@ -379,6 +397,8 @@ export class Sender {
     cause: unknown,
     forceRetriable: boolean,
   ): void {
+    // a hard rejection holds the bucket back for the whole throttle window (Sender.java:552)
+    if (code === ErrorCode.STORAGE_BACKPRESSURE_EXCEPTION) this.throttle(q, 1);
     const verdict = this.idempotence.verdict(q.sequences, batch, code);
     if (verdict === ErrorVerdict.SUCCESS) {
       this.complete(q, batch, -1);

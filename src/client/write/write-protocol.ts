@@ -26,6 +26,8 @@ export interface BucketOutcome {
   readonly errorCode: number | undefined;
   readonly errorMessage: string | undefined;
   readonly offset: number;
+  /** PutKv: the bucket's write pressure in [0, 1) when the server reports one. */
+  readonly pressure?: number;
 }
 
 /** The request kind of a table's writes. */
@@ -62,6 +64,9 @@ export const produceLogProtocol: WriteProtocol = {
   },
 };
 
+/** KV batches of at least this size are sent from their own buffer, not copied into the request. */
+const MIN_UNCOPIED_RECORDS = 4096;
+
 /** The target columns a KV batch was written with (undefined: whole rows). */
 function targetColumnsOf(batch: WriteBatch): readonly number[] | undefined {
   return batch instanceof KvWriteBatch ? batch.targetColumns?.indexes : undefined;
@@ -77,19 +82,17 @@ export const putKvProtocol: WriteProtocol = {
   requestGroup: (batch) => (batch instanceof KvWriteBatch ? batch.targetKey : ""),
   encode(tableId, acks, timeoutMs, entries) {
     const targetColumns = entries.length > 0 ? targetColumnsOf(entries[0]!.batch) : undefined;
-    const body = PutKvRequest.encode({
-      acks,
-      tableId,
-      timeoutMs,
-      targetColumns: targetColumns ? [...targetColumns] : [],
-      bucketsReq: entries.map((e) =>
-        e.partitionId === undefined
-          ? { bucketId: e.bucketId, records: e.records.toBytes() }
-          : { partitionId: e.partitionId, bucketId: e.bucketId, records: e.records.toBytes() },
-      ),
-      aggMode: 0,
+    // large batches are chunks of their own, written as they are (no copy into the body)
+    let partBytes = 0;
+    const bucketsReq = entries.map((e) => {
+      const records = e.records.toBytes();
+      if (records.length >= MIN_UNCOPIED_RECORDS) partBytes += records.length;
+      return e.partitionId === undefined
+        ? { bucketId: e.bucketId, records }
+        : { partitionId: e.partitionId, bucketId: e.bucketId, records };
     });
-    return [body];
+    const req = { acks, tableId, timeoutMs, targetColumns: targetColumns ? [...targetColumns] : [], bucketsReq, aggMode: 0 };
+    return PutKvRequest.encodeParts(req, MIN_UNCOPIED_RECORDS, partBytes);
   },
   outcomes(response) {
     return (response as PutKvResponse).bucketsResp.map((r) => ({
@@ -98,6 +101,7 @@ export const putKvProtocol: WriteProtocol = {
       errorCode: r.errorCode,
       errorMessage: r.errorMessage,
       offset: r.logEndOffset ?? -1,
+      ...(r.pressure !== undefined ? { pressure: r.pressure } : {}),
     }));
   },
 };

@@ -24,6 +24,8 @@ export class BucketQueue implements BatchTarget {
   /** Unsent batches; retries are re-inserted in creation order at the head. */
   readonly batches: WriteBatch[] = [];
   readonly displayName: string;
+  /** Until when the sender holds this bucket's batches back (KV backpressure; 0: not held). */
+  throttledUntilMs = 0;
 
   constructor(
     readonly table: TableWriteTarget,
