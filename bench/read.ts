@@ -16,13 +16,13 @@
  *
  * `tsx bench/read.ts` runs only these against a fresh cluster process and prints the table.
  */
-import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import type * as arrow from "apache-arrow";
 import { Config, EARLIEST_OFFSET, FlussConnection, Schema, TableDescriptor, TablePath, type FlussTable } from "../src/index.js";
 import { benchBatch, benchRows, benchSchema } from "./data.js";
 import { decodeOnly, fetchRawBatches, loopbackChunks, objectsFromArrow } from "./read-baselines.js";
 import { peakRssScan } from "./read-rss.js";
+import { withCpu } from "./cpu.js";
 
 export interface ReadBenchResult {
   benchmark: string;
@@ -40,30 +40,6 @@ export interface ReadBenchOptions {
   pkRows?: number;
   /** The cluster's process id: the Arrow scans then also report its CPU time per scan. */
   serverPid?: number;
-}
-
-/** CPU time (ms) of a process from /proc (Linux), or undefined. */
-function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU ms of this process and of the server spent in `fn`, beside its result. */
-async function withCpu<T>(
-  serverPid: number | undefined,
-  fn: () => Promise<T>,
-): Promise<{ value: T; client: number; server: number | undefined }> {
-  const c0 = process.cpuUsage();
-  const s0 = processCpuMs(serverPid);
-  const value = await fn();
-  const c = process.cpuUsage(c0);
-  const s1 = processCpuMs(serverPid);
-  return { value, client: (c.user + c.system) / 1000, server: s0 !== undefined && s1 !== undefined ? s1 - s0 : undefined };
 }
 
 const BATCH_ROWS = 65_536;
