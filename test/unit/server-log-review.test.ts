@@ -10,7 +10,16 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Config, DataTypes, FlussConnection, LocalCluster, OffsetSpec, Schema, TableDescriptor, TablePath } from "../../src/index.js";
+import {
+  Config,
+  DataTypes,
+  FlussConnection,
+  LocalCluster,
+  OffsetSpec,
+  Schema,
+  TableDescriptor,
+  TablePath,
+} from "../../src/index.js";
 import { ApiKey } from "../../src/rpc/api-keys.js";
 import { ErrorCode } from "../../src/rpc/errors.js";
 import type * as M from "../../src/rpc/messages.js";
@@ -71,7 +80,12 @@ describe("log storage review", () => {
       remoteLogTaskIntervalMs: 0,
     });
     conn = await FlussConnection.connect(new Config({ "bootstrap.servers": cluster.bootstrapServers }));
-    raw = await ServerConnection.connect({ host: "127.0.0.1", port: cluster.port, connectTimeoutMs: 5000, requestTimeoutMs: 10_000 });
+    raw = await ServerConnection.connect({
+      host: "127.0.0.1",
+      port: cluster.port,
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 10_000,
+    });
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
@@ -123,7 +137,10 @@ describe("log storage review", () => {
       if (r.records !== undefined) {
         // data read before the segment went: it starts at the batch holding the fetch offset
         const first = [...iterateBatches(r.records)][0]!;
-        assert.ok(first.baseOffset <= fetchOffset && first.lastOffset >= fetchOffset, `first batch ${first.baseOffset}..${first.lastOffset}`);
+        assert.ok(
+          first.baseOffset <= fetchOffset && first.lastOffset >= fetchOffset,
+          `first batch ${first.baseOffset}..${first.lastOffset}`,
+        );
       } else {
         const info = r.remoteLogFetchInfo;
         assert.ok(info, "answered from remote storage");
@@ -150,9 +167,19 @@ describe("log storage review", () => {
     await conn.close();
     await cluster.close();
     fs.writeFileSync(manifest, '{"version":1,"database":');
-    cluster = await LocalCluster.start({ dataDir, segmentBytes: SEGMENT_BYTES, localSegmentsToKeep: 1, remoteLogTaskIntervalMs: 0 });
+    cluster = await LocalCluster.start({
+      dataDir,
+      segmentBytes: SEGMENT_BYTES,
+      localSegmentsToKeep: 1,
+      remoteLogTaskIntervalMs: 0,
+    });
     conn = await FlussConnection.connect(new Config({ "bootstrap.servers": cluster.bootstrapServers }));
-    raw = await ServerConnection.connect({ host: "127.0.0.1", port: cluster.port, connectTimeoutMs: 5000, requestTimeoutMs: 10_000 });
+    raw = await ServerConnection.connect({
+      host: "127.0.0.1",
+      port: cluster.port,
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 10_000,
+    });
 
     for (const state of ["corrupt", "missing"]) {
       if (state === "missing") fs.rmSync(manifest);
