@@ -753,7 +753,8 @@ export class LogTablet {
     this.ensureOpen();
     const hw = this.hw;
     if (ts > this.maxTs) return hw;
-    for (const seg of this.segments) {
+    // by base offset, not by index: segments may leave the front meanwhile (see readLocal)
+    for (let seg = this.segments[0]; seg; seg = this.segmentAfter(seg)) {
       if (seg.maxTimestamp < ts) continue;
       const off = await seg.offsetForTimestamp(ts);
       if (off !== undefined) return Math.min(off, hw);
