@@ -5,9 +5,9 @@
  * releases it); the next one is, within a bucket, the lowest start offset and, across
  * buckets, the oldest `max_timestamp`. Downloaded files live in
  * `{scanner.io.tmpdir}/remote-logs-{uuid}`, deleted as each segment is read and as a whole
- * when the scanner closes. A failed download is retried for as long as the segment is wanted
- * and the scanner open, as Java's (`RemoteLogDownloader.fetchOnce` puts a failed request back
- * in its queue, RemoteLogDownloader.java:232-240), with fluss-rust's backoff between
+ * when the scanner closes. A failed download is retried for as long as the segment is
+ * wanted and the scanner open, as Java's (`fetchOnce` puts a failed request back in its
+ * queue, RemoteLogDownloader.java:214-221 and :239-243), with fluss-rust's backoff between
  * attempts (Java's has none); each failed attempt is reported (`onRetry`: the scanner's
  * `onError` and `scanner.max-unavailable-ms`). Not retried: a file that does not exist (the
  * scanner asks the server again) and errors marked not retriable (no S3 SDK installed).
