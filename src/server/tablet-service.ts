@@ -295,6 +295,30 @@ async function remoteAnswer(
   return info;
 }
 
+/**
+ * The bucket's log start for a FetchLog answer: the first offset in local or remote storage.
+ * When the remote manifest cannot be read, a fetch of offsets the local log still holds is
+ * served with the local start (the local log does not depend on remote storage); EARLIEST
+ * and offsets below the local start fail with the manifest's LOG_STORAGE_EXCEPTION, which
+ * the client retries, and the next fetch reads the manifest again. (Java loads the manifest
+ * when the replica becomes leader, `RemoteLogManager.registerReplica`; a failure there leaves
+ * the bucket without a leader, ReplicaManager.java:1290-1306, so no offset is served at all.)
+ */
+async function fetchStartOffset(
+  remote: NonNullable<ServerState["remoteLogs"]>,
+  tablet: LogTablet,
+  tableId: number,
+  bucket: M.PbFetchLogReqForBucket,
+): Promise<number> {
+  try {
+    return await remote.logStartOffset(tablet, tableId, bucket.partitionId, bucket.bucketId);
+  } catch (err) {
+    const local = tablet.logStartOffset;
+    if (bucket.fetchOffset === FETCH_FROM_EARLIEST_OFFSET || bucket.fetchOffset < local) throw err;
+    return local;
+  }
+}
+
 async function readOnce(
   state: ServerState,
   req: M.FetchLogRequest,
@@ -325,9 +349,7 @@ async function readOnce(
       if (projected !== undefined) checkProjection(projected, rowTypeResolver(t)(t.entry.schemaId).fields.length);
       const tablet = await state.logs.getOrCreate(table.tableId, bucket.partitionId, bucket.bucketId);
       const remote = state.remoteLogs;
-      const startOffset = remote
-        ? await remote.logStartOffset(tablet, table.tableId, bucket.partitionId, bucket.bucketId)
-        : tablet.logStartOffset;
+      const startOffset = remote ? await fetchStartOffset(remote, tablet, table.tableId, bucket) : tablet.logStartOffset;
       const offset = bucket.fetchOffset === FETCH_FROM_EARLIEST_OFFSET ? startOffset : bucket.fetchOffset;
       const maxBytes = Math.max(0, Math.min(limit, bucket.maxFetchBytes));
       // REMOTE_FIRST (Java ReplicaManager#tryFetchRemoteFirst): remote data when it has the offset

@@ -301,6 +301,67 @@ describe("remote log downloader", () => {
     await dl.close();
   });
 
+  test("failed downloads are retried past fluss-rust's 10 attempts until the file can be read (as Java's)", async () => {
+    const fs = new ManualFs();
+    const retries: FlussError[] = [];
+    const dl = new RemoteLogDownloader(
+      storageOf(fs),
+      4,
+      dir,
+      (e) => retries.push(e),
+      () => 1,
+    );
+    const d = dl.request("b", "/r", segment("s", 0, 5));
+    for (let i = 0; i < 15; i++) {
+      while (fs.started.length <= i) await tick();
+      assert.ok(dl.retrying === i > 0, "retrying once an attempt failed");
+      fs.started[i]!.reject(new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, `EACCES ${i}`, { retriable: true }));
+    }
+    while (fs.started.length <= 15) await tick();
+    fs.started[15]!.resolve(fs.file("s"));
+    assert.equal((await d.file).path, "s");
+    assert.equal(retries.length, 15);
+    assert.equal(dl.retrying, false);
+    d.release();
+    await dl.close();
+  });
+
+  test("closing the downloader or releasing the segment ends its retries at once", async () => {
+    for (const end of ["close", "release"] as const) {
+      const fs = new ManualFs();
+      const dl = new RemoteLogDownloader(
+        storageOf(fs),
+        4,
+        dir,
+        () => undefined,
+        () => 60_000,
+      );
+      const d = dl.request("b", "/r", segment("s", 0, 5));
+      await tick();
+      fs.started[0]!.reject(new FlussError(ErrorCode.LOG_STORAGE_EXCEPTION, "EACCES", { retriable: true }));
+      await tick();
+      assert.equal(dl.retrying, true);
+      const t0 = Date.now();
+      if (end === "close") await dl.close();
+      else d.release();
+      await assert.rejects(d.file, (e: unknown) => e instanceof FlussError && e.code === ErrorCode.CLIENT_ERROR);
+      assert.ok(Date.now() - t0 < 1000, `${end}: the minute-long backoff was cut short`);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(fs.started.length, 1, `${end}: no attempt after`);
+      assert.equal(dl.retrying, false);
+      if (end === "release") {
+        // its permit came back: the next segment starts
+        const next = dl.request("b", "/r", segment("t", 5, 9));
+        await tick();
+        assert.equal(fs.started.length, 2);
+        fs.started[1]!.resolve(fs.file("t"));
+        await next.file;
+        next.release();
+        await dl.close();
+      }
+    }
+  });
+
   test("a bucket read hands out whole batches from first_start_pos across segments", async () => {
     // fake batches: [baseOffset int64][length int32][payload] (only the length matters here)
     const batch = (payload: number): Uint8Array => {

@@ -239,6 +239,15 @@ export class LogFetcher {
     this.unavailableTimer = undefined;
   }
 
+  /**
+   * A fetch or remote read succeeded: the clock stops unless a remote segment download is
+   * still failing (it is retried for as long as the scanner is open, so a segment that stays
+   * unreadable reaches `scanner.max-unavailable-ms` even while other buckets are read).
+   */
+  private markReadable(): void {
+    if (!this.downloader?.retrying) this.markAvailable();
+  }
+
   /** Wakes waiting polls when `scanner.max-unavailable-ms` runs out. */
   private armUnavailableTimer(): void {
     if (this.maxUnavailableMs <= 0 || this.unavailableSince === undefined) return;
@@ -618,7 +627,7 @@ export class LogFetcher {
         done();
         if (this.closed) return;
         this.nodeRetryAt.delete(nodeId);
-        if (this.handleResponse(resp, sent, node)) this.markAvailable();
+        if (this.handleResponse(resp, sent, node)) this.markReadable();
         // at once, not in a microtask: the pollers woken by handleResponse run first otherwise
         this.sendFetches();
       },
@@ -847,7 +856,7 @@ export class LogFetcher {
         if (!live()) return;
         if (chunk.records) {
           this.handleRemoteChunk(s, offset, chunk.records, chunk.uri);
-          this.markAvailable(); // data flows (the unavailability clock is about reading, not one server)
+          this.markReadable(); // data flows (the unavailability clock is about reading, not one server)
         }
         if (chunk.endOffset !== undefined && s.remote === read) {
           // every segment read: FetchLog goes on from the end of the last one (exclusive)

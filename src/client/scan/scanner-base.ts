@@ -149,8 +149,9 @@ export abstract class ScannerBase {
   /**
    * Calls `listener` with each transient failure the scanner retries on its own: a server
    * that cannot be reached or does not answer within `request.timeout.ms`, a leader that
-   * moved, retriable server errors. Each is a {@link FlussError} naming the table and the
-   * server. `poll` and `for await` go on retrying (they throw only after
+   * moved, retriable server errors, a remote (tiered) log segment that cannot be read yet
+   * (retried while the scanner is open). Each is a {@link FlussError} naming the table and
+   * the server or file. `poll` and `for await` go on retrying (they throw only after
    * `scanner.max-unavailable-ms`, if set); this is how an application tells "no new data"
    * from "the cluster is down". Returns a function that removes the listener. A listener
    * that throws is ignored.

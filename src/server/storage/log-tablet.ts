@@ -134,6 +134,11 @@ export class LogTablet {
   private readonly clock: () => number;
   private readonly syncEveryAppend: boolean;
   private readonly openFiles: OpenFiles | undefined;
+  /**
+   * Test hook: awaited by every local read between choosing its segment and reading it, a
+   * stand-in for segment I/O that yields to the event loop (tiering may run meanwhile).
+   */
+  pauseRead: ((fetchOffset: number) => Promise<void>) | undefined;
 
   private constructor(
     readonly dir: string,
@@ -607,8 +612,12 @@ export class LogTablet {
     const upTo = Math.min(options.upTo ?? hw, hw);
     const empty = { records: new Uint8Array(0), highWatermark: hw, logStartOffset: start };
     if (fetchOffset >= upTo) return empty;
-    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
-      const seg = this.segments[i]!;
+    // segments are held as objects and the next one is found by base offset (Java
+    // `LocalLog.read`, LocalLog.java:391 and :441, `floorSegment` / `higherSegment`): tiering
+    // and retention remove segments from the front meanwhile, which shifts every index
+    for (let seg = this.segments[this.segmentIndexFor(fetchOffset)]; seg; seg = this.segmentAfter(seg)) {
+      if (this.pauseRead) await this.pauseRead(fetchOffset);
+      this.ensureHeld(seg, fetchOffset);
       const bad = seg.corrupt.length > 0 ? seg.corruptRangeOf(fetchOffset) : undefined;
       if (bad) {
         // Java's CorruptRecordException: the client scanner fails the bucket naming the offset
@@ -620,6 +629,7 @@ export class LogTablet {
       }
       const position = await seg.positionOf(fetchOffset);
       if (position === undefined) continue;
+      this.ensureHeld(seg, fetchOffset);
       const minOne = options.minOneBatch ?? true;
       const records = options.slice
         ? await seg.readSlice(position, maxBytes, upTo, minOne, options.alloc)
@@ -672,10 +682,12 @@ export class LogTablet {
       logStartOffset: start,
     });
     if (fetchOffset >= hw) return done([]);
-    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
-      const seg = this.segments[i]!;
+    for (let seg = this.segments[this.segmentIndexFor(fetchOffset)]; seg; seg = this.segmentAfter(seg)) {
+      if (this.pauseRead) await this.pauseRead(fetchOffset);
+      this.ensureHeld(seg, fetchOffset);
       let position = await seg.positionOf(fetchOffset);
       if (position === undefined) continue;
+      this.ensureHeld(seg, fetchOffset);
       let chunk = await seg.read(position, 0, hw, true);
       if (chunk.length === 0) return done([]);
       let budget = minOneBatch ? Math.max(maxBytes, LOG_OVERHEAD + readInt32LE(chunk, LENGTH_OFFSET)) : maxBytes;
@@ -707,6 +719,27 @@ export class LogTablet {
     return done([]);
   }
 
+  /** The segment after `seg` in the log now (Java `LogSegments.higherSegment`), undefined after the last. */
+  private segmentAfter(seg: LogSegment): LogSegment | undefined {
+    const next = partitionPoint(this.segments.length, (i) => this.segments[i]!.baseOffset <= seg.baseOffset);
+    return this.segments[next];
+  }
+
+  /**
+   * A read resuming after an await checks that its segment is still in the log: one that
+   * tiering or retention removed meanwhile makes the read LOG_OFFSET_OUT_OF_RANGE (answered
+   * from remote storage), never a read of whatever segment took its place.
+   */
+  private ensureHeld(seg: LogSegment, fetchOffset: number): void {
+    if (this.segments[this.segmentIndexFor(seg.baseOffset)] === seg) return;
+    this.ensureOpen();
+    throw new FlussError(
+      ErrorCode.LOG_OFFSET_OUT_OF_RANGE_EXCEPTION,
+      `Received request for offset ${fetchOffset} for table bucket ${this.name}, ` +
+        `but we only have log segments from offset ${this.logStartOffset} up to ${this.leo}.`,
+    );
+  }
+
   /** Index of the last segment whose base offset is ≤ `offset` (0 if none). */
   private segmentIndexFor(offset: number): number {
     return Math.max(0, partitionPoint(this.segments.length, (i) => this.segments[i]!.baseOffset <= offset) - 1);
@@ -720,7 +753,8 @@ export class LogTablet {
     this.ensureOpen();
     const hw = this.hw;
     if (ts > this.maxTs) return hw;
-    for (const seg of this.segments) {
+    // by base offset, not by index: segments may leave the front meanwhile (see readLocal)
+    for (let seg = this.segments[0]; seg; seg = this.segmentAfter(seg)) {
       if (seg.maxTimestamp < ts) continue;
       const off = await seg.offsetForTimestamp(ts);
       if (off !== undefined) return Math.min(off, hw);

@@ -113,14 +113,15 @@ export class OpenedFile implements SegmentFile {
       handle = await open(path, "r");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") throw remoteFileMissing(uri, err);
-      throw remoteFileFailure(uri, err, false);
+      // permissions, a mount gone, ...: retried while the scanner is open, as Java's downloader
+      throw remoteFileFailure(uri, err);
     }
     try {
       const { size } = await handle.stat();
       return new OpenedFile(path, handle, size, deleteOnRelease);
     } catch (err) {
       await handle.close().catch(() => undefined);
-      throw remoteFileFailure(uri, err, false);
+      throw remoteFileFailure(uri, err);
     }
   }
 

@@ -5,8 +5,12 @@
  * releases it); the next one is, within a bucket, the lowest start offset and, across
  * buckets, the oldest `max_timestamp`. Downloaded files live in
  * `{scanner.io.tmpdir}/remote-logs-{uuid}`, deleted as each segment is read and as a whole
- * when the scanner closes. A failed download is retried with backoff (as fluss-rust's
- * downloader, up to 10 times) unless the file does not exist or cannot be read at all.
+ * when the scanner closes. A failed download is retried for as long as the segment is
+ * wanted and the scanner open, as Java's (`fetchOnce` puts a failed request back in its
+ * queue, RemoteLogDownloader.java:214-221 and :239-243), with fluss-rust's backoff between
+ * attempts (Java's has none); each failed attempt is reported (`onRetry`: the scanner's
+ * `onError` and `scanner.max-unavailable-ms`). Not retried: a file that does not exist (the
+ * scanner asks the server again) and errors marked not retriable (no S3 SDK installed).
  */
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
@@ -18,10 +22,8 @@ import { backoffMs } from "../../retry.js";
 import { parseRemoteLocation, type SegmentFile } from "./file-system.js";
 import type { RemoteStorage } from "./remote-storage.js";
 
-/** Retries of one download (fluss-rust MAX_RETRY_COUNT). */
-const MAX_RETRIES = 10;
-/** fluss-rust's backoff: 100 ms doubling up to 5 s. */
-const backoff = (attempt: number): number => backoffMs(attempt, 100, 5_000);
+/** fluss-rust's backoff between attempts: 100 ms doubling up to 5 s. */
+const defaultBackoff = (attempt: number): number => backoffMs(attempt, 100, 5_000);
 
 /** A requested segment: its file once fetched, and the release of it. */
 export interface SegmentDownload {
@@ -42,6 +44,8 @@ class Request implements SegmentDownload {
   resolve!: (f: SegmentFile) => void;
   reject!: (e: unknown) => void;
   readonly file: Promise<SegmentFile>;
+  /** Set while the request waits to retry a failed attempt: ends the wait at once. */
+  wake: (() => void) | undefined;
 
   constructor(
     private readonly owner: RemoteLogDownloader,
@@ -71,6 +75,8 @@ export class RemoteLogDownloader {
   private readonly running = new Set<Request>();
   private closed = false;
   private pumpQueued = false;
+  /** Requests whose last attempt failed (waiting to retry). */
+  private readonly failing = new Set<Request>();
 
   constructor(
     private readonly storage: RemoteStorage,
@@ -78,9 +84,16 @@ export class RemoteLogDownloader {
     tmpRoot: string,
     /** Told of each failed attempt that is retried. */
     private readonly onRetry: (err: FlussError) => void = () => undefined,
+    /** The wait before retry `attempt` (0-based), in ms. */
+    private readonly backoff: (attempt: number) => number = defaultBackoff,
   ) {
     this.permits = prefetchNum;
     this.dirPath = join(tmpRoot, `remote-logs-${randomUUID()}`);
+  }
+
+  /** Whether a download's last attempt failed and it waits to try again. */
+  get retrying(): boolean {
+    return this.failing.size > 0;
   }
 
   /** The directory downloads go to (created on first use). */
@@ -128,8 +141,11 @@ export class RemoteLogDownloader {
       void req.result!.release();
       this.permits++;
       this.pump();
+    } else if (was === "running") {
+      this.failing.delete(req);
+      req.wake?.(); // a wait to retry ends now; the permit returns when the attempt is over
     }
-    // running: freed when it completes; failed: its permit was returned then
+    // failed: its permit was returned then
   }
 
   /** The next request: per bucket the lowest start offset, across buckets the oldest max_timestamp. */
@@ -169,20 +185,31 @@ export class RemoteLogDownloader {
     try {
       const location = parseRemoteLocation(req.uri);
       const fs = this.storage.fileSystem(location);
-      for (let attempt = 0; ; attempt++) {
+      // until it succeeds, the segment is no longer wanted or the scanner closes
+      for (let attempt = 0; !this.closed && req.state === "running"; attempt++) {
         try {
           file = await this.storage.limit(() => fs.fetch(location, () => this.localDirReady(), req.localName));
           break;
         } catch (err) {
           const retriable = err instanceof FlussError && err.retriable;
-          if (!retriable || attempt >= MAX_RETRIES || this.closed || req.state !== "running") throw err;
+          if (!retriable || this.closed || req.state !== "running") throw err;
+          this.failing.add(req);
           this.onRetry(err);
-          await new Promise<void>((resolve) => setTimeout(resolve, backoff(attempt)).unref());
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.backoff(attempt));
+            timer.unref();
+            req.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          req.wake = undefined;
         }
       }
     } catch (err) {
       error = err;
     }
+    this.failing.delete(req);
     this.running.delete(req);
     if (this.closed || req.state !== "running") {
       // released or closed meanwhile: nobody reads it
@@ -211,6 +238,8 @@ export class RemoteLogDownloader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const r of this.running) r.wake?.();
+    this.failing.clear();
     for (const r of this.queue.splice(0)) {
       r.state = "released";
       r.reject(FlussError.client("the scanner was closed"));
