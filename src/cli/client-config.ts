@@ -13,10 +13,10 @@ import { parseKeyValueLines } from "../util/key-value-lines.js";
 import { DEFAULT_BOOTSTRAP_SERVERS, messageOf, usageError } from "./runtime.js";
 
 /** Environment variables read by every command but `local`. */
-export const ENV_BOOTSTRAP_SERVERS = "FLUSS_BOOTSTRAP_SERVERS";
-export const ENV_SASL_USERNAME = "FLUSS_SASL_USERNAME";
-export const ENV_SASL_PASSWORD = "FLUSS_SASL_PASSWORD";
-export const ENV_CONFIG_FILE = "FLUSS_CONFIG_FILE";
+const ENV_BOOTSTRAP_SERVERS = "FLUSS_BOOTSTRAP_SERVERS";
+const ENV_SASL_USERNAME = "FLUSS_SASL_USERNAME";
+const ENV_SASL_PASSWORD = "FLUSS_SASL_PASSWORD";
+const ENV_CONFIG_FILE = "FLUSS_CONFIG_FILE";
 
 /** What the configuration is made of: the global options and the environment. */
 export interface ConfigInputs {
@@ -101,10 +101,7 @@ function commandLineSettings(items: readonly string[]): Setting[] {
 }
 
 /** `$FLUSS_BOOTSTRAP_SERVERS` (as before: set means used) and the SASL credentials. */
-function envSettings(
-  raw: Readonly<Record<string, string | undefined>>,
-  env: (name: string) => string | undefined,
-): Setting[] {
+function envSettings(raw: Readonly<Record<string, string | undefined>>, env: (name: string) => string | undefined): Setting[] {
   const out: Setting[] = [];
   const servers = raw[ENV_BOOTSTRAP_SERVERS];
   if (servers !== undefined) out.push({ name: "bootstrap.servers", value: servers, source: `$${ENV_BOOTSTRAP_SERVERS}` });
