@@ -187,3 +187,73 @@ test("scan --state --follow: the current rows as +I, then every change after the
   assert.equal(fromRefused.code, 2);
   assert.match(fromRefused.stderr, /--state reads the current rows .*drop --from/);
 });
+
+test("SnapshotScanner.rowBatches: the rows in pages, offsets as after toRows, an early exit closes the scan", async () => {
+  const path = await create("pk_pages", true);
+  const writer = (await conn.getTable(path)).newUpsert();
+  for (let i = 0; i < 2000; i++) writer.upsert({ id: i, name: `n${i}` });
+  writer.delete({ id: 0 });
+  await writer.close();
+  const small = await cluster.connect({ "scanner.kv.fetch.max-bytes": "4kb" });
+  try {
+    const table = await small.getTable(path);
+    const snapshot = await table.newScan().createSnapshotScanner();
+    const pages: number[] = [];
+    const ids: number[] = [];
+    for await (const rows of snapshot.rowBatches()) {
+      pages.push(rows.length);
+      for (const r of rows) ids.push(r.id as number);
+    }
+    assert.ok(pages.length > 1, `pages: ${pages.join(",")}`);
+    assert.deepEqual(
+      ids.sort((a, b) => a - b),
+      Array.from({ length: 1999 }, (_, i) => i + 1),
+    );
+    const latest = await small.getAdmin().listOffsets(path, [0], (await import("../../src/index.js")).OffsetSpec.latest());
+    assert.deepEqual({ ...snapshot.offsets() }, latest);
+    const again = await table.newScan().createSnapshotScanner();
+    for await (const rows of again.rowBatches()) {
+      assert.ok(rows.length > 0);
+      break;
+    }
+    assert.deepEqual({ ...again.offsets() }, {}, "no bucket was read to its end");
+  } finally {
+    await small.close();
+  }
+});
+
+test("scan --state --follow of a partitioned table: each partition's rows, then changes and new partitions", async () => {
+  const path = `${db}.pk_parts`;
+  const schema = Schema.fromColumns(
+    [
+      { name: "region", type: notNull(DataTypes.STRING()) },
+      { name: "id", type: notNull(DataTypes.INT()) },
+      { name: "name", type: DataTypes.STRING() },
+    ],
+    ["region", "id"],
+  );
+  const admin = conn.getAdmin();
+  await admin.createTable(path, new TableDescriptor(schema, { bucketCount: 2, partitionKeys: ["region"] }));
+  await admin.createPartition(path, { region: "EU" });
+  const writer = (await conn.getTable(path)).newUpsert();
+  writer.upsert({ region: "EU", id: 1, name: "a" });
+  writer.upsert({ region: "EU", id: 2, name: "b" });
+  await writer.flush();
+  const run = startCli(["scan", path, "--state", "--follow", "--format", "jsonl"], {
+    servers: cluster.bootstrapServers,
+    timeoutMs: 60_000,
+  });
+  await waitFor("the snapshot", () => jsonLines(run.stdout()).length >= 2 || run.child.exitCode !== null);
+  await admin.createPartition(path, { region: "US" });
+  writer.upsert({ region: "EU", id: 1, name: "c" });
+  writer.upsert({ region: "US", id: 7, name: "u" });
+  await writer.close();
+  await waitFor("the changes", () => jsonLines(run.stdout()).length >= 5 || run.child.exitCode !== null);
+  run.child.kill("SIGINT");
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  const rows = jsonLines(r.stdout);
+  const key = (x: Record<string, unknown>) => `${x.op} ${x.region} ${x.id} ${x.name}`;
+  assert.deepEqual(rows.slice(0, 2).map(key).sort(), ["+I EU 1 a", "+I EU 2 b"]);
+  assert.deepEqual(rows.slice(2).map(key).sort(), ["+I US 7 u", "+U EU 1 c", "-U EU 1 a"]);
+});
