@@ -102,7 +102,7 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
     });
   }
 
-  let targets: Target[] = [];
+  const targets: Target[] = [];
   let start: number[];
   if (opts.state) {
     const offsets = await readState(run, partitions, abort.signal);
