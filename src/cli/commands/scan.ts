@@ -16,9 +16,10 @@ Without --follow the scan stops at each bucket's latest offset as of its start. 
 primary-key table each row of its changelog comes with its change type (column "op":
 +I insert, -U/+U before/after an update, -D delete); --state prints the table's current
 rows instead, and --state --follow prints them as inserts (+I), then every change after
-them until Ctrl-C (none missed, none twice). --from takes earliest (default), latest, an OFFSET (every bucket), or a
-TIMESTAMP (ISO 8601: the first rows written at or after it). The default format is an
-aligned table on a terminal and JSON Lines otherwise.
+them until Ctrl-C (none missed, none twice). --from takes earliest (default), latest, an
+OFFSET (every bucket), or a TIMESTAMP (ISO 8601: the first rows written at or after it).
+The default format is an aligned table on a terminal (printed 1000 rows at a time) and
+JSON Lines otherwise.
 
 Examples:
   $ flussjs scan shop.orders
