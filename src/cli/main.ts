@@ -28,7 +28,10 @@ const STD_IO: CliIo = {
 
 const HELP_AFTER = `
 Every command but local talks to the cluster at --bootstrap-servers, else
-$FLUSS_BOOTSTRAP_SERVERS, else 127.0.0.1:9123. Exit codes: 0 success, 1 failure, 2 usage.
+$FLUSS_BOOTSTRAP_SERVERS, else 127.0.0.1:9123. Client configuration: --config key=value
+over the environment ($FLUSS_SASL_USERNAME and $FLUSS_SASL_PASSWORD: SASL/PLAIN without a
+password on the command line) over --config-file FILE (key=value lines, e.g.
+client.security.sasl.password=...). Exit codes: 0 success, 1 failure, 2 usage.
 
 Examples:
   $ flussjs local &
@@ -55,6 +58,7 @@ function buildProgram(io: CliIo, rt: Runtime): Command {
     .version(version(), "-V, --version", "print the version")
     .option("-b, --bootstrap-servers <host:port,...>", "cluster address (default: $FLUSS_BOOTSTRAP_SERVERS or 127.0.0.1:9123)")
     .option("-c, --config <key=value>", "client configuration, e.g. request.timeout.ms=5000 (repeatable)", collect)
+    .option("--config-file <file>", "client configuration as key=value lines (default: $FLUSS_CONFIG_FILE)")
     .option("--verbose", "print stack traces of errors")
     .helpOption("-h, --help", "show help")
     .helpCommand("help [command]", "show help of a command")

@@ -7,7 +7,7 @@ import type { Config } from "../client/config.js";
 import type { FlussConnection } from "../client/connection.js";
 
 /** Default cluster address of every command but `local`. */
-const DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9123";
+export const DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9123";
 
 /** Exit codes: success, failure, usage error. */
 export const EXIT_OK = 0;
@@ -52,12 +52,15 @@ export interface GlobalOptions {
   bootstrapServers?: string;
   /** `--config key=value` (repeatable): client configuration, e.g. timeouts or security. */
   config?: string[];
+  /** `--config-file FILE`: client configuration as `key=value` lines (below `--config` and the environment). */
+  configFile?: string;
   verbose?: boolean;
 }
 
 /** Runs a command's work: the connection it opens is closed however it ends. */
 export class Runtime {
   private conn: FlussConnection | undefined;
+  private resolvedServers: string | undefined;
   /** The exit code of the command that ran. */
   exitCode = EXIT_OK;
 
@@ -66,8 +69,12 @@ export class Runtime {
     private readonly globals: () => GlobalOptions,
   ) {}
 
-  /** `--bootstrap-servers`, else FLUSS_BOOTSTRAP_SERVERS, else 127.0.0.1:9123. */
+  /**
+   * The cluster address: as resolved by {@link config} once it ran (`--bootstrap-servers`,
+   * `-c bootstrap.servers`, $FLUSS_BOOTSTRAP_SERVERS, the config file), else without the file.
+   */
   get bootstrapServers(): string {
+    if (this.resolvedServers !== undefined) return this.resolvedServers;
     const env = this.io.env ?? process.env;
     return this.globals().bootstrapServers ?? env.FLUSS_BOOTSTRAP_SERVERS ?? DEFAULT_BOOTSTRAP_SERVERS;
   }
@@ -92,21 +99,21 @@ export class Runtime {
     };
   }
 
-  /** The client configuration: `--bootstrap-servers` and every `--config key=value`. */
+  /**
+   * The client configuration from `--bootstrap-servers`, `--config`, the environment and the
+   * config file (`client-config.ts`; a bad source is a usage error naming it).
+   */
   async config(): Promise<Config> {
-    const { Config } = await import("../client/config.js");
-    const extra: Record<string, string> = {};
-    for (const item of this.globals().config ?? []) {
-      const eq = item.indexOf("=");
-      if (eq <= 0) throw usageError(`--config "${item}" is not KEY=VALUE`);
-      extra[item.slice(0, eq).trim()] = item.slice(eq + 1);
-    }
-    try {
-      return Config.fromRecord({ "connect.timeout.ms": 10_000, ...extra, "bootstrap.servers": this.bootstrapServers });
-    } catch (e) {
-      const m = messageOf(e);
-      throw usageError(m.includes('"bootstrap.servers"') ? `--bootstrap-servers: ${m}` : `--config: ${m}`);
-    }
+    const { resolveClientConfig } = await import("./client-config.js");
+    const g = this.globals();
+    const resolved = await resolveClientConfig({
+      bootstrapServers: g.bootstrapServers,
+      config: g.config,
+      configFile: g.configFile,
+      env: this.io.env ?? process.env,
+    });
+    this.resolvedServers = resolved.bootstrapServers;
+    return resolved.config;
   }
 
   /** Connects once (later calls return the same connection). */

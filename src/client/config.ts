@@ -505,6 +505,16 @@ export class Config {
     return new Config(record as ConfigInput);
   }
 
+  /**
+   * The key `name` sets: `name` itself, the key of an alias (`security.sasl.password` →
+   * `client.security.sasl.password`), or undefined for an unknown name. For merging configs
+   * from several sources, where two spellings of one option must count as the same.
+   */
+  static keyOf(name: string): ConfigKey | undefined {
+    if (Object.hasOwn(OPTIONS, name)) return name as ConfigKey;
+    return Object.hasOwn(ALIASES, name) ? (ALIASES as Readonly<Record<string, ConfigKey>>)[name] : undefined;
+  }
+
   /** The value of one option (the default when not set). */
   get<K extends ConfigKey>(key: K): ConfigValues[K] {
     return this.#values[key];

@@ -1,12 +1,13 @@
 /**
  * `flussjs scan DB.TABLE`: reads a table's log (a primary-key table's changelog, with the
  * change type of each row) up to the latest offsets as of the start, or with `--follow`
- * until Ctrl-C; `--state` prints the current rows of a primary-key table instead.
+ * until Ctrl-C; `--state` prints the current rows of a primary-key table instead (with
+ * `--follow`, then its changelog from where the snapshot of each bucket ends).
  */
 import type { Command } from "commander";
-import type { FlussAdmin, OffsetSpec, PartitionInfo, TableInfo } from "../../index.js";
+import type { DataField, FlussAdmin, OffsetSpec, PartitionInfo, SnapshotOffsets, TableInfo, TableScan } from "../../index.js";
 import { collect, parseCount, parseList, parseTablePath, parseTimestamp } from "../args.js";
-import { type OutColumn, createSink, parseFormat } from "../output.js";
+import { type OutColumn, type RowSink, createSink, parseFormat } from "../output.js";
 import { selectPartitions } from "../partitions.js";
 import { CliError, type Runtime, usageError } from "../runtime.js";
 
@@ -14,9 +15,11 @@ const HELP_AFTER = `
 Without --follow the scan stops at each bucket's latest offset as of its start. For a
 primary-key table each row of its changelog comes with its change type (column "op":
 +I insert, -U/+U before/after an update, -D delete); --state prints the table's current
-rows instead. --from takes earliest (default), latest, an OFFSET (every bucket), or a
-TIMESTAMP (ISO 8601: the first rows written at or after it). The default format is an
-aligned table on a terminal and JSON Lines otherwise.
+rows instead, and --state --follow prints them as inserts (+I), then every change after
+them until Ctrl-C (none missed, none twice). --from takes earliest (default), latest, an
+OFFSET (every bucket), or a TIMESTAMP (ISO 8601: the first rows written at or after it).
+The default format is an aligned table on a terminal (printed 1000 rows at a time) and
+JSON Lines otherwise.
 
 Examples:
   $ flussjs scan shop.orders
@@ -24,6 +27,7 @@ Examples:
   $ flussjs scan shop.events --from 2024-05-01T12:00:00Z --limit 100 --format csv
   $ flussjs scan shop.sales --partition region=US --columns id,total
   $ flussjs scan shop.orders --state --format jsonl > orders.jsonl
+  $ flussjs scan shop.orders --state --follow               # the rows now, then the changes
 `;
 
 interface ScanOptions {
@@ -57,7 +61,7 @@ export function registerScan(program: Command, rt: Runtime): void {
     .option("--columns <a,b,...>", "only these columns, in this order")
     .option("--partition <key=value>", "only this partition (repeatable, or k=v,k=v)", collect)
     .option("-f, --format <format>", "table, jsonl or csv (default: table on a terminal, else jsonl)")
-    .option("--state", "the current rows of a primary-key table (a snapshot, no change types)")
+    .option("--state", "the current rows of a primary-key table (a snapshot; with --follow, then its changes)")
     .addHelpText("after", HELP_AFTER)
     .action(rt.run(async (path: string, opts: ScanOptions) => scan(rt, path, opts)));
 }
@@ -66,8 +70,9 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
   const p = parseTablePath(path);
   const format = parseFormat(opts.format, rt.stdoutIsTTY);
   const limit = opts.limit === undefined ? Number.POSITIVE_INFINITY : parseCount(opts.limit, "--limit", 1);
-  if (opts.state && (opts.follow || opts.from !== undefined))
-    throw usageError("--state reads the current rows: drop --follow and --from");
+  if (opts.state && opts.from !== undefined)
+    throw usageError("--state reads the current rows (with --follow, then every change after them): drop --from");
+  const follow = opts.follow === true;
   const conn = await rt.connect();
   const admin = conn.getAdmin();
   const table = await conn.getTable(p.text);
@@ -80,53 +85,127 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
       if (!names.includes(c)) throw usageError(`--columns: "${c}" is not a column of ${p.text} (columns: ${names.join(", ")})`);
     tableScan = tableScan.projectByName(cols);
   }
+  if (opts.state && !info.hasPrimaryKey)
+    throw new CliError(`--state reads a primary-key table; ${p.text} is a log table (scan it without --state)`);
   const projected = (tableScan.projectedColumns ?? info.rowType.fields.map((_, i) => i)).map((i) => info.rowType.fields[i]!);
   const dataColumns: OutColumn[] = projected.map((f) => ({ name: f.name, type: f.type }));
-  const partitions = await selectPartitions(admin, info, opts.partition, { allowNone: opts.follow === true });
-
-  if (opts.state) {
-    if (!info.hasPrimaryKey)
-      throw new CliError(`--state reads a primary-key table; ${p.text} is a log table (scan it without --state)`);
-    const snapshot = await tableScan.createSnapshotScanner();
-    if (partitions && opts.partition) {
-      for (const part of partitions) for (let b = 0; b < info.numBuckets; b++) snapshot.subscribePartition(part.partitionId, b);
-    }
-    const sink = await createSink(format, dataColumns, rt.io.out);
-    let n = 0;
-    try {
-      for (const row of await snapshot.toRows()) {
-        if (n >= limit) break;
-        sink.write(projected.map((f) => row[f.name]));
-        n++;
-      }
-    } finally {
-      await snapshot.close();
-    }
-    sink.end(`${n} row${n === 1 ? "" : "s"} (current state)`);
-    return;
-  }
-
-  const targets: Target[] = [];
-  for (const part of partitions ?? [undefined]) {
-    for (let b = 0; b < info.numBuckets; b++) targets.push(part ? { partition: part, bucket: b } : { bucket: b });
-  }
-  const start = await startOffsets(admin, info, targets, opts.from);
-  const end = opts.follow
-    ? undefined
-    : await offsetsAt(admin, info, targets, (await import("../../index.js")).OffsetSpec.latest());
-
+  const partitions = await selectPartitions(admin, info, opts.partition, { allowNone: follow });
   const op = info.hasPrimaryKey ? [{ name: projected.some((f) => f.name === "op") ? "_op" : "op" }] : [];
-  const sink = await createSink(format, [...op, ...dataColumns], rt.io.out, { streaming: opts.follow === true });
-  const scanner = await tableScan.createLogScanner();
+  // --state alone prints rows without change types; with --follow each is an insert (+I)
+  const columns = opts.state && !follow ? dataColumns : [...op, ...dataColumns];
+  const sink = await createSink(format, columns, rt.io.out, { streaming: follow });
+  const run: Run = { rt, info, tableScan, admin, projected, op: columns.length > dataColumns.length, opts, limit, sink, n: 0 };
   const abort = new AbortController();
-  let stoppedBy: string | undefined;
-  if (opts.follow) {
+  if (follow) {
     void rt.waitForStop().then((sig) => {
-      stoppedBy = sig;
+      run.stoppedBy = sig;
       abort.abort();
     });
   }
-  let n = 0;
+
+  const targets: Target[] = [];
+  let start: number[];
+  if (opts.state) {
+    const offsets = await readState(run, partitions, abort.signal);
+    if (!follow || run.n >= limit || abort.signal.aborted) {
+      sink.end(`${run.n} row${run.n === 1 ? "" : "s"}${follow ? why(run) : " (current state)"}`);
+      return;
+    }
+    // the changelog from where the snapshot of each bucket ends: no change missed, none twice
+    const byId = new Map((partitions ?? []).map((part) => [part.partitionId, part]));
+    start = [];
+    if (info.isPartitioned) {
+      const missing = [...offsets].some((o) => !byId.has(o.partitionId));
+      if (missing) for (const part of await admin.listPartitionInfos(info.tablePath)) byId.set(part.partitionId, part);
+      for (const o of offsets) {
+        const part = byId.get(o.partitionId);
+        if (!part) continue; // dropped meanwhile
+        targets.push({ partition: part, bucket: o.bucketId });
+        start.push(o.offset);
+      }
+    } else {
+      for (const [b, o] of Object.entries(offsets)) {
+        targets.push({ bucket: Number(b) });
+        start.push(o);
+      }
+    }
+  } else {
+    for (const part of partitions ?? [undefined]) {
+      for (let b = 0; b < info.numBuckets; b++) targets.push(part ? { partition: part, bucket: b } : { bucket: b });
+    }
+    start = await startOffsets(admin, info, targets, opts.from);
+  }
+  const end = follow ? undefined : await offsetsAt(admin, info, targets, (await import("../../index.js")).OffsetSpec.latest());
+  await readLog(run, targets, start, end, abort.signal);
+  sink.end(`${run.n} row${run.n === 1 ? "" : "s"}${why(run)}`);
+}
+
+/** What one scan shares between its snapshot and its log reading. */
+interface Run {
+  readonly rt: Runtime;
+  readonly info: TableInfo;
+  readonly tableScan: TableScan;
+  readonly admin: FlussAdmin;
+  readonly projected: readonly DataField[];
+  /** Whether rows carry a change type column (a snapshot's rows are inserts, +I). */
+  readonly op: boolean;
+  readonly opts: ScanOptions;
+  readonly limit: number;
+  readonly sink: RowSink;
+  /** Rows printed so far. */
+  n: number;
+  stoppedBy?: string;
+}
+
+function why(run: Run): string {
+  return run.stoppedBy ? ` (stopped by ${run.stoppedBy})` : run.n >= run.limit ? ` (--limit ${run.limit})` : "";
+}
+
+/**
+ * `--state`: the current rows, printed as each answer of the server comes (a bucket's rows
+ * arrive in pages of `scanner.kv.fetch.max-bytes`), so memory stays bounded; the offsets of
+ * the buckets read, for `--follow`.
+ */
+async function readState(run: Run, partitions: PartitionInfo[] | undefined, signal: AbortSignal): Promise<SnapshotOffsets> {
+  const { info, opts, projected, sink, limit } = run;
+  const snapshot = await run.tableScan.createSnapshotScanner();
+  try {
+    if (partitions && opts.partition) {
+      // --follow may match no partition yet: then no snapshot (an empty choice reads all)
+      if (partitions.length === 0) return snapshot.offsets();
+      for (const part of partitions) for (let b = 0; b < info.numBuckets; b++) snapshot.subscribePartition(part.partitionId, b);
+    }
+    const insert = run.op ? ["+I"] : [];
+    for await (const rows of snapshot.rowBatches()) {
+      for (const row of rows) {
+        if (run.n >= limit) break;
+        sink.write([...insert, ...projected.map((f) => row[f.name])]);
+        run.n++;
+      }
+      sink.flush();
+      await run.rt.drainOut();
+      if (run.n >= limit || signal.aborted) break;
+    }
+    return snapshot.offsets();
+  } finally {
+    await snapshot.close();
+  }
+}
+
+/**
+ * Reads the log of `targets` from `start` up to `end` (each bucket's offset; none with
+ * --follow, which reads until Ctrl-C and picks up partitions created meanwhile).
+ */
+async function readLog(
+  run: Run,
+  targets: readonly Target[],
+  start: readonly number[],
+  end: readonly number[] | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  const { info, admin, opts, projected, sink, limit } = run;
+  const follow = opts.follow === true;
+  const scanner = await run.tableScan.createLogScanner();
   try {
     const open = new Map<string, { target: Target; end: number | undefined }>();
     for (let i = 0; i < targets.length; i++) {
@@ -158,11 +237,11 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
         await scanner.subscribePartition(t.partition!.partitionId, t.bucket, from[i]!);
       }
     };
-    while ((opts.follow || open.size > 0) && n < limit && !abort.signal.aborted) {
-      if (opts.follow && info.isPartitioned && Date.now() - partitionsCheckedAt >= PARTITION_CHECK_MS) {
+    while ((follow || open.size > 0) && run.n < limit && !signal.aborted) {
+      if (follow && info.isPartitioned && Date.now() - partitionsCheckedAt >= PARTITION_CHECK_MS) {
         await followNewPartitions();
       }
-      const records = await scanner.poll(opts.follow ? Math.min(1000, PARTITION_CHECK_MS) : 200, { signal: abort.signal });
+      const records = await scanner.poll(follow ? Math.min(1000, PARTITION_CHECK_MS) : 200, { signal });
       for (const group of records.groups()) {
         const k =
           group.bucket.partitionId === undefined
@@ -170,15 +249,15 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
             : `${group.bucket.partitionId}:${group.bucket.bucket}`;
         const stop = open.get(k)?.end;
         for (const r of group.records) {
-          if (n >= limit) break;
+          if (run.n >= limit) break;
           if (stop !== undefined && r.offset >= stop) break;
           const values = projected.map((f) => r.row[f.name]);
-          sink.write(op.length > 0 ? [r.changeType.shortString(), ...values] : values);
-          n++;
+          sink.write(run.op ? [r.changeType.shortString(), ...values] : values);
+          run.n++;
         }
       }
       sink.flush();
-      await rt.drainOut();
+      await run.rt.drainOut();
       if (end) {
         for (const [k, o] of open) {
           const t = o.target;
@@ -194,8 +273,6 @@ async function scan(rt: Runtime, path: string, opts: ScanOptions): Promise<void>
   } finally {
     await scanner.close();
   }
-  const why = stoppedBy ? ` (stopped by ${stoppedBy})` : n >= limit ? ` (--limit ${limit})` : "";
-  sink.end(`${n} row${n === 1 ? "" : "s"}${why}`);
 }
 
 function key(t: Target): string {

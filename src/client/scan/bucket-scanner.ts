@@ -80,9 +80,9 @@ export function toTableBucket(info: TableInfo, spec: BucketSpec): TableBucket {
 
 /**
  * Reads what one bucket holds now. Create it with `await table.newScan().createBucketScanner(bucket)`
- * (with `.limit(n)` for log tables). It reads once: with {@link toArrow}, {@link toRows}, or
- * `for await (const batch of scanner)` (Arrow record batches, streamed); leaving the loop
- * early closes the scan on the server.
+ * (with `.limit(n)` for log tables). It reads once: with {@link toArrow}, {@link toRows},
+ * {@link rowBatches} (row objects, streamed), or `for await (const batch of scanner)` (Arrow
+ * record batches, streamed); leaving a loop early closes the scan on the server.
  *
  * ```ts
  * const scanner = await table.newScan().createBucketScanner(0);
@@ -172,21 +172,31 @@ export class BucketScanner<R = RowObject> implements AsyncIterable<arrow.RecordB
 
   /** Every row as a plain object (values as in `src/row/values.ts`). */
   async toRows(): Promise<R[]> {
-    const out: RowObject[] = [];
+    const out: R[] = [];
+    for await (const rows of this.rowBatches()) for (const r of rows) out.push(r);
+    return out;
+  }
+
+  /**
+   * The rows as plain objects, streamed one server answer at a time (an array per answer,
+   * at most `scanner.kv.fetch.max-bytes` of values); leaving the loop early closes the scan.
+   */
+  async *rowBatches(): AsyncGenerator<R[], void, undefined> {
     const conv = new ArrowRowConverter(this.out.rowType);
     try {
       for await (const page of this.pages()) {
+        const out: RowObject[] = [];
         if ("values" in page) {
           for (const r of this.decodeValues(page.values)) out.push(rowObject(this.names, r));
         } else {
           const readers = conv.bind(page.batch.data.children as arrow.Data[]);
           for (let i = 0; i < page.batch.numRows; i++) out.push(conv.row(readers, i));
         }
+        if (out.length > 0) yield out as R[];
       }
     } finally {
       await this.close();
     }
-    return out as R[];
   }
 
   /** The rows as Arrow record batches, streamed; leaving the loop early closes the scan. */

@@ -92,6 +92,15 @@ export class SnapshotScanner<R = RowObject> implements AsyncIterable<arrow.Recor
   }
 
   /**
+   * The rows as plain objects, streamed bucket after bucket, an array per server answer
+   * (memory stays bounded however large the table); leaving the loop early closes the scan.
+   * {@link offsets} covers a bucket once its last rows were taken.
+   */
+  async *rowBatches(): AsyncGenerator<R[], void, undefined> {
+    for await (const rows of this.perBucket((s) => (s as BucketScanner<R>).rowBatches())) yield rows;
+  }
+
+  /**
    * The rows as Arrow record batches, bucket after bucket; leaving the loop early closes the
    * scan. The next bucket's scan is opened while the current one is consumed, so the server
    * reads it meanwhile.

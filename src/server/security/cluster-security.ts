@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import { FlussError } from "../../rpc/errors.js";
+import { parseKeyValueLines } from "../../util/key-value-lines.js";
 import { ApiKey } from "../../rpc/api-keys.js";
 import type { RawHandler } from "../rpc-server.js";
 import type { ServerState } from "../server-state.js";
@@ -107,13 +108,15 @@ export function readUsersFile(file: string): Record<string, string> {
     throw FlussError.client(`cannot read SASL users file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   const users: Record<string, string> = {};
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) return;
-    const m = /^([^=:\s]+)\s*[=:]\s*(.+)$/.exec(line);
-    // the line is not echoed: it holds a password
-    if (!m) throw FlussError.client(`SASL users file ${file}, line ${i + 1}: expected name=password`);
-    users[m[1]!] = m[2]!;
-  });
+  const parsed = parseKeyValueLines(text);
+  // the line is not echoed: it holds a password
+  const bad = (line: number): never => {
+    throw FlussError.client(`SASL users file ${file}, line ${line}: expected name=password`);
+  };
+  if ("badLine" in parsed) return bad(parsed.badLine);
+  for (const e of parsed.entries) {
+    if (e.value === "") bad(e.line);
+    users[e.key] = e.value;
+  }
   return users;
 }
