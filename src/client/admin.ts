@@ -707,7 +707,8 @@ export class FlussAdmin {
    * released, the lease is dropped, or it expires.
    */
   createKvSnapshotLease(leaseId: string, leaseDurationMs: number): KvSnapshotLease {
-    if (typeof leaseId !== "string") throw FlussError.client(`createKvSnapshotLease: leaseId must be a string, got ${describeArg(leaseId)}`);
+    if (typeof leaseId !== "string")
+      throw FlussError.client(`createKvSnapshotLease: leaseId must be a string, got ${describeArg(leaseId)}`);
     if (!Number.isSafeInteger(leaseDurationMs)) {
       throw FlussError.client(
         `createKvSnapshotLease: leaseDurationMs must be an integer number of ms, got ${describeArg(leaseDurationMs)}`,

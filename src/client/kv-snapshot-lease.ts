@@ -93,7 +93,8 @@ export class KvSnapshotLease {
    * holding nothing is dropped. Errors as {@link acquireSnapshots}; an unknown lease is no error.
    */
   async releaseSnapshots(buckets: readonly TableBucketLike[]): Promise<void> {
-    if (!Array.isArray(buckets)) throw FlussError.client(`releaseSnapshots needs an array of buckets, got ${describeArg(buckets)}`);
+    if (!Array.isArray(buckets))
+      throw FlussError.client(`releaseSnapshots needs an array of buckets, got ${describeArg(buckets)}`);
     for (const b of buckets as readonly TableBucketLike[]) checkBucket(b, false, "releaseSnapshots");
     await this.call(ApiKey.RELEASE_KV_SNAPSHOT_LEASE, {
       leaseId: this.leaseId,

@@ -185,7 +185,10 @@ export class KvSnapshotLeaseManager {
 
   /** Whether any lease holds this snapshot of the bucket. */
   isLeased(tableId: number, partitionId: number | undefined, bucket: number, snapshotId: number): boolean {
-    return (this.refCount.get(snapshotKeyOf({ tableId, ...(partitionId !== undefined ? { partitionId } : {}), bucket }, snapshotId)) ?? 0) > 0;
+    return (
+      (this.refCount.get(snapshotKeyOf({ tableId, ...(partitionId !== undefined ? { partitionId } : {}), bucket }, snapshotId)) ??
+        0) > 0
+    );
   }
 
   /** Java `getStillInUseSnapshotIds`: the held snapshot ids per bucket of a table or one partition. */
@@ -217,7 +220,11 @@ export class KvSnapshotLeaseManager {
     const doc = {
       format: FORMAT,
       version: 1,
-      leases: [...next].map(([leaseId, l]) => ({ leaseId, expirationTime: l.expirationTime, snapshots: [...l.snapshots.values()] })),
+      leases: [...next].map(([leaseId, l]) => ({
+        leaseId,
+        expirationTime: l.expirationTime,
+        snapshots: [...l.snapshots.values()],
+      })),
     };
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
