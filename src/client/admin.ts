@@ -714,7 +714,7 @@ export class FlussAdmin {
         `createKvSnapshotLease: leaseDurationMs must be an integer number of ms, got ${describeArg(leaseDurationMs)}`,
       );
     }
-    return new KvSnapshotLease(leaseId, leaseDurationMs, (apiKey, request) => this.call(apiKey, request));
+    return KvSnapshotLease.create(leaseId, leaseDurationMs, (apiKey, request) => this.call(apiKey, request));
   }
 
   /**

@@ -27,7 +27,11 @@ function checkBucket(b: TableBucketLike, withSnapshot: boolean, what: string): v
 /** A lease on KV snapshots; see the module comment. */
 export class KvSnapshotLease {
   /** @internal Created by `admin.createKvSnapshotLease`. */
-  constructor(
+  static create(leaseId: string, leaseDurationMs: number, call: CoordinatorCall): KvSnapshotLease {
+    return new KvSnapshotLease(leaseId, leaseDurationMs, call);
+  }
+
+  private constructor(
     /** The lease's id: every client using the same id shares the lease. */
     readonly leaseId: string,
     /** How long the lease lasts after each acquire or renew, in ms. */
