@@ -58,8 +58,11 @@ export function snapshotEntries(names: readonly string[]): SnapshotEntry[] {
   const legacy: number[] = [];
   for (const name of names) {
     const m = NAME.exec(name);
-    if (m) out.push({ id: Number(m[1]), offset: Number(m[2]), fileName: name, legacy: false });
-    else {
+    if (m) {
+      const id = Number(m[1]);
+      const offset = Number(m[2]);
+      if (Number.isSafeInteger(id) && Number.isSafeInteger(offset)) out.push({ id, offset, fileName: name, legacy: false });
+    } else {
       const l = LEGACY_NAME.exec(name);
       if (l && Number.isSafeInteger(Number(l[1]))) legacy.push(Number(l[1]));
     }
