@@ -10,6 +10,7 @@ export { Config, type ConfigInput, type ConfigKey, type ConfigValues, type HostP
 export { FlussAdmin, type TablePathLike } from "./client/admin.js";
 export {
   DatabaseChange,
+  type AcquireKvSnapshotLeaseResult,
   type ActiveKvSnapshots,
   type AlterConfig,
   type AlterConfigOpType,
@@ -19,14 +20,18 @@ export {
   type ClusterHealthStatus,
   type ConfigEntry,
   type ConfigSource,
+  type FsPathAndFileName,
+  type KvSnapshotMetadata,
   type KvSnapshots,
   type LakeBucketOffset,
   type LakeSnapshot,
   type ProducerBucketOffset,
   type ProducerOffsets,
   type RegisterResult,
+  type TableBucketSnapshot,
   type TableStats,
 } from "./client/admin-types.js";
+export { KvSnapshotLease } from "./client/kv-snapshot-lease.js";
 export { EARLIEST_OFFSET, LATEST_OFFSET, OffsetSpec } from "./client/offsets.js";
 export { FlussTable } from "./client/table.js";
 

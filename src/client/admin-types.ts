@@ -132,6 +132,40 @@ export interface ActiveKvSnapshots {
   readonly snapshotIdsByBucket: Readonly<Record<number, readonly number[]>>;
 }
 
+/** A file of a KV snapshot (Java `FsPathAndFileName`). */
+export interface FsPathAndFileName {
+  /** Where the file is (the embedded cluster: its absolute path under the data directory). */
+  readonly path: string;
+  /** The file's name once copied to a local directory. */
+  readonly fileName: string;
+}
+
+/** `admin.getKvSnapshotMetadata(bucket, snapshotId)` (Java `KvSnapshotMetadata`). */
+export interface KvSnapshotMetadata {
+  /** The files holding the bucket's state as of the snapshot. */
+  readonly snapshotFiles: readonly FsPathAndFileName[];
+  /** The changelog offset to read from after the snapshot. */
+  readonly logOffset: number;
+}
+
+/** One bucket's KV snapshot, by id (Java `TableBucketSnapshot`). */
+export interface TableBucketSnapshot {
+  /** The table's id. */
+  readonly tableId: number;
+  /** Set for buckets of a partition. */
+  readonly partitionId?: number | undefined;
+  /** The bucket id. */
+  readonly bucket: number;
+  /** The snapshot's id (0, 1, 2, ... per bucket). */
+  readonly snapshotId: number;
+}
+
+/** `lease.acquireSnapshots(...)` (Java `AcquireKvSnapshotLeaseResult`). */
+export interface AcquireKvSnapshotLeaseResult {
+  /** The snapshots that could not be leased (the bucket has no snapshot of that id); the others are. */
+  readonly unavailableSnapshots: readonly TableBucketSnapshot[];
+}
+
 /** A bucket's offset in a lake snapshot. */
 export interface LakeBucketOffset {
   /** The table's id. */

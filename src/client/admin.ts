@@ -27,6 +27,7 @@ import type {
   ClusterHealthStatus,
   ConfigEntry,
   DatabaseChange,
+  KvSnapshotMetadata,
   KvSnapshots,
   LakeSnapshot,
   ProducerBucketOffset,
@@ -35,6 +36,8 @@ import type {
   TableStats,
 } from "./admin-types.js";
 import * as acl from "./acl-admin.js";
+import { KvSnapshotLease } from "./kv-snapshot-lease.js";
+import type { TableBucketLike } from "./scan/scan-records.js";
 import type { AclBinding, AclBindingFilter, AclBindingInfo } from "../metadata/acl.js";
 
 /** Errors of ListOffsets after which the leaders are refreshed and the buckets asked again. */
@@ -669,6 +672,49 @@ export class FlussAdmin {
       ...(r.partitionId !== undefined ? { partitionId: r.partitionId } : {}),
       snapshotIdsByBucket: byBucket,
     };
+  }
+
+  /**
+   * The files and changelog offset of one KV snapshot of a bucket (Java
+   * `Admin.getKvSnapshotMetadata`): the bucket's state as of the snapshot is in the files,
+   * later changes in its changelog from `logOffset` on. Snapshot ids count 0, 1, 2, ... per
+   * bucket (see {@link getLatestKvSnapshots}, {@link listKvSnapshots}). KV_SNAPSHOT_NOT_EXIST
+   * when the bucket has no such snapshot (also for an unknown table, partition or bucket, as Java).
+   */
+  async getKvSnapshotMetadata(bucket: TableBucketLike, snapshotId: number): Promise<KvSnapshotMetadata> {
+    const ints = [bucket?.tableId, bucket?.bucket, bucket?.partitionId ?? 0, snapshotId];
+    if (!ints.every((v) => Number.isSafeInteger(v))) {
+      throw FlussError.client(
+        `getKvSnapshotMetadata needs a { tableId, partitionId?, bucket } and a snapshot id of integers, got ${describeArg(bucket)} and ${describeArg(snapshotId)}`,
+      );
+    }
+    const r = await this.call(ApiKey.GET_KV_SNAPSHOT_METADATA, {
+      tableId: bucket.tableId,
+      ...(bucket.partitionId !== undefined ? { partitionId: bucket.partitionId } : {}),
+      bucketId: bucket.bucket,
+      snapshotId,
+    });
+    return {
+      snapshotFiles: r.snapshotFiles.map((f) => ({ path: f.remotePath, fileName: f.localFileName })),
+      logOffset: r.logOffset,
+    };
+  }
+
+  /**
+   * A lease on KV snapshots under `leaseId` lasting `leaseDurationMs` from each acquire or
+   * renew (Java `Admin.createKvSnapshotLease`). Nothing is sent until the lease is used:
+   * `lease.acquireSnapshots([...])` has the cluster keep those snapshots until they are
+   * released, the lease is dropped, or it expires.
+   */
+  createKvSnapshotLease(leaseId: string, leaseDurationMs: number): KvSnapshotLease {
+    if (typeof leaseId !== "string")
+      throw FlussError.client(`createKvSnapshotLease: leaseId must be a string, got ${describeArg(leaseId)}`);
+    if (!Number.isSafeInteger(leaseDurationMs)) {
+      throw FlussError.client(
+        `createKvSnapshotLease: leaseDurationMs must be an integer number of ms, got ${describeArg(leaseDurationMs)}`,
+      );
+    }
+    return KvSnapshotLease.create(leaseId, leaseDurationMs, (apiKey, request) => this.call(apiKey, request));
   }
 
   /**

@@ -254,6 +254,15 @@ export const API_MESSAGES = {
   [ApiKey.GET_PRODUCER_OFFSETS]: { request: M.GetProducerOffsetsRequest, response: M.GetProducerOffsetsResponse },
   [ApiKey.DELETE_PRODUCER_OFFSETS]: { request: M.DeleteProducerOffsetsRequest, response: M.DeleteProducerOffsetsResponse },
   [ApiKey.LIST_KV_SNAPSHOTS]: { request: M.ListKvSnapshotsRequest, response: M.ListKvSnapshotsResponse },
+  [ApiKey.ACQUIRE_KV_SNAPSHOT_LEASE]: {
+    request: M.AcquireKvSnapshotLeaseRequest,
+    response: M.AcquireKvSnapshotLeaseResponse,
+  },
+  [ApiKey.RELEASE_KV_SNAPSHOT_LEASE]: {
+    request: M.ReleaseKvSnapshotLeaseRequest,
+    response: M.ReleaseKvSnapshotLeaseResponse,
+  },
+  [ApiKey.DROP_KV_SNAPSHOT_LEASE]: { request: M.DropKvSnapshotLeaseRequest, response: M.DropKvSnapshotLeaseResponse },
 } as const;
 
 /** Keys that have declared request/response messages. */

@@ -9843,6 +9843,466 @@ function readPbRemotePathAndLocalFile(r: ProtoReader, end: number): PbRemotePath
   return { remotePath: f1, localFileName: f2 };
 }
 
+/** Protobuf message `fluss.AcquireKvSnapshotLeaseRequest`. */
+export interface AcquireKvSnapshotLeaseRequest {
+  /** 1: required string lease_id */
+  leaseId: string;
+  /** 2: required int64 lease_duration_ms */
+  leaseDurationMs: number;
+  /** 3: repeated PbKvSnapshotLeaseForTable snapshots_to_lease */
+  snapshotsToLease: PbKvSnapshotLeaseForTable[];
+}
+
+/** Codec of {@link AcquireKvSnapshotLeaseRequest}. */
+export const AcquireKvSnapshotLeaseRequest: MessageCodec<AcquireKvSnapshotLeaseRequest> = makeCodec("AcquireKvSnapshotLeaseRequest", sizeAcquireKvSnapshotLeaseRequest, writeAcquireKvSnapshotLeaseRequest, readAcquireKvSnapshotLeaseRequest);
+
+function sizeAcquireKvSnapshotLeaseRequest(m: AcquireKvSnapshotLeaseRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.leaseId;
+  if (v1 == null) throw missingField("AcquireKvSnapshotLeaseRequest", "leaseId");
+  {
+    if (typeof v1 !== "string") throw badValue("AcquireKvSnapshotLeaseRequest", "leaseId", "string", v1);
+    n += 1 + sizeString(v1);
+  }
+  const v2 = m.leaseDurationMs;
+  if (v2 == null) throw missingField("AcquireKvSnapshotLeaseRequest", "leaseDurationMs");
+  {
+    if (!Number.isSafeInteger(v2)) throw badValue("AcquireKvSnapshotLeaseRequest", "leaseDurationMs", "int64", v2);
+    n += 1 + sizeInt64(v2);
+  }
+  const v3 = m.snapshotsToLease ?? EMPTY;
+  for (const e of v3 as PbKvSnapshotLeaseForTable[]) {
+    if (e == null) throw missingField("AcquireKvSnapshotLeaseRequest", "snapshotsToLease[]");
+    const k = sizePbKvSnapshotLeaseForTable(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeAcquireKvSnapshotLeaseRequest(m: AcquireKvSnapshotLeaseRequest, w: ProtoWriter): void {
+  const v1 = m.leaseId;
+  {
+    w.u32(10);
+    w.string(v1);
+  }
+  const v2 = m.leaseDurationMs;
+  {
+    w.u32(16);
+    w.int64(v2);
+  }
+  const v3 = (m.snapshotsToLease ?? EMPTY) as PbKvSnapshotLeaseForTable[];
+  for (const e of v3) {
+    w.u32(26);
+    w.u32(w.nextSize());
+    writePbKvSnapshotLeaseForTable(e, w);
+  }
+}
+
+function readAcquireKvSnapshotLeaseRequest(r: ProtoReader, end: number): AcquireKvSnapshotLeaseRequest {
+  let f1: string | undefined;
+  let f2: number | undefined;
+  const f3: PbKvSnapshotLeaseForTable[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10:
+        f1 = r.string();
+        break;
+      case 16:
+        f2 = r.int64();
+        break;
+      case 26: {
+        const e = r.delimitedEnd();
+        f3.push(readPbKvSnapshotLeaseForTable(r, e));
+        r.expectEnd(e, "AcquireKvSnapshotLeaseRequest.snapshotsToLease");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "AcquireKvSnapshotLeaseRequest");
+  if (f1 === undefined) throw missingField("AcquireKvSnapshotLeaseRequest", "leaseId");
+  if (f2 === undefined) throw missingField("AcquireKvSnapshotLeaseRequest", "leaseDurationMs");
+  return { leaseId: f1, leaseDurationMs: f2, snapshotsToLease: f3 };
+}
+
+/** Protobuf message `fluss.AcquireKvSnapshotLeaseResponse`. */
+export interface AcquireKvSnapshotLeaseResponse {
+  /** 1: repeated PbKvSnapshotLeaseForTable unavailable_snapshots */
+  unavailableSnapshots: PbKvSnapshotLeaseForTable[];
+}
+
+/** Codec of {@link AcquireKvSnapshotLeaseResponse}. */
+export const AcquireKvSnapshotLeaseResponse: MessageCodec<AcquireKvSnapshotLeaseResponse> = makeCodec("AcquireKvSnapshotLeaseResponse", sizeAcquireKvSnapshotLeaseResponse, writeAcquireKvSnapshotLeaseResponse, readAcquireKvSnapshotLeaseResponse);
+
+function sizeAcquireKvSnapshotLeaseResponse(m: AcquireKvSnapshotLeaseResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.unavailableSnapshots ?? EMPTY;
+  for (const e of v1 as PbKvSnapshotLeaseForTable[]) {
+    if (e == null) throw missingField("AcquireKvSnapshotLeaseResponse", "unavailableSnapshots[]");
+    const k = sizePbKvSnapshotLeaseForTable(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeAcquireKvSnapshotLeaseResponse(m: AcquireKvSnapshotLeaseResponse, w: ProtoWriter): void {
+  const v1 = (m.unavailableSnapshots ?? EMPTY) as PbKvSnapshotLeaseForTable[];
+  for (const e of v1) {
+    w.u32(10);
+    w.u32(w.nextSize());
+    writePbKvSnapshotLeaseForTable(e, w);
+  }
+}
+
+function readAcquireKvSnapshotLeaseResponse(r: ProtoReader, end: number): AcquireKvSnapshotLeaseResponse {
+  const f1: PbKvSnapshotLeaseForTable[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10: {
+        const e = r.delimitedEnd();
+        f1.push(readPbKvSnapshotLeaseForTable(r, e));
+        r.expectEnd(e, "AcquireKvSnapshotLeaseResponse.unavailableSnapshots");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "AcquireKvSnapshotLeaseResponse");
+  return { unavailableSnapshots: f1 };
+}
+
+/** Protobuf message `fluss.ReleaseKvSnapshotLeaseRequest`. */
+export interface ReleaseKvSnapshotLeaseRequest {
+  /** 1: required string lease_id */
+  leaseId: string;
+  /** 2: repeated PbTableBucket buckets_to_release */
+  bucketsToRelease: PbTableBucket[];
+}
+
+/** Codec of {@link ReleaseKvSnapshotLeaseRequest}. */
+export const ReleaseKvSnapshotLeaseRequest: MessageCodec<ReleaseKvSnapshotLeaseRequest> = makeCodec("ReleaseKvSnapshotLeaseRequest", sizeReleaseKvSnapshotLeaseRequest, writeReleaseKvSnapshotLeaseRequest, readReleaseKvSnapshotLeaseRequest);
+
+function sizeReleaseKvSnapshotLeaseRequest(m: ReleaseKvSnapshotLeaseRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.leaseId;
+  if (v1 == null) throw missingField("ReleaseKvSnapshotLeaseRequest", "leaseId");
+  {
+    if (typeof v1 !== "string") throw badValue("ReleaseKvSnapshotLeaseRequest", "leaseId", "string", v1);
+    n += 1 + sizeString(v1);
+  }
+  const v2 = m.bucketsToRelease ?? EMPTY;
+  for (const e of v2 as PbTableBucket[]) {
+    if (e == null) throw missingField("ReleaseKvSnapshotLeaseRequest", "bucketsToRelease[]");
+    const k = sizePbTableBucket(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeReleaseKvSnapshotLeaseRequest(m: ReleaseKvSnapshotLeaseRequest, w: ProtoWriter): void {
+  const v1 = m.leaseId;
+  {
+    w.u32(10);
+    w.string(v1);
+  }
+  const v2 = (m.bucketsToRelease ?? EMPTY) as PbTableBucket[];
+  for (const e of v2) {
+    w.u32(18);
+    w.u32(w.nextSize());
+    writePbTableBucket(e, w);
+  }
+}
+
+function readReleaseKvSnapshotLeaseRequest(r: ProtoReader, end: number): ReleaseKvSnapshotLeaseRequest {
+  let f1: string | undefined;
+  const f2: PbTableBucket[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10:
+        f1 = r.string();
+        break;
+      case 18: {
+        const e = r.delimitedEnd();
+        f2.push(readPbTableBucket(r, e));
+        r.expectEnd(e, "ReleaseKvSnapshotLeaseRequest.bucketsToRelease");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "ReleaseKvSnapshotLeaseRequest");
+  if (f1 === undefined) throw missingField("ReleaseKvSnapshotLeaseRequest", "leaseId");
+  return { leaseId: f1, bucketsToRelease: f2 };
+}
+
+/** Protobuf message `fluss.ReleaseKvSnapshotLeaseResponse`. */
+export interface ReleaseKvSnapshotLeaseResponse {}
+
+/** Codec of {@link ReleaseKvSnapshotLeaseResponse}. */
+export const ReleaseKvSnapshotLeaseResponse: MessageCodec<ReleaseKvSnapshotLeaseResponse> = makeCodec("ReleaseKvSnapshotLeaseResponse", sizeReleaseKvSnapshotLeaseResponse, writeReleaseKvSnapshotLeaseResponse, readReleaseKvSnapshotLeaseResponse);
+
+function sizeReleaseKvSnapshotLeaseResponse(_m: ReleaseKvSnapshotLeaseResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  s[slot] = n;
+  return n;
+}
+
+function writeReleaseKvSnapshotLeaseResponse(_m: ReleaseKvSnapshotLeaseResponse, _w: ProtoWriter): void {
+}
+
+function readReleaseKvSnapshotLeaseResponse(r: ProtoReader, end: number): ReleaseKvSnapshotLeaseResponse {
+  while (r.pos < end) {
+    const tag = r.u32();
+    r.skip(tag);
+  }
+  r.expectEnd(end, "ReleaseKvSnapshotLeaseResponse");
+  return {  };
+}
+
+/** Protobuf message `fluss.DropKvSnapshotLeaseRequest`. */
+export interface DropKvSnapshotLeaseRequest {
+  /** 1: required string lease_id */
+  leaseId: string;
+}
+
+/** Codec of {@link DropKvSnapshotLeaseRequest}. */
+export const DropKvSnapshotLeaseRequest: MessageCodec<DropKvSnapshotLeaseRequest> = makeCodec("DropKvSnapshotLeaseRequest", sizeDropKvSnapshotLeaseRequest, writeDropKvSnapshotLeaseRequest, readDropKvSnapshotLeaseRequest);
+
+function sizeDropKvSnapshotLeaseRequest(m: DropKvSnapshotLeaseRequest, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.leaseId;
+  if (v1 == null) throw missingField("DropKvSnapshotLeaseRequest", "leaseId");
+  {
+    if (typeof v1 !== "string") throw badValue("DropKvSnapshotLeaseRequest", "leaseId", "string", v1);
+    n += 1 + sizeString(v1);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writeDropKvSnapshotLeaseRequest(m: DropKvSnapshotLeaseRequest, w: ProtoWriter): void {
+  const v1 = m.leaseId;
+  {
+    w.u32(10);
+    w.string(v1);
+  }
+}
+
+function readDropKvSnapshotLeaseRequest(r: ProtoReader, end: number): DropKvSnapshotLeaseRequest {
+  let f1: string | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 10:
+        f1 = r.string();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "DropKvSnapshotLeaseRequest");
+  if (f1 === undefined) throw missingField("DropKvSnapshotLeaseRequest", "leaseId");
+  return { leaseId: f1 };
+}
+
+/** Protobuf message `fluss.DropKvSnapshotLeaseResponse`. */
+export interface DropKvSnapshotLeaseResponse {}
+
+/** Codec of {@link DropKvSnapshotLeaseResponse}. */
+export const DropKvSnapshotLeaseResponse: MessageCodec<DropKvSnapshotLeaseResponse> = makeCodec("DropKvSnapshotLeaseResponse", sizeDropKvSnapshotLeaseResponse, writeDropKvSnapshotLeaseResponse, readDropKvSnapshotLeaseResponse);
+
+function sizeDropKvSnapshotLeaseResponse(_m: DropKvSnapshotLeaseResponse, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  s[slot] = n;
+  return n;
+}
+
+function writeDropKvSnapshotLeaseResponse(_m: DropKvSnapshotLeaseResponse, _w: ProtoWriter): void {
+}
+
+function readDropKvSnapshotLeaseResponse(r: ProtoReader, end: number): DropKvSnapshotLeaseResponse {
+  while (r.pos < end) {
+    const tag = r.u32();
+    r.skip(tag);
+  }
+  r.expectEnd(end, "DropKvSnapshotLeaseResponse");
+  return {  };
+}
+
+/** Protobuf message `fluss.PbKvSnapshotLeaseForTable`. */
+export interface PbKvSnapshotLeaseForTable {
+  /** 1: required int64 table_id */
+  tableId: number;
+  /** 2: repeated PbKvSnapshotLeaseForBucket bucket_snapshots */
+  bucketSnapshots: PbKvSnapshotLeaseForBucket[];
+}
+
+/** Codec of {@link PbKvSnapshotLeaseForTable}. */
+export const PbKvSnapshotLeaseForTable: MessageCodec<PbKvSnapshotLeaseForTable> = makeCodec("PbKvSnapshotLeaseForTable", sizePbKvSnapshotLeaseForTable, writePbKvSnapshotLeaseForTable, readPbKvSnapshotLeaseForTable);
+
+function sizePbKvSnapshotLeaseForTable(m: PbKvSnapshotLeaseForTable, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.tableId;
+  if (v1 == null) throw missingField("PbKvSnapshotLeaseForTable", "tableId");
+  {
+    if (!Number.isSafeInteger(v1)) throw badValue("PbKvSnapshotLeaseForTable", "tableId", "int64", v1);
+    n += 1 + sizeInt64(v1);
+  }
+  const v2 = m.bucketSnapshots ?? EMPTY;
+  for (const e of v2 as PbKvSnapshotLeaseForBucket[]) {
+    if (e == null) throw missingField("PbKvSnapshotLeaseForTable", "bucketSnapshots[]");
+    const k = sizePbKvSnapshotLeaseForBucket(e, s);
+    n += 1 + sizeVarint32(k) + k;
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writePbKvSnapshotLeaseForTable(m: PbKvSnapshotLeaseForTable, w: ProtoWriter): void {
+  const v1 = m.tableId;
+  {
+    w.u32(8);
+    w.int64(v1);
+  }
+  const v2 = (m.bucketSnapshots ?? EMPTY) as PbKvSnapshotLeaseForBucket[];
+  for (const e of v2) {
+    w.u32(18);
+    w.u32(w.nextSize());
+    writePbKvSnapshotLeaseForBucket(e, w);
+  }
+}
+
+function readPbKvSnapshotLeaseForTable(r: ProtoReader, end: number): PbKvSnapshotLeaseForTable {
+  let f1: number | undefined;
+  const f2: PbKvSnapshotLeaseForBucket[] = [];
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 8:
+        f1 = r.int64();
+        break;
+      case 18: {
+        const e = r.delimitedEnd();
+        f2.push(readPbKvSnapshotLeaseForBucket(r, e));
+        r.expectEnd(e, "PbKvSnapshotLeaseForTable.bucketSnapshots");
+        break;
+      }
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "PbKvSnapshotLeaseForTable");
+  if (f1 === undefined) throw missingField("PbKvSnapshotLeaseForTable", "tableId");
+  return { tableId: f1, bucketSnapshots: f2 };
+}
+
+/** Protobuf message `fluss.PbKvSnapshotLeaseForBucket`. */
+export interface PbKvSnapshotLeaseForBucket {
+  /** 1: optional int64 partition_id */
+  partitionId?: number;
+  /** 2: required int32 bucket_id */
+  bucketId: number;
+  /** 3: required int64 snapshot_id */
+  snapshotId: number;
+}
+
+/** Codec of {@link PbKvSnapshotLeaseForBucket}. */
+export const PbKvSnapshotLeaseForBucket: MessageCodec<PbKvSnapshotLeaseForBucket> = makeCodec("PbKvSnapshotLeaseForBucket", sizePbKvSnapshotLeaseForBucket, writePbKvSnapshotLeaseForBucket, readPbKvSnapshotLeaseForBucket);
+
+function sizePbKvSnapshotLeaseForBucket(m: PbKvSnapshotLeaseForBucket, s: number[]): number {
+  const slot = s.length;
+  s.push(0);
+  let n = 0;
+  const v1 = m.partitionId;
+  if (v1 != null) {
+    if (!Number.isSafeInteger(v1)) throw badValue("PbKvSnapshotLeaseForBucket", "partitionId", "int64", v1);
+    n += 1 + sizeInt64(v1);
+  }
+  const v2 = m.bucketId;
+  if (v2 == null) throw missingField("PbKvSnapshotLeaseForBucket", "bucketId");
+  {
+    if ((v2 | 0) !== v2) throw badValue("PbKvSnapshotLeaseForBucket", "bucketId", "int32", v2);
+    n += 1 + sizeInt32(v2);
+  }
+  const v3 = m.snapshotId;
+  if (v3 == null) throw missingField("PbKvSnapshotLeaseForBucket", "snapshotId");
+  {
+    if (!Number.isSafeInteger(v3)) throw badValue("PbKvSnapshotLeaseForBucket", "snapshotId", "int64", v3);
+    n += 1 + sizeInt64(v3);
+  }
+  s[slot] = n;
+  return n;
+}
+
+function writePbKvSnapshotLeaseForBucket(m: PbKvSnapshotLeaseForBucket, w: ProtoWriter): void {
+  const v1 = m.partitionId;
+  if (v1 != null) {
+    w.u32(8);
+    w.int64(v1);
+  }
+  const v2 = m.bucketId;
+  {
+    w.u32(16);
+    w.int32(v2);
+  }
+  const v3 = m.snapshotId;
+  {
+    w.u32(24);
+    w.int64(v3);
+  }
+}
+
+function readPbKvSnapshotLeaseForBucket(r: ProtoReader, end: number): PbKvSnapshotLeaseForBucket {
+  let f1: number | undefined;
+  let f2: number | undefined;
+  let f3: number | undefined;
+  while (r.pos < end) {
+    const tag = r.u32();
+    switch (tag) {
+      case 8:
+        f1 = r.int64();
+        break;
+      case 16:
+        f2 = r.int32();
+        break;
+      case 24:
+        f3 = r.int64();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  r.expectEnd(end, "PbKvSnapshotLeaseForBucket");
+  if (f2 === undefined) throw missingField("PbKvSnapshotLeaseForBucket", "bucketId");
+  if (f3 === undefined) throw missingField("PbKvSnapshotLeaseForBucket", "snapshotId");
+  const out: PbKvSnapshotLeaseForBucket = { bucketId: f2, snapshotId: f3 };
+  if (f1 !== undefined) out.partitionId = f1;
+  return out;
+}
+
 /** Protobuf message `fluss.GetFileSystemSecurityTokenRequest`. */
 export interface GetFileSystemSecurityTokenRequest {}
 

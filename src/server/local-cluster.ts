@@ -36,6 +36,7 @@ import { tableView } from "./table-view.js";
 import { adminHandlers } from "./admin/admin-service.js";
 import { DynamicConfigManager } from "./admin/dynamic-config.js";
 import { ProducerOffsetsManager } from "./admin/producer-offsets.js";
+import { KvSnapshotLeaseManager } from "./admin/kv-snapshot-leases.js";
 import { parseJavaDuration } from "../metadata/table-options.js";
 import {
   resolveSecurity,
@@ -116,7 +117,9 @@ export interface LocalClusterOptions {
    * Server options as a Fluss `server.yaml` holds them (keys and values as strings).
    * `admin.describeClusterConfigs()` reports them as INITIAL_SERVER_CONFIG (with `data.dir`).
    * The cluster acts on `kv.snapshot.interval` (a dynamic option: `alterClusterConfigs`
-   * changes it at run time), `coordinator.producer-offsets.ttl` (default 24 h) and
+   * changes it at run time), `kv.snapshot.num-retained` (snapshots kept per bucket besides
+   * leased ones, default 2), `kv.snapshot.lease.expiration-check-interval` (default 10 min),
+   * `coordinator.producer-offsets.ttl` (default 24 h) and
    * `coordinator.producer-offsets.cleanup-interval` (default 1 h).
    */
   serverConfig?: Readonly<Record<string, string>>;
@@ -316,6 +319,7 @@ export class LocalCluster implements AsyncDisposable {
     let logs: LogManager | undefined;
     let kv: KvManager | undefined;
     let producerOffsets: ProducerOffsetsManager | undefined;
+    let kvSnapshotLeases: KvSnapshotLeaseManager | undefined;
     let remoteLogs: RemoteLogManager | undefined;
     const started: RpcServer[] = [];
     let lock: DataDirLock | undefined;
@@ -335,8 +339,12 @@ export class LocalCluster implements AsyncDisposable {
         ...(options.maxOpenSegmentFiles !== undefined ? { maxOpenSegmentFiles: options.maxOpenSegmentFiles } : {}),
         ...(options.segmentBytes !== undefined ? { segmentBytes: options.segmentBytes } : {}),
       });
-      kv = new KvManager(logs, { ...options.kv, logger: { warn: (m) => logger.warn(m) } });
       const serverConfig = new Map<string, string>([["data.dir", dataDir], ...Object.entries(options.serverConfig ?? {})]);
+      kv = new KvManager(logs, {
+        ...options.kv,
+        ...snapshotsRetainedOption(serverConfig),
+        logger: { warn: (m) => logger.warn(m) },
+      });
       const clusterConfigs = DynamicConfigManager.open(dataDir, serverConfig);
       followSnapshotInterval(clusterConfigs, kv, logger);
       producerOffsets = ProducerOffsetsManager.open(dataDir, {
@@ -344,6 +352,12 @@ export class LocalCluster implements AsyncDisposable {
         ...durationOption(serverConfig, "coordinator.producer-offsets.cleanup-interval", "cleanupIntervalMs"),
         logger,
       });
+      const leases = KvSnapshotLeaseManager.open(dataDir, {
+        ...durationOption(serverConfig, "kv.snapshot.lease.expiration-check-interval", "expirationCheckIntervalMs"),
+        logger,
+      });
+      kvSnapshotLeases = leases;
+      kv.snapshotLeased = (tableId, partitionId, bucket, id) => leases.isLeased(tableId, partitionId, bucket, id);
       const root = RemotePath.root(options.remoteDataDir ?? path.join(dataDir, "remote"));
       ensureRemoteRoot(root);
       remoteLogs = new RemoteLogManager(catalog, logs, {
@@ -364,6 +378,7 @@ export class LocalCluster implements AsyncDisposable {
         logger,
         clusterConfigs,
         producerOffsets,
+        kvSnapshotLeases: leases,
         remoteLogs,
       };
       const ids = Array.from({ length: count }, (_, i) => i);
@@ -446,6 +461,7 @@ export class LocalCluster implements AsyncDisposable {
     } catch (err) {
       for (const s of started) await s.close().catch(() => undefined);
       producerOffsets?.close();
+      kvSnapshotLeases?.close();
       await remoteLogs?.close().catch(() => undefined);
       await kv?.closeAll().catch(() => undefined);
       await logs?.closeAll().catch(() => undefined);
@@ -573,6 +589,16 @@ export class LocalCluster implements AsyncDisposable {
     // scans of the bucket end with its leadership (continuations: SCANNER_EXPIRED)
     closeScanSessions(shared, { bucket: bucketKey(entry.tableId, partitionId, bucket) });
     return epoch;
+  }
+
+  /**
+   * Test hook: snapshots the KV state of every open primary-key bucket that changed since
+   * its last snapshot, now (as the periodic `kv.snapshot.interval` snapshot would), and
+   * waits until the snapshots are written and retention has run.
+   */
+  async snapshotKv(): Promise<void> {
+    this.checkOpen();
+    await this.parts.shared.kv.snapshotAll();
   }
 
   /** Test hook: every server closes every open connection (listeners stay open). */
@@ -712,6 +738,7 @@ export class LocalCluster implements AsyncDisposable {
     );
     const state = this.state;
     state.producerOffsets.close();
+    state.kvSnapshotLeases.close();
     await state.remoteLogs?.close();
     // KV first: a clean close snapshots each bucket's state, which flushes its log
     await state.kv.closeAll();
@@ -811,6 +838,17 @@ function followSnapshotInterval(configs: DynamicConfigManager, kv: KvManager, lo
 }
 
 /** A duration option of the server config as `{ [field]: ms }`, or nothing when unset. */
+/** `kv.snapshot.num-retained` (Java: a positive int, default 2). */
+function snapshotsRetainedOption(config: ReadonlyMap<string, string>): { snapshotsRetained?: number } {
+  const raw = config.get("kv.snapshot.num-retained");
+  if (raw === undefined) return {};
+  const n = Number(raw.trim());
+  if (!/^\s*[+-]?\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n <= 0) {
+    throw FlussError.client(`serverConfig kv.snapshot.num-retained must be a positive integer, got "${raw}"`);
+  }
+  return { snapshotsRetained: n };
+}
+
 function durationOption<F extends string>(config: ReadonlyMap<string, string>, key: string, field: F): { [K in F]?: number } {
   const raw = config.get(key);
   if (raw === undefined) return {};

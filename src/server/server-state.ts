@@ -9,6 +9,7 @@ import type { LogManager } from "./storage/log-manager.js";
 import type { Leadership, LeadershipView } from "./cluster/leadership.js";
 import type { DynamicConfigManager } from "./admin/dynamic-config.js";
 import type { ProducerOffsetsManager } from "./admin/producer-offsets.js";
+import type { KvSnapshotLeaseManager } from "./admin/kv-snapshot-leases.js";
 import type { RemoteLogManager } from "./tiering/remote-log-manager.js";
 
 /**
@@ -47,6 +48,8 @@ export interface ServerState {
   readonly clusterConfigs: DynamicConfigManager;
   /** Producer offset snapshots of exactly-once producers. */
   readonly producerOffsets: ProducerOffsetsManager;
+  /** KV snapshot leases (the snapshots they hold are kept). */
+  readonly kvSnapshotLeases: KvSnapshotLeaseManager;
   /** Tiered log storage (`remote.data.dir`); absent: logs are local only. */
   readonly remoteLogs?: RemoteLogManager;
 }

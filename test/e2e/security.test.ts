@@ -643,6 +643,40 @@ describe("security: SASL/PLAIN and ACLs", () => {
     }
   });
 
+  test("KV snapshot leases: READ on the tables to acquire and release, on the lease's tables to drop", async () => {
+    const adminApi = admin.getAdmin();
+    const bob = await FlussConnection.connect(config("bob", BOB_PW));
+    try {
+      const pkId = (await adminApi.getTableInfo(pkPath)).tableId;
+      const w = (await admin.getTable(pkPath)).newUpsert();
+      for (let id = 0; id < 8; id++) w.upsert({ id, name: `k${id}` });
+      await w.close();
+      await cluster.snapshotKv();
+      const latest = (await adminApi.getLatestKvSnapshots(pkPath)).buckets.find((b) => b.snapshotId !== undefined)!;
+      const snapshot = { tableId: pkId, bucket: latest.bucket, snapshotId: latest.snapshotId! };
+      const lease = bob.getAdmin().createKvSnapshotLease("sec-lease", 60_000);
+      await rejectsWith(lease.acquireSnapshots([snapshot]), ErrorCode.AUTHORIZATION_EXCEPTION, /READ on resource .*TABLE/);
+      await rejectsWith(
+        lease.releaseSnapshots([{ tableId: pkId, bucket: snapshot.bucket }]),
+        ErrorCode.AUTHORIZATION_EXCEPTION,
+        /READ on resource .*TABLE/,
+      );
+      // the lease now holds a snapshot of a table bob may not READ
+      const held = await adminApi.createKvSnapshotLease("sec-lease", 60_000).acquireSnapshots([snapshot]);
+      assert.deepEqual(held, { unavailableSnapshots: [] });
+      await rejectsWith(lease.dropLease(), ErrorCode.AUTHORIZATION_EXCEPTION, /READ on resource .*TABLE/);
+      await lease.renew(); // no table named: nothing to authorize
+      await adminApi.createAcls([
+        { resourceType: "TABLE", resourceName: pkPath.toString(), principal: "User:bob", operation: "READ" },
+      ]);
+      await lease.acquireSnapshots([snapshot]);
+      await lease.dropLease();
+      await adminApi.dropAcls([{ principal: "User:bob" }]);
+    } finally {
+      await bob.close();
+    }
+  });
+
   test("ACLs persist across a restart", async () => {
     const before = await admin.getAdmin().listAcls();
     assert.ok(before.length > 0);

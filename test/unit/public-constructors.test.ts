@@ -10,6 +10,7 @@ import {
   BucketScanner,
   FlussAdmin,
   FlussTable,
+  KvSnapshotLease,
   LogScanner,
   PrefixLookuper,
   ScanRecords,
@@ -40,6 +41,8 @@ test("client objects are created by the client, not by `new`", () => {
     () => new ScanRecords(),
     // @ts-expect-error private constructor
     () => new WriteResultHandle(),
+    // @ts-expect-error private constructor
+    () => new KvSnapshotLease(),
   ];
-  assert.equal(attempts.length, 10);
+  assert.equal(attempts.length, 11);
 });

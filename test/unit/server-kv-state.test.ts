@@ -14,6 +14,7 @@ import { Decimal, Timestamp } from "../../src/row/values.js";
 import { Schema } from "../../src/metadata/schema.js";
 import { ServerConnection } from "../../src/rpc/server-connection.js";
 import { LocalCluster, type LocalClusterOptions } from "../../src/server/local-cluster.js";
+import { listSnapshotsSync } from "../../src/server/kv/kv-snapshot.js";
 import { connect } from "./server-test-util.js";
 import { createPkTable, lookupRaw, lookupRows, putKv, readChangelog, show, tp, type KvOp } from "./server-kv-helpers.js";
 
@@ -36,13 +37,10 @@ async function open(
   return { cluster, conn: await connect(cluster) };
 }
 
+/** The offsets the bucket's snapshots cover, newest snapshot first. */
 function snapshotsOf(dataDir: string, tableId: number, bucket = 0): number[] {
   const dir = path.join(dataDir, "log", String(tableId), String(bucket), "kv");
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((n) => n.endsWith(".snapshot"))
-    .map((n) => Number(n.slice(0, 20)));
+  return listSnapshotsSync(dir).map((e) => e.offset);
 }
 
 test("state survives a clean restart; offsets continue; the close writes a snapshot", async () => {
@@ -79,7 +77,7 @@ test("a damaged snapshot is skipped and the whole changelog replayed", async () 
     conn.close();
     await cluster.close();
     const [off] = snapshotsOf(dataDir, t.tableId);
-    const file = path.join(dataDir, "log", String(t.tableId), "0", "kv", `${String(off).padStart(20, "0")}.snapshot`);
+    const file = path.join(dataDir, "log", String(t.tableId), "0", "kv", `snap-0-${off}.snapshot`);
     const bytes = fs.readFileSync(file);
     bytes[bytes.length - 10]! ^= 0xff;
     fs.writeFileSync(file, bytes);

@@ -18,7 +18,9 @@ import { pathOf, tableView, type TableView } from "../table-view.js";
 import { requireTable } from "../coordinator-service.js";
 import { resolveBucket } from "../tablet-service.js";
 import { kvTableOf } from "../kv/kv-table.js";
-import { listSnapshots } from "../kv/kv-snapshot.js";
+import { listSnapshots, listSnapshotsSync, type SnapshotEntry } from "../kv/kv-snapshot.js";
+import { tableBucketName } from "../storage/log-manager.js";
+import type { LeasedSnapshot } from "./kv-snapshot-leases.js";
 import { AlterConfigOp } from "./dynamic-config.js";
 import { storageError } from "../storage/storage-errors.js";
 import type { ProducerBucketOffset } from "./producer-offsets.js";
@@ -150,9 +152,8 @@ export function adminHandlers(state: ServerState): Map<number, RawHandler> {
       const latestSnapshots: M.PbKvSnapshot[] = [];
       for (let bucket = 0; bucket < t.bucketCount; bucket++) {
         const [latest] = await snapshotsOf(state, t.tableId, partitionId, bucket);
-        // a snapshot's id is the changelog offset it covers, which is also where reading continues
         latestSnapshots.push(
-          latest === undefined ? { bucketId: bucket } : { bucketId: bucket, snapshotId: latest, logOffset: latest },
+          latest === undefined ? { bucketId: bucket } : { bucketId: bucket, snapshotId: latest.id, logOffset: latest.offset },
         );
       }
       return { tableId: t.tableId, ...(partitionId !== undefined ? { partitionId } : {}), latestSnapshots };
@@ -177,19 +178,120 @@ export function adminHandlers(state: ServerState): Map<number, RawHandler> {
         throw new FlussError(ErrorCode.TABLE_NOT_EXIST, `Table ${req.tableId} does not exist`);
       }
       const activeSnapshots: M.PbKvSnapshot[] = [];
-      if (entry && tableView(entry).hasPrimaryKey) {
-        for (let bucket = 0; bucket < tableView(entry).bucketCount; bucket++) {
-          // one snapshot is retained per bucket; there are no leases that keep older ones
-          for (const id of await snapshotsOf(state, req.tableId, req.partitionId, bucket)) {
-            activeSnapshots.push({ bucketId: bucket, snapshotId: id });
-          }
-        }
+      // the snapshots kept (retained, or held by a lease until the next snapshot prunes them)
+      // and those leases hold (CoordinatorService.listKvSnapshots merges both)
+      const leased = state.kvSnapshotLeases.leasedIds(req.tableId, req.partitionId);
+      const buckets = entry && tableView(entry).hasPrimaryKey ? tableView(entry).bucketCount : 0;
+      for (let bucket = 0; bucket < Math.max(buckets, ...[...leased.keys()].map((b) => b + 1)); bucket++) {
+        const ids = new Set(leased.get(bucket));
+        if (bucket < buckets) for (const e of await snapshotsOf(state, req.tableId, req.partitionId, bucket)) ids.add(e.id);
+        for (const id of [...ids].sort((a, b) => a - b)) activeSnapshots.push({ bucketId: bucket, snapshotId: id });
       }
       return {
         tableId: req.tableId,
         ...(req.partitionId !== undefined ? { partitionId: req.partitionId } : {}),
         activeSnapshots,
       };
+    }),
+  );
+
+  h.set(
+    ApiKey.GET_KV_SNAPSHOT_METADATA,
+    typedHandler(M.GetKvSnapshotMetadataRequest, M.GetKvSnapshotMetadataResponse, async (req) => {
+      // RpcServiceBase.getKvSnapshotMetadata: every failure is KV_SNAPSHOT_NOT_EXIST
+      const { tableId, partitionId, bucketId, snapshotId } = req;
+      const name = tableBucketName(tableId, partitionId, bucketId);
+      const dir = kvDir(state, tableId, partitionId, bucketId);
+      let entry: SnapshotEntry | undefined;
+      let why = "Kv snapshot not found";
+      try {
+        entry = (await listSnapshots(dir)).find((e) => e.id === snapshotId);
+      } catch (e) {
+        why = storageError("Listing KV snapshots", dir, e, ErrorCode.KV_STORAGE_EXCEPTION).message;
+      }
+      if (!entry) {
+        throw new FlussError(
+          ErrorCode.KV_SNAPSHOT_NOT_EXIST,
+          `Failed to get kv snapshot metadata for table bucket ${name} and snapshot id ${snapshotId}. Error: ${why}`,
+        );
+      }
+      // the whole state is one file (Java: the snapshot's private and shared files), named
+      // by its path under the data dir and its file name (Java's FsPathAndFileName)
+      return {
+        logOffset: entry.offset,
+        snapshotFiles: [{ remotePath: path.join(dir, entry.fileName), localFileName: entry.fileName }],
+      };
+    }),
+  );
+
+  // ------------------------------------------------------------ KV snapshot leases
+
+  h.set(
+    ApiKey.ACQUIRE_KV_SNAPSHOT_LEASE,
+    typedHandler(M.AcquireKvSnapshotLeaseRequest, M.AcquireKvSnapshotLeaseResponse, (req) => {
+      // CoordinatorService.acquireKvSnapshotLease
+      for (const t of req.snapshotsToLease) validateKvTable(state, t.tableId);
+      const wanted: LeasedSnapshot[] = req.snapshotsToLease.flatMap((t) =>
+        t.bucketSnapshots.map((b) => ({
+          tableId: t.tableId,
+          ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}),
+          bucket: b.bucketId,
+          snapshotId: b.snapshotId,
+        })),
+      );
+      // checked and taken in one synchronous step, so retention cannot remove it in between
+      // (Java leaves the check to a TODO, fluss#2600, and takes any id)
+      const exists = (s: LeasedSnapshot): boolean =>
+        listSnapshotsSync(kvDir(state, s.tableId, s.partitionId, s.bucket)).some((e) => e.id === s.snapshotId);
+      let unavailable: LeasedSnapshot[];
+      try {
+        unavailable = state.kvSnapshotLeases.acquire(req.leaseId, req.leaseDurationMs, wanted, exists);
+      } catch (e) {
+        throw unknownServerError(`Failed to acquire kv snapshot lease for${req.leaseId}`, e);
+      }
+      const byTable = new Map<number, M.PbKvSnapshotLeaseForBucket[]>();
+      for (const s of unavailable) {
+        let list = byTable.get(s.tableId);
+        if (!list) byTable.set(s.tableId, (list = []));
+        list.push({
+          ...(s.partitionId !== undefined ? { partitionId: s.partitionId } : {}),
+          bucketId: s.bucket,
+          snapshotId: s.snapshotId,
+        });
+      }
+      return { unavailableSnapshots: [...byTable].map(([tableId, bucketSnapshots]) => ({ tableId, bucketSnapshots })) };
+    }),
+  );
+
+  h.set(
+    ApiKey.RELEASE_KV_SNAPSHOT_LEASE,
+    typedHandler(M.ReleaseKvSnapshotLeaseRequest, M.ReleaseKvSnapshotLeaseResponse, (req) => {
+      // CoordinatorService.releaseKvSnapshotLease
+      for (const b of req.bucketsToRelease) validateKvTable(state, b.tableId);
+      const buckets = req.bucketsToRelease.map((b) => ({
+        tableId: b.tableId,
+        ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}),
+        bucket: b.bucketId,
+      }));
+      try {
+        state.kvSnapshotLeases.release(req.leaseId, buckets);
+      } catch (e) {
+        throw unknownServerError(`Failed to release kv snapshot lease for${req.leaseId}`, e);
+      }
+      return {};
+    }),
+  );
+
+  h.set(
+    ApiKey.DROP_KV_SNAPSHOT_LEASE,
+    typedHandler(M.DropKvSnapshotLeaseRequest, M.DropKvSnapshotLeaseResponse, (req) => {
+      // CoordinatorService.dropKvSnapshotLease: an unknown lease is no error
+      try {
+        state.kvSnapshotLeases.drop(req.leaseId);
+      } catch (e) {
+        throw unknownServerError(`Failed to drop kv snapshot lease for${req.leaseId}`, e);
+      }
+      return {};
     }),
   );
 
@@ -257,18 +359,40 @@ export function adminHandlers(state: ServerState): Map<number, RawHandler> {
   return h;
 }
 
-function unknownServerError(message: string): FlussError {
-  return new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, message, { retriable: false });
+function unknownServerError(message: string, cause?: unknown): FlussError {
+  return new FlussError(ErrorCode.UNKNOWN_SERVER_ERROR, message, { retriable: false, ...(cause !== undefined ? { cause } : {}) });
 }
 
-/** Snapshot ids (= covered offsets) of a bucket on disk, newest first. */
+/** CoordinatorService.validateKvTable (with getTablePathById's error for an unknown id). */
+function validateKvTable(state: ServerState, tableId: number): void {
+  const entry = state.catalog.getTableById(tableId);
+  if (!entry) {
+    throw new FlussError(
+      ErrorCode.UNKNOWN_TABLE_OR_BUCKET_EXCEPTION,
+      `This server coordinator does not know this table ID ${tableId}. This may happen when the table metadata cache in the server is not updated yet.`,
+    );
+  }
+  if (!tableView(entry).hasPrimaryKey) {
+    throw new FlussError(
+      ErrorCode.NON_PRIMARY_KEY_TABLE_EXCEPTION,
+      `Table '${entry.databaseName}.${entry.tableName}' is not a primary key table`,
+    );
+  }
+}
+
+/** The directory of a bucket's KV snapshot files. */
+function kvDir(state: ServerState, tableId: number, partitionId: number | undefined, bucket: number): string {
+  return path.join(state.logs.bucketDir(tableId, partitionId, bucket), "kv");
+}
+
+/** The snapshots of a bucket on disk, newest first. */
 async function snapshotsOf(
   state: ServerState,
   tableId: number,
   partitionId: number | undefined,
   bucket: number,
-): Promise<number[]> {
-  const dir = path.join(state.logs.bucketDir(tableId, partitionId, bucket), "kv");
+): Promise<SnapshotEntry[]> {
+  const dir = kvDir(state, tableId, partitionId, bucket);
   try {
     return await listSnapshots(dir);
   } catch (e) {

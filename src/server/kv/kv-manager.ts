@@ -20,6 +20,8 @@ export interface KvManagerOptions extends ScannerOptions {
   readonly snapshotBytes?: number;
   /** Snapshot a changed bucket at least this often (60 s). */
   readonly snapshotIntervalMs?: number;
+  /** Snapshots kept per bucket besides leased ones (Java `kv.snapshot.num-retained`, default 2). */
+  readonly snapshotsRetained?: number;
   /**
    * Bytes of KV batches a bucket may have waiting to be applied before PutKv is refused with
    * STORAGE_BACKPRESSURE (64 MiB); pressure is reported from half of it.
@@ -31,6 +33,8 @@ export interface KvManagerOptions extends ScannerOptions {
 
 const DEFAULT_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
+/** Java ConfigOptions.KV_SNAPSHOT_NUM_RETAINED default. */
+const DEFAULT_SNAPSHOTS_RETAINED = 2;
 const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
 /** Opens, snapshots, drops and closes KV tablets. */
@@ -51,6 +55,12 @@ export class KvManager {
    * must start before the local log start (set by the cluster once its remote log manager exists).
    */
   earlierChangelog: ((tableId: number, partitionId: number | undefined, bucket: number) => EarlierChangelog) | undefined;
+  /**
+   * Whether a KV snapshot lease holds a bucket's snapshot (set by the cluster once its lease
+   * manager exists): retention keeps such snapshots.
+   */
+  snapshotLeased: ((tableId: number, partitionId: number | undefined, bucket: number, snapshotId: number) => boolean) | undefined;
+  readonly snapshotsRetained: number;
 
   constructor(
     private readonly logs: LogManager,
@@ -59,6 +69,7 @@ export class KvManager {
     this.snapshotBytes = options.snapshotBytes ?? DEFAULT_SNAPSHOT_BYTES;
     this.snapshotIntervalMs = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
     this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.snapshotsRetained = options.snapshotsRetained ?? DEFAULT_SNAPSHOTS_RETAINED;
     this.scanners = new ScannerManager(options, options.clock);
     logs.onDrop((prefix) => this.dropMatching(prefix));
     this.timer = setInterval(() => void this.snapshotDue(), Math.min(this.snapshotIntervalMs, 1000));
@@ -92,6 +103,10 @@ export class KvManager {
           ...(this.options.clock ? { clock: this.options.clock } : {}),
           ...(sequence ? { sequence } : {}),
           ...(this.earlierChangelog ? { earlier: this.earlierChangelog(t.tableId, partitionId, bucket) } : {}),
+          retention: {
+            retained: this.snapshotsRetained,
+            leased: (id) => this.snapshotLeased?.(t.tableId, partitionId, bucket, id) ?? false,
+          },
         });
       })();
       this.tablets.set(key, p);

@@ -26,7 +26,15 @@ import { ErrorCode, FlussError } from "../../rpc/errors.js";
 import type { LogTablet } from "../storage/log-tablet.js";
 import { ChangelogBuilder } from "./changelog-builder.js";
 import { KvStore, bytesToLatin1, latin1Of, latin1ToBytes, type KvView } from "./kv-store.js";
-import { decodeSnapshot, encodeSnapshotInSteps, listSnapshots, readSnapshotFile, writeSnapshot } from "./kv-snapshot.js";
+import {
+  decodeSnapshot,
+  encodeSnapshotInSteps,
+  listSnapshots,
+  migrateLegacySnapshots,
+  pruneSnapshots,
+  readSnapshotFile,
+  writeSnapshot,
+} from "./kv-snapshot.js";
 import type { SequenceGenerator } from "./auto-increment.js";
 import { checkChangelogFormat, padRow, type AutoIncrementColumn, type KvSchemaCodec, type KvTable } from "./kv-table.js";
 import { DefaultRowMerger } from "./merge/default-merger.js";
@@ -111,6 +119,15 @@ function scratch(n: number): Buffer {
   return scratchBuf;
 }
 
+/**
+ * Which snapshots of a bucket are kept: the newest `retained` (Java `kv.snapshot.num-retained`)
+ * and those `leased` answers true for (a KV snapshot lease holds them).
+ */
+export interface SnapshotRetention {
+  readonly retained: number;
+  readonly leased: (snapshotId: number) => boolean;
+}
+
 /** The KV state of one bucket. */
 export class KvTablet {
   private readonly store: KvStore;
@@ -118,6 +135,10 @@ export class KvTablet {
   private closed = false;
   /** Offset covered by the newest snapshot on disk (-1: none). */
   private snapshotOffset: number;
+  /** Id of the next snapshot (Java's per-bucket snapshot id counter: one more than the newest on disk). */
+  private nextSnapshotId: number;
+  /** Id of the newest snapshot written since the tablet opened (-1: none). */
+  private lastId = -1;
   /** Changelog bytes appended since that snapshot. */
   private bytesSinceSnapshot = 0;
   private lastSnapshotAt: number;
@@ -141,12 +162,15 @@ export class KvTablet {
     readonly snapshotDir: string,
     store: KvStore,
     snapshotOffset: number,
+    nextSnapshotId: number,
     private readonly clock: () => number,
     /** Values of the auto-increment column, if the table has one. */
     private readonly sequence: SequenceGenerator | undefined,
+    private readonly retention: SnapshotRetention,
   ) {
     this.store = store;
     this.snapshotOffset = snapshotOffset;
+    this.nextSnapshotId = nextSnapshotId;
     this.lastSnapshotAt = clock();
   }
 
@@ -159,30 +183,53 @@ export class KvTablet {
     log: LogTablet,
     kt: KvTable,
     snapshotDir: string,
-    options: { logger?: KvLogger; clock?: () => number; sequence?: SequenceGenerator; earlier?: EarlierChangelog } = {},
+    options: {
+      logger?: KvLogger;
+      clock?: () => number;
+      sequence?: SequenceGenerator;
+      earlier?: EarlierChangelog;
+      retention?: SnapshotRetention;
+    } = {},
   ): Promise<KvTablet> {
     const logger = options.logger ?? { warn: (m: string) => console.warn(m) };
     const store = new KvStore(kt.prefixOf);
     let from = log.logStartOffset;
     let snapshotOffset = -1;
-    for (const offset of await listSnapshots(snapshotDir)) {
+    // files named by the earlier rule (offset only) take their ids now, before any new snapshot
+    const snapshots = migrateLegacySnapshots(snapshotDir, await listSnapshots(snapshotDir));
+    for (const entry of snapshots) {
+      const { id, offset } = entry;
       if (offset > log.logEndOffset || offset < log.logStartOffset) {
         logger.warn(
-          `KV ${name}: ignoring snapshot at offset ${offset} outside the log [${log.logStartOffset}, ${log.logEndOffset}]`,
+          `KV ${name}: ignoring snapshot ${id} at offset ${offset} outside the log [${log.logStartOffset}, ${log.logEndOffset}]`,
         );
         continue;
       }
       try {
-        decodeSnapshot(await readSnapshotFile(snapshotDir, offset), store);
+        const header = decodeSnapshot(await readSnapshotFile(snapshotDir, entry), store);
+        if (header.offset !== offset || (header.id !== undefined && header.id !== id)) {
+          throw new Error(`its header (id ${header.id}, offset ${header.offset}) does not match its name`);
+        }
         from = offset;
         snapshotOffset = offset;
         break;
       } catch (e) {
-        logger.warn(`KV ${name}: ignoring damaged snapshot at offset ${offset}: ${(e as Error).message}`);
+        logger.warn(`KV ${name}: ignoring damaged snapshot ${id} at offset ${offset}: ${(e as Error).message}`);
         store.clear();
       }
     }
-    const tablet = new KvTablet(name, log, snapshotDir, store, snapshotOffset, options.clock ?? Date.now, options.sequence);
+    const nextId = snapshots.length === 0 ? 0 : snapshots[0]!.id + 1;
+    const tablet = new KvTablet(
+      name,
+      log,
+      snapshotDir,
+      store,
+      snapshotOffset,
+      nextId,
+      options.clock ?? Date.now,
+      options.sequence,
+      options.retention ?? { retained: 1, leased: () => false },
+    );
     if (snapshotOffset < 0 && from > 0 && options.earlier) {
       // no usable snapshot and the changelog's head was tiered away: replaying from the local
       // log start would silently lose every key written before it (Java recovers the
@@ -474,9 +521,11 @@ export class KvTablet {
     // for the whole bucket
     const { view, logOffset: offset } = this.openView();
     const covered = this.bytesSinceSnapshot;
+    // taken before the snapshot runs, so a failed one leaves a gap (Java's getAndIncrement)
+    const id = this.nextSnapshotId++;
     let bytes: Buffer | undefined;
     try {
-      bytes = await encodeSnapshotInSteps(view, offset, () => this.closed);
+      bytes = await encodeSnapshotInSteps(view, id, offset, () => this.closed);
     } finally {
       view.close();
     }
@@ -484,15 +533,23 @@ export class KvTablet {
     if (bytes === undefined || this.closed) return;
     // the log end is at or past `offset`: this makes the changelog below it durable
     await this.log.flush();
-    await writeSnapshot(this.snapshotDir, offset, bytes);
+    await writeSnapshot(this.snapshotDir, id, offset, bytes);
     this.snapshotOffset = offset;
+    this.lastId = id;
     this.bytesSinceSnapshot = Math.max(0, this.bytesSinceSnapshot - covered);
     this.lastSnapshotAt = this.clock();
+    // the newest `retained` snapshots stay, and older ones while a lease holds them
+    pruneSnapshots(this.snapshotDir, this.retention.retained, this.retention.leased);
   }
 
   /** Offset covered by the newest snapshot written (-1 when none). */
   get lastSnapshotOffset(): number {
     return this.snapshotOffset;
+  }
+
+  /** Id of the newest snapshot written since the tablet opened (-1 when none). */
+  get lastSnapshotId(): number {
+    return this.lastId;
   }
 
   /** Stops the tablet; with `snapshot` (a clean close) the state is snapshotted first. */

@@ -277,6 +277,20 @@ const deleteProducerOffsets: Wrap = checked(M.DeleteProducerOffsetsRequest, (req
   for (const id of tableIds) authorizeTableId(authz, state, ctx, OP.WRITE, id);
 });
 
+// KV snapshot leases: CoordinatorService.java acquireKvSnapshotLease / releaseKvSnapshotLease
+// (READ on every table of the request), dropKvSnapshotLease (READ on every table the lease holds)
+const acquireKvSnapshotLease: Wrap = checked(M.AcquireKvSnapshotLeaseRequest, (req, ctx, authz, state) => {
+  for (const t of req.snapshotsToLease) authorizeTableId(authz, state, ctx, OP.READ, t.tableId);
+});
+
+const releaseKvSnapshotLease: Wrap = checked(M.ReleaseKvSnapshotLeaseRequest, (req, ctx, authz, state) => {
+  for (const b of req.bucketsToRelease) authorizeTableId(authz, state, ctx, OP.READ, b.tableId);
+});
+
+const dropKvSnapshotLease: Wrap = checked(M.DropKvSnapshotLeaseRequest, (req, ctx, authz, state) => {
+  for (const id of state.kvSnapshotLeases.tablesOf(req.leaseId)) authorizeTableId(authz, state, ctx, OP.READ, id);
+});
+
 /** The rule of each api key (Java's service methods; cited per rule where not obvious). */
 const RULES: ReadonlyMap<number, Wrap> = new Map<number, Wrap>([
   [ApiKey.CREATE_DATABASE, onCluster(OP.CREATE)],
@@ -300,6 +314,9 @@ const RULES: ReadonlyMap<number, Wrap> = new Map<number, Wrap>([
   [ApiKey.GET_LAKE_SNAPSHOT, byPath(M.GetLakeSnapshotRequest, OP.DESCRIBE)],
   [ApiKey.GET_KV_SNAPSHOT_METADATA, byTableId(M.GetKvSnapshotMetadataRequest, OP.DESCRIBE)],
   [ApiKey.LIST_KV_SNAPSHOTS, byTableId(M.ListKvSnapshotsRequest, OP.DESCRIBE)],
+  [ApiKey.ACQUIRE_KV_SNAPSHOT_LEASE, acquireKvSnapshotLease],
+  [ApiKey.RELEASE_KV_SNAPSHOT_LEASE, releaseKvSnapshotLease],
+  [ApiKey.DROP_KV_SNAPSHOT_LEASE, dropKvSnapshotLease],
   [ApiKey.TABLE_EXISTS, tableExists],
   [ApiKey.LIST_TABLES, listTables],
   // partitions are created and dropped by writers: WRITE (CoordinatorService.java:863, 921)

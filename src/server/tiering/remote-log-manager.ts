@@ -634,7 +634,7 @@ export class RemoteLogManager {
       // the KV state recovers from its snapshot's offset: keep the changelog from there on
       const dir = path.join(this.logs.bucketDir(b.tableId, b.partitionId, b.bucket), "kv");
       const snapshots = await listSnapshots(dir);
-      bound = snapshots.length === 0 ? 0 : Math.min(...snapshots);
+      bound = snapshots.length === 0 ? 0 : Math.min(...snapshots.map((e) => e.offset));
       upTo = Math.min(upTo, bound);
       if (upTo <= log.logStartOffset) return;
     }
