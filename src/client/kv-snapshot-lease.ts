@@ -7,7 +7,7 @@
  */
 import { ApiKey, type MessageApiKey, type RequestOf, type ResponseOf } from "../rpc/api-keys.js";
 import { FlussError } from "../rpc/errors.js";
-import type { PbKvSnapshotLeaseForBucket } from "../rpc/messages.js";
+import { leaseSnapshots, leaseTables } from "../rpc/kv-snapshot-leases.js";
 import { describeArg } from "../metadata/argument-checks.js";
 import type { AcquireKvSnapshotLeaseResult, TableBucketSnapshot } from "./admin-types.js";
 import type { TableBucketLike } from "./scan/scan-records.js";
@@ -52,33 +52,13 @@ export class KvSnapshotLease {
     }
     // KvSnapshotLeaseImpl.acquireSnapshots
     if (snapshots.length === 0) throw FlussError.client("The snapshotIds to acquire kv snapshot lease is empty");
-    const byTable = new Map<number, PbKvSnapshotLeaseForBucket[]>();
-    for (const s of snapshots as readonly TableBucketSnapshot[]) {
-      checkBucket(s, true, "acquireSnapshots");
-      let list = byTable.get(s.tableId);
-      if (!list) byTable.set(s.tableId, (list = []));
-      list.push({
-        ...(s.partitionId !== undefined ? { partitionId: s.partitionId } : {}),
-        bucketId: s.bucket,
-        snapshotId: s.snapshotId,
-      });
-    }
+    for (const s of snapshots as readonly TableBucketSnapshot[]) checkBucket(s, true, "acquireSnapshots");
     const r = await this.call(ApiKey.ACQUIRE_KV_SNAPSHOT_LEASE, {
       leaseId: this.leaseId,
       leaseDurationMs: this.leaseDurationMs,
-      snapshotsToLease: [...byTable].map(([tableId, bucketSnapshots]) => ({ tableId, bucketSnapshots })),
+      snapshotsToLease: leaseTables(snapshots as readonly TableBucketSnapshot[]),
     });
-    const unavailableSnapshots: TableBucketSnapshot[] = [];
-    for (const t of r.unavailableSnapshots) {
-      for (const b of t.bucketSnapshots) {
-        unavailableSnapshots.push({
-          tableId: t.tableId,
-          ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}),
-          bucket: b.bucketId,
-          snapshotId: b.snapshotId,
-        });
-      }
-    }
+    const unavailableSnapshots: TableBucketSnapshot[] = leaseSnapshots(r.unavailableSnapshots);
     return { unavailableSnapshots };
   }
 

@@ -2,18 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KeyMap } from "../../src/server/kv/key-map.js";
-
-/** A small deterministic PRNG (mulberry32), so a failure is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./helpers/fuzz.js";
 
 function sameContents(km: KeyMap, ref: Map<string, string>): void {
   assert.equal(km.size, ref.size);
@@ -29,7 +18,7 @@ test("KeyMap behaves as a Map under random sets, gets and deletes (with growth a
     [2, 2_000],
     [3, 40_000],
   ] as const) {
-    const next = rng(seed);
+    const next = prng(seed);
     const km = new KeyMap();
     const ref = new Map<string, string>();
     for (let op = 0; op < 60_000; op++) {

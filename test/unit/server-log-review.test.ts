@@ -71,8 +71,8 @@ describe("log storage review", () => {
   let raw: ServerConnection;
   const db = `logreview_${randomBytes(3).toString("hex")}`;
 
-  before(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-logreview-"));
+  /** Starts the cluster on `dataDir` (again) with a client and a raw connection. */
+  async function open(): Promise<void> {
     cluster = await LocalCluster.start({
       dataDir,
       segmentBytes: SEGMENT_BYTES,
@@ -86,6 +86,11 @@ describe("log storage review", () => {
       connectTimeoutMs: 5000,
       requestTimeoutMs: 10_000,
     });
+  }
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flussjs-logreview-"));
+    await open();
     await conn.getAdmin().createDatabase(db);
   });
   after(async () => {
@@ -167,19 +172,7 @@ describe("log storage review", () => {
     await conn.close();
     await cluster.close();
     fs.writeFileSync(manifest, '{"version":1,"database":');
-    cluster = await LocalCluster.start({
-      dataDir,
-      segmentBytes: SEGMENT_BYTES,
-      localSegmentsToKeep: 1,
-      remoteLogTaskIntervalMs: 0,
-    });
-    conn = await FlussConnection.connect(new Config({ "bootstrap.servers": cluster.bootstrapServers }));
-    raw = await ServerConnection.connect({
-      host: "127.0.0.1",
-      port: cluster.port,
-      connectTimeoutMs: 5000,
-      requestTimeoutMs: 10_000,
-    });
+    await open();
 
     for (const state of ["corrupt", "missing"]) {
       if (state === "missing") fs.rmSync(manifest);

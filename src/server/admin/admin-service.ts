@@ -3,6 +3,7 @@
  * AlterDatabase, cluster configs and health, table stats, KV snapshots, lake snapshots
  * (a cluster without a lake has none) and producer offsets.
  */
+import { leaseSnapshots, leaseTables } from "../../rpc/kv-snapshot-leases.js";
 import * as path from "node:path";
 import { ApiKey } from "../../rpc/api-keys.js";
 import { ErrorCode, FlussError } from "../../rpc/errors.js";
@@ -231,14 +232,7 @@ export function adminHandlers(state: ServerState): Map<number, RawHandler> {
     typedHandler(M.AcquireKvSnapshotLeaseRequest, M.AcquireKvSnapshotLeaseResponse, (req) => {
       // CoordinatorService.acquireKvSnapshotLease
       for (const t of req.snapshotsToLease) validateKvTable(state, t.tableId);
-      const wanted: LeasedSnapshot[] = req.snapshotsToLease.flatMap((t) =>
-        t.bucketSnapshots.map((b) => ({
-          tableId: t.tableId,
-          ...(b.partitionId !== undefined ? { partitionId: b.partitionId } : {}),
-          bucket: b.bucketId,
-          snapshotId: b.snapshotId,
-        })),
-      );
+      const wanted: LeasedSnapshot[] = leaseSnapshots(req.snapshotsToLease);
       // checked and taken in one synchronous step, so retention cannot remove it in between
       // (Java leaves the check to a TODO, fluss#2600, and takes any id)
       const exists = (s: LeasedSnapshot): boolean =>
@@ -249,17 +243,7 @@ export function adminHandlers(state: ServerState): Map<number, RawHandler> {
       } catch (e) {
         throw unknownServerError(`Failed to acquire kv snapshot lease for${req.leaseId}`, e);
       }
-      const byTable = new Map<number, M.PbKvSnapshotLeaseForBucket[]>();
-      for (const s of unavailable) {
-        let list = byTable.get(s.tableId);
-        if (!list) byTable.set(s.tableId, (list = []));
-        list.push({
-          ...(s.partitionId !== undefined ? { partitionId: s.partitionId } : {}),
-          bucketId: s.bucket,
-          snapshotId: s.snapshotId,
-        });
-      }
-      return { unavailableSnapshots: [...byTable].map(([tableId, bucketSnapshots]) => ({ tableId, bucketSnapshots })) };
+      return { unavailableSnapshots: leaseTables(unavailable) };
     }),
   );
 
