@@ -4,7 +4,9 @@
  * synchronous send (here: batches of a leaderless bucket expiring after
  * `writer.delivery.timeout.ms`) frees memory, and the waiting writers must not be served
  * re-entrantly from inside the append, where the writer placing its head write is still
- * in the middle of placing it (that write went in twice).
+ * in the middle of placing it (that write went in twice). And the writes that waiting
+ * writers place while the sender fails a dropped table's queue fail with it (they were left
+ * in a queue the sender no longer visited: `flush()` never ended).
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +14,9 @@ import {
   AggFunctions,
   Config,
   DataTypes,
+  ErrorCode,
   FlussConnection,
+  FlussError,
   LocalCluster,
   Schema,
   TableDescriptor,
@@ -121,6 +125,43 @@ describe("writers waiting for memory while a full batch is sent inside an append
     for (const id of [h, y, z, e, r]) {
       const row = await lookup.lookup({ id });
       assert.equal(row?.total, 1n, `key ${id} was written once (total ${String(row?.total)})`);
+    }
+    await conn.close();
+  });
+
+  test("writes waiting for memory when their table is dropped fail with it; flush ends", { timeout: 30_000 }, async () => {
+    conn = await FlussConnection.connect(
+      new Config({
+        "bootstrap.servers": cluster.bootstrapServers,
+        "writer.buffer.memory.size": 64 * 1024,
+        "writer.batch.size": 16 * 1024,
+        "writer.max.inflight.requests.per.bucket": 1,
+      }),
+    );
+    const path = new TablePath(db, "dropped");
+    const schema = Schema.builder().column("id", DataTypes.INT()).column("pad", DataTypes.STRING()).primaryKey("id").build();
+    await conn.getAdmin().createTable(path, new TableDescriptor(schema, { bucketCount: 1 }));
+    const writer = (await conn.getTable(path)).newUpsert();
+    await writer.upsert({ id: -1, pad: "" }).wait();
+    // one batch in flight (held by the server), three queued behind it, the rest waiting for memory
+    cluster.delay({ apiKey: "PUT_KV", ms: 500 });
+    try {
+      const big = "x".repeat(15_000);
+      for (let i = 0; i < 8; i++) writer.upsert({ id: i, pad: big });
+      assert.ok(writer.bufferedBytes >= 64 * 1024, "the buffer is full");
+      await conn.getAdmin().dropTable(path);
+      // the batch in flight comes back failed, a refresh finds the table gone, its queue fails,
+      // and the waiting writes, placed as memory frees up, fail too
+      const outcome = await Promise.race([
+        writer.flush().then(
+          () => "flushed",
+          (err: unknown) => (err instanceof FlussError ? err.code : String(err)),
+        ),
+        new Promise<string>((resolve) => setTimeout(() => resolve("flush did not end"), 10_000).unref()),
+      ]);
+      assert.equal(outcome, ErrorCode.TABLE_NOT_EXIST);
+    } finally {
+      cluster.delay({ apiKey: "PUT_KV", ms: 0 });
     }
   });
 });
