@@ -64,7 +64,10 @@ describe("writers waiting for memory while a full batch is sent inside an append
       .column("pad", DataTypes.STRING())
       .primaryKey("id")
       .build();
-    await admin().createTable(tPath, new TableDescriptor(sums, { bucketCount: 2, properties: { "table.merge-engine": "aggregation" } }));
+    await admin().createTable(
+      tPath,
+      new TableDescriptor(sums, { bucketCount: 2, properties: { "table.merge-engine": "aggregation" } }),
+    );
     // stuck: one bucket on the server that will be stopped
     const sPath = new TablePath(db, "stuck");
     const stuckSchema = Schema.builder().column("id", DataTypes.INT()).column("pad", DataTypes.STRING()).primaryKey("id").build();

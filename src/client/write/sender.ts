@@ -502,7 +502,12 @@ export class Sender {
     // no longer visits (their flush would never end)
     while (q.batches.length > 0) {
       for (const b of q.batches.splice(0))
-        this.fail(q, b, new FlussError(error.code, `failed to write to ${b.describe()}: ${error.message}`, { cause: error }), true);
+        this.fail(
+          q,
+          b,
+          new FlussError(error.code, `failed to write to ${b.describe()}: ${error.message}`, { cause: error }),
+          true,
+        );
     }
     this.accumulator.active.delete(q);
   }
