@@ -47,6 +47,10 @@ export class RecordAccumulator {
   private used = 0;
   private readonly waiters: MemoryWaiter[] = [];
   private servingWaiters = false;
+  /** Depth of {@link onFull} calls on the stack (a synchronous send inside an append). */
+  private sendingInAppend = 0;
+  /** Memory freed inside an append: waiters are served once the stack unwinds. */
+  private serveDeferred = false;
   private flushes = 0;
   /** Set when the writer client closes: everything is ready, nothing may be appended. */
   closing = false;
@@ -104,7 +108,12 @@ export class RecordAccumulator {
         return last;
       }
       // the open batch just filled up: it is ready
-      this.onFull();
+      this.sendingInAppend++;
+      try {
+        this.onFull();
+      } finally {
+        this.sendingInAppend--;
+      }
     }
     if ((mode & AppendMode.ALLOW_NEW_BATCH) === 0) return NEEDS_NEW_BATCH;
     const reserve = Math.min(this.batchSize, this.totalMemory);
@@ -233,6 +242,19 @@ export class RecordAccumulator {
   /** Lets waiting writers take freed memory, oldest first. */
   serveWaiters(): void {
     if (this.servingWaiters) return;
+    if (this.sendingInAppend > 0) {
+      // A batch completed inside the send an append started (e.g. it expired): serving now
+      // would re-enter the writer whose append is under way, which is still placing its
+      // head write (it would be placed twice). Serve once the caller's code has returned.
+      if (!this.serveDeferred) {
+        this.serveDeferred = true;
+        queueMicrotask(() => {
+          this.serveDeferred = false;
+          this.serveWaiters();
+        });
+      }
+      return;
+    }
     this.servingWaiters = true;
     try {
       while (this.waiters.length > 0) {

@@ -497,8 +497,18 @@ export class Sender {
 
   /** Fails the unsent batches of a queue (its table or partition is gone). */
   private failQueue(q: BucketQueue, error: FlussError): void {
-    for (const b of q.batches.splice(0))
-      this.fail(q, b, new FlussError(error.code, `failed to write to ${b.describe()}: ${error.message}`, { cause: error }), true);
+    // each failure frees memory, and writers waiting for it place their writes at once,
+    // possibly into this queue: fail those too, or they would sit in a queue the sender
+    // no longer visits (their flush would never end)
+    while (q.batches.length > 0) {
+      for (const b of q.batches.splice(0))
+        this.fail(
+          q,
+          b,
+          new FlussError(error.code, `failed to write to ${b.describe()}: ${error.message}`, { cause: error }),
+          true,
+        );
+    }
     this.accumulator.active.delete(q);
   }
 
